@@ -1,0 +1,42 @@
+from rest_framework import serializers
+
+from apps.accounts.choices import Role
+from apps.accounts.models import User
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class UserSerializer(serializers.ModelSerializer):
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), required=False)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "roles", "language", "is_active", "date_joined", "last_login"]
+        read_only_fields = ["id", "date_joined", "last_login"]
+
+
+class UserCreateSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    roles = serializers.ListField(child=serializers.CharField(max_length=16), allow_empty=True)
+    password = serializers.CharField(max_length=128, required=False, allow_blank=True, trim_whitespace=False)
+
+
+class UserUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    roles = serializers.ListField(child=serializers.CharField(max_length=16), required=False)
+    is_active = serializers.BooleanField(required=False)
+    language = serializers.CharField(max_length=8, required=False, allow_blank=True)
+    password = serializers.CharField(max_length=128, required=False, trim_whitespace=False)
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+    language = serializers.CharField()
+    tenant = serializers.CharField(allow_null=True)

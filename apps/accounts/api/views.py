@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.db import connection
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from apps.accounts.api.serializers import (
+    MeSerializer,
+    TokenRequestSerializer,
+    UserCreateSerializer,
+    UserSerializer,
+    UserUpdateSerializer,
+)
+from apps.accounts.choices import Role
+from apps.accounts.models import User
+from apps.accounts.services import token_create, user_create, user_delete, user_update
+from apps.core.api.permissions import HasRole
+from apps.core.errors import ApplicationError
+
+
+@extend_schema(
+    request=TokenRequestSerializer, responses={200: inline_serializer("Token", {"token": serializers.CharField()})}
+)
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def token_obtain(request):
+    """Exchange email and password for an API token (sent as ``Authorization: Token …``)."""
+    serializer = TokenRequestSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    django_request = request._request
+    user = authenticate(
+        django_request,
+        username=serializer.validated_data["email"].strip().lower(),
+        password=serializer.validated_data["password"],
+    )
+    if getattr(django_request, "axes_locked_out", False):
+        raise ApplicationError(
+            "locked_out", _("Too many failed logins; this account is locked for a while."), status=429
+        )
+    if user is None:
+        raise ApplicationError("invalid_credentials", _("Wrong email or password."), status=401)
+    issued = token_create(user=user, name="api")
+    return Response({"token": issued.raw}, status=status.HTTP_200_OK)
+
+
+@extend_schema(responses={200: MeSerializer})
+@api_view(["GET"])
+def me(request):
+    user = request.user
+    tenant = getattr(request, "tenant", None)
+    return Response(
+        {
+            "id": user.pk,
+            "email": user.email,
+            "name": user.name,
+            "roles": list(user.roles),
+            "language": user.language,
+            "tenant": None if connection.schema_name == "public" else getattr(tenant, "slug", None),
+        }
+    )
+
+
+class UserViewSet(viewsets.ModelViewSet):
+    """The company's users (administrators only)."""
+
+    permission_classes = [HasRole.of(Role.TENANT_ADMIN)]
+    serializer_class = UserSerializer
+    queryset = User.objects.all().order_by("email")
+    filterset_fields = ["is_active"]
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = UserCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = user_create(
+            email=data["email"],
+            name=data.get("name", ""),
+            roles=data["roles"],
+            password=data.get("password") or None,
+            invited_by=request.user,
+            base_url=f"{request.scheme}://{request.get_host()}",
+        )
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserUpdateSerializer, responses={200: UserSerializer})
+    def update(self, request, *args, **kwargs):
+        serializer = UserUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        user = user_update(user=self.get_object(), actor=request.user, **serializer.validated_data)
+        return Response(UserSerializer(user).data)
+
+    def destroy(self, request, *args, **kwargs):
+        user_delete(user=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

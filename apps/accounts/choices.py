@@ -1,0 +1,12 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    TENANT_ADMIN = "tenant_admin", _("Administrator")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    AGENT = "agent", _("Agent")
+    QA = "qa", _("Quality analyst")
+    TRAINER = "trainer", _("Trainer")
+    HR = "hr", _("HR")
+    BILLING = "billing", _("Billing")

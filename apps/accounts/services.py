@@ -1,0 +1,176 @@
+"""Users and API tokens of the current schema (a tenant's people, or platform staff)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from apps.accounts.choices import Role
+from apps.accounts.models import ApiToken, User, token_digest
+from apps.core.errors import ApplicationError
+
+
+def _invalid(fields: dict[str, list[str]]) -> ApplicationError:
+    return ApplicationError("invalid", _("The request has invalid fields."), fields=fields)
+
+
+def _check_roles(roles: list[str]) -> list[str]:
+    unknown = [role for role in roles if role not in Role.values]
+    if unknown:
+        raise _invalid({"roles": [_("Unknown role: %(role)s") % {"role": role} for role in unknown]})
+    return sorted(set(roles), key=Role.values.index)
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise _invalid({"password": list(exc.messages)}) from exc
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    name: str = "",
+    roles: list[str],
+    password: str | None = None,
+    invited_by: User | None = None,
+    base_url: str | None = None,
+) -> User:
+    """Create a user. Without a password the user is invited: an email with a set-password link."""
+    email = (email or "").strip().lower()
+    errors: dict[str, list[str]] = {}
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = [_("Enter a valid email address.")]
+    else:
+        if User.objects.filter(email=email).exists():
+            errors["email"] = [_("A user with this email already exists.")]
+    if errors:
+        raise _invalid(errors)
+    roles = _check_roles(roles)
+    user = User(email=email, name=(name or "").strip(), roles=roles)
+    if password:
+        _check_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    if not password:
+        transaction.on_commit(lambda: user_send_invite(user=user, base_url=base_url, invited_by=invited_by))
+    return user
+
+
+def user_send_invite(*, user: User, base_url: str | None, invited_by: User | None = None) -> None:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    link = f"{base_url or ''}{path}"
+    inviter = invited_by.get_full_name() if invited_by else _("Your administrator")
+    send_mail(
+        subject=_("You are invited to the contact center"),
+        message=_("%(inviter)s invited you. Choose your password here: %(link)s") % {"inviter": inviter, "link": link},
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )
+
+
+@transaction.atomic
+def user_update(
+    *,
+    user: User,
+    actor: User,
+    name: str | None = None,
+    roles: list[str] | None = None,
+    is_active: bool | None = None,
+    password: str | None = None,
+    language: str | None = None,
+) -> User:
+    fields: list[str] = []
+    if name is not None:
+        user.name = name.strip()
+        fields.append("name")
+    if roles is not None:
+        roles = _check_roles(roles)
+        if Role.TENANT_ADMIN in user.roles and Role.TENANT_ADMIN not in roles:
+            _ensure_other_admin(user)
+        user.roles = roles
+        fields.append("roles")
+    if is_active is not None:
+        if not is_active and user.pk == actor.pk:
+            raise _invalid({"is_active": [_("You cannot deactivate yourself.")]})
+        if not is_active and Role.TENANT_ADMIN in user.roles:
+            _ensure_other_admin(user)
+        user.is_active = is_active
+        fields.append("is_active")
+    if language is not None:
+        if language and language not in dict(settings.LANGUAGES):
+            raise _invalid({"language": [_("Unknown language.")]})
+        user.language = language
+        fields.append("language")
+    if password:
+        _check_password(password, user)
+        user.set_password(password)
+        fields.append("password")
+    if fields:
+        user.save(update_fields=fields)
+    return user
+
+
+def _ensure_other_admin(user: User) -> None:
+    others = User.objects.filter(is_active=True, roles__contains=[Role.TENANT_ADMIN]).exclude(pk=user.pk)
+    if not others.select_for_update().exists():
+        raise ApplicationError("last_admin", _("The company must keep at least one active administrator."))
+
+
+@transaction.atomic
+def user_delete(*, user: User, actor: User) -> None:
+    if user.pk == actor.pk:
+        raise ApplicationError("self_delete", _("You cannot delete yourself."))
+    if Role.TENANT_ADMIN in user.roles:
+        _ensure_other_admin(user)
+    user.delete()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    raw: str
+
+
+def token_create(*, user: User, name: str = "") -> IssuedToken:
+    raw = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:8], digest=token_digest(raw))
+    return IssuedToken(token=token, raw=raw)
+
+
+def token_user(raw: str) -> User | None:
+    """The active user a raw token belongs to, in the current schema only."""
+    if not raw or len(raw) > 200:
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=token_digest(raw)).first()
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def login_url(request) -> str:
+    return request.build_absolute_uri(reverse("accounts:login"))

@@ -1,0 +1,33 @@
+"""What every page needs to draw the shell: the tenant, the user's roles, the navigation."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.api.permissions import has_role
+
+# (label, url name, roles that see it)
+TENANT_NAVIGATION = [
+    (_("Home"), "home", None),
+    (_("Users"), "console:users", ("tenant_admin",)),
+    (_("Seats"), "console:seats", ("tenant_admin",)),
+    (_("Trunks & numbers"), "console:telephony", ("tenant_admin", "supervisor")),
+]
+
+
+def shell(request):
+    schema = connection.schema_name
+    tenant = getattr(request, "tenant", None)
+    user = getattr(request, "user", None)
+    is_public = schema == "public"
+    nav = []
+    if not is_public and user is not None and user.is_authenticated:
+        nav = [(label, name) for label, name, roles in TENANT_NAVIGATION if roles is None or has_role(user, *roles)]
+    return {
+        "current_tenant": None if is_public else tenant,
+        "is_public_host": is_public,
+        "navigation": nav,
+        "platform_domain": settings.PLATFORM_DOMAIN,
+    }

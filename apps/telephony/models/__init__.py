@@ -1,0 +1,3 @@
+from .plant import PhoneNumber, Seat, Trunk
+
+__all__ = ["PhoneNumber", "Seat", "Trunk"]

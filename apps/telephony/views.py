@@ -1,0 +1,100 @@
+"""Administrator console pages for seats, trunks and numbers."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from apps.accounts.choices import Role
+from apps.accounts.views import role_required
+from apps.core.errors import ApplicationError
+from apps.core.forms import apply_error
+from apps.telephony.models import PhoneNumber, Seat, Trunk
+from apps.telephony.services import phone_number_update, seat_delete, seat_reset_secret, seats_add, trunk_update
+
+
+class SeatAddForm(forms.Form):
+    count = forms.IntegerField(label=gettext_lazy("Seats to add"), min_value=1, initial=1)
+
+
+class RenameForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    caller_id = forms.CharField(label=gettext_lazy("Caller ID"), max_length=32, required=False)
+
+
+@role_required(Role.TENANT_ADMIN)
+def seats(request):
+    form = SeatAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = seats_add(tenant=request.tenant, count=form.cleaned_data["count"])
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("%(n)d seats added.") % {"n": len(added)})
+            return redirect("console:seats")
+    context = {"form": form, "seats": Seat.objects.order_by("extension"), "plan": request.tenant.plan}
+    template = "telephony/_seat_table.html" if request.htmx and request.method == "GET" else "telephony/seats.html"
+    return render(request, template, context)
+
+
+@require_POST
+@role_required(Role.TENANT_ADMIN)
+def seat_reset_secret_view(request, pk: int):
+    issued = seat_reset_secret(tenant=request.tenant, seat=get_object_or_404(Seat, pk=pk))
+    return render(request, "telephony/seat_secret.html", {"seat": issued.seat, "secret": issued.secret})
+
+
+@require_POST
+@role_required(Role.TENANT_ADMIN)
+def seat_delete_view(request, pk: int):
+    try:
+        seat_delete(tenant=request.tenant, seat=get_object_or_404(Seat, pk=pk))
+    except ApplicationError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Seat removed."))
+    return redirect("console:seats")
+
+
+@role_required(Role.TENANT_ADMIN, Role.SUPERVISOR)
+def telephony(request):
+    context = {
+        "trunks": Trunk.objects.all(),
+        "numbers": PhoneNumber.objects.select_related("trunk"),
+        "number_pending": request.tenant.number_pending,
+        "can_edit": request.user.has_role(Role.TENANT_ADMIN),
+    }
+    return render(request, "telephony/telephony.html", context)
+
+
+def _edit(request, obj, service, title):
+    form = RenameForm(request.POST or None, initial={"name": obj.name, "caller_id": obj.caller_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(obj, **form.cleaned_data)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("console:telephony")
+    return render(request, "telephony/rename.html", {"form": form, "subject": obj, "title": title})
+
+
+@role_required(Role.TENANT_ADMIN)
+def trunk_edit(request, pk: int):
+    return _edit(request, get_object_or_404(Trunk, pk=pk), lambda o, **f: trunk_update(trunk=o, **f), _("Trunk"))
+
+
+@role_required(Role.TENANT_ADMIN)
+def number_edit(request, pk: int):
+    return _edit(
+        request,
+        get_object_or_404(PhoneNumber, pk=pk),
+        lambda o, **f: phone_number_update(number=o, **f),
+        _("Phone number"),
+    )

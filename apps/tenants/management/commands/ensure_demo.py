@@ -1,0 +1,68 @@
+"""Make sure the platform admin and the demo tenant exist (idempotent; used by ``make run``)."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django_tenants.utils import schema_context, tenant_context
+
+from apps.accounts.choices import Role
+from apps.accounts.models import User
+from apps.tenants.models import Domain, Tenant
+from apps.tenants.services import tenant_provision
+
+PLATFORM_ADMIN = ("admin@platform.local", "Platform!2026")
+DEMO_SLUG = "demo"
+DEMO_USERS = [
+    # email, password, name, roles
+    ("admin@demo.local", "DemoAdmin!2026", "演示管理员", [Role.TENANT_ADMIN, Role.SUPERVISOR]),
+    ("supervisor@demo.local", "DemoSuper!2026", "王主管", [Role.SUPERVISOR]),
+    ("agent@demo.local", "DemoAgent!2026", "李座席", [Role.AGENT]),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the platform admin and the demo tenant if they are missing, then print the logins."
+
+    def handle(self, *args, **options):
+        with schema_context("public"):
+            self._ensure_public_domain()
+            if not User.objects.filter(email=PLATFORM_ADMIN[0]).exists():
+                User.objects.create_superuser(PLATFORM_ADMIN[0], PLATFORM_ADMIN[1], name="Platform operator")
+            tenant = Tenant.objects.filter(slug=DEMO_SLUG).first()
+            if tenant is None:
+                email, password, name, _roles = DEMO_USERS[0]
+                result = tenant_provision(
+                    company="演示呼叫中心 Demo Contact Center",
+                    slug=DEMO_SLUG,
+                    admin_email=email,
+                    admin_password=password,
+                    seats=20,
+                    plan="standard",
+                    admin_name=name,
+                )
+                tenant = result.tenant
+                self.stdout.write(f"demo tenant provisioned in {result.provisioned_ms} ms")
+        with tenant_context(tenant):
+            for email, password, name, roles in DEMO_USERS[1:]:
+                if not User.objects.filter(email=email).exists():
+                    User.objects.create_user(email, password, name=name, roles=roles)
+        self._print(tenant)
+
+    def _ensure_public_domain(self) -> None:
+        public = Tenant.objects.get(schema_name="public")
+        Domain.objects.get_or_create(domain=settings.PLATFORM_DOMAIN, defaults={"tenant": public, "is_primary": True})
+
+    def _print(self, tenant: Tenant) -> None:
+        port = ":8000"
+        domain = settings.PLATFORM_DOMAIN
+        lines = [
+            "",
+            "Contact center is running:",
+            f"  sign-up and landing   http://{domain}{port}/",
+            f"  platform console      http://{domain}{port}/platform/   {PLATFORM_ADMIN[0]} / {PLATFORM_ADMIN[1]}",
+            f"  demo contact center   http://{tenant.slug}.{domain}{port}/",
+        ]
+        for email, password, _name, roles in DEMO_USERS:
+            lines.append(f"      {', '.join(roles):<28} {email} / {password}")
+        lines.append(f"  API docs              http://{tenant.slug}.{domain}{port}/api/docs/")
+        lines.append("")
+        self.stdout.write("\n".join(lines))

@@ -1,0 +1,22 @@
+"""Periodic platform jobs (public schema)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from apps.tenants.choices import TenantStatus
+from apps.tenants.models import Tenant
+from apps.tenants.services import seat_days_record
+
+
+@shared_task
+def meter_seat_days_task() -> int:
+    """Open today's seat-day row for every active tenant (days without seat changes count too)."""
+    today = timezone.localdate()
+    tenants = Tenant.objects.exclude(schema_name="public").filter(status=TenantStatus.ACTIVE)
+    count = 0
+    for tenant in tenants.only("pk", "seat_count"):
+        seat_days_record(tenant_id=tenant.pk, seats=tenant.seat_count, day=today)
+        count += 1
+    return count

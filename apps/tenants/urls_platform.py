@@ -1,0 +1,10 @@
+from django.urls import path
+
+from apps.tenants.views import platform
+
+app_name = "platform"
+
+urlpatterns = [
+    path("", platform.tenants, name="tenants"),
+    path("tenants/<slug:slug>/status/", platform.tenant_status, name="tenant_status"),
+]

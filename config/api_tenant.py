@@ -1,0 +1,8 @@
+"""The tenant REST API under /api/v1/: every app registers its routes here."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("apps.accounts.api.urls")),
+    path("", include("apps.telephony.api.urls")),
+]

@@ -1,0 +1,25 @@
+"""HTTP and websockets. Websockets resolve the tenant from the Host header, then the user
+from the session cookie or ``?token=``, before any consumer runs."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from apps.accounts.channels import TenantAuthMiddleware  # noqa: E402
+from apps.tenants.channels import TenantWebsocketMiddleware  # noqa: E402
+from config.routing import websocket_urlpatterns  # noqa: E402
+
+websocket_application = TenantWebsocketMiddleware(TenantAuthMiddleware(URLRouter(websocket_urlpatterns)))
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(websocket_application),
+    }
+)

@@ -1,0 +1,8 @@
+"""Development settings: what ``make run`` and ``manage.py`` use by default."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-0123456789abcdef")
+SIGNUP_RATE_LIMIT = env("SIGNUP_RATE_LIMIT", default="")

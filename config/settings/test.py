@@ -1,0 +1,27 @@
+"""Test settings: real PostgreSQL and Redis, one Redis database pair per xdist worker."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import REDIS_URL, redis_db_url
+
+SECRET_KEY = "test-only-key-0123456789abcdef0123456789abcdef"  # noqa: S105
+DEBUG = False
+# Hashing strength is not under test; Argon2 would make every login ~100 ms.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+SIGNUP_RATE_LIMIT = ""
+
+# Workers share one Redis server; give each its own databases so that channel groups and
+# cache keys of the same-named test tenants never meet.
+_worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_DB_CACHE = 3 + 2 * _worker
+REDIS_DB_CHANNELS = 4 + 2 * _worker
+CACHES["default"]["LOCATION"] = redis_db_url(REDIS_URL, REDIS_DB_CACHE)  # noqa: F405
+CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [redis_db_url(REDIS_URL, REDIS_DB_CHANNELS)]  # noqa: F405
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,19 @@
+"""The administrator console of a tenant host (/console/...)."""
+
+from django.urls import path
+
+from apps.accounts import views as account_views
+from apps.telephony import views as telephony_views
+
+app_name = "console"
+
+urlpatterns = [
+    path("users/", account_views.users, name="users"),
+    path("users/<int:pk>/", account_views.user_edit, name="user_edit"),
+    path("seats/", telephony_views.seats, name="seats"),
+    path("seats/<int:pk>/reset-secret/", telephony_views.seat_reset_secret_view, name="seat_reset_secret"),
+    path("seats/<int:pk>/delete/", telephony_views.seat_delete_view, name="seat_delete"),
+    path("telephony/", telephony_views.telephony, name="telephony"),
+    path("telephony/trunks/<int:pk>/", telephony_views.trunk_edit, name="trunk_edit"),
+    path("telephony/numbers/<int:pk>/", telephony_views.number_edit, name="number_edit"),
+]

@@ -1,0 +1,16 @@
+"""URLs of a tenant host (<slug>.<PLATFORM_DOMAIN>)."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.core.views import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include("apps.accounts.urls")),
+    path("console/", include("config.urls_console")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("config.api_tenant")),
+    path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_tenant"), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

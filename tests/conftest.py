@@ -1,0 +1,106 @@
+"""Shared fixtures.
+
+Two tenants, ``acme`` and ``globex``, are provisioned once per test session (per xdist
+worker) through the real sign-up service and committed; each test then runs inside a
+transaction that is rolled back, so tests may add users, seats or tokens freely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context, tenant_context
+from rest_framework.test import APIClient
+
+from apps.accounts.choices import Role
+from apps.accounts.models import User
+from apps.accounts.services import token_create
+from apps.tenants.models import Tenant
+
+PASSWORD = "Corr3ct-Horse-Battery"
+
+
+@dataclass
+class TenantWorld:
+    tenant: Tenant
+    admin_email: str
+
+    @property
+    def host(self) -> str:
+        return f"{self.tenant.slug}.{settings.PLATFORM_DOMAIN}"
+
+    def client(self) -> Client:
+        return Client(HTTP_HOST=self.host)
+
+    def api(self, user: User | None = None) -> APIClient:
+        client = APIClient(HTTP_HOST=self.host)
+        if user is not None:
+            client.credentials(HTTP_AUTHORIZATION=f"Token {self.token(user)}")
+        return client
+
+    def token(self, user: User) -> str:
+        with tenant_context(self.tenant):
+            return token_create(user=user).raw
+
+    def admin(self) -> User:
+        with tenant_context(self.tenant):
+            return User.objects.get(email=self.admin_email)
+
+    def user(self, *roles: str, email: str | None = None, password: str = PASSWORD) -> User:
+        email = email or f"{'-'.join(roles) or 'norole'}-{User.objects.count()}@{self.tenant.slug}.test"
+        with tenant_context(self.tenant):
+            return User.objects.create_user(email, password, name=email.split("@")[0], roles=list(roles))
+
+
+def _provision(slug: str) -> None:
+    from apps.tenants.services import tenant_provision
+
+    with schema_context("public"):
+        if not Tenant.objects.filter(slug=slug).exists():
+            tenant_provision(
+                company=f"{slug.title()} Ltd",
+                slug=slug,
+                admin_email=f"admin@{slug}.test",
+                admin_password=PASSWORD,
+                seats=5,
+                plan="standard",
+            )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        _provision("acme")
+        _provision("globex")
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_test():
+    """Requests through the test client leave the connection on the last tenant's schema."""
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def acme(db) -> TenantWorld:
+    return TenantWorld(Tenant.objects.get(slug="acme"), "admin@acme.test")
+
+
+@pytest.fixture
+def globex(db) -> TenantWorld:
+    return TenantWorld(Tenant.objects.get(slug="globex"), "admin@globex.test")
+
+
+@pytest.fixture
+def public_api(db) -> APIClient:
+    return APIClient(HTTP_HOST=settings.PLATFORM_DOMAIN)
+
+
+@pytest.fixture
+def roles():
+    return Role

@@ -16,6 +16,7 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 	@touch $(STAMP)
 
 setup: $(STAMP)
+	@mkdir -p staticfiles
 	$(PY) manage.py compile_translations
 
 run: setup

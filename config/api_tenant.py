@@ -5,4 +5,8 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.telephony.api.urls")),
+    path("", include("apps.telephony.api.urls_agents")),
+    path("", include("apps.telephony.api.urls_ivr")),
+    path("", include("apps.telephony.api.urls_calls")),
+    path("", include("apps.crm.api.urls")),
 ]

@@ -44,8 +44,11 @@ def database_url() -> str:
     """Return a URL for the embedded PostgreSQL, starting it if needed."""
     import logging
 
-    # pgserver reads the runtime directory at import time; containers often lack one.
-    os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+    # pgserver reads the runtime directory (its lock file) at import time; containers often lack one.
+    if "XDG_RUNTIME_DIR" not in os.environ:
+        runtime = Path(tempfile.gettempdir()) / f"cc-runtime-{os.getuid()}"
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
     import pgserver
 
     logging.getLogger("pgserver").setLevel(logging.WARNING)

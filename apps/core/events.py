@@ -37,3 +37,12 @@ def publish_on_commit(topic: str, message: dict[str, Any], *, schema_name: str |
     """Publish ``message`` to the current tenant's ``topic`` group once the transaction commits."""
     schema = schema_name or connection.schema_name
     transaction.on_commit(lambda: publish(schema, topic, message))
+
+
+async def apublish(schema_name: str, topic: str, message: dict[str, Any]) -> None:
+    """Async twin of :func:`publish` for code already on an event loop (the engine)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    payload = {"ts": now_iso(), **message}
+    await layer.group_send(tenant_group(schema_name, topic), {"type": "event.forward", "event": payload})

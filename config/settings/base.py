@@ -17,7 +17,8 @@ from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
@@ -161,6 +162,11 @@ RESERVED_SLUGS = env.list(
         "localhost",
     ],
 )
+# Default rows every new tenant starts with (called inside the provisioning transaction).
+TENANT_SEEDERS = [
+    "apps.telephony.services.defaults.seed_tenant_defaults",
+    "apps.telephony.ivr.defaults.seed_default_ivr",
+]
 # Sign-up throttle per client address, "N/period" (period: minute, hour, day) or empty.
 SIGNUP_RATE_LIMIT = env("SIGNUP_RATE_LIMIT", default="")
 

@@ -16,9 +16,13 @@ SIGNUP_RATE_LIMIT = ""
 
 # Workers share one Redis server; give each its own databases so that channel groups and
 # cache keys of the same-named test tenants never meet.
+# TEST_RUN_ID separates concurrent test runs on one machine (their own databases too).
+_run = int(os.environ.get("TEST_RUN_ID", "0"))
 _worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-REDIS_DB_CACHE = 3 + 2 * _worker
-REDIS_DB_CHANNELS = 4 + 2 * _worker
+REDIS_DB_CACHE = 3 + 2 * (_worker + 4 * _run)
+REDIS_DB_CHANNELS = REDIS_DB_CACHE + 1
+if _run:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_contactcenter_run{_run}"}  # noqa: F405
 CACHES["default"]["LOCATION"] = redis_db_url(REDIS_URL, REDIS_DB_CACHE)  # noqa: F405
 CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [redis_db_url(REDIS_URL, REDIS_DB_CHANNELS)]  # noqa: F405
 STORAGES = {

@@ -45,6 +45,26 @@ class PhoneNumber(models.Model):
     name = models.CharField(_("name"), max_length=100, blank=True)
     trunk = models.ForeignKey(Trunk, verbose_name=_("trunk"), on_delete=models.PROTECT, related_name="numbers")
     caller_id = models.CharField(_("outbound caller ID"), max_length=32, blank=True)
+    # Where inbound calls go: an IVR flow (its published version) or straight to a queue.
+    ivr_flow = models.ForeignKey(
+        "telephony.IvrFlow",
+        verbose_name=_("IVR flow"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="numbers",
+    )
+    queue = models.ForeignKey(
+        "telephony.Queue",
+        verbose_name=_("queue"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="numbers",
+    )
+    sim_arrivals_per_hour = models.FloatField(
+        _("simulated arrivals per hour"), default=0, help_text=_("Used by the simulated carrier only (demo traffic).")
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

@@ -122,7 +122,8 @@ def tenant_provision(
     from apps.telephony.services import seats_add, trunk_create_default
 
     started = time.perf_counter()
-    slug = (slug or "").strip().lower()
+    # Not lowercased: a slug is an identifier the client chose; "Acme" is refused, not renamed.
+    slug = (slug or "").strip()
     admin_email = (admin_email or "").strip().lower()
     errors = signup_validate(
         company=company, slug=slug, admin_email=admin_email, admin_password=admin_password, seats=seats, plan=plan

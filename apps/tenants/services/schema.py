@@ -76,8 +76,5 @@ def schema_create(schema_name: str) -> None:
         for table in _SEEDED_FROM_PUBLIC:
             source = f"{connection.ops.quote_name(public)}.{table}"
             cursor.execute(f"INSERT INTO {quoted}.{table} SELECT * FROM {source}")  # noqa: S608
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                f"COALESCE((SELECT max(id) FROM {quoted}.{table}), 0) + 1, false)",  # noqa: S608
-                [f"{quoted}.{table}"],
-            )
+            next_id = f"COALESCE((SELECT max(id) FROM {quoted}.{table}), 0) + 1"  # noqa: S608
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence(%s, 'id'), {next_id}, false)", [f"{quoted}.{table}"])

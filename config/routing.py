@@ -1,7 +1,8 @@
 from django.urls import path
 
-from apps.telephony.consumers import WallboardConsumer
+from apps.telephony.consumers import AgentConsumer, WallboardConsumer
 
 websocket_urlpatterns = [
+    path("ws/agent/", AgentConsumer.as_asgi()),
     path("ws/wallboard/", WallboardConsumer.as_asgi()),
 ]

@@ -11,9 +11,15 @@ from apps.core.api.permissions import has_role
 # (label, url name, roles that see it)
 TENANT_NAVIGATION = [
     (_("Home"), "home", None),
+    (_("Desk"), "agents:desk", ("agent",)),
+    (_("Wallboard"), "agents:wallboard", ("supervisor", "tenant_admin")),
     (_("Users"), "console:users", ("tenant_admin",)),
     (_("Seats"), "console:seats", ("tenant_admin",)),
     (_("Trunks & numbers"), "console:telephony", ("tenant_admin", "supervisor")),
+    (_("Queues & skills"), "agents:queues", ("tenant_admin",)),
+    (_("IVR"), "ivr:flows", ("tenant_admin",)),
+    (_("Calls"), "calls:list", ("tenant_admin", "supervisor", "qa", "agent")),
+    (_("Customers"), "crm:list", ("tenant_admin", "supervisor", "agent", "qa", "trainer", "hr", "billing")),
 ]
 
 

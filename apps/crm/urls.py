@@ -1,2 +1,13 @@
+from django.urls import path
+
+from apps.crm import views
+
 app_name = "crm"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.customer_list, name="list"),
+    path("new/", views.customer_new, name="new"),
+    path("<int:pk>/", views.customer_detail, name="detail"),
+    path("<int:pk>/edit/", views.customer_edit, name="edit"),
+    path("<int:pk>/delete/", views.customer_delete_view, name="delete"),
+]

@@ -61,7 +61,8 @@ def redis_db_url(url: str, db: int) -> str:
     if parts.scheme == "unix":
         query = parse_qs(parts.query)
         query["db"] = [str(db)]
-        return urlunparse(parts._replace(query=urlencode(query, doseq=True)))
+        # Not urlunparse: it drops the "//" of an empty netloc ("unix:/path"), which redis-py refuses.
+        return f"unix://{parts.path}?{urlencode(query, doseq=True)}"
     return urlunparse(parts._replace(path=f"/{db}"))
 
 
@@ -229,6 +230,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+# authenticate() receives the email as ``username`` (login form and token API alike); axes would
+# otherwise look for USERNAME_FIELD ("email"), record every failure with no username and never lock.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 SESSION_COOKIE_HTTPONLY = True
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -19,7 +19,8 @@ SIGNUP_RATE_LIMIT = ""
 # TEST_RUN_ID separates concurrent test runs on one machine (their own databases too).
 _run = int(os.environ.get("TEST_RUN_ID", "0"))
 _worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-REDIS_DB_CACHE = 3 + 2 * (_worker + 4 * _run)
+# The embedded Redis has 64 databases (3 + 2 * 29 + 1 = 62 is the last one used): wrap around.
+REDIS_DB_CACHE = 3 + 2 * ((_worker + 4 * _run) % 30)
 REDIS_DB_CHANNELS = REDIS_DB_CACHE + 1
 if _run:
     DATABASES["default"]["TEST"] = {"NAME": f"test_contactcenter_run{_run}"}  # noqa: F405

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from django.db import connection
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -45,6 +45,8 @@ def token_obtain(request):
         )
     if user is None:
         raise ApplicationError("invalid_credentials", _("Wrong email or password."), status=401)
+    # A token is a login: last_login moves and django-axes clears the failure count.
+    user_logged_in.send(sender=user.__class__, request=django_request, user=user)
     issued = token_create(user=user, name="api")
     return Response({"token": issued.raw}, status=status.HTTP_200_OK)
 

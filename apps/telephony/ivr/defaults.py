@@ -1,5 +1,119 @@
-"""The default IVR of a new tenant. STUB: H7 fills it."""
+"""The default IVR of a new tenant.
+
+Runs inside the provisioning transaction with the tenant's schema active, after the
+telephony seeder has created the queue "general". The flow, published as version 1:
+
+    hours ─ open ──→ welcome → menu ─ 1 → queue general (then the survey)
+          │                        ├ 2 → voicemail
+          │                        └ 0 → queue general, "asked for an agent" (then the survey)
+          ├ closed ─→ closed message → voicemail
+          └ holiday → holiday message → voicemail
+
+Prompts are bilingual text; turning them into speech is the switch's business.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from apps.telephony.choices import IvrFlowStatus
+from apps.telephony.models import BusinessHours, IvrFlow, IvrFlowVersion, PhoneNumber, Queue
+
+DEFAULT_FLOW_NAME = "Main menu"
+DEFAULT_HOURS_NAME = "Default hours"
+MENU_TEXT = "咨询请按1，留言请按2，人工服务请按0。For enquiries press 1, to leave a message press 2, to speak to an agent press 0."
+
+
+def default_graph(*, company: str, queue_id: int, hours_id: int) -> dict:
+    return {
+        "start": "hours",
+        "nodes": {
+            "hours": {
+                "type": "hours",
+                "label": "Opening hours",
+                "business_hours": hours_id,
+                "open": "welcome",
+                "closed": "closed",
+                "holiday": "holiday",
+            },
+            "welcome": {
+                "type": "play",
+                "prompt": f"您好，欢迎致电{company}。Hello, thank you for calling {company}.",
+                "next": "menu",
+            },
+            "menu": {
+                "type": "menu",
+                "prompt": MENU_TEXT,
+                "retry_prompt": "抱歉，我们没有听清。Sorry, we did not get that. " + MENU_TEXT,
+                "options": {"1": "enquiries", "2": "voicemail", "0": "agent"},
+                "agent_options": ["0"],
+                "timeout": 5,
+                "retries": 2,
+                "invalid": "agent",
+                "no_input": "agent",
+            },
+            "enquiries": {"type": "queue", "queue": queue_id, "after_call": "survey"},
+            "agent": {"type": "queue", "queue": queue_id, "after_call": "survey"},
+            "voicemail": {
+                "type": "voicemail",
+                "queue": queue_id,
+                "prompt": "请在提示音后留言，我们会尽快回复。Please leave a message after the tone; we will call you back.",
+            },
+            "closed": {
+                "type": "play",
+                "prompt": "您好，现在是非工作时间。我们的工作时间是周一至周五9:00至18:00。"
+                "Our office hours are Monday to Friday, 9:00 to 18:00.",
+                "next": "voicemail",
+            },
+            "holiday": {
+                "type": "play",
+                "prompt": "节假日期间暂停人工服务。We are closed for the public holiday.",
+                "next": "voicemail",
+            },
+            "survey": {
+                "type": "survey",
+                "prompt": "请为本次服务评分，1分最低，5分最高。Please rate our service from 1 (poor) to 5 (excellent).",
+            },
+        },
+    }
 
 
 def seed_default_ivr(tenant) -> None:
-    return None
+    """Business hours "Default hours", the published flow "Main menu", and every number routed to it.
+
+    Does nothing when the queue "general" is missing or the flow exists already.
+    """
+    queue = Queue.objects.filter(code="general").first()
+    if queue is None or IvrFlow.objects.filter(name=DEFAULT_FLOW_NAME).exists():
+        return
+    hours = BusinessHours.objects.filter(name=DEFAULT_HOURS_NAME).first()
+    if hours is None:
+        workday = [["09:00", "18:00"]]
+        hours = BusinessHours.objects.create(
+            name=DEFAULT_HOURS_NAME,
+            time_zone=getattr(tenant, "time_zone", "") or "Asia/Shanghai",
+            weekly={
+                "mon": workday,
+                "tue": workday,
+                "wed": workday,
+                "thu": workday,
+                "fri": workday,
+                "sat": [],
+                "sun": [],
+            },
+            follow_chinese_holidays=True,
+        )
+    with translation.override(getattr(tenant, "default_language", "") or "zh-hans"):
+        description = _("The default flow: opening hours, a menu, the general queue.")
+    flow = IvrFlow.objects.create(name=DEFAULT_FLOW_NAME, description=description)
+    # Known valid (tests/telephony/test_ivr_services.py validates it), so it is published
+    # directly: provisioning must stay fast.
+    IvrFlowVersion.objects.create(
+        flow=flow,
+        number=1,
+        status=IvrFlowStatus.PUBLISHED,
+        published_at=timezone.now(),
+        graph=default_graph(company=tenant.name, queue_id=queue.pk, hours_id=hours.pk),
+    )
+    PhoneNumber.objects.update(ivr_flow=flow, queue=None)

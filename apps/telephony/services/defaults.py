@@ -1,5 +1,55 @@
-"""Default rows for a new tenant (pause reasons, dispositions, a skill and a queue). STUB: H6 fills it."""
+"""Default rows for a new tenant: pause reasons, dispositions, a skill and a queue.
+
+Runs inside the provisioning transaction, in the new tenant's schema (settings.TENANT_SEEDERS),
+so it only bulk-creates. Names are stored in the company's default language; administrators
+rename them in the console. The codes are fixed: "break" and the system reasons "login" (set
+on seat login) and "missed" (set by RONA) are relied on by the product and the API contract.
+"""
+
+from __future__ import annotations
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from apps.telephony import agent_states
+from apps.telephony.models import Disposition, PauseReason, PhoneNumber, Queue, QueueSkill, Skill
+
+DEFAULT_QUEUE = "general"
+DEFAULT_SKILL = "general"
+
+# (code, name, is_system, counts_as_productive)
+PAUSE_REASONS = [
+    ("break", gettext_noop("Break"), False, False),  # 小休
+    ("lunch", gettext_noop("Lunch"), False, False),  # 用餐
+    ("training", gettext_noop("Training"), False, True),  # 培训
+    ("meeting", gettext_noop("Meeting"), False, True),  # 会议
+    (agent_states.REASON_LOGIN, gettext_noop("Logged in"), True, False),
+    (agent_states.REASON_MISSED, gettext_noop("Missed call"), True, False),
+]
+
+# (code, name, is_resolved)
+DISPOSITIONS = [
+    ("resolved", gettext_noop("Resolved"), True),
+    ("follow_up", gettext_noop("Needs follow-up"), False),
+    ("wrong_number", gettext_noop("Wrong number"), False),
+    ("complaint", gettext_noop("Complaint"), False),
+]
 
 
 def seed_tenant_defaults(tenant) -> None:
-    return None
+    with translation.override(tenant.default_language or "zh-hans"):
+        PauseReason.objects.bulk_create(
+            [
+                PauseReason(code=code, name=_(name), is_system=is_system, counts_as_productive=productive)
+                for code, name, is_system, productive in PAUSE_REASONS
+            ]
+        )
+        Disposition.objects.bulk_create(
+            [Disposition(code=code, name=_(name), is_resolved=resolved) for code, name, resolved in DISPOSITIONS]
+        )
+        skill = Skill.objects.create(code=DEFAULT_SKILL, name=_("General"))
+        queue = Queue.objects.create(code=DEFAULT_QUEUE, name=_("General"))
+    QueueSkill.objects.create(queue=queue, skill=skill, min_level=1)
+    # Until an IVR flow is published, the service number goes straight to the default queue.
+    PhoneNumber.objects.filter(queue__isnull=True).update(queue=queue)

@@ -33,11 +33,21 @@ def tenant_app_labels() -> list[str]:
 
 
 @functools.cache
+def _migration_loader() -> MigrationLoader:
+    return MigrationLoader(None, ignore_no_migrations=True, load=True)
+
+
+@functools.cache
 def tenant_schema_sql() -> str:
     """The DDL for one tenant schema, unqualified (it runs under the new schema's search_path)."""
+    # Models as the migrations leave them, not the live ones: they differ where Django renders
+    # migration state differently (auth's auto-created M2M ids are bigint after migrations).
+    state_apps = _migration_loader().project_state().apps
     models = [MigrationRecorder.Migration]
     for label in tenant_app_labels():
-        for model in apps.get_app_config(label).get_models():
+        if label not in state_apps.app_configs:
+            continue  # an app without migrations gets no tables from migrate either
+        for model in state_apps.get_app_config(label).get_models():
             if model._meta.managed and not model._meta.proxy:
                 models.append(model)
     with connection.schema_editor(collect_sql=True, atomic=False) as editor:
@@ -49,9 +59,16 @@ def tenant_schema_sql() -> str:
 
 @functools.cache
 def tenant_migration_rows() -> list[tuple[str, str]]:
-    loader = MigrationLoader(None, ignore_no_migrations=True, load=True)
-    labels = set(tenant_app_labels())
-    return sorted((app, name) for app, name in loader.disk_migrations if app in labels)
+    """Every migration, as ``migrate_schemas`` records them in a tenant schema.
+
+    It records shared-only apps' migrations too (the router makes their operations no-ops), so
+    a schema missing those rows would show them as unapplied.
+    """
+    graph = _migration_loader().graph
+    rows = set(graph.nodes)
+    for key in graph.nodes:
+        rows.update(graph.nodes[key].replaces)
+    return sorted(rows)
 
 
 # Tables whose rows a tenant needs from the start (content types back generic relations and

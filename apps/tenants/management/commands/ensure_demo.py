@@ -45,6 +45,9 @@ class Command(BaseCommand):
             for email, password, name, roles in DEMO_USERS[1:]:
                 if not User.objects.filter(email=email).exists():
                     User.objects.create_user(email, password, name=name, roles=roles)
+            from apps.telephony.services.demo import demo_traffic_setup
+
+            demo_traffic_setup(tenant)
         self._print(tenant)
 
     def _ensure_public_domain(self) -> None:

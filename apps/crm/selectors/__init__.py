@@ -1,0 +1,15 @@
+from .customers import (
+    customer_by_phone,
+    customer_history,
+    customer_list,
+    customers_by_phones,
+    screen_pop,
+)
+
+__all__ = [
+    "customer_by_phone",
+    "customer_history",
+    "customer_list",
+    "customers_by_phones",
+    "screen_pop",
+]

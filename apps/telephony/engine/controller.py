@@ -1,0 +1,1240 @@
+"""Call control, written once against the switch-driver interface.
+
+One :class:`CallController` runs one tenant's contact center: it listens to a
+:class:`~apps.telephony.engine.drivers.base.SwitchDriver`, walks callers through the IVR
+(:mod:`apps.telephony.ivr.runner`), queues them in the ACD (:class:`apps.telephony.acd.Acd`),
+offers them to agents, and follows each call to the end of its wrap-up. Everything it learns
+goes to a :class:`~apps.telephony.engine.store.Store`. It is synchronous and single-threaded:
+driver events, clock timers and desktop commands (:meth:`CallController.handle_message`) all
+run on one loop (virtual or asyncio), so no locks are needed here.
+
+The life of an inbound call::
+
+    arrived ─► IVR (play / gather / survey …) ─► queued ─► offered (ringing) ─► talking ⇄ hold
+                      │                          │  ▲            │ ring timeout: RONA, back to
+                      │                          │  └────────────┘ the queue, first agent NotReady("missed")
+                      ▼                          ▼
+             voicemail, callback,         abandoned, overflow (to a queue, a number, or hang-up),
+             transfer, hang-up            callback request (keeps the caller's place)
+
+    talking ─► ended (caller or agent hung up) ─► agent wrap-up (queue.wrapup_seconds, or
+               call.wrapup from the desktop) ─► agent Ready ─► the ACD may match them at once.
+
+Desktop commands arrive as the engine inbox messages of the issue 3 contract (``call.answer``,
+``call.hangup``, ``call.transfer``, ``call.wrapup``, ``agent.state`` …, docs/realtime.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apps.crm.phones import phone_variants
+from apps.telephony.acd import Acd, Assignment, WaitingCall
+from apps.telephony.engine.clock import Clock, TimerHandle
+from apps.telephony.engine.config import (
+    VIP_PRIORITY,
+    AgentSettings,
+    CustomerInfo,
+    NumberSettings,
+    QueueSettings,
+    TenantConfig,
+)
+from apps.telephony.engine.drivers.base import (
+    BY_AGENT,
+    BY_CALLER,
+    BY_SYSTEM,
+    FAILED_NO_ANSWER,
+    PROMPT_CALLBACK_OFFER,
+    PROMPT_HOLD_MUSIC,
+    PROMPT_POSITION,
+    PROMPT_VOICEMAIL,
+    DriverListener,
+    InboundCall,
+    SwitchDriver,
+)
+from apps.telephony.engine.state import (
+    A_HOLD,
+    A_NOT_READY,
+    A_OFFLINE,
+    A_READY,
+    A_RESERVED,
+    A_TALKING,
+    A_WRAP_UP,
+    CALLBACK_WAITING,
+    DIALING,
+    END_ABANDONED,
+    END_BLOCKED,
+    END_CALLBACK,
+    END_COMPLETED,
+    END_FAILED,
+    END_FORCE_RELEASED,
+    END_IVR_END,
+    END_IVR_HANGUP,
+    END_NO_ANSWER,
+    END_OVERFLOW,
+    END_TRANSFERRED,
+    END_VOICEMAIL,
+    ENDED,
+    HOLD,
+    IVR,
+    OFFERED,
+    OUTBOUND,
+    QUEUED,
+    REASON_MISSED,
+    TALKING,
+    VOICEMAIL,
+    WRAP_UP,
+    AgentRuntime,
+    CallState,
+)
+from apps.telephony.engine.store import Store
+
+try:  # the IVR runner is plain Python; without it numbers route straight to their queue
+    from apps.telephony.ivr import runner as ivr_runner
+except ImportError:  # pragma: no cover - only while the IVR package is missing
+    ivr_runner = None
+
+logger = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0  # ACD re-match for expanding skills and sticky holds
+OUTBOUND_WRAPUP_SECONDS = 30  # wrap-up after a click-to-dial or callback call without a queue setting
+CALLBACK_ATTEMPTS = 3
+CALLBACK_RETRY_SECONDS = 300
+MAX_OVERFLOWS = 3  # a call overflowing between queues in a circle is hung up after this many hops
+ANSWER_GAP_SMOOTHING = 0.2  # EWMA weight of the newest gap between answers (expected-wait announcements)
+GATHER_IVR = "ivr"
+GATHER_CALLBACK = "callback_offer"
+LIVE = (TALKING, HOLD)
+AVAILABLE_TO_ROUTE = (A_READY,)
+
+
+class CallController(DriverListener):
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        driver: SwitchDriver,
+        acd: Acd,
+        store: Store,
+        config: TenantConfig | None = None,
+        uid_prefix: str = "eng-",
+        use_ivr: bool = True,
+    ) -> None:
+        self.clock = clock
+        self.driver = driver
+        self.acd = acd
+        self.store = store
+        self.uid_prefix = uid_prefix
+        self.use_ivr = use_ivr and ivr_runner is not None
+        self.queues: dict[int, QueueSettings] = {}
+        self.numbers: dict[int | None, NumberSettings] = {}
+        self.agents: dict[int, AgentRuntime] = {}
+        self.calls: dict[str, CallState] = {}
+        self.customers: dict[str, CustomerInfo] = {}
+        self.hours: dict = {}
+        self.time_zone = ZoneInfo("Asia/Shanghai")
+        self.default_caller_id = ""
+        self.last_agent: dict[str, tuple[int, float]] = {}  # caller -> (agent id, engine time last served)
+        self.answer_gap: dict[int, float] = {}
+        self._last_answer: dict[int, float] = {}
+        self._tick_timer: TimerHandle | None = None
+        self._tick_queues: set[int] = set()
+        self._seq = 0
+        driver.set_listener(self)
+        if config is not None:
+            self.apply_config(config)
+
+    # =============================================================================
+    # configuration
+    # =============================================================================
+    def apply_config(self, config: TenantConfig) -> None:
+        """Take a (re)loaded configuration. Waiting calls and live calls are not disturbed;
+        new agents join in the state the database has for them."""
+        self.time_zone = ZoneInfo(config.time_zone or "Asia/Shanghai")
+        for queue in config.queues.values():
+            self.set_queue(queue)
+        self.numbers = dict(config.numbers)
+        self.hours = dict(config.hours)
+        self.customers = dict(config.customers)
+        now = self.clock.now()
+        for caller, (agent_id, age_days) in config.last_agent.items():
+            self.last_agent.setdefault(caller, (agent_id, now - age_days * 86400))
+        for number in config.numbers.values():
+            if number.caller_id and not self.default_caller_id:
+                self.default_caller_id = number.caller_id
+        for agent_settings in config.agents.values():
+            self.set_agent(agent_settings)
+        self._schedule_tick(0)
+
+    def set_queue(self, queue: QueueSettings) -> None:
+        self.queues[queue.queue_id] = queue
+        self.acd.set_queue(queue.acd_config())
+        if queue.needs_tick:
+            self._tick_queues.add(queue.queue_id)
+        else:
+            self._tick_queues.discard(queue.queue_id)
+        set_thresholds = getattr(self.store, "set_queue_thresholds", None)
+        if set_thresholds is not None:
+            set_thresholds(queue.queue_id, queue.sl_threshold_seconds, queue.short_abandon_seconds)
+
+    def set_agent(self, settings: AgentSettings, *, ready: bool | None = None) -> AgentRuntime:
+        """Add or update an agent. A new agent takes ``settings.state`` (or Ready when ``ready``);
+        a Ready one is offered calls at once."""
+        self.acd.set_agent(settings.profile())
+        agent = self.agents.get(settings.agent_id)
+        if agent is None:
+            agent = AgentRuntime(settings.agent_id, is_virtual=settings.is_virtual, name=settings.name)
+            agent.settings = settings
+            self.agents[settings.agent_id] = agent
+            state = A_READY if ready else settings.state
+            agent.reason = settings.reason if state == A_NOT_READY else None
+            if state == A_READY:
+                agent.state = A_OFFLINE
+                self._agent_ready(agent, record=bool(ready))
+            else:
+                # Call states cannot survive an engine restart; the runner resets them first.
+                agent.state = state if state in (A_OFFLINE, A_NOT_READY) else A_NOT_READY
+        else:
+            agent.settings = settings
+            agent.is_virtual = settings.is_virtual
+            agent.name = settings.name
+        return agent
+
+    def remove_agent(self, agent_id: int) -> None:
+        agent = self.agents.get(agent_id)
+        if agent is None or agent.call is not None:
+            return
+        self.acd.remove_agent(agent_id)
+        del self.agents[agent_id]
+
+    def _identify(self, call: CallState) -> None:
+        """Customer and VIP priority from the caller number."""
+        info = self.customers.get(call.caller)
+        if info is None and self.customers:
+            for variant in phone_variants(call.caller):
+                info = self.customers.get(variant)
+                if info is not None:
+                    break
+        if info is not None:
+            call.customer_id = info.customer_id
+            call.customer_name = info.name
+            call.is_vip = info.is_vip
+            if info.is_vip:
+                call.priority = max(call.priority, VIP_PRIORITY)
+
+    def new_uid(self, kind: str) -> str:
+        self._seq += 1
+        return f"{self.uid_prefix}{kind}{self._seq:06d}"
+
+    # =============================================================================
+    # driver events
+    # =============================================================================
+    def on_arrived(self, inbound: InboundCall) -> None:
+        now = self.clock.now()
+        call = CallState(
+            inbound.uid,
+            caller=inbound.caller,
+            callee=inbound.callee,
+            arrived=now,
+            number_id=inbound.number_id,
+            trunk_id=inbound.trunk_id,
+        )
+        self._identify(call)
+        self.calls[call.uid] = call
+        self.store.call_arrived(call)
+        number = self.numbers.get(inbound.number_id)
+        if number is not None and number.ivr_graph and self.use_ivr:
+            self.driver.answer(call.uid)
+            self._ivr_start(call, number)
+        elif number is not None and number.queue_id in self.queues:
+            self._enqueue(call, number.queue_id)
+        else:
+            logger.warning("call %s on %s: the number routes nowhere", call.uid, inbound.callee)
+            self._finish(call, END_FAILED)
+            self.driver.hangup(call.uid)
+
+    def on_failed(self, uid: str, reason: str, call: InboundCall | None = None) -> None:
+        existing = self.calls.get(uid)
+        if existing is None:
+            if call is not None:
+                self._blocked(call)
+            return
+        if existing.status == DIALING:
+            self._dial_failed(existing, END_NO_ANSWER if reason == FAILED_NO_ANSWER else END_FAILED)
+
+    def on_ringing(self, uid: str, agent_id: int) -> None:
+        return None
+
+    def on_answered(self, uid: str, agent_id: int | None) -> None:
+        call = self.calls.get(uid)
+        if call is None or agent_id is None:
+            return
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            return
+        if call.status == OFFERED:
+            if agent_id not in call.ringing:
+                return
+            self._cancel(call, "ring_timer")
+            losers = tuple(other for other in call.ringing if other != agent_id)
+            call.ringing = ()
+            self._connect(call, agent)
+            if losers:
+                self._withdraw(call, losers)
+        elif call.status == DIALING and call.agent_id == agent_id:
+            self._connect(call, agent)
+            if call.is_callback:
+                self.store.callback_finished(call.callback_for or "", call, "done")
+
+    def on_play_done(self, uid: str) -> None:
+        call = self.calls.get(uid)
+        if call is None:
+            return
+        if call.status == VOICEMAIL:
+            call.queue_entered = self.clock.now()  # the message starts now
+            self.driver.start_recording(uid)
+        elif call.ivr is not None and call.pending_gather == GATHER_IVR:
+            call.pending_gather = None
+            self._ivr_feed(call, ivr_runner.PlayDone())
+
+    def on_digits(self, uid: str, digits: str) -> None:
+        call = self.calls.get(uid)
+        if call is None:
+            return
+        pending, call.pending_gather = call.pending_gather, None
+        if pending == GATHER_IVR and call.ivr is not None:
+            self._ivr_feed(call, ivr_runner.Digits(digits))
+        elif pending == GATHER_CALLBACK and call.status == QUEUED:
+            self.store.call_event(call, "callback_offer_answer", digits=digits)
+            if digits == "1":
+                self._callback_request(call, call.queue_id, original=call.waiting.arrived)
+
+    def on_no_input(self, uid: str) -> None:
+        call = self.calls.get(uid)
+        if call is None:
+            return
+        pending, call.pending_gather = call.pending_gather, None
+        if pending == GATHER_IVR and call.ivr is not None:
+            self._ivr_feed(call, ivr_runner.NoInput())
+
+    def on_held(self, uid: str) -> None:
+        call = self.calls.get(uid)
+        if call is None or call.status != TALKING:
+            return
+        call.status = HOLD
+        call.hold_started = self.clock.now()
+        self.store.call_held(call)
+        agent = self.agents.get(call.agent_id)
+        if agent is not None:
+            self._set_agent(agent, A_HOLD, call=call)
+            self._notify(agent, {"type": "call.held", "call_uid": uid})
+
+    def on_resumed(self, uid: str) -> None:
+        call = self.calls.get(uid)
+        if call is None or call.status != HOLD:
+            return
+        self._close_hold(call)
+        call.status = TALKING
+        self.store.call_resumed(call)
+        agent = self.agents.get(call.agent_id)
+        if agent is not None:
+            self._set_agent(agent, A_TALKING, call=call)
+            self._notify(agent, {"type": "call.resumed", "call_uid": uid})
+
+    def on_hung_up(self, uid: str, by: str) -> None:
+        call = self.calls.get(uid)
+        if call is None:
+            return
+        status = call.status
+        if status in LIVE:
+            self._end_talk(call, by)
+        elif status == QUEUED:
+            self.acd.remove_call(uid)
+            self._finish(call, END_ABANDONED)
+            self._queue_changed(call.queue_id)
+        elif status == OFFERED:
+            self._cancel(call, "ring_timer")
+            ringing, call.ringing = call.ringing, ()
+            self._finish(call, END_ABANDONED)
+            self._withdraw(call, ringing)
+        elif status == IVR:
+            self._finish(call, END_IVR_HANGUP if by == BY_CALLER else END_IVR_END)
+        elif status == VOICEMAIL:
+            started = call.queue_entered if call.queue_entered is not None else self.clock.now()
+            self.store.voicemail_left(call, call.queue_id, max(0.0, self.clock.now() - started))
+            self._finish(call, END_VOICEMAIL)
+        elif status == DIALING:
+            self._dial_failed(call, END_NO_ANSWER)
+        else:
+            # The caller left during a post-call survey (the CDR is already closed), or a stale leg.
+            self.calls.pop(uid, None)
+
+    def on_machine_detected(self, uid: str, result: str) -> None:
+        call = self.calls.get(uid)
+        if call is not None:
+            self.store.call_event(call, "machine_detected", result=result)
+
+    # =============================================================================
+    # IVR
+    # =============================================================================
+    def _local_now(self) -> datetime:
+        return self.clock.wall().astimezone(self.time_zone)
+
+    def _ivr_start(self, call: CallState, number: NumberSettings) -> None:
+        call.ivr_version_id = number.ivr_version_id
+        call.ivr = ivr_runner.IvrSession(
+            number.ivr_graph,
+            now_local=self._local_now(),
+            hours_lookup=self.hours.get,
+            queue_lookup=self.queues.__contains__,
+        )
+        self._ivr_do(call, call.ivr.start())
+
+    def _ivr_feed(self, call: CallState, received: Any) -> None:
+        session = call.ivr
+        session.now_local = self._local_now()
+        try:
+            action = session.feed(received)
+        except ivr_runner.IvrSessionError:
+            logger.warning("call %s: IVR input %r while nothing waited for it", call.uid, received)
+            return
+        if session.survey_score is not None and call.survey_score is None:
+            call.survey_score = session.survey_score
+            self.store.survey_scored(call, session.survey_score)
+        self._ivr_do(call, action)
+
+    def _ivr_do(self, call: CallState, action: Any) -> None:
+        kind = action.kind
+        uid = call.uid
+        if kind == "play":
+            call.pending_gather = GATHER_IVR
+            self.driver.play(uid, action.prompt)
+        elif kind == "gather":
+            call.pending_gather = GATHER_IVR
+            self.driver.gather(
+                uid,
+                action.prompt,
+                max_digits=action.max_digits,
+                timeout=action.timeout,
+                options=list(action.options),
+                key=action.node,
+            )
+        elif kind == "survey":
+            call.pending_gather = GATHER_IVR
+            self.driver.gather(
+                uid, action.prompt, max_digits=1, timeout=action.timeout, options=list("12345"), key="survey"
+            )
+        elif kind == "queue":
+            self._leave_ivr(call)
+            call.after_call = bool(action.after_call_node)
+            self._enqueue(call, action.queue_id)
+        elif kind == "voicemail":
+            self._leave_ivr(call)
+            call.status = VOICEMAIL
+            call.queue_id = action.queue_id
+            self.store.call_event(call, "voicemail", queue_id=action.queue_id)
+            self.driver.play(uid, PROMPT_VOICEMAIL, {"prompt": action.prompt} if action.prompt else None)
+        elif kind == "callback":
+            self._leave_ivr(call)
+            self._callback_request(call, action.queue_id, original=self.clock.now())
+        elif kind == "transfer":
+            self._leave_ivr(call)
+            if action.queue_id is not None and action.queue_id in self.queues:
+                self._enqueue(call, action.queue_id)
+            elif action.number:
+                self.store.call_event(call, "transferred", number=action.number)
+                self.driver.transfer(uid, action.number)
+                self._finish(call, END_TRANSFERRED)
+            else:
+                self._finish(call, END_IVR_END)
+                self.driver.hangup(uid)
+        else:  # hangup
+            if call.ended is None:
+                self._leave_ivr(call)
+                self._finish(call, END_IVR_END)
+            else:
+                self.calls.pop(uid, None)  # the end of a post-call survey
+            self.driver.hangup(uid)
+
+    def _leave_ivr(self, call: CallState) -> None:
+        if call.ivr_exited is None:
+            call.ivr_exited = self.clock.now()
+            self.store.call_ivr_exited(call)
+
+    # =============================================================================
+    # queueing
+    # =============================================================================
+    def _enqueue(self, call: CallState, queue_id: int, *, arrived: float | None = None) -> None:
+        queue = self.queues[queue_id]
+        now = self.clock.now()
+        if call.ivr_exited is None:
+            call.ivr_exited = now
+        call.queue_id = queue_id
+        call.status = QUEUED
+        call.queue_entered = now
+        if call.queued is None:
+            call.queued = now
+        self.store.call_queued(call)
+        self.driver.play(call.uid, PROMPT_HOLD_MUSIC)
+        call.waiting = WaitingCall(
+            call_id=call.uid,
+            queue_id=queue_id,
+            arrived=now if arrived is None else arrived,
+            priority=call.priority,
+            sticky_agent_id=self._sticky_agent(call, queue),
+        )
+        call.overflow_at = now + queue.max_wait_seconds if queue.max_wait_seconds > 0 else None
+        assignment = self.acd.enqueue(call.waiting, now)
+        if assignment is not None:
+            self._assign(assignment)
+            return
+        self._arm_queue_timers(call, queue, first=True)
+        self._queue_changed(queue_id)
+        if queue_id in self._tick_queues:
+            self._schedule_tick(TICK_SECONDS)
+
+    def _sticky_agent(self, call: CallState, queue: QueueSettings) -> int | None:
+        if queue.strategy != "sticky":
+            return None
+        last = self.last_agent.get(call.caller)
+        if last is None or (self.clock.now() - last[1]) > queue.sticky_days * 86400:
+            return None
+        return last[0]
+
+    def _arm_queue_timers(self, call: CallState, queue: QueueSettings, *, first: bool = False) -> None:
+        clock = self.clock
+        if call.overflow_at is not None and call.overflow_timer is None:
+            call.overflow_timer = clock.call_at(call.overflow_at, self._overflow_due, call)
+        if queue.announces and call.announce_timer is None:
+            delay = 0.0 if first else queue.announce_interval_seconds
+            call.announce_timer = clock.call_later(delay, self._announce, call)
+        if queue.callback_offer and call.callback_timer is None and not call.is_callback:
+            when = (call.queue_entered or clock.now()) + queue.callback_offer_after_seconds
+            call.callback_timer = clock.call_at(when, self._offer_callback, call)
+
+    @staticmethod
+    def _cancel(call: CallState, name: str) -> None:
+        timer = getattr(call, name)
+        if timer is not None:
+            timer.cancel()
+            setattr(call, name, None)
+
+    def _cancel_queue_timers(self, call: CallState) -> None:
+        for name in ("overflow_timer", "announce_timer", "callback_timer"):
+            timer = getattr(call, name)
+            if timer is not None:
+                timer.cancel()
+                setattr(call, name, None)
+
+    def _queue_changed(self, queue_id: int | None) -> None:
+        if queue_id is None or not self.store.wants_queue_updates:
+            return
+        self.store.queue_changed(
+            queue_id, self.acd.waiting_count(queue_id), self.acd.longest_wait(queue_id, self.clock.now())
+        )
+
+    def _announce(self, call: CallState) -> None:
+        call.announce_timer = None
+        if call.status != QUEUED:
+            return
+        queue = self.queues[call.queue_id]
+        position = self.acd.position(call.uid)
+        data: dict[str, Any] = {}
+        if queue.announce_position:
+            data["position"] = position
+        if queue.announce_expected_wait:
+            gap = self.answer_gap.get(queue.queue_id)
+            data["expected_wait_seconds"] = round(gap * (position or 1)) if gap is not None else None
+        self.driver.play(call.uid, PROMPT_POSITION, data)
+        self.store.call_event(call, "announcement", **data)
+        call.announce_timer = self.clock.call_later(queue.announce_interval_seconds, self._announce, call)
+
+    def _offer_callback(self, call: CallState) -> None:
+        call.callback_timer = None
+        if call.status != QUEUED or call.pending_gather is not None:
+            return
+        call.pending_gather = GATHER_CALLBACK
+        self.store.call_event(call, "callback_offered")
+        self.driver.gather(
+            call.uid, PROMPT_CALLBACK_OFFER, max_digits=1, timeout=5, options=["1", "2"], key=GATHER_CALLBACK
+        )
+
+    def _overflow_due(self, call: CallState) -> None:
+        call.overflow_timer = None
+        if call.status != QUEUED:
+            return  # ringing an agent: decided when the offer fails
+        self.acd.remove_call(call.uid)
+        self._overflow(call)
+
+    def _overflow(self, call: CallState) -> None:
+        """The call waited ``max_wait_seconds`` in its queue and is out of the ACD."""
+        self._cancel_queue_timers(call)
+        queue = self.queues[call.queue_id]
+        call.overflows += 1
+        self._queue_changed(queue.queue_id)
+        target = queue.overflow_queue_id
+        if (
+            target is not None
+            and target in self.queues
+            and target != queue.queue_id
+            and call.overflows <= MAX_OVERFLOWS
+        ):
+            self.store.call_event(call, "overflow", from_queue_id=queue.queue_id, to_queue_id=target)
+            self._enqueue(call, target, arrived=call.waiting.arrived)
+        elif queue.overflow_number:
+            self.store.call_event(call, "overflow", from_queue_id=queue.queue_id, number=queue.overflow_number)
+            self.driver.transfer(call.uid, queue.overflow_number)
+            self._finish(call, END_OVERFLOW)
+        else:
+            self.store.call_event(call, "overflow", from_queue_id=queue.queue_id)
+            self._finish(call, END_OVERFLOW)
+            self.driver.hangup(call.uid)
+
+    # --- the ACD's periodic re-match ---------------------------------------------------
+    def _schedule_tick(self, delay: float) -> None:
+        if self._tick_timer is None:
+            self._tick_timer = self.clock.call_later(delay, self._tick)
+
+    def _tick(self) -> None:
+        self._tick_timer = None
+        for assignment in self.acd.tick(self.clock.now()):
+            self._assign(assignment)
+        if any(self.acd.waiting_count(queue_id) for queue_id in self._tick_queues):
+            self._schedule_tick(TICK_SECONDS)
+
+    # =============================================================================
+    # offers
+    # =============================================================================
+    def _assign(self, assignment: Assignment) -> None:
+        call = self.calls.get(assignment.call_id)
+        now = self.clock.now()
+        if call is None or call.status not in (QUEUED, CALLBACK_WAITING):
+            # The ACD matched a call we no longer hold: hand the agents back.
+            for follow_up in self.acd.release_agents(assignment.agent_ids, now):
+                self._assign(follow_up)
+            return
+        self._cancel_queue_timers(call)
+        if call.pending_gather == GATHER_CALLBACK:
+            call.pending_gather = None
+        agents = [self.agents[agent_id] for agent_id in assignment.agent_ids]
+        if call.status == CALLBACK_WAITING:
+            self._dial_callback(call, agents[0], assignment)
+            return
+        call.status = OFFERED
+        call.offer_count += 1
+        call.offer_seq += 1
+        if call.offered is None:
+            call.offered = now
+        call.ringing = assignment.agent_ids
+        for agent in agents:
+            agent.call = call
+            self._set_agent(agent, A_RESERVED, call=call)
+        self.store.call_offered(call, agents, self.queues.get(call.queue_id))
+        for agent_id in assignment.agent_ids:
+            self.driver.bridge(call.uid, agent_id)
+        queue = self.queues.get(call.queue_id)
+        timeout = queue.ring_timeout_seconds if queue is not None else 15
+        call.ring_timer = self.clock.call_later(timeout, self._ring_timeout, call, call.offer_seq)
+        self._queue_changed(call.queue_id)
+
+    def _ring_timeout(self, call: CallState, offer_seq: int) -> None:
+        if call.status != OFFERED or call.offer_seq != offer_seq:
+            return
+        call.ring_timer = None
+        missed, call.ringing = call.ringing, ()
+        for agent_id in missed:
+            self.driver.cancel_bridge(call.uid, agent_id)
+            self.store.call_offer_ended(call, agent_id, "rona")
+            agent = self.agents.get(agent_id)
+            if agent is not None:
+                agent.call = None
+                self.acd.agent_unavailable(agent_id)
+                self._set_agent(agent, A_NOT_READY, reason=REASON_MISSED)
+                self._notify(agent, {"type": "call.offer_withdrawn", "call_uid": call.uid, "reason": "rona"})
+        self._back_to_queue(call, exclude=missed)
+
+    def _back_to_queue(self, call: CallState, *, exclude: tuple[int, ...] = ()) -> None:
+        """A failed offer: the call goes back to its place in its queue (or overflows if it is due)."""
+        now = self.clock.now()
+        call.status = QUEUED
+        if call.waiting is None or call.queue_id not in self.queues:
+            # Never queued (a direct transfer of an outbound call): nowhere to go back to.
+            self._finish(call, END_NO_ANSWER)
+            self.driver.hangup(call.uid)
+            return
+        if call.overflow_at is not None and now >= call.overflow_at:
+            self._overflow(call)
+            return
+        self.store.call_requeued(call)
+        assignment = self.acd.requeue(call.waiting, now, exclude_agent_ids=exclude)
+        if assignment is not None:
+            self._assign(assignment)
+            return
+        queue = self.queues[call.queue_id]
+        self._arm_queue_timers(call, queue)
+        self._queue_changed(call.queue_id)
+        if call.queue_id in self._tick_queues:
+            self._schedule_tick(TICK_SECONDS)
+
+    def _withdraw(self, call: CallState, agent_ids: tuple[int, ...], reason: str = "withdrawn") -> None:
+        """Stop ringing these agents (the caller left, or another agent answered) and give them back."""
+        if not agent_ids:
+            return
+        for agent_id in agent_ids:
+            self.driver.cancel_bridge(call.uid, agent_id)
+            self.store.call_offer_ended(call, agent_id, reason)
+            agent = self.agents.get(agent_id)
+            if agent is not None and agent.state == A_RESERVED:
+                agent.call = None
+                self._set_agent(agent, A_READY)
+                self._notify(agent, {"type": "call.offer_withdrawn", "call_uid": call.uid, "reason": reason})
+        for assignment in self.acd.release_agents(agent_ids, self.clock.now()):
+            self._assign(assignment)
+
+    def _connect(self, call: CallState, agent: AgentRuntime) -> None:
+        now = self.clock.now()
+        first_answer = call.answered is None
+        call.status = TALKING
+        if first_answer:
+            call.answered = now
+        call.agent_id = agent.agent_id
+        call.agents_served.append(agent.agent_id)
+        agent.call = call
+        self._set_agent(agent, A_TALKING, call=call)
+        self.store.call_answered(call)
+        self._notify(agent, {"type": "call.answered", "call_uid": call.uid})
+        self.driver.start_recording(call.uid)
+        if call.caller and not call.is_callback:
+            self.last_agent[call.caller] = (agent.agent_id, now)
+        queue_id = call.queue_id
+        if queue_id is not None and first_answer:
+            last = self._last_answer.get(queue_id)
+            if last is not None:
+                gap = now - last
+                previous = self.answer_gap.get(queue_id)
+                self.answer_gap[queue_id] = (
+                    gap if previous is None else previous + ANSWER_GAP_SMOOTHING * (gap - previous)
+                )
+            self._last_answer[queue_id] = now
+
+    # =============================================================================
+    # the end of a call, wrap-up
+    # =============================================================================
+    def _close_hold(self, call: CallState) -> None:
+        if call.hold_started is not None:
+            call.hold_seconds += self.clock.now() - call.hold_started
+            call.hold_started = None
+
+    def _end_talk(self, call: CallState, by: str, reason: str = END_COMPLETED) -> None:
+        now = self.clock.now()
+        self._close_hold(call)
+        call.ended = now
+        call.ended_by = by
+        call.end_reason = reason
+        self.driver.stop_recording(call.uid)
+        agent = self.agents.get(call.agent_id)
+        wrapup = self._wrapup_seconds(call)
+        if agent is not None and wrapup > 0:
+            call.status = WRAP_UP
+        else:
+            call.status = ENDED
+            call.wrapup_ended = now
+        self.store.call_ended(call, self.queues.get(call.queue_id))
+        if agent is not None:
+            self._notify(agent, {"type": "call.ended", "call_uid": call.uid, "by": by})
+            if wrapup > 0:
+                self._set_agent(agent, A_WRAP_UP, call=call)
+                self._notify(agent, {"type": "call.wrapup", "call_uid": call.uid, "wrapup_seconds": wrapup})
+                call.wrapup_timer = self.clock.call_later(wrapup, self._wrapup_timeout, agent, call)
+            else:
+                self._after_call(agent, call)
+        # The caller is still on the line when the agent hung up: a post-call survey, or hang up.
+        if by == BY_AGENT and call.after_call and call.ivr is not None and reason == END_COMPLETED:
+            self._ivr_do(call, call.ivr.after_call())
+            return
+        self.calls.pop(call.uid, None)
+        if by == BY_AGENT:
+            self.driver.hangup(call.uid)
+
+    def _wrapup_seconds(self, call: CallState) -> float:
+        queue = self.queues.get(call.queue_id)
+        if queue is not None:
+            return queue.wrapup_seconds
+        return OUTBOUND_WRAPUP_SECONDS if call.direction == OUTBOUND else 0
+
+    def _wrapup_timeout(self, agent: AgentRuntime, call: CallState) -> None:
+        call.wrapup_timer = None
+        if agent.call is call and agent.state == A_WRAP_UP:
+            self._end_wrapup(agent, call)
+
+    def _end_wrapup(
+        self,
+        agent: AgentRuntime,
+        call: CallState,
+        *,
+        disposition: str | None = None,
+        notes: str = "",
+        next_state: str | None = None,
+        record: bool = True,
+    ) -> None:
+        self._cancel(call, "wrapup_timer")
+        if call.status == WRAP_UP and call.agent_id == agent.agent_id:
+            call.status = ENDED
+            call.wrapup_ended = self.clock.now()
+            if disposition:
+                call.disposition = disposition
+            if notes:
+                call.notes = notes
+            self.store.call_wrapup_ended(call)
+        if next_state is None:
+            self._after_call(agent, call)
+        else:
+            agent.call = None
+            self._set_agent(agent, next_state, reason=agent.reason, record=record)
+            self.acd.agent_unavailable(agent.agent_id)
+
+    def _after_call(self, agent: AgentRuntime, call: CallState) -> None:
+        """The agent is free again: Ready (and maybe a new offer at once)."""
+        agent.call = None
+        self._agent_ready(agent)
+
+    def _agent_ready(self, agent: AgentRuntime, *, record: bool = True) -> None:
+        now = self.clock.now()
+        agent.idle_since = now
+        self._set_agent(agent, A_READY, record=record)
+        assignment = self.acd.agent_available(agent.agent_id, now, now)
+        if assignment is not None:
+            self._assign(assignment)
+
+    def _finish(self, call: CallState, reason: str) -> None:
+        """A call that ends without (more) talk: abandoned, IVR end, voicemail, overflow, callback…"""
+        now = self.clock.now()
+        self._cancel_queue_timers(call)
+        self._cancel(call, "ring_timer")
+        call.pending_gather = None
+        if call.ended is None:
+            call.ended = now
+        call.end_reason = reason
+        call.status = ENDED
+        call.wrapup_ended = call.ended
+        self.store.call_ended(call, self.queues.get(call.queue_id))
+        self.calls.pop(call.uid, None)
+
+    def _blocked(self, inbound: InboundCall) -> None:
+        now = self.clock.now()
+        call = CallState(
+            inbound.uid,
+            caller=inbound.caller,
+            callee=inbound.callee,
+            arrived=now,
+            number_id=inbound.number_id,
+            trunk_id=inbound.trunk_id,
+        )
+        self._identify(call)
+        call.blocked = True
+        call.status = ENDED
+        call.ended = call.wrapup_ended = now
+        call.end_reason = END_BLOCKED
+        self.store.call_blocked(call)
+
+    # =============================================================================
+    # callbacks and outbound calls
+    # =============================================================================
+    def _callback_request(self, call: CallState, queue_id: int | None, *, original: float) -> None:
+        """The caller asked to be called back: they hang up, and a callback keeps their place."""
+        if call.status == QUEUED:
+            self.acd.remove_call(call.uid)
+            self._queue_changed(call.queue_id)
+        if queue_id is None or queue_id not in self.queues:
+            self._finish(call, END_IVR_END)
+            self.driver.hangup(call.uid)
+            return
+        if call.queue_id is None:
+            call.queue_id = queue_id
+        self.store.callback_requested(call, queue_id, original)
+        self._finish(call, END_CALLBACK)
+        self.driver.hangup(call.uid)
+        self._callback_enqueue(call.uid, call, queue_id, original, attempts=0)
+
+    def _callback_enqueue(
+        self, request_uid: str, origin: CallState, queue_id: int, original: float, *, attempts: int
+    ) -> None:
+        number = self.numbers.get(origin.number_id)
+        callback = CallState(
+            f"{request_uid}-cb{attempts + 1}",
+            caller=(number.caller_id or number.number) if number else self.default_caller_id,
+            callee=origin.caller,
+            arrived=self.clock.now(),
+            direction=OUTBOUND,
+            number_id=origin.number_id,
+            trunk_id=origin.trunk_id,
+        )
+        callback.is_callback = True
+        callback.callback_for = request_uid
+        callback.callback_attempts = attempts
+        callback.customer_id = origin.customer_id
+        callback.customer_name = origin.customer_name
+        callback.is_vip = origin.is_vip
+        callback.priority = origin.priority
+        callback.queue_id = queue_id
+        callback.status = CALLBACK_WAITING
+        callback.waiting = WaitingCall(
+            call_id=callback.uid, queue_id=queue_id, arrived=original, priority=origin.priority
+        )
+        self.calls[callback.uid] = callback
+        assignment = self.acd.enqueue(callback.waiting, self.clock.now())
+        if assignment is not None:
+            self._assign(assignment)
+        else:
+            self._queue_changed(queue_id)
+
+    def _dial_callback(self, call: CallState, agent: AgentRuntime, assignment: Assignment) -> None:
+        extra = assignment.agent_ids[1:]  # ring-all: one agent makes the callback
+        call.status = DIALING
+        call.arrived = self.clock.now()
+        call.callback_attempts += 1
+        call.agent_id = agent.agent_id
+        agent.call = call
+        self.store.call_arrived(call)
+        self._set_agent(agent, A_RESERVED, call=call)
+        self.store.call_offered(call, [agent], self.queues.get(call.queue_id))
+        self.driver.originate(call.uid, call.callee, agent.agent_id, caller_id=call.caller)
+        self._queue_changed(call.queue_id)
+        if extra:
+            for follow_up in self.acd.release_agents(extra, self.clock.now()):
+                self._assign(follow_up)
+
+    def _dial_failed(self, call: CallState, reason: str) -> None:
+        agent = self.agents.get(call.agent_id)
+        self._finish(call, reason)
+        if agent is not None and agent.call is call:
+            self._notify(agent, {"type": "call.ended", "call_uid": call.uid, "by": "network"})
+            self._return_after_dial(agent, call)
+        if call.is_callback:
+            if call.callback_attempts < CALLBACK_ATTEMPTS and call.queue_id in self.queues:
+                self.clock.call_later(
+                    CALLBACK_RETRY_SECONDS,
+                    self._callback_enqueue,
+                    call.callback_for,
+                    call,
+                    call.queue_id,
+                    call.waiting.arrived,
+                    attempts=call.callback_attempts,
+                )
+            else:
+                self.store.callback_finished(call.callback_for or "", call, "failed")
+
+    def _return_after_dial(self, agent: AgentRuntime, call: CallState) -> None:
+        agent.call = None
+        if call.return_state == A_NOT_READY:
+            self._set_agent(agent, A_NOT_READY, reason=agent.reason)
+            self.acd.agent_unavailable(agent.agent_id)
+        else:
+            self._agent_ready(agent)
+
+    def agent_dial(self, agent_id: int, number: str, customer_id: int | None = None) -> CallState | None:
+        """Click-to-dial: the agent (Ready or NotReady, not in a call) calls ``number``."""
+        agent = self.agents.get(agent_id)
+        if agent is None or agent.call is not None or agent.state not in (A_READY, A_NOT_READY):
+            return None
+        self.acd.agent_unavailable(agent_id)
+        call = CallState(
+            self.new_uid("out"),
+            caller=self.default_caller_id,
+            callee=number,
+            arrived=self.clock.now(),
+            direction=OUTBOUND,
+        )
+        call.customer_id = customer_id
+        call.status = DIALING
+        call.agent_id = agent_id
+        call.return_state = agent.state  # restored if nobody answers
+        agent.call = call
+        self.calls[call.uid] = call
+        self.store.call_arrived(call)
+        self._set_agent(agent, A_RESERVED, call=call)
+        self.store.call_offered(call, [agent], None)
+        self.driver.originate(call.uid, number, agent_id, caller_id=self.default_caller_id)
+        return call
+
+    # =============================================================================
+    # agents
+    # =============================================================================
+    def _notify(self, agent: AgentRuntime, message: dict) -> None:
+        """A message for a human agent's desktop (virtual agents have none)."""
+        if not agent.is_virtual:
+            self.store.notify_agent(agent.agent_id, message)
+
+    def _set_agent(
+        self,
+        agent: AgentRuntime,
+        state: str,
+        *,
+        reason: str | None = None,
+        call: CallState | None = None,
+        record: bool = True,
+    ) -> None:
+        previous = agent.state
+        agent.state = state
+        agent.reason = reason if state == A_NOT_READY else None
+        if record:
+            self.store.agent_state(agent, previous, call)
+
+    def reservation_lost(self, uid: str, agent_id: int) -> None:
+        """The database refused an offer's reservation (another engine process took the agent):
+        the call goes on without this agent, who stays out of routing until their next state change."""
+        agent = self.agents.get(agent_id)
+        call = self.calls.get(uid)
+        if agent is None or call is None or agent.call is not call or agent.state != A_RESERVED:
+            return
+        agent.call = None
+        self._set_agent(agent, A_NOT_READY, record=False)
+        self.acd.agent_unavailable(agent_id)
+        self._offer_declined(call, agent_id, "lost", release=False)
+
+    def agent_state_changed(self, agent_id: int, state: str, reason: str | None = None) -> bool:
+        """A person (the agent or a supervisor) changed the agent's state in the database.
+
+        Returns False for an agent the engine does not know yet (the runner reloads the
+        configuration and calls again)."""
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            return False
+        current = agent.state
+        if state == A_READY:
+            if current in (A_READY, A_RESERVED, A_TALKING, A_HOLD):
+                return True  # already routable or busy: a stale message
+            if current == A_WRAP_UP and agent.call is not None:
+                self._end_wrapup(agent, agent.call, next_state=A_READY, record=False)
+            agent.call = None
+            self._agent_ready(agent, record=False)
+            return True
+        if state in (A_NOT_READY, A_OFFLINE):
+            if current in (A_TALKING, A_HOLD):
+                return True  # nobody leaves a live call this way
+            if current == A_RESERVED and agent.call is not None:
+                call = agent.call
+                agent.call = None
+                self._set_agent(agent, state, reason=reason, record=False)
+                self.acd.agent_unavailable(agent_id)
+                self._offer_declined(call, agent_id, "withdrawn", release=False)
+                return True
+            if current == A_WRAP_UP and agent.call is not None:
+                agent.reason = reason
+                self._end_wrapup(agent, agent.call, next_state=state, record=False)
+                agent.reason = reason if state == A_NOT_READY else None
+                return True
+            self._set_agent(agent, state, reason=reason, record=False)
+            self.acd.agent_unavailable(agent_id)
+        return True
+
+    def _offer_declined(self, call: CallState, agent_id: int, reason: str, *, release: bool) -> None:
+        """One ringing agent drops out of an offer (reject, logout while ringing)."""
+        if call.status == DIALING:
+            self.driver.hangup(call.uid)
+            self._dial_failed(call, END_FAILED)
+            return
+        if call.status != OFFERED or agent_id not in call.ringing:
+            return
+        self.driver.cancel_bridge(call.uid, agent_id)
+        self.store.call_offer_ended(call, agent_id, reason)
+        call.ringing = tuple(other for other in call.ringing if other != agent_id)
+        if not call.ringing:
+            self._cancel(call, "ring_timer")
+            self._back_to_queue(call, exclude=(agent_id,))
+        if release:
+            agent = self.agents.get(agent_id)
+            if agent is not None:
+                agent.call = None
+                self._set_agent(agent, A_READY)
+            for assignment in self.acd.release_agents((agent_id,), self.clock.now()):
+                self._assign(assignment)
+
+    # =============================================================================
+    # desktop and supervisor commands (the engine inbox)
+    # =============================================================================
+    def handle_message(self, message: dict) -> bool:
+        """Apply one engine inbox message. Returns False when it names an agent the engine does
+        not know (the caller may reload the configuration and retry)."""
+        kind = message.get("type")
+        handler = self._handlers.get(kind)
+        if handler is None:
+            return True
+        try:
+            return handler(self, message) is not False
+        except (KeyError, TypeError, ValueError):
+            logger.warning("engine: malformed %s message %r", kind, message, exc_info=True)
+            return True
+
+    def _agent_call(self, message: dict, *statuses: str) -> tuple[AgentRuntime, CallState] | None:
+        agent = self.agents.get(int(message["agent_id"]))
+        call = self.calls.get(message["call_uid"])
+        if agent is None or call is None:
+            if agent is not None and agent.call is not None and agent.call.uid == message["call_uid"]:
+                call = agent.call  # a call in wrap-up has left the live table
+            else:
+                return None
+        if statuses and call.status not in statuses:
+            return None
+        return agent, call
+
+    def _msg_agent_state(self, message: dict) -> bool:
+        if message.get("source") == "engine":
+            return True  # our own change coming back
+        return self.agent_state_changed(int(message["agent_id"]), message["state"], message.get("reason"))
+
+    def _msg_answer(self, message: dict) -> None:
+        found = self._agent_call(message, OFFERED)
+        if found and found[0].agent_id in found[1].ringing:
+            self.driver.answer(found[1].uid, found[0].agent_id)
+
+    def _msg_reject(self, message: dict) -> None:
+        found = self._agent_call(message, OFFERED, DIALING)
+        if found:
+            self._offer_declined(found[1], found[0].agent_id, "rejected", release=True)
+
+    def _msg_hangup(self, message: dict) -> None:
+        found = self._agent_call(message, TALKING, HOLD, DIALING)
+        if not found:
+            return
+        agent, call = found
+        if call.status == DIALING:
+            self.driver.hangup(call.uid)
+            self._dial_failed(call, END_NO_ANSWER)
+        elif call.agent_id == agent.agent_id:
+            self.driver.hangup(call.uid, BY_AGENT)
+
+    def _msg_hold(self, message: dict) -> None:
+        found = self._agent_call(message, TALKING)
+        if found and found[1].agent_id == found[0].agent_id:
+            self.driver.hold(found[1].uid)
+
+    def _msg_resume(self, message: dict) -> None:
+        found = self._agent_call(message, HOLD)
+        if found and found[1].agent_id == found[0].agent_id:
+            self.driver.unhold(found[1].uid)
+
+    def _msg_wrapup(self, message: dict) -> None:
+        agent = self.agents.get(int(message["agent_id"]))
+        if agent is None or agent.state != A_WRAP_UP or agent.call is None:
+            return
+        if agent.call.uid != message.get("call_uid"):
+            return
+        self._end_wrapup(agent, agent.call, disposition=message.get("disposition"), notes=message.get("notes") or "")
+
+    def _msg_transfer(self, message: dict) -> None:
+        found = self._agent_call(message, TALKING, HOLD)
+        if not found or found[1].agent_id != found[0].agent_id:
+            return
+        agent, call = found
+        queue_id = message.get("queue_id")
+        target_id = message.get("target_agent_id")
+        self.transfer(call, agent, queue_id=queue_id, target_agent_id=target_id)
+
+    def transfer(
+        self, call: CallState, agent: AgentRuntime, *, queue_id: int | None = None, target_agent_id: int | None = None
+    ) -> bool:
+        """Blind transfer of a live call to a queue or to a Ready agent. The first agent goes to wrap-up."""
+        target = self.agents.get(int(target_agent_id)) if target_agent_id is not None else None
+        if queue_id is not None:
+            queue_id = int(queue_id)
+            if queue_id not in self.queues:
+                return False
+        elif target is None or target.state != A_READY or target is agent:
+            self._notify(agent, {"type": "call.transfer_failed", "call_uid": call.uid, "reason": "agent_unavailable"})
+            return False
+        self._close_hold(call)
+        self.driver.detach(call.uid)
+        self.driver.stop_recording(call.uid)
+        self.store.call_transferred(call, agent.agent_id, queue_id=queue_id, target_agent_id=target_agent_id)
+        # The first agent's part is over.
+        wrapup = self._wrapup_seconds(call)
+        call.agent_id = None
+        if wrapup > 0:
+            self._set_agent(agent, A_WRAP_UP, call=call)
+            call.wrapup_timer = self.clock.call_later(wrapup, self._wrapup_timeout, agent, call)
+        else:
+            self._after_call(agent, call)
+        self._notify(agent, {"type": "call.ended", "call_uid": call.uid, "by": "transfer"})
+        if queue_id is not None:
+            self._enqueue(call, queue_id)
+            return True
+        self.acd.agent_unavailable(target.agent_id)
+        queue = self.queues.get(call.queue_id)
+        if queue is not None and queue.max_wait_seconds > 0:
+            call.overflow_at = self.clock.now() + queue.max_wait_seconds
+        call.status = QUEUED  # so that _assign accepts it
+        self._assign(Assignment(call_id=call.uid, queue_id=call.queue_id, agent_ids=(target.agent_id,), waited=0.0))
+        return True
+
+    def _msg_dial(self, message: dict) -> None:
+        customer_id = message.get("customer_id")
+        self.agent_dial(
+            int(message["agent_id"]), str(message["number"]), int(customer_id) if customer_id is not None else None
+        )
+
+    def _msg_monitor(self, message: dict) -> None:
+        call = self.calls.get(message["call_uid"])
+        mode = message.get("mode")
+        if call is None or call.status not in LIVE or mode not in ("listen", "whisper", "barge"):
+            return
+        supervisor = int(message["supervisor_user_id"])
+        self.driver.monitor(call.uid, supervisor, mode)
+        self.store.monitor(call, supervisor, mode)
+
+    def _msg_release(self, message: dict) -> None:
+        call = self.calls.get(message["call_uid"])
+        if call is None:
+            return
+        self.force_release(call, int(message.get("supervisor_user_id") or 0))
+
+    def force_release(self, call: CallState, supervisor_user_id: int = 0) -> None:
+        """A supervisor ends the call wherever it is."""
+        self.store.call_event(call, "force_release", supervisor_user_id=supervisor_user_id)
+        status = call.status
+        if status in LIVE:
+            self._end_talk(call, BY_SYSTEM, END_FORCE_RELEASED)
+        elif status == QUEUED:
+            self.acd.remove_call(call.uid)
+            self._finish(call, END_FORCE_RELEASED)
+            self._queue_changed(call.queue_id)
+        elif status == OFFERED:
+            self._cancel(call, "ring_timer")
+            ringing, call.ringing = call.ringing, ()
+            self._finish(call, END_FORCE_RELEASED)
+            self._withdraw(call, ringing)
+        elif status == DIALING:
+            self._dial_failed(call, END_FORCE_RELEASED)
+        else:
+            self._finish(call, END_FORCE_RELEASED)
+        self.driver.hangup(call.uid)
+
+    _handlers: dict[str, Callable[[CallController, dict], Any]] = {
+        "agent.state": _msg_agent_state,
+        "call.answer": _msg_answer,
+        "call.reject": _msg_reject,
+        "call.hangup": _msg_hangup,
+        "call.hold": _msg_hold,
+        "call.resume": _msg_resume,
+        "call.wrapup": _msg_wrapup,
+        "call.transfer": _msg_transfer,
+        "call.dial": _msg_dial,
+        "call.monitor": _msg_monitor,
+        "call.release": _msg_release,
+    }
+
+    # =============================================================================
+    # reading
+    # =============================================================================
+    def waiting(self, queue_id: int) -> int:
+        return self.acd.waiting_count(queue_id)
+
+    def agent(self, agent_id: int) -> AgentRuntime:
+        return self.agents[agent_id]
+
+
+__all__ = ["AVAILABLE_TO_ROUTE", "CallController"]

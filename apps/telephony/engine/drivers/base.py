@@ -1,0 +1,166 @@
+"""The switch-driver interface (ARCHITECTURE §5).
+
+Call control (:class:`~apps.telephony.engine.controller.CallController`) is written once
+against this interface and never knows which switch runs underneath: the simulated switch
+(``sim``) today, the SIP plane (Kamailio + rtpengine) later.
+
+The controller sends **commands** (methods of :class:`SwitchDriver`); the driver reports
+**events** to a :class:`DriverListener`. A driver never calls the listener from inside a
+command: it schedules the event (for the simulator, on the engine clock, possibly with zero
+delay), so the controller's state is always consistent when an event arrives.
+
+Calls are identified by the engine's call ID (``uid``, a string). ``agent_id`` is the
+engine's agent ID (the ``Agent`` primary key, or a synthetic number in a simulation).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+# Prompts the controller asks the switch to play. A real switch maps them to audio files;
+# the simulator only needs to know how long they last and that hold music means "waiting".
+PROMPT_HOLD_MUSIC = "hold_music"
+PROMPT_POSITION = "queue.position"
+PROMPT_CALLBACK_OFFER = "queue.callback_offer"
+PROMPT_VOICEMAIL = "voicemail.greeting"
+PROMPT_SURVEY = "survey"
+
+MONITOR_MODES = ("listen", "whisper", "barge")
+
+# Who hung up (hung_up event).
+BY_CALLER = "caller"
+BY_AGENT = "agent"
+BY_SYSTEM = "system"
+
+# failed event reasons
+FAILED_BLOCKED = "blocked"  # every trunk channel busy: refused before the call existed
+FAILED_NO_ANSWER = "no_answer"  # an originated call was not answered
+FAILED_ERROR = "error"
+
+
+@dataclass(frozen=True)
+class InboundCall:
+    """What the switch knows about a call when it arrives."""
+
+    uid: str
+    caller: str
+    callee: str
+    number_id: int | None = None
+    trunk_id: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+class DriverListener(ABC):
+    """Events from the switch. Every method must return quickly and never raise on an unknown call."""
+
+    @abstractmethod
+    def on_arrived(self, call: InboundCall) -> None:
+        """A new inbound call on one of our numbers (a trunk channel is now taken)."""
+
+    @abstractmethod
+    def on_failed(self, uid: str, reason: str, call: InboundCall | None = None) -> None:
+        """The call could not be set up: ``blocked`` (no trunk channel; ``call`` describes the
+        refused attempt), ``no_answer`` (an originated call), ``error``."""
+
+    @abstractmethod
+    def on_ringing(self, uid: str, agent_id: int) -> None:
+        """The agent's device is ringing for this call."""
+
+    @abstractmethod
+    def on_answered(self, uid: str, agent_id: int | None) -> None:
+        """The agent leg answered (an offer was taken), or for an originated call the far end
+        answered and is bridged to ``agent_id``."""
+
+    @abstractmethod
+    def on_play_done(self, uid: str) -> None: ...
+
+    @abstractmethod
+    def on_digits(self, uid: str, digits: str) -> None:
+        """The caller's answer to a ``gather`` (DTMF)."""
+
+    @abstractmethod
+    def on_no_input(self, uid: str) -> None:
+        """A ``gather`` timed out without digits."""
+
+    @abstractmethod
+    def on_held(self, uid: str) -> None: ...
+
+    @abstractmethod
+    def on_resumed(self, uid: str) -> None: ...
+
+    @abstractmethod
+    def on_hung_up(self, uid: str, by: str) -> None:
+        """``by="caller"`` or ``"system"``: the call is over and its trunk channel free.
+        ``by="agent"``: the agent left; the caller is still there (see :meth:`SwitchDriver.hangup`)."""
+
+    @abstractmethod
+    def on_machine_detected(self, uid: str, result: str) -> None:
+        """Answering-machine detection on an originated call (``human`` | ``machine``)."""
+
+
+class SwitchDriver(ABC):
+    """Commands the controller sends to the switch."""
+
+    listener: DriverListener | None = None
+
+    def set_listener(self, listener: DriverListener) -> None:
+        self.listener = listener
+
+    @abstractmethod
+    def answer(self, uid: str, agent_id: int | None = None) -> None:
+        """Without ``agent_id``: the switch answers the caller (before the IVR plays). With it:
+        the agent takes the call offered to them (the web desktop's Answer button)."""
+
+    @abstractmethod
+    def play(self, uid: str, prompt: str, data: dict | None = None) -> None:
+        """Play a prompt; ``on_play_done`` follows (not for hold music, which loops)."""
+
+    @abstractmethod
+    def gather(
+        self, uid: str, prompt: str, *, max_digits: int, timeout: float, options: list[str], key: str = ""
+    ) -> None:
+        """Play ``prompt`` and collect digits; ``on_digits`` or ``on_no_input`` follows. ``key`` names
+        the question (the IVR node id, ``survey``, ``callback_offer``); a real switch ignores it."""
+
+    @abstractmethod
+    def bridge(self, uid: str, agent_id: int) -> None:
+        """Ring the agent's seat for this call (an offer). ``on_answered`` follows if they pick up."""
+
+    @abstractmethod
+    def cancel_bridge(self, uid: str, agent_id: int) -> None:
+        """Stop ringing this agent (RONA, ring-all loser, offer withdrawn)."""
+
+    @abstractmethod
+    def detach(self, uid: str) -> None:
+        """The agent leg leaves a call whose caller stays (blind transfer to a queue or an agent)."""
+
+    @abstractmethod
+    def originate(self, uid: str, number: str, agent_id: int, *, caller_id: str = "") -> None:
+        """Dial ``number`` for an agent (callback, click-to-dial); ``on_answered`` or ``on_failed``."""
+
+    @abstractmethod
+    def hold(self, uid: str) -> None: ...
+
+    @abstractmethod
+    def unhold(self, uid: str) -> None: ...
+
+    @abstractmethod
+    def transfer(self, uid: str, number: str) -> None:
+        """Blind transfer to an outside number: the call leaves this switch (no hang-up event)."""
+
+    @abstractmethod
+    def monitor(self, uid: str, supervisor_id: int, mode: str) -> None:
+        """A supervisor joins: ``listen`` (silent), ``whisper`` (agent hears), ``barge`` (both hear)."""
+
+    @abstractmethod
+    def start_recording(self, uid: str) -> None: ...
+
+    @abstractmethod
+    def stop_recording(self, uid: str) -> None: ...
+
+    @abstractmethod
+    def hangup(self, uid: str, by: str = BY_SYSTEM) -> None:
+        """Hang up; ``on_hung_up(uid, by)`` follows. ``by="agent"`` hangs up the agent leg only (the
+        desktop's Hang up button): the caller stays on the line until the controller hangs up
+        the call or continues the IVR (a post-call survey)."""

@@ -1,0 +1,129 @@
+"""Virtual-clock runs of the real controller and ACD: the ``simulate`` command and the benchmarks.
+
+One queue, one number, ``agents`` virtual agents Ready from the start, Poisson arrivals for
+``hours`` hours; then the run continues until the last call has finished its wrap-up. No
+database: a :class:`~apps.telephony.engine.store.MemoryStore` counts.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from apps.telephony.acd import Acd
+from apps.telephony.engine.clock import VirtualClock
+from apps.telephony.engine.config import AgentSettings, NumberSettings, QueueSettings
+from apps.telephony.engine.controller import CallController
+from apps.telephony.engine.drivers.sim import (
+    CallerBehaviour,
+    Duration,
+    SimDriver,
+    SimNumber,
+    VirtualAgentBehaviour,
+)
+from apps.telephony.engine.store import MemoryStore
+
+SIM_QUEUE_ID = 1
+SIM_NUMBER_ID = 1
+SIM_TRUNK_ID = 1
+
+
+@dataclass
+class SimulationOptions:
+    agents: int
+    arrivals_per_hour: float
+    aht_seconds: float
+    talk_dist: str = "exp"
+    wrapup_seconds: float = 0
+    patience_seconds: float | None = None  # mean; None: callers never hang up while waiting
+    sl_threshold_seconds: float = 15
+    hours: float = 1
+    seed: int = 0
+    channels: int | None = None  # trunk channels; None: unlimited
+    answer_delay_seconds: float = 0
+    short_abandon_seconds: float = 5
+    max_wait_seconds: float = 0  # 0: never overflow (the queue keeps callers for the whole run)
+    ring_timeout_seconds: float = 15
+    queue_id: int = SIM_QUEUE_ID
+    keep_calls: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SimulationResult:
+    figures: dict[str, Any]
+    wall_seconds: float
+    store: MemoryStore
+    controller: CallController
+    driver: SimDriver
+    clock: VirtualClock
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.figures, "wall_seconds": round(self.wall_seconds, 3)}
+
+
+def build_simulation(options: SimulationOptions) -> tuple[VirtualClock, SimDriver, CallController, MemoryStore]:
+    horizon = options.hours * 3600.0
+    clock = VirtualClock()
+    caller = CallerBehaviour(patience=options.patience_seconds)
+    driver = SimDriver(
+        clock,
+        seed=options.seed,
+        caller=caller,
+        arrivals_until=horizon,
+        default_trunk_id=SIM_TRUNK_ID,
+        emit_ringing=False,
+    )
+    driver.set_trunk(SIM_TRUNK_ID, options.channels)
+    store = MemoryStore(
+        clock, sl_threshold=options.sl_threshold_seconds, horizon=horizon, keep_calls=options.keep_calls
+    )
+    queue = QueueSettings(
+        queue_id=options.queue_id,
+        code="simulation",
+        name="Simulation",
+        sl_threshold_seconds=options.sl_threshold_seconds,
+        max_wait_seconds=options.max_wait_seconds,
+        wrapup_seconds=options.wrapup_seconds,
+        short_abandon_seconds=options.short_abandon_seconds,
+        ring_timeout_seconds=options.ring_timeout_seconds,
+    )
+    controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store, use_ivr=False)
+    controller.set_queue(queue)
+    controller.numbers[SIM_NUMBER_ID] = NumberSettings(
+        number_id=SIM_NUMBER_ID, number="4000000000", trunk_id=SIM_TRUNK_ID, queue_id=options.queue_id
+    )
+    behaviour = VirtualAgentBehaviour(
+        talk=Duration(options.aht_seconds, options.talk_dist),
+        answer_delay=Duration(options.answer_delay_seconds, "fixed"),
+    )
+    for agent_id in range(1, options.agents + 1):
+        driver.set_virtual_agent(agent_id, behaviour)
+        controller.set_agent(AgentSettings(agent_id=agent_id, name=f"virtual {agent_id}", is_virtual=True), ready=True)
+    driver.set_number(
+        SimNumber(
+            number_id=SIM_NUMBER_ID,
+            number="4000000000",
+            trunk_id=SIM_TRUNK_ID,
+            arrivals_per_hour=options.arrivals_per_hour,
+        )
+    )
+    return clock, driver, controller, store
+
+
+def run_simulation(options: SimulationOptions) -> SimulationResult:
+    started = time.perf_counter()
+    clock, driver, controller, store = build_simulation(options)
+    driver.start()
+    clock.run()
+    store.finish()
+    wall = time.perf_counter() - started
+    return SimulationResult(
+        figures=store.figures(),
+        wall_seconds=wall,
+        store=store,
+        controller=controller,
+        driver=driver,
+        clock=clock,
+    )

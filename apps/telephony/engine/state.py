@@ -1,0 +1,218 @@
+"""The engine's in-memory view of calls and agents (plain Python, no Django).
+
+The string values are the same as :mod:`apps.telephony.choices` (``CallStatus``,
+``CallEndReason``) and :mod:`apps.telephony.agent_states`; a test keeps them in step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apps.telephony.engine.clock import TimerHandle
+
+# Call status
+IVR = "ivr"
+QUEUED = "queued"
+OFFERED = "offered"
+TALKING = "talking"
+HOLD = "hold"
+WRAP_UP = "wrap_up"
+ENDED = "ended"
+# Engine-only phases of a call (stored as one of the statuses above)
+DIALING = "dialing"  # an originated call ringing the far end (stored as "offered")
+VOICEMAIL = "voicemail"  # leaving a message (stored as "ivr")
+SURVEY = "survey"  # post-call survey after the agent left (stored as "ivr")
+CALLBACK_WAITING = "callback_waiting"  # a callback request keeping the caller's place (no CDR yet)
+
+STORED_STATUS = {DIALING: OFFERED, VOICEMAIL: IVR, SURVEY: IVR, CALLBACK_WAITING: QUEUED}
+
+# End reasons
+END_COMPLETED = "completed"
+END_ABANDONED = "abandoned"
+END_IVR_HANGUP = "ivr_hangup"
+END_IVR_END = "ivr_end"
+END_BLOCKED = "blocked"
+END_VOICEMAIL = "voicemail"
+END_CALLBACK = "callback"
+END_TRANSFERRED = "transferred"
+END_OVERFLOW = "overflow"
+END_FORCE_RELEASED = "force_released"
+END_FAILED = "failed"
+END_NO_ANSWER = "no_answer"
+
+# Kinds of call
+INBOUND = "inbound"
+OUTBOUND = "outbound"
+
+# Agent states (apps.telephony.agent_states)
+A_OFFLINE = "offline"
+A_READY = "ready"
+A_NOT_READY = "not_ready"
+A_RESERVED = "reserved"
+A_TALKING = "talking"
+A_HOLD = "hold"
+A_WRAP_UP = "wrap_up"
+REASON_MISSED = "missed"
+
+
+class CallState:
+    """One call as the controller sees it. Times are engine-clock floats (``None``: not yet)."""
+
+    __slots__ = (
+        "after_call",
+        "agent_id",
+        "agents_served",
+        "announce_timer",
+        "answered",
+        "arrived",
+        "blocked",
+        "callback_attempts",
+        "callback_for",
+        "callback_timer",
+        "caller",
+        "callee",
+        "customer_id",
+        "customer_name",
+        "direction",
+        "disposition",
+        "end_reason",
+        "ended",
+        "ended_by",
+        "hold_seconds",
+        "hold_started",
+        "is_callback",
+        "is_vip",
+        "ivr",
+        "ivr_exited",
+        "ivr_version_id",
+        "number_id",
+        "offer_count",
+        "offer_seq",
+        "offered",
+        "overflow_at",
+        "overflow_timer",
+        "overflows",
+        "pending_gather",
+        "priority",
+        "queue_entered",
+        "queue_id",
+        "queued",
+        "return_state",
+        "ringing",
+        "ring_timer",
+        "status",
+        "store_ref",
+        "survey_score",
+        "trunk_id",
+        "uid",
+        "waiting",
+        "wrapup_ended",
+        "wrapup_timer",
+        "notes",
+    )
+
+    def __init__(
+        self,
+        uid: str,
+        *,
+        caller: str,
+        callee: str,
+        arrived: float,
+        direction: str = INBOUND,
+        number_id: int | None = None,
+        trunk_id: int | None = None,
+    ) -> None:
+        self.uid = uid
+        self.caller = caller
+        self.callee = callee
+        self.arrived = arrived
+        self.direction = direction
+        self.number_id = number_id
+        self.trunk_id = trunk_id
+        self.status = IVR
+        self.customer_id: int | None = None
+        self.customer_name = ""
+        self.is_vip = False
+        self.priority = 0
+        self.ivr: Any = None
+        self.ivr_version_id: int | None = None
+        self.ivr_exited: float | None = None
+        self.queue_id: int | None = None
+        self.queued: float | None = None  # first entered a queue (the CDR's queued_at)
+        self.queue_entered: float | None = None  # entered the current queue
+        self.waiting: Any = None  # the acd WaitingCall while queued
+        self.offered: float | None = None
+        self.offer_count = 0
+        self.offer_seq = 0
+        self.ringing: tuple[int, ...] = ()
+        self.answered: float | None = None
+        self.agent_id: int | None = None
+        self.agents_served: list[int] = []
+        self.hold_started: float | None = None
+        self.hold_seconds = 0.0
+        self.ended: float | None = None
+        self.ended_by: str | None = None
+        self.end_reason = ""
+        self.blocked = False
+        self.wrapup_ended: float | None = None
+        self.disposition: str | None = None
+        self.notes = ""
+        self.survey_score: int | None = None
+        self.after_call = False
+        self.pending_gather: str | None = None
+        self.is_callback = False
+        self.callback_for: str | None = None  # a callback call: the uid of the call that asked for it
+        self.callback_attempts = 0
+        self.ring_timer: TimerHandle | None = None
+        self.overflow_timer: TimerHandle | None = None
+        self.overflow_at: float | None = None
+        self.overflows = 0
+        self.return_state: str | None = None  # click-to-dial: the agent's state before dialling
+        self.announce_timer: TimerHandle | None = None
+        self.callback_timer: TimerHandle | None = None
+        self.wrapup_timer: TimerHandle | None = None
+        self.store_ref: Any = None  # the store's handle (the DbStore keeps the Call row here)
+
+    # --- derived figures (the same definitions as apps.telephony.services.cdr) ------------------
+    @property
+    def wait_seconds(self) -> float | None:
+        if self.queued is None:
+            return None
+        end = self.answered if self.answered is not None else self.ended
+        return max(0.0, (end if end is not None else self.queued) - self.queued)
+
+    @property
+    def talk_seconds(self) -> float:
+        if self.answered is None or self.ended is None:
+            return 0.0
+        return max(0.0, self.ended - self.answered - self.hold_seconds)
+
+    @property
+    def wrapup_seconds(self) -> float:
+        if self.ended is None or self.wrapup_ended is None:
+            return 0.0
+        return max(0.0, self.wrapup_ended - self.ended)
+
+    @property
+    def abandoned(self) -> bool:
+        return self.end_reason == END_ABANDONED
+
+    def __repr__(self) -> str:
+        return f"<CallState {self.uid} {self.status}>"
+
+
+class AgentRuntime:
+    __slots__ = ("agent_id", "call", "idle_since", "is_virtual", "name", "reason", "settings", "state")
+
+    def __init__(self, agent_id: int, *, state: str = A_OFFLINE, is_virtual: bool = False, name: str = "") -> None:
+        self.agent_id = agent_id
+        self.state = state
+        self.reason: str | None = None
+        self.call: CallState | None = None
+        self.idle_since: float | None = None
+        self.is_virtual = is_virtual
+        self.name = name
+        self.settings: Any = None
+
+    def __repr__(self) -> str:
+        return f"<AgentRuntime {self.agent_id} {self.state}>"

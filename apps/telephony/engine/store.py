@@ -1,0 +1,226 @@
+"""Where the controller's facts go.
+
+The controller tells a :class:`Store` what happened, synchronously and in order; the store
+decides what to keep:
+
+* :class:`MemoryStore` aggregates the figures ``simulate`` and the benchmarks print (no
+  database): offered, answered, abandoned, blocked, service level, ASA, AHT, occupancy.
+* :class:`apps.telephony.engine.dbstore.DbStore` writes CDRs, timelines and agent state
+  changes and publishes realtime messages (``run_engine`` and the engine tests).
+
+Definitions follow DOMAIN.md §2: service level = answered within T ÷ (answered + abandoned
+after T), short abandons (within the queue's ``short_abandon_seconds``) excluded from both;
+ASA over answered calls; AHT = talk + hold + wrap-up over handled calls; occupancy = time
+talking, on hold or in wrap-up ÷ (that + time Ready).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from apps.telephony.engine.clock import Clock
+from apps.telephony.engine.state import (
+    A_HOLD,
+    A_READY,
+    A_TALKING,
+    A_WRAP_UP,
+    END_ABANDONED,
+    ENDED,
+    AgentRuntime,
+    CallState,
+)
+
+BUSY_STATES = frozenset({A_TALKING, A_HOLD, A_WRAP_UP})
+
+
+class Store:
+    """No-op base: a store overrides what it cares about. Methods must not raise for the controller."""
+
+    #: does this store want ``queue_changed`` (costs the controller a few ACD reads per change)?
+    wants_queue_updates = False
+
+    def call_arrived(self, call: CallState) -> None: ...
+
+    def call_blocked(self, call: CallState) -> None: ...
+
+    def call_event(self, call: CallState, kind: str, agent_id: int | None = None, **data: Any) -> None: ...
+
+    def call_ivr_exited(self, call: CallState) -> None: ...
+
+    def call_queued(self, call: CallState) -> None: ...
+
+    def call_offered(self, call: CallState, agents: list[AgentRuntime], queue: Any = None) -> None:
+        """Ringing ``agents`` (already ``reserved`` in memory). The store makes the reservation
+        durable; if another engine got there first it calls the controller's ``reservation_lost``."""
+
+    def call_offer_ended(self, call: CallState, agent_id: int, reason: str) -> None:
+        """An offer stopped without being answered: ``rona``, ``rejected``, ``withdrawn`` (caller left,
+        ring-all lost), ``lost`` (another engine reserved the agent first)."""
+
+    def call_requeued(self, call: CallState) -> None:
+        """An offer failed and the call is back in its queue."""
+
+    def call_answered(self, call: CallState) -> None: ...
+
+    def call_held(self, call: CallState) -> None: ...
+
+    def call_resumed(self, call: CallState) -> None: ...
+
+    def call_transferred(self, call: CallState, from_agent_id: int | None, **data: Any) -> None: ...
+
+    def call_ended(self, call: CallState, queue: Any = None) -> None:
+        """The call is over for the caller (``call.status`` is ``wrap_up`` or ``ended``)."""
+
+    def call_wrapup_ended(self, call: CallState) -> None: ...
+
+    def agent_state(self, agent: AgentRuntime, previous: str, call: CallState | None = None) -> None:
+        """The engine moved ``agent`` (now in ``agent.state``/``agent.reason``) out of ``previous``."""
+
+    def queue_changed(self, queue_id: int, waiting: int, longest_wait: float) -> None: ...
+
+    def callback_requested(self, call: CallState, queue_id: int, original_queued: float) -> None: ...
+
+    def callback_finished(self, request_uid: str, callback: CallState | None, status: str) -> None: ...
+
+    def voicemail_left(self, call: CallState, queue_id: int | None, seconds: float) -> None: ...
+
+    def survey_scored(self, call: CallState, score: int) -> None: ...
+
+    def monitor(self, call: CallState, supervisor_user_id: int, mode: str) -> None: ...
+
+    def notify_agent(self, agent_id: int, message: dict) -> None:
+        """A realtime message for one agent's desktop (``agent.<id>``)."""
+
+
+@dataclass
+class Totals:
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    short_abandoned: int = 0
+    abandoned_after_threshold: int = 0
+    answered_within_threshold: int = 0
+    blocked: int = 0
+    wait_sum: float = 0.0
+    handled: int = 0
+    handle_sum: float = 0.0
+    busy_seconds: float = 0.0
+    ready_seconds: float = 0.0
+
+
+class MemoryStore(Store):
+    """Aggregates only. ``horizon``: agent time after it is not counted (calls draining after the
+    last arrival). ``keep_calls``: keep that many answered calls (for ``--record-sample``)."""
+
+    def __init__(
+        self, clock: Clock, *, sl_threshold: float | None = None, horizon: float | None = None, keep_calls: int = 0
+    ) -> None:
+        self.clock = clock
+        self.sl_threshold = sl_threshold
+        self.horizon = horizon
+        self.keep_calls = keep_calls
+        self.kept: list[CallState] = []
+        self.totals = Totals()
+        self._agent_since: dict[int, tuple[str, float]] = {}
+        self.thresholds: dict[int, tuple[float, float]] = {}  # queue id -> (SL threshold, short abandon)
+
+    def set_queue_thresholds(self, queue_id: int, sl_threshold: float, short_abandon: float) -> None:
+        self.thresholds[queue_id] = (sl_threshold, short_abandon)
+
+    def call_blocked(self, call: CallState) -> None:
+        self.totals.blocked += 1
+
+    def call_ended(self, call: CallState, queue: Any = None) -> None:
+        if call.status == ENDED:
+            self._finish(call)
+
+    def call_wrapup_ended(self, call: CallState) -> None:
+        self._finish(call)
+
+    def _finish(self, call: CallState) -> None:
+        if call.queued is None or call.is_callback:
+            return
+        totals = self.totals
+        totals.offered += 1
+        threshold, short = self.thresholds.get(call.queue_id, (self.sl_threshold or 15.0, 5.0))
+        wait = call.wait_seconds or 0.0
+        if call.answered is not None:
+            totals.answered += 1
+            totals.wait_sum += wait
+            if wait <= threshold:
+                totals.answered_within_threshold += 1
+            totals.handled += 1
+            totals.handle_sum += call.talk_seconds + call.hold_seconds + call.wrapup_seconds
+            if len(self.kept) < self.keep_calls:
+                self.kept.append(call)
+        elif call.end_reason == END_ABANDONED:
+            totals.abandoned += 1
+            if short > 0 and wait <= short:
+                totals.short_abandoned += 1
+            elif wait > threshold:
+                totals.abandoned_after_threshold += 1
+
+    def agent_state(self, agent: AgentRuntime, previous: str, call: CallState | None = None) -> None:
+        now = self.clock.now()
+        self._account(agent.agent_id, now)
+        self._agent_since[agent.agent_id] = (agent.state, now)
+
+    def _account(self, agent_id: int, now: float) -> None:
+        entry = self._agent_since.get(agent_id)
+        if entry is None:
+            return
+        state, since = entry
+        end = now if self.horizon is None else min(now, self.horizon)
+        seconds = end - since
+        if seconds <= 0:
+            return
+        if state in BUSY_STATES:
+            self.totals.busy_seconds += seconds
+        elif state == A_READY:
+            self.totals.ready_seconds += seconds
+
+    def finish(self) -> None:
+        """Close every agent's current state interval (call once, at the end of a run)."""
+        now = self.clock.now()
+        for agent_id, (state, _since) in list(self._agent_since.items()):
+            self._account(agent_id, now)
+            self._agent_since[agent_id] = (state, now)
+
+    # --- the figures ---------------------------------------------------------------
+    @property
+    def service_level(self) -> float | None:
+        totals = self.totals
+        denominator = totals.answered + totals.abandoned_after_threshold
+        return totals.answered_within_threshold / denominator if denominator else None
+
+    @property
+    def asa_seconds(self) -> float | None:
+        return self.totals.wait_sum / self.totals.answered if self.totals.answered else None
+
+    @property
+    def aht_seconds(self) -> float | None:
+        return self.totals.handle_sum / self.totals.handled if self.totals.handled else None
+
+    @property
+    def occupancy(self) -> float | None:
+        busy, ready = self.totals.busy_seconds, self.totals.ready_seconds
+        return busy / (busy + ready) if busy + ready else None
+
+    def figures(self) -> dict[str, Any]:
+        """The ``simulate`` contract's figures (without ``wall_seconds``)."""
+        totals = self.totals
+
+        def rounded(value: float | None, digits: int) -> float | None:
+            return None if value is None else round(value, digits)
+
+        return {
+            "offered": totals.offered,
+            "answered": totals.answered,
+            "abandoned": totals.abandoned,
+            "blocked": totals.blocked,
+            "service_level": rounded(self.service_level, 4),
+            "asa_seconds": rounded(self.asa_seconds, 2),
+            "aht_seconds": rounded(self.aht_seconds, 2),
+            "occupancy": rounded(self.occupancy, 4),
+        }

@@ -1,0 +1,63 @@
+"""FilterSets shared by the REST API and the web pages (NetBox style): one definition of what
+"filter calls by queue" means."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from apps.crm.phones import normalize_phone
+from apps.telephony.choices import CallDirection, CallStatus
+from apps.telephony.models import Agent, Call, CallbackRequest, Disposition, Queue, Voicemail
+
+_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"})
+
+
+class CallFilterSet(django_filters.FilterSet):
+    since = django_filters.DateTimeFilter(
+        field_name="arrived_at", lookup_expr="gte", label=_("Arrived from"), widget=_DATETIME
+    )
+    until = django_filters.DateTimeFilter(
+        field_name="arrived_at", lookup_expr="lt", label=_("Arrived before"), widget=_DATETIME
+    )
+    queue = django_filters.ModelChoiceFilter(queryset=Queue.objects.all(), label=_("Queue"))
+    agent = django_filters.ModelChoiceFilter(queryset=Agent.objects.select_related("user"), label=_("Agent"))
+    direction = django_filters.ChoiceFilter(choices=CallDirection.choices, label=_("Direction"))
+    status = django_filters.ChoiceFilter(choices=CallStatus.choices, label=_("Status"))
+    abandoned = django_filters.BooleanFilter(label=_("Abandoned"))
+    disposition = django_filters.ModelChoiceFilter(
+        queryset=Disposition.objects.all(), to_field_name="code", label=_("Disposition")
+    )
+    caller = django_filters.CharFilter(method="filter_caller", label=_("Caller"))
+    customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
+
+    class Meta:
+        model = Call
+        fields: list[str] = []
+
+    def filter_caller(self, queryset, name, value):
+        """Part of the caller number, ignoring spaces and dashes."""
+        value = normalize_phone(value)
+        if not value:
+            return queryset
+        return queryset.filter(Q(caller__contains=value) | Q(caller__contains=value.lstrip("+")))
+
+
+class VoicemailFilterSet(django_filters.FilterSet):
+    queue = django_filters.ModelChoiceFilter(queryset=Queue.objects.all(), label=_("Queue"))
+    heard = django_filters.BooleanFilter(field_name="heard_at", lookup_expr="isnull", exclude=True, label=_("Heard"))
+
+    class Meta:
+        model = Voicemail
+        fields: list[str] = []
+
+
+class CallbackFilterSet(django_filters.FilterSet):
+    queue = django_filters.ModelChoiceFilter(queryset=Queue.objects.all(), label=_("Queue"))
+    status = django_filters.ChoiceFilter(choices=CallbackRequest._meta.get_field("status").choices, label=_("Status"))
+
+    class Meta:
+        model = CallbackRequest
+        fields: list[str] = []

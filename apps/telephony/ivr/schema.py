@@ -1,0 +1,173 @@
+"""The IVR graph format: what a flow version's ``graph`` JSON may contain.
+
+A graph is ``{"start": <node id>, "nodes": {<node id>: {"type": <type>, ...fields}}}``.
+Node ids are short identifiers (letters, digits, ``_`` and ``-``); edges are fields whose
+value is another node's id. Queues and business hours are referenced by their database id.
+The full description, with an example, is in docs/ivr.md; this module is the single
+source of truth that the validator, the runner and the editor read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class FieldKind(StrEnum):
+    TEXT = "text"  # a non-empty string (prompts are bilingual text; TTS is the switch's business)
+    NODE = "node"  # the id of another node (an edge)
+    OPTIONS = "options"  # {digit: node id}
+    DIGITS = "digits"  # a list of menu digits
+    INT = "int"
+    QUEUE = "queue"  # a Queue id
+    HOURS = "hours"  # a BusinessHours id
+    NUMBER = "number"  # a dialable phone number
+    VARIABLE = "variable"  # a variable name for gathered digits
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    kind: FieldKind
+    required: bool = False
+    default: Any = None
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    type: str
+    fields: tuple[FieldSpec, ...]
+    # A terminal node hands the call over (or ends it): the session stops there.
+    terminal: bool = False
+    # Waits for the caller's keys (menu, gather, survey) rather than moving on by itself.
+    takes_input: bool = False
+
+    def field(self, name: str) -> FieldSpec | None:
+        return next((spec for spec in self.fields if spec.name == name), None)
+
+
+PLAY = "play"
+MENU = "menu"
+GATHER = "gather"
+HOURS = "hours"
+QUEUE = "queue"
+VOICEMAIL = "voicemail"
+CALLBACK = "callback"
+TRANSFER = "transfer"
+SURVEY = "survey"
+HANGUP = "hangup"
+
+_TIMEOUT = FieldSpec("timeout", FieldKind.INT, default=5, minimum=1, maximum=60)
+
+NODE_SPECS: dict[str, NodeSpec] = {
+    spec.type: spec
+    for spec in (
+        NodeSpec(PLAY, (FieldSpec("prompt", FieldKind.TEXT, required=True), FieldSpec("next", FieldKind.NODE, True))),
+        NodeSpec(
+            MENU,
+            (
+                FieldSpec("prompt", FieldKind.TEXT, required=True),
+                FieldSpec("options", FieldKind.OPTIONS, required=True),
+                _TIMEOUT,
+                FieldSpec("retries", FieldKind.INT, default=2, minimum=0, maximum=10),
+                FieldSpec("retry_prompt", FieldKind.TEXT),
+                FieldSpec("invalid", FieldKind.NODE),
+                FieldSpec("no_input", FieldKind.NODE),
+                FieldSpec("agent_options", FieldKind.DIGITS, default=()),
+            ),
+            takes_input=True,
+        ),
+        NodeSpec(
+            GATHER,
+            (
+                FieldSpec("prompt", FieldKind.TEXT, required=True),
+                FieldSpec("max_digits", FieldKind.INT, required=True, minimum=1, maximum=32),
+                _TIMEOUT,
+                FieldSpec("variable", FieldKind.VARIABLE, required=True),
+                FieldSpec("next", FieldKind.NODE, required=True),
+            ),
+            takes_input=True,
+        ),
+        NodeSpec(
+            HOURS,
+            (
+                FieldSpec("business_hours", FieldKind.HOURS, required=True),
+                FieldSpec("open", FieldKind.NODE, required=True),
+                FieldSpec("closed", FieldKind.NODE, required=True),
+                FieldSpec("holiday", FieldKind.NODE),
+            ),
+        ),
+        NodeSpec(
+            QUEUE, (FieldSpec("queue", FieldKind.QUEUE, required=True), FieldSpec("after_call", FieldKind.NODE)), True
+        ),
+        NodeSpec(VOICEMAIL, (FieldSpec("queue", FieldKind.QUEUE), FieldSpec("prompt", FieldKind.TEXT)), True),
+        NodeSpec(
+            CALLBACK, (FieldSpec("queue", FieldKind.QUEUE, required=True), FieldSpec("prompt", FieldKind.TEXT)), True
+        ),
+        # Exactly one of number / queue: the validator checks that.
+        NodeSpec(TRANSFER, (FieldSpec("number", FieldKind.NUMBER), FieldSpec("queue", FieldKind.QUEUE)), True),
+        NodeSpec(
+            SURVEY,
+            (FieldSpec("prompt", FieldKind.TEXT, required=True), _TIMEOUT, FieldSpec("next", FieldKind.NODE)),
+            takes_input=True,
+        ),
+        NodeSpec(HANGUP, (), terminal=True),
+    )
+}
+
+NODE_TYPES: tuple[str, ...] = tuple(NODE_SPECS)
+TERMINAL_TYPES: frozenset[str] = frozenset(t for t, spec in NODE_SPECS.items() if spec.terminal)
+# Fields any node may carry for people (the editor shows them); the runner ignores them.
+COMMON_FIELDS: frozenset[str] = frozenset({"type", "label"})
+
+NODE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+DIGIT_RE = re.compile(r"^[0-9*#]$")
+VARIABLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
+NUMBER_RE = re.compile(r"^\+?[0-9]{3,20}$")
+
+SURVEY_SCORES = ("1", "2", "3", "4", "5")
+
+
+def value(node: dict, name: str) -> Any:
+    """A node's field, or the field's default when the node leaves it out."""
+    spec = NODE_SPECS[node["type"]].field(name)
+    default = spec.default if spec is not None else None
+    found = node.get(name)
+    return default if found is None or found == "" else found
+
+
+def edges(node: dict) -> list[tuple[str, str]]:
+    """Every ``(field, target id)`` edge leaving a node; menu options appear as ``options.<digit>``."""
+    spec = NODE_SPECS.get(str(node.get("type")))
+    if spec is None:
+        return []
+    found: list[tuple[str, str]] = []
+    for field in spec.fields:
+        raw = node.get(field.name)
+        if field.kind == FieldKind.NODE and isinstance(raw, str) and raw:
+            found.append((field.name, raw))
+        elif field.kind == FieldKind.OPTIONS and isinstance(raw, dict):
+            found.extend((f"options.{digit}", target) for digit, target in raw.items() if isinstance(target, str))
+    return found
+
+
+def references(graph: dict, kind: FieldKind) -> set[int]:
+    """The ids of every queue (``FieldKind.QUEUE``) or business hours (``FieldKind.HOURS``) a graph names."""
+    found: set[int] = set()
+    nodes = graph.get("nodes") if isinstance(graph, dict) else None
+    for node in (nodes or {}).values():
+        spec = NODE_SPECS.get(str(node.get("type"))) if isinstance(node, dict) else None
+        for field in spec.fields if spec else ():
+            raw = node.get(field.name)
+            if field.kind == kind and isinstance(raw, int) and not isinstance(raw, bool):
+                found.add(raw)
+    return found
+
+
+def empty_graph() -> dict:
+    """The graph of a brand-new flow: it answers and hangs up (valid, so it can be published)."""
+    return {"start": "hangup", "nodes": {"hangup": {"type": HANGUP}}}

@@ -1,0 +1,141 @@
+"""Reads behind the realtime snapshots: the wallboard (every agent, queue and live call) and the
+agent desktop (the agent's own state and current call). Message shapes: docs/realtime.md."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Min
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from apps.telephony.choices import AgentState, CallStatus
+from apps.telephony.models import Agent, Call, Queue
+from apps.telephony.services.agent_state import agent_state_payload, iso_ms
+
+KPI_COUNTS = ("offered", "answered", "abandoned", "handled")
+# Percentages (0–100) and means: null while there is nothing to compute them from.
+KPI_RATES = ("sl_percent", "asa_seconds", "abandon_rate", "aht_seconds")
+LIVE_STATUSES = (CallStatus.OFFERED, CallStatus.TALKING, CallStatus.HOLD, CallStatus.WRAP_UP)
+
+
+def today_start(tenant, now: datetime) -> datetime:
+    """Midnight today in the tenant's time zone: "today" on the wallboard."""
+    zone = ZoneInfo(getattr(tenant, "time_zone", None) or "Asia/Shanghai")
+    local = now.astimezone(zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _kpis_today(tenant, queue_ids: list[int], now: datetime) -> dict[int, dict[str, Any]]:
+    try:
+        from apps.telephony.selectors.kpis import queue_kpis
+    except ImportError:  # the KPI selector lands with the CDR work; until then, zeros
+        return {}
+    return queue_kpis(since=today_start(tenant, now), until=now, queue_ids=queue_ids)
+
+
+def wallboard_agents() -> list[dict[str, Any]]:
+    agents = Agent.objects.select_related("user", "seat", "reason").order_by("user__name", "id")
+    return [
+        {
+            **agent_state_payload(agent),
+            "name": agent.user.get_full_name(),
+            "extension": agent.seat.extension if agent.seat_id else None,
+            "is_virtual": agent.is_virtual,
+        }
+        for agent in agents
+    ]
+
+
+def wallboard_queues(tenant, now: datetime | None = None) -> list[dict[str, Any]]:
+    now = now or timezone.now()
+    queues = list(Queue.objects.filter(is_scratch=False).order_by("-priority", "name", "id"))
+    waiting = {
+        row["queue_id"]: row
+        for row in Call.objects.filter(status=CallStatus.QUEUED, queue__in=queues)
+        .values("queue_id")
+        .annotate(waiting=Count("id"), oldest=Min(Coalesce("queued_at", "arrived_at")))
+    }
+    kpis = _kpis_today(tenant, [queue.pk for queue in queues], now)
+    out = []
+    for queue in queues:
+        row = waiting.get(queue.pk)
+        longest = max(0.0, (now - row["oldest"]).total_seconds()) if row and row["oldest"] else 0.0
+        kpi = kpis.get(queue.pk) or {}
+        out.append(
+            {
+                "queue_id": queue.pk,
+                "name": queue.name,
+                "sl_threshold_seconds": queue.sl_threshold_seconds,
+                "sl_target_percent": queue.sl_target_percent,
+                "waiting": row["waiting"] if row else 0,
+                "longest_wait_seconds": round(longest, 1),
+                **{key: kpi.get(key) or 0 for key in KPI_COUNTS},
+                **{key: kpi.get(key) for key in KPI_RATES},
+            }
+        )
+    return out
+
+
+def call_summary(call: Call) -> dict[str, Any]:
+    since = call.answered_at or call.offered_at or call.arrived_at
+    return {
+        "call_uid": call.uid,
+        "status": call.status,
+        "direction": call.direction,
+        "caller": call.caller,
+        "callee": call.callee,
+        "queue_id": call.queue_id,
+        "queue_name": call.queue.name if call.queue_id else None,
+        "agent_id": call.agent_id,
+        "since": iso_ms(since) if since else None,
+    }
+
+
+def wallboard_calls() -> list[dict[str, Any]]:
+    calls = Call.objects.filter(status__in=LIVE_STATUSES).select_related("queue").order_by("arrived_at")[:500]
+    return [call_summary(call) for call in calls]
+
+
+def wallboard_snapshot(tenant, now: datetime | None = None) -> dict[str, Any]:
+    return {
+        "agents": wallboard_agents(),
+        "queues": wallboard_queues(tenant, now),
+        "calls": wallboard_calls(),
+    }
+
+
+def _screen_pop(caller: str, call_uid: str) -> dict[str, Any] | None:
+    try:
+        from apps.crm.selectors import screen_pop
+    except ImportError:  # the CRM selector lands with the CRM work; until then, no pop
+        return None
+    return screen_pop(caller, exclude_uid=call_uid) if caller else None
+
+
+def agent_desktop_snapshot(agent: Agent) -> dict[str, Any]:
+    """The agent's state and, during a call, the call with its screen pop."""
+    agent = Agent.objects.select_related("user", "seat", "reason", "current_call__queue").get(pk=agent.pk)
+    call = agent.current_call
+    current = None
+    if call is not None and (call.status != CallStatus.ENDED or agent.state == AgentState.WRAP_UP):
+        current = {**call_summary(call), "customer": _screen_pop(call.caller, call.uid)}
+        if agent.state == AgentState.RESERVED and call.queue_id:
+            current["ring_timeout_seconds"] = call.queue.ring_timeout_seconds
+    return {
+        "agent": {**agent_state_payload(agent), "name": agent.user.get_full_name()},
+        "call": current,
+    }
+
+
+__all__ = [
+    "agent_desktop_snapshot",
+    "call_summary",
+    "today_start",
+    "wallboard_agents",
+    "wallboard_calls",
+    "wallboard_queues",
+    "wallboard_snapshot",
+]

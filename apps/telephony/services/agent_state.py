@@ -1,0 +1,258 @@
+"""Agent state changes: the only writer of ``Agent.state`` (table: apps.telephony.agent_states).
+
+Every change locks the agent row, is checked against the transition table, is stored as an
+``AgentStateEvent`` and, once the transaction commits, is published to the wallboard, to the
+agent's own desktop and to the engine (message types: docs/realtime.md).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from apps.accounts.choices import Role
+from apps.accounts.models import User
+from apps.core.errors import ApplicationError, PermissionDeniedError
+from apps.core.events import publish_on_commit
+from apps.telephony import agent_states
+from apps.telephony.models import Agent, AgentStateEvent, Call, PauseReason, Seat
+
+# Names of the system reasons when they must be created on the fly (a tenant provisioned
+# before the seeder knew them); translated when shown.
+SYSTEM_REASON_NAMES = {
+    agent_states.REASON_LOGIN: gettext_noop("Logged in"),
+    agent_states.REASON_MISSED: gettext_noop("Missed call"),
+}
+
+
+def iso_ms(value: datetime) -> str:
+    """The realtime layer's timestamp format: ISO 8601, milliseconds, UTC."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def agent_group_topic(agent_id: int) -> str:
+    return f"agent.{agent_id}"
+
+
+def agent_state_payload(agent: Agent) -> dict[str, Any]:
+    """``{"agent_id", "state", "reason", "since", "seat"}``: the API's answer and the realtime message body."""
+    return {
+        "agent_id": agent.pk,
+        "state": agent.state,
+        "reason": agent.reason.code if agent.reason_id else None,
+        "since": iso_ms(agent.state_since),
+        "seat": agent.seat.extension if agent.seat_id else None,
+    }
+
+
+def agent_ensure(*, user: User) -> Agent:
+    """The user's Agent row, created on first use. Only users with the agent role have one."""
+    try:
+        return Agent.objects.select_related("reason", "seat").get(user=user)
+    except Agent.DoesNotExist:
+        pass
+    if not user.has_role(Role.AGENT):
+        raise PermissionDeniedError("not_an_agent", _("Only users with the agent role can take calls."))
+    try:
+        with transaction.atomic():
+            return Agent.objects.create(user=user)
+    except IntegrityError:
+        # Two first requests of the same user raced; the other one created the row.
+        return Agent.objects.select_related("reason", "seat").get(user=user)
+
+
+def agents_sync() -> int:
+    """Create the missing Agent rows of users with the agent role (so admins can give them skills
+    before their first login). Returns how many were created."""
+    missing = User.objects.filter(roles__contains=[Role.AGENT], agent__isnull=True).values_list("pk", flat=True)
+    created = Agent.objects.bulk_create([Agent(user_id=pk) for pk in missing], ignore_conflicts=True)
+    return len(created)
+
+
+def _reason_for(code: str | None, *, source: str) -> PauseReason:
+    if not code:
+        raise ApplicationError(
+            "reason_required",
+            _("Choose a reason for not being ready."),
+            fields={"reason": [_("A pause reason is required for Not ready.")]},
+        )
+    if code in agent_states.SYSTEM_REASONS:
+        # People pick from the tenant's reasons; "missed" and "login" are set by the system.
+        if source == agent_states.ENGINE or code == agent_states.REASON_LOGIN:
+            reason, _created = PauseReason.objects.get_or_create(
+                code=code, defaults={"name": SYSTEM_REASON_NAMES[code], "is_system": True}
+            )
+            return reason
+    else:
+        reason = PauseReason.objects.filter(code=code, is_active=True).first()
+        if reason is not None:
+            return reason
+    raise ApplicationError(
+        "unknown_reason",
+        _("Unknown pause reason."),
+        fields={"reason": [_("“%(code)s” is not one of this company's pause reasons.") % {"code": code}]},
+    )
+
+
+def _refuse_transition(agent: Agent, state: str, source: str) -> ApplicationError:
+    labels = dict(Agent._meta.get_field("state").choices)
+    return ApplicationError(
+        "invalid_transition",
+        _("An agent who is %(current)s cannot be set to %(target)s.")
+        % {"current": labels.get(agent.state, agent.state), "target": labels.get(state, state)},
+        fields={"state": [_("Not allowed now.")]},
+    )
+
+
+@transaction.atomic
+def agent_set_state(
+    *,
+    agent: Agent,
+    state: str,
+    reason_code: str | None = None,
+    call: Call | None = None,
+    actor: User | None = None,
+    source: str = agent_states.AGENT,
+    now: datetime | None = None,
+) -> Agent:
+    """Move ``agent`` to ``state`` if the transition table allows ``source`` to.
+
+    ``reason_code`` is required for NotReady and ignored otherwise. Asking for the state and
+    reason the agent already has changes nothing (no event, no message). Going Offline frees
+    the seat; going Ready stamps ``idle_since`` (longest-idle routing); leaving the call states
+    clears ``current_call``.
+    """
+    if source not in agent_states.SOURCES:
+        raise ValueError(f"unknown source {source!r}")
+    if state not in agent_states.STATES:
+        raise ApplicationError("invalid", _("The request has invalid fields."), fields={"state": [_("Unknown state.")]})
+    locked = Agent.objects.select_for_update(of=("self",)).select_related("reason", "seat").get(pk=agent.pk)
+    reason = _reason_for(reason_code, source=source) if agent_states.needs_reason(state) else None
+    unchanged = locked.state == state and locked.reason_id == (reason.pk if reason else None)
+    if unchanged and (call is None or locked.current_call_id == call.pk):
+        _copy_state(locked, agent)
+        return agent
+    try:
+        agent_states.validate_transition(locked.state, state, source)
+    except agent_states.TransitionRefused:
+        raise _refuse_transition(locked, state, source) from None
+    if state in (agent_states.READY, agent_states.NOT_READY) and locked.seat_id is None and not locked.is_virtual:
+        raise ApplicationError("not_logged_in", _("Log into a seat first."), fields={"seat": [_("No seat.")]})
+
+    now = now or timezone.now()
+    previous = locked.state
+    fields = ["state", "reason", "state_since"]
+    locked.state = state
+    locked.reason = reason
+    locked.state_since, since_before = now, locked.state_since
+    if state == agent_states.READY:
+        locked.idle_since = now
+        fields.append("idle_since")
+    if call is not None:
+        locked.current_call = call
+        fields.append("current_call")
+    elif state in (agent_states.READY, agent_states.NOT_READY, agent_states.OFFLINE):
+        locked.current_call = None
+        fields.append("current_call")
+    if state == agent_states.OFFLINE and locked.seat_id is not None:
+        locked.seat = None
+        fields.append("seat")
+    locked.save(update_fields=fields)
+    AgentStateEvent.objects.create(
+        agent=locked,
+        at=now,
+        from_state=previous,
+        to_state=state,
+        reason=reason,
+        call=call,
+        actor=actor,
+        seconds_in_previous=max(0.0, (now - since_before).total_seconds()),
+    )
+    _publish_state(locked, source=source)
+    _copy_state(locked, agent)
+    return agent
+
+
+def _copy_state(source: Agent, target: Agent) -> None:
+    """Let the caller's instance see the new state (the locked copy is a different object)."""
+    if source is target:
+        return
+    for name in ("state", "reason", "state_since", "idle_since", "current_call_id", "seat_id"):
+        setattr(target, name, getattr(source, name))
+    if source.seat_id is None:
+        target.seat = None
+
+
+def _publish_state(agent: Agent, *, source: str) -> None:
+    message = {"type": "agent.state", **agent_state_payload(agent)}
+    publish_on_commit("wallboard", message)
+    publish_on_commit(agent_group_topic(agent.pk), message)
+    # The engine also hears its own changes; ``source`` lets it skip those.
+    publish_on_commit("engine", {**message, "source": source})
+
+
+@transaction.atomic
+def agent_login(
+    *, seat_extension: str, user: User | None = None, agent_user: User | None = None, now: datetime | None = None
+) -> Agent:
+    """Log the user's agent into a seat; a first login leaves the agent NotReady (reason "login").
+
+    ``agent_user`` is the name used in the issue 3 contract; ``user`` is the same thing.
+    Logging into the seat one already holds changes nothing; moving to another seat is allowed
+    while not in a call.
+    """
+    user = user or agent_user
+    if user is None:
+        raise TypeError("agent_login() needs user=")
+    agent = agent_ensure(user=user)
+    seat = Seat.objects.select_for_update().filter(extension=(seat_extension or "").strip()).first()
+    if seat is None:
+        raise ApplicationError(
+            "unknown_seat", _("There is no such seat."), fields={"seat": [_("Enter one of your seat extensions.")]}
+        )
+    # Lock order: the seat, then the agent (every login takes them in this order).
+    locked = Agent.objects.select_for_update().get(pk=agent.pk)
+    holder = Agent.objects.filter(seat=seat).exclude(pk=locked.pk).first()
+    if holder is not None and holder.state != agent_states.OFFLINE:
+        raise ApplicationError(
+            "seat_taken",
+            _("Seat %(extension)s is in use by another agent.") % {"extension": seat.extension},
+            fields={"seat": [_("In use.")]},
+        )
+    if holder is not None:
+        # An offline agent should hold no seat; free it rather than refuse.
+        Agent.objects.filter(pk=holder.pk).update(seat=None)
+    if locked.state != agent_states.OFFLINE:
+        if locked.seat_id == seat.pk:
+            _copy_state(locked, agent)
+            return agent
+        if agent_states.is_in_call(locked.state):
+            raise ApplicationError("busy", _("Finish the current call before changing seats."))
+        locked.seat = seat
+        locked.save(update_fields=["seat"])
+        message = {"type": "agent.seat", "agent_id": locked.pk, "seat": seat.extension}
+        publish_on_commit("wallboard", message)
+        publish_on_commit(agent_group_topic(locked.pk), message)
+        agent.seat = seat
+        return agent
+    locked.seat = seat
+    locked.save(update_fields=["seat"])
+    agent.seat = seat
+    return agent_set_state(
+        agent=agent,
+        state=agent_states.NOT_READY,
+        reason_code=agent_states.REASON_LOGIN,
+        actor=user,
+        source=agent_states.AGENT,
+        now=now,
+    )
+
+
+def agent_logout(*, agent: Agent, actor: User | None = None, source: str = agent_states.AGENT) -> Agent:
+    """Offline, and the seat is free again. Refused during a live call."""
+    return agent_set_state(agent=agent, state=agent_states.OFFLINE, actor=actor, source=source)

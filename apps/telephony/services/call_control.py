@@ -1,0 +1,207 @@
+"""What agents and supervisors do to calls. These functions check that the action makes sense
+now (it is the agent's current call, in the right state) and send the command to the engine
+on commit (topic "engine", docs/realtime.md). The engine carries it out and the result comes
+back as realtime events; nothing here changes call or agent state except wrap-up, which also
+stores the disposition and notes on the CDR.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.core.errors import ApplicationError, NotFoundError
+from apps.core.events import publish_on_commit
+from apps.telephony import agent_states
+from apps.telephony.choices import CallStatus
+from apps.telephony.models import Agent, Call, Disposition, Queue
+
+NUMBER_RE = re.compile(r"^\+?[0-9]{3,20}$")
+MONITOR_MODES = ("listen", "whisper", "barge")
+NOTES_MAX = 4000
+LIVE_CALL = (CallStatus.TALKING, CallStatus.HOLD)
+
+
+def _send(message: dict[str, Any]) -> dict[str, Any]:
+    publish_on_commit("engine", message)
+    return message
+
+
+def _call(call_uid: str) -> Call:
+    call = Call.objects.filter(uid=call_uid).first()
+    if call is None:
+        raise NotFoundError("not_found", _("There is no such call."))
+    return call
+
+
+def _agent_with_call(agent: Agent, call_uid: str, states: tuple[str, ...]) -> tuple[Agent, Call]:
+    """Re-read the agent (its state may have moved since the request began) and check the call is theirs."""
+    agent = Agent.objects.select_for_update().get(pk=agent.pk)
+    call = _call(call_uid)
+    owns = agent.current_call_id == call.pk or (agent.current_call_id is None and call.agent_id == agent.pk)
+    if not owns:
+        raise ApplicationError("not_your_call", _("This is not your current call."))
+    if agent.state not in states:
+        labels = dict(Agent._meta.get_field("state").choices)
+        raise ApplicationError(
+            "invalid_state",
+            _("Not possible while %(state)s.") % {"state": labels.get(agent.state, agent.state)},
+        )
+    return agent, call
+
+
+def _agent_action(kind: str, agent: Agent, call_uid: str, states: tuple[str, ...]) -> dict[str, Any]:
+    agent, call = _agent_with_call(agent, call_uid, states)
+    return _send({"type": kind, "agent_id": agent.pk, "call_uid": call.uid})
+
+
+@transaction.atomic
+def call_answer(*, agent: Agent, call_uid: str) -> dict[str, Any]:
+    return _agent_action("call.answer", agent, call_uid, (agent_states.RESERVED,))
+
+
+@transaction.atomic
+def call_reject(*, agent: Agent, call_uid: str) -> dict[str, Any]:
+    return _agent_action("call.reject", agent, call_uid, (agent_states.RESERVED,))
+
+
+@transaction.atomic
+def call_hangup(*, agent: Agent, call_uid: str) -> dict[str, Any]:
+    return _agent_action("call.hangup", agent, call_uid, (agent_states.TALKING, agent_states.HOLD))
+
+
+@transaction.atomic
+def call_hold(*, agent: Agent, call_uid: str) -> dict[str, Any]:
+    return _agent_action("call.hold", agent, call_uid, (agent_states.TALKING,))
+
+
+@transaction.atomic
+def call_resume(*, agent: Agent, call_uid: str) -> dict[str, Any]:
+    return _agent_action("call.resume", agent, call_uid, (agent_states.HOLD,))
+
+
+@transaction.atomic
+def call_transfer(
+    *, agent: Agent, call_uid: str, queue_id: int | None = None, target_agent_id: int | None = None
+) -> dict[str, Any]:
+    """Blind transfer to a queue or to another logged-in agent (exactly one of the two)."""
+    if (queue_id is None) == (target_agent_id is None):
+        raise ApplicationError(
+            "invalid",
+            _("Transfer to a queue or to an agent."),
+            fields={"target": [_("Choose exactly one of a queue or an agent.")]},
+        )
+    agent, call = _agent_with_call(agent, call_uid, (agent_states.TALKING, agent_states.HOLD))
+    if queue_id is not None and not Queue.objects.filter(pk=queue_id).exists():
+        raise ApplicationError(
+            "invalid", _("The request has invalid fields."), fields={"queue_id": [_("Unknown queue.")]}
+        )
+    if target_agent_id is not None:
+        target = Agent.objects.filter(pk=target_agent_id).first()
+        if target is None:
+            raise ApplicationError(
+                "invalid", _("The request has invalid fields."), fields={"target_agent_id": [_("Unknown agent.")]}
+            )
+        if target.pk == agent.pk:
+            raise ApplicationError(
+                "invalid",
+                _("The request has invalid fields."),
+                fields={"target_agent_id": [_("You cannot transfer a call to yourself.")]},
+            )
+        if target.state == agent_states.OFFLINE:
+            raise ApplicationError(
+                "agent_unavailable",
+                _("%(name)s is offline.") % {"name": target.user.get_full_name()},
+                fields={"target_agent_id": [_("Offline.")]},
+            )
+    return _send(
+        {
+            "type": "call.transfer",
+            "agent_id": agent.pk,
+            "call_uid": call.uid,
+            "queue_id": queue_id,
+            "target_agent_id": target_agent_id,
+        }
+    )
+
+
+@transaction.atomic
+def call_wrapup(*, agent: Agent, call_uid: str, disposition: str | None = None, notes: str = "") -> dict[str, Any]:
+    """Store the disposition and notes on the CDR and tell the engine to end wrap-up."""
+    agent, call = _agent_with_call(agent, call_uid, (agent_states.WRAP_UP,))
+    notes = (notes or "").strip()
+    found = None
+    errors: dict[str, list[str]] = {}
+    if disposition:
+        found = Disposition.objects.filter(code=disposition, is_active=True).first()
+        if found is None:
+            errors["disposition"] = [_("Unknown disposition.")]
+    if len(notes) > NOTES_MAX:
+        errors["notes"] = [_("At most %(n)d characters.") % {"n": NOTES_MAX}]
+    if errors:
+        raise ApplicationError("invalid", _("The request has invalid fields."), fields=errors)
+    Call.objects.filter(pk=call.pk).update(disposition=found, notes=notes)
+    return _send(
+        {
+            "type": "call.wrapup",
+            "agent_id": agent.pk,
+            "call_uid": call.uid,
+            "disposition": found.code if found else None,
+            "notes": notes,
+        }
+    )
+
+
+@transaction.atomic
+def call_dial(*, agent: Agent, number: str = "", customer_id: int | None = None) -> dict[str, Any]:
+    """Click-to-dial from Ready or NotReady; with only a customer, their first number is dialled."""
+    from apps.crm.models import Customer
+
+    agent = Agent.objects.select_for_update().get(pk=agent.pk)
+    number = (number or "").strip().replace(" ", "").replace("-", "")
+    customer = None
+    if customer_id is not None:
+        customer = Customer.objects.filter(pk=customer_id).first()
+        if customer is None:
+            raise ApplicationError(
+                "invalid", _("The request has invalid fields."), fields={"customer_id": [_("Unknown customer.")]}
+            )
+        if not number and customer.phones:
+            number = customer.phones[0]
+    if not NUMBER_RE.match(number):
+        raise ApplicationError(
+            "invalid",
+            _("The request has invalid fields."),
+            fields={"number": [_("Digits only (3–20), optionally starting with +.")]},
+        )
+    if agent.state not in (agent_states.READY, agent_states.NOT_READY):
+        raise ApplicationError("invalid_state", _("You can dial when Ready or Not ready, outside a call."))
+    return _send(
+        {"type": "call.dial", "agent_id": agent.pk, "number": number, "customer_id": customer.pk if customer else None}
+    )
+
+
+@transaction.atomic
+def call_monitor(*, supervisor: User, call_uid: str, mode: str) -> dict[str, Any]:
+    """Listen (silent), whisper (the agent hears the supervisor) or barge (three-way)."""
+    if mode not in MONITOR_MODES:
+        raise ApplicationError(
+            "invalid", _("The request has invalid fields."), fields={"mode": [_("listen, whisper or barge.")]}
+        )
+    call = _call(call_uid)
+    if call.status not in LIVE_CALL:
+        raise ApplicationError("invalid_state", _("Only a call in progress can be monitored."))
+    return _send({"type": "call.monitor", "supervisor_user_id": supervisor.pk, "call_uid": call.uid, "mode": mode})
+
+
+@transaction.atomic
+def call_release(*, supervisor: User, call_uid: str) -> dict[str, Any]:
+    """Force-release a stuck or abusive call."""
+    call = _call(call_uid)
+    if call.status == CallStatus.ENDED:
+        raise ApplicationError("invalid_state", _("This call has already ended."))
+    return _send({"type": "call.release", "supervisor_user_id": supervisor.pk, "call_uid": call.uid})

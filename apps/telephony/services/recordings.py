@@ -1,0 +1,134 @@
+"""Call recordings: written through Django storage under the tenant's prefix, served only through
+short-lived signed links bound to one user and one action, every access written to the audit log.
+
+Who may open a recording: tenant administrators, supervisors and QA analysts (play and download);
+the agent who handled the call may play it (not download). The rule is checked when a link is
+issued and again when it is used, so a role removed in between takes effect at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import IO
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.choices import Role
+from apps.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from apps.telephony.audio import synthesize_wav
+from apps.telephony.models import Call, Recording, RecordingAccess
+
+ACTIONS = ("play", "download")
+FULL_ACCESS_ROLES = (Role.TENANT_ADMIN, Role.SUPERVISOR, Role.QA)
+MAX_DURATION_SECONDS = 4 * 3600
+_SALT = "telephony.recording-link"
+
+
+def recording_link_seconds() -> int:
+    return int(getattr(settings, "RECORDING_LINK_SECONDS", 300))
+
+
+@transaction.atomic
+def recording_create(*, call: Call, duration_seconds: float, seed: int = 0) -> Recording:
+    """Synthesise a WAV of ``duration_seconds`` for ``call`` and store it.
+
+    Path: ``tenants/<schema>/recordings/YYYY/MM/DD/<call uid>.wav``. If the row cannot be saved,
+    the file is removed again."""
+    if not 0 < duration_seconds <= MAX_DURATION_SECONDS:
+        raise ApplicationError(
+            "invalid", _("A recording lasts between 0 and %(n)d seconds.") % {"n": MAX_DURATION_SECONDS}
+        )
+    if Recording.objects.filter(call=call).exists():
+        raise ApplicationError("recording_exists", _("This call already has a recording."), status=409)
+    data = synthesize_wav(duration_seconds, seed=seed)
+    recording = Recording(call=call, duration_seconds=duration_seconds, size_bytes=len(data), content_type="audio/wav")
+    recording.file.save(f"{call.uid}.wav", ContentFile(data), save=False)
+    name = recording.file.name
+    try:
+        recording.save(force_insert=True)
+    except Exception:
+        default_storage.delete(name)
+        raise
+    return recording
+
+
+def recording_may_access(*, user, recording: Recording, action: str = "play") -> bool:
+    if not (user and user.is_authenticated) or action not in ACTIONS:
+        return False
+    if user.has_role(*FULL_ACCESS_ROLES):
+        return True
+    if action != "play" or not user.has_role(Role.AGENT):
+        return False
+    agent = recording.call.agent
+    return agent is not None and agent.user_id == user.pk
+
+
+@dataclass(frozen=True)
+class RecordingLink:
+    url: str
+    expires_at: datetime
+
+
+def recording_link(*, recording: Recording, user, action: str = "play") -> RecordingLink:
+    """A fresh signed link for ``user`` to ``action`` the recording, valid RECORDING_LINK_SECONDS."""
+    if action not in ACTIONS:
+        raise ApplicationError("invalid", _("Unknown action."), fields={"action": [_("Choose play or download.")]})
+    if not recording_may_access(user=user, recording=recording, action=action):
+        raise PermissionDeniedError("forbidden", _("You may not open this recording."))
+    payload = {"s": connection.schema_name, "r": recording.pk, "u": user.pk, "a": action}
+    token = signing.TimestampSigner(salt=_SALT).sign_object(payload)
+    url = reverse("calls:recording_file", args=[recording.pk]) + f"?token={token}"
+    return RecordingLink(url=url, expires_at=timezone.now() + timedelta(seconds=recording_link_seconds()))
+
+
+def recording_signed_url(*, recording: Recording, user, action: str = "play") -> str:
+    return recording_link(recording=recording, user=user, action=action).url
+
+
+@dataclass
+class OpenedRecording:
+    recording: Recording
+    action: str
+    file: IO[bytes]
+
+    @property
+    def filename(self) -> str:
+        return f"{self.recording.call.uid}.wav"
+
+
+def recording_open(*, recording_id: int, token: str, user, ip_address: str | None = None) -> OpenedRecording:
+    """Check a signed link and log the access; return the open file to stream.
+
+    Refusals (nothing is logged): a forged, altered or expired token, a token of another tenant,
+    recording or user (403), a recording that no longer exists (404), a user who lost the right
+    to open it (403)."""
+    try:
+        payload = signing.TimestampSigner(salt=_SALT).unsign_object(token or "", max_age=recording_link_seconds())
+    except signing.SignatureExpired as error:
+        raise PermissionDeniedError("link_expired", _("This link has expired.")) from error
+    except signing.BadSignature as error:
+        raise PermissionDeniedError("link_invalid", _("This link is not valid.")) from error
+    if payload.get("s") != connection.schema_name or payload.get("r") != recording_id:
+        raise PermissionDeniedError("link_invalid", _("This link is not valid."))
+    if not (user and user.is_authenticated) or payload.get("u") != user.pk:
+        raise PermissionDeniedError("link_invalid", _("This link was issued to someone else."))
+    action = payload.get("a")
+    recording = Recording.objects.select_related("call__agent").filter(pk=recording_id).first()
+    if recording is None:
+        raise NotFoundError("not_found", _("The recording no longer exists."))
+    if not recording_may_access(user=user, recording=recording, action=action):
+        raise PermissionDeniedError("forbidden", _("You may not open this recording."))
+    try:
+        handle = default_storage.open(recording.file.name, "rb")
+    except FileNotFoundError as error:
+        raise NotFoundError("not_found", _("The recording file is missing.")) from error
+    RecordingAccess.objects.create(recording=recording, user=user, action=action, ip_address=ip_address or None)
+    return OpenedRecording(recording=recording, action=action, file=handle)

@@ -1,0 +1,124 @@
+"""Web pages for calls: the CDR list with filters, a call's timeline and recording player, the
+voicemail list, and the signed-link endpoint that streams recordings."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+from rest_framework.exceptions import AuthenticationFailed
+
+from apps.accounts.authentication import TokenAuthentication
+from apps.accounts.views import role_required
+from apps.core.errors import NotFoundError, PermissionDeniedError
+from apps.telephony.filtersets import CallFilterSet, VoicemailFilterSet
+from apps.telephony.selectors.calls import (
+    ALL_CALLS_ROLES,
+    CALL_ROLES,
+    VOICEMAIL_ROLES,
+    access_call,
+    call_timeline,
+    calls_visible_to,
+    recording_of,
+    voicemail_list,
+)
+from apps.telephony.selectors.kpis import day_bounds, queue_kpis
+from apps.telephony.services.recordings import recording_link, recording_may_access, recording_open
+
+PAGE_SIZE = 50
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@role_required(*CALL_ROLES)
+def call_list(request):
+    filterset = CallFilterSet(
+        request.GET or None, queryset=calls_visible_to(request.user).order_by("-arrived_at", "-id")
+    )
+    context = {
+        "filter": filterset,
+        "page": _page(request, filterset.qs),
+        "query": _query_without_page(request),
+        "kpis": None,
+        "can_see_voicemail": request.user.has_role(*VOICEMAIL_ROLES),
+    }
+    if request.user.has_role(*ALL_CALLS_ROLES):
+        since, until = day_bounds()
+        context["kpis"] = list(queue_kpis(since=since, until=until).values())
+    return render(request, "telephony/calls/list.html", context)
+
+
+@role_required(*CALL_ROLES)
+def call_detail(request, uid: str):
+    try:
+        call = access_call(user=request.user, uid=uid)
+    except NotFoundError as error:
+        raise Http404(str(error.message)) from error
+    recording = recording_of(call)
+    play = download = None
+    if recording is not None:
+        if recording_may_access(user=request.user, recording=recording, action="play"):
+            play = recording_link(recording=recording, user=request.user, action="play")
+        if recording_may_access(user=request.user, recording=recording, action="download"):
+            download = recording_link(recording=recording, user=request.user, action="download")
+    context = {
+        "call": call,
+        "events": call_timeline(call=call),
+        "recording": recording,
+        "play_link": play,
+        "download_link": download,
+    }
+    return render(request, "telephony/calls/detail.html", context)
+
+
+@role_required(*VOICEMAIL_ROLES)
+def voicemails(request):
+    filterset = VoicemailFilterSet(request.GET or None, queryset=voicemail_list())
+    context = {"filter": filterset, "page": _page(request, filterset.qs), "query": _query_without_page(request)}
+    return render(request, "telephony/calls/voicemails.html", context)
+
+
+def _requesting_user(request):
+    """The session user, or the owner of an ``Authorization: Token …`` header (API clients)."""
+    if request.user.is_authenticated:
+        return request.user
+    try:
+        found = TokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return None
+    return found[0] if found else None
+
+
+@require_GET
+def recording_file(request, pk: int):
+    """Stream a recording for a valid signed link (see apps.telephony.services.recordings)."""
+    try:
+        opened = recording_open(
+            recording_id=pk,
+            token=request.GET.get("token", ""),
+            user=_requesting_user(request),
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+    except NotFoundError as error:
+        raise Http404(str(error.message)) from error
+    except PermissionDeniedError as error:
+        raise PermissionDenied(str(error.message)) from error
+    response = FileResponse(
+        opened.file,
+        as_attachment=opened.action == "download",
+        filename=opened.filename,
+        content_type=opened.recording.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

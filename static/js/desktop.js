@@ -1,0 +1,267 @@
+/* The agent desktop: /ws/agent/ drives the screen, buttons call the REST API.
+ * What the agent sees follows their state: offline → seat login; ready/not_ready → availability
+ * and click-to-dial; reserved → the offer; talking/hold → call controls; wrap_up → the form. */
+(function () {
+  "use strict";
+  var Live = window.Live;
+  var labels = Live.readJson("desk-labels");
+  var config = Live.readJson("desk-config");
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
+
+  var agent = { agent_id: config.agent_id, state: "offline", reason: null, since: null, seat: null };
+  var call = null; // {call_uid, caller, queue_id, queue_name, status, since, customer, ring_timeout_seconds, offered_at}
+
+  function post(path, body) {
+    $("desk-error").hidden = true;
+    return Live.api(config.api, "POST", path, body).catch(function (error) {
+      var fields = error.fields || {};
+      var details = Object.keys(fields)
+        .map(function (name) {
+          return fields[name].join(" ");
+        })
+        .join(" ");
+      $("desk-error").textContent = (error.message || labels.error) + (details ? " " + details : "");
+      $("desk-error").hidden = false;
+      throw error;
+    });
+  }
+
+  function log(text) {
+    var item = Live.element("li", {}, new Date(Live.serverNow()).toLocaleTimeString() + " " + text);
+    var list = $("desk-log");
+    list.insertBefore(item, list.firstChild);
+    while (list.children.length > 30) list.removeChild(list.lastChild);
+  }
+
+  function reasonName(code) {
+    return (labels.reasons && labels.reasons[code]) || code || "";
+  }
+
+  function setAgent(update) {
+    Object.assign(agent, update);
+    if (["ready", "not_ready", "offline"].indexOf(agent.state) >= 0) call = null;
+    render();
+  }
+
+  function setCall(message, status) {
+    if (!call || call.call_uid !== message.call_uid) {
+      call = { call_uid: message.call_uid, customer: null };
+    }
+    ["caller", "queue_id", "queue_name", "customer", "ring_timeout_seconds"].forEach(function (key) {
+      if (message[key] !== undefined) call[key] = message[key];
+    });
+    if (status && call.status !== status) {
+      call.status = status;
+      call.since = message.ts || new Date(Live.serverNow()).toISOString();
+    }
+  }
+
+  function show(id, visible) {
+    $(id).hidden = !visible;
+  }
+
+  function render() {
+    var state = agent.state;
+    $("desk-state").textContent = labels.states[state] || state;
+    $("desk-state").dataset.state = state;
+    $("desk-reason").textContent = state === "not_ready" ? reasonName(agent.reason) : "";
+    $("desk-seat").textContent = agent.seat || labels.none;
+    show("panel-login", state === "offline");
+    show("panel-state", ["ready", "not_ready", "wrap_up"].indexOf(state) >= 0);
+    show("panel-dial", state === "ready" || state === "not_ready");
+    show("panel-offer", state === "reserved");
+    show("panel-call", state === "talking" || state === "hold");
+    show("panel-wrapup", state === "wrap_up");
+    $("btn-ready").disabled = state === "ready";
+    $("btn-hold").hidden = state === "hold";
+    $("btn-resume").hidden = state !== "hold";
+    if (call) {
+      var caller = call.caller || labels.unknown_caller;
+      $("offer-caller").textContent = caller;
+      $("call-caller").textContent = caller;
+      $("offer-queue").textContent = call.queue_name || "";
+      $("call-queue").textContent = call.queue_name ? labels.queue + ": " + call.queue_name : "";
+      $("call-status").textContent = state === "hold" ? labels.on_hold : labels.talking_to;
+    }
+    renderPop();
+    tick();
+  }
+
+  function renderPop() {
+    var customer = call && call.customer;
+    show("panel-pop", Boolean(call));
+    if (!call) return;
+    $("pop-name").textContent = customer ? customer.name : labels.unknown_caller;
+    $("pop-vip").hidden = !(customer && customer.is_vip);
+    $("pop-number").textContent = call.caller || "";
+    $("pop-notes").textContent = (customer && customer.notes) || "";
+    $("pop-dial").hidden = !(customer && (agent.state === "ready" || agent.state === "not_ready"));
+    var body = $("pop-calls");
+    body.textContent = "";
+    var history = (customer && customer.last_calls) || [];
+    if (!history.length) {
+      var empty = Live.element("tr");
+      empty.appendChild(Live.element("td", { colspan: "4" }, labels.no_history));
+      body.appendChild(empty);
+    }
+    history.forEach(function (row) {
+      var tr = Live.element("tr");
+      tr.appendChild(Live.element("td", {}, row.arrived_at ? new Date(row.arrived_at).toLocaleString() : labels.none));
+      tr.appendChild(Live.element("td", {}, row.queue || labels.none));
+      tr.appendChild(Live.element("td", {}, row.agent || labels.none));
+      tr.appendChild(Live.element("td", {}, row.disposition || labels.none));
+      body.appendChild(tr);
+    });
+  }
+
+  function tick() {
+    $("desk-timer").textContent = agent.since ? Live.duration(Live.secondsSince(agent.since)) : "";
+    if (agent.state === "reserved" && call && call.ring_timeout_seconds) {
+      var left = call.ring_timeout_seconds - Live.secondsSince(agent.since);
+      $("offer-countdown").textContent = labels.rings_for.replace("%(seconds)s", String(Math.max(0, left)));
+    } else {
+      $("offer-countdown").textContent = "";
+    }
+    $("call-timer").textContent = call && call.since ? Live.duration(Live.secondsSince(call.since)) : "";
+    $("wrapup-timer").textContent = agent.state === "wrap_up" ? Live.duration(Live.secondsSince(agent.since)) : "";
+  }
+
+  function onMessage(message) {
+    Live.learnClock(message);
+    switch (message.type) {
+      case "snapshot":
+        call = null;
+        if (message.call) {
+          setCall(message.call, message.call.status);
+          call.since = message.call.since;
+        }
+        setAgent(message.agent);
+        break;
+      case "agent.state":
+        setAgent({ state: message.state, reason: message.reason, since: message.since, seat: message.seat });
+        log(labels.states[message.state] + (message.reason ? " · " + reasonName(message.reason) : ""));
+        break;
+      case "agent.seat":
+        setAgent({ seat: message.seat });
+        break;
+      case "call.offer":
+        setCall(message, "offered");
+        log(labels.offer + " " + (message.caller || ""));
+        render();
+        break;
+      case "call.answered":
+        setCall(message, "talking");
+        render();
+        break;
+      case "call.held":
+        setCall(message, "hold");
+        render();
+        break;
+      case "call.resumed":
+        setCall(message, "talking");
+        render();
+        break;
+      case "call.wrapup":
+      case "call.ended":
+        if (call && call.call_uid === message.call_uid) call.status = "ended";
+        log((labels.call_statuses.ended || message.type) + " " + (message.call_uid || ""));
+        render();
+        break;
+      case "call.offer_withdrawn":
+        if (call && call.call_uid === message.call_uid) call = null;
+        render();
+        break;
+      default:
+        break;
+    }
+  }
+
+  function onLink(up) {
+    $("desk-link").textContent = up ? labels.connected : labels.disconnected;
+    $("desk-link").dataset.up = String(up);
+  }
+
+  function setState(body) {
+    return post("agents/me/state", body).then(setAgent);
+  }
+
+  function callAction(action, body) {
+    if (!call) return Promise.resolve();
+    return post("calls/" + encodeURIComponent(call.call_uid) + "/" + action, body).then(function () {
+      log(labels.sent);
+    });
+  }
+
+  $("login-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    post("agents/me/login", { seat: $("login-seat").value }).then(setAgent);
+  });
+  $("btn-ready").addEventListener("click", function () {
+    setState({ state: "ready" });
+  });
+  $("btn-not-ready").addEventListener("click", function () {
+    setState({ state: "not_ready", reason: $("pause-reason").value });
+  });
+  $("btn-logout").addEventListener("click", function () {
+    setState({ state: "offline" });
+  });
+  $("btn-answer").addEventListener("click", function () {
+    callAction("answer");
+  });
+  $("btn-reject").addEventListener("click", function () {
+    callAction("reject");
+  });
+  $("btn-hold").addEventListener("click", function () {
+    callAction("hold");
+  });
+  $("btn-resume").addEventListener("click", function () {
+    callAction("resume");
+  });
+  $("btn-hangup").addEventListener("click", function () {
+    callAction("hangup");
+  });
+  $("transfer-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var queue = $("transfer-queue").value;
+    var target = $("transfer-agent").value;
+    if (Boolean(queue) === Boolean(target)) {
+      $("desk-error").textContent = labels.choose_target;
+      $("desk-error").hidden = false;
+      return;
+    }
+    callAction("transfer", queue ? { queue_id: Number(queue) } : { target_agent_id: Number(target) });
+  });
+  $("wrapup-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!call) return;
+    callAction("wrapup", { disposition: $("wrapup-disposition").value || null, notes: $("wrapup-notes").value }).then(
+      function () {
+        $("wrapup-notes").value = "";
+        $("wrapup-disposition").value = "";
+      }
+    );
+  });
+  $("dial-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    post("agents/me/dial", { number: $("dial-number").value }).then(function (sent) {
+      log(labels.dialing + " " + sent.number);
+    });
+  });
+  $("pop-dial").addEventListener("click", function () {
+    var customer = call && call.customer;
+    if (!customer) return;
+    post("agents/me/dial", { customer_id: customer.customer_id }).then(function (sent) {
+      log(labels.dialing + " " + sent.number);
+    });
+  });
+
+  // /desk/?dial=<number> (for example from a customer page) fills in the number.
+  var wanted = new URLSearchParams(window.location.search).get("dial");
+  if (wanted) $("dial-number").value = wanted;
+
+  render();
+  window.setInterval(tick, 1000);
+  Live.connect(config.ws, onMessage, onLink);
+})();

@@ -1,0 +1,276 @@
+/* The supervisor wallboard: a snapshot from /ws/wallboard/, then deltas (agent.state, agent.seat,
+ * queue.update, queue.kpi, call.state, seats.changed). Timers tick here, between messages. */
+(function () {
+  "use strict";
+  var Live = window.Live;
+  var labels = Live.readJson("wb-labels");
+  var config = Live.readJson("wb-config");
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
+
+  var agents = {}; // agent_id -> {agent_id, name, extension, state, reason, since}
+  var queues = {}; // queue_id -> {queue_id, name, waiting, longest_wait_seconds, …kpis, longest_at}
+  var calls = {}; // call_uid -> {call_uid, status, caller, queue_id, agent_id, since}
+
+  function fail(error) {
+    $("wb-error").textContent = (error && error.message) || labels.error;
+    $("wb-error").hidden = false;
+  }
+
+  function post(path, body) {
+    $("wb-error").hidden = true;
+    return Live.api(config.api, "POST", path, body).catch(fail);
+  }
+
+  function reasonName(code) {
+    return (labels.reasons && labels.reasons[code]) || code || "";
+  }
+
+  function percent(value) {
+    return value === null || value === undefined ? labels.none : Math.round(value) + "%";
+  }
+
+  function seconds(value) {
+    return value === null || value === undefined ? labels.none : Math.round(value) + " s";
+  }
+
+  /* Longest wait grows by itself between queue.update messages. */
+  function noteLongest(queue) {
+    queue.longest_at = Live.serverNow() - (queue.longest_wait_seconds || 0) * 1000;
+  }
+
+  function longestNow(queue) {
+    if (!queue.waiting) return 0;
+    return (Live.serverNow() - queue.longest_at) / 1000;
+  }
+
+  // --- drawing -----------------------------------------------------------------------------------
+
+  function tile(queue) {
+    var node = Live.element("div", { className: "tile queue-tile", dataset: { queue: queue.queue_id } });
+    node.appendChild(Live.element("strong", {}, queue.name));
+    var waiting = Live.element("span", { className: "big" }, queue.waiting || 0);
+    node.appendChild(waiting);
+    node.appendChild(Live.element("span", {}, labels.waiting));
+    var longest = Live.element("span", { className: "longest", dataset: { longest: queue.queue_id } });
+    node.appendChild(longest);
+    var facts = Live.element("dl", { className: "kpis" });
+    [
+      [labels.service_level, percent(queue.sl_percent)],
+      [labels.asa, seconds(queue.asa_seconds)],
+      [labels.abandon, percent(queue.abandon_rate)],
+      [labels.handled, queue.handled || 0],
+      [labels.offered, queue.offered || 0],
+    ].forEach(function (pair) {
+      facts.appendChild(Live.element("dt", {}, pair[0]));
+      facts.appendChild(Live.element("dd", {}, pair[1]));
+    });
+    node.appendChild(facts);
+    if (queue.sl_percent !== null && queue.sl_percent !== undefined && queue.sl_target_percent) {
+      if (queue.sl_percent < queue.sl_target_percent) node.classList.add("warn");
+    }
+    return node;
+  }
+
+  function drawQueues() {
+    var box = $("wb-queues");
+    box.textContent = "";
+    var list = Object.values(queues);
+    if (!list.length) box.appendChild(Live.element("p", { className: "help" }, labels.no_queues));
+    list.forEach(function (queue) {
+      box.appendChild(tile(queue));
+    });
+    tick();
+  }
+
+  function forceButton(agent, state, text) {
+    var button = Live.element("button", { type: "button" }, text);
+    button.addEventListener("click", function () {
+      var body = { state: state };
+      if (state === "not_ready") body.reason = $("wb-reason").value;
+      post("agents/" + agent.agent_id + "/state", body);
+    });
+    return button;
+  }
+
+  function drawAgents() {
+    var body = $("wb-agents").querySelector("tbody");
+    body.textContent = "";
+    var list = Object.values(agents).sort(function (a, b) {
+      return String(a.name).localeCompare(String(b.name));
+    });
+    if (!list.length) {
+      var empty = Live.element("tr");
+      empty.appendChild(Live.element("td", { colspan: "6" }, labels.no_agents));
+      body.appendChild(empty);
+    }
+    list.forEach(function (agent) {
+      var tr = Live.element("tr", { dataset: { agent: agent.agent_id } });
+      tr.appendChild(Live.element("td", {}, agent.name));
+      tr.appendChild(Live.element("td", {}, agent.extension || labels.none));
+      var state = Live.element("td");
+      state.appendChild(
+        Live.element("span", { className: "state-badge", dataset: { state: agent.state } }, labels.states[agent.state])
+      );
+      tr.appendChild(state);
+      tr.appendChild(Live.element("td", {}, agent.state === "not_ready" ? reasonName(agent.reason) : ""));
+      tr.appendChild(Live.element("td", { className: "timer", dataset: { since: agent.since || "" } }));
+      var actions = Live.element("td", { className: "actions" });
+      if (["ready", "not_ready", "wrap_up"].indexOf(agent.state) >= 0) {
+        if (agent.state !== "ready") actions.appendChild(forceButton(agent, "ready", labels.ready));
+        actions.appendChild(forceButton(agent, "not_ready", labels.not_ready));
+      }
+      if (agent.state !== "offline" && agent.state !== "talking" && agent.state !== "hold") {
+        actions.appendChild(forceButton(agent, "offline", labels.offline));
+      }
+      tr.appendChild(actions);
+      body.appendChild(tr);
+    });
+    tick();
+  }
+
+  function monitorButton(call, mode) {
+    var button = Live.element("button", { type: "button" }, labels[mode]);
+    button.addEventListener("click", function () {
+      post("calls/" + encodeURIComponent(call.call_uid) + "/monitor", { mode: mode });
+    });
+    return button;
+  }
+
+  function drawCalls() {
+    var body = $("wb-calls").querySelector("tbody");
+    body.textContent = "";
+    var list = Object.values(calls);
+    if (!list.length) {
+      var empty = Live.element("tr");
+      empty.appendChild(Live.element("td", { colspan: "6" }, labels.no_calls));
+      body.appendChild(empty);
+    }
+    list.forEach(function (call) {
+      var tr = Live.element("tr", { dataset: { call: call.call_uid } });
+      var queue = queues[call.queue_id];
+      var agent = agents[call.agent_id];
+      tr.appendChild(Live.element("td", {}, call.caller || labels.none));
+      tr.appendChild(Live.element("td", {}, queue ? queue.name : call.queue_name || labels.none));
+      tr.appendChild(Live.element("td", {}, agent ? agent.name : labels.none));
+      tr.appendChild(Live.element("td", {}, labels.call_statuses[call.status] || call.status));
+      tr.appendChild(Live.element("td", { className: "timer", dataset: { since: call.since || "" } }));
+      var actions = Live.element("td", { className: "actions" });
+      if (call.status === "talking" || call.status === "hold") {
+        ["listen", "whisper", "barge"].forEach(function (mode) {
+          actions.appendChild(monitorButton(call, mode));
+        });
+      }
+      var release = Live.element("button", { type: "button", className: "danger" }, labels.release);
+      release.addEventListener("click", function () {
+        if (window.confirm(labels.confirm_release)) post("calls/" + encodeURIComponent(call.call_uid) + "/release");
+      });
+      actions.appendChild(release);
+      tr.appendChild(actions);
+      body.appendChild(tr);
+    });
+    tick();
+  }
+
+  function tick() {
+    document.querySelectorAll("[data-since]").forEach(function (cell) {
+      cell.textContent = cell.dataset.since ? Live.duration(Live.secondsSince(cell.dataset.since)) : "";
+    });
+    document.querySelectorAll("[data-longest]").forEach(function (cell) {
+      var queue = queues[cell.dataset.longest];
+      cell.textContent = queue ? labels.longest + " " + Live.duration(longestNow(queue)) : "";
+    });
+  }
+
+  // --- messages ----------------------------------------------------------------------------------
+
+  function fetchAgent(agentId) {
+    Live.api(config.api, "GET", "agents/" + agentId).then(function (row) {
+      agents[agentId] = Object.assign(agents[agentId] || {}, {
+        agent_id: row.id,
+        name: row.name,
+        extension: row.extension,
+      });
+      drawAgents();
+    }, fail);
+  }
+
+  function onMessage(message) {
+    Live.learnClock(message);
+    switch (message.type) {
+      case "snapshot":
+        agents = {};
+        queues = {};
+        calls = {};
+        (message.agents || []).forEach(function (agent) {
+          agents[agent.agent_id] = agent;
+        });
+        (message.queues || []).forEach(function (queue) {
+          noteLongest(queue);
+          queues[queue.queue_id] = queue;
+        });
+        (message.calls || []).forEach(function (call) {
+          calls[call.call_uid] = call;
+        });
+        $("wb-seats").textContent = message.seats;
+        drawQueues();
+        drawAgents();
+        drawCalls();
+        break;
+      case "agent.state": {
+        var known = agents[message.agent_id];
+        agents[message.agent_id] = Object.assign(known || { agent_id: message.agent_id, name: "#" + message.agent_id }, {
+          state: message.state,
+          reason: message.reason,
+          since: message.since,
+        });
+        if (message.seat !== undefined) agents[message.agent_id].extension = message.seat;
+        if (!known) fetchAgent(message.agent_id);
+        drawAgents();
+        break;
+      }
+      case "agent.seat":
+        if (agents[message.agent_id]) agents[message.agent_id].extension = message.seat;
+        drawAgents();
+        break;
+      case "queue.update":
+      case "queue.kpi": {
+        var queue = queues[message.queue_id];
+        if (!queue) return; // a queue created after the snapshot appears on the next reconnect
+        Object.keys(message).forEach(function (key) {
+          if (key !== "type" && key !== "ts") queue[key] = message[key];
+        });
+        if (message.type === "queue.update") noteLongest(queue);
+        drawQueues();
+        break;
+      }
+      case "call.state":
+        if (message.status === "ended" || message.status === "queued" || message.status === "ivr") {
+          delete calls[message.call_uid];
+        } else {
+          var call = calls[message.call_uid] || { call_uid: message.call_uid, since: message.ts };
+          if (call.status !== message.status) call.since = message.ts;
+          Object.keys(message).forEach(function (key) {
+            if (key !== "type" && key !== "ts") call[key] = message[key];
+          });
+          calls[message.call_uid] = call;
+        }
+        drawCalls();
+        break;
+      case "seats.changed":
+        $("wb-seats").textContent = message.seats;
+        break;
+      default:
+        break;
+    }
+  }
+
+  function onLink(up) {
+    $("wb-link").textContent = up ? labels.connected : labels.disconnected;
+    $("wb-link").dataset.up = String(up);
+  }
+
+  window.setInterval(tick, 1000);
+  Live.connect(config.ws, onMessage, onLink);
+})();

@@ -10,6 +10,10 @@ class EmailAuthenticationForm(AuthenticationForm):
         label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
 
+    def clean_username(self) -> str:
+        # Emails are stored lowercased (UserManager, user_create); the token API lowercases too.
+        return self.cleaned_data["username"].strip().lower()
+
 
 class UserForm(forms.Form):
     email = forms.EmailField(label=_("Email"))

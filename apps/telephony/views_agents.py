@@ -104,6 +104,7 @@ def wallboard(request):
         "no_calls": _("No calls in progress."),
         "no_queues": _("No queues yet."),
         "seats": _("Seats"),
+        "seconds_short": _("%(n)s s"),
     }
     context = {
         "reasons": PauseReason.objects.filter(is_active=True, is_system=False).order_by("name"),

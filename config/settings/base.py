@@ -254,6 +254,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media")))
 MEDIA_URL = "/media/"
+# Recordings are served only through signed links this many seconds long.
+RECORDING_LINK_SECONDS = env.int("RECORDING_LINK_SECONDS", default=300)
 
 # --- cache, channels, celery -------------------------------------------------------------------
 CACHES = {
@@ -302,6 +304,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CallStatusEnum": "apps.telephony.choices.CallStatus",
+        "CallbackStatusEnum": "apps.telephony.choices.CallbackStatus",
+        "AgentStateEnum": "apps.telephony.choices.AgentState",
+    },
 }
 
 LOGGING = {

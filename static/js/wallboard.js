@@ -32,7 +32,7 @@
   }
 
   function seconds(value) {
-    return value === null || value === undefined ? labels.none : Math.round(value) + " s";
+    return value === null || value === undefined ? labels.none : labels.seconds_short.replace("%(n)s", Math.round(value));
   }
 
   /* Longest wait grows by itself between queue.update messages. */

@@ -407,3 +407,14 @@ def test_login_to_an_unknown_seat_is_refused(acme):
     with tenant_context(acme.tenant), pytest.raises(ApplicationError) as refused:
         agent_login(user=subject.user, seat_extension="9999")
     assert refused.value.code == "unknown_seat"
+
+
+def test_changes_made_outside_the_service_can_still_be_announced(acme, published, django_capture_on_commit_callbacks):
+    from apps.telephony.services.agent_state import agent_state_publish
+
+    subject = make_agent(acme, state="reserved")
+    with django_capture_on_commit_callbacks(execute=True), tenant_context(acme.tenant):
+        agent_state_publish(agent=reload(acme, subject.agent), source="engine")
+    (message,) = published.on("wallboard")
+    assert (message["type"], message["agent_id"], message["state"]) == ("agent.state", subject.agent.pk, "reserved")
+    assert published.on("engine")[0]["source"] == "engine"

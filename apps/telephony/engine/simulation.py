@@ -3,6 +3,9 @@
 One queue, one number, ``agents`` virtual agents Ready from the start, Poisson arrivals for
 ``hours`` hours; then the run continues until the last call has finished its wrap-up. No
 database: a :class:`~apps.telephony.engine.store.MemoryStore` counts.
+
+Position announcements and callback offers are switched off: they cost events and change
+nothing the figures measure.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ class SimulationOptions:
     short_abandon_seconds: float = 5
     max_wait_seconds: float = 0  # 0: never overflow (the queue keeps callers for the whole run)
     ring_timeout_seconds: float = 15
-    queue_id: int = SIM_QUEUE_ID
+    queue: QueueSettings | None = None  # the scratch queue (its id and routing settings)
     keep_calls: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -79,20 +82,18 @@ def build_simulation(options: SimulationOptions) -> tuple[VirtualClock, SimDrive
     store = MemoryStore(
         clock, sl_threshold=options.sl_threshold_seconds, horizon=horizon, keep_calls=options.keep_calls
     )
-    queue = QueueSettings(
-        queue_id=options.queue_id,
-        code="simulation",
-        name="Simulation",
-        sl_threshold_seconds=options.sl_threshold_seconds,
-        max_wait_seconds=options.max_wait_seconds,
-        wrapup_seconds=options.wrapup_seconds,
-        short_abandon_seconds=options.short_abandon_seconds,
-        ring_timeout_seconds=options.ring_timeout_seconds,
-    )
+    queue = options.queue or QueueSettings(queue_id=SIM_QUEUE_ID, code="simulation", name="Simulation")
+    # The run's options win over whatever the queue row says.
+    queue.sl_threshold_seconds = options.sl_threshold_seconds
+    queue.max_wait_seconds = options.max_wait_seconds
+    queue.wrapup_seconds = options.wrapup_seconds
+    queue.short_abandon_seconds = options.short_abandon_seconds
+    queue.ring_timeout_seconds = options.ring_timeout_seconds
+    queue.announce_position = queue.announce_expected_wait = queue.callback_offer = False
     controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store, use_ivr=False)
     controller.set_queue(queue)
     controller.numbers[SIM_NUMBER_ID] = NumberSettings(
-        number_id=SIM_NUMBER_ID, number="4000000000", trunk_id=SIM_TRUNK_ID, queue_id=options.queue_id
+        number_id=SIM_NUMBER_ID, number="4000000000", trunk_id=SIM_TRUNK_ID, queue_id=queue.queue_id
     )
     behaviour = VirtualAgentBehaviour(
         talk=Duration(options.aht_seconds, options.talk_dist),

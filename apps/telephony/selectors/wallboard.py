@@ -18,6 +18,7 @@ from apps.telephony.services.agent_state import agent_state_payload, iso_ms
 KPI_COUNTS = ("offered", "answered", "abandoned", "handled")
 # Percentages (0–100) and means: null while there is nothing to compute them from.
 KPI_RATES = ("sl_percent", "asa_seconds", "abandon_rate", "aht_seconds")
+KPI_KEYS = KPI_COUNTS + KPI_RATES  # the fields of a queue.kpi message
 LIVE_STATUSES = (CallStatus.OFFERED, CallStatus.TALKING, CallStatus.HOLD, CallStatus.WRAP_UP)
 
 
@@ -28,7 +29,8 @@ def today_start(tenant, now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _kpis_today(tenant, queue_ids: list[int], now: datetime) -> dict[int, dict[str, Any]]:
+def queue_kpis_today(tenant, queue_ids: list[int], now: datetime) -> dict[int, dict[str, Any]]:
+    """Today's KPIs per queue (``{}`` until the KPI selector exists)."""
     try:
         from apps.telephony.selectors.kpis import queue_kpis
     except ImportError:  # the KPI selector lands with the CDR work; until then, zeros
@@ -58,7 +60,7 @@ def wallboard_queues(tenant, now: datetime | None = None) -> list[dict[str, Any]
         .values("queue_id")
         .annotate(waiting=Count("id"), oldest=Min(Coalesce("queued_at", "arrived_at")))
     }
-    kpis = _kpis_today(tenant, [queue.pk for queue in queues], now)
+    kpis = queue_kpis_today(tenant, [queue.pk for queue in queues], now)
     out = []
     for queue in queues:
         row = waiting.get(queue.pk)
@@ -130,9 +132,14 @@ def agent_desktop_snapshot(agent: Agent) -> dict[str, Any]:
     }
 
 
+# The engine's store imported the first, private name; both stay.
+_kpis_today = queue_kpis_today
+
 __all__ = [
+    "KPI_KEYS",
     "agent_desktop_snapshot",
     "call_summary",
+    "queue_kpis_today",
     "today_start",
     "wallboard_agents",
     "wallboard_calls",

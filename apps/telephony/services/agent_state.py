@@ -173,7 +173,7 @@ def agent_set_state(
         actor=actor,
         seconds_in_previous=max(0.0, (now - since_before).total_seconds()),
     )
-    _publish_state(locked, source=source)
+    agent_state_publish(agent=locked, source=source)
     _copy_state(locked, agent)
     return agent
 
@@ -188,7 +188,12 @@ def _copy_state(source: Agent, target: Agent) -> None:
         target.seat = None
 
 
-def _publish_state(agent: Agent, *, source: str) -> None:
+def agent_state_publish(*, agent: Agent, source: str = agent_states.ENGINE) -> None:
+    """Announce ``agent``'s current state on commit (wallboard, the agent's desktop, the engine).
+
+    ``agent_set_state`` does this itself; code that changes ``Agent.state`` another way (the
+    reservation compare-and-set) calls it so that every change still reaches the wallboard.
+    """
     message = {"type": "agent.state", **agent_state_payload(agent)}
     publish_on_commit("wallboard", message)
     publish_on_commit(agent_group_topic(agent.pk), message)

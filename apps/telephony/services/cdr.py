@@ -107,8 +107,8 @@ def call_build(
 ) -> Call:
     """An unsaved ``Call`` (for :func:`calls_bulk_create`); :func:`call_open` saves one at once.
 
-    The customer is found by the caller number (the callee's for outbound calls) unless given (or ``lookup_customer`` is false); a VIP
-    customer lifts ``priority`` to at least :data:`VIP_PRIORITY`.
+    The customer is found by the caller number (the callee's for outbound calls) unless given (or
+    ``lookup_customer`` is false); a VIP customer lifts ``priority`` to at least :data:`VIP_PRIORITY`.
     """
     if direction not in CallDirection.values:
         raise ApplicationError("invalid", _("Unknown call direction %(d)s.") % {"d": direction})

@@ -29,7 +29,7 @@ from apps.core.errors import ApplicationError
 from apps.telephony import agent_states
 from apps.telephony.choices import CallStatus
 from apps.telephony.models import Agent, AgentStateEvent, Call, PauseReason
-from apps.telephony.services.agent_state import SYSTEM_REASON_NAMES
+from apps.telephony.services.agent_state import SYSTEM_REASON_NAMES, agent_state_publish
 
 
 def reserve_agent_for_call(*, agent_id: int, call_id: int, now: datetime | None = None) -> bool:
@@ -68,6 +68,8 @@ def reserve_agent_for_call(*, agent_id: int, call_id: int, now: datetime | None 
             call_id=call_id,
             seconds_in_previous=max(0.0, (now - since).total_seconds()),
         )
+        # Every state change reaches the wallboard and the desktop, this one included.
+        agent_state_publish(agent=Agent.objects.select_related("reason", "seat").get(pk=agent_id))
     return True
 
 
@@ -122,6 +124,7 @@ def release_reservation(
             call_id=call_id,
             seconds_in_previous=max(0.0, (now - since).total_seconds()),
         )
+        agent_state_publish(agent=Agent.objects.select_related("reason", "seat").get(pk=agent_id))
     return True
 
 

@@ -1,0 +1,313 @@
+"""The engine as an asyncio service (``python manage.py run_engine --driver sim``).
+
+One process runs every active tenant. For each tenant it builds a :class:`TenantEngine`:
+the tenant's configuration (published IVRs, queues, agents, numbers, trunks, customers) is
+loaded from its schema, a :class:`~apps.telephony.engine.controller.CallController` with its
+own :class:`~apps.telephony.acd.Acd` routes its calls over a
+:class:`~apps.telephony.engine.drivers.sim.SimDriver` on the real clock, and a
+:class:`~apps.telephony.engine.dbstore.DbStore` writes CDRs and publishes realtime messages.
+Commands from agent desktops and supervisors arrive on the tenant's ``engine`` group of the
+channel layer. Tenants are rescanned every 10 s: new ones start, suspended or deleted ones stop.
+
+Every database call runs in a worker thread (``sync_to_async``) inside
+``tenant_context(tenant)``; the event loop itself never touches the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django_tenants.utils import schema_context, tenant_context
+
+from apps.core.events import tenant_group
+from apps.telephony.acd import Acd
+from apps.telephony.engine.clock import RealClock
+from apps.telephony.engine.config import TenantConfig, load_tenant_config
+from apps.telephony.engine.controller import CallController
+from apps.telephony.engine.dbstore import DbStore
+from apps.telephony.engine.drivers.sim import (
+    CallerBehaviour,
+    Duration,
+    SimDriver,
+    SimNumber,
+    VirtualAgentBehaviour,
+)
+
+logger = logging.getLogger(__name__)
+
+RESCAN_SECONDS = 10.0
+CONFIG_RELOAD_SECONDS = 60.0  # also reload now and then, in case a config.changed message was missed
+RECEIVE_TIMEOUT = 5.0
+
+# How the demo's simulated callers and virtual agents behave on the real clock.
+DEMO_CALLERS = {
+    "patience": 150.0,
+    "choices": {"menu": {"1": 6, "0": 3, "2": 1}, "survey": {"5": 5, "4": 3, "3": 1, "2": 0.5, "1": 0.5}},
+    "known_caller_share": 0.35,
+    "talk_with_human": Duration(150, "lognormal"),
+}
+DEMO_AGENT = VirtualAgentBehaviour(
+    talk=Duration(140, "lognormal"),
+    answer_delay=Duration(3, "lognormal", sigma=0.4),
+    hold_probability=0.1,
+    hold=Duration(20, "exp"),
+)
+
+
+def _recover(tenant) -> dict[str, int]:
+    """Calls and agents left mid-call by a previous engine process: close and free them."""
+    from django.utils import timezone
+
+    from apps.core.errors import ApplicationError
+    from apps.telephony import agent_states
+    from apps.telephony.choices import CallStatus
+    from apps.telephony.models import Agent, Call
+    from apps.telephony.services.agent_state import agent_set_state
+    from apps.telephony.services.cdr import call_close, call_wrapup_end
+
+    now = timezone.now()
+    closed = freed = 0
+    with tenant_context(tenant):
+        for call in Call.objects.exclude(status=CallStatus.ENDED).select_related("queue"):
+            try:
+                if call.ended_at is None:
+                    call_close(call, at=now, end_reason="failed", wrapup=False)
+                else:
+                    call_wrapup_end(call, at=now)
+                closed += 1
+            except ApplicationError:
+                logger.warning("engine: could not close stale call %s", call.uid)
+        busy = (agent_states.RESERVED, agent_states.TALKING, agent_states.HOLD, agent_states.WRAP_UP)
+        for agent in Agent.objects.filter(state__in=busy):
+            try:
+                agent_set_state(agent=agent, state=agent_states.READY, source=agent_states.ENGINE, now=now)
+                freed += 1
+            except ApplicationError:
+                logger.warning("engine: could not free agent %s", agent.pk)
+    return {"calls": closed, "agents": freed}
+
+
+def _load(tenant) -> TenantConfig:
+    with tenant_context(tenant):
+        return load_tenant_config(tenant)
+
+
+def active_tenants() -> list:
+    from apps.tenants.choices import TenantStatus
+    from apps.tenants.models import Tenant
+
+    with schema_context("public"):
+        return list(Tenant.objects.exclude(schema_name="public").filter(status=TenantStatus.ACTIVE))
+
+
+class TenantEngine:
+    """One tenant's call control on the real clock."""
+
+    def __init__(self, tenant, *, layer: Any, record: bool = True) -> None:
+        self.tenant = tenant
+        self.schema = tenant.schema_name
+        self.layer = layer
+        self.record = record
+        self.clock: RealClock | None = None
+        self.driver: SimDriver | None = None
+        self.controller: CallController | None = None
+        self.store: DbStore | None = None
+        self.channel: str | None = None
+        self.tasks: list[asyncio.Task] = []
+        self._reloading: asyncio.Task | None = None
+        self._last_load = 0.0
+
+    async def start(self) -> None:
+        recovered = await sync_to_async(_recover)(self.tenant)
+        if recovered["calls"] or recovered["agents"]:
+            logger.info("engine %s: closed %(calls)s stale calls, freed %(agents)s agents", self.schema, recovered)
+        config = await sync_to_async(_load)(self.tenant)
+        self.clock = RealClock()
+        token = f"{int(time.time()):x}"
+        caller = CallerBehaviour(**DEMO_CALLERS, known_callers=sorted(config.customers))
+        self.driver = SimDriver(
+            self.clock,
+            seed=int(time.time()),
+            caller=caller,
+            uid_prefix=f"sim{token}-",
+            default_trunk_id=config.default_trunk_id,
+        )
+        self.store = DbStore(self.tenant, self.clock, asynchronous=True, record=self.record)
+        self.controller = CallController(
+            clock=self.clock, driver=self.driver, acd=Acd(), store=self.store, uid_prefix=f"eng{token}-"
+        )
+        self.store.reservation_lost = self.controller.reservation_lost
+        self._apply(config)
+        self.tasks.append(asyncio.create_task(self.store.run(), name=f"engine-store-{self.schema}"))
+        if self.layer is not None:
+            self.channel = await self.layer.new_channel(prefix=f"engine.{self.schema}.")
+            await self.subscribe()
+            self.tasks.append(asyncio.create_task(self._receive(), name=f"engine-inbox-{self.schema}"))
+        self.driver.start()
+        logger.info(
+            "engine %s: %d queues, %d numbers, %d agents",
+            self.schema,
+            len(config.queues),
+            len(config.numbers),
+            len(config.agents),
+        )
+
+    def _apply(self, config: TenantConfig) -> None:
+        """Hand a configuration to the controller and the simulated switch."""
+        self._last_load = time.monotonic()
+        driver = self.driver
+        self.controller.apply_config(config)
+        for trunk_id, channels in config.trunks.items():
+            driver.set_trunk(trunk_id, channels)
+        driver.default_trunk_id = config.default_trunk_id
+        for number_id in list(driver.numbers):
+            if number_id not in config.numbers:
+                driver.remove_number(number_id)
+        for number in config.numbers.values():
+            driver.set_number(
+                SimNumber(
+                    number_id=number.number_id,
+                    number=number.number,
+                    trunk_id=number.trunk_id,
+                    arrivals_per_hour=number.arrivals_per_hour,
+                )
+            )
+        for agent in config.agents.values():
+            if agent.is_virtual:
+                driver.set_virtual_agent(agent.agent_id, DEMO_AGENT)
+            else:
+                driver.remove_virtual_agent(agent.agent_id)
+        driver.caller.known_callers = sorted(config.customers)
+
+    async def reload(self) -> None:
+        try:
+            config = await sync_to_async(_load)(self.tenant)
+        except Exception:
+            logger.exception("engine %s: reloading the configuration failed", self.schema)
+            return
+        self._apply(config)
+
+    def reload_soon(self) -> asyncio.Task:
+        if self._reloading is None or self._reloading.done():
+            self._reloading = asyncio.create_task(self.reload())
+        return self._reloading
+
+    async def subscribe(self) -> None:
+        if self.layer is not None and self.channel is not None:
+            await self.layer.group_add(tenant_group(self.schema, "engine"), self.channel)
+
+    async def _receive(self) -> None:
+        while True:
+            try:
+                envelope = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("engine %s: channel layer receive failed", self.schema)
+                await asyncio.sleep(1)
+                continue
+            message = envelope.get("event") if isinstance(envelope, dict) else None
+            if isinstance(message, dict):
+                await self.dispatch(message)
+
+    async def dispatch(self, message: dict) -> None:
+        """One inbox message: configuration changes reload; the rest go to the controller."""
+        if message.get("type") == "config.changed":
+            await self.reload_soon()
+            return
+        if not self.controller.handle_message(message):
+            # An agent the engine has not loaded yet (just created): reload, then try again.
+            await self.reload_soon()
+            self.controller.handle_message(message)
+
+    async def tick(self) -> None:
+        """Periodic upkeep from the service loop."""
+        await self.subscribe()  # group membership expires in the channel layer; renew it
+        if time.monotonic() - self._last_load > CONFIG_RELOAD_SECONDS:
+            await self.reload_soon()
+
+    async def stop(self) -> None:
+        if self.driver is not None:
+            self.driver.stop()
+        for task in self.tasks:
+            if task.get_name().startswith("engine-inbox"):
+                task.cancel()
+        if self.layer is not None and self.channel is not None:
+            try:
+                await self.layer.group_discard(tenant_group(self.schema, "engine"), self.channel)
+            except Exception:
+                logger.warning("engine %s: leaving the engine group failed", self.schema)
+        if self.store is not None:
+            self.store.close()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+class EngineService:
+    """Every active tenant's engine, rescanned every ``rescan_seconds``."""
+
+    def __init__(
+        self,
+        *,
+        tenants: Callable[[], list] | None = None,
+        rescan_seconds: float = RESCAN_SECONDS,
+        record: bool = True,
+        layer: Any = "default",
+    ) -> None:
+        self.list_tenants = tenants or active_tenants
+        self.rescan_seconds = rescan_seconds
+        self.record = record
+        self.layer = get_channel_layer() if layer == "default" else layer
+        self.engines: dict[str, TenantEngine] = {}
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def rescan(self) -> None:
+        try:
+            tenants = await sync_to_async(self.list_tenants)()
+        except Exception:
+            logger.exception("engine: listing tenants failed")
+            return
+        wanted = {tenant.schema_name: tenant for tenant in tenants}
+        for schema in [schema for schema in self.engines if schema not in wanted]:
+            logger.info("engine %s: stopping (tenant gone or suspended)", schema)
+            await self.engines.pop(schema).stop()
+        for schema, tenant in wanted.items():
+            engine = self.engines.get(schema)
+            if engine is None:
+                engine = TenantEngine(tenant, layer=self.layer, record=self.record)
+                try:
+                    await engine.start()
+                except Exception:
+                    logger.exception("engine %s: could not start", schema)
+                    await engine.stop()
+                    continue
+                self.engines[schema] = engine
+            else:
+                await engine.tick()
+
+    async def run(self, *, duration: float | None = None) -> None:
+        started = time.monotonic()
+        try:
+            while not self._stopping.is_set():
+                await self.rescan()
+                timeout = self.rescan_seconds
+                if duration is not None:
+                    left = duration - (time.monotonic() - started)
+                    if left <= 0:
+                        break
+                    timeout = min(timeout, left)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), timeout=timeout)
+        finally:
+            for engine in list(self.engines.values()):
+                await engine.stop()
+            self.engines.clear()

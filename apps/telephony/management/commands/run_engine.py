@@ -1,0 +1,59 @@
+"""Run call control for every active tenant: ``python manage.py run_engine --driver sim``.
+
+An asyncio service on the real clock (apps/telephony/engine/runner.py). Ctrl-C or SIGTERM
+stops it cleanly: arrivals stop, the inbox closes and pending database writes are flushed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from django.core.management.base import BaseCommand, CommandError
+
+DRIVERS = ("sim", "sip")
+
+
+class Command(BaseCommand):
+    help = "Run the call-control engine (IVR, ACD, CDRs) for every active tenant over a switch driver."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--driver", default="sim", choices=DRIVERS, help="switch driver (default: sim)")
+        parser.add_argument("--no-record", action="store_true", help="do not write a recording for every answered call")
+        parser.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
+        parser.add_argument(
+            "--tenant", action="append", dest="tenants", default=None, help="only this tenant (slug; repeatable)"
+        )
+
+    def handle(self, *args, **options):
+        if options["driver"] == "sip":
+            raise CommandError(
+                "The SIP driver (Kamailio + rtpengine) is not available yet: it is planned for a later "
+                "issue. Use --driver sim."
+            )
+        if options["duration"] is not None and options["duration"] <= 0:
+            raise CommandError("--duration must be a positive number of seconds.")
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        from apps.telephony.engine.runner import EngineService
+
+        tenants = None
+        if options["tenants"]:
+            slugs = set(options["tenants"])
+
+            def tenants():
+                from apps.telephony.engine.runner import active_tenants
+
+                return [tenant for tenant in active_tenants() if tenant.slug in slugs]
+
+        service = EngineService(record=not options["no_record"], tenants=tenants)
+        self.stdout.write("engine: running with the sim driver (Ctrl-C to stop)")
+        asyncio.run(self._run(service, options["duration"]))
+        self.stdout.write("engine: stopped")
+
+    @staticmethod
+    async def _run(service, duration):
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, service.stop)
+        await service.run(duration=duration)

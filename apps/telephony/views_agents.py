@@ -14,7 +14,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from apps.accounts.choices import Role
@@ -89,12 +89,12 @@ def wallboard(request):
         "longest": _("Longest wait"),
         "service_level": _("Service level"),
         "asa": _("ASA"),
-        "abandon": _("Abandoned"),
+        "abandon": _("Abandon rate"),
         "handled": _("Handled"),
-        "offered": _("Offered"),
+        "offered": pgettext("queue statistic", "Offered"),
         "ready": _("Ready"),
         "not_ready": _("Not ready"),
-        "offline": _("Log out"),
+        "offline": pgettext("seat", "Log out"),
         "listen": _("Listen"),
         "whisper": _("Whisper"),
         "barge": _("Barge"),

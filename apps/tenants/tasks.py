@@ -8,6 +8,7 @@ from django.utils import timezone
 from apps.tenants.choices import TenantStatus
 from apps.tenants.models import Tenant
 from apps.tenants.services import seat_days_record
+from apps.tenants.services.spares import spare_schemas_fill
 
 
 @shared_task
@@ -20,3 +21,9 @@ def meter_seat_days_task() -> int:
         seat_days_record(tenant_id=tenant.pk, seats=tenant.seat_count, day=today)
         count += 1
     return count
+
+
+@shared_task
+def spare_schemas_fill_task() -> int:
+    """Keep TENANT_SPARE_SCHEMAS schemas ready for sign-ups (see apps/tenants/services/spares.py)."""
+    return spare_schemas_fill()

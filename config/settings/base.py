@@ -66,6 +66,12 @@ def redis_db_url(url: str, db: int) -> str:
     return urlunparse(parts._replace(path=f"/{db}"))
 
 
+def channel_layer_host(url: str) -> dict:
+    """channels_redis blocks 5 s in BZPOPMIN per receive; redis-py's default socket timeout is also
+    5 s, which turns every idle receive into a TimeoutError (and can lose a message): allow longer."""
+    return {"address": url, "socket_timeout": 30}
+
+
 def celery_broker_url(url: str, db: int) -> str:
     parts = urlparse(url)
     if parts.scheme == "unix":  # kombu spells Unix sockets differently
@@ -168,6 +174,8 @@ TENANT_SEEDERS = [
     "apps.telephony.services.defaults.seed_tenant_defaults",
     "apps.telephony.ivr.defaults.seed_default_ivr",
 ]
+# Tenant schemas built ahead of time so that sign-up only renames one (0: build at sign-up).
+TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=5)
 # Sign-up throttle per client address, "N/period" (period: minute, hour, day) or empty.
 SIGNUP_RATE_LIMIT = env("SIGNUP_RATE_LIMIT", default="")
 
@@ -213,6 +221,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
+    "apps.accounts.hashers.ContactCenterArgon2Hasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
@@ -269,7 +278,7 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [redis_db_url(REDIS_URL, REDIS_DB_CHANNELS)], "capacity": 1000},
+        "CONFIG": {"hosts": [channel_layer_host(redis_db_url(REDIS_URL, REDIS_DB_CHANNELS))], "capacity": 1000},
     }
 }
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL, REDIS_DB_CELERY)
@@ -278,6 +287,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BEAT_SCHEDULE = {
+    "fill-spare-schemas": {
+        "task": "apps.tenants.tasks.spare_schemas_fill_task",
+        "schedule": 60.0,
+    },
     "meter-seat-days": {
         "task": "apps.tenants.tasks.meter_seat_days_task",
         "schedule": crontab(minute=5, hour=0),

@@ -108,6 +108,7 @@ class AgentSettings:
     is_virtual: bool = False
     state: str = "offline"
     reason: str | None = None
+    idle_seconds: float = 0.0  # Ready agents: how long they have been idle when loaded (longest-idle order)
 
     def profile(self) -> AgentProfile:
         return AgentProfile(agent_id=self.agent_id, skills=dict(self.skills))
@@ -187,7 +188,9 @@ def load_tenant_config(tenant, *, customers: bool = True) -> TenantConfig:
     skills: dict[int, dict[int, int]] = {}
     for agent_id, skill_id, level in AgentSkill.objects.values_list("agent_id", "skill_id", "level"):
         skills.setdefault(agent_id, {})[skill_id] = level
+    now = timezone.now()
     for agent in Agent.objects.select_related("user", "reason"):
+        idle_since = agent.idle_since or agent.state_since
         config.agents[agent.pk] = AgentSettings(
             agent_id=agent.pk,
             name=agent.user.get_full_name() if hasattr(agent.user, "get_full_name") else str(agent.user),
@@ -195,6 +198,7 @@ def load_tenant_config(tenant, *, customers: bool = True) -> TenantConfig:
             is_virtual=agent.is_virtual,
             state=agent.state,
             reason=agent.reason.code if agent.reason_id else None,
+            idle_seconds=max(0.0, (now - idle_since).total_seconds()) if idle_since else 0.0,
         )
 
     for hours in BusinessHours.objects.prefetch_related("overrides"):
@@ -209,8 +213,7 @@ def load_tenant_config(tenant, *, customers: bool = True) -> TenantConfig:
         # Sticky routing: who last served each caller (the longest sticky window of any queue).
         days = max((queue.sticky_days for queue in config.queues.values() if queue.strategy == "sticky"), default=0)
         if days:
-            since = timezone.now() - timedelta(days=days)
-            now = timezone.now()
+            since = now - timedelta(days=days)
             rows = (
                 Call.objects.filter(answered_at__gte=since, agent__isnull=False)
                 .values("caller", "agent_id")

@@ -194,7 +194,7 @@ class CallController(DriverListener):
             agent.reason = settings.reason if state == A_NOT_READY else None
             if state == A_READY:
                 agent.state = A_OFFLINE
-                self._agent_ready(agent, record=bool(ready))
+                self._agent_ready(agent, record=bool(ready), idle_seconds=settings.idle_seconds)
             else:
                 # Call states cannot survive an engine restart; the runner resets them first.
                 agent.state = state if state in (A_OFFLINE, A_NOT_READY) else A_NOT_READY
@@ -245,9 +245,12 @@ class CallController(DriverListener):
         )
         self._identify(call)
         self.calls[call.uid] = call
-        self.store.call_arrived(call)
         number = self.numbers.get(inbound.number_id)
-        if number is not None and number.ivr_graph and self.use_ivr:
+        use_ivr = number is not None and bool(number.ivr_graph) and self.use_ivr
+        if use_ivr:
+            call.ivr_version_id = number.ivr_version_id
+        self.store.call_arrived(call)
+        if use_ivr:
             self.driver.answer(call.uid)
             self._ivr_start(call, number)
         elif number is not None and number.queue_id in self.queues:
@@ -385,7 +388,6 @@ class CallController(DriverListener):
         return self.clock.wall().astimezone(self.time_zone)
 
     def _ivr_start(self, call: CallState, number: NumberSettings) -> None:
-        call.ivr_version_id = number.ivr_version_id
         call.ivr = ivr_runner.IvrSession(
             number.ivr_graph,
             now_local=self._local_now(),
@@ -802,11 +804,11 @@ class CallController(DriverListener):
         agent.call = None
         self._agent_ready(agent)
 
-    def _agent_ready(self, agent: AgentRuntime, *, record: bool = True) -> None:
+    def _agent_ready(self, agent: AgentRuntime, *, record: bool = True, idle_seconds: float = 0.0) -> None:
         now = self.clock.now()
-        agent.idle_since = now
+        agent.idle_since = now - idle_seconds
         self._set_agent(agent, A_READY, record=record)
-        assignment = self.acd.agent_available(agent.agent_id, now, now)
+        assignment = self.acd.agent_available(agent.agent_id, agent.idle_since, now)
         if assignment is not None:
             self._assign(assignment)
 

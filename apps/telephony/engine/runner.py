@@ -127,7 +127,12 @@ class TenantEngine:
     async def start(self) -> None:
         recovered = await sync_to_async(_recover)(self.tenant)
         if recovered["calls"] or recovered["agents"]:
-            logger.info("engine %s: closed %(calls)s stale calls, freed %(agents)s agents", self.schema, recovered)
+            logger.info(
+                "engine %s: closed %s stale calls, freed %s agents",
+                self.schema,
+                recovered["calls"],
+                recovered["agents"],
+            )
         config = await sync_to_async(_load)(self.tenant)
         self.clock = RealClock()
         token = f"{int(time.time()):x}"

@@ -7,7 +7,9 @@
   targets on the agent desktop);
 * eight virtual agents ``vagent01…08@demo.local`` logged into seats and Ready — the engine
   simulates them (answer delay, talk, hold);
-* the human demo agent ``agent@demo.local`` with skills, offline until they log in;
+* the human demo agent ``agent@demo.local`` with skills, offline until they log in; ``general``
+  routes to the most skilled Ready agent and the demo agent has the top level, so once Ready
+  they get the next call;
 * simulated callers on the tenant's number (``sim_arrivals_per_hour`` = 120), which goes to the
   default IVR (or straight to ``general``); the default IVR's opening hours become 24/7 so the demo
   works at any hour;
@@ -20,6 +22,8 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from apps.accounts.choices import Role
@@ -40,6 +44,7 @@ QUEUES = [
         "general",
         5,
         {
+            "strategy": "most_skilled",
             "wrapup_seconds": 15,
             "announce_position": True,
             "announce_expected_wait": True,
@@ -52,16 +57,18 @@ QUEUES = [
 ]
 # name, {skill: level}
 VIRTUAL_AGENTS = [
-    ("张伟", {"general": 9, "billing": 6}),
-    ("王芳", {"general": 8}),
+    ("张伟", {"general": 7, "billing": 6}),
+    ("王芳", {"general": 7}),
     ("李娜", {"general": 7, "english": 8}),
-    ("刘洋", {"general": 6, "billing": 8}),
-    ("陈静", {"general": 8}),
-    ("杨磊", {"general": 5, "billing": 5}),
+    ("刘洋", {"general": 7, "billing": 8}),
+    ("陈静", {"general": 7}),
+    ("杨磊", {"general": 7, "billing": 5}),
     ("赵敏", {"general": 7, "english": 6}),
-    ("黄涛", {"general": 6}),
+    ("黄涛", {"general": 7}),
 ]
-HUMAN_SKILLS = {"general": 8, "billing": 5, "english": 4}
+# The demo agent is the most skilled in "general" (a most-skilled queue): when they are Ready,
+# the next call is theirs, so the demo shows an offer within seconds rather than minutes.
+HUMAN_SKILLS = {"general": 10, "billing": 5, "english": 4}
 CUSTOMERS = [
     ("上海启航贸易有限公司", ["13801380001"], True, "大客户，年度合同 / key account"),
     ("北京华信科技", ["13901390002", "01062345678"], True, "VIP：技术支持优先"),
@@ -92,7 +99,7 @@ def _queues(skills: dict[str, Skill]) -> dict[str, Queue]:
             code=code, defaults={"name": name, "priority": priority, **settings}
         )
         if not created and code == "general":
-            # The tenant seeder made "general" with the defaults; give it the demo's settings once.
+            # The tenant seeder made "general" with the defaults; the demo settings win on every run.
             changed = [field for field, value in settings.items() if getattr(queue, field) != value]
             for field in changed:
                 setattr(queue, field, settings[field])
@@ -180,11 +187,28 @@ def _numbers(queue: Queue) -> list[PhoneNumber]:
     return numbers
 
 
+def _tenant_defaults(tenant) -> None:
+    """A demo tenant provisioned before the telephony seeders existed lacks their rows: add them."""
+    from apps.telephony.ivr.defaults import seed_default_ivr
+    from apps.telephony.models import Disposition, PauseReason
+    from apps.telephony.services.defaults import DISPOSITIONS, PAUSE_REASONS
+
+    with translation.override(tenant.default_language or "zh-hans"):
+        for code, name, is_system, productive in PAUSE_REASONS:
+            PauseReason.objects.get_or_create(
+                code=code, defaults={"name": _(name), "is_system": is_system, "counts_as_productive": productive}
+            )
+        for code, name, resolved in DISPOSITIONS:
+            Disposition.objects.get_or_create(code=code, defaults={"name": _(name), "is_resolved": resolved})
+    seed_default_ivr(tenant)  # does nothing if the tenant has its main flow already
+
+
 def demo_traffic_setup(tenant) -> dict[str, int]:
     """Prepare ``tenant`` (the demo) for simulated traffic; safe to run on every ``make run``."""
     with tenant_context(tenant), transaction.atomic():
         skills = _skills()
         queues = _queues(skills)
+        _tenant_defaults(tenant)
         virtual = _virtual_agents(skills)
         human = _human_agent(skills)
         customers = _customers()

@@ -39,7 +39,7 @@ class Tenant(TenantMixin):
 
     Schemas are created by ``tenant_provision`` (apps/tenants/services), never by ``save()``:
     that service builds the schema from cached DDL in the same transaction as every other
-    row, so a failure leaves nothing behind (docs/decisions/0002-provisioning.md).
+    row, so a failure leaves nothing behind (docs/decisions/0002-provisioning-from-cached-ddl.md).
     """
 
     slug = models.SlugField(_("slug"), max_length=32, unique=True)

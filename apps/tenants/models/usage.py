@@ -96,3 +96,23 @@ class SipDirectoryEntry(models.Model):
 
     def __str__(self) -> str:
         return self.username
+
+
+class SpareSchema(models.Model):
+    """A tenant schema built ahead of time; sign-up renames one instead of building it.
+
+    ``version`` fingerprints the DDL and migration history it was built from: spares of an
+    older version are dropped, never handed out.
+    """
+
+    name = models.CharField(_("schema name"), max_length=63, unique=True)
+    version = models.CharField(_("version"), max_length=16, db_index=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("spare schema")
+        verbose_name_plural = _("spare schemas")
+
+    def __str__(self) -> str:
+        return self.name

@@ -27,6 +27,7 @@ from apps.core.errors import ApplicationError
 from apps.tenants.choices import Language, UsageKind
 from apps.tenants.models import Domain, Plan, Tenant
 from apps.tenants.services.schema import schema_create
+from apps.tenants.services.spares import spare_schema_take, spare_schemas_refill_soon
 from apps.tenants.services.usage import pool_number_take, usage_record
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
@@ -145,7 +146,9 @@ def tenant_provision(
             )
             tenant.save()
             domain = Domain.objects.create(domain=tenant_domain(slug), tenant=tenant, is_primary=True)
-            schema_create(tenant.schema_name)
+            if not spare_schema_take(schema_name=tenant.schema_name):
+                schema_create(tenant.schema_name)
+            transaction.on_commit(spare_schemas_refill_soon)
             pool_number = pool_number_take(tenant=tenant)
             if pool_number is None:
                 tenant.number_pending = True

@@ -8,6 +8,7 @@ from apps.accounts.choices import Role
 from apps.accounts.models import User
 from apps.tenants.models import Domain, Tenant
 from apps.tenants.services import tenant_provision
+from apps.tenants.services.spares import spare_schemas_fill
 
 PLATFORM_ADMIN = ("admin@platform.local", "Platform!2026")
 DEMO_SLUG = "demo"
@@ -48,6 +49,9 @@ class Command(BaseCommand):
             from apps.telephony.services.demo import demo_traffic_setup
 
             demo_traffic_setup(tenant)
+        built = spare_schemas_fill()
+        if built:
+            self.stdout.write(f"built {built} spare tenant schema(s) for instant sign-ups")
         self._print(tenant)
 
     def _ensure_public_domain(self) -> None:

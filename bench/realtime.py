@@ -1,0 +1,551 @@
+"""Realtime benchmark: one agent state change, fanned out to 1,000 wallboard sockets on one daphne.
+
+Run from the repository root: ``.venv/bin/python bench/realtime.py`` (the database and Redis of
+``make run``: the embedded servers under .data/ unless DATABASE_URL / REDIS_URL are set;
+DJANGO_SETTINGS_MODULE defaults to config.settings.dev). Options: ``--sockets 1000``,
+``--changes 50``, ``--keep-going`` (do not stop at the first refused socket).
+
+What it does:
+
+1. Sets up the tenant ``bench-rt`` idempotently: provisions it with ``tenant_provision`` if it
+   is missing, then makes sure it has a supervisor (``supervisor@bench-rt.test``), an agent
+   (``agent@bench-rt.test``) logged into the first seat through ``agent_login``, and issues a
+   fresh API token for the supervisor (the tokens of earlier runs, named "bench-realtime",
+   are deleted first: only digests are stored, so a raw token cannot be reused).
+2. Starts ONE daphne (``.venv/bin/daphne -b 127.0.0.1 -p <free port> config.asgi:application``)
+   and waits until it answers.
+3. Opens the wallboard sockets from asyncio in this process
+   (``ws://bench-rt.localhost:<port>/ws/wallboard/?token=…`` with matching Host and Origin) and
+   reads each one's snapshot. The client is a minimal RFC 6455 client on ``asyncio.Protocol``
+   that only timestamps and stores the frames it receives (they are parsed after the run), so
+   the client adds as little as possible to the measured time on a machine it shares with
+   daphne, Redis and PostgreSQL.
+4. Changes the agent's state ``--changes`` times, 100–200 ms apart, alternating Ready and
+   NotReady (reason "break"), through the real service ``agent_set_state`` inside
+   ``tenant_context`` in a worker thread, so the message is published on commit exactly as in
+   production. An ``on_commit`` hook registered before the change stamps the commit time (the
+   publish hooks run right after it); one registered after stamps when publishing is done.
+5. Matches every ``agent.state`` frame to its change by (state, since) and takes
+   latency = arrival on the socket − commit. Prints sockets, messages, missing messages,
+   p50/p95/p99/max, a breakdown (commit → publish done; first and last socket of each change),
+   the CPU time daphne and this process used during the changes, and the load average; the
+   last line is one JSON object (keys ``sockets``, ``messages``, ``p50_ms``, ``p95_ms``,
+   ``p99_ms``, ``max_ms``, …). Target: p99 <= 100 ms.
+
+Bounded: the whole run stops after about three minutes; traffic goes to 127.0.0.1 only. The
+sockets are closed and daphne is terminated in ``finally`` blocks, also on errors. The tenant
+``bench-rt`` is left in place for the next run (re-used, not re-provisioned); remove it with
+``bench/provisioning.py --purge`` (it removes every "bench-" tenant) when no longer wanted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import hashlib
+import json
+import os
+import random
+import resource
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import close_old_connections, transaction  # noqa: E402
+from django_tenants.utils import tenant_context  # noqa: E402
+
+from apps.accounts.choices import Role  # noqa: E402
+from apps.accounts.models import ApiToken, User  # noqa: E402
+from apps.accounts.services import token_create, user_create  # noqa: E402
+from apps.telephony import agent_states  # noqa: E402
+from apps.telephony.models import Agent, PauseReason, Seat  # noqa: E402
+from apps.telephony.services.agent_state import agent_ensure, agent_login, agent_set_state, iso_ms  # noqa: E402
+from apps.tenants.models import Tenant  # noqa: E402
+from apps.tenants.services import tenant_provision  # noqa: E402
+
+SLUG = "bench-rt"
+PASSWORD = "Bench!Realtime-2026"
+SUPERVISOR_EMAIL = f"supervisor@{SLUG}.test"
+AGENT_EMAIL = f"agent@{SLUG}.test"
+TOKEN_NAME = "bench-realtime"
+TARGET_P99_MS = 100.0
+TIME_LIMIT_S = 180.0  # the whole run
+CONNECT_CONCURRENCY = 25
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+# ---------------------------------------------------------------------------------------------
+# Set-up (synchronous Django, before the event loop starts)
+
+
+@dataclass
+class World:
+    tenant: Tenant
+    host: str
+    token: str
+    agent: Agent
+    agent_user: User
+
+
+def setup_world() -> World:
+    tenant = Tenant.objects.filter(slug=SLUG).first()
+    if tenant is None:
+        print(f"provisioning tenant {SLUG!r} …", flush=True)
+        result = tenant_provision(
+            company="Bench Realtime",
+            slug=SLUG,
+            admin_email=f"admin@{SLUG}.test",
+            admin_password=PASSWORD,
+            seats=5,
+            plan="standard",
+            language="en",
+        )
+        tenant = result.tenant
+    host = tenant.domains.get(is_primary=True).domain
+    with tenant_context(tenant):
+        # Tenants made before the seeder knew "break" still get it (idempotent).
+        PauseReason.objects.get_or_create(code="break", defaults={"name": "Break"})
+        supervisor = User.objects.filter(email=SUPERVISOR_EMAIL).first() or user_create(
+            email=SUPERVISOR_EMAIL, name="Bench Supervisor", roles=[Role.SUPERVISOR], password=PASSWORD
+        )
+        agent_user = User.objects.filter(email=AGENT_EMAIL).first() or user_create(
+            email=AGENT_EMAIL, name="Bench Agent", roles=[Role.AGENT], password=PASSWORD
+        )
+        ApiToken.objects.filter(user=supervisor, name=TOKEN_NAME).delete()
+        raw = token_create(user=supervisor, name=TOKEN_NAME).raw
+        agent = agent_ensure(user=agent_user)
+        if agent.state == agent_states.OFFLINE or agent.seat_id is None:
+            seat = Seat.objects.order_by("extension").first()
+            if seat is None:
+                raise SystemExit(f"tenant {SLUG!r} has no seat")
+            agent = agent_login(agent_user=agent_user, seat_extension=seat.extension)
+        agent = Agent.objects.select_related("reason", "seat").get(pk=agent.pk)
+    return World(tenant=tenant, host=host, token=raw, agent=agent, agent_user=agent_user)
+
+
+@dataclass
+class Change:
+    state: str
+    since: str
+    commit: float  # perf_counter() when the transaction committed (before the publish hooks)
+    published: float  # perf_counter() when the publish hooks were done
+
+
+def change_state(world: World, state: str) -> Change:
+    """One state change through the real service; runs in a worker thread."""
+    marks: dict[str, float] = {}
+    close_old_connections()
+    with tenant_context(world.tenant), transaction.atomic():
+        # on_commit hooks run in the order they were registered: this one runs first, the
+        # service's three publishes next, then the last one.
+        transaction.on_commit(lambda: marks.__setitem__("commit", time.perf_counter()))
+        agent = agent_set_state(
+            agent=world.agent,
+            state=state,
+            reason_code="break" if state == agent_states.NOT_READY else None,
+            actor=world.agent_user,
+            source=agent_states.AGENT,
+        )
+        transaction.on_commit(lambda: marks.__setitem__("published", time.perf_counter()))
+    return Change(state=state, since=iso_ms(agent.state_since), commit=marks["commit"], published=marks["published"])
+
+
+# ---------------------------------------------------------------------------------------------
+# A minimal websocket client: handshake, unmasked server frames in, masked frames out.
+
+
+class WsClient(asyncio.Protocol):
+    def __init__(self, request: bytes, accept: str) -> None:
+        loop = asyncio.get_running_loop()
+        self.request = request
+        self.accept = accept
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.upgraded = False
+        self.fragments: list[bytes] = []
+        self.snapshot: asyncio.Future = loop.create_future()
+        self.lost: asyncio.Future = loop.create_future()
+        self.frames: list[tuple[float, bytes]] = []  # (perf_counter at arrival, text payload)
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        transport.write(self.request)
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        self.buffer += data
+        if not self.upgraded:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = bytes(self.buffer[:end]).decode("latin1")
+            del self.buffer[: end + 4]
+            lines = head.split("\r\n")
+            headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+            if " 101 " not in lines[0] + " " or headers.get("sec-websocket-accept") != self.accept:
+                self._fail(ConnectionRefusedError(f"handshake refused: {lines[0]}"))
+                return
+            self.upgraded = True
+        self._frames(now)
+
+    def _frames(self, now: float) -> None:
+        buf = self.buffer
+        while len(buf) >= 2:
+            opcode, fin, length, pos = buf[0] & 0x0F, buf[0] & 0x80, buf[1] & 0x7F, 2
+            masked = buf[1] & 0x80
+            if length == 126:
+                if len(buf) < 4:
+                    return
+                length, pos = int.from_bytes(buf[2:4], "big"), 4
+            elif length == 127:
+                if len(buf) < 10:
+                    return
+                length, pos = int.from_bytes(buf[2:10], "big"), 10
+            if masked:
+                pos += 4
+            if len(buf) < pos + length:
+                return
+            payload = bytes(buf[pos : pos + length])
+            if masked:  # servers must not mask, but be lenient
+                key = buf[pos - 4 : pos]
+                payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+            del buf[: pos + length]
+            if opcode in (0x0, 0x1):
+                self.fragments.append(payload)
+                if fin:
+                    self._message(now, b"".join(self.fragments))
+                    self.fragments = []
+            elif opcode == 0x8:  # close: answer it, the server then drops the connection
+                self.send_frame(0x8, payload[:2])
+            elif opcode == 0x9:  # ping
+                self.send_frame(0xA, payload)
+
+    def _message(self, now: float, payload: bytes) -> None:
+        if not self.snapshot.done():
+            self.snapshot.set_result(json.loads(payload))
+        else:
+            self.frames.append((now, payload))
+
+    def send_frame(self, opcode: int, payload: bytes) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        mask = os.urandom(4)
+        header = bytes([0x80 | opcode, 0x80 | len(payload)])  # control frames only: < 126 bytes
+        self.transport.write(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+    def _fail(self, exc: BaseException) -> None:
+        if not self.snapshot.done():
+            self.snapshot.set_exception(exc)
+        if self.transport is not None:
+            self.transport.close()
+
+    def connection_lost(self, exc) -> None:
+        if not self.snapshot.done():
+            self.snapshot.set_exception(exc or ConnectionResetError("closed before the snapshot"))
+        if not self.lost.done():
+            self.lost.set_result(None)
+
+    async def close(self) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        self.send_frame(0x8, (1000).to_bytes(2, "big"))
+        try:
+            await asyncio.wait_for(asyncio.shield(self.lost), 2)
+        except TimeoutError:
+            pass
+        self.transport.close()
+
+
+async def ws_open(port: int, host: str, path: str) -> WsClient:
+    key = base64.b64encode(os.urandom(16)).decode()
+    accept = base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: http://{host}:{port}\r\n\r\n"
+    ).encode()
+    loop = asyncio.get_running_loop()
+    _transport, client = await loop.create_connection(lambda: WsClient(request, accept), "127.0.0.1", port)
+    try:
+        await asyncio.wait_for(client.snapshot, 30)
+    except BaseException:
+        if client.transport is not None:
+            client.transport.close()
+        raise
+    return client
+
+
+# ---------------------------------------------------------------------------------------------
+# Daphne
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def daphne_start(port: int, log_path: Path, profile: str | None = None) -> subprocess.Popen:
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
+    daphne = str(ROOT / ".venv" / "bin" / "daphne")
+    command = [daphne, "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+    if profile:  # the same daphne under cProfile; the profile is written when daphne stops
+        command = [sys.executable, "-m", "cProfile", "-o", profile, *command]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process.log = log  # type: ignore[attr-defined]
+    return process
+
+
+def daphne_wait(process: subprocess.Popen, port: int, log_path: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"daphne exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"GET /ws-bench-probe HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                if sock.recv(16).startswith(b"HTTP/"):
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"daphne did not answer within {timeout:.0f} s:\n{log_path.read_text()[-3000:]}")
+
+
+def daphne_stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+    process.log.close()  # type: ignore[attr-defined]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), in seconds."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    position = (len(ordered) - 1) * q
+    lower = int(position)
+    upper = min(lower + 1, len(ordered) - 1)
+    return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
+
+
+@dataclass
+class Run:
+    clients: list[WsClient] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    refused: int = 0
+    connect_seconds: float = 0.0
+    daphne_cpu: float = 0.0
+    bench_cpu: float = 0.0
+    changes_seconds: float = 0.0
+
+
+async def open_sockets(run: Run, port: int, world: World, count: int, deadline: float, keep_going: bool) -> None:
+    path = f"/ws/wallboard/?token={world.token}"
+    semaphore = asyncio.Semaphore(CONNECT_CONCURRENCY)
+    errors: list[BaseException] = []
+
+    async def one() -> None:
+        async with semaphore:
+            if errors and not keep_going:
+                return
+            try:
+                client = await ws_open(port, world.host, path)
+            except (OSError, TimeoutError) as exc:
+                run.refused += 1
+                errors.append(exc)
+                return
+            run.clients.append(client)
+            snapshot = client.snapshot.result()
+            if snapshot.get("type") != "snapshot" or snapshot.get("tenant") != SLUG:
+                errors.append(RuntimeError(f"unexpected first message: {str(snapshot)[:200]}"))
+
+    started = time.perf_counter()
+    tasks = [asyncio.ensure_future(one()) for _ in range(count)]
+    try:
+        await asyncio.wait_for(asyncio.gather(*tasks), max(1.0, deadline - time.monotonic()))
+    finally:
+        for task in tasks:
+            task.cancel()
+    run.connect_seconds = time.perf_counter() - started
+    if errors and not keep_going:
+        raise RuntimeError(f"{len(errors)} socket(s) failed; first: {errors[0]!r}")
+
+
+async def change_states(run: Run, world: World, changes: int, daphne_pid: int, deadline: float) -> None:
+    rng = random.Random(7)
+    state = world.agent.state
+    cpu_daphne, cpu_bench, started = cpu_seconds(daphne_pid), time.process_time(), time.perf_counter()
+    for _ in range(changes):
+        if time.monotonic() > deadline:
+            break
+        state = agent_states.NOT_READY if state == agent_states.READY else agent_states.READY
+        began = time.perf_counter()
+        run.changes.append(await asyncio.to_thread(change_state, world, state))
+        await asyncio.sleep(max(0.0, rng.uniform(0.1, 0.2) - (time.perf_counter() - began)))
+    # Let the last message reach every socket (bounded).
+    expected = len(run.changes)
+    settle_until = min(deadline, time.monotonic() + 10)
+    while time.monotonic() < settle_until:
+        if all(len(client.frames) >= expected for client in run.clients):
+            break
+        await asyncio.sleep(0.05)
+    run.changes_seconds = time.perf_counter() - started
+    run.daphne_cpu = cpu_seconds(daphne_pid) - cpu_daphne
+    run.bench_cpu = time.process_time() - cpu_bench
+
+
+async def close_sockets(run: Run) -> None:
+    if run.clients:
+        await asyncio.gather(*(client.close() for client in run.clients), return_exceptions=True)
+
+
+async def bench(args: argparse.Namespace, world: World, port: int, daphne_pid: int, deadline: float) -> Run:
+    run = Run()
+    try:
+        await open_sockets(run, port, world, args.sockets, deadline - 30, args.keep_going)
+        print(f"opened {len(run.clients)} sockets in {run.connect_seconds:.1f} s ({run.refused} refused)", flush=True)
+        await change_states(run, world, args.changes, daphne_pid, deadline)
+    finally:
+        await close_sockets(run)
+    return run
+
+
+def analyse(run: Run, world: World) -> dict:
+    by_key = {(change.state, change.since): index for index, change in enumerate(run.changes)}
+    latencies: list[float] = []
+    first = [float("inf")] * len(run.changes)
+    last = [0.0] * len(run.changes)
+    missing = 0
+    for client in run.clients:
+        seen = set()
+        for arrived, payload in client.frames:
+            message = json.loads(payload)
+            if message.get("type") != "agent.state" or message.get("agent_id") != world.agent.pk:
+                continue
+            index = by_key.get((message.get("state"), message.get("since")))
+            if index is None or index in seen:
+                continue
+            seen.add(index)
+            latency = (arrived - run.changes[index].commit) * 1000
+            latencies.append(latency)
+            first[index] = min(first[index], latency)
+            last[index] = max(last[index], latency)
+        missing += len(run.changes) - len(seen)
+    publish_ms = [(change.published - change.commit) * 1000 for change in run.changes]
+    spread_ms = [last[i] - first[i] for i in range(len(run.changes)) if first[i] != float("inf")]
+    load1, load5, load15 = os.getloadavg()
+    return {
+        "sockets": len(run.clients),
+        "changes": len(run.changes),
+        "messages": len(latencies),
+        "missing": missing,
+        "p50_ms": round(percentile(latencies, 0.50), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
+        "max_ms": round(max(latencies), 1) if latencies else None,
+        "mean_ms": round(statistics.fmean(latencies), 1) if latencies else None,
+        "publish_p50_ms": round(percentile(publish_ms, 0.50), 1),
+        "first_socket_p50_ms": round(percentile([f for f in first if f != float("inf")], 0.50), 1),
+        "last_socket_p50_ms": round(percentile([x for x in last if x], 0.50), 1),
+        "last_socket_max_ms": round(max(last), 1) if last else None,
+        "fanout_spread_p50_ms": round(percentile(spread_ms, 0.50), 1),
+        "daphne_cpu_ms_per_change": round(run.daphne_cpu * 1000 / max(1, len(run.changes)), 1),
+        "bench_cpu_ms_per_change": round(run.bench_cpu * 1000 / max(1, len(run.changes)), 1),
+        "connect_seconds": round(run.connect_seconds, 1),
+        "target_p99_ms": TARGET_P99_MS,
+        "meets_target": bool(latencies) and not missing and percentile(latencies, 0.99) <= TARGET_P99_MS,
+        "loadavg": [round(load1, 2), round(load5, 2), round(load15, 2)],
+        "cpus": os.cpu_count(),
+    }
+
+
+def report(result: dict) -> None:
+    print(f"sockets            {result['sockets']}")
+    print(f"state changes      {result['changes']}")
+    print(f"messages           {result['messages']} (missing {result['missing']})")
+    print(
+        "latency ms         p50 {p50_ms}  p95 {p95_ms}  p99 {p99_ms}  max {max_ms}  mean {mean_ms}"
+        "   (commit -> arrival on a socket; target p99 <= {target_p99_ms:.0f})".format(**result)
+    )
+    print(
+        "breakdown ms       commit->publish done p50 {publish_p50_ms}; first socket p50 {first_socket_p50_ms};"
+        " last socket p50 {last_socket_p50_ms}, max {last_socket_max_ms};"
+        " fan-out spread p50 {fanout_spread_p50_ms}".format(**result)
+    )
+    print(
+        "cpu ms per change  daphne {daphne_cpu_ms_per_change}  bench process {bench_cpu_ms_per_change}".format(**result)
+    )
+    print(f"load average       {' '.join(map(str, result['loadavg']))} on {result['cpus']} CPUs")
+    print(json.dumps(result))
+
+
+def raise_open_files(sockets: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = sockets * 2 + 256  # the client's end and daphne's end (daphne inherits the limit)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sockets", type=int, default=1000)
+    parser.add_argument("--changes", type=int, default=50)
+    parser.add_argument("--keep-going", action="store_true", help="measure the sockets that opened even if some failed")
+    parser.add_argument("--profile-daphne", metavar="PATH", help="run daphne under cProfile and write its profile to PATH")
+    args = parser.parse_args()
+    deadline = time.monotonic() + TIME_LIMIT_S
+    raise_open_files(args.sockets)
+    world = setup_world()
+    print(
+        f"tenant {SLUG} ({world.host}), agent {world.agent.pk} in state {world.agent.state},"
+        f" channel layer {settings.CHANNEL_LAYERS['default']['BACKEND']}",
+        flush=True,
+    )
+    port = free_port()
+    log_path = Path(tempfile.gettempdir()) / f"bench-realtime-daphne-{port}-{secrets.token_hex(3)}.log"
+    process = daphne_start(port, log_path, args.profile_daphne)
+    try:
+        daphne_wait(process, port, log_path)
+        print(f"daphne pid {process.pid} on 127.0.0.1:{port} (log {log_path})", flush=True)
+        run = asyncio.run(bench(args, world, port, process.pid, deadline))
+    finally:
+        daphne_stop(process)
+    result = analyse(run, world)
+    report(result)
+    return 0 if result["meets_target"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

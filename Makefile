@@ -30,6 +30,10 @@ test: setup
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run --verbosity 0
 	$(VENV)/bin/pytest
 
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy apps config
 

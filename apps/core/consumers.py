@@ -49,6 +49,15 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
     def snapshot_sync(self) -> dict[str, Any]:
         return {}
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Forwarded events touch no database, so they skip channels' per-message
+        # close_old_connections, a hop through the one shared sync thread: with a thousand
+        # sockets that hop serialises every delivery (bench/realtime.py).
+        if message.get("type") == "event.forward":
+            await self.event_forward(message)
+            return
+        await super().dispatch(message)
+
     async def event_forward(self, message: dict[str, Any]) -> None:
         await self.send_json(message["event"])
 

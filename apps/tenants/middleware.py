@@ -13,16 +13,22 @@ from django.utils.translation import gettext as _
 
 
 class TenantLocaleMiddleware(MiddlewareMixin):
-    """Language: the user's choice (cookie) first, else the tenant's default; time zone: the tenant's."""
+    """Language: the switch in the page (cookie), else the user's own setting, else the company's
+    default; a browser's Accept-Language only decides on the public site, where there is no
+    company yet. Time zone: the company's."""
 
     def process_request(self, request):
         tenant = getattr(request, "tenant", None)
-        default = getattr(tenant, "default_language", None) or settings.LANGUAGE_CODE
+        is_public = tenant is None or tenant.schema_name == "public"
+        default = settings.LANGUAGE_CODE if is_public else (tenant.default_language or settings.LANGUAGE_CODE)
+        supported = dict(settings.LANGUAGES)
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if not chosen:
-            header = translation.get_language_from_request(request, check_path=False)
-            chosen = header if request.META.get("HTTP_ACCEPT_LANGUAGE") else default
-        language = chosen if chosen in dict(settings.LANGUAGES) else default
+        user = getattr(request, "user", None)
+        if not chosen and user is not None and user.is_authenticated:
+            chosen = getattr(user, "language", "") or None
+        if not chosen and is_public and request.META.get("HTTP_ACCEPT_LANGUAGE"):
+            chosen = translation.get_language_from_request(request, check_path=False)
+        language = chosen if chosen in supported else default
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
         tz_name = getattr(tenant, "time_zone", None) or settings.TIME_ZONE

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from apps.tenants.choices import TenantStatus
@@ -14,7 +17,7 @@ from apps.tenants.services.spares import spare_schemas_fill
 @shared_task
 def meter_seat_days_task() -> int:
     """Open today's seat-day row for every active tenant (days without seat changes count too)."""
-    today = timezone.localdate()
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(settings.TIME_ZONE))
     tenants = Tenant.objects.exclude(schema_name="public").filter(status=TenantStatus.ACTIVE)
     count = 0
     for tenant in tenants.only("pk", "seat_count"):

@@ -66,12 +66,6 @@ def redis_db_url(url: str, db: int) -> str:
     return urlunparse(parts._replace(path=f"/{db}"))
 
 
-def channel_layer_host(url: str) -> dict:
-    """channels_redis blocks 5 s in BZPOPMIN per receive; redis-py's default socket timeout is also
-    5 s, which turns every idle receive into a TimeoutError (and can lose a message): allow longer."""
-    return {"address": url, "socket_timeout": 30}
-
-
 def celery_broker_url(url: str, db: int) -> str:
     parts = urlparse(url)
     if parts.scheme == "unix":  # kombu spells Unix sockets differently
@@ -101,6 +95,7 @@ SHARED_APPS = [
     "django.contrib.admin",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "channels",
@@ -185,10 +180,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "apps.tenants.middleware.TenantLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.tenants.middleware.TenantLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -278,7 +273,7 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [channel_layer_host(redis_db_url(REDIS_URL, REDIS_DB_CHANNELS))], "capacity": 1000},
+        "CONFIG": {"hosts": [redis_db_url(REDIS_URL, REDIS_DB_CHANNELS)], "capacity": 1000},
     }
 }
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL, REDIS_DB_CELERY)
@@ -317,6 +312,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI assets from the drf-spectacular-sidecar package, served by us: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "CallStatusEnum": "apps.telephony.choices.CallStatus",
         "CallbackStatusEnum": "apps.telephony.choices.CallbackStatus",

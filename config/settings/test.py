@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, channel_layer_host, redis_db_url
+from .base import REDIS_URL, redis_db_url
 
 SECRET_KEY = "test-only-key-0123456789abcdef0123456789abcdef"  # noqa: S105
 DEBUG = False
@@ -25,7 +25,7 @@ REDIS_DB_CHANNELS = REDIS_DB_CACHE + 1
 if _run:
     DATABASES["default"]["TEST"] = {"NAME": f"test_contactcenter_run{_run}"}  # noqa: F405
 CACHES["default"]["LOCATION"] = redis_db_url(REDIS_URL, REDIS_DB_CACHE)  # noqa: F405
-CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [channel_layer_host(redis_db_url(REDIS_URL, REDIS_DB_CHANNELS))]  # noqa: F405
+CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [redis_db_url(REDIS_URL, REDIS_DB_CHANNELS)]  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -18,7 +20,8 @@ def usage_record(*, tenant: Tenant, kind: str, quantity: int = 0, detail: dict[s
 
 def seat_days_record(*, tenant_id: int, seats: int, day: date | None = None) -> None:
     """Raise today's seat-day row to ``seats`` if that is more than it holds (one upsert)."""
-    day = day or timezone.localdate()
+    # Billing days are platform days, whatever time zone the request runs in.
+    day = day or timezone.localdate(timezone=zoneinfo.ZoneInfo(settings.TIME_ZONE))
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO public.tenants_seatusageday (tenant_id, day, seats) VALUES (%s, %s, %s) "

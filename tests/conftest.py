@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 from django_tenants.utils import schema_context, tenant_context
 from rest_framework.test import APIClient
 
@@ -77,6 +78,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _provision("acme")
         _provision("globex")
     yield
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Requests activate the tenant's language and leave it active for the rest of the test."""
+    translation.activate("en")
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture(autouse=True)

@@ -33,3 +33,5 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True  # skip the start-up scan of every static file for each test client
 # Spares are exercised by their own tests; elsewhere every sign-up builds its schema.
 TENANT_SPARE_SCHEMAS = 0
+# Tests read English messages; tests of the Chinese UI switch language explicitly.
+LANGUAGE_CODE = "en"

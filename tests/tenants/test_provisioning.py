@@ -228,7 +228,8 @@ def test_provisioning_opens_todays_seat_day(db):
     assert row.seats == 6
 
 
-def test_tenant_settings_defaults(db):
+def test_tenant_settings_defaults(db, settings):
+    settings.LANGUAGE_CODE = "zh-hans"  # the platform's language outside the test settings
     result = provision()
 
     tenant = Tenant.objects.get(pk=result.tenant.pk)
@@ -237,6 +238,13 @@ def test_tenant_settings_defaults(db):
     assert tenant.default_language == "zh-hans"
     assert tenant.plan.code == "standard"
     assert not tenant.number_pending
+
+
+def test_a_company_may_choose_english(db, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    result = provision(language="en")
+
+    assert Tenant.objects.get(pk=result.tenant.pk).default_language == "en"
 
 
 def test_seeders_run_inside_the_new_tenant_schema(db):

@@ -13,7 +13,7 @@ class SignupSerializer(serializers.Serializer):
     admin_password = serializers.CharField(max_length=128, trim_whitespace=False)
     seats = serializers.IntegerField()
     plan = serializers.CharField(max_length=32)
-    language = serializers.ChoiceField(choices=Language.choices, required=False, default=Language.ZH_HANS)
+    language = serializers.ChoiceField(choices=Language.choices, required=False, default=None, allow_null=True)
 
 
 class SignupResultSerializer(serializers.Serializer):

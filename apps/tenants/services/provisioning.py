@@ -116,7 +116,7 @@ def tenant_provision(
     admin_password: str,
     seats: int,
     plan: str,
-    language: str = Language.ZH_HANS,
+    language: str | None = None,
     admin_name: str = "",
 ) -> ProvisionResult:
     """Create a tenant with its schema, domain, first admin, seats, trunk and number."""
@@ -132,7 +132,8 @@ def tenant_provision(
     if errors:
         raise ApplicationError("invalid", _("The sign-up has invalid fields."), fields=errors)
     if language not in Language.values:
-        language = Language.ZH_HANS
+        # The platform's language (zh-hans in production) unless the company chose one.
+        language = settings.LANGUAGE_CODE if settings.LANGUAGE_CODE in Language.values else Language.ZH_HANS
 
     try:
         with transaction.atomic():

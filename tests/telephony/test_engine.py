@@ -35,6 +35,25 @@ class RecordingStore(MemoryStore):
         self.finished = {}
         self.transitions = []
         self.offers = []
+        self.voicemails = []
+        self.surveys = {}
+        self.callbacks = []
+        self.events = []
+
+    def call_event(self, call, kind, agent_id=None, **data):
+        self.events.append((call.uid, kind, data))
+
+    def voicemail_left(self, call, queue_id, seconds):
+        self.voicemails.append((call.uid, queue_id, seconds))
+
+    def survey_scored(self, call, score):
+        self.surveys[call.uid] = score
+
+    def callback_requested(self, call, queue_id, original_queued):
+        self.callbacks.append(("requested", call.uid, queue_id, original_queued))
+
+    def callback_finished(self, request_uid, callback, status):
+        self.callbacks.append((status, request_uid, callback.uid if callback else None))
 
     def call_ended(self, call, queue=None):
         super().call_ended(call, queue)
@@ -48,16 +67,16 @@ class RecordingStore(MemoryStore):
         self.transitions.append((self.clock.now(), agent.agent_id, previous, agent.state, agent.reason))
 
 
-def build(*, queues=None, caller=None, store_factory=RecordingStore, trunk_channels=None):
+def build(*, queues=None, caller=None, store_factory=RecordingStore, trunk_channels=None, graph=None):
     clock = VirtualClock()
     driver = SimDriver(clock, seed=7, caller=caller or CallerBehaviour(), default_trunk_id=1)
     driver.set_trunk(1, trunk_channels)
     store = store_factory(clock)
-    controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store, use_ivr=False)
+    controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store, use_ivr=graph is not None)
     for queue in queues or [QueueSettings(queue_id=QUEUE, name="Support")]:
         controller.set_queue(queue)
     controller.numbers[NUMBER.number_id] = NumberSettings(
-        number_id=NUMBER.number_id, number=NUMBER.number, trunk_id=1, queue_id=QUEUE
+        number_id=NUMBER.number_id, number=NUMBER.number, trunk_id=1, queue_id=QUEUE, ivr_graph=graph, ivr_version_id=5
     )
     driver.set_number(NUMBER)
     return clock, driver, controller, store
@@ -384,6 +403,164 @@ def test_supervisor_force_release_ends_a_live_call():
     assert driver.calls == {}
 
 
+# --- IVR, voicemail, callback, survey ---------------------------------------------------------------
+
+GRAPH = {
+    "start": "welcome",
+    "nodes": {
+        "welcome": {"type": "play", "prompt": "Welcome", "next": "menu"},
+        "menu": {
+            "type": "menu",
+            "prompt": "1 agent, 2 message, 3 call me back",
+            "options": {"1": "queue", "2": "message", "3": "later"},
+            "timeout": 5,
+            "retries": 1,
+        },
+        "queue": {"type": "queue", "queue": QUEUE, "after_call": "survey"},
+        "message": {"type": "voicemail", "queue": QUEUE},
+        "later": {"type": "callback", "queue": QUEUE},
+        "survey": {"type": "survey", "prompt": "Rate us"},
+    },
+}
+
+
+def ivr_caller(**choices):
+    return CallerBehaviour(
+        choices=choices, think=(1.0, 1.0), prompt_seconds=3.0, voicemail=(12.0, 12.0), originate_ring=(4.0, 4.0),
+        originate_answer_probability=1.0,
+    )  # fmt: skip
+
+
+def test_menu_choice_takes_the_caller_through_the_ivr_to_an_agent():
+    clock, driver, controller, store = build(graph=GRAPH, caller=ivr_caller(menu="1", survey="4"))
+    virtual(driver, controller, 11, talk=30, answer=0)
+    uid = call_in(driver)
+    clock.run_until(1)
+    assert controller.calls[uid].status == engine_state.IVR
+    clock.run()
+    finished = store.finished[uid]
+    assert finished.ivr_version_id == 5
+    assert finished.ivr_exited == pytest.approx(3 + 3 + 1)  # welcome prompt, menu prompt, a key press
+    assert finished.queued == finished.ivr_exited
+    assert finished.agent_id == 11
+    assert [step["node"] for step in finished.ivr.path] == ["welcome", "menu", "queue", "queue", "survey"]
+
+
+def test_post_call_survey_score_is_stored_after_the_agent_hangs_up():
+    clock, driver, controller, store = build(graph=GRAPH, caller=ivr_caller(menu="1", survey="4"))
+    virtual(driver, controller, 11, talk=30, answer=0)
+    uid = call_in(driver)
+    clock.run()
+    assert store.surveys == {uid: 4}
+    assert driver.calls == {}  # the survey ends the call: the trunk channel is free
+
+
+def test_voicemail_records_the_callers_message():
+    clock, driver, controller, store = build(graph=GRAPH, caller=ivr_caller(menu="2"))
+    uid = call_in(driver)
+    clock.run()
+    assert store.finished[uid].end_reason == CallEndReason.VOICEMAIL
+    assert store.voicemails == [(uid, QUEUE, pytest.approx(12.0))]
+
+
+def test_callback_request_keeps_the_callers_place_and_the_engine_calls_back():
+    clock, driver, controller, store = build(graph=GRAPH, caller=ivr_caller(menu="3"))
+    human(controller, 21, ready=False)
+    waiting = call_in(driver, caller="13800000001")  # presses 3 at 7 s: callback
+    clock.run_until(5)
+    controller.numbers[NUMBER.number_id].ivr_graph = None  # the next caller goes straight to the queue
+    direct = call_in(driver, caller="13800000002")
+    clock.run_until(60)
+    assert store.finished[waiting].end_reason == CallEndReason.CALLBACK
+    assert ("requested", waiting, QUEUE, pytest.approx(7.0)) in store.callbacks
+    virtual(driver, controller, 31, talk=20, answer=0)
+    clock.run_until(61)
+    # The caller queued at 5 s is ahead of the callback asked for at 7 s.
+    assert controller.calls[direct].status == engine_state.TALKING
+    clock.run()
+    assert ("done", waiting, f"{waiting}-cb1") in store.callbacks
+    callback = store.finished[f"{waiting}-cb1"]
+    assert callback.direction == engine_state.OUTBOUND
+    assert callback.callee == "13800000001"
+    assert callback.agent_id == 31
+    assert callback.talk_seconds == pytest.approx(20.0)
+
+
+def test_callback_keeps_its_place_ahead_of_later_callers():
+    clock, driver, controller, store = build(graph=GRAPH, caller=ivr_caller(menu="3"))
+    first = call_in(driver, caller="13800000001")  # asks for a callback at 7 s
+    clock.run_until(20)
+    controller.numbers[NUMBER.number_id].ivr_graph = None
+    later = call_in(driver, caller="13800000002")  # queued at 20 s
+    clock.run_until(30)
+    virtual(driver, controller, 31, talk=20, answer=0)
+    assert controller.calls[f"{first}-cb1"].status == engine_state.DIALING
+    assert controller.calls[later].status == engine_state.QUEUED
+
+
+def test_position_announcements_are_played_while_waiting():
+    queue = QueueSettings(queue_id=QUEUE, announce_position=True, announce_interval_seconds=30)
+    clock, driver, controller, store = build(queues=[queue])
+    call_in(driver, caller="13800000001")
+    second = call_in(driver, caller="13800000002")
+    clock.run_until(65)
+    announcements = [data for uid, kind, data in store.events if uid == second and kind == "announcement"]
+    assert announcements == [{"position": 2}, {"position": 2}, {"position": 2}]
+
+
+def test_callback_offer_while_waiting_turns_the_call_into_a_callback():
+    queue = QueueSettings(queue_id=QUEUE, callback_offer=True, callback_offer_after_seconds=60)
+    clock, driver, controller, store = build(queues=[queue], caller=ivr_caller(callback_offer="1"))
+    uid = call_in(driver)
+    clock.run_until(59)
+    assert controller.calls[uid].status == engine_state.QUEUED
+    clock.run_until(70)
+    assert store.finished[uid].end_reason == CallEndReason.CALLBACK
+    assert controller.calls[f"{uid}-cb1"].status == engine_state.CALLBACK_WAITING
+    assert controller.waiting(QUEUE) == 1
+
+
+# --- a busy day leaves nothing behind ------------------------------------------------------------
+
+
+def test_a_busy_run_with_misses_abandons_and_holds_leaves_no_call_or_channel_behind():
+    queue = QueueSettings(queue_id=QUEUE, wrapup_seconds=10, max_wait_seconds=300, ring_timeout_seconds=10)
+    clock, driver, controller, store = build(queues=[queue], caller=CallerBehaviour(patience=90), trunk_channels=8)
+    driver.arrivals_until = 4 * 3600
+    for agent_id in range(1, 5):
+        driver.set_virtual_agent(
+            agent_id,
+            VirtualAgentBehaviour(
+                talk=Duration(150, "lognormal"),
+                answer_delay=Duration(2, "exp"),
+                hold_probability=0.3,
+                miss_probability=0.1,
+            ),
+        )
+        controller.set_agent(AgentSettings(agent_id=agent_id, is_virtual=True), ready=True)
+    busy_number = SimNumber(number_id=1, number=NUMBER.number, trunk_id=1, arrivals_per_hour=110)
+    driver.set_number(busy_number)
+
+    def revive():  # missed agents come back after a minute
+        for agent in controller.agents.values():
+            if agent.state == agent_states.NOT_READY:
+                controller.handle_message({"type": "agent.state", "agent_id": agent.agent_id, "state": "ready"})
+        if clock.now() < 5 * 3600:
+            clock.call_later(60, revive)
+
+    clock.call_later(60, revive)
+    driver.start()
+    clock.run()
+    totals = store.totals
+    assert totals.answered > 250
+    assert totals.abandoned > 0
+    assert controller.calls == {}
+    assert driver.calls == {}
+    assert driver.trunks[1].busy == 0
+    assert controller.waiting(QUEUE) == 0
+    assert {agent.state for agent in controller.agents.values()} == {agent_states.READY}
+
+
 # --- the CDR through the DbStore -------------------------------------------------------------------
 
 
@@ -546,6 +723,92 @@ def test_dbstore_publishes_the_offer_with_a_screen_pop_to_a_human_agent(acme_pla
     assert offers[0]["ring_timeout_seconds"] == acme_plant["queue"].ring_timeout_seconds
     assert offers[0]["customer"]["name"] == "张三"
     assert offers[0]["customer"]["is_vip"] is True
+
+
+def test_dbstore_ring_all_goes_to_the_first_to_answer_and_frees_the_other(acme_plant):
+    with tenant_context(acme_plant["tenant"]):
+        Queue.objects.filter(pk=acme_plant["queue"].pk).update(strategy="ring_all")
+        acme_plant["queue"].refresh_from_db()
+        clock, driver, controller, store, number = build_db(acme_plant, answer=5.0)
+        user = User.objects.create_user("vagent2@acme.test", "x-Pass-1234", name="Virtual 2", roles=["agent"])
+        quick = Agent.objects.create(user=user, is_virtual=True, state=agent_states.READY)
+        driver.set_virtual_agent(
+            quick.pk, VirtualAgentBehaviour(talk=Duration(30, "fixed"), answer_delay=Duration(2, "fixed"))
+        )
+        controller.set_agent(AgentSettings(agent_id=quick.pk, is_virtual=True, state=agent_states.READY))
+        uid = driver.inject(number, caller="13812345678")
+        clock.run_until(3)
+        slow = Agent.objects.get(pk=acme_plant["agent"].pk)
+        call = Call.objects.get(uid=uid)
+        slow_states = list(AgentStateEvent.objects.filter(agent=slow).values_list("from_state", "to_state"))
+    assert call.agent_id == quick.pk
+    assert call.status == CallStatus.TALKING
+    assert slow.state == agent_states.READY
+    assert slow.current_call_id is None
+    assert slow_states == [("ready", "reserved"), ("reserved", "ready")]
+
+
+def test_dbstore_ivr_call_keeps_its_path_version_and_survey_score(acme_plant):
+    from apps.telephony.models import IvrFlow, IvrFlowVersion
+
+    queue = acme_plant["queue"]
+    graph = {
+        "start": "menu",
+        "nodes": {
+            "menu": {"type": "menu", "prompt": "Press 1", "options": {"1": "queue"}, "timeout": 5, "retries": 1},
+            "queue": {"type": "queue", "queue": queue.pk, "after_call": "survey"},
+            "survey": {"type": "survey", "prompt": "Rate us"},
+        },
+    }
+    with tenant_context(acme_plant["tenant"]):
+        flow = IvrFlow.objects.create(name="engine test flow")
+        version = IvrFlowVersion.objects.create(flow=flow, number=1, status="published", graph=graph)
+        clock = VirtualClock()
+        driver = SimDriver(clock, seed=3, caller=CallerBehaviour(choices={"menu": "1", "survey": "5"}))
+        store = DbStore(acme_plant["tenant"], clock)
+        controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store)
+        controller.set_queue(QueueSettings.from_model(queue, {}))
+        number = acme_plant["number"]
+        controller.numbers[number.pk] = NumberSettings(
+            number_id=number.pk, number=number.number, ivr_graph=graph, ivr_version_id=version.pk
+        )
+        driver.set_virtual_agent(
+            acme_plant["agent"].pk,
+            VirtualAgentBehaviour(talk=Duration(40, "fixed"), answer_delay=Duration(1, "fixed")),
+        )
+        controller.set_agent(AgentSettings(agent_id=acme_plant["agent"].pk, is_virtual=True, state="ready"))
+        uid = driver.inject(SimNumber(number_id=number.pk, number=number.number, trunk_id=None), caller="138")
+        clock.run()
+        call = Call.objects.get(uid=uid)
+    assert call.ivr_version_id == version.pk
+    assert [step["node"] for step in call.ivr_path] == ["menu", "queue", "queue", "survey"]
+    assert call.ivr_exited_at is not None
+    assert call.ivr_seconds > 0
+    assert call.survey_score == 5
+    assert call.talk_seconds == pytest.approx(40.0)
+
+
+def test_dbstore_publishes_call_states_queue_updates_and_todays_kpis(acme_plant):
+    with tenant_context(acme_plant["tenant"]):
+        clock, driver, controller, store, number = build_db(acme_plant)
+        uid = driver.inject(number, caller="13812345678")
+        clock.run()
+    wallboard = [message for topic, message in store.published if topic == "wallboard"]
+    states = [message["status"] for message in wallboard if message["type"] == "call.state"]
+    updates = [message for message in wallboard if message["type"] == "queue.update"]
+    kpis = [message for message in wallboard if message["type"] == "queue.kpi"]
+    assert states == ["ivr", "queued", "offered", "talking", "wrap_up", "ended"]
+    assert updates[-1] == {
+        "type": "queue.update",
+        "queue_id": acme_plant["queue"].pk,
+        "waiting": 0,
+        "longest_wait_seconds": 0.0,
+    }
+    assert kpis[-1]["queue_id"] == acme_plant["queue"].pk
+    assert kpis[-1]["offered"] == 1
+    assert kpis[-1]["answered"] == 1
+    assert kpis[-1]["handled"] == 1
+    assert all(message.get("call_uid") == uid for message in wallboard if message["type"] == "call.state")
 
 
 def test_engine_state_names_match_the_model_choices():

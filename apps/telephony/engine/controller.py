@@ -109,7 +109,6 @@ ANSWER_GAP_SMOOTHING = 0.2  # EWMA weight of the newest gap between answers (exp
 GATHER_IVR = "ivr"
 GATHER_CALLBACK = "callback_offer"
 LIVE = (TALKING, HOLD)
-AVAILABLE_TO_ROUTE = (A_READY,)
 
 
 class CallController(DriverListener):
@@ -362,8 +361,8 @@ class CallController(DriverListener):
         elif status == OFFERED:
             self._cancel(call, "ring_timer")
             ringing, call.ringing = call.ringing, ()
-            self._finish(call, END_ABANDONED)
             self._withdraw(call, ringing)
+            self._finish(call, END_ABANDONED)
         elif status == IVR:
             self._finish(call, END_IVR_HANGUP if by == BY_CALLER else END_IVR_END)
         elif status == VOICEMAIL:
@@ -655,7 +654,7 @@ class CallController(DriverListener):
             if agent is not None:
                 agent.call = None
                 self.acd.agent_unavailable(agent_id)
-                self._set_agent(agent, A_NOT_READY, reason=REASON_MISSED)
+                self._set_agent(agent, A_NOT_READY, reason=REASON_MISSED, call=call)
                 self._notify(agent, {"type": "call.offer_withdrawn", "call_uid": call.uid, "reason": "rona"})
         self._back_to_queue(call, exclude=missed)
 
@@ -692,7 +691,7 @@ class CallController(DriverListener):
             agent = self.agents.get(agent_id)
             if agent is not None and agent.state == A_RESERVED:
                 agent.call = None
-                self._set_agent(agent, A_READY)
+                self._set_agent(agent, A_READY, call=call)
                 self._notify(agent, {"type": "call.offer_withdrawn", "call_uid": call.uid, "reason": reason})
         for assignment in self.acd.release_agents(agent_ids, self.clock.now()):
             self._assign(assignment)
@@ -971,7 +970,7 @@ class CallController(DriverListener):
         if not agent.is_virtual:
             self.store.notify_agent(agent.agent_id, message)
 
-    def _set_agent(
+    def _set_agent(  # ``call``: the call the change is about (for the store), even when leaving it
         self,
         agent: AgentRuntime,
         state: str,
@@ -1052,7 +1051,7 @@ class CallController(DriverListener):
             agent = self.agents.get(agent_id)
             if agent is not None:
                 agent.call = None
-                self._set_agent(agent, A_READY)
+                self._set_agent(agent, A_READY, call=call)
             for assignment in self.acd.release_agents((agent_id,), self.clock.now()):
                 self._assign(assignment)
 
@@ -1207,8 +1206,8 @@ class CallController(DriverListener):
         elif status == OFFERED:
             self._cancel(call, "ring_timer")
             ringing, call.ringing = call.ringing, ()
-            self._finish(call, END_FORCE_RELEASED)
             self._withdraw(call, ringing)
+            self._finish(call, END_FORCE_RELEASED)
         elif status == DIALING:
             self._dial_failed(call, END_FORCE_RELEASED)
         else:
@@ -1239,4 +1238,4 @@ class CallController(DriverListener):
         return self.agents[agent_id]
 
 
-__all__ = ["AVAILABLE_TO_ROUTE", "CallController"]
+__all__ = ["CallController"]

@@ -32,7 +32,12 @@ from apps.core.errors import ApplicationError
 from apps.core.events import apublish
 from apps.telephony.engine.clock import Clock
 from apps.telephony.engine.state import (
+    A_HOLD,
+    A_NOT_READY,
+    A_READY,
     A_RESERVED,
+    A_TALKING,
+    A_WRAP_UP,
     DIALING,
     STORED_STATUS,
     AgentRuntime,
@@ -45,6 +50,7 @@ logger = logging.getLogger(__name__)
 QUEUE_UPDATE_INTERVAL = 0.25  # ≤ 4 queue.update messages per second per queue
 QUEUE_KPI_INTERVAL = 1.0  # ≤ 1 queue.kpi message per second per queue
 BATCH_SIZE = 200
+IN_CALL = (A_RESERVED, A_TALKING, A_HOLD, A_WRAP_UP)  # agent states that name their call
 
 Messages = list[tuple[str, dict]]
 Job = Callable[["_Batch"], None]
@@ -66,23 +72,33 @@ class _Batch:
 # --- the database side (runs in the worker thread, inside the tenant's schema) -------------------
 
 
-def _reserve(agent_id: int, call_row, *, at, inbound: bool) -> bool:
-    """Make an offer durable: the agent goes Reserved on this call unless someone else got them."""
+def _reserve(agent_id: int, call_row, *, at, compare_and_set: bool) -> bool:
+    """Make an offer durable: the agent goes Reserved on this call unless someone else got them.
+
+    ``compare_and_set``: a queued inbound call offered to one agent takes the reservation
+    service's compare-and-set (agent ready → reserved and call queued → offered, or nothing).
+    Other offers (ring-all's extra agents, a transfer to an agent, a callback or click-to-dial)
+    go through ``agent_set_state``, which refuses an agent who is not free."""
     from apps.telephony.models import Agent
     from apps.telephony.services.agent_state import agent_set_state
 
-    if inbound:
-        try:
-            from apps.telephony.services.reservation import reserve_agent_for_call
-        except ImportError:
-            reserve_agent_for_call = None
-        if reserve_agent_for_call is not None:
-            return reserve_agent_for_call(agent_id=agent_id, call_id=call_row.pk)
+    if compare_and_set:
+        from apps.telephony.services.reservation import reserve_agent_for_call
+
+        return reserve_agent_for_call(agent_id=agent_id, call_id=call_row.pk, now=at)
     try:
         agent_set_state(agent=Agent(pk=agent_id), state=A_RESERVED, call=call_row, source="engine", now=at)
     except ApplicationError:
         return False
     return True
+
+
+def _release(agent_id: int, call_row, state: str, reason: str | None, at) -> bool:
+    """Undo a reservation (RONA, reject, withdrawn offer): the reservation service puts the call
+    back in the queue without an agent. False if the agent was not reserved for this call."""
+    from apps.telephony.services.reservation import release_reservation
+
+    return release_reservation(agent_id=agent_id, call_id=call_row.pk, to_state=state, reason_code=reason, now=at)
 
 
 def _set_agent_state(agent_id: int, state: str, reason: str | None, call_row, at) -> None:
@@ -326,8 +342,9 @@ class DbStore(Store):
         def work(row, batch: _Batch) -> None:
             from apps.telephony.services.cdr import call_offered
 
-            for agent_id in agent_ids:
-                if not _reserve(agent_id, row, at=at, inbound=inbound):
+            for index, agent_id in enumerate(agent_ids):
+                compare_and_set = inbound and index == 0 and row.status == "queued"
+                if not _reserve(agent_id, row, at=at, compare_and_set=compare_and_set):
                     batch.lost.append((uid, agent_id))
                     continue
                 call_offered(row, agent=agent_id, at=at)
@@ -352,7 +369,10 @@ class DbStore(Store):
         def work(row, batch: _Batch) -> None:
             from apps.telephony.services.cdr import call_event, call_update
 
-            call_update(row, status="queued")
+            fields: dict[str, Any] = {"status": "queued"}
+            if row.answered_at is None:
+                fields["agent"] = None  # the reservation named the agent offered; nobody has it now
+            call_update(row, **fields)
             call_event(row, "requeued", at=at, queue_id=queue_id)
             batch.publish("wallboard", state)
 
@@ -488,7 +508,14 @@ class DbStore(Store):
 
         def job(batch: _Batch) -> None:
             row = self._rows.get(uid) if uid else None
-            _set_agent_state(agent_id, state, reason, row, at)
+            released = (
+                previous == A_RESERVED
+                and state in (A_READY, A_NOT_READY)
+                and row is not None
+                and _release(agent_id, row, state, reason, at)
+            )
+            if not released:
+                _set_agent_state(agent_id, state, reason, row if state in IN_CALL else None, at)
 
         self._submit(job)
 
@@ -548,9 +575,10 @@ class DbStore(Store):
         tenant = self.tenant
 
         def job(batch: _Batch) -> None:
-            from apps.telephony.selectors.wallboard import KPI_KEYS, _kpis_today
+            from apps.telephony.selectors.kpis import queue_kpis
+            from apps.telephony.selectors.wallboard import KPI_KEYS, today_start
 
-            for queue_id, kpi in _kpis_today(tenant, queue_ids, at).items():
+            for queue_id, kpi in queue_kpis(since=today_start(tenant, at), until=at, queue_ids=queue_ids).items():
                 batch.publish(
                     "wallboard",
                     {"type": "queue.kpi", "queue_id": queue_id, **{key: kpi.get(key) for key in KPI_KEYS}},
@@ -610,12 +638,15 @@ class DbStore(Store):
 
     def survey_scored(self, call: CallState, score: int) -> None:
         uid = call.uid
+        fields: dict[str, Any] = {"survey_score": score}
+        if call.ivr is not None:
+            fields["ivr_path"] = list(call.ivr.path)
 
         def job(batch: _Batch) -> None:
             from apps.telephony.models import Call
 
             # The CDR may be closed already (the survey follows the conversation): update in place.
-            Call.objects.filter(uid=uid).update(survey_score=score)
+            Call.objects.filter(uid=uid).update(**fields)
 
         self._submit(job)
 

@@ -43,6 +43,9 @@ from apps.telephony.engine.drivers.sim import (
 logger = logging.getLogger(__name__)
 
 RESCAN_SECONDS = 10.0
+RETRY_FAILED_SECONDS = 300
+STOP_TIMEOUT = 5.0
+STOP_MESSAGE = "engine.stop"  # a tenant whose engine could not start is retried this much later
 CONFIG_RELOAD_SECONDS = 60.0  # also reload now and then, in case a config.changed message was missed
 RECEIVE_TIMEOUT = 5.0
 
@@ -59,6 +62,33 @@ DEMO_AGENT = VirtualAgentBehaviour(
     hold_probability=0.1,
     hold=Duration(20, "exp"),
 )
+
+
+INBOX_SOCKET_TIMEOUT = 30.0
+
+
+def inbox_layer() -> Any:
+    """The channel layer the engine listens on.
+
+    channels_redis waits up to 5 s in BZPOPMIN on every receive, and redis-py 8's default
+    socket timeout is also 5 s: an idle receive then fails with a TimeoutError (and a message
+    arriving at that moment could be lost). The engine's own listening layer gets a longer
+    socket timeout; publishing keeps using the default layer."""
+    from django.conf import settings
+
+    config = settings.CHANNEL_LAYERS.get("default", {})
+    if config.get("BACKEND") != "channels_redis.core.RedisChannelLayer":
+        return get_channel_layer()
+    from channels_redis.core import RedisChannelLayer
+
+    options = dict(config.get("CONFIG", {}))
+    hosts = []
+    for host in options.get("hosts", []):
+        entry = dict(host) if isinstance(host, dict) else {"address": host}
+        entry["socket_timeout"] = max(entry.get("socket_timeout") or 0, INBOX_SOCKET_TIMEOUT)
+        hosts.append(entry)
+    options["hosts"] = hosts
+    return RedisChannelLayer(**options)
 
 
 def _recover(tenant) -> dict[str, int]:
@@ -123,6 +153,7 @@ class TenantEngine:
         self.tasks: list[asyncio.Task] = []
         self._reloading: asyncio.Task | None = None
         self._last_load = 0.0
+        self._stopping = False
 
     async def start(self) -> None:
         recovered = await sync_to_async(_recover)(self.tenant)
@@ -152,7 +183,9 @@ class TenantEngine:
         self._apply(config)
         self.tasks.append(asyncio.create_task(self.store.run(), name=f"engine-store-{self.schema}"))
         if self.layer is not None:
-            self.channel = await self.layer.new_channel(prefix=f"engine.{self.schema}.")
+            # One prefix for every tenant: channels_redis serves all of a process's channels that
+            # share a prefix from one BZPOPMIN loop; different prefixes would take turns.
+            self.channel = await self.layer.new_channel(prefix="engine")
             await self.subscribe()
             self.tasks.append(asyncio.create_task(self._receive(), name=f"engine-inbox-{self.schema}"))
         self.driver.start()
@@ -209,7 +242,7 @@ class TenantEngine:
             await self.layer.group_add(tenant_group(self.schema, "engine"), self.channel)
 
     async def _receive(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 envelope = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
@@ -218,7 +251,9 @@ class TenantEngine:
                 logger.exception("engine %s: channel layer receive failed", self.schema)
                 await asyncio.sleep(1)
                 continue
-            message = envelope.get("event") if isinstance(envelope, dict) else None
+            if not isinstance(envelope, dict) or envelope.get("type") == STOP_MESSAGE:
+                continue
+            message = envelope.get("event")
             if isinstance(message, dict):
                 await self.dispatch(message)
 
@@ -239,19 +274,32 @@ class TenantEngine:
             await self.reload_soon()
 
     async def stop(self) -> None:
+        """Stop arrivals, leave the inbox, flush the store."""
+        self._stopping = True
         if self.driver is not None:
             self.driver.stop()
-        for task in self.tasks:
-            if task.get_name().startswith("engine-inbox"):
-                task.cancel()
+        inbox = [task for task in self.tasks if task.get_name().startswith("engine-inbox")]
         if self.layer is not None and self.channel is not None:
             try:
                 await self.layer.group_discard(tenant_group(self.schema, "engine"), self.channel)
+                # Wake our own receive with a message rather than cancelling it: channels_redis
+                # shares one receive lock between a process's channels, and a receive cancelled
+                # while another waits for that lock can hang.
+                await self.layer.send(self.channel, {"type": STOP_MESSAGE})
             except Exception:
                 logger.warning("engine %s: leaving the engine group failed", self.schema)
+        if inbox:
+            _done, pending = await asyncio.wait(inbox, timeout=STOP_TIMEOUT)
+            for task in pending:
+                task.cancel()
         if self.store is not None:
             self.store.close()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        store_tasks = [task for task in self.tasks if task not in inbox]
+        if store_tasks:
+            _done, pending = await asyncio.wait(store_tasks, timeout=STOP_TIMEOUT * 3)
+            for task in pending:
+                logger.warning("engine %s: %s did not finish in time", self.schema, task.get_name())
+                task.cancel()
 
 
 class EngineService:
@@ -268,8 +316,9 @@ class EngineService:
         self.list_tenants = tenants or active_tenants
         self.rescan_seconds = rescan_seconds
         self.record = record
-        self.layer = get_channel_layer() if layer == "default" else layer
+        self.layer = inbox_layer() if layer == "default" else layer
         self.engines: dict[str, TenantEngine] = {}
+        self._failed: dict[str, float] = {}  # schema -> when it last failed to start
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -288,13 +337,18 @@ class EngineService:
         for schema, tenant in wanted.items():
             engine = self.engines.get(schema)
             if engine is None:
+                failed_at = self._failed.get(schema)
+                if failed_at is not None and time.monotonic() - failed_at < RETRY_FAILED_SECONDS:
+                    continue
                 engine = TenantEngine(tenant, layer=self.layer, record=self.record)
                 try:
                     await engine.start()
                 except Exception:
-                    logger.exception("engine %s: could not start", schema)
+                    logger.exception("engine %s: could not start (next try in %d s)", schema, RETRY_FAILED_SECONDS)
+                    self._failed[schema] = time.monotonic()
                     await engine.stop()
                     continue
+                self._failed.pop(schema, None)
                 self.engines[schema] = engine
             else:
                 await engine.tick()

@@ -7,6 +7,7 @@ stops it cleanly: arrivals stop, the inbox closes and pending database writes ar
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import logging
 import signal
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         if options["duration"] is not None and options["duration"] <= 0:
             raise CommandError("--duration must be a positive number of seconds.")
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        faulthandler.register(signal.SIGUSR1, all_threads=True)  # kill -USR1 <pid> prints every thread's stack
         from apps.telephony.engine.runner import EngineService
 
         tenants = None
@@ -56,4 +58,12 @@ class Command(BaseCommand):
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, service.stop)
+        loop.add_signal_handler(signal.SIGUSR2, _dump_tasks)  # kill -USR2 <pid> prints every asyncio task
         await service.run(duration=duration)
+
+
+def _dump_tasks() -> None:
+    import sys
+
+    for task in asyncio.all_tasks():
+        task.print_stack(file=sys.stderr)

@@ -66,6 +66,13 @@ def redis_db_url(url: str, db: int) -> str:
     return urlunparse(parts._replace(path=f"/{db}"))
 
 
+def channel_layer_host(url: str) -> dict:
+    """channels_redis blocks up to 5 s in BZPOPMIN per receive and redis-py's default socket timeout
+    is also 5 s: every consumer idle for 5 s would die with a TimeoutError. Allow longer. (The test
+    settings keep the plain URL: their per-test event loops leave receives behind that must time out.)"""
+    return {"address": url, "socket_timeout": 30}
+
+
 def celery_broker_url(url: str, db: int) -> str:
     parts = urlparse(url)
     if parts.scheme == "unix":  # kombu spells Unix sockets differently
@@ -273,7 +280,7 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [redis_db_url(REDIS_URL, REDIS_DB_CHANNELS)], "capacity": 1000},
+        "CONFIG": {"hosts": [channel_layer_host(redis_db_url(REDIS_URL, REDIS_DB_CHANNELS))], "capacity": 1000},
     }
 }
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL, REDIS_DB_CELERY)

@@ -32,9 +32,9 @@ class QuietStore(MemoryStore):
         self._closed.set()
 
 
-def config() -> TenantConfig:
+def config(schema: str = SCHEMA) -> TenantConfig:
     return TenantConfig(
-        schema=SCHEMA,
+        schema=schema,
         queues={1: QueueSettings(queue_id=1, name="Support")},
         numbers={1: NumberSettings(number_id=1, number="4001", trunk_id=1, queue_id=1)},
         agents={7: AgentSettings(agent_id=7, name="Ann", state=agent_states.READY)},
@@ -46,7 +46,7 @@ def config() -> TenantConfig:
 @pytest.fixture
 def offline_engine(monkeypatch):
     monkeypatch.setattr(runner, "_recover", lambda tenant: {"calls": 0, "agents": 0})
-    monkeypatch.setattr(runner, "_load", lambda tenant: config())
+    monkeypatch.setattr(runner, "_load", lambda tenant: config(tenant.schema_name))
     monkeypatch.setattr(runner, "DbStore", QuietStore)
     return SimpleNamespace(schema_name=SCHEMA, slug="h5runner")
 
@@ -76,6 +76,24 @@ async def test_service_starts_a_tenant_engine_and_follows_the_inbox(offline_engi
         service.stop()
         await asyncio.wait_for(task, 10)
     assert service.engines == {}
+
+
+async def test_every_tenant_hears_its_own_inbox_promptly_and_no_other(offline_engine):
+    tenants = [SimpleNamespace(schema_name=f"{SCHEMA}{n}", slug=f"h5runner{n}") for n in range(4)]
+    service = runner.EngineService(tenants=lambda: tenants, rescan_seconds=0.2)
+    task = asyncio.create_task(service.run())
+    try:
+        await wait_for(lambda: len(service.engines) == 4)
+        await asyncio.sleep(0.2)
+        for tenant in reversed(tenants[1:]):
+            await apublish(tenant.schema_name, "engine", {"type": "agent.state", "agent_id": 7, "state": "offline"})
+        agents = {schema: engine.controller.agents[7] for schema, engine in service.engines.items()}
+        # Well under channels_redis's 5 s blocking receive: the tenants do not take turns.
+        await wait_for(lambda: all(agents[t.schema_name].state == "offline" for t in tenants[1:]), timeout=2.0)
+        assert agents[tenants[0].schema_name].state == agent_states.READY
+    finally:
+        service.stop()
+        await asyncio.wait_for(task, 20)
 
 
 async def test_service_stops_cleanly_while_listening(offline_engine):

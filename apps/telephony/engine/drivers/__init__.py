@@ -1,0 +1,1 @@
+"""Switch drivers: the interface (base) and the simulated switch (sim)."""

@@ -10,6 +10,7 @@ app_name = "console"
 urlpatterns = [
     path("users/", account_views.users, name="users"),
     path("users/<int:pk>/", account_views.user_edit, name="user_edit"),
+    path("tokens/", account_views.tokens, name="tokens"),
     path("seats/", telephony_views.seats, name="seats"),
     path("seats/<int:pk>/reset-secret/", telephony_views.seat_reset_secret_view, name="seat_reset_secret"),
     path("seats/<int:pk>/delete/", telephony_views.seat_delete_view, name="seat_delete"),

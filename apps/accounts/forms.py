@@ -35,3 +35,11 @@ class UserEditForm(forms.Form):
         label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
     is_active = forms.BooleanField(label=_("Active"), required=False)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What will use it, e.g. “wallboard TV” or “CRM sync”."),
+    )

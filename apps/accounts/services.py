@@ -159,6 +159,39 @@ def token_create(*, user: User, name: str = "") -> IssuedToken:
     return IssuedToken(token=token, raw=raw)
 
 
+MAX_TOKENS_PER_USER = 20
+
+
+def token_issue(*, user: User, name: str) -> IssuedToken:
+    """A token the user asks for by name (API or console); the raw value is shown once.
+
+    Capped per user so a leaked password cannot mint tokens without bound; revoking old ones
+    makes room.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise _invalid({"name": [_("Give the token a name, e.g. the script that will use it.")]})
+    if len(name) > 100:
+        raise _invalid({"name": [_("At most 100 characters.")]})
+    if ApiToken.objects.filter(user=user).count() >= MAX_TOKENS_PER_USER:
+        raise ApplicationError(
+            "too_many_tokens",
+            _("You already have %(n)d tokens; revoke one you no longer use first.") % {"n": MAX_TOKENS_PER_USER},
+        )
+    return token_create(user=user, name=name)
+
+
+def token_revoke(*, token: ApiToken, actor: User) -> None:
+    """Revoke at once: the digest row goes, so the next request with it is anonymous.
+
+    Users revoke their own tokens; tenant administrators may revoke anyone's (a leaving
+    employee's script, a leaked token).
+    """
+    if token.user_id != actor.pk and not actor.has_role(Role.TENANT_ADMIN):
+        raise ApplicationError("forbidden", _("You can only revoke your own tokens."), status=403)
+    token.delete()
+
+
 def token_user(raw: str) -> User | None:
     """The active user a raw token belongs to, in the current schema only."""
     if not raw or len(raw) > 200:

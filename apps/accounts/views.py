@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from apps.accounts.choices import Role
-from apps.accounts.forms import UserEditForm, UserForm
-from apps.accounts.models import User
-from apps.accounts.services import user_create, user_delete, user_update
+from apps.accounts.forms import ApiTokenForm, UserEditForm, UserForm
+from apps.accounts.models import ApiToken, User
+from apps.accounts.services import token_issue, token_revoke, user_create, user_delete, user_update
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_error
 
@@ -78,3 +78,36 @@ def user_edit(request, pk: int):
             messages.success(request, _("Saved."))
             return redirect("console:users")
     return render(request, "accounts/user_edit.html", {"form": form, "subject": user})
+
+
+@login_required
+def tokens(request):
+    """Every user's own API tokens (for scripts, wallboard screens, integrations).
+
+    The raw token appears once, on the page that follows its creation, and is not kept.
+    Administrators also see every other user's tokens and may revoke them.
+    """
+    form = ApiTokenForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and "revoke" in request.POST:
+        candidates = ApiToken.objects.all()
+        if not request.user.has_role(Role.TENANT_ADMIN):
+            candidates = candidates.filter(user=request.user)
+        token = get_object_or_404(candidates, pk=request.POST.get("revoke") or 0)
+        token_revoke(token=token, actor=request.user)
+        messages.success(request, _("Token %(prefix)s… revoked.") % {"prefix": token.prefix})
+        return redirect("console:tokens")
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = token_issue(user=request.user, name=form.cleaned_data["name"])
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            form = ApiTokenForm()
+    mine = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+    others = None
+    if request.user.has_role(Role.TENANT_ADMIN):
+        others = (
+            ApiToken.objects.exclude(user=request.user).select_related("user").order_by("user__email", "-created_at")
+        )
+    return render(request, "accounts/tokens.html", {"form": form, "issued": issued, "mine": mine, "others": others})

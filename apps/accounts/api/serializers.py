@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from apps.accounts.choices import Role
-from apps.accounts.models import User
+from apps.accounts.models import ApiToken, User
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -40,3 +40,23 @@ class MeSerializer(serializers.Serializer):
     roles = serializers.ListField(child=serializers.CharField())
     language = serializers.CharField()
     tenant = serializers.CharField(allow_null=True)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    user = serializers.EmailField(source="user.email", read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "user", "created_at", "last_used_at"]
+        read_only_fields = fields
+
+
+class ApiTokenCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+
+
+class ApiTokenIssuedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True, help_text="The token itself: shown once, never again.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]

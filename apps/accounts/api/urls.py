@@ -5,6 +5,7 @@ from apps.accounts.api import views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("users", views.UserViewSet, basename="user")
+router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token-manage")
 
 urlpatterns = [
     path("auth/token", views.token_obtain, name="api-token"),

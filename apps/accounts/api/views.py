@@ -10,6 +10,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from apps.accounts.api.serializers import (
+    ApiTokenCreateSerializer,
+    ApiTokenIssuedSerializer,
+    ApiTokenSerializer,
     MeSerializer,
     TokenRequestSerializer,
     UserCreateSerializer,
@@ -17,8 +20,8 @@ from apps.accounts.api.serializers import (
     UserUpdateSerializer,
 )
 from apps.accounts.choices import Role
-from apps.accounts.models import User
-from apps.accounts.services import token_create, user_create, user_delete, user_update
+from apps.accounts.models import ApiToken, User
+from apps.accounts.services import token_create, token_issue, token_revoke, user_create, user_delete, user_update
 from apps.core.api.permissions import HasRole
 from apps.core.errors import ApplicationError
 
@@ -100,4 +103,39 @@ class UserViewSet(viewsets.ModelViewSet):
 
     def destroy(self, request, *args, **kwargs):
         user_delete(user=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiTokenViewSet(viewsets.GenericViewSet):
+    """The caller's API tokens: list, issue (the raw token is in the answer once), revoke.
+
+    Tenant administrators see and revoke every user's tokens with ``?all=1``; everyone else
+    only their own, and another user's token id answers 404 so ids reveal nothing.
+    """
+
+    serializer_class = ApiTokenSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        tokens = ApiToken.objects.select_related("user").order_by("-created_at")
+        user = self.request.user
+        if self.request.query_params.get("all") in ("1", "true") and user.has_role(Role.TENANT_ADMIN):
+            return tokens
+        if self.action == "destroy" and user.has_role(Role.TENANT_ADMIN):
+            return tokens
+        return tokens.filter(user=user)
+
+    def list(self, request):
+        return Response(ApiTokenSerializer(self.get_queryset(), many=True).data)
+
+    @extend_schema(request=ApiTokenCreateSerializer, responses={201: ApiTokenIssuedSerializer})
+    def create(self, request):
+        serializer = ApiTokenCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        issued = token_issue(user=request.user, name=serializer.validated_data["name"])
+        data = ApiTokenSerializer(issued.token).data
+        return Response({**data, "token": issued.raw}, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk=None):
+        token_revoke(token=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -9,9 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.core.errors import ApplicationError
 from apps.tenants.choices import PoolNumberStatus
 from apps.tenants.models import PoolNumber, Tenant
-from apps.tenants.services import tenant_resume, tenant_suspend
+from apps.tenants.services import pool_numbers_add, tenant_number_assign, tenant_resume, tenant_suspend
 
 staff_required = staff_member_required(login_url="accounts:login")
 
@@ -50,4 +51,33 @@ def tenant_status(request, slug: str):
     else:
         tenant_resume(tenant=tenant)
         messages.success(request, _("%(slug)s resumed.") % {"slug": slug})
+    return redirect("platform:tenants")
+
+
+@require_POST
+@staff_required
+def tenant_number(request, slug: str):
+    """Assign the next free pool number (or the one typed) to a tenant."""
+    tenant = get_object_or_404(Tenant.objects.exclude(schema_name="public"), slug=slug)
+    try:
+        pool = tenant_number_assign(tenant=tenant, number=request.POST.get("number", ""))
+    except ApplicationError as error:
+        detail = "; ".join(str(m) for messages_ in (error.fields or {}).values() for m in messages_)
+        messages.error(request, f"{error.message} {detail}".strip())
+    else:
+        messages.success(request, _("%(number)s assigned to %(slug)s.") % {"number": pool.number, "slug": slug})
+    return redirect("platform:tenants")
+
+
+@require_POST
+@staff_required
+def pool_add(request):
+    """Add numbers bought from a carrier to the pool (list or ranges)."""
+    try:
+        added = pool_numbers_add(text=request.POST.get("numbers", ""), carrier=request.POST.get("carrier") or "sim")
+    except ApplicationError as error:
+        detail = "; ".join(str(m) for messages_ in (error.fields or {}).values() for m in messages_)
+        messages.error(request, f"{error.message} {detail}".strip())
+    else:
+        messages.success(request, _("%(n)d numbers added to the pool.") % {"n": added})
     return redirect("platform:tenants")

@@ -9,20 +9,35 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test setup lint typecheck stop-data clean
 
+# Debian packages (scripts/system-packages.txt): installed once per version of the list when
+# this runs as root on Debian; otherwise the script names what is missing and setup goes on.
+SYSTEM_LIST := scripts/system-packages.txt
+SYSTEM_STAMP := $(VENV)/.system-packages-$(firstword $(shell cksum < $(SYSTEM_LIST) 2>/dev/null))
+
+$(SYSTEM_STAMP):
+	@bash scripts/install-system-deps.sh $(SYSTEM_LIST)
+	@mkdir -p $(VENV) && rm -f $(VENV)/.system-packages-* && touch $@
+
 $(STAMP): requirements/base.txt requirements/dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "Could not create a venv: on Debian/Ubuntu run 'apt-get install python3-venv'"; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/dev.txt
 	@touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(SYSTEM_STAMP) $(STAMP)
 	@mkdir -p staticfiles
 	$(PY) manage.py compile_translations
 
+# The switch under the engine: sim (default; needs no root) or sip (Kamailio + rtpengine beside the
+# web processes, Procfile.sip; the engine itself stays on --driver sim until the sip driver exists).
+SWITCH ?= sim
+
 run: setup
+	@case "$(SWITCH)" in sim|sip) ;; *) echo "SWITCH must be sim or sip, not '$(SWITCH)'"; exit 2 ;; esac
 	$(PY) manage.py migrate_schemas --verbosity 0
 	$(PY) manage.py ensure_demo
-	$(VENV)/bin/honcho start -f Procfile
+	@if [ "$(SWITCH)" = sip ]; then $(PY) manage.py sip_config && exec $(VENV)/bin/honcho start -f Procfile.sip; \
+	else exec $(VENV)/bin/honcho start -f Procfile; fi
 
 test: setup
 	$(VENV)/bin/ruff check .

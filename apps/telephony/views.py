@@ -13,6 +13,7 @@ from apps.accounts.choices import Role
 from apps.accounts.views import role_required
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_error
+from apps.sip.selectors import seat_registrations
 from apps.telephony.models import PhoneNumber, Seat, Trunk
 from apps.telephony.services import phone_number_update, seat_delete, seat_reset_secret, seats_add, trunk_update
 
@@ -37,7 +38,11 @@ def seats(request):
         else:
             messages.success(request, _("%(n)d seats added.") % {"n": len(added)})
             return redirect("console:seats")
-    context = {"form": form, "seats": Seat.objects.order_by("extension"), "plan": request.tenant.plan}
+    seats = list(Seat.objects.order_by("extension"))
+    registrations = seat_registrations(request.tenant)
+    for seat in seats:
+        seat.registrations = registrations.get(seat.extension, [])
+    context = {"form": form, "seats": seats, "plan": request.tenant.plan}
     template = "telephony/_seat_table.html" if request.htmx and request.method == "GET" else "telephony/seats.html"
     return render(request, template, context)
 

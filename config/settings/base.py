@@ -108,6 +108,7 @@ SHARED_APPS = [
     "channels",
     "axes",
     "apps.core",
+    "apps.sip",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -329,6 +330,34 @@ SPECTACULAR_SETTINGS = {
         "AgentStateEnum": "apps.telephony.choices.AgentState",
     },
 }
+
+# --- SIP plane (docs/sip.md) ---------------------------------------------------------------
+# Kamailio (seats, trunks) and rtpengine (media), configured by `manage.py sip_config` and started by
+# `make run SWITCH=sip`. Everything listens on loopback unless told otherwise.
+SIP_ADDRESS = env("SIP_ADDRESS", default="127.0.0.1")  # Kamailio's SIP listener (UDP and TCP)
+SIP_PORT = env.int("SIP_PORT", default=5060)
+SIP_ADVERTISED_ADDRESS = env("SIP_ADVERTISED_ADDRESS", default="")  # the public address behind NAT, if any
+SIP_WS_ADDRESS = env("SIP_WS_ADDRESS", default=SIP_ADDRESS)  # WebSocket listener for browser softphones
+SIP_WS_PORT = env.int("SIP_WS_PORT", default=8088)
+# The internal HTTP endpoint Kamailio asks where an inbound call goes (its own loopback listener).
+SIP_ROUTING_ADDRESS = env("SIP_ROUTING_ADDRESS", default="127.0.0.1")
+SIP_ROUTING_PORT = env.int("SIP_ROUTING_PORT", default=8070)
+SIP_ROUTING_SECRET = env("SIP_ROUTING_SECRET", default="")  # empty: derived from SECRET_KEY
+SIP_ROUTING_TIMEOUT_SECONDS = env.int("SIP_ROUTING_TIMEOUT_SECONDS", default=1)
+# Where routed inbound calls are relayed: the engine's SIP side (the `sip` driver, not written yet).
+SIP_ENGINE_ADDRESS = env("SIP_ENGINE_ADDRESS", default="127.0.0.1")
+SIP_ENGINE_PORT = env.int("SIP_ENGINE_PORT", default=5070)
+SIP_RTPENGINE_NG_PORT = env.int("SIP_RTPENGINE_NG_PORT", default=22222)
+SIP_RTP_ADDRESS = env("SIP_RTP_ADDRESS", default=SIP_ADDRESS)
+SIP_RTP_PORT_MIN = env.int("SIP_RTP_PORT_MIN", default=30000)
+SIP_RTP_PORT_MAX = env.int("SIP_RTP_PORT_MAX", default=30999)
+# Kamailio's database login; empty: the app's own database (DATABASE_URL or the embedded server).
+SIP_DATABASE_URL = env("SIP_DATABASE_URL", default="")
+SIP_RUNTIME_DIR = Path(env("SIP_RUNTIME_DIR", default=str(BASE_DIR / ".data" / "sip")))
+SIP_KAMAILIO_BIN = env("SIP_KAMAILIO_BIN", default="kamailio")
+SIP_RTPENGINE_BIN = env("SIP_RTPENGINE_BIN", default="rtpengine")
+SIP_KAMAILIO_CHILDREN = env.int("SIP_KAMAILIO_CHILDREN", default=4)
+SIP_KAMAILIO_ASYNC_WORKERS = env.int("SIP_KAMAILIO_ASYNC_WORKERS", default=4)
 
 LOGGING = {
     "version": 1,

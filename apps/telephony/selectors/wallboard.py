@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import Count, Min
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -39,13 +40,19 @@ def queue_kpis_today(tenant, queue_ids: list[int], now: datetime) -> dict[int, d
 
 
 def wallboard_agents() -> list[dict[str, Any]]:
-    agents = Agent.objects.select_related("user", "seat", "reason").order_by("user__name", "id")
+    from apps.sip.selectors import seat_registrations
+
+    agents = list(Agent.objects.select_related("user", "seat", "reason").order_by("user__name", "id"))
+    # One query for the whole board: which seats have a phone registered with the SIP plane.
+    tenant = getattr(connection, "tenant", None)
+    registered = seat_registrations(tenant) if getattr(tenant, "slug", None) else {}
     return [
         {
             **agent_state_payload(agent),
             "name": agent.user.get_full_name(),
             "extension": agent.seat.extension if agent.seat_id else None,
             "is_virtual": agent.is_virtual,
+            "phone_registered": bool(agent.seat_id and agent.seat.extension in registered),
         }
         for agent in agents
     ]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SipConfig(AppConfig):
+    name = "apps.sip"
+    verbose_name = _("SIP plane")

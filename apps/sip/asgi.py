@@ -1,0 +1,12 @@
+"""ASGI entry point of the internal routing endpoint: ``daphne apps.sip.asgi:application``."""
+
+import os
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+django.setup()
+
+from apps.sip.internal import RoutingApplication  # noqa: E402 - needs django.setup() first
+
+application = RoutingApplication()

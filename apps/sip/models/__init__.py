@@ -1,0 +1,3 @@
+from .trunks import TrunkAddress
+
+__all__ = ["TrunkAddress"]

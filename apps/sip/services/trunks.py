@@ -1,0 +1,53 @@
+"""Trunk source addresses: which carrier IPs may send a tenant's trunk its calls."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django_tenants.utils import tenant_context
+
+from apps.core.errors import ApplicationError
+from apps.sip.models import TrunkAddress
+from apps.telephony.models import Trunk
+from apps.tenants.models import Tenant
+
+
+def _invalid(field: str, message: str) -> ApplicationError:
+    return ApplicationError("invalid", _("The request has invalid fields."), fields={field: [message]})
+
+
+def _normalised(address: str) -> str:
+    try:
+        parsed = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        raise _invalid("address", _("Enter an IPv4 or IPv6 address.")) from None
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped:
+        parsed = parsed.ipv4_mapped
+    if parsed.is_unspecified or parsed.is_multicast:
+        raise _invalid("address", _("Enter the address of one host."))
+    return str(parsed)
+
+
+@transaction.atomic
+def trunk_address_add(*, tenant: Tenant, trunk_id: int, address: str) -> TrunkAddress:
+    """Trust ``address`` as a source of ``trunk_id``'s calls (the trunk must be this tenant's)."""
+    normalised = _normalised(address)
+    with tenant_context(tenant):
+        if not Trunk.objects.filter(pk=trunk_id).exists():
+            raise _invalid("trunk", _("Unknown trunk."))
+    try:
+        with transaction.atomic():
+            return TrunkAddress.objects.create(tenant=tenant, trunk_id=trunk_id, address=normalised)
+    except IntegrityError:
+        raise _invalid("address", _("This address is already set for this trunk.")) from None
+
+
+@transaction.atomic
+def trunk_address_remove(*, tenant: Tenant, trunk_id: int, address: str) -> None:
+    deleted, _count = TrunkAddress.objects.filter(
+        tenant=tenant, trunk_id=trunk_id, address=_normalised(address)
+    ).delete()
+    if not deleted:
+        raise ApplicationError("not_found", _("This address is not set for this trunk."), status=404)

@@ -1,0 +1,508 @@
+"""Real SIP-plane processes on loopback for the tests: Kamailio, rtpengine, the routing endpoint
+and sipp as phones, carriers and the engine's stand-in.
+
+Every port is asked of the kernel (port 0), so xdist workers and concurrent runs never collide.
+The tenants the processes see must be committed (Kamailio and the routing endpoint have their
+own database connections), so a module-scoped fixture provisions two tenants through the real
+sign-up service and drops them afterwards, like the browser tests do. Processes are started in
+their own process group and killed in the fixtures' teardown, whatever happened.
+
+Missing binaries: under CI (CI set) the tests fail; elsewhere they are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django_tenants.utils import schema_context, tenant_context
+
+from tests.conftest import PASSWORD
+from tests.sip import scenarios
+
+BINARIES = ("kamailio", "rtpengine", "sipp")
+WAIT_SECONDS = 20
+TRUNK_ADDRESS = "127.0.0.3"  # the carrier; seats use 127.0.0.1, strangers 127.0.0.2
+STRANGER_ADDRESS = "127.0.0.2"
+ROOT = Path(settings.BASE_DIR)
+
+
+def require_binaries() -> None:
+    missing = [name for name in BINARIES if shutil.which(name) is None]
+    if not missing:
+        return
+    reason = (
+        f"SIP plane binaries missing: {', '.join(missing)} "
+        "(Debian: kamailio, kamailio-postgres-modules, rtpengine-daemon, sip-tester; see docs/sip.md)"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def wait_for(predicate: Callable[[], bool], what: str, seconds: float = WAIT_SECONDS) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def free_port() -> int:
+    """A port free for both UDP and TCP on loopback (SIP listens on both)."""
+    for _attempt in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            tcp.bind(("127.0.0.1", 0))
+            port = tcp.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                try:
+                    udp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no free port")
+
+
+def free_port_range(size: int) -> tuple[int, int]:
+    """A block of UDP ports for rtpengine's media (checked free now; kernel ports stay below it)."""
+    for _attempt in range(50):
+        start = 20000 + (uuid.uuid4().int % 1500) * 20
+        sockets = []
+        try:
+            for port in range(start, start + size):
+                udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                sockets.append(udp)
+                udp.bind(("127.0.0.1", port))
+            return start, start + size - 1
+        except OSError:
+            continue
+        finally:
+            for udp in sockets:
+                udp.close()
+    raise RuntimeError("no free port range")
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen
+    log: Path
+
+    def tail(self, lines: int = 40) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(timeout=5)
+
+
+def start(name: str, command: list[str], directory: Path, env: dict[str, str] | None = None) -> Process:
+    log = directory / f"{name}.log"
+    handle = log.open("wb")
+    popen = subprocess.Popen(  # noqa: S603 - fixed binaries
+        command,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        cwd=directory,
+        env=env,
+        start_new_session=True,
+    )
+    handle.close()
+    return Process(name, popen, log)
+
+
+def sip_options_ok(port: int) -> bool:
+    """Kamailio answers an OPTIONS to itself with 200 once it is up."""
+    branch = uuid.uuid4().hex
+    message = (
+        f"OPTIONS sip:127.0.0.1:{port} SIP/2.0\r\n"
+        f"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK{branch};rport\r\n"
+        f"From: <sip:probe@127.0.0.1>;tag={branch[:8]}\r\nTo: <sip:127.0.0.1:{port}>\r\n"
+        f"Call-ID: {branch}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+    )
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.settimeout(0.3)
+        udp.bind(("127.0.0.1", 0))
+        udp.sendto(message.encode(), ("127.0.0.1", port))
+        try:
+            reply = udp.recv(4096)
+        except OSError:
+            return False
+    return reply.startswith(b"SIP/2.0 200")
+
+
+def rtpengine_pong(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.settimeout(0.3)
+        udp.sendto(b"probe d7:command4:pinge", ("127.0.0.1", port))
+        try:
+            return b"pong" in udp.recv(4096)
+        except OSError:
+            return False
+
+
+def http_ok(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.3) as sock:
+            sock.sendall(b"GET /sip/health HTTP/1.1\r\nHost: routing\r\nConnection: close\r\n\r\n")
+            return sock.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+
+
+def database_url(settings_dict: dict) -> str:
+    user = quote(settings_dict.get("USER") or "postgres")
+    password = quote(settings_dict.get("PASSWORD") or "")
+    host = settings_dict.get("HOST") or ""
+    port = settings_dict.get("PORT") or ""
+    name = settings_dict["NAME"]
+    if host.startswith("/"):
+        return f"postgresql://{user}:{password}@/{name}?host={quote(host)}"
+    return f"postgresql://{user}:{password}@{host}{':' + str(port) if port else ''}/{name}"
+
+
+# --- committed tenants -----------------------------------------------------------------------
+
+
+@dataclass
+class SipTenant:
+    tenant: object
+    domain: str
+    number: str
+    trunk_id: int
+    secrets: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        return self.tenant.slug
+
+
+@dataclass
+class SipWorld:
+    a: SipTenant
+    b: SipTenant
+
+
+def _provision(slug: str) -> SipTenant:
+    from apps.telephony.models import PhoneNumber, Seat
+    from apps.telephony.services import seat_reset_secret
+    from apps.tenants.services import tenant_provision
+
+    result = tenant_provision(
+        company=f"{slug.title()} SIP",
+        slug=slug,
+        admin_email=f"admin@{slug}.test",
+        admin_password=PASSWORD,
+        seats=3,
+        plan="standard",
+    )
+    tenant = result.tenant
+    assert result.number, "the test database's number pool is empty"
+    with tenant_context(tenant):
+        secrets = {seat.extension: seat_reset_secret(tenant=tenant, seat=seat).secret for seat in Seat.objects.all()}
+        trunk_id = PhoneNumber.objects.get(number=result.number).trunk_id
+    return SipTenant(tenant=tenant, domain=result.domain, number=result.number, trunk_id=trunk_id, secrets=secrets)
+
+
+def _drop(tenant) -> None:
+    from apps.tenants.choices import PoolNumberStatus
+    from apps.tenants.models import PoolNumber
+
+    with schema_context("public"):
+        PoolNumber.objects.filter(tenant=tenant).update(
+            status=PoolNumberStatus.AVAILABLE, tenant=None, assigned_at=None
+        )
+        tenant.delete(force_drop=True)
+
+
+@pytest.fixture(scope="module")
+def sip_world(django_db_setup, django_db_blocker) -> Iterator[SipWorld]:
+    """Two committed tenants; A's trunk trusts the carrier address and carries one channel."""
+    require_binaries()
+    from apps.sip.services import trunk_address_add
+    from apps.telephony.models import Trunk
+
+    suffix = uuid.uuid4().hex[:6]
+    created = []
+    with django_db_blocker.unblock():
+        try:
+            a = _provision(f"sipa{suffix}")
+            created.append(a.tenant)
+            b = _provision(f"sipb{suffix}")
+            created.append(b.tenant)
+            trunk_address_add(tenant=a.tenant, trunk_id=a.trunk_id, address=TRUNK_ADDRESS)
+            with tenant_context(a.tenant):
+                Trunk.objects.filter(pk=a.trunk_id).update(channels=1)
+            connection.set_schema_to_public()
+            yield SipWorld(a=a, b=b)
+        finally:
+            connection.set_schema_to_public()
+            for tenant in created:
+                _drop(tenant)
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SipPlaneUnderTest:
+    directory: Path
+    sip_port: int
+    routing_port: int
+    engine_port: int
+    control_socket: Path
+    processes: dict[str, Process]
+    rtp_range: tuple[int, int] = (0, 0)
+    plane: object = None
+
+    def sipp(
+        self,
+        scenario: str,
+        *,
+        name: str,
+        source: str = "127.0.0.1",
+        keys: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        calls: int = 1,
+        timeout: int = 15,
+        background: bool = False,
+    ) -> SippRun:
+        path = scenarios.write(self.directory, name, scenario)
+        command = [
+            shutil.which("sipp") or "sipp",
+            f"127.0.0.1:{self.sip_port}",
+            "-sf",
+            str(path),
+            "-m",
+            str(calls),
+            "-i",
+            source,
+            "-p",
+            str(free_port()),
+            "-nostdin",
+            "-timeout",
+            f"{timeout}s",
+            "-timeout_error",
+            "-trace_err",
+            "-trace_rtt",
+            "-rtt_freq",
+            "1",
+            "-trace_msg",
+        ]
+        for key, value in (keys or {}).items():
+            command += ["-key", key, value]
+        if auth:
+            command += ["-au", auth[0], "-ap", auth[1]]
+        run = SippRun(name=name, directory=self.directory, popen=None)
+        run.popen = subprocess.Popen(  # noqa: S603
+            command,
+            cwd=self.directory,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        if not background:
+            run.wait()
+        return run
+
+    def answering_phone(self, *, name: str, port: int) -> Process:
+        """A desk phone that answers every call on ``port`` (its registered contact)."""
+        path = scenarios.write(self.directory, name, scenarios.engine())
+        process = start(
+            name,
+            [
+                shutil.which("sipp") or "sipp",
+                "-sf",
+                str(path),
+                "-i",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-nostdin",
+                "-trace_msg",
+            ],
+            self.directory,
+        )
+        self.processes[name] = process
+        return process
+
+    def received(self, name: str) -> str:
+        """Everything sipp ``name`` logged with -trace_msg."""
+        return "\n".join(path.read_text(errors="replace") for path in self.directory.glob(f"{name}_*_messages.log"))
+
+    def kamcmd(self, *args: str) -> str:
+        result = subprocess.run(  # noqa: S603
+            [shutil.which("kamcmd") or "kamcmd", "-s", f"unix:{self.control_socket}", *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+        return result.stdout
+
+    def trunk_calls(self, profile: str) -> int:
+        output = self.kamcmd("dlg.profile_get_size", "trunk", profile).strip()
+        return int(output) if output.isdigit() else -1
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {name} ---\n{process.tail()}" for name, process in self.processes.items())
+
+
+@dataclass
+class SippRun:
+    name: str
+    directory: Path
+    popen: subprocess.Popen | None
+    output: str = ""
+    returncode: int | None = None
+
+    def wait(self, timeout: float = 60) -> SippRun:
+        try:
+            out, _ = self.popen.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            out, _ = self.popen.communicate()
+        self.output = (out or b"").decode(errors="replace")
+        self.returncode = self.popen.returncode
+        return self
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def response_times_ms(self) -> list[float]:
+        """INVITE (or REGISTER) → final reply times from sipp's RTT trace."""
+        times = []
+        for path in self.directory.glob(f"{self.name}_*_rtt.csv"):
+            for line in path.read_text().splitlines()[1:]:
+                parts = line.split(";")
+                if len(parts) >= 2:
+                    times.append(float(parts[1]))
+        return times
+
+    def sdp_media_ports(self) -> list[int]:
+        """Audio ports of the SDP in the 200 OK replies this sipp received."""
+        ports = []
+        for path in self.directory.glob(f"{self.name}_*_messages.log"):
+            for block in path.read_text(errors="replace").split("-----"):
+                if "received" in block and "SIP/2.0 200" in block:
+                    ports += [int(line.split()[1]) for line in block.splitlines() if line.startswith("m=audio ")]
+        return ports
+
+    def explain(self) -> str:
+        errors = "\n".join(
+            path.read_text(errors="replace")[-1500:] for path in self.directory.glob(f"{self.name}_*_errors.log")
+        )
+        return f"sipp {self.name} exited {self.returncode}\n{errors}\n{self.output[-1500:]}"
+
+
+def start_kamailio(plane) -> Process:
+    from apps.sip.plane import kamailio_command, kamailio_environment
+
+    process = start(
+        "kamailio", kamailio_command(plane), plane.runtime_dir, env=kamailio_environment(plane, dict(os.environ))
+    )
+    try:
+        wait_for(lambda: sip_options_ok(plane.sip_port), "kamailio")
+    except AssertionError:
+        process.stop()
+        raise AssertionError(f"kamailio did not start:\n{process.tail()}") from None
+    return process
+
+
+@pytest.fixture(scope="module")
+def sip_plane(sip_world, tmp_path_factory) -> Iterator[SipPlaneUnderTest]:
+    """Routing endpoint, rtpengine, Kamailio and an engine stand-in, on free loopback ports."""
+    from apps.sip.plane import kamailio_database, plane_from_settings, render
+
+    directory = tmp_path_factory.mktemp("sip")
+    ports = {name: free_port() for name in ("sip", "ws", "routing", "engine", "ng")}
+    rtp_min, rtp_max = free_port_range(40)
+    plane = plane_from_settings(
+        sip_port=ports["sip"],
+        ws_port=ports["ws"],
+        routing_port=ports["routing"],
+        engine_port=ports["engine"],
+        rtpengine_ng_port=ports["ng"],
+        rtp_port_min=rtp_min,
+        rtp_port_max=rtp_max,
+        runtime_dir=directory,
+        children=2,
+        async_workers=2,
+        database=kamailio_database(connection.settings_dict, url=""),
+    )
+    render(plane)
+    processes: dict[str, Process] = {}
+    under_test = SipPlaneUnderTest(
+        directory=directory,
+        sip_port=ports["sip"],
+        routing_port=ports["routing"],
+        engine_port=ports["engine"],
+        control_socket=plane.control_socket,
+        processes=processes,
+        rtp_range=(rtp_min, rtp_max),
+        plane=plane,
+    )
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=database_url(connection.settings_dict),
+        SIP_ROUTING_SECRET=plane.routing_secret,
+    )
+    try:
+        processes["routing"] = start(
+            "routing",
+            [
+                str(Path(sys.executable).parent / "daphne"),
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(ports["routing"]),
+                "apps.sip.asgi:application",
+            ],
+            directory,
+            env={**env, "PYTHONPATH": str(ROOT)},
+        )
+        processes["rtpengine"] = start("rtpengine", ["rtpengine", f"--config-file={plane.rtpengine_conf}"], directory)
+        wait_for(lambda: rtpengine_pong(ports["ng"]), "rtpengine")
+        processes["kamailio"] = start_kamailio(plane)
+        wait_for(lambda: http_ok(ports["routing"]), "the routing endpoint")
+        engine = scenarios.write(directory, "engine", scenarios.engine())
+        processes["engine"] = start(
+            "engine",
+            ["sipp", "-sf", str(engine), "-i", "127.0.0.1", "-p", str(ports["engine"]), "-nostdin", "-trace_msg"],
+            directory,
+        )
+        yield under_test
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{under_test.logs()}") from None
+    finally:
+        for process in reversed(list(processes.values())):
+            process.stop()

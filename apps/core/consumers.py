@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
+import sys
 import time
 from typing import Any
 
@@ -20,6 +22,129 @@ from apps.core.events import now_iso, tenant_group
 logger = logging.getLogger(__name__)
 
 GROUP_REFRESH_SECONDS = 60
+
+
+def ws_text_frame(payload: bytes) -> bytes:
+    """One unfragmented, unmasked text frame (RFC 6455 §5.2), as a server sends it.
+
+    Built once per event and written to every socket of the hub: framing it again for each
+    socket, through channels, daphne and autobahn, was most of the fan-out's cost.
+    """
+    length = len(payload)
+    if length < 126:
+        return bytes((0x81, length)) + payload
+    if length < 1 << 16:
+        return b"\x81\x7e" + length.to_bytes(2, "big") + payload
+    return b"\x81\x7f" + length.to_bytes(8, "big") + payload
+
+
+def daphne_protocol(send: Any) -> Any | None:
+    """The daphne websocket protocol behind an ASGI ``send`` callable, or None.
+
+    daphne hands each application ``functools.partial(server.handle_reply, protocol)``; only
+    that exact shape is recognised, so a middleware that wraps ``send``, another server or
+    channels' test communicator simply keeps the ordinary send. The modules are looked up,
+    not imported: importing daphne.server installs Twisted's reactor as a side effect.
+    """
+    server_module = sys.modules.get("daphne.server")
+    ws_module = sys.modules.get("daphne.ws_protocol")
+    if server_module is None or ws_module is None or not isinstance(send, functools.partial):
+        return None
+    if send.keywords or len(send.args) != 1:
+        return None
+    if getattr(send.func, "__func__", None) is not getattr(server_module.Server, "handle_reply", None):
+        return None
+    protocol = send.args[0]
+    return protocol if isinstance(protocol, ws_module.WebSocketProtocol) else None
+
+
+class PreframedWriter:
+    """Writes a pre-built frame straight to a daphne socket's transport, when that is safe.
+
+    It does what ``WebSocketProtocol.sendMessage`` of autobahn would do for an unfragmented,
+    uncompressed, unmasked text message (the same bytes, the same traffic counters) and
+    declines, so that the caller uses the ordinary send, whenever autobahn would do anything
+    else: the socket is not open (handshake, closing, closed), permessage-deflate is in use,
+    autobahn has queued writes of its own, frames would be masked or fragmented, the message
+    is over the size limit, or frame logging is on. Everything runs on daphne's one event
+    loop and ``transport.write`` takes whole frames, so no other send can interleave mid-frame
+    and each socket keeps its order.
+
+    On a plain TCP connection with nothing waiting in Twisted's buffer the frame goes straight
+    to the socket (``send``), as Twisted's own ``doWrite`` would do one loop turn later: that
+    skips registering the socket for writability and back (two ``epoll_ctl``), the reactor's
+    per-socket write callback, and the buffer lists that outlive a loop turn and make the
+    garbage collector's slow full passes come round sooner. Whatever the socket does not take
+    (or any error) goes through ``transport.write`` behind it, so order is kept and Twisted
+    itself notices a broken connection. TLS transports, or anything but ``tcp.Server``,
+    always use ``transport.write``.
+
+    These are autobahn and Twisted internals (pinned in requirements/base.txt, guarded by
+    tests/core/test_realtime_wire.py): if one is missing, the part that needs it switches
+    itself off for the process and says so once.
+    """
+
+    enabled = True
+    direct = True
+
+    @classmethod
+    def write(cls, protocol: Any, frame: bytes, payload_length: int) -> bool:
+        if not cls.enabled:
+            return False
+        try:
+            if (
+                protocol.state != protocol.STATE_OPEN
+                or protocol._perMessageCompress is not None
+                or protocol.send_queue
+                or protocol.maskServerFrames
+                or protocol.logFrames
+                or protocol.logOctets
+                or 0 < protocol.autoFragmentSize < payload_length
+                or 0 < protocol.maxMessagePayloadSize < payload_length
+            ):
+                return False
+            transport = protocol.transport
+            stats = protocol.trafficStats
+            stats.outgoingWebSocketMessages += 1
+            stats.outgoingWebSocketFrames += 1
+            stats.outgoingOctetsAppLevel += payload_length
+            stats.outgoingOctetsWebSocketLevel += payload_length
+            stats.outgoingOctetsWireLevel += len(frame)
+        except AttributeError:
+            cls.enabled = False
+            logger.warning("websocket fast path off: daphne/autobahn internals changed", exc_info=True)
+            return False
+        if cls.direct and type(transport) is _tcp_server():
+            try:
+                idle = (
+                    transport.connected
+                    and not transport.disconnecting
+                    and not transport._aborting
+                    and not transport._writeDisconnected
+                    and not transport._tempDataLen
+                    and transport.offset >= len(transport.dataBuffer)
+                )
+                sock = transport.socket
+            except AttributeError:
+                cls.direct = False
+                logger.warning("websocket direct writes off: Twisted internals changed", exc_info=True)
+                idle = False
+            if idle:
+                try:
+                    sent = sock.send(frame)
+                except OSError:  # full (EAGAIN) or broken: Twisted's write path handles both
+                    sent = 0
+                if sent >= len(frame):
+                    return True
+                frame = frame[sent:]
+        transport.write(frame)
+        return True
+
+
+def _tcp_server() -> Any:
+    """Twisted's TCP server transport class, looked up like daphne's (never imported here)."""
+    module = sys.modules.get("twisted.internet.tcp")
+    return getattr(module, "Server", None)
 
 
 class GroupHub:
@@ -77,15 +202,26 @@ class GroupHub:
                     refreshed = time.monotonic()
                 if message.get("type") != "event.forward":
                     continue
-                text = json.dumps(message["event"])
-                for consumer in list(self.members):
-                    try:
-                        await consumer.send(text_data=text)
-                    except Exception:  # one broken socket must not starve the others
-                        logger.exception("could not deliver to a socket of %s", self.group)
+                await self.deliver(json.dumps(message["event"]))
         finally:
             with contextlib.suppress(Exception):
                 await layer.group_discard(self.group, channel)
+
+    async def deliver(self, text: str) -> None:
+        """Send one event to every local socket: pre-framed where possible, else ``send``."""
+        payload, frame = b"", None
+        for consumer in list(self.members):
+            try:
+                wire = consumer.wire
+                if wire is not None:
+                    if frame is None:
+                        payload = text.encode()
+                        frame = ws_text_frame(payload)
+                    if PreframedWriter.write(wire, frame, len(payload)):
+                        continue
+                await consumer.send(text_data=text)
+            except Exception:  # one broken socket must not starve the others
+                logger.exception("could not deliver to a socket of %s", self.group)
 
 
 class TenantConsumer(AsyncJsonWebsocketConsumer):
@@ -99,6 +235,8 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
     roles: tuple[str, ...] = ()
     # No channel of its own: events arrive through the process's GroupHub.
     channel_layer_alias = None
+    # The daphne protocol the hub may write pre-framed events to (None: ordinary send).
+    wire: Any = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -107,6 +245,7 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
             return
         self.groups_joined = [tenant_group(self.scope["schema_name"], topic) for topic in self.topic_names()]
         await self.accept()
+        self.wire = daphne_protocol(self.base_send)
         for group in self.groups_joined:
             await GroupHub.join(group, self)
         snapshot = await self._snapshot()

@@ -63,10 +63,18 @@ if ! apt-get install -y -q --no-install-recommends "${absent[@]}"; then
     # A fresh machine may have no (or stale) package lists: refresh them once and retry.
     echo "install-system-deps: apt-get install failed; running apt-get update and trying again."
     if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${absent[@]}"; }; then
+        # apt-get installs all or nothing: one package this system does not have must not keep
+        # the others out. Try them one by one.
+        echo "install-system-deps: installing the packages one by one."
+        for name in "${absent[@]}"; do
+            apt-get install -y -q --no-install-recommends "$name" || true
+        done
         mapfile -t absent < <(missing)
-        echo "install-system-deps: could not install: ${absent[*]} (apt-get failed; see its output above)."
-        echo "  Everything else works without them (see CONTRIBUTING.md, 'System packages')."
-        exit 0
+        if [ "${#absent[@]}" -ne 0 ]; then
+            echo "install-system-deps: could not install: ${absent[*]} (apt-get failed; see its output above)."
+            echo "  Everything else works without them (see CONTRIBUTING.md, 'System packages')."
+            exit 0
+        fi
     fi
 fi
 

@@ -7,6 +7,7 @@ transaction that is rolled back, so tests may add users, seats or tokens freely.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import pytest
@@ -74,10 +75,24 @@ def _provision(slug: str) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    # pytest-django creates the test database only when a collected test is marked for it; a
+    # session of tests that reach the database otherwise (tests/browser: a live server) would
+    # run against the development database, and the tenants below would be provisioned there.
+    from django.test.utils import setup_databases, teardown_databases
+
+    created = None
     with django_db_blocker.unblock():
+        if connection.settings_dict["NAME"] != connection.creation._get_test_db_name():
+            created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         _provision("acme")
         _provision("globex")
     yield
+    if created is not None:
+        with django_db_blocker.unblock():
+            try:
+                teardown_databases(created, verbosity=0)
+            except Exception as error:  # as pytest-django does: a warning, not a failed session
+                warnings.warn(f"Could not drop the test database: {error!r}", stacklevel=1)
 
 
 @pytest.fixture(autouse=True)

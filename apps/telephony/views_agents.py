@@ -66,6 +66,11 @@ def desk(request):
         "seat": _("Seat"),
         "queue": _("Queue"),
         "minutes": _("min"),
+        "transfer_failed": _("The transfer did not go through: the call is still yours."),
+        "monitor": {
+            "whisper": _("A supervisor is whispering to you; the caller cannot hear them."),
+            "barge": _("A supervisor has joined the call."),
+        },
     }
     context = {
         "agent": agent,

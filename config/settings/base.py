@@ -42,7 +42,10 @@ def _database_config() -> dict:
     if "host" in options:  # socket directory given as ?host=/path
         config["HOST"] = options.pop("host")
     config["ENGINE"] = "django_tenants.postgresql_backend"
-    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    # 0 under ASGI, as Django advises: daphne may run requests on several threads, and a kept
+    # connection outlives its thread until garbage collection, piling up idle server slots. The
+    # engine and workers are long-lived single-threaded loops that keep theirs anyway.
+    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
     config["CONN_HEALTH_CHECKS"] = True
     return config
 

@@ -11,7 +11,14 @@
   };
 
   var agent = { agent_id: config.agent_id, state: "offline", reason: null, since: null, seat: null };
-  var call = null; // {call_uid, caller, queue_id, queue_name, status, since, customer, ring_timeout_seconds, offered_at}
+  var call = null; // {call_uid, caller, queue_id, queue_name, status, since, customer, ring_timeout_seconds, monitor}
+  // Dates and times in the page's language, not the browser's.
+  var locale = document.documentElement.lang || undefined;
+
+  function showError(text) {
+    $("desk-error").textContent = text;
+    $("desk-error").hidden = false;
+  }
 
   function post(path, body) {
     $("desk-error").hidden = true;
@@ -22,14 +29,13 @@
           return fields[name].join(" ");
         })
         .join(" ");
-      $("desk-error").textContent = (error.message || labels.error) + (details ? " " + details : "");
-      $("desk-error").hidden = false;
+      showError((error.message || labels.error) + (details ? " " + details : ""));
       throw error;
     });
   }
 
   function log(text) {
-    var item = Live.element("li", {}, new Date(Live.serverNow()).toLocaleTimeString() + " " + text);
+    var item = Live.element("li", {}, new Date(Live.serverNow()).toLocaleTimeString(locale) + " " + text);
     var list = $("desk-log");
     list.insertBefore(item, list.firstChild);
     while (list.children.length > 30) list.removeChild(list.lastChild);
@@ -85,6 +91,9 @@
       $("call-queue").textContent = call.queue_name ? labels.queue + ": " + call.queue_name : "";
       $("call-status").textContent = state === "hold" ? labels.on_hold : labels.talking_to;
     }
+    var monitored = call && call.monitor && labels.monitor[call.monitor];
+    $("call-monitor").textContent = monitored || "";
+    show("call-monitor", Boolean(monitored));
     renderPop();
     tick();
   }
@@ -108,7 +117,9 @@
     }
     history.forEach(function (row) {
       var tr = Live.element("tr");
-      tr.appendChild(Live.element("td", {}, row.arrived_at ? new Date(row.arrived_at).toLocaleString() : labels.none));
+      tr.appendChild(
+        Live.element("td", {}, row.arrived_at ? new Date(row.arrived_at).toLocaleString(locale) : labels.none)
+      );
       tr.appendChild(Live.element("td", {}, row.queue || labels.none));
       tr.appendChild(Live.element("td", {}, row.agent || labels.none));
       tr.appendChild(Live.element("td", {}, row.disposition || labels.none));
@@ -163,10 +174,22 @@
         setCall(message, "talking");
         render();
         break;
-      case "call.wrapup":
       case "call.ended":
         if (call && call.call_uid === message.call_uid) call.status = "ended";
         log((labels.call_statuses.ended || message.type) + " " + (message.call_uid || ""));
+        render();
+        break;
+      case "call.wrapup":
+        log(labels.wrap_up);
+        break;
+      case "call.transfer_failed":
+        // The engine could not transfer (the colleague is no longer Ready): the call stays here.
+        showError(labels.transfer_failed);
+        log(labels.transfer_failed);
+        break;
+      case "call.monitor":
+        if (call && call.call_uid === message.call_uid) call.monitor = message.mode;
+        if (labels.monitor[message.mode]) log(labels.monitor[message.mode]);
         render();
         break;
       case "call.offer_withdrawn":

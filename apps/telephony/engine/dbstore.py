@@ -213,12 +213,17 @@ class DbStore(Store):
         return self.clock.wall(t)
 
     def _call_state_message(self, call: CallState, status: str | None = None) -> dict:
+        # Caller, callee and direction as in the wallboard snapshot's calls: a call that appears
+        # after the snapshot is otherwise shown without its number.
         return {
             "type": "call.state",
             "call_uid": call.uid,
             "status": STORED_STATUS.get(status or call.status, status or call.status),
             "queue_id": call.queue_id,
             "agent_id": call.agent_id,
+            "direction": call.direction,
+            "caller": call.caller,
+            "callee": call.callee,
         }
 
     def _row_job(self, uid: str, work: Callable[[Any, _Batch], None]) -> None:

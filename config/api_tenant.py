@@ -8,5 +8,7 @@ urlpatterns = [
     path("", include("apps.telephony.api.urls_agents")),
     path("", include("apps.telephony.api.urls_ivr")),
     path("", include("apps.telephony.api.urls_calls")),
+    path("", include("apps.telephony.api.urls_campaigns")),
+    path("", include("apps.telephony.api.urls_campaign_desk")),
     path("", include("apps.crm.api.urls")),
 ]

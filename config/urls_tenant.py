@@ -11,6 +11,7 @@ urlpatterns = [
     path("console/", include("config.urls_console")),
     path("", include("apps.telephony.urls_agents")),
     path("console/ivr/", include("apps.telephony.urls_ivr_console")),
+    path("console/campaigns/", include("apps.telephony.urls_campaigns")),
     path("calls/", include("apps.telephony.urls_calls_console")),
     path("customers/", include("apps.crm.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -71,3 +71,87 @@ class CallbackStatus(models.TextChoices):
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# --- outbound campaigns (apps/telephony/models/campaigns.py) -----------------------------------
+
+
+class CampaignType(models.TextChoices):
+    SALES = "sales", _("Sales")
+    CALLBACK_VISIT = "callback_visit", _("Callback visit")
+    SURVEY = "survey", _("Survey")
+    COLLECTIONS = "collections", _("Collections")
+    NOTIFICATION = "notification", _("Notification")
+
+
+class DialMode(models.TextChoices):
+    """Values equal the dialer contract's ``MODE_*`` constants (apps/telephony/dialer/contract.py)."""
+
+    PREVIEW = "preview", _("Preview")
+    PROGRESSIVE = "progressive", _("Progressive")
+    POWER = "power", _("Power (fixed ratio)")
+    PREDICTIVE = "predictive", _("Predictive")
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    RUNNING = "running", _("Running")
+    PAUSED = "paused", _("Paused")
+    FINISHED = "finished", _("Finished")
+
+
+class ContactStatus(models.TextChoices):
+    NEW = "new", _("New")
+    DIALING = "dialing", _("Dialing")
+    RETRY = "retry", _("Waiting for a retry")
+    DONE = "done", _("Done")
+    DNC = "dnc", _("Do not call")
+    INVALID = "invalid", _("Invalid")
+
+
+class DialOutcome(models.TextChoices):
+    """What became of one attempt; values equal the dialer contract's ``OUTCOME_*`` constants.
+    ``blocked`` is not stored: a blocked dial is not an attempt."""
+
+    ANSWERED = "answered", _("Answered")
+    ABANDONED = "abandoned", _("Abandoned (no agent within 2 s)")
+    BUSY = "busy", _("Busy")
+    NO_ANSWER = "no_answer", _("No answer")
+    MACHINE = "machine", _("Answering machine")
+    FAILED = "failed", _("Failed")
+
+
+class RetryOutcome(models.TextChoices):
+    """The outcomes a campaign retry rule can name (an answered call is settled by its disposition)."""
+
+    BUSY = "busy", _("Busy")
+    NO_ANSWER = "no_answer", _("No answer")
+    MACHINE = "machine", _("Answering machine")
+    FAILED = "failed", _("Failed")
+    ABANDONED = "abandoned", _("Abandoned (no agent within 2 s)")
+
+
+class ContactListStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded: waiting for the column mapping")
+    QUEUED = "queued", _("Queued")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class DoNotCallSource(models.TextChoices):
+    MANUAL = "manual", _("Added by hand")
+    IMPORT = "import", _("Imported")
+    DISPOSITION = "disposition", _("Callee asked during a call")
+    API = "api", _("API")
+
+
+class ScheduledCallbackStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"

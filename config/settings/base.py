@@ -331,6 +331,12 @@ SPECTACULAR_SETTINGS = {
         "CallStatusEnum": "apps.telephony.choices.CallStatus",
         "CallbackStatusEnum": "apps.telephony.choices.CallbackStatus",
         "AgentStateEnum": "apps.telephony.choices.AgentState",
+        "CampaignStatusEnum": "apps.telephony.choices.CampaignStatus",
+        "ContactStatusEnum": "apps.telephony.choices.ContactStatus",
+        "ContactListStatusEnum": "apps.telephony.choices.ContactListStatus",
+        "ScheduledCallbackStatusEnum": "apps.telephony.choices.ScheduledCallbackStatus",
+        "DialOutcomeEnum": "apps.telephony.choices.DialOutcome",
+        "RetryOutcomeEnum": "apps.telephony.choices.RetryOutcome",
     },
 }
 

@@ -69,6 +69,13 @@ class CampaignSettings:
     # long-window abandon rate is honoured across restarts.
     history_live_answers: int = 0
     history_abandoned: int = 0
+    # Added by the engine side (issue 4), all optional:
+    # the detector's false-positive share (live people it calls "machine"). They are abandoned
+    # calls nobody can count, so the pacer adds this estimate to its abandon rate (Ofcom's rule
+    # asks for a reasoned estimate); 0 when unknown.
+    amd_false_positive_rate: float = 0.0
+    script: str = ""  # the agent's script with {{contact.field}} variables, rendered into offers
+    abandon_message: str = ""  # what the abandon prompt says (a real switch plays it as audio)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ these dataclasses once, and again whenever the configuration changes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from apps.telephony.acd import AgentProfile, QueueConfig
 
@@ -133,6 +134,9 @@ class TenantConfig:
     hours: dict = field(default_factory=dict)  # business hours id -> HoursSpec
     customers: dict[str, CustomerInfo] = field(default_factory=dict)  # phone -> customer
     last_agent: dict[str, tuple[int, float]] = field(default_factory=dict)  # caller -> (agent id, days ago)
+    # Running and paused campaigns: id -> (status, CampaignSettings); filled by the runner
+    # (apps.telephony.engine.campaigns.load_campaigns).
+    campaigns: dict[int, tuple[str, Any]] = field(default_factory=dict)
 
 
 def load_tenant_config(tenant, *, customers: bool = True) -> TenantConfig:

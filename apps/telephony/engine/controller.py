@@ -20,6 +20,14 @@ The life of an inbound call::
     talking ─► ended (caller or agent hung up) ─► agent wrap-up (queue.wrapup_seconds, or
                call.wrapup from the desktop) ─► agent Ready ─► the ACD may match them at once.
 
+The life of an outbound campaign call (the pacing is :mod:`apps.telephony.dialer`'s)::
+
+    dialled, nobody on our side ─► busy / failed / no answer (ring timeout) / blocked
+        └► far end answers ─► AMD: machine → hung up (a person taken for one: abandoned)
+                               └► live answer ─► queued first in the campaign's queue
+                                   ├► an agent within the grace (2 s): connected at once ─► talk, wrap-up
+                                   └► nobody: abandon message, hung up
+
 Desktop commands arrive as the engine inbox messages of the issue 3 contract (``call.answer``,
 ``call.hangup``, ``call.transfer``, ``call.wrapup``, ``agent.state`` …, docs/realtime.md).
 """
@@ -44,10 +52,14 @@ from apps.telephony.engine.config import (
     TenantConfig,
 )
 from apps.telephony.engine.drivers.base import (
+    AMD_HUMAN,
     BY_AGENT,
     BY_CALLER,
     BY_SYSTEM,
+    FAILED_BLOCKED,
+    FAILED_BUSY,
     FAILED_NO_ANSWER,
+    PROMPT_ABANDON,
     PROMPT_CALLBACK_OFFER,
     PROMPT_HOLD_MUSIC,
     PROMPT_POSITION,
@@ -109,6 +121,19 @@ ANSWER_GAP_SMOOTHING = 0.2  # EWMA weight of the newest gap between answers (exp
 GATHER_IVR = "ivr"
 GATHER_CALLBACK = "callback_offer"
 LIVE = (TALKING, HOLD)
+# Campaigns (apps.telephony.dialer). A live outbound answer outranks every call waiting in its
+# queue (VIP callers get +10): it has 2 seconds to reach an agent, a waiting caller has minutes.
+LIVE_ANSWER_PRIORITY = 1000
+AUTO_ANSWER_SECONDS = 5.0  # an outbound live answer is connected at once; past this it is abandoned
+ABANDON_MESSAGE = "abandon_message"  # marks a call whose abandon message is playing
+# Dial outcomes (apps.telephony.dialer.contract); repeated here so the engine needs no dialer import.
+OUTCOME_ANSWERED = "answered"
+OUTCOME_ABANDONED = "abandoned"
+OUTCOME_BUSY = "busy"
+OUTCOME_NO_ANSWER = "no_answer"
+OUTCOME_MACHINE = "machine"
+OUTCOME_FAILED = "failed"
+OUTCOME_BLOCKED = "blocked"
 
 
 class CallController(DriverListener):
@@ -143,6 +168,8 @@ class CallController(DriverListener):
         self._tick_timer: TimerHandle | None = None
         self._tick_queues: set[int] = set()
         self._seq = 0
+        self.campaigns: dict[int, Any] = {}  # campaign id -> apps.telephony.dialer.campaign.CampaignRuntime
+        self.previews: dict[int, tuple[int, Any]] = {}  # agent id -> (campaign id, DialTarget) shown to them
         driver.set_listener(self)
         if config is not None:
             self.apply_config(config)
@@ -265,6 +292,9 @@ class CallController(DriverListener):
             if call is not None:
                 self._blocked(call)
             return
+        if existing.campaign_id is not None:
+            self._campaign_failed(existing, reason)
+            return
         if existing.status == DIALING:
             self._dial_failed(existing, END_NO_ANSWER if reason == FAILED_NO_ANSWER else END_FAILED)
 
@@ -273,7 +303,11 @@ class CallController(DriverListener):
 
     def on_answered(self, uid: str, agent_id: int | None) -> None:
         call = self.calls.get(uid)
-        if call is None or agent_id is None:
+        if call is None:
+            return
+        if agent_id is None:
+            if call.campaign_id is not None and call.status == DIALING and call.far_answered is None:
+                self._campaign_far_answered(call)
             return
         agent = self.agents.get(agent_id)
         if agent is None:
@@ -288,6 +322,9 @@ class CallController(DriverListener):
             if losers:
                 self._withdraw(call, losers)
         elif call.status == DIALING and call.agent_id == agent_id:
+            if call.campaign_id is not None:  # a preview dial: the contact answered, the agent is on
+                call.far_answered = call.far_answered or self.clock.now()
+                self._campaign_live_noted(call)
             self._connect(call, agent)
             if call.is_callback:
                 self.store.callback_finished(call.callback_for or "", call, "done")
@@ -296,7 +333,10 @@ class CallController(DriverListener):
         call = self.calls.get(uid)
         if call is None:
             return
-        if call.status == VOICEMAIL:
+        if call.pending_gather == ABANDON_MESSAGE:
+            self.calls.pop(uid, None)
+            self.driver.hangup(uid)
+        elif call.status == VOICEMAIL:
             call.queue_entered = self.clock.now()  # the message starts now
             self.driver.start_recording(uid)
         elif call.ivr is not None and call.pending_gather == GATHER_IVR:
@@ -356,13 +396,19 @@ class CallController(DriverListener):
             self._end_talk(call, by)
         elif status == QUEUED:
             self.acd.remove_call(uid)
+            self._cancel(call, "grace_timer")
             self._finish(call, END_ABANDONED)
             self._queue_changed(call.queue_id)
+            self._campaign_outcome(call, OUTCOME_ABANDONED)
         elif status == OFFERED:
             self._cancel(call, "ring_timer")
             ringing, call.ringing = call.ringing, ()
             self._withdraw(call, ringing)
             self._finish(call, END_ABANDONED)
+            self._campaign_outcome(call, OUTCOME_ABANDONED)
+        elif status == DIALING and call.campaign_id is not None:
+            # The contact hung up while the detector listened, or the switch dropped the line.
+            self._campaign_failed(call, FAILED_NO_ANSWER if call.far_answered is None else "hung_up")
         elif status == IVR:
             self._finish(call, END_IVR_HANGUP if by == BY_CALLER else END_IVR_END)
         elif status == VOICEMAIL:
@@ -375,10 +421,30 @@ class CallController(DriverListener):
             # The caller left during a post-call survey (the CDR is already closed), or a stale leg.
             self.calls.pop(uid, None)
 
-    def on_machine_detected(self, uid: str, result: str) -> None:
+    def on_machine_detected(self, uid: str, result: str, actual: str | None = None) -> None:
         call = self.calls.get(uid)
-        if call is not None:
-            self.store.call_event(call, "machine_detected", result=result)
+        if call is None:
+            return
+        self.store.call_event(call, "machine_detected", result=result)
+        if call.campaign_id is None or call.status != DIALING:
+            return
+        call.amd_result = result
+        call.amd_actual = actual
+        if result == AMD_HUMAN:
+            self._campaign_live(call)
+            return
+        # A machine (or a person the detector took for one): hang up. A false positive is an
+        # abandoned live answer; only a simulated switch can tell (``actual``).
+        runtime = self._runtime(call)
+        if runtime is not None:
+            runtime.line_resolved(call, live=False)
+        agent = self.agents.get(call.agent_id) if call.agent_id is not None else None
+        self._finish(call, END_ABANDONED if actual == AMD_HUMAN else END_FAILED)
+        self.driver.hangup(uid)
+        if agent is not None and agent.call is call:
+            self._notify(agent, {"type": "call.ended", "call_uid": call.uid, "by": "network"})
+            self._return_after_dial(agent, call)
+        self._campaign_outcome(call, OUTCOME_ABANDONED if actual == AMD_HUMAN else OUTCOME_MACHINE)
 
     # =============================================================================
     # IVR
@@ -625,6 +691,9 @@ class CallController(DriverListener):
         if call.status == CALLBACK_WAITING:
             self._dial_callback(call, agents[0], assignment)
             return
+        if call.campaign_id is not None:
+            self._campaign_assign(call, agents)
+            return
         call.status = OFFERED
         call.offer_count += 1
         call.offer_seq += 1
@@ -661,6 +730,9 @@ class CallController(DriverListener):
     def _back_to_queue(self, call: CallState, *, exclude: tuple[int, ...] = ()) -> None:
         """A failed offer: the call goes back to its place in its queue (or overflows if it is due)."""
         now = self.clock.now()
+        if call.campaign_id is not None:
+            self._campaign_abandon(call)  # a live outbound answer cannot wait for a second agent
+            return
         call.status = QUEUED
         if call.waiting is None or call.queue_id not in self.queues:
             # Never queued (a direct transfer of an outbound call): nowhere to go back to.
@@ -745,6 +817,11 @@ class CallController(DriverListener):
             call.status = ENDED
             call.wrapup_ended = now
         self.store.call_ended(call, self.queues.get(call.queue_id))
+        if call.campaign_id is not None:
+            runtime = self._runtime(call)
+            if runtime is not None:
+                runtime.talk_ended(call)
+            self._campaign_outcome(call, OUTCOME_ANSWERED)
         if agent is not None:
             self._notify(agent, {"type": "call.ended", "call_uid": call.uid, "by": by})
             if wrapup > 0:
@@ -762,6 +839,10 @@ class CallController(DriverListener):
             self.driver.hangup(call.uid)
 
     def _wrapup_seconds(self, call: CallState) -> float:
+        if call.campaign_id is not None:
+            runtime = self._runtime(call)
+            if runtime is not None and runtime.settings.wrapup_seconds > 0:
+                return runtime.settings.wrapup_seconds
         queue = self.queues.get(call.queue_id)
         if queue is not None:
             return queue.wrapup_seconds
@@ -791,6 +872,8 @@ class CallController(DriverListener):
             if notes:
                 call.notes = notes
             self.store.call_wrapup_ended(call)
+            if call.campaign_id is not None and call.campaign_id in self.campaigns:
+                self.campaigns[call.campaign_id].wrapup_ended(call)
         if next_state is None:
             self._after_call(agent, call)
         else:
@@ -963,6 +1046,231 @@ class CallController(DriverListener):
         return call
 
     # =============================================================================
+    # campaigns (outbound dialing; the pacing lives in apps.telephony.dialer)
+    # =============================================================================
+    def _runtime(self, call: CallState) -> Any:
+        """The runtime of the call's campaign (None: not a campaign call, or the campaign is gone)."""
+        return self.campaigns.get(call.campaign_id) if call.campaign_id is not None else None
+
+    def add_campaign(self, runtime: Any) -> None:
+        """Run a campaign on this controller (its runtime paces and calls :meth:`campaign_dial`)."""
+        self.campaigns[runtime.campaign_id] = runtime
+        runtime.attach(self)
+
+    def remove_campaign(self, campaign_id: int) -> None:
+        """Forget a stopped campaign; its calls still in progress finish normally."""
+        runtime = self.campaigns.pop(campaign_id, None)
+        if runtime is not None:
+            for agent_id in [agent_id for agent_id, (cid, _target) in self.previews.items() if cid == campaign_id]:
+                self.campaign_preview_skip(agent_id, runtime=runtime)
+            runtime.release_owned()
+
+    def campaign_dial(self, runtime: Any, target: Any, *, agent: AgentRuntime | None = None) -> CallState:
+        """Dial one contact for a campaign: without ``agent`` the line rings with nobody on our side
+        (progressive, power, predictive); with one, the agent hears it ring (preview)."""
+        settings = runtime.settings
+        now = self.clock.now()
+        call = CallState(
+            self.new_uid("cmp"),
+            caller=settings.caller_id or self.default_caller_id,
+            callee=target.number,
+            arrived=now,
+            direction=OUTBOUND,
+            trunk_id=settings.trunk_id,
+        )
+        call.campaign_id = settings.campaign_id
+        call.contact = target
+        call.customer_name = target.name
+        call.status = DIALING
+        self.calls[call.uid] = call
+        self.store.call_arrived(call)
+        if agent is not None:
+            call.agent_id = agent.agent_id
+            call.queue_id = settings.queue_id if settings.queue_id in self.queues else None
+            call.return_state = A_READY
+            call.campaign_offer = runtime.offer_data(target)
+            agent.call = call
+            self.acd.agent_unavailable(agent.agent_id)
+            self._set_agent(agent, A_RESERVED, call=call)
+            self.store.call_offered(call, [agent], self.queues.get(call.queue_id))
+        runtime.line_dialed(call)
+        self.driver.dial(
+            call.uid,
+            target.number,
+            agent_id=agent.agent_id if agent is not None else None,
+            caller_id=call.caller,
+            trunk_id=settings.trunk_id,
+            ring_timeout=settings.ring_timeout_seconds,
+            amd=settings.amd_enabled,
+        )
+        return call
+
+    def _campaign_failed(self, call: CallState, reason: str) -> None:
+        if call.status != DIALING:
+            return
+        outcome = {
+            FAILED_BUSY: OUTCOME_BUSY,
+            FAILED_NO_ANSWER: OUTCOME_NO_ANSWER,
+            FAILED_BLOCKED: OUTCOME_BLOCKED,
+        }.get(reason, OUTCOME_FAILED)
+        runtime = self._runtime(call)
+        if runtime is not None:
+            runtime.line_resolved(call, live=False)
+        if outcome == OUTCOME_BLOCKED:
+            call.blocked = True
+        agent = self.agents.get(call.agent_id) if call.agent_id is not None else None
+        end = {OUTCOME_NO_ANSWER: END_NO_ANSWER, OUTCOME_BLOCKED: END_BLOCKED}.get(outcome, END_FAILED)
+        self._finish(call, end)
+        if agent is not None and agent.call is call:
+            self._notify(agent, {"type": "call.ended", "call_uid": call.uid, "by": "network"})
+            self._return_after_dial(agent, call)
+        self._campaign_outcome(call, outcome)
+
+    def _campaign_far_answered(self, call: CallState) -> None:
+        call.far_answered = self.clock.now()
+        runtime = self._runtime(call)
+        if runtime is not None:
+            runtime.line_answered(call)
+            if not runtime.settings.amd_enabled:
+                self._campaign_live(call)
+
+    def _campaign_live_noted(self, call: CallState) -> None:
+        call.live_at = self.clock.now()
+        runtime = self._runtime(call)
+        if runtime is not None:
+            runtime.line_resolved(call, live=True)
+
+    def _campaign_live(self, call: CallState) -> None:
+        """A live person answered: an agent of the campaign's queue takes them within the grace
+        (``abandon_grace_seconds``, 2 s by law), or the abandon message plays."""
+        self._campaign_live_noted(call)
+        runtime = self._runtime(call)
+        queue_id = runtime.settings.queue_id if runtime is not None else call.queue_id
+        now = self.clock.now()
+        if queue_id is None or queue_id not in self.queues:
+            self._campaign_abandon(call)  # nobody can take it
+            return
+        call.queue_id = queue_id
+        call.status = QUEUED
+        call.ivr_exited = now
+        call.queue_entered = call.queued = now
+        self.store.call_queued(call)
+        call.waiting = WaitingCall(call_id=call.uid, queue_id=queue_id, arrived=now, priority=LIVE_ANSWER_PRIORITY)
+        grace = runtime.settings.abandon_grace_seconds if runtime is not None else 2.0
+        call.grace_timer = self.clock.call_later(grace, self._campaign_grace_over, call)
+        assignment = self.acd.enqueue(call.waiting, now)
+        if assignment is not None:
+            self._assign(assignment)
+        else:
+            self._queue_changed(queue_id)
+
+    def _campaign_assign(self, call: CallState, agents: list[AgentRuntime]) -> None:
+        """Connect a live answer to its agent at once: outbound agents do not get a ringing phone
+        (the contact is already talking), the desktop receives the offer and the answer together."""
+        now = self.clock.now()
+        agent, extra = agents[0], tuple(other.agent_id for other in agents[1:])
+        self._cancel(call, "grace_timer")
+        call.status = OFFERED
+        call.offer_count += 1
+        call.offer_seq += 1
+        if call.offered is None:
+            call.offered = now
+        call.ringing = (agent.agent_id,)
+        agent.call = call
+        runtime = self._runtime(call)
+        if runtime is not None and not agent.is_virtual:
+            call.campaign_offer = runtime.offer_data(call.contact)
+        self._set_agent(agent, A_RESERVED, call=call)
+        self.store.call_offered(call, [agent], self.queues.get(call.queue_id))
+        self.driver.bridge(call.uid, agent.agent_id)
+        self.driver.answer(call.uid, agent.agent_id)
+        call.ring_timer = self.clock.call_later(AUTO_ANSWER_SECONDS, self._ring_timeout, call, call.offer_seq)
+        self._queue_changed(call.queue_id)
+        if extra:
+            for follow_up in self.acd.release_agents(extra, now):
+                self._assign(follow_up)
+
+    def _campaign_grace_over(self, call: CallState) -> None:
+        call.grace_timer = None
+        if call.status != QUEUED:
+            return
+        self.acd.remove_call(call.uid)
+        self._queue_changed(call.queue_id)
+        self._campaign_abandon(call)
+
+    def _campaign_abandon(self, call: CallState) -> None:
+        """No agent in time: the identification message plays, then the line is hung up."""
+        self._cancel(call, "grace_timer")
+        self.store.call_event(call, "abandon_message")
+        self._finish(call, END_ABANDONED)
+        call.pending_gather = ABANDON_MESSAGE
+        self.calls[call.uid] = call  # until the message has played
+        runtime = self._runtime(call)
+        text = runtime.settings.abandon_message if runtime is not None else ""
+        self.driver.play(call.uid, PROMPT_ABANDON, {"text": text} if text else None)
+        self._campaign_outcome(call, OUTCOME_ABANDONED)
+
+    def _campaign_outcome(self, call: CallState, outcome: str) -> None:
+        if call.campaign_id is None or call.campaign_outcome is not None:
+            return
+        call.campaign_outcome = outcome
+        self.store.campaign_attempt(call, outcome)
+        runtime = self._runtime(call)
+        if runtime is not None:
+            runtime.attempt_finished(call, outcome)
+
+    # --- preview: the agent sees the contact first -----------------------------------------
+    def campaign_preview(self, runtime: Any, agent: AgentRuntime, target: Any) -> None:
+        """Show a contact to a Ready agent, who dials or skips it (``campaign.preview_dial`` /
+        ``campaign.preview_skip``). The agent takes no other call meanwhile."""
+        self.acd.agent_unavailable(agent.agent_id)
+        self.previews[agent.agent_id] = (runtime.campaign_id, target)
+        message = {"type": "campaign.preview", **runtime.offer_data(target)}
+        self._notify(agent, message)
+        if agent.is_virtual:
+            self.clock.call_later(runtime.preview_seconds, self.campaign_preview_dial, agent.agent_id)
+
+    def campaign_preview_dial(self, agent_id: int, contact_id: int | None = None) -> CallState | None:
+        entry = self.previews.get(agent_id)
+        agent = self.agents.get(agent_id)
+        if entry is None or agent is None:
+            return None
+        campaign_id, target = entry
+        if contact_id is not None and contact_id != target.contact_id:
+            return None  # a stale click on a contact no longer shown
+        del self.previews[agent_id]
+        runtime = self.campaigns.get(campaign_id)
+        if runtime is None or agent.state != A_READY or agent.call is not None:
+            if runtime is not None:
+                runtime.release(target)
+            return None
+        return self.campaign_dial(runtime, target, agent=agent)
+
+    def campaign_preview_skip(self, agent_id: int, contact_id: int | None = None, *, runtime: Any = None) -> bool:
+        entry = self.previews.get(agent_id)
+        if entry is None or (contact_id is not None and contact_id != entry[1].contact_id):
+            return False
+        del self.previews[agent_id]
+        runtime = runtime or self.campaigns.get(entry[0])
+        if runtime is not None:
+            if contact_id is None:
+                runtime.release(entry[1])  # "show it to me again" (a reloaded desk): back at once
+            else:
+                runtime.skip(entry[1])
+        agent = self.agents.get(agent_id)
+        if agent is not None and agent.state == A_READY and agent.call is None:
+            self._agent_ready(agent, record=False)
+        return True
+
+    def _msg_preview_dial(self, message: dict) -> None:
+        contact_id = message.get("contact_id")
+        self.campaign_preview_dial(int(message["agent_id"]), int(contact_id) if contact_id is not None else None)
+
+    def _msg_preview_skip(self, message: dict) -> None:
+        contact_id = message.get("contact_id")
+        self.campaign_preview_skip(int(message["agent_id"]), int(contact_id) if contact_id is not None else None)
+
+    # =============================================================================
     # agents
     # =============================================================================
     def _notify(self, agent: AgentRuntime, message: dict) -> None:
@@ -1005,6 +1313,10 @@ class CallController(DriverListener):
         agent = self.agents.get(agent_id)
         if agent is None:
             return False
+        if state != A_READY and agent_id in self.previews:
+            campaign_id, target = self.previews.pop(agent_id)
+            if campaign_id in self.campaigns:
+                self.campaigns[campaign_id].release(target)
         current = agent.state
         if state == A_READY:
             if current in (A_READY, A_RESERVED, A_TALKING, A_HOLD):
@@ -1226,6 +1538,8 @@ class CallController(DriverListener):
         "call.dial": _msg_dial,
         "call.monitor": _msg_monitor,
         "call.release": _msg_release,
+        "campaign.preview_dial": _msg_preview_dial,
+        "campaign.preview_skip": _msg_preview_skip,
     }
 
     # =============================================================================

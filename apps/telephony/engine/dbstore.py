@@ -57,13 +57,15 @@ Job = Callable[["_Batch"], None]
 
 
 class _Batch:
-    """What a batch of jobs produced: realtime messages and refused reservations."""
+    """What a batch of jobs produced: realtime messages, refused reservations, and results to
+    hand back to the engine loop (:meth:`DbStore.defer`)."""
 
-    __slots__ = ("lost", "messages")
+    __slots__ = ("lost", "messages", "results")
 
     def __init__(self) -> None:
         self.messages: Messages = []
         self.lost: list[tuple[str, int]] = []
+        self.results: list[tuple[Callable[[Any], None], Any]] = []
 
     def publish(self, topic: str, message: dict) -> None:
         self.messages.append((topic, message))
@@ -118,6 +120,7 @@ def _set_agent_state(agent_id: int, state: str, reason: str | None, call_row, at
 
 class DbStore(Store):
     wants_queue_updates = True
+    wants_campaign_stats = True
 
     def __init__(
         self,
@@ -160,6 +163,8 @@ class DbStore(Store):
         self.published.extend(batch.messages)
         for uid, agent_id in batch.lost:
             self.clock.call_later(0, self._lost, uid, agent_id)
+        for done, result in batch.results:
+            self.clock.call_later(0, done, result)
 
     def _run_batch(self, jobs: list[Job]) -> _Batch:
         batch = _Batch()
@@ -198,6 +203,29 @@ class DbStore(Store):
                     logger.warning("engine: publishing %s to %s failed", message.get("type"), topic)
             for uid, agent_id in batch.lost:
                 self._lost(uid, agent_id)
+            for done, result in batch.results:
+                try:
+                    done(result)
+                except Exception:
+                    logger.exception("engine store: handing back a result failed (%s)", self.schema)
+
+    def defer(self, work: Callable[[], Any], done: Callable[[Any], None] | None = None) -> None:
+        """Run ``work()`` in the store's worker, in order with the CDR jobs, inside the tenant's
+        schema; then ``done(result)`` on the engine loop. The dialer's contact source goes through
+        here, so the event loop never waits for a query and a dial attempt's report always finds
+        its call's CDR written."""
+
+        def job(batch: _Batch) -> None:
+            try:
+                result = work()
+            except Exception:
+                if done is not None:
+                    batch.results.append((done, None))  # None: it failed (and is logged)
+                raise
+            if done is not None:
+                batch.results.append((done, result))
+
+        self._submit(job)
 
     def close(self) -> None:
         self._closed = True
@@ -254,13 +282,21 @@ class DbStore(Store):
         }
         ivr_version_id = call.ivr_version_id
         state = self._call_state_message(call)
+        campaign = (
+            {"campaign_id": call.campaign_id, "contact_id": call.contact_id, "attempt": call.contact.attempt}
+            if call.campaign_id is not None and call.contact is not None
+            else None
+        )
 
         def job(batch: _Batch) -> None:
-            from apps.telephony.services.cdr import call_open, call_update
+            from apps.telephony.services.cdr import call_event, call_open, call_update
 
             row = call_open(**values)
             if ivr_version_id:
                 call_update(row, ivr_version=ivr_version_id)
+            if campaign is not None:
+                # The CDR's link to the campaign (DialAttempt.call is set when the attempt is reported).
+                call_event(row, "campaign_dial", at=values["at"], **campaign)
             self._rows[uid] = row
             batch.publish("wallboard", state)
 
@@ -342,6 +378,10 @@ class DbStore(Store):
             "queue_name": queue.name if queue is not None else None,
             "ring_timeout_seconds": queue.ring_timeout_seconds if queue is not None and inbound else None,
         }
+        if call.campaign_offer:
+            # An outbound campaign call: the contact's card and the rendered script (docs/realtime.md).
+            offer.update(call.campaign_offer)
+            offer["ring_timeout_seconds"] = None
         state = self._call_state_message(call, "offered")
 
         def work(row, batch: _Batch) -> None:
@@ -588,6 +628,15 @@ class DbStore(Store):
                     "wallboard",
                     {"type": "queue.kpi", "queue_id": queue_id, **{key: kpi.get(key) for key in KPI_KEYS}},
                 )
+
+        self._submit(job)
+
+    # --- campaigns ---------------------------------------------------------------------
+    def campaign_stats(self, campaign_id: int, stats: dict) -> None:
+        message = {"type": "campaign.stats", **stats}
+
+        def job(batch: _Batch) -> None:
+            batch.publish("wallboard", message)
 
         self._submit(job)
 

@@ -28,6 +28,8 @@ from django_tenants.utils import schema_context, tenant_context
 
 from apps.core.events import tenant_group
 from apps.telephony.acd import Acd
+from apps.telephony.dialer.campaign import PAUSED, RUNNING, CampaignRuntime
+from apps.telephony.engine.campaigns import DeferredContactSource, load_campaigns
 from apps.telephony.engine.clock import RealClock
 from apps.telephony.engine.config import TenantConfig, load_tenant_config
 from apps.telephony.engine.controller import CallController
@@ -92,7 +94,8 @@ def inbox_layer() -> Any:
 
 
 def _recover(tenant) -> dict[str, int]:
-    """Calls and agents left mid-call by a previous engine process: close and free them."""
+    """Calls and agents left mid-call by a previous engine process: close and free them; then the
+    dial attempts it left open (:func:`_recover_campaigns`)."""
     from django.utils import timezone
 
     from apps.core.errors import ApplicationError
@@ -121,12 +124,30 @@ def _recover(tenant) -> dict[str, int]:
                 freed += 1
             except ApplicationError:
                 logger.warning("engine: could not free agent %s", agent.pk)
+    attempts = _recover_campaigns(tenant)
+    if attempts:
+        logger.info("engine %s: closed %s dial attempts left open", tenant.schema_name, attempts)
     return {"calls": closed, "agents": freed}
+
+
+def _recover_campaigns(tenant) -> int:
+    """Dial attempts a previous engine process left open: closed by the campaign source's rule
+    (counted as attempts, retried no earlier than the campaign's gap from when they were dialled),
+    so nobody is redialled early. Returns how many."""
+    from django.utils import timezone
+
+    from apps.telephony.services.campaign_source import DbContactSource
+
+    now = timezone.now()
+    with tenant_context(tenant):
+        return DbContactSource(lambda _t: now).recover(0.0)
 
 
 def _load(tenant) -> TenantConfig:
     with tenant_context(tenant):
-        return load_tenant_config(tenant)
+        config = load_tenant_config(tenant)
+        config.campaigns = load_campaigns()
+        return config
 
 
 def active_tenants() -> list:
@@ -151,6 +172,8 @@ class TenantEngine:
         self.store: DbStore | None = None
         self.channel: str | None = None
         self.tasks: list[asyncio.Task] = []
+        self.contact_source: Any = None
+        self.campaign_sources: dict[int, DeferredContactSource] = {}
         self._reloading: asyncio.Task | None = None
         self._last_load = 0.0
         self._stopping = False
@@ -180,6 +203,9 @@ class TenantEngine:
             clock=self.clock, driver=self.driver, acd=Acd(), store=self.store, uid_prefix=f"eng{token}-"
         )
         self.store.reservation_lost = self.controller.reservation_lost
+        from apps.telephony.services.campaign_source import DbContactSource
+
+        self.contact_source = DbContactSource(self.clock.wall)
         self._apply(config)
         self.tasks.append(asyncio.create_task(self.store.run(), name=f"engine-store-{self.schema}"))
         if self.layer is not None:
@@ -223,6 +249,42 @@ class TenantEngine:
             else:
                 driver.remove_virtual_agent(agent.agent_id)
         driver.caller.known_callers = sorted(config.customers)
+        self._apply_campaigns(config.campaigns)
+
+    def _apply_campaigns(self, campaigns: dict[int, tuple[str, Any]]) -> None:
+        """Start, pause, resume, update and stop campaign runtimes to match the database."""
+        controller = self.controller
+        for campaign_id in [campaign_id for campaign_id in controller.campaigns if campaign_id not in campaigns]:
+            self._stop_campaign(campaign_id)
+        for campaign_id, (status, settings) in campaigns.items():
+            runtime = controller.campaigns.get(campaign_id)
+            if runtime is None:
+                source = DeferredContactSource(self.contact_source, self.store, campaign_id)
+                self.campaign_sources[campaign_id] = source
+                runtime = CampaignRuntime(settings, source, state=status, finish_when_empty=False)
+                if status != RUNNING:
+                    source.close()
+                controller.add_campaign(runtime)
+                logger.info("engine %s: campaign %s (%s, %s)", self.schema, campaign_id, settings.mode, status)
+                continue
+            runtime.update(settings)
+            source = self.campaign_sources[campaign_id]
+            if status == PAUSED and runtime.state == RUNNING:
+                runtime.pause()
+                runtime.release_owned()
+                source.close()
+            elif status == RUNNING and runtime.state == PAUSED:
+                source.reopen()
+                runtime.resume()
+
+    def _stop_campaign(self, campaign_id: int) -> None:
+        runtime = self.controller.campaigns.get(campaign_id)
+        if runtime is not None:
+            runtime.stop()
+            self.controller.remove_campaign(campaign_id)
+        source = self.campaign_sources.pop(campaign_id, None)
+        if source is not None:
+            source.close()
 
     async def reload(self) -> None:
         try:
@@ -278,6 +340,9 @@ class TenantEngine:
         self._stopping = True
         if self.driver is not None:
             self.driver.stop()
+        if self.controller is not None:
+            for campaign_id in list(self.controller.campaigns):
+                self._stop_campaign(campaign_id)
         inbox = [task for task in self.tasks if task.get_name().startswith("engine-inbox")]
         if self.layer is not None and self.channel is not None:
             try:

@@ -62,6 +62,8 @@ class CallState:
         "after_call",
         "agent_id",
         "agents_served",
+        "amd_actual",
+        "amd_result",
         "announce_timer",
         "answered",
         "arrived",
@@ -71,6 +73,10 @@ class CallState:
         "callback_timer",
         "caller",
         "callee",
+        "campaign_id",
+        "campaign_offer",
+        "campaign_outcome",
+        "contact",
         "customer_id",
         "customer_name",
         "direction",
@@ -78,6 +84,8 @@ class CallState:
         "end_reason",
         "ended",
         "ended_by",
+        "far_answered",
+        "grace_timer",
         "hold_seconds",
         "hold_started",
         "is_callback",
@@ -85,6 +93,7 @@ class CallState:
         "ivr",
         "ivr_exited",
         "ivr_version_id",
+        "live_at",
         "number_id",
         "offer_count",
         "offer_seq",
@@ -172,6 +181,17 @@ class CallState:
         self.callback_timer: TimerHandle | None = None
         self.wrapup_timer: TimerHandle | None = None
         self.store_ref: Any = None  # the store's handle (the DbStore keeps the Call row here)
+        # Campaign calls (apps.telephony.dialer): the campaign, the contact dialled (a DialTarget),
+        # when the far end answered, when it turned out to be a live person, what AMD said.
+        self.campaign_id: int | None = None
+        self.contact: Any = None
+        self.far_answered: float | None = None
+        self.live_at: float | None = None
+        self.amd_result: str | None = None
+        self.amd_actual: str | None = None  # simulated switches only: who really answered
+        self.grace_timer: TimerHandle | None = None
+        self.campaign_offer: dict | None = None  # contact card and script for the agent's offer
+        self.campaign_outcome: str | None = None  # reported once per attempt
 
     # --- derived figures (the same definitions as apps.telephony.services.cdr) ------------------
     @property
@@ -192,6 +212,10 @@ class CallState:
         if self.ended is None or self.wrapup_ended is None:
             return 0.0
         return max(0.0, self.wrapup_ended - self.ended)
+
+    @property
+    def contact_id(self) -> int | None:
+        return self.contact.contact_id if self.contact is not None else None
 
     @property
     def abandoned(self) -> bool:

@@ -92,6 +92,30 @@ class Store:
     def notify_agent(self, agent_id: int, message: dict) -> None:
         """A realtime message for one agent's desktop (``agent.<id>``)."""
 
+    # --- campaigns (apps.telephony.dialer) ---------------------------------------------
+    def campaign_attempt(self, call: CallState, outcome: str) -> None:
+        """A campaign dial's outcome (one of ``apps.telephony.dialer.contract.OUTCOMES``), once per
+        attempt, when the call is over for the contact."""
+
+    def campaign_stats(self, campaign_id: int, stats: dict) -> None:
+        """The campaign's live figures, at most once per pacing tick (the monitor's feed)."""
+
+
+@dataclass
+class CampaignTotals:
+    """Outbound figures (live answers include AMD false positives, counted as abandoned)."""
+
+    dials: int = 0
+    live_answers: int = 0
+    abandoned: int = 0
+    answered: int = 0
+    machine: int = 0
+    busy: int = 0
+    no_answer: int = 0
+    failed: int = 0
+    blocked: int = 0
+    talk_seconds: float = 0.0  # campaign talk within the horizon
+
 
 @dataclass
 class Totals:
@@ -122,6 +146,7 @@ class MemoryStore(Store):
         self.keep_calls = keep_calls
         self.kept: list[CallState] = []
         self.totals = Totals()
+        self.campaign = CampaignTotals()
         self._agent_since: dict[int, tuple[str, float]] = {}
         self.thresholds: dict[int, tuple[float, float]] = {}  # queue id -> (SL threshold, short abandon)
 
@@ -132,14 +157,32 @@ class MemoryStore(Store):
         self.totals.blocked += 1
 
     def call_ended(self, call: CallState, queue: Any = None) -> None:
+        if call.campaign_id is not None and call.answered is not None and call.ended is not None:
+            end = call.ended if self.horizon is None else min(call.ended, self.horizon)
+            self.campaign.talk_seconds += max(0.0, end - call.answered - call.hold_seconds)
         if call.status == ENDED:
             self._finish(call)
 
     def call_wrapup_ended(self, call: CallState) -> None:
         self._finish(call)
 
+    def campaign_attempt(self, call: CallState, outcome: str) -> None:
+        totals = self.campaign
+        if outcome == "blocked":
+            totals.blocked += 1
+            return
+        totals.dials += 1
+        if outcome == "answered":
+            totals.answered += 1
+            totals.live_answers += 1
+        elif outcome == "abandoned":
+            totals.abandoned += 1
+            totals.live_answers += 1
+        elif outcome in ("machine", "busy", "no_answer", "failed"):
+            setattr(totals, outcome, getattr(totals, outcome) + 1)
+
     def _finish(self, call: CallState) -> None:
-        if call.queued is None or call.is_callback:
+        if call.queued is None or call.is_callback or call.campaign_id is not None:
             return
         totals = self.totals
         totals.offered += 1
@@ -206,6 +249,23 @@ class MemoryStore(Store):
     def occupancy(self) -> float | None:
         busy, ready = self.totals.busy_seconds, self.totals.ready_seconds
         return busy / (busy + ready) if busy + ready else None
+
+    def campaign_figures(self, *, agent_hours: float, contacts_finished: int) -> dict[str, Any]:
+        """The ``simulate_campaign`` contract's figures (without ``wall_seconds``).
+
+        ``abandon_rate`` = abandoned ÷ live answers (DOMAIN §6); talk minutes per agent-hour
+        over the logged-in time ``agent_hours``."""
+        totals = self.campaign
+        occupancy = self.occupancy
+        return {
+            "dials": totals.dials,
+            "live_answers": totals.live_answers,
+            "abandoned": totals.abandoned,
+            "abandon_rate": round(totals.abandoned / totals.live_answers, 5) if totals.live_answers else None,
+            "talk_minutes_per_agent_hour": round(totals.talk_seconds / 60 / agent_hours, 3) if agent_hours else None,
+            "occupancy": None if occupancy is None else round(occupancy, 4),
+            "contacts_finished": contacts_finished,
+        }
 
     def figures(self) -> dict[str, Any]:
         """The ``simulate`` contract's figures (without ``wall_seconds``)."""

@@ -1,4 +1,16 @@
 from .calls import AgentStateEvent, Call, CallbackRequest, CallEvent, Recording, RecordingAccess, Voicemail
+from .campaigns import (
+    Campaign,
+    CampaignExport,
+    CampaignRetryRule,
+    Consent,
+    Contact,
+    ContactList,
+    DialAttempt,
+    DoNotCall,
+    DoNotCallImport,
+    ScheduledCallback,
+)
 from .ivr import BusinessHours, HolidayOverride, IvrFlow, IvrFlowVersion
 from .plant import PhoneNumber, Seat, Trunk
 from .routing import Agent, AgentSkill, Disposition, PauseReason, Queue, QueueSkill, Skill
@@ -11,7 +23,16 @@ __all__ = [
     "Call",
     "CallEvent",
     "CallbackRequest",
+    "Campaign",
+    "CampaignExport",
+    "CampaignRetryRule",
+    "Consent",
+    "Contact",
+    "ContactList",
+    "DialAttempt",
     "Disposition",
+    "DoNotCall",
+    "DoNotCallImport",
     "HolidayOverride",
     "IvrFlow",
     "IvrFlowVersion",
@@ -21,6 +42,7 @@ __all__ = [
     "QueueSkill",
     "Recording",
     "RecordingAccess",
+    "ScheduledCallback",
     "Seat",
     "Skill",
     "Trunk",

@@ -19,6 +19,7 @@ from apps.core.events import publish_on_commit
 from apps.telephony import agent_states
 from apps.telephony.choices import CallStatus
 from apps.telephony.models import Agent, Call, Disposition, Queue
+from apps.telephony.services.campaigns import campaign_disposition_apply
 
 NUMBER_RE = re.compile(r"^\+?[0-9]{3,20}$")
 MONITOR_MODES = ("listen", "whisper", "barge")
@@ -145,6 +146,8 @@ def call_wrapup(*, agent: Agent, call_uid: str, disposition: str | None = None, 
     if errors:
         raise ApplicationError("invalid", _("The request has invalid fields."), fields=errors)
     Call.objects.filter(pk=call.pk).update(disposition=found, notes=notes)
+    if found is not None:
+        campaign_disposition_apply(call=call, disposition=found)  # no-op unless a campaign dialled this call
     return _send(
         {
             "type": "call.wrapup",

@@ -34,6 +34,8 @@ DISPOSITIONS = [
     ("follow_up", gettext_noop("Needs follow-up"), False),
     ("wrong_number", gettext_noop("Wrong number"), False),
     ("complaint", gettext_noop("Complaint"), False),
+    # Campaigns put the number on the do-not-call list at once (CampaignRetryRule.do_not_call).
+    ("do_not_call", gettext_noop("Do not call me"), False),
 ]
 
 

@@ -30,6 +30,7 @@ from apps.accounts.choices import Role
 from apps.accounts.models import User
 from apps.telephony import agent_states
 from apps.telephony.models import Agent, AgentSkill, BusinessHours, PhoneNumber, Queue, QueueSkill, Seat, Skill
+from apps.telephony.services.demo_campaign import demo_campaign_setup
 
 DEMO_ARRIVALS_PER_HOUR = 120
 VIRTUAL_PASSWORD = None  # virtual agents never log in: unusable password
@@ -213,10 +214,12 @@ def demo_traffic_setup(tenant) -> dict[str, int]:
         human = _human_agent(skills)
         customers = _customers()
         numbers = _numbers(queues["general"])
+    campaign = demo_campaign_setup(tenant)
     return {
         "queues": len(queues),
         "virtual_agents": len(virtual),
         "human_agent": 1 if human else 0,
         "customers_created": customers,
         "numbers": len(numbers),
+        "campaign_contacts_created": campaign["contacts_created"],
     }

@@ -28,9 +28,10 @@ def scratch_queue() -> Queue:
 
 
 @transaction.atomic
-def simulation_samples_write(*, queue: Queue, calls, clock) -> int:
+def simulation_samples_write(*, queue: Queue, calls, clock, direction: str = "inbound") -> int:
     """Write finished simulated calls (engine ``CallState`` objects) as CDRs in ``queue``, each
-    with a recording of its talk time. Virtual times are placed so the run ends now."""
+    with a recording of its talk time. Virtual times are placed so the run ends now.
+    ``direction``: ``outbound`` for ``simulate_campaign``'s calls."""
     from apps.telephony.services.cdr import (
         call_answered,
         call_close,
@@ -52,7 +53,7 @@ def simulation_samples_write(*, queue: Queue, calls, clock) -> int:
             continue
         row = call_open(
             uid=f"simulate-{stamp}-{call.uid}",
-            direction="inbound",
+            direction=direction,
             caller=call.caller,
             callee=call.callee,
             at=at(call.arrived),

@@ -25,6 +25,7 @@ PROMPT_POSITION = "queue.position"
 PROMPT_CALLBACK_OFFER = "queue.callback_offer"
 PROMPT_VOICEMAIL = "voicemail.greeting"
 PROMPT_SURVEY = "survey"
+PROMPT_ABANDON = "campaign.abandon"  # the identification message of an abandoned outbound call (DOMAIN §6)
 
 MONITOR_MODES = ("listen", "whisper", "barge")
 
@@ -37,6 +38,11 @@ BY_SYSTEM = "system"
 FAILED_BLOCKED = "blocked"  # every trunk channel busy: refused before the call existed
 FAILED_NO_ANSWER = "no_answer"  # an originated call was not answered
 FAILED_ERROR = "error"
+FAILED_BUSY = "busy"  # an originated call found the line busy
+
+# Answering-machine detection results (machine_detected event)
+AMD_HUMAN = "human"
+AMD_MACHINE = "machine"
 
 
 @dataclass(frozen=True)
@@ -95,8 +101,12 @@ class DriverListener(ABC):
         ``by="agent"``: the agent left; the caller is still there (see :meth:`SwitchDriver.hangup`)."""
 
     @abstractmethod
-    def on_machine_detected(self, uid: str, result: str) -> None:
-        """Answering-machine detection on an originated call (``human`` | ``machine``)."""
+    def on_machine_detected(self, uid: str, result: str, actual: str | None = None) -> None:
+        """Answering-machine detection on an originated call (``human`` | ``machine``).
+
+        ``actual`` is who really answered, which only a simulated switch knows; a real one
+        leaves it ``None``. It serves to count AMD false positives as abandoned calls in the
+        figures, never to pace."""
 
 
 class SwitchDriver(ABC):
@@ -138,6 +148,29 @@ class SwitchDriver(ABC):
     @abstractmethod
     def originate(self, uid: str, number: str, agent_id: int, *, caller_id: str = "") -> None:
         """Dial ``number`` for an agent (callback, click-to-dial); ``on_answered`` or ``on_failed``."""
+
+    def dial(
+        self,
+        uid: str,
+        number: str,
+        *,
+        agent_id: int | None = None,
+        caller_id: str = "",
+        trunk_id: int | None = None,
+        ring_timeout: float = 25.0,
+        amd: bool = True,
+    ) -> None:
+        """A campaign dial. Without ``agent_id`` (progressive, power, predictive) nobody is on our
+        side yet: ``on_answered(uid, None)`` when the far end picks up, then, with ``amd``,
+        ``on_machine_detected``; the controller bridges a live answer to an agent itself. With
+        ``agent_id`` (preview) a live answer is bridged to that agent (``on_answered(uid,
+        agent_id)``). Failures: ``on_failed`` with ``busy``, ``no_answer`` (after
+        ``ring_timeout``), ``blocked`` or ``error``."""
+        raise NotImplementedError(f"{type(self).__name__} cannot place campaign calls")
+
+    def channels_free(self, trunk_id: int | None) -> int | None:
+        """Trunk channels free now (``None``: no cap known). The dialer never dials beyond it."""
+        return None
 
     @abstractmethod
     def hold(self, uid: str) -> None: ...

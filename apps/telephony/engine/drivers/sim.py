@@ -10,6 +10,10 @@
   lognormal or fixed around the AHT), optionally hold once, then hang up. **Human agents**
   are not simulated: the driver waits for the controller's ``answer``/``hangup`` commands,
   which come from the web desktop.
+* **Campaign dials** (``dial``): each number dialled is answered by a person, by an answering
+  machine, is busy, fails, or rings out, with the rates of :class:`OutboundBehaviour`; the
+  answering-machine detector takes a moment and calls a configurable share of live people
+  "machine" (false positives).
 
 Everything random comes from one ``random.Random(seed)``, so a run is reproducible.
 """
@@ -24,10 +28,14 @@ from typing import Any
 
 from apps.telephony.engine.clock import Clock, TimerHandle
 from apps.telephony.engine.drivers.base import (
+    AMD_HUMAN,
+    AMD_MACHINE,
     BY_AGENT,
     BY_CALLER,
     BY_SYSTEM,
     FAILED_BLOCKED,
+    FAILED_BUSY,
+    FAILED_ERROR,
     FAILED_NO_ANSWER,
     PROMPT_HOLD_MUSIC,
     InboundCall,
@@ -77,6 +85,30 @@ class CallerBehaviour:
 
 
 @dataclass
+class OutboundBehaviour:
+    """What happens to a campaign dial. Rates are shares of all dials; what is left rings out."""
+
+    answer_rate: float = 0.25  # a live person answers
+    machine_rate: float = 0.15  # an answering machine answers
+    busy_rate: float = 0.10
+    failed_rate: float = 0.0  # number or network error
+    amd_false_positive: float = 0.0  # share of live people the detector calls "machine"
+    ring: tuple[float, float] = (3.0, 15.0)  # seconds of ringing before someone/something answers
+    busy_after: tuple[float, float] = (1.0, 4.0)
+    failed_after: tuple[float, float] = (0.5, 3.0)
+    amd_human_seconds: tuple[float, float] = (1.0, 2.5)  # detection time after the answer
+    amd_machine_seconds: tuple[float, float] = (2.0, 4.0)
+    machine_talk_seconds: float = 5.0  # an agent bridged to a machine (no AMD) hangs up after this
+
+    def __post_init__(self) -> None:
+        rates = (self.answer_rate, self.machine_rate, self.busy_rate, self.failed_rate, self.amd_false_positive)
+        if any(rate < 0 or rate > 1 for rate in rates):
+            raise ValueError("rates must be between 0 and 1")
+        if self.answer_rate + self.machine_rate + self.busy_rate + self.failed_rate > 1 + 1e-9:
+            raise ValueError("answer, machine, busy and failed rates add up to more than 1")
+
+
+@dataclass
 class VirtualAgentBehaviour:
     talk: Duration
     answer_delay: Duration = field(default_factory=lambda: Duration(0, "fixed"))
@@ -112,6 +144,7 @@ class _SimCall:
     agent_id: int | None = None
     talked: bool = False
     outbound: bool = False
+    machine: bool = False  # a campaign dial answered by an answering machine
 
 
 class SimDriver(SwitchDriver):
@@ -129,6 +162,8 @@ class SimDriver(SwitchDriver):
         self.clock = clock
         self.rng = random.Random(seed)  # noqa: S311 - simulation, not security
         self.caller = caller or CallerBehaviour()
+        self.outbound = OutboundBehaviour()
+        self.amd_false_positives = 0  # live people hung up on by the detector (the world's truth)
         self.uid_prefix = uid_prefix
         self.arrivals_until = arrivals_until
         self.default_trunk_id = default_trunk_id
@@ -326,6 +361,10 @@ class SimDriver(SwitchDriver):
         if call.uid not in self.calls:
             return  # the controller hung up at once
         behaviour = self.virtual_agents.get(agent_id)
+        if call.machine:
+            # Bridged to an answering machine (no AMD): whoever listens hangs up soon.
+            self._call_timer(call, self.outbound.machine_talk_seconds, self._agent_left, call.uid)
+            return
         if behaviour is None:
             # A human agent: the caller hangs up after their own talk time, unless the agent does first.
             self._call_timer(call, self.caller.talk_with_human.sample(self.rng), self._end, call.uid, BY_CALLER)
@@ -417,6 +456,99 @@ class SimDriver(SwitchDriver):
             self._call_timer(call, ring, self._connected, call, agent_id)
         else:
             self._call_timer(call, ring, self._no_answer, uid)
+
+    def channels_free(self, trunk_id: int | None) -> int | None:
+        trunk = self.trunks.get(trunk_id if trunk_id is not None else self.default_trunk_id)
+        if trunk is None or trunk.channels is None:
+            return None
+        return max(0, trunk.channels - trunk.busy)
+
+    def dial(
+        self,
+        uid: str,
+        number: str,
+        *,
+        agent_id: int | None = None,
+        caller_id: str = "",
+        trunk_id: int | None = None,
+        ring_timeout: float = 25.0,
+        amd: bool = True,
+    ) -> None:
+        trunk_id = trunk_id if trunk_id is not None else self.default_trunk_id
+        trunk = self.trunks.get(trunk_id) or self.set_trunk(trunk_id, None)
+        trunk.attempts += 1
+        if trunk.channels is not None and trunk.busy >= trunk.channels:
+            trunk.blocked += 1
+            self._emit(0, "on_failed", uid, FAILED_BLOCKED, None)
+            return
+        trunk.busy += 1
+        call = self.calls[uid] = _SimCall(uid=uid, trunk_id=trunk_id, outbound=True)
+        behaviour = self.outbound
+        rng = self.rng
+        draw = rng.random()
+        live_until = behaviour.answer_rate
+        machine_until = live_until + behaviour.machine_rate
+        busy_until = machine_until + behaviour.busy_rate
+        failed_until = busy_until + behaviour.failed_rate
+        if draw < machine_until:
+            call.machine = draw >= live_until
+            ring = rng.uniform(*behaviour.ring)
+            if ring < ring_timeout:
+                self._call_timer(call, ring, self._far_answer, uid, agent_id, amd)
+                return
+        elif draw < busy_until:
+            self._call_timer(call, rng.uniform(*behaviour.busy_after), self._dial_failed, uid, FAILED_BUSY)
+            return
+        elif draw < failed_until:
+            self._call_timer(call, rng.uniform(*behaviour.failed_after), self._dial_failed, uid, FAILED_ERROR)
+            return
+        self._call_timer(call, ring_timeout, self._dial_failed, uid, FAILED_NO_ANSWER)
+
+    def _far_answer(self, uid: str, agent_id: int | None, amd: bool) -> None:
+        call = self.calls.get(uid)
+        if call is None:
+            return
+        behaviour = self.outbound
+        if not amd:
+            if agent_id is not None:
+                call.ringing[agent_id] = None
+                self._connected_after_dial(call, agent_id)
+            else:
+                self._deliver("on_answered", (uid, None))
+            return
+        if agent_id is None:
+            self._deliver("on_answered", (uid, None))
+        if call.machine:
+            result = actual = AMD_MACHINE
+            delay = self.rng.uniform(*behaviour.amd_machine_seconds)
+        else:
+            actual = AMD_HUMAN
+            delay = self.rng.uniform(*behaviour.amd_human_seconds)
+            false_positive = behaviour.amd_false_positive and self.rng.random() < behaviour.amd_false_positive
+            result = AMD_MACHINE if false_positive else AMD_HUMAN
+            if false_positive:
+                self.amd_false_positives += 1
+        self._call_timer(call, delay, self._amd_done, uid, agent_id, result, actual)
+
+    def _amd_done(self, uid: str, agent_id: int | None, result: str, actual: str) -> None:
+        call = self.calls.get(uid)
+        if call is None:
+            return
+        if agent_id is not None and result == AMD_HUMAN:
+            self._connected_after_dial(call, agent_id)
+            return
+        self._deliver("on_machine_detected", (uid, result, actual))
+
+    def _connected_after_dial(self, call: _SimCall, agent_id: int) -> None:
+        call.ringing.pop(agent_id, None)
+        self._connected(call, agent_id)
+
+    def _dial_failed(self, uid: str, reason: str) -> None:
+        call = self.calls.get(uid)
+        if call is None:
+            return
+        self._release(call)
+        self._deliver("on_failed", (uid, reason, None))
 
     def _no_answer(self, uid: str) -> None:
         call = self.calls.get(uid)

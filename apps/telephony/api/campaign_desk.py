@@ -1,0 +1,102 @@
+"""The outbound side of the agent desk under /api/v1/: a campaign call's contact, script and
+dispositions, and preview dialing (show, dial, skip). Agents act on themselves only; the engine
+carries out preview actions (202) and answers over /ws/agent/ (docs/realtime.md)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.response import Response
+
+from apps.accounts.choices import Role
+from apps.core.api.permissions import HasRole
+from apps.telephony.selectors.campaign_ui import campaign_call_context
+from apps.telephony.services import campaign_ui
+from apps.telephony.services.agent_state import agent_ensure
+
+IsAgent = HasRole.of(Role.AGENT)
+
+
+class CampaignDispositionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["final", "retry", "dnc"])
+    min_gap_minutes = serializers.IntegerField()
+    max_attempts = serializers.IntegerField()
+
+
+class CampaignContactSerializer(serializers.Serializer):
+    contact_id = serializers.IntegerField()
+    name = serializers.CharField()
+    number = serializers.CharField()
+    attempt = serializers.IntegerField()
+    # The offer message's key (docs/realtime.md); DRF's metaclass moves it out of the class attributes.
+    fields = serializers.DictField(help_text="Standard and custom fields.")  # type: ignore[assignment]
+
+
+class CampaignCallSerializer(serializers.Serializer):
+    call_uid = serializers.CharField()
+    campaign_id = serializers.IntegerField()
+    campaign_name = serializers.CharField()
+    contact = CampaignContactSerializer()
+    script = serializers.CharField(help_text="The campaign's script filled in for this contact.")
+    dispositions = CampaignDispositionSerializer(many=True)
+
+
+class PreviewRequestSerializer(serializers.Serializer):
+    contact_id = serializers.IntegerField(required=False, allow_null=True)
+
+
+class PreviewSkipRequestSerializer(serializers.Serializer):
+    contact_id = serializers.IntegerField()
+
+
+class PreviewAcceptedSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    agent_id = serializers.IntegerField()
+    contact_id = serializers.IntegerField(allow_null=True)
+
+
+def _valid(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+@extend_schema(request=None, responses={200: CampaignCallSerializer})
+@api_view(["GET"])
+@permission_classes([IsAgent])
+def campaign_call(request, uid: str):
+    """The campaign part of the agent's own call (404 ``not_campaign_call`` for other calls)."""
+    context = campaign_call_context(agent=agent_ensure(user=request.user), call_uid=uid)
+    return Response(CampaignCallSerializer(context).data)
+
+
+@extend_schema(request=PreviewRequestSerializer, responses={202: PreviewAcceptedSerializer})
+@api_view(["POST"])
+@permission_classes([IsAgent])
+def preview_dial(request):
+    """Dial the contact shown for preview (give its ``contact_id`` so a stale click dials nobody)."""
+    data = _valid(PreviewRequestSerializer, request)
+    message = campaign_ui.preview_dial(agent=agent_ensure(user=request.user), contact_id=data.get("contact_id"))
+    return Response(message, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(request=PreviewSkipRequestSerializer, responses={202: PreviewAcceptedSerializer})
+@api_view(["POST"])
+@permission_classes([IsAgent])
+def preview_skip(request):
+    """Skip the contact shown for preview; it goes back in line and the next one is shown."""
+    data = _valid(PreviewSkipRequestSerializer, request)
+    message = campaign_ui.preview_skip(agent=agent_ensure(user=request.user), contact_id=data["contact_id"])
+    return Response(message, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(request=None, responses={202: PreviewAcceptedSerializer})
+@api_view(["POST"])
+@permission_classes([IsAgent])
+def preview_next(request):
+    """Show the contact to preview again (a reloaded desk has lost it); it arrives as ``campaign.preview``."""
+    message = campaign_ui.preview_next(agent=agent_ensure(user=request.user))
+    return Response(message, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,20 @@
+"""Background jobs of the telephony app. Thin: each calls a service. They run in the schema of
+the tenant that queued them (tenant-schemas-celery carries it in the task headers)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from apps.telephony.services.contact_import import contact_list_import, dnc_import_run
+
+
+@shared_task
+def contact_list_import_task(contact_list_id: int) -> int:
+    """Import a contact list; returns the number of contacts it holds afterwards."""
+    return contact_list_import(contact_list_id).rows_imported
+
+
+@shared_task
+def dnc_import_task(import_id: int) -> int:
+    """Add a file of numbers to a do-not-call list; returns how many were new."""
+    return dnc_import_run(import_id).rows_added

@@ -32,6 +32,7 @@ class CallFilterSet(django_filters.FilterSet):
     )
     caller = django_filters.CharFilter(method="filter_caller", label=_("Caller"))
     customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
+    campaign = django_filters.NumberFilter(field_name="campaign_id", label=_("Campaign"))
 
     class Meta:
         model = Call

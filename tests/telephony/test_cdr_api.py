@@ -273,3 +273,18 @@ def test_voicemail_page_is_for_supervisors(world, left_messages):
 
     assert "13700000007" in supervisor.get("/calls/voicemails/").content.decode()
     assert agent.get("/calls/voicemails/").status_code == 403
+
+
+def test_calls_filter_by_campaign(acme):
+    from tests.telephony.campaign_factories import make_campaign
+
+    with tenant_context(acme.tenant):
+        campaign = make_campaign()
+        dialled = _call(direction="outbound", caller="4008200000")
+        cdr.call_update(dialled, campaign=campaign)
+        _call(start=50)
+    response = acme.api(acme.admin()).get(f"/api/v1/calls?campaign={campaign.pk}")
+
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert [(row["uid"], row["campaign"]) for row in rows] == [(dialled.uid, campaign.pk)]

@@ -97,12 +97,18 @@ def test_a_live_answer_reaches_a_human_agent_with_the_contact_card_and_is_report
     offers = [message for topic, message in store.published if topic == f"agent.{person}"]
     offer = next(message for message in offers if message["type"] == "call.offer")
     assert offer["direction"] == "outbound"
+    assert offer["caller"] == contact.phone  # the party on the line, not our caller ID
     assert offer["campaign_id"] == campaign.pk
     assert offer["contact"]["contact_id"] == contact.pk and offer["contact"]["name"] == "Li Lei"
     assert offer["script"] == "Good morning Li Lei, your plan is gold."
     assert {"type": "call.answered", "call_uid": offer["call_uid"]} in offers
     call = Call.objects.get(uid=offer["call_uid"])
-    assert (call.direction, call.status, call.agent_id) == ("outbound", "talking", person)
+    assert (call.direction, call.status, call.agent_id, call.campaign_id) == (
+        "outbound",
+        "talking",
+        person,
+        campaign.pk,
+    )
     event = CallEvent.objects.get(call=call, kind="campaign_dial")
     assert event.data["campaign_id"] == campaign.pk and event.data["contact_id"] == contact.pk
 
@@ -203,3 +209,22 @@ def test_recover_at_start_leaves_other_tenants_alone(tenant, globex):
     runner._recover(tenant.tenant)
     assert DialAttempt.objects.filter(campaign=campaign, outcome="").count() == 0
     assert Contact.objects.get(campaign=campaign).next_attempt_at > T0 + timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("record_calls", [True, False])
+def test_the_campaigns_record_flag_decides_whether_its_calls_are_recorded(tenant, record_calls):
+    from apps.telephony.models import Recording
+
+    campaign = make_campaign(record_calls=record_calls)
+    make_contact(campaign, name="Han Meimei")
+    clock, driver, store, controller = engine(
+        tenant, OutboundBehaviour(answer_rate=1.0, machine_rate=0.0, busy_rate=0.0, ring=(4, 4))
+    )
+    store.record_all = True  # the demo engine records every call
+    ready_agent(tenant, controller, driver, campaign)
+    run_campaign(controller, store, clock, campaign)
+    clock.advance(60)
+
+    call = Call.objects.get(campaign=campaign)
+    assert call.talk_seconds and call.talk_seconds > 0
+    assert Recording.objects.filter(call=call).exists() is record_calls

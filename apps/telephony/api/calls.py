@@ -62,6 +62,7 @@ class CallSerializer(serializers.ModelSerializer):
             "queue",
             "agent",
             "customer",
+            "campaign",
             "priority",
             "arrived_at",
             "ivr_exited_at",

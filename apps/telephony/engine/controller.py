@@ -780,7 +780,11 @@ class CallController(DriverListener):
         self._set_agent(agent, A_TALKING, call=call)
         self.store.call_answered(call)
         self._notify(agent, {"type": "call.answered", "call_uid": call.uid})
-        self.driver.start_recording(call.uid)
+        runtime = self._runtime(call)
+        if runtime is not None and not runtime.settings.record:
+            call.record = False  # the campaign is set not to record its calls
+        if call.record:
+            self.driver.start_recording(call.uid)
         if call.caller and not call.is_callback:
             self.last_agent[call.caller] = (agent.agent_id, now)
         queue_id = call.queue_id

@@ -295,7 +295,9 @@ class DbStore(Store):
             if ivr_version_id:
                 call_update(row, ivr_version=ivr_version_id)
             if campaign is not None:
-                # The CDR's link to the campaign (DialAttempt.call is set when the attempt is reported).
+                # The CDR's link to the campaign, for reports by campaign; the attempt itself
+                # (DialAttempt.call) is linked when the dialer reports its outcome.
+                call_update(row, campaign=campaign["campaign_id"])
                 call_event(row, "campaign_dial", at=values["at"], **campaign)
             self._rows[uid] = row
             batch.publish("wallboard", state)
@@ -366,7 +368,9 @@ class DbStore(Store):
         at = self._at()
         uid = call.uid
         inbound = call.status != DIALING
-        caller = call.caller if inbound else call.callee
+        # The party on the line: for an outbound call (click-to-dial, callback, campaign) that is
+        # the number dialled, never our own caller ID — whatever the call's status by now.
+        caller = call.callee if call.direction == "outbound" or not inbound else call.caller
         humans = [agent.agent_id for agent in agents if not agent.is_virtual]
         agent_ids = [agent.agent_id for agent in agents]
         offer = {
@@ -492,7 +496,7 @@ class DbStore(Store):
             if call.ivr_exited is None:
                 extra["ivr_exited_at"] = at
         talk = call.talk_seconds
-        record = call.answered is not None and talk > 0 and (self.record_all or self.record_left > 0)
+        record = call.record and call.answered is not None and talk > 0 and (self.record_all or self.record_left > 0)
         if record and not self.record_all:
             self.record_left -= 1
         queue_id = call.queue_id

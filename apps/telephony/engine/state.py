@@ -106,6 +106,7 @@ class CallState:
         "queue_entered",
         "queue_id",
         "queued",
+        "record",
         "return_state",
         "ringing",
         "ring_timer",
@@ -139,6 +140,7 @@ class CallState:
         self.number_id = number_id
         self.trunk_id = trunk_id
         self.status = IVR
+        self.record = True  # False: a campaign set not to record; the switch is never asked to
         self.customer_id: int | None = None
         self.customer_name = ""
         self.is_vip = False

@@ -53,6 +53,15 @@ class Call(models.Model):
         on_delete=models.SET_NULL,
         related_name="calls",
     )
+    campaign = models.ForeignKey(
+        "telephony.Campaign",
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+        help_text=_("The outbound campaign that dialled this call, if any (its attempt is a DialAttempt)."),
+    )
     customer = models.ForeignKey(
         "crm.Customer",
         verbose_name=_("customer"),

@@ -35,6 +35,7 @@ class CallDirection(models.TextChoices):
 class CallStatus(models.TextChoices):
     """Where a call is now; the CDR keeps every timestamp regardless."""
 
+    DIALING = "dialing", _("Dialing")  # an outbound call not answered yet
     IVR = "ivr", _("In IVR")
     QUEUED = "queued", _("Queued")
     OFFERED = "offered", _("Offered")

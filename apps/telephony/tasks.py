@@ -3,18 +3,33 @@ the tenant that queued them (tenant-schemas-celery carries it in the task header
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
+from apps.telephony.models import ContactList, DoNotCallImport
 from apps.telephony.services.contact_import import contact_list_import, dnc_import_run
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
 def contact_list_import_task(contact_list_id: int) -> int:
-    """Import a contact list; returns the number of contacts it holds afterwards."""
-    return contact_list_import(contact_list_id).rows_imported
+    """Import a contact list; returns the number of contacts it holds afterwards.
+
+    A list deleted before its turn came is not an error worth a traceback (and a retry)."""
+    try:
+        return contact_list_import(contact_list_id).rows_imported
+    except ContactList.DoesNotExist:
+        logger.warning("contact list %s is gone; nothing to import", contact_list_id)
+        return 0
 
 
 @shared_task
 def dnc_import_task(import_id: int) -> int:
     """Add a file of numbers to a do-not-call list; returns how many were new."""
-    return dnc_import_run(import_id).rows_added
+    try:
+        return dnc_import_run(import_id).rows_added
+    except DoNotCallImport.DoesNotExist:
+        logger.warning("do-not-call import %s is gone; nothing to do", import_id)
+        return 0

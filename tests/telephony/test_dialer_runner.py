@@ -228,3 +228,15 @@ def test_the_campaigns_record_flag_decides_whether_its_calls_are_recorded(tenant
     call = Call.objects.get(campaign=campaign)
     assert call.talk_seconds and call.talk_seconds > 0
     assert Recording.objects.filter(call=call).exists() is record_calls
+
+
+def test_a_ringing_campaign_call_is_stored_as_dialing(tenant):
+    campaign = make_campaign()
+    make_contact(campaign, name="Lin Tao")
+    clock, driver, store, controller = engine(tenant, ringing_forever())
+    ready_agent(tenant, controller, driver, campaign)
+    run_campaign(controller, store, clock, campaign)
+    clock.advance(3)
+
+    call = Call.objects.get(campaign=campaign)
+    assert (call.direction, call.status, call.answered_at) == ("outbound", "dialing", None)

@@ -118,7 +118,7 @@ def call_build(
         caller=caller or "",
         callee=callee or "",
         arrived_at=_aware(at),
-        status=CallStatus.IVR,
+        status=CallStatus.DIALING if direction == CallDirection.OUTBOUND else CallStatus.IVR,
         priority=priority,
         is_simulated=is_simulated,
     )

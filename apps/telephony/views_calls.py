@@ -13,6 +13,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from apps.accounts.authentication import TokenAuthentication
 from apps.accounts.views import role_required
 from apps.core.errors import NotFoundError, PermissionDeniedError
+from apps.core.http import stream_for
 from apps.telephony.filtersets import CallFilterSet, VoicemailFilterSet
 from apps.telephony.selectors.calls import (
     ALL_CALLS_ROLES,
@@ -121,4 +122,4 @@ def recording_file(request, pk: int):
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stream_for(request, response)

@@ -23,6 +23,7 @@ from apps.accounts.choices import Role
 from apps.accounts.views import role_required
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_error
+from apps.core.http import stream_for
 from apps.telephony.choices import (
     AgentState,
     CampaignStatus,
@@ -268,9 +269,12 @@ def campaign_export(request, pk: int, file_format: str):
     if file_format == ExportFormat.CSV:
         response = StreamingHttpResponse(contact_import.export_csv_chunks(rows), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    return FileResponse(
-        contact_import.export_xlsx_file(rows), as_attachment=True, filename=filename, content_type=XLSX_TYPE
+        return stream_for(request, response)
+    return stream_for(
+        request,
+        FileResponse(
+            contact_import.export_xlsx_file(rows), as_attachment=True, filename=filename, content_type=XLSX_TYPE
+        ),
     )
 
 

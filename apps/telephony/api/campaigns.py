@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from apps.accounts.choices import Role
 from apps.core.api.permissions import HasRole
 from apps.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from apps.core.http import stream_for
 from apps.telephony.choices import ExportFormat
 from apps.telephony.models import (
     Agent,
@@ -239,12 +240,15 @@ class CampaignViewSet(viewsets.ModelViewSet):
         if file_format == ExportFormat.CSV:
             response = StreamingHttpResponse(contact_import.export_csv_chunks(rows), content_type="text/csv")
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
-            return response
-        return FileResponse(
-            contact_import.export_xlsx_file(rows),
-            as_attachment=True,
-            filename=filename,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            return stream_for(request, response)
+        return stream_for(
+            request,
+            FileResponse(
+                contact_import.export_xlsx_file(rows),
+                as_attachment=True,
+                filename=filename,
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
         )
 
 

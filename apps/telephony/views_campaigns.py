@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,6 @@ from apps.accounts.choices import Role
 from apps.accounts.views import role_required
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_error
-from apps.core.http import stream_for
 from apps.telephony.choices import (
     AgentState,
     CampaignStatus,
@@ -261,21 +260,7 @@ def campaign_export(request, pk: int, file_format: str):
     except ApplicationError as error:
         messages.error(request, _error_text(error))
         return redirect("campaigns:detail", pk=campaign.pk)
-    contact_import.export_log(
-        campaign=campaign, user=request.user, file_format=file_format, ip_address=request.META.get("REMOTE_ADDR")
-    )
-    filename = f"campaign-{campaign.pk}-results.{file_format}"
-    rows = contact_import.export_rows(campaign)
-    if file_format == ExportFormat.CSV:
-        response = StreamingHttpResponse(contact_import.export_csv_chunks(rows), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return stream_for(request, response)
-    return stream_for(
-        request,
-        FileResponse(
-            contact_import.export_xlsx_file(rows), as_attachment=True, filename=filename, content_type=XLSX_TYPE
-        ),
-    )
+    return contact_import.export_response(request, campaign, file_format)
 
 
 # --- contact lists --------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ goes through a service; bad input is a 400 ``{"code", "message", "fields"}`` tha
 from __future__ import annotations
 
 from django.db.models import Count
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -24,7 +24,6 @@ from rest_framework.views import APIView
 from apps.accounts.choices import Role
 from apps.core.api.permissions import HasRole
 from apps.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from apps.core.http import stream_for
 from apps.telephony.choices import ExportFormat
 from apps.telephony.models import (
     Agent,
@@ -232,24 +231,7 @@ class CampaignViewSet(viewsets.ModelViewSet):
                 "invalid", _("The request has invalid fields."), fields={"file_format": [_("csv or xlsx.")]}
             )
         contact_import.export_check_size(campaign, file_format)
-        contact_import.export_log(
-            campaign=campaign, user=request.user, file_format=file_format, ip_address=request.META.get("REMOTE_ADDR")
-        )
-        filename = f"campaign-{campaign.pk}-results.{file_format}"
-        rows = contact_import.export_rows(campaign)
-        if file_format == ExportFormat.CSV:
-            response = StreamingHttpResponse(contact_import.export_csv_chunks(rows), content_type="text/csv")
-            response["Content-Disposition"] = f'attachment; filename="{filename}"'
-            return stream_for(request, response)
-        return stream_for(
-            request,
-            FileResponse(
-                contact_import.export_xlsx_file(rows),
-                as_attachment=True,
-                filename=filename,
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-        )
+        return contact_import.export_response(request, campaign, file_format)
 
 
 class CampaignRetryRulesView(APIView):

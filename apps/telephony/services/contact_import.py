@@ -864,3 +864,25 @@ def export_xlsx_file(rows: Iterable[list[Any]]) -> IO[bytes]:
 def export_check_size(campaign: Campaign, file_format: str) -> None:
     if file_format == ExportFormat.XLSX and Contact.objects.filter(campaign=campaign).count() > XLSX_MAX_ROWS:
         raise ApplicationError("too_large", _("Too many contacts for one XLSX sheet; export CSV instead."))
+
+
+def export_response(request, campaign, file_format: str):
+    """The logged, streamed results file of ``campaign`` — the same for the console page and the
+    API. The caller has checked the format and the size (:func:`export_check_size`)."""
+    from django.http import FileResponse, StreamingHttpResponse
+
+    from apps.core.http import stream_for
+
+    export_log(
+        campaign=campaign, user=request.user, file_format=file_format, ip_address=request.META.get("REMOTE_ADDR")
+    )
+    filename = f"campaign-{campaign.pk}-results.{file_format}"
+    rows = export_rows(campaign)
+    if file_format == ExportFormat.CSV:
+        response = StreamingHttpResponse(export_csv_chunks(rows), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return stream_for(request, response)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return stream_for(
+        request, FileResponse(export_xlsx_file(rows), as_attachment=True, filename=filename, content_type=xlsx)
+    )

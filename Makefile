@@ -26,6 +26,10 @@ $(STAMP): requirements/base.txt requirements/dev.txt
 
 setup: $(SYSTEM_STAMP) $(STAMP)
 	@mkdir -p staticfiles
+	@# The softphone's SIP.js (package-lock.json), served as a static file; optional without npm.
+	@if ! command -v npm >/dev/null; then echo "npm not found: the agent desk's softphone is unavailable (install nodejs + npm)"; \
+	elif [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+	npm ci --omit=dev --no-audit --no-fund || echo "npm ci failed: the agent desk's softphone is unavailable"; fi
 	$(PY) manage.py compile_translations
 
 # The switch under the engine: sim (default; needs no root) or sip (Kamailio + rtpengine beside the

@@ -47,6 +47,8 @@ def main(argv: list[str]) -> int:
             if entry.fuzzy:
                 entry.flags.remove("fuzzy")
                 entry.previous_msgid = None
+                entry.previous_msgctxt = None
+                entry.previous_msgid_plural = None
         if missing:
             unplaced[fragment.name] = missing
         elif not keep:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import connection
 
-from apps.tenants.models import Tenant
+from apps.telephony import agent_states
+from apps.tenants.models import SipDirectoryEntry, Tenant
 from apps.tenants.services.provisioning import tenant_domain
 
 
@@ -70,3 +72,51 @@ def seat_registrations(tenant: Tenant, *, extensions: list[str] | None = None) -
                 )
             )
     return registrations
+
+
+@dataclass(frozen=True)
+class SoftphoneCredentials:
+    """What the agent desk's softphone needs to register as the agent's current seat."""
+
+    extension: str
+    uri: str
+    authorization_user: str
+    realm: str
+    ha1: str
+    ws_url: str
+
+    def as_dict(self) -> dict:
+        return {
+            "extension": self.extension,
+            "uri": self.uri,
+            "authorization_user": self.authorization_user,
+            "realm": self.realm,
+            "ha1": self.ha1,
+            "ws_url": self.ws_url,
+        }
+
+
+def softphone_credentials(tenant: Tenant, agent) -> SoftphoneCredentials | None:
+    """The SIP credentials of the seat ``agent`` is logged into now, or None.
+
+    Handing the HA1 to that agent's browser is acceptable because an HA1 is only good for digest
+    answers in its own realm (the tenant's domain) under its own username: it opens that one seat,
+    which the agent already holds, and nothing else — not another seat, not another tenant, not
+    the console. It is read from the directory Kamailio checks, so it is always the current one,
+    and it stops being handed out the moment the agent logs out or moves seats.
+    """
+    if agent is None or agent.seat_id is None or agent.state == agent_states.OFFLINE:
+        return None
+    seat = agent.seat
+    entry = SipDirectoryEntry.objects.filter(tenant=tenant, username=seat.sip_username).first()
+    if entry is None:
+        return None
+    realm = tenant_domain(tenant.slug)
+    return SoftphoneCredentials(
+        extension=seat.extension,
+        uri=f"sip:{seat.extension}@{realm}",
+        authorization_user=entry.username,
+        realm=realm,
+        ha1=entry.ha1,
+        ws_url=settings.SIP_WS_PUBLIC_URL,
+    )

@@ -266,6 +266,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The softphone's SIP-over-WebSocket library (SIP.js, ES modules), installed by `make setup` from
+# package-lock.json into node_modules/ and never committed: served as static/sipjs/ when present.
+SIPJS_DIR = BASE_DIR / "node_modules" / "sip.js" / "lib"
+if SIPJS_DIR.is_dir():
+    STATICFILES_DIRS.append(("sipjs", SIPJS_DIR))
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media")))
 MEDIA_URL = "/media/"
@@ -348,6 +353,8 @@ SIP_PORT = env.int("SIP_PORT", default=5060)
 SIP_ADVERTISED_ADDRESS = env("SIP_ADVERTISED_ADDRESS", default="")  # the public address behind NAT, if any
 SIP_WS_ADDRESS = env("SIP_WS_ADDRESS", default=SIP_ADDRESS)  # WebSocket listener for browser softphones
 SIP_WS_PORT = env.int("SIP_WS_PORT", default=8088)
+# The WebSocket URL browsers dial (wss://… in production, behind a TLS proxy); empty: ws://address:port.
+SIP_WS_PUBLIC_URL = env("SIP_WS_PUBLIC_URL", default="") or f"ws://{SIP_WS_ADDRESS}:{SIP_WS_PORT}"
 # The internal HTTP endpoint Kamailio asks where an inbound call goes (its own loopback listener).
 SIP_ROUTING_ADDRESS = env("SIP_ROUTING_ADDRESS", default="127.0.0.1")
 SIP_ROUTING_PORT = env.int("SIP_ROUTING_PORT", default=8070)

@@ -7,7 +7,7 @@ GET /calls and /calls/<uid>.
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from apps.telephony.api import agents
+from apps.telephony.api import agents, softphone
 
 router = SimpleRouter(trailing_slash=False)
 router.register("agents", agents.AgentViewSet, basename="agent")
@@ -21,6 +21,7 @@ urlpatterns = [
     path("agents/me/logout", agents.me_logout, name="agent-me-logout"),
     path("agents/me/state", agents.me_state, name="agent-me-state"),
     path("agents/me/dial", agents.me_dial, name="agent-me-dial"),
+    path("agents/me/sip", softphone.me_sip, name="agent-me-sip"),
     path("calls/<str:uid>/answer", agents.call_answer, name="call-answer"),
     path("calls/<str:uid>/reject", agents.call_reject, name="call-reject"),
     path("calls/<str:uid>/hangup", agents.call_hangup, name="call-hangup"),

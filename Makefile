@@ -33,7 +33,7 @@ setup: $(SYSTEM_STAMP) $(STAMP)
 	$(PY) manage.py compile_translations
 
 # The switch under the engine: sim (default; needs no root) or sip (Kamailio + rtpengine beside the
-# web processes, Procfile.sip; the engine itself stays on --driver sim until the sip driver exists).
+# web processes and the engine on --driver sip, Procfile.sip).
 SWITCH ?= sim
 
 run: setup

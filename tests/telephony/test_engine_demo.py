@@ -110,11 +110,6 @@ def test_recover_closes_calls_and_frees_agents_left_by_a_stopped_engine(acme):
     assert agent.state == agent_states.READY
 
 
-def test_run_engine_refuses_the_sip_driver_with_a_clear_message(db):
-    with pytest.raises(CommandError, match="SIP driver"):
-        call_command("run_engine", "--driver", "sip", stdout=StringIO())
-
-
 def test_run_engine_refuses_a_negative_duration(db):
     with pytest.raises(CommandError, match="--duration"):
         call_command("run_engine", "--driver", "sim", "--duration", "-1", stdout=StringIO())

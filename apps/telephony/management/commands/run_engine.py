@@ -1,4 +1,4 @@
-"""Run call control for every active tenant: ``python manage.py run_engine --driver sim``.
+"""Run call control for every active tenant: ``python manage.py run_engine --driver sim|sip``.
 
 An asyncio service on the real clock (apps/telephony/engine/runner.py). Ctrl-C or SIGTERM
 stops it cleanly: arrivals stop, the inbox closes and pending database writes are flushed.
@@ -28,11 +28,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        if options["driver"] == "sip":
-            raise CommandError(
-                "The SIP driver (Kamailio + rtpengine) is not available yet: it is planned for a later "
-                "issue. Use --driver sim."
-            )
         if options["duration"] is not None and options["duration"] <= 0:
             raise CommandError("--duration must be a positive number of seconds.")
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -48,8 +43,8 @@ class Command(BaseCommand):
 
                 return [tenant for tenant in active_tenants() if tenant.slug in slugs]
 
-        service = EngineService(record=not options["no_record"], tenants=tenants)
-        self.stdout.write("engine: running with the sim driver (Ctrl-C to stop)")
+        service = EngineService(record=not options["no_record"], tenants=tenants, driver=options["driver"])
+        self.stdout.write(f"engine: running with the {options['driver']} driver (Ctrl-C to stop)")
         asyncio.run(self._run(service, options["duration"]))
         self.stdout.write("engine: stopped")
 

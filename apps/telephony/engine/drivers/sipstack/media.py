@@ -1,0 +1,73 @@
+"""Prompt files and SDP helpers for the sip driver.
+
+Prompts are WAV files rtpengine plays (``play media``). Until tenants manage their own prompt
+audio, the driver writes a few neutral default files (tones, no speech: TTS is out of scope)
+with the ``wave`` module into its prompt directory, never into git.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import struct
+import wave
+from pathlib import Path
+
+RATE = 8000
+DEFAULT_PROMPT = "default"
+
+# name -> list of (frequency Hz or 0 for silence, seconds)
+_DEFAULTS = {
+    DEFAULT_PROMPT: [(660, 0.25), (0, 0.25)],
+    "hold_music": [(440, 0.4), (0, 0.1), (554, 0.4), (0, 0.1), (659, 0.4), (0, 0.6)],
+}
+
+
+def _samples(pattern: list[tuple[float, float]]) -> bytes:
+    frames = bytearray()
+    for frequency, seconds in pattern:
+        for index in range(int(seconds * RATE)):
+            value = int(6000 * math.sin(2 * math.pi * frequency * index / RATE)) if frequency else 0
+            frames += struct.pack("<h", value)
+    return bytes(frames)
+
+
+def write_wav(path: Path, pattern: list[tuple[float, float]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    with wave.open(str(temporary), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(_samples(pattern))
+    temporary.replace(path)
+    return path
+
+
+def ensure_default_prompts(directory: Path) -> None:
+    for name, pattern in _DEFAULTS.items():
+        path = directory / f"{name}.wav"
+        if not path.exists():
+            write_wav(path, pattern)
+
+
+def wav_seconds(path: Path) -> float:
+    with wave.open(str(path), "rb") as source:
+        return source.getnframes() / float(source.getframerate() or RATE)
+
+
+SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def prompt_path(directory: Path, prompt: str) -> Path:
+    """The file for a prompt name (``queue.position`` → ``queue.position.wav``), or the default."""
+    name = SAFE_NAME.sub("_", prompt or "")[:100].strip(".")
+    path = directory / f"{name}.wav"
+    return path if name and path.is_file() else directory / f"{DEFAULT_PROMPT}.wav"
+
+
+def sdp_with_address(sdp: str, address: str, port: int) -> str:
+    """``sdp`` with its connection address and audio port replaced (a media sink's answer)."""
+    sdp = re.sub(r"^c=IN IP4 \S+", f"c=IN IP4 {address}", sdp, flags=re.MULTILINE)
+    sdp = re.sub(r"^m=audio \d+", f"m=audio {port}", sdp, flags=re.MULTILINE)
+    return re.sub(r"^a=rtcp:.*\r?\n", "", sdp, flags=re.MULTILINE)

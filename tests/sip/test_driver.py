@@ -1,0 +1,518 @@
+"""The ``sip`` switch driver with real processes: Kamailio, rtpengine, sipp as carrier and seat.
+
+The real :class:`CallController` runs on an asyncio loop in the test with the driver on the
+engine's SIP port; Kamailio routes the carrier's call to it (routing endpoint on the test
+database), rtpengine anchors the media, plays the prompts and reports the carrier's RFC 2833
+digit. A sipp seat registered for the agent's extension rings, answers or lets it ring out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import struct
+import sys
+import wave
+from pathlib import Path
+
+import pytest
+from django.db import connection, connections
+from django_tenants.utils import tenant_context
+
+from apps.telephony import agent_states
+from apps.telephony.acd import Acd
+from apps.telephony.engine.clock import RealClock
+from apps.telephony.engine.config import AgentSettings, NumberSettings, QueueSettings
+from apps.telephony.engine.controller import CallController
+from apps.telephony.engine.drivers.base import BY_AGENT, BY_CALLER
+from apps.telephony.engine.drivers.sip import SipDriver, SipStack
+from apps.telephony.engine.store import MemoryStore
+from tests.sip import driver_scenarios, scenarios
+from tests.sip.conftest import (
+    ROOT,
+    TRUNK_ADDRESS,
+    SipPlaneUnderTest,
+    database_url,
+    free_port,
+    free_port_range,
+    http_ok,
+    rtpengine_pong,
+    start,
+    start_kamailio,
+    wait_for,
+)
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+QUEUE = 1
+AGENT = 11
+GRAPH = {
+    "start": "welcome",
+    "nodes": {
+        "welcome": {"type": "play", "prompt": "welcome", "next": "menu"},
+        "menu": {"type": "menu", "prompt": "menu", "options": {"1": "queue"}, "timeout": 8, "retries": 0},
+        "queue": {"type": "queue", "queue": QUEUE},
+    },
+}
+
+
+class Recorder(MemoryStore):
+    def __init__(self, clock):
+        super().__init__(clock)
+        self.finished = {}
+        self.offer_ends = []
+        self.answered = []
+
+    def call_ended(self, call, queue=None):
+        super().call_ended(call, queue)
+        self.finished[call.uid] = call
+
+    def call_answered(self, call):
+        super().call_answered(call)
+        self.answered.append((call.uid, call.agent_id))
+
+    def call_offer_ended(self, call, agent_id, reason):
+        self.offer_ends.append((call.uid, agent_id, reason))
+
+
+class Listening:
+    """Wraps the controller to see the driver's events as they pass."""
+
+    def __init__(self, controller):
+        self.controller = controller
+        self.events = []
+
+    def __getattr__(self, name):
+        target = getattr(self.controller, name)
+        if not name.startswith("on_"):
+            return target
+
+        def record(*args):
+            self.events.append((name, args))
+            return target(*args)
+
+        return record
+
+
+@pytest.fixture(scope="module")
+def engine_plane(sip_world, tmp_path_factory):
+    """Kamailio, rtpengine and the routing endpoint, as tests/sip/conftest.py starts them, but with
+    the engine's port left free for the driver under test (no sipp stand-in)."""
+    from apps.sip.plane import kamailio_database, plane_from_settings, render
+
+    directory = tmp_path_factory.mktemp("sipdriver")
+    ports = {name: free_port() for name in ("sip", "ws", "routing", "engine", "ng")}
+    rtp_min, rtp_max = free_port_range(40)
+    plane = plane_from_settings(
+        sip_port=ports["sip"],
+        ws_port=ports["ws"],
+        routing_port=ports["routing"],
+        engine_port=ports["engine"],
+        rtpengine_ng_port=ports["ng"],
+        rtp_port_min=rtp_min,
+        rtp_port_max=rtp_max,
+        runtime_dir=directory,
+        children=2,
+        async_workers=2,
+        database=kamailio_database(connection.settings_dict, url=""),
+    )
+    render(plane)
+    processes = {}
+    under_test = SipPlaneUnderTest(
+        directory=directory,
+        sip_port=ports["sip"],
+        routing_port=ports["routing"],
+        engine_port=ports["engine"],
+        control_socket=plane.control_socket,
+        processes=processes,
+        rtp_range=(rtp_min, rtp_max),
+        plane=plane,
+    )
+    under_test.ng_port = ports["ng"]
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=database_url(connection.settings_dict),
+        SIP_ROUTING_SECRET=plane.routing_secret,
+        PYTHONPATH=str(ROOT),
+    )
+    try:
+        processes["routing"] = start(
+            "routing",
+            [
+                str(Path(sys.executable).parent / "daphne"),
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(ports["routing"]),
+                "apps.sip.asgi:application",
+            ],
+            directory,
+            env=env,
+        )
+        processes["rtpengine"] = start("rtpengine", ["rtpengine", f"--config-file={plane.rtpengine_conf}"], directory)
+        wait_for(lambda: rtpengine_pong(ports["ng"]), "rtpengine")
+        processes["kamailio"] = start_kamailio(plane)
+        wait_for(lambda: http_ok(ports["routing"]), "the routing endpoint")
+        yield under_test
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{under_test.logs()}") from None
+    finally:
+        for process in reversed(list(processes.values())):
+            process.stop()
+
+
+def _sipp(plane, name, scenario, *, source, keys, timeout=40, port=None):
+    path = scenarios.write(plane.directory, name, scenario)
+    command = [
+        shutil.which("sipp") or "sipp",
+        f"127.0.0.1:{plane.sip_port}",
+        "-sf",
+        str(path),
+        "-i",
+        source,
+        "-p",
+        str(port or free_port()),
+        "-mp",
+        str(free_port()),
+        "-nostdin",
+        "-timeout",
+        f"{timeout}s",
+        "-timeout_error",
+        "-trace_err",
+        "-trace_msg",
+    ]
+    command += ["-m", "1"]
+    for key, value in keys.items():
+        command += ["-key", key, value]
+    return start(name, command, plane.directory)
+
+
+def _register_seat(plane, world, extension, contact_port, name):
+    run = plane.sipp(
+        scenarios.register(200, contact_port=contact_port),
+        name=name,
+        keys={"ext": extension, "domain": world.a.domain},
+        auth=(f"{extension}@{world.a.slug}", world.a.secrets[extension]),
+    )
+    assert run.ok, run.explain()
+
+
+async def _wait(predicate, what, seconds=20.0):
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def _finish(process, seconds=20.0):
+    await _wait(lambda: process.popen.poll() is not None, f"sipp {process.name} to finish", seconds)
+    return process.popen.returncode
+
+
+def _run_call(
+    engine_plane,
+    sip_world,
+    *,
+    seat_scenario,
+    carrier_hangs_up,
+    ring_timeout=10.0,
+    name="call",
+    during_talk=None,
+    talks=False,
+):
+    """One carrier call through IVR and queue to the agent's seat; returns what the controller saw."""
+    from apps.telephony.models import PhoneNumber
+
+    world = sip_world
+    with tenant_context(world.a.tenant):
+        number_id = PhoneNumber.objects.get(number=world.a.number).pk
+    connection.set_schema_to_public()
+    extension = sorted(world.a.secrets)[0]
+    seat_port = free_port()
+    seat = _sipp(
+        engine_plane,
+        f"{name}-seat",
+        seat_scenario,
+        source="127.0.0.1",
+        keys={"ext": extension, "domain": world.a.domain},
+        port=seat_port,
+    )
+    engine_plane.processes[seat.name] = seat
+    _register_seat(engine_plane, world, extension, seat_port, f"{name}-register")
+
+    async def scenario():
+        stack = SipStack(
+            address="127.0.0.1",
+            port=engine_plane.engine_port,
+            proxy=("127.0.0.1", engine_plane.sip_port),
+            ng=("127.0.0.1", engine_plane.ng_port),
+            platform_domain=world.a.domain.split(".", 1)[1],
+            prompts_dir=engine_plane.directory / "prompts",
+            recording_dir=engine_plane.directory / "recordings",
+        )
+        await stack.start()
+        clock = RealClock()
+        driver = SipDriver(stack, schema=world.a.tenant.schema_name, slug=world.a.slug)
+        store = Recorder(clock)
+        controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store)
+        listening = Listening(controller)
+        driver.set_listener(listening)
+        controller.set_queue(QueueSettings(queue_id=QUEUE, name="Support", ring_timeout_seconds=ring_timeout))
+        controller.numbers[number_id] = NumberSettings(
+            number_id=number_id,
+            number=world.a.number,
+            trunk_id=world.a.trunk_id,
+            queue_id=QUEUE,
+            ivr_graph=GRAPH,
+            ivr_version_id=1,
+        )
+        controller.set_agent(AgentSettings(agent_id=AGENT, name="Ann"), ready=True)
+        driver.set_seat(AGENT, extension)
+        try:
+            carrier = _sipp(
+                engine_plane,
+                f"{name}-carrier",
+                driver_scenarios.carrier(
+                    digit="1",
+                    before_digit_ms=1500,
+                    after_digit_ms=6000 if carrier_hangs_up else 0,
+                    hangs_up=carrier_hangs_up,
+                    talks=talks,
+                ),
+                source=TRUNK_ADDRESS,
+                keys={"did": world.a.number, "caller": "13900000001"},
+            )
+            engine_plane.processes[carrier.name] = carrier
+            if during_talk is not None:
+                await _wait(lambda: "on_answered" in _names(listening.events), "the seat to answer")
+                uid = listening.events[0][1][0].uid
+                await during_talk(controller, uid, listening)
+            carrier_rc = await _finish(carrier, 30)
+            seat_rc = await _finish(seat, 10)
+            await _wait(lambda: store.finished, "the call to end")
+            await _wait(lambda: not driver.calls, "the driver to release the call")
+            if talks:
+                await _wait(lambda: driver.recordings, "the recording's conversion")
+            store.recordings = driver.recordings  # uid -> stereo WAV
+            return listening.events, store, controller, carrier_rc, seat_rc, carrier, seat
+        finally:
+            driver.stop()
+            await asyncio.sleep(0.1)
+            stack.close()
+
+    try:
+        return asyncio.run(scenario())
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{engine_plane.logs()}") from None
+    finally:
+        seat.stop()
+
+
+def _names(events):
+    return [name for name, _args in events]
+
+
+def _explain(plane, *processes):
+    return "\n".join(f"--- {p.name} ---\n{plane.received(p.name)[-3000:]}\n{p.tail()}" for p in processes)
+
+
+def test_ivr_digit_queue_and_seat_answer_then_the_caller_hangs_up(engine_plane, sip_world):
+    events, store, controller, carrier_rc, seat_rc, carrier, seat = _run_call(
+        engine_plane,
+        sip_world,
+        seat_scenario=driver_scenarios.seat(answers=True, talks=True),
+        carrier_hangs_up=True,
+        name="callerbye",
+        talks=True,
+    )
+    names = _names(events)
+    assert carrier_rc == 0 and seat_rc == 0, _explain(engine_plane, carrier, seat)
+    arrived = events[0][1][0]
+    assert names[0] == "on_arrived" and arrived.callee == sip_world.a.number and arrived.caller == "13900000001"
+    assert arrived.trunk_id == sip_world.a.trunk_id
+    assert ("on_play_done", (arrived.uid,)) in events  # the welcome prompt, its length from rtpengine
+    assert ("on_digits", (arrived.uid, "1")) in events  # the carrier's RFC 2833 digit via rtpengine
+    assert names.index("on_digits") < names.index("on_ringing") < names.index("on_answered")
+    assert ("on_answered", (arrived.uid, AGENT)) in events
+    assert events[-1] == ("on_hung_up", (arrived.uid, BY_CALLER))
+    assert store.answered == [(arrived.uid, AGENT)]
+    assert store.finished[arrived.uid].end_reason == "completed"
+    assert controller.agent(AGENT).state in (agent_states.READY, agent_states.WRAP_UP)
+    # rtpengine recorded both parties (pcap); the driver made a stereo WAV: caller left, agent right.
+    with wave.open(store.recordings[arrived.uid], "rb") as wav:
+        assert (wav.getnchannels(), wav.getframerate()) == (2, 8000)
+        frames = wav.readframes(wav.getnframes())
+    samples = struct.unpack(f"<{len(frames) // 2}h", frames)
+    left, right = samples[0::2], samples[1::2]
+    assert max(map(abs, left)) > 1000 and max(map(abs, right)) > 1000
+    assert len(left) / 8000 >= 2  # seconds of talk
+
+
+def test_hold_from_the_desktop_then_the_agent_hangs_up_from_the_desktop(engine_plane, sip_world):
+    async def hold_then_hang_up(controller, uid, listening):
+        message = {"agent_id": AGENT, "call_uid": uid}
+        controller.handle_message({"type": "call.hold", **message})
+        await _wait(lambda: ("on_held", (uid,)) in listening.events, "on_held")
+        controller.handle_message({"type": "call.resume", **message})
+        await _wait(lambda: ("on_resumed", (uid,)) in listening.events, "on_resumed")
+        controller.handle_message({"type": "call.hangup", **message})
+
+    events, store, controller, carrier_rc, seat_rc, carrier, seat = _run_call(
+        engine_plane,
+        sip_world,
+        seat_scenario=driver_scenarios.seat(answers=True),
+        carrier_hangs_up=False,
+        name="desktop",
+        during_talk=hold_then_hang_up,
+    )
+    assert carrier_rc == 0 and seat_rc == 0, _explain(engine_plane, carrier, seat)
+    uid = events[0][1][0].uid
+    names = _names(events)
+    assert names.index("on_answered") < names.index("on_held") < names.index("on_resumed")
+    assert ("on_hung_up", (uid, BY_AGENT)) in events
+    finished = store.finished[uid]
+    assert finished.end_reason == "completed" and finished.hold_seconds > 0
+    assert "BYE sip:" in engine_plane.received(seat.name)  # the seat was hung up by the engine
+    assert "BYE sip:" in engine_plane.received(carrier.name)  # and then the carrier
+
+
+def test_the_agent_hangs_up_and_the_caller_gets_a_bye(engine_plane, sip_world):
+    events, store, controller, carrier_rc, seat_rc, carrier, seat = _run_call(
+        engine_plane,
+        sip_world,
+        seat_scenario=driver_scenarios.seat(answers=True, hangs_up_after_ms=1000),
+        carrier_hangs_up=False,
+        name="agentbye",
+    )
+    assert carrier_rc == 0 and seat_rc == 0, _explain(engine_plane, carrier, seat)
+    uid = events[0][1][0].uid
+    assert ("on_answered", (uid, AGENT)) in events
+    assert ("on_hung_up", (uid, BY_AGENT)) in events
+    assert store.finished[uid].end_reason == "completed"
+    assert "BYE sip:" in engine_plane.received(carrier.name)  # the engine hung the carrier up
+
+
+def test_an_unanswered_seat_is_cancelled_at_the_ring_timeout(engine_plane, sip_world):
+    events, store, controller, carrier_rc, seat_rc, carrier, seat = _run_call(
+        engine_plane,
+        sip_world,
+        seat_scenario=driver_scenarios.seat(answers=False),
+        carrier_hangs_up=True,
+        ring_timeout=2.0,
+        name="rona",
+    )
+    assert carrier_rc == 0 and seat_rc == 0, _explain(engine_plane, carrier, seat)
+    uid = events[0][1][0].uid
+    assert ("on_ringing", (uid, AGENT)) in events
+    assert "on_answered" not in _names(events)
+    assert (uid, AGENT, "rona") in store.offer_ends
+    assert "CANCEL sip:" in engine_plane.received(seat.name)
+    assert controller.agent(AGENT).state == agent_states.NOT_READY
+    assert events[-1] == ("on_hung_up", (uid, BY_CALLER))
+    assert store.finished[uid].end_reason == "abandoned"
+
+
+@pytest.fixture(scope="module")
+def db_agent(sip_world, django_db_blocker):
+    """Committed rows the engine service loads: a queue, the number routed to it (no IVR), a Ready
+    agent on the first seat (the service reads them from its own connections)."""
+    from apps.accounts.choices import Role
+    from apps.accounts.models import User
+    from apps.telephony.models import Agent, PhoneNumber, Queue, Seat
+
+    tenant = sip_world.a.tenant
+    with django_db_blocker.unblock(), tenant_context(tenant):
+        queue = Queue.objects.create(code="sipq", name="SIP queue", wrapup_seconds=0, ring_timeout_seconds=10)
+        # Straight to the queue: the demo IVR's opening hours would depend on the time of day.
+        PhoneNumber.objects.filter(number=sip_world.a.number).update(queue=queue, ivr_flow=None)
+        user = User.objects.create_user(
+            f"sipagent@{tenant.slug}.test", "x-Secret-12345", name="SIP agent", roles=[Role.AGENT]
+        )
+        seat = Seat.objects.order_by("extension").first()
+        agent = Agent.objects.create(user=user, seat=seat, state=agent_states.READY)
+    connection.set_schema_to_public()
+    return agent, seat.extension, queue
+
+
+def test_run_engine_with_the_sip_driver_writes_the_cdr(engine_plane, sip_world, db_agent, settings):
+    """The service as ``run_engine --driver sip`` runs it: tenant config and seats from the
+    database, the DbStore writing the CDR as it does for simulated calls."""
+    from asgiref.sync import sync_to_async
+
+    from apps.telephony.engine.runner import EngineService
+    from apps.telephony.models import Call, Recording
+
+    agent, extension, queue = db_agent
+    world = sip_world
+    settings.SIP_ENGINE_ADDRESS = "127.0.0.1"
+    settings.SIP_ENGINE_PORT = engine_plane.engine_port
+    settings.SIP_ADDRESS = "127.0.0.1"
+    settings.SIP_PORT = engine_plane.sip_port
+    settings.SIP_RTPENGINE_NG_PORT = engine_plane.ng_port
+    settings.SIP_RUNTIME_DIR = engine_plane.directory
+    settings.PLATFORM_DOMAIN = world.a.domain.split(".", 1)[1]
+    seat_port = free_port()
+    seat = _sipp(
+        engine_plane,
+        "service-seat",
+        driver_scenarios.seat(answers=True),
+        source="127.0.0.1",
+        keys={"ext": extension, "domain": world.a.domain},
+        port=seat_port,
+    )
+    engine_plane.processes[seat.name] = seat
+    _register_seat(engine_plane, world, extension, seat_port, "service-register")
+
+    def ended_calls():
+        with tenant_context(world.a.tenant):
+            return list(Call.objects.filter(agent=agent, ended_at__isnull=False))
+
+    async def scenario():
+        service = EngineService(tenants=lambda: [world.a.tenant], layer=None, driver="sip", rescan_seconds=60)
+        running = asyncio.create_task(service.run())
+        try:
+            await _wait(lambda: world.a.tenant.schema_name in service.engines, "the tenant's engine", 30)
+            carrier = _sipp(
+                engine_plane,
+                "service-carrier",
+                driver_scenarios.carrier(digit="1", before_digit_ms=500, after_digit_ms=3000, hangs_up=True),
+                source=TRUNK_ADDRESS,
+                keys={"did": world.a.number, "caller": "13900000002"},
+            )
+            engine_plane.processes[carrier.name] = carrier
+            carrier_rc = await _finish(carrier, 30)
+            seat_rc = await _finish(seat, 10)
+            deadline = asyncio.get_running_loop().time() + 20
+            calls = []
+            while not calls and asyncio.get_running_loop().time() < deadline:
+                calls = await sync_to_async(ended_calls)()
+                await asyncio.sleep(0.1)
+            return carrier_rc, seat_rc, carrier, calls
+        finally:
+            service.stop()
+            await asyncio.wait_for(running, 30)
+            await sync_to_async(connections.close_all)()  # the worker thread's connection
+
+    try:
+        carrier_rc, seat_rc, carrier, calls = asyncio.run(scenario())
+    finally:
+        seat.stop()
+        connection.set_schema_to_public()
+    assert carrier_rc == 0 and seat_rc == 0, _explain(engine_plane, carrier, seat)
+    assert len(calls) == 1, engine_plane.logs()
+    call = calls[0]
+    # The same CDR fields the simulated switch produces for an answered inbound call.
+    assert (call.caller, call.callee, call.queue_id, call.trunk_id) == (
+        "13900000002",
+        world.a.number,
+        queue.pk,
+        world.a.trunk_id,
+    )
+    assert call.end_reason == "completed" and call.answered_at is not None
+    assert call.ended_at >= call.answered_at >= call.arrived_at
+    with tenant_context(world.a.tenant):
+        assert not Recording.objects.filter(call=call).exists()  # no synthesised audio for a real call

@@ -1,0 +1,202 @@
+"""The engine offers a queued carrier call to a browser seat: the desk softphone answers it.
+
+The fixtures of test_webrtc.py (daphne subprocess, Chromium, the desk softphone registered over
+Kamailio's WebSocket) on the SIP plane of test_driver.py (the engine's port left free), with the
+real CallController and the ``sip`` driver. The engine's leg is plain RTP/AVP anchored in
+rtpengine; Kamailio's ``route[ENGINE_INVITE]`` must bridge it to DTLS-SRTP/ICE for the browser.
+
+The engine runs on an asyncio loop in a thread of its own: Playwright's sync API keeps a loop on
+the main thread, where ``asyncio.run`` is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from apps.telephony.acd import Acd
+from apps.telephony.engine.clock import RealClock
+from apps.telephony.engine.config import AgentSettings, NumberSettings, QueueSettings
+from apps.telephony.engine.controller import CallController
+from apps.telephony.engine.drivers.base import BY_AGENT
+from apps.telephony.engine.drivers.sip import SipDriver, SipStack
+from tests.conftest import PASSWORD
+from tests.sip import driver_scenarios, test_driver, test_webrtc
+from tests.sip.conftest import TRUNK_ADDRESS
+from tests.sip.test_driver import AGENT, QUEUE, Listening, Recorder
+from tests.sip.test_webrtc import WAIT_MS, packets_per_leg, rtpengine_query, wait_for_value
+
+# The browser test's fixtures, on the driver test's plane (no sipp stand-in on the engine's port).
+engine_plane = test_driver.engine_plane
+desk = test_webrtc.desk
+chromium = test_webrtc.chromium
+database = test_webrtc.database
+
+CALLER = "13900000001"
+STRAIGHT_TO_QUEUE = {"start": "queue", "nodes": {"queue": {"type": "queue", "queue": QUEUE}}}
+
+
+@pytest.fixture(scope="module")
+def sip_plane(engine_plane):
+    """test_webrtc's ``desk`` asks for ``sip_plane``: here it is the engine's plane."""
+    return engine_plane
+
+
+class Engine:
+    """The controller and the sip driver on their own loop thread."""
+
+    def __init__(self, plane, world, number_id: int, extension: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="engine", daemon=True)
+        self.thread.start()
+        self.stack = SipStack(
+            address="127.0.0.1",
+            port=plane.engine_port,
+            proxy=("127.0.0.1", plane.sip_port),
+            ng=("127.0.0.1", plane.ng_port),
+            platform_domain=world.a.domain.split(".", 1)[1],
+            prompts_dir=plane.directory / "prompts",
+            recording_dir=plane.directory / "recordings",
+        )
+        self.run(self.stack.start())
+
+        async def build():
+            clock = RealClock()
+            self.driver = SipDriver(self.stack, schema=world.a.tenant.schema_name, slug=world.a.slug)
+            self.store = Recorder(clock)
+            self.controller = CallController(clock=clock, driver=self.driver, acd=Acd(), store=self.store)
+            self.listening = Listening(self.controller)
+            self.driver.set_listener(self.listening)
+            self.controller.set_queue(QueueSettings(queue_id=QUEUE, name="Support", ring_timeout_seconds=30))
+            self.controller.numbers[number_id] = NumberSettings(
+                number_id=number_id,
+                number=world.a.number,
+                trunk_id=world.a.trunk_id,
+                queue_id=QUEUE,
+                ivr_graph=STRAIGHT_TO_QUEUE,
+                ivr_version_id=1,
+            )
+            self.controller.set_agent(AgentSettings(agent_id=AGENT, name="Wei"), ready=True)
+            self.driver.set_seat(AGENT, extension)
+
+        self.run(build())
+
+    def run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(30)
+
+    def names(self) -> list[str]:
+        return [name for name, _args in list(self.listening.events)]
+
+    def close(self) -> None:
+        async def stop():
+            self.driver.stop()
+            await asyncio.sleep(0.1)
+            self.stack.close()
+
+        try:
+            self.run(stop())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(5)
+
+
+def test_the_engine_offers_a_queued_call_to_the_browser_seat_which_answers_and_hangs_up(
+    sip_world, engine_plane, desk, chromium, database
+):
+    from playwright.sync_api import expect
+
+    from apps.telephony.models import PhoneNumber
+
+    def number_id() -> int:
+        try:
+            with tenant_context(sip_world.a.tenant):
+                return PhoneNumber.objects.get(number=sip_world.a.number).pk
+        finally:
+            connection.close()
+
+    context = chromium.new_context(base_url=desk.base_url, locale="en-US")
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    engine = Engine(engine_plane, sip_world, database.run(number_id), desk.extension)
+    carrier = None
+    try:
+        page.goto("/desk/")
+        page.wait_for_url(lambda url: "/accounts/login/" in url)
+        page.get_by_label("Email").fill(desk.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(lambda url: url.rstrip("/").endswith("/desk"))
+        page.locator("#login-seat").select_option(desk.extension)
+        page.locator("#login-form").get_by_role("button", name="Log in").click()
+        expect(page.locator("#softphone-status")).to_have_text("Registered")
+
+        # The carrier calls the DID, speaks from 3 s on (sipp's bundled PCMA, 7 s) and waits for our BYE.
+        carrier = test_driver._sipp(
+            engine_plane,
+            "webrtc-carrier",
+            driver_scenarios.carrier(digit="1", before_digit_ms=500, after_digit_ms=2500, hangs_up=False, talks=True),
+            source=TRUNK_ADDRESS,
+            keys={"did": sip_world.a.number, "caller": CALLER},
+            timeout=60,
+        )
+        engine_plane.processes[carrier.name] = carrier
+
+        # Queued, then offered to the agent's seat: the browser rings with the caller's number.
+        expect(page.locator("#softphone-peer")).to_have_text(f"Incoming call from {CALLER}")
+        uid = engine.listening.events[0][1][0].uid
+        assert engine.names()[0] == "on_arrived"
+        wait_for_value(lambda: "on_ringing" in engine.names(), "the engine to see the seat ring")
+        page.locator("#softphone-answer").click()
+        expect(page.locator("#softphone-peer")).to_have_text(f"In call with {CALLER}")
+        wait_for_value(lambda: ("on_answered", (uid, AGENT)) in engine.listening.events, "on_answered")
+
+        # The seat's leg (rtpengine: engine's plain RTP <-> the browser's DTLS-SRTP) and the
+        # carrier's leg (carrier <-> engine side) both carry packets from both of their parties.
+        call = engine.driver.calls[uid]
+        seat_leg = call.agents[AGENT].call_id
+        assert seat_leg != call.media_id
+        ng_port = engine_plane.ng_port
+
+        def both_parties_sent(call_id: str):
+            def check():
+                legs = packets_per_leg(rtpengine_query(ng_port, call_id))
+                return legs if len(legs) == 2 and min(legs) > 20 else None
+
+            return check
+
+        carrier_legs = wait_for_value(both_parties_sent(call.media_id), "RTP both ways on the carrier's session")
+        seat_legs = wait_for_value(both_parties_sent(seat_leg), "RTP both ways on the browser seat's session")
+        # That session is the bridge: plain RTP towards the engine, DTLS-SRTP with ICE to the browser.
+        seat_media = [
+            media for monologue in rtpengine_query(ng_port, seat_leg)["tags"].values() for media in monologue["medias"]
+        ]
+        assert sorted(media["protocol"] for media in seat_media) == [b"RTP/AVP", b"RTP/SAVPF"], seat_media
+        browser_side = next(media for media in seat_media if media["protocol"] == b"RTP/SAVPF")
+        assert b"DTLS-SRTP" in browser_side["flags"] and b"ICE" in browser_side["flags"], browser_side
+        print(f"rtpengine packets per party: carrier session {carrier_legs}, browser session {seat_legs}")
+
+        # Hang up on the page: BYE to the engine, which hangs up the carrier (BYE).
+        page.locator("#softphone-hangup").click()
+        expect(page.locator("#softphone-call")).to_be_hidden()
+        wait_for_value(lambda: carrier.popen.poll() is not None, "the carrier's scenario to end", seconds=30)
+        assert carrier.popen.returncode == 0, f"{carrier.tail()}\n{engine_plane.logs()}"
+        assert "BYE sip:" in engine_plane.received(carrier.name)
+        assert ("on_hung_up", (uid, BY_AGENT)) in engine.listening.events
+        wait_for_value(lambda: uid in engine.store.finished, "the call's end")
+        assert engine.store.finished[uid].end_reason == "completed"
+        # The browser's BYE ended the session Kamailio anchored for it.
+        wait_for_value(lambda: rtpengine_query(ng_port, seat_leg).get("result") == b"error", "the seat session's end")
+        assert errors == []
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{engine_plane.logs()}") from None
+    finally:
+        if carrier is not None:
+            carrier.stop()
+        engine.close()
+        context.close()

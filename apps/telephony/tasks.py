@@ -33,3 +33,16 @@ def dnc_import_task(import_id: int) -> int:
     except DoNotCallImport.DoesNotExist:
         logger.warning("do-not-call import %s is gone; nothing to do", import_id)
         return 0
+
+
+@shared_task(bind=True, max_retries=10, default_retry_delay=3)
+def recording_store_task(self, call_uid: str, path: str) -> int:
+    """Link the SIP plane's stereo WAV of a call to its CDR. The engine writes CDRs in its own
+    worker, so the row may not be there yet: retry for a while."""
+    from apps.telephony.models import Call
+    from apps.telephony.services.recordings import recording_store_file
+
+    call = Call.objects.filter(uid=call_uid).first()
+    if call is None:
+        raise self.retry()
+    return recording_store_file(call=call, path=path).pk

@@ -468,8 +468,10 @@ def test_run_engine_with_the_sip_driver_writes_the_cdr(engine_plane, sip_world, 
     _register_seat(engine_plane, world, extension, seat_port, "service-register")
 
     def ended_calls():
+        # Ended, and its recording linked (rtpengine's pcap → stereo WAV → Celery task → Recording).
         with tenant_context(world.a.tenant):
-            return list(Call.objects.filter(agent=agent, ended_at__isnull=False))
+            ended = list(Call.objects.filter(agent=agent, ended_at__isnull=False))
+            return ended if Recording.objects.filter(call__in=ended).exists() else []
 
     async def scenario():
         service = EngineService(tenants=lambda: [world.a.tenant], layer=None, driver="sip", rescan_seconds=60)
@@ -515,4 +517,12 @@ def test_run_engine_with_the_sip_driver_writes_the_cdr(engine_plane, sip_world, 
     assert call.end_reason == "completed" and call.answered_at is not None
     assert call.ended_at >= call.answered_at >= call.arrived_at
     with tenant_context(world.a.tenant):
-        assert not Recording.objects.filter(call=call).exists()  # no synthesised audio for a real call
+        # The real call's audio from rtpengine (no synthesised audio): stereo, caller left, agent right.
+        # (This scenario's parties send no RTP, so the file may be silent; the sound of both
+        # channels is checked by test_ivr_digit_queue_and_seat_answer_then_the_caller_hangs_up.)
+        stored = Recording.objects.get(call=call)
+        assert stored.content_type == "audio/wav" and stored.call.uid == call.uid
+        with stored.file.open("rb") as handle, wave.open(handle) as audio:
+            assert audio.getnchannels() == 2
+            assert stored.duration_seconds == round(audio.getnframes() / audio.getframerate(), 3)
+    assert not list(Path(engine_plane.directory, "recordings", "wav").glob(f"{call.uid}.wav"))  # moved to storage

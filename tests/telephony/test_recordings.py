@@ -356,3 +356,23 @@ def test_link_api_refuses_another_tenants_token(world, globex):
     response = client.post(f"/api/v1/recordings/{world['recording'].pk}/link", {"action": "play"}, format="json")
 
     assert response.status_code == 401
+
+
+def test_a_switch_recording_file_is_stored_once_and_its_source_removed(acme, tmp_path):
+    from apps.telephony.services.recordings import recording_store_file
+
+    source = tmp_path / "call.wav"
+    with wave.open(str(source), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\x01\x00\x02\x00" * 8000 * 2)  # 2 s of stereo
+    with tenant_context(acme.tenant):
+        call = cdr.call_open(uid=uid(), direction="inbound", caller="13900000009", callee="400", at=at(0))
+        stored = recording_store_file(call=call, path=source)
+        assert stored.duration_seconds == 2.0 and stored.content_type == "audio/wav"
+        assert stored.file.name.startswith(f"tenants/{acme.tenant.schema_name}/recordings/")
+        assert not source.exists()
+        with pytest.raises(ApplicationError) as refused:
+            recording_store_file(call=call, path=source)
+        assert refused.value.code == "recording_exists"

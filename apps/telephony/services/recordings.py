@@ -60,6 +60,33 @@ def recording_create(*, call: Call, duration_seconds: float, seed: int = 0) -> R
     return recording
 
 
+def recording_store_file(*, call: Call, path) -> Recording:
+    """Store a recording the switch produced (the SIP plane's stereo WAV: caller left, agent
+    right) as the call's ``Recording``, under the same tenant path and access rules as the
+    simulator's; the source file is removed once it is safely stored."""
+    import wave
+    from pathlib import Path
+
+    source = Path(path)
+    if Recording.objects.filter(call=call).exists():
+        raise ApplicationError("recording_exists", _("This call already has a recording."), status=409)
+    with wave.open(str(source), "rb") as handle:
+        duration = handle.getnframes() / float(handle.getframerate() or 1)
+    data = source.read_bytes()
+    recording = Recording(
+        call=call, duration_seconds=round(duration, 3), size_bytes=len(data), content_type="audio/wav"
+    )
+    recording.file.save(f"{call.uid}.wav", ContentFile(data), save=False)
+    name = recording.file.name
+    try:
+        recording.save(force_insert=True)
+    except Exception:
+        default_storage.delete(name)
+        raise
+    source.unlink(missing_ok=True)
+    return recording
+
+
 def recording_may_access(*, user, recording: Recording, action: str = "play") -> bool:
     if not (user and user.is_authenticated) or action not in ACTIONS:
         return False

@@ -525,6 +525,22 @@ class SipDriver(SwitchDriver):
             logger.exception("sip %s: converting the recording failed", call.uid)
             return
         self.recordings[call.uid] = str(out)
+        await asyncio.to_thread(self._hand_over_recording, call.uid, out)
+
+    def _hand_over_recording(self, uid: str, path: Path) -> None:
+        """A Celery task links the WAV to the CDR (Recording row, tenant storage, signed links)."""
+        from django.db import connections
+        from django_tenants.utils import schema_context
+
+        from apps.telephony.tasks import recording_store_task
+
+        try:
+            with schema_context(self.schema):
+                recording_store_task.delay(uid, str(path))
+        except Exception:
+            logger.exception("sip %s: handing the recording over failed", uid)
+        finally:
+            connections.close_all()  # this worker thread's, if the task ran eagerly
 
     # --- agent legs ------------------------------------------------------------------------
     def _invite_seat(self, call: SipCall, agent_id: int, extension: str) -> None:

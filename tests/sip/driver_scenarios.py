@@ -215,3 +215,23 @@ def seat(*, answers: bool, hangs_up_after_ms: int | None = None, talks: bool = F
   </send>
   <recv response="200"/>"""
     return _scenario("seat answering", body)
+
+
+def busy_seat() -> str:
+    """A desk phone that is busy: 486 to the INVITE at once."""
+    body = """
+  <recv request="INVITE" rrs="true"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 486 Busy Here
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]seat[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="ACK"/>"""
+    return _scenario("busy seat", body)

@@ -416,6 +416,28 @@ def test_an_unanswered_seat_is_cancelled_at_the_ring_timeout(engine_plane, sip_w
     assert store.finished[uid].end_reason == "abandoned"
 
 
+def test_a_busy_seat_is_a_missed_offer_at_once_not_after_the_ring_timeout(engine_plane, sip_world):
+    events, store, controller, carrier_rc, seat_rc, carrier, seat = _run_call(
+        engine_plane,
+        sip_world,
+        seat_scenario=driver_scenarios.busy_seat(),
+        carrier_hangs_up=True,
+        ring_timeout=60.0,  # far beyond the carrier's few seconds on the line
+        name="busy",
+    )
+    assert carrier_rc == 0 and seat_rc == 0, _explain(engine_plane, carrier, seat)
+    uid = events[0][1][0].uid
+    # 486 from the phone; Kamailio may answer 408 instead when earlier tests' registrations of
+    # the same seat (dead sipp ports) are forked to as well: either way a final refusal, not RONA.
+    failures = [args for name, args in events if name == "on_bridge_failed"]
+    assert failures and all(args[:2] == (uid, AGENT) and args[2] in ("486", "408") for args in failures)
+    assert "on_answered" not in _names(events)
+    assert (uid, AGENT, "rona") in store.offer_ends
+    assert "CANCEL sip:" not in engine_plane.received(seat.name)
+    assert controller.agent(AGENT).state == agent_states.NOT_READY
+    assert store.finished[uid].end_reason == "abandoned"
+
+
 @pytest.fixture(scope="module")
 def db_agent(sip_world, django_db_blocker):
     """Committed rows the engine service loads: a queue, the number routed to it (no IVR), a Ready

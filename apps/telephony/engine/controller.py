@@ -727,6 +727,27 @@ class CallController(DriverListener):
                 self._notify(agent, {"type": "call.offer_withdrawn", "call_uid": call.uid, "reason": "rona"})
         self._back_to_queue(call, exclude=missed)
 
+    def on_bridge_failed(self, uid: str, agent_id: int, reason: str) -> None:
+        """A seat that cannot ring (unregistered, busy, declined on the phone) is a missed offer
+        now, not after the ring timeout: otherwise the ACD would keep offering the next caller to
+        the same unreachable agent."""
+        call = self.calls.get(uid)
+        if call is None or call.status != OFFERED or agent_id not in call.ringing:
+            return
+        if call.ringing == (agent_id,):
+            self._cancel(call, "ring_timer")
+            self._ring_timeout(call, call.offer_seq)
+            return
+        # Ring-all: only this agent drops out; the others keep ringing.
+        call.ringing = tuple(other for other in call.ringing if other != agent_id)
+        self.store.call_offer_ended(call, agent_id, "rona")
+        agent = self.agents.get(agent_id)
+        if agent is not None:
+            agent.call = None
+            self.acd.agent_unavailable(agent_id)
+            self._set_agent(agent, A_NOT_READY, reason=REASON_MISSED, call=call)
+            self._notify(agent, {"type": "call.offer_withdrawn", "call_uid": call.uid, "reason": "rona"})
+
     def _back_to_queue(self, call: CallState, *, exclude: tuple[int, ...] = ()) -> None:
         """A failed offer: the call goes back to its place in its queue (or overflows if it is due)."""
         now = self.clock.now()

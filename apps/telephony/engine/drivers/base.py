@@ -100,6 +100,11 @@ class DriverListener(ABC):
         """``by="caller"`` or ``"system"``: the call is over and its trunk channel free.
         ``by="agent"``: the agent left; the caller is still there (see :meth:`SwitchDriver.hangup`)."""
 
+    def on_bridge_failed(self, uid: str, agent_id: int, reason: str) -> None:  # noqa: B027 (optional)
+        """The agent's device refused the offer at once (not registered, busy, declined on the
+        phone: ``reason`` is the switch's code). Optional: a switch that never knows this leaves
+        it to the ring timeout."""
+
     @abstractmethod
     def on_machine_detected(self, uid: str, result: str, actual: str | None = None) -> None:
         """Answering-machine detection on an originated call (``human`` | ``machine``).

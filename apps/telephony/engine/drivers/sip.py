@@ -584,6 +584,8 @@ class SipDriver(SwitchDriver):
             if call.agents.get(agent_id) is leg:
                 call.agents.pop(agent_id)
             logger.info("sip %s: seat of agent %s answered %s", call.uid, agent_id, status)
+            if not leg.cancel_pending and status != 487:  # 487: the answer to our own CANCEL
+                self._emit("on_bridge_failed", call.uid, agent_id, str(status))
             return
         # 2xx: acknowledge end to end, then bridge (or hang up a leg nobody wants any more).
         first = not leg.confirmed

@@ -376,3 +376,14 @@ def test_a_switch_recording_file_is_stored_once_and_its_source_removed(acme, tmp
         with pytest.raises(ApplicationError) as refused:
             recording_store_file(call=call, path=source)
         assert refused.value.code == "recording_exists"
+
+
+def test_a_switch_recording_without_a_call_is_left_in_place_after_the_retries(acme, tmp_path):
+    from apps.telephony.tasks import recording_store_task
+
+    source = tmp_path / "orphan.wav"
+    source.write_bytes(b"RIFF")
+    with tenant_context(acme.tenant):
+        # Eager mode runs the retries at once; the last one gives up quietly.
+        assert recording_store_task.apply(args=["no-such-call", str(source)], retries=10).get() == 0
+    assert source.exists()

@@ -437,12 +437,13 @@ def start_kamailio(plane) -> Process:
     return process
 
 
-@pytest.fixture(scope="module")
-def sip_plane(sip_world, tmp_path_factory) -> Iterator[SipPlaneUnderTest]:
-    """Routing endpoint, rtpengine, Kamailio and an engine stand-in, on free loopback ports."""
+@contextlib.contextmanager
+def running_plane(directory: Path, *, engine_stand_in: bool) -> Iterator[SipPlaneUnderTest]:
+    """Routing endpoint, rtpengine and Kamailio on free loopback ports; with ``engine_stand_in``
+    a sipp stand-in answers on the engine's port, otherwise the port is left for a driver under
+    test. Every process is stopped on the way out."""
     from apps.sip.plane import kamailio_database, plane_from_settings, render
 
-    directory = tmp_path_factory.mktemp("sip")
     ports = {name: free_port() for name in ("sip", "ws", "routing", "engine", "ng")}
     rtp_min, rtp_max = free_port_range(40)
     plane = plane_from_settings(
@@ -470,39 +471,43 @@ def sip_plane(sip_world, tmp_path_factory) -> Iterator[SipPlaneUnderTest]:
         rtp_range=(rtp_min, rtp_max),
         plane=plane,
     )
+    under_test.ng_port = ports["ng"]
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.test",
         DATABASE_URL=database_url(connection.settings_dict),
         SIP_ROUTING_SECRET=plane.routing_secret,
+        PYTHONPATH=str(ROOT),
     )
     try:
+        daphne = str(Path(sys.executable).parent / "daphne")
         processes["routing"] = start(
             "routing",
-            [
-                str(Path(sys.executable).parent / "daphne"),
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(ports["routing"]),
-                "apps.sip.asgi:application",
-            ],
+            [daphne, "-b", "127.0.0.1", "-p", str(ports["routing"]), "apps.sip.asgi:application"],
             directory,
-            env={**env, "PYTHONPATH": str(ROOT)},
+            env=env,
         )
         processes["rtpengine"] = start("rtpengine", ["rtpengine", f"--config-file={plane.rtpengine_conf}"], directory)
         wait_for(lambda: rtpengine_pong(ports["ng"]), "rtpengine")
         processes["kamailio"] = start_kamailio(plane)
         wait_for(lambda: http_ok(ports["routing"]), "the routing endpoint")
-        engine = scenarios.write(directory, "engine", scenarios.engine())
-        processes["engine"] = start(
-            "engine",
-            ["sipp", "-sf", str(engine), "-i", "127.0.0.1", "-p", str(ports["engine"]), "-nostdin", "-trace_msg"],
-            directory,
-        )
+        if engine_stand_in:
+            engine = scenarios.write(directory, "engine", scenarios.engine())
+            processes["engine"] = start(
+                "engine",
+                ["sipp", "-sf", str(engine), "-i", "127.0.0.1", "-p", str(ports["engine"]), "-nostdin", "-trace_msg"],
+                directory,
+            )
         yield under_test
     except AssertionError as error:
         raise AssertionError(f"{error}\n{under_test.logs()}") from None
     finally:
         for process in reversed(list(processes.values())):
             process.stop()
+
+
+@pytest.fixture(scope="module")
+def sip_plane(sip_world, tmp_path_factory) -> Iterator[SipPlaneUnderTest]:
+    """Routing endpoint, rtpengine, Kamailio and an engine stand-in, on free loopback ports."""
+    with running_plane(tmp_path_factory.mktemp("sip"), engine_stand_in=True) as under_test:
+        yield under_test

@@ -9,10 +9,8 @@ digit. A sipp seat registered for the agent's extension rings, answers or lets i
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import struct
-import sys
 import wave
 from pathlib import Path
 
@@ -30,17 +28,10 @@ from apps.telephony.engine.drivers.sip import SipDriver, SipStack
 from apps.telephony.engine.store import MemoryStore
 from tests.sip import driver_scenarios, scenarios
 from tests.sip.conftest import (
-    ROOT,
     TRUNK_ADDRESS,
-    SipPlaneUnderTest,
-    database_url,
     free_port,
-    free_port_range,
-    http_ok,
-    rtpengine_pong,
+    running_plane,
     start,
-    start_kamailio,
-    wait_for,
 )
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -99,68 +90,8 @@ class Listening:
 def engine_plane(sip_world, tmp_path_factory):
     """Kamailio, rtpengine and the routing endpoint, as tests/sip/conftest.py starts them, but with
     the engine's port left free for the driver under test (no sipp stand-in)."""
-    from apps.sip.plane import kamailio_database, plane_from_settings, render
-
-    directory = tmp_path_factory.mktemp("sipdriver")
-    ports = {name: free_port() for name in ("sip", "ws", "routing", "engine", "ng")}
-    rtp_min, rtp_max = free_port_range(40)
-    plane = plane_from_settings(
-        sip_port=ports["sip"],
-        ws_port=ports["ws"],
-        routing_port=ports["routing"],
-        engine_port=ports["engine"],
-        rtpengine_ng_port=ports["ng"],
-        rtp_port_min=rtp_min,
-        rtp_port_max=rtp_max,
-        runtime_dir=directory,
-        children=2,
-        async_workers=2,
-        database=kamailio_database(connection.settings_dict, url=""),
-    )
-    render(plane)
-    processes = {}
-    under_test = SipPlaneUnderTest(
-        directory=directory,
-        sip_port=ports["sip"],
-        routing_port=ports["routing"],
-        engine_port=ports["engine"],
-        control_socket=plane.control_socket,
-        processes=processes,
-        rtp_range=(rtp_min, rtp_max),
-        plane=plane,
-    )
-    under_test.ng_port = ports["ng"]
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.test",
-        DATABASE_URL=database_url(connection.settings_dict),
-        SIP_ROUTING_SECRET=plane.routing_secret,
-        PYTHONPATH=str(ROOT),
-    )
-    try:
-        processes["routing"] = start(
-            "routing",
-            [
-                str(Path(sys.executable).parent / "daphne"),
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(ports["routing"]),
-                "apps.sip.asgi:application",
-            ],
-            directory,
-            env=env,
-        )
-        processes["rtpengine"] = start("rtpengine", ["rtpengine", f"--config-file={plane.rtpengine_conf}"], directory)
-        wait_for(lambda: rtpengine_pong(ports["ng"]), "rtpengine")
-        processes["kamailio"] = start_kamailio(plane)
-        wait_for(lambda: http_ok(ports["routing"]), "the routing endpoint")
+    with running_plane(tmp_path_factory.mktemp("sipdriver"), engine_stand_in=False) as under_test:
         yield under_test
-    except AssertionError as error:
-        raise AssertionError(f"{error}\n{under_test.logs()}") from None
-    finally:
-        for process in reversed(list(processes.values())):
-            process.stop()
 
 
 def _sipp(plane, name, scenario, *, source, keys, timeout=40, port=None):

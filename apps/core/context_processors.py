@@ -18,6 +18,7 @@ TENANT_NAVIGATION = [
     (_("Trunks & numbers"), "console:telephony", ("tenant_admin", "supervisor")),
     (_("Queues & skills"), "agents:queues", ("tenant_admin",)),
     (_("IVR"), "ivr:flows", ("tenant_admin",)),
+    (_("Prompts"), "ivr:prompts", ("tenant_admin",)),
     (_("Campaigns"), "campaigns:list", ("tenant_admin", "supervisor")),
     (_("Calls"), "calls:list", ("tenant_admin", "supervisor", "qa", "agent")),
     (_("Customers"), "crm:list", ("tenant_admin", "supervisor", "agent", "qa", "trainer", "hr", "billing")),

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class SipConfig(AppConfig):
     name = "apps.sip"
     verbose_name = _("SIP plane")
+
+    def ready(self) -> None:
+        from apps.sip import signals
+
+        signals.connect()

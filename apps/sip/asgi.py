@@ -10,3 +10,4 @@ django.setup()
 from apps.sip.internal import RoutingApplication  # noqa: E402 - needs django.setup() first
 
 application = RoutingApplication()
+application.warm_up()

@@ -23,7 +23,7 @@ import logging
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, connections
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
@@ -111,6 +111,16 @@ class RoutingApplication:
 
     def __init__(self, secret: str | None = None) -> None:
         self._secret = secret
+
+    def warm_up(self) -> None:
+        """Pay the one-off costs of a first request (imports, translations, ORM and database driver
+        set-up, the route cache's Redis client) when the process starts, not on a carrier's INVITE."""
+        try:
+            _work(route_request, data={"did": "000", "source": "127.0.0.1", "call_id": "warm-up"})
+        except Exception:
+            logger.warning("sip routing endpoint: warm-up failed", exc_info=True)
+        finally:
+            connections.close_all()  # this thread's; requests run on another
 
     @property
     def secret(self) -> str:

@@ -67,6 +67,8 @@ class SipPlane:
     children: int
     async_workers: int
     database: KamailioDatabase
+    keepalive_seconds: int = 300
+    keepalive_failures: int = 2  # unanswered keep-alives before the call is ended
     log_level: int = 2
     rtpengine_log_level: int = 5
     extra: dict[str, str] = field(default_factory=dict)
@@ -165,6 +167,7 @@ def plane_from_settings(**overrides) -> SipPlane:
         "runtime_dir": Path(settings.SIP_RUNTIME_DIR),
         "children": settings.SIP_KAMAILIO_CHILDREN,
         "async_workers": settings.SIP_KAMAILIO_ASYNC_WORKERS,
+        "keepalive_seconds": settings.SIP_KEEPALIVE_SECONDS,
     }
     values.update(overrides)
     if "routing_secret" not in values:
@@ -195,6 +198,8 @@ def _validate(plane: SipPlane) -> None:
         raise PlaneError("The routing secret must be 16-128 letters, digits, '-' or '_'.")
     if not 1 <= plane.routing_timeout <= 10:
         raise PlaneError("SIP_ROUTING_TIMEOUT_SECONDS must be between 1 and 10.")
+    if not 30 <= plane.keepalive_seconds <= 3600:
+        raise PlaneError("SIP_KEEPALIVE_SECONDS must be between 30 and 3600.")
     if not re.match(r"^[a-z0-9.-]+$", plane.platform_domain):
         raise PlaneError(f"PLATFORM_DOMAIN {plane.platform_domain!r} is not a plain host name.")
 
@@ -237,6 +242,8 @@ def template_values(plane: SipPlane) -> dict[str, str]:
         "recording_dir": str(plane.runtime_dir / "recordings"),
         "children": str(plane.children),
         "async_workers": str(plane.async_workers),
+        "keepalive_seconds": str(plane.keepalive_seconds),
+        "keepalive_failures": str(plane.keepalive_failures),
         "db_url": plane.database.url,
         "log_level": str(plane.log_level),
         "rtpengine_log_level": str(plane.rtpengine_log_level),

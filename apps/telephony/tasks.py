@@ -4,8 +4,12 @@ the tenant that queued them (tenant-schemas-celery carries it in the task header
 from __future__ import annotations
 
 import logging
+import struct
+import time
+from pathlib import Path
 
 from celery import shared_task
+from celery.exceptions import Retry
 
 from apps.telephony.models import ContactList, DoNotCallImport
 from apps.telephony.services.contact_import import contact_list_import, dnc_import_run
@@ -39,15 +43,81 @@ def dnc_import_task(import_id: int) -> int:
 def recording_store_task(self, call_uid: str, path: str) -> int:
     """Link the SIP plane's stereo WAV of a call to its CDR. The engine writes CDRs in its own
     worker, so the row may not be there yet: retry for a while."""
-    from apps.telephony.models import Call
-    from apps.telephony.services.recordings import recording_store_file
-
-    call = Call.objects.filter(uid=call_uid).first()
-    if call is None:
+    stored = _recording_store(call_uid, path)
+    if stored is None:
         if self.request.retries >= self.max_retries:
             # No CDR will come (an engine without a database store, e.g. a benchmark): keep the
             # file where it is and say so once, rather than fail loudly.
             logger.warning("recording %s: no call %s to attach it to; left in place", path, call_uid)
             return 0
         raise self.retry()
+    return stored
+
+
+def _recording_store(call_uid: str, path: str) -> int | None:
+    """The Recording's pk once the WAV is stored with the call's CDR; None while there is no CDR."""
+    from apps.telephony.models import Call
+    from apps.telephony.services.recordings import recording_store_file
+
+    call = Call.objects.filter(uid=call_uid).first()
+    if call is None:
+        return None
     return recording_store_file(call=call, path=path).pk
+
+
+RECORDING_WAIT_SECONDS = 2.0  # rtpengine closes a pcap just after answering the engine's delete
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=2)
+def recording_convert_task(
+    self, call_uid: str, schema: str, recording_dir: str, call_id: str, caller: list, agents: list[list]
+) -> str:
+    """Turn the pcap rtpengine recorded for a SIP call into the stereo WAV (caller left, agents
+    right) and store it as the call's Recording (as :func:`recording_store_task` does, which
+    takes over when the CDR is not written yet).
+
+    Sent by the engine's ``sip`` driver after rtpengine's ``delete``, so the conversion's CPU is
+    spent here and not in the engine, next to call setup. The worker must see rtpengine's
+    ``recording-dir`` (same host or shared volume). Returns the WAV's path ("" when there is none).
+
+    Sent from the public schema with the tenant's ``schema`` as an argument: the conversion needs
+    no database, so the worker does not look the tenant up (nor open a connection) for it; the
+    store task it queues runs in ``schema``."""
+    from django_tenants.utils import schema_context
+
+    from apps.telephony.engine.drivers.sipstack import recording
+
+    directory = Path(recording_dir)
+    out = directory / "wav" / f"{call_uid}.wav"
+    source = (str(caller[0]), int(caller[1]))
+    parties = [(str(address), int(port)) for address, port in agents]
+    deadline = time.monotonic() + RECORDING_WAIT_SECONDS
+    try:
+        while (
+            done := recording.call_recording_convert(
+                recording_dir=directory, call_id=call_id, out=out, caller=source, agents=parties
+            )
+        ) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    except FileNotFoundError:
+        logger.warning("recording of %s: rtpengine left no pcap for %s", call_uid, call_id)
+        return ""
+    except (OSError, ValueError, struct.error):
+        logger.exception("recording of %s: converting %s failed; its pcap is kept", call_uid, call_id)
+        return ""
+    if done is None:
+        if self.request.retries >= self.max_retries:
+            logger.warning("recording of %s: rtpengine never closed the pcap of %s", call_uid, call_id)
+            return ""
+        raise self.retry()
+    try:
+        with schema_context(schema):
+            # Usually the CDR is written by now: store at once, in this task. Otherwise the store
+            # task waits for it (and gives up quietly if none comes).
+            if _recording_store(call_uid, str(done)) is None:
+                recording_store_task.delay(call_uid, str(done))
+    except Retry:
+        # Only when tasks run inline (task_always_eager with eager_propagates: tests): the store
+        # task's first retry surfaces here. The WAV stays where it is, as after its last retry.
+        logger.info("recording of %s: no call row yet; %s left in place", call_uid, done)
+    return str(done)

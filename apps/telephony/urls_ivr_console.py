@@ -3,6 +3,7 @@
 from django.urls import path
 
 from apps.telephony import views_ivr as views
+from apps.telephony import views_prompts
 
 app_name = "ivr"
 
@@ -23,6 +24,10 @@ urlpatterns = [
     path("flows/<int:pk>/nodes/<str:node_id>/", views.node_edit, name="node"),
     path("flows/<int:pk>/nodes/<str:node_id>/remove/", views.node_remove, name="node_remove"),
     path("flows/<int:pk>/versions/<int:number>/", views.version_view, name="version"),
+    path("prompts/", views_prompts.prompts, name="prompts"),
+    path("prompts/<int:pk>/", views_prompts.prompt_edit, name="prompt"),
+    path("prompts/<int:pk>/audio/", views_prompts.prompt_audio, name="prompt_audio"),
+    path("prompts/<int:pk>/delete/", views_prompts.prompt_delete, name="prompt_delete"),
     path("hours/", views.hours_list, name="hours_list"),
     path("hours/<int:pk>/", views.hours_edit, name="hours"),
     path("hours/<int:pk>/delete/", views.hours_delete, name="hours_delete"),

@@ -25,7 +25,7 @@ from apps.core.forms import apply_error
 from apps.telephony.choices import IvrFlowStatus
 from apps.telephony.ivr import schema
 from apps.telephony.ivr.hours import WEEKDAYS, HoursSpec, day_plan, hours_state, zone
-from apps.telephony.models import BusinessHours, HolidayOverride, IvrFlow, IvrFlowVersion, PhoneNumber, Queue
+from apps.telephony.models import BusinessHours, HolidayOverride, IvrFlow, IvrFlowVersion, PhoneNumber, Prompt, Queue
 from apps.telephony.services import business_hours as hours_services
 from apps.telephony.services import ivr as ivr_services
 
@@ -59,6 +59,8 @@ FIELD_LABELS = {
     "timeout": gettext_lazy("Timeout (s)"),
     "retries": gettext_lazy("Retries"),
     "retry_prompt": gettext_lazy("Retry prompt"),
+    "audio": gettext_lazy("Prompt audio (played instead of the text)"),
+    "retry_audio": gettext_lazy("Retry prompt audio"),
     "invalid": gettext_lazy("After too many wrong keys"),
     "no_input": gettext_lazy("After too many silences"),
     "agent_options": gettext_lazy("Keys that mean “asked for an agent”"),
@@ -297,6 +299,13 @@ def node_form_class(node_type: str, node_ids: list[str]):
                 coerce=int,
                 empty_value=None,
                 choices=[(h.pk, h.name) for h in BusinessHours.objects.all()],
+            )
+        elif field.kind == schema.FieldKind.AUDIO:
+            fields[field.name] = forms.ChoiceField(
+                label=label,
+                required=False,
+                choices=[("", _("— none: a neutral tone over the phone —"))]
+                + [(name, name) for name in Prompt.objects.order_by("name").values_list("name", flat=True)],
             )
         elif field.kind in (schema.FieldKind.NUMBER, schema.FieldKind.VARIABLE):
             fields[field.name] = forms.CharField(label=label, required=required, max_length=32)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from apps.sip import views as sip_views
 from apps.tenants.views import platform
 
 app_name = "platform"
@@ -9,4 +10,7 @@ urlpatterns = [
     path("tenants/<slug:slug>/status/", platform.tenant_status, name="tenant_status"),
     path("tenants/<slug:slug>/number/", platform.tenant_number, name="tenant_number"),
     path("pool/", platform.pool_add, name="pool_add"),
+    path("trunks/", sip_views.trunk_addresses, name="trunk_addresses"),
+    path("trunks/add/", sip_views.trunk_address_create, name="trunk_address_create"),
+    path("trunks/<int:pk>/remove/", sip_views.trunk_address_delete, name="trunk_address_delete"),
 ]

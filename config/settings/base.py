@@ -360,6 +360,10 @@ SIP_ROUTING_ADDRESS = env("SIP_ROUTING_ADDRESS", default="127.0.0.1")
 SIP_ROUTING_PORT = env.int("SIP_ROUTING_PORT", default=8070)
 SIP_ROUTING_SECRET = env("SIP_ROUTING_SECRET", default="")  # empty: derived from SECRET_KEY
 SIP_ROUTING_TIMEOUT_SECONDS = env.int("SIP_ROUTING_TIMEOUT_SECONDS", default=1)
+# Kamailio asks both ends of every trunk call with an in-dialog OPTIONS this often; a call whose
+# end no longer answers (a crashed engine, a carrier that lost it) is ended with BYEs and its
+# trunk channel freed.
+SIP_KEEPALIVE_SECONDS = env.int("SIP_KEEPALIVE_SECONDS", default=300)
 # Where routed inbound calls are relayed: the engine's SIP side (the `sip` driver, not written yet).
 SIP_ENGINE_ADDRESS = env("SIP_ENGINE_ADDRESS", default="127.0.0.1")
 SIP_ENGINE_PORT = env.int("SIP_ENGINE_PORT", default=5070)

@@ -12,6 +12,7 @@
 
   var agent = { agent_id: config.agent_id, state: "offline", reason: null, since: null, seat: null };
   var call = null; // {call_uid, caller, queue_id, queue_name, status, since, customer, ring_timeout_seconds, monitor}
+  // call.consult while an attended transfer is under way: {role: "first" | "target", name, answered}.
   // Dates and times in the page's language, not the browser's.
   var locale = document.documentElement.lang || undefined;
 
@@ -39,6 +40,14 @@
     var list = $("desk-log");
     list.insertBefore(item, list.firstChild);
     while (list.children.length > 30) list.removeChild(list.lastChild);
+  }
+
+  function named(template, name) {
+    return String(template || "").replace("%(name)s", name || "");
+  }
+
+  function consultReason(code) {
+    return (labels.consult_reasons && labels.consult_reasons[code]) || code || "";
   }
 
   function reasonName(code) {
@@ -81,8 +90,25 @@
     show("panel-call", state === "talking" || state === "hold");
     show("panel-wrapup", state === "wrap_up");
     $("btn-ready").disabled = state === "ready";
-    $("btn-hold").hidden = state === "hold";
-    $("btn-resume").hidden = state !== "hold";
+    var consult = call && call.consult;
+    // During a consultation the caller stays held: no resume, no second transfer; the consulted
+    // agent only talks and hangs up (which ends the consultation, not the call).
+    $("btn-hold").hidden = state === "hold" || Boolean(consult);
+    $("btn-resume").hidden = state !== "hold" || Boolean(consult);
+    show("transfer-form", !consult);
+    show("consult-form", !consult);
+    show("consult-actions", Boolean(consult && consult.role === "first"));
+    $("btn-consult-complete").disabled = !(consult && consult.answered);
+    $("offer-title").textContent =
+      consult && consult.role === "target" ? named(labels.consult_from, consult.name) : labels.offer;
+    var consultText = "";
+    if (consult && consult.role === "first") {
+      consultText = named(consult.answered ? labels.consult_talking : labels.consult_ringing, consult.name);
+    } else if (consult && consult.role === "target" && consult.answered) {
+      consultText = named(labels.consult_target, consult.name);
+    }
+    $("call-consult").textContent = consultText;
+    show("call-consult", Boolean(consultText));
     if (call) {
       var caller = call.caller || labels.unknown_caller;
       $("offer-caller").textContent = caller;
@@ -187,6 +213,47 @@
         showError(labels.transfer_failed);
         log(labels.transfer_failed);
         break;
+      case "call.consult_offer":
+        // A colleague consults us: the offer panel shows who, the screen pop shows the caller.
+        setCall(message, "offered");
+        call.consult = { role: "target", name: message.from_agent_name, answered: false };
+        log(named(labels.consult_from, message.from_agent_name) + " · " + (message.caller || ""));
+        render();
+        break;
+      case "call.consult_started":
+        if (call && call.call_uid === message.call_uid) {
+          call.consult = { role: "first", name: message.agent_name, answered: false };
+        }
+        log(labels.consult_started + " · " + (message.agent_name || ""));
+        render();
+        break;
+      case "call.consult_answered":
+        if (call && call.call_uid === message.call_uid && call.consult) {
+          call.consult.answered = true;
+          if (call.consult.role === "target") setCall(message, "talking");
+        }
+        render();
+        break;
+      case "call.consult_failed":
+        if (call && call.call_uid === message.call_uid) call.consult = null;
+        showError(labels.consult_failed + " (" + consultReason(message.reason) + ")");
+        log(labels.consult_failed);
+        render();
+        break;
+      case "call.consult_ended":
+        if (call && call.call_uid === message.call_uid) call.consult = null;
+        log(labels.consult_ended + " (" + consultReason(message.reason) + ")");
+        render();
+        break;
+      case "call.consult_completed":
+        if (call && call.call_uid === message.call_uid) {
+          call.consult = null;
+          // The consulted agent's conversation with the caller starts now.
+          if (message.role === "target") call.since = new Date(Live.serverNow()).toISOString();
+        }
+        log(message.role === "target" ? labels.consult_yours : labels.consult_done);
+        render();
+        break;
       case "call.monitor":
         if (call && call.call_uid === message.call_uid) call.monitor = message.mode;
         if (labels.monitor[message.mode]) log(labels.monitor[message.mode]);
@@ -255,6 +322,22 @@
       return;
     }
     callAction("transfer", queue ? { queue_id: Number(queue) } : { target_agent_id: Number(target) });
+  });
+  $("consult-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var queue = $("consult-queue").value;
+    var target = $("consult-agent").value;
+    if (Boolean(queue) === Boolean(target)) {
+      showError(labels.choose_target);
+      return;
+    }
+    callAction("consult", queue ? { queue_id: Number(queue) } : { target_agent_id: Number(target) });
+  });
+  $("btn-consult-complete").addEventListener("click", function () {
+    callAction("consult/complete");
+  });
+  $("btn-consult-cancel").addEventListener("click", function () {
+    callAction("consult/cancel");
   });
   $("wrapup-form").addEventListener("submit", function (event) {
     event.preventDefault();

@@ -142,6 +142,14 @@
         endCall();
       }
     });
+    // The engine's own outbound calls (click-to-dial, callbacks, a dialer's answered contact) carry
+    // X-CC-Direction: outbound: the agent asked for them or the contact is already talking, so
+    // the softphone picks up by itself instead of ringing.
+    if (invitation.request.getHeader("X-CC-Direction") === "outbound") {
+      renderCall();
+      answer();
+      return;
+    }
     // SIP.js has already sent 180 Ringing: the caller hears ringback.
     ringStart();
     renderCall();
@@ -248,7 +256,7 @@
     endCall();
   }
 
-  $("softphone-answer").addEventListener("click", function () {
+  function answer() {
     if (!session || answered) return;
     ringStop();
     session
@@ -256,7 +264,9 @@
       .catch(function () {
         endCall();
       });
-  });
+  }
+
+  $("softphone-answer").addEventListener("click", answer);
   $("softphone-decline").addEventListener("click", function () {
     if (!session || answered) return;
     session.reject({ statusCode: 486 }).catch(function () {});

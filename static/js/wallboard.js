@@ -94,6 +94,20 @@
     return button;
   }
 
+  // Attended transfers (agent.consult): "Consulting B" on the first agent, "Consultation from A" on B.
+  function consultNote(agent) {
+    var other;
+    if (agent.consulting) {
+      other = agents[agent.consulting];
+      return String(labels.consulting).replace("%(name)s", other ? other.name : "#" + agent.consulting);
+    }
+    if (agent.consulted_by) {
+      other = agents[agent.consulted_by];
+      return String(labels.consulted_by).replace("%(name)s", other ? other.name : "#" + agent.consulted_by);
+    }
+    return "";
+  }
+
   function drawAgents() {
     var body = $("wb-agents").querySelector("tbody");
     body.textContent = "";
@@ -114,7 +128,8 @@
         Live.element("span", { className: "state-badge", dataset: { state: agent.state } }, labels.states[agent.state])
       );
       tr.appendChild(state);
-      tr.appendChild(Live.element("td", {}, agent.state === "not_ready" ? reasonName(agent.reason) : ""));
+      var note = agent.state === "not_ready" ? reasonName(agent.reason) : consultNote(agent);
+      tr.appendChild(Live.element("td", {}, note));
       tr.appendChild(Live.element("td", { className: "timer", dataset: { since: agent.since || "" } }));
       var actions = Live.element("td", { className: "actions" });
       if (["ready", "not_ready", "wrap_up"].indexOf(agent.state) >= 0) {
@@ -227,6 +242,13 @@
         });
         if (message.seat !== undefined) agents[message.agent_id].extension = message.seat;
         if (!known) fetchAgent(message.agent_id);
+        drawAgents();
+        break;
+      }
+      case "agent.consult": {
+        var live = message.phase === "ringing" || message.phase === "talking";
+        if (agents[message.from_agent_id]) agents[message.from_agent_id].consulting = live ? message.agent_id : null;
+        if (agents[message.agent_id]) agents[message.agent_id].consulted_by = live ? message.from_agent_id : null;
         drawAgents();
         break;
       }

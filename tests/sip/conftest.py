@@ -266,6 +266,29 @@ def sip_world(django_db_setup, django_db_blocker) -> Iterator[SipWorld]:
                 _drop(tenant)
 
 
+@pytest.fixture(scope="module")
+def db_agent(sip_world, django_db_blocker):
+    """Committed rows the engine service loads: a queue, the number routed to it (no IVR), a Ready
+    agent on the first seat (the service reads them from its own connections)."""
+    from apps.accounts.choices import Role
+    from apps.accounts.models import User
+    from apps.telephony import agent_states
+    from apps.telephony.models import Agent, PhoneNumber, Queue, Seat
+
+    tenant = sip_world.a.tenant
+    with django_db_blocker.unblock(), tenant_context(tenant):
+        queue = Queue.objects.create(code="sipq", name="SIP queue", wrapup_seconds=0, ring_timeout_seconds=10)
+        # Straight to the queue: the demo IVR's opening hours would depend on the time of day.
+        PhoneNumber.objects.filter(number=sip_world.a.number).update(queue=queue, ivr_flow=None)
+        user = User.objects.create_user(
+            f"sipagent@{tenant.slug}.test", "x-Secret-12345", name="SIP agent", roles=[Role.AGENT]
+        )
+        seat = Seat.objects.order_by("extension").first()
+        agent = Agent.objects.create(user=user, seat=seat, state=agent_states.READY)
+    connection.set_schema_to_public()
+    return agent, seat.extension, queue
+
+
 # --- processes ---------------------------------------------------------------------------------
 
 
@@ -438,7 +461,7 @@ def start_kamailio(plane) -> Process:
 
 
 @contextlib.contextmanager
-def running_plane(directory: Path, *, engine_stand_in: bool) -> Iterator[SipPlaneUnderTest]:
+def running_plane(directory: Path, *, engine_stand_in: bool, **overrides) -> Iterator[SipPlaneUnderTest]:
     """Routing endpoint, rtpengine and Kamailio on free loopback ports; with ``engine_stand_in``
     a sipp stand-in answers on the engine's port, otherwise the port is left for a driver under
     test. Every process is stopped on the way out."""
@@ -458,6 +481,7 @@ def running_plane(directory: Path, *, engine_stand_in: bool) -> Iterator[SipPlan
         children=2,
         async_workers=2,
         database=kamailio_database(connection.settings_dict, url=""),
+        **overrides,
     )
     render(plane)
     processes: dict[str, Process] = {}

@@ -22,7 +22,7 @@ from apps.core.errors import ApplicationError
 from apps.sip.internal import RoutingApplication
 from apps.sip.plane import PlaneError, kamailio_database, plane_from_settings, render, render_text
 from apps.sip.selectors import seat_registrations
-from apps.sip.services import call_uid, did_blocked, did_route, trunk_address_add, trunk_address_remove
+from apps.sip.services import call_uid, did_blocked, did_route, trunk_address_add, trunk_address_remove, trunk_gateways
 from apps.telephony.models import Call, PhoneNumber, Seat, Trunk
 from apps.telephony.services import seat_delete, seat_reset_secret, seats_add
 from apps.tenants.choices import PoolNumberStatus
@@ -344,5 +344,13 @@ def test_operators_manage_trunk_addresses_from_the_command_line(acme, capsys):
     assert f"trunk {trunk.pk}\t203.0.113.7" in capsys.readouterr().out
     with pytest.raises(CommandError):
         call_command("sip_trunk_address", "acme", str(trunk.pk), "--add", "nonsense")
+    call_command("sip_trunk_address", "acme", str(trunk.pk), "--add", "203.0.113.9", "--port", "5080", "--outbound")
+    assert f"trunk {trunk.pk}\t203.0.113.9:5080\tin+out" in capsys.readouterr().out
+    assert trunk_gateways(acme.tenant) == {trunk.pk: ("203.0.113.9", 5080)}  # where its outbound calls go
+    with pytest.raises(CommandError, match="port"):
+        call_command("sip_trunk_address", "acme", str(trunk.pk), "--add", "203.0.113.10", "--port", "70000")
+    call_command("sip_trunk_address", "acme", str(trunk.pk), "--remove", "203.0.113.9")
+    capsys.readouterr()
     call_command("sip_trunk_address", "acme", str(trunk.pk), "--remove", "203.0.113.7")
     assert "203.0.113.7" not in capsys.readouterr().out
+    assert trunk_gateways(acme.tenant) == {}

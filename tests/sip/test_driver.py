@@ -369,28 +369,6 @@ def test_a_busy_seat_is_a_missed_offer_at_once_not_after_the_ring_timeout(engine
     assert store.finished[uid].end_reason == "abandoned"
 
 
-@pytest.fixture(scope="module")
-def db_agent(sip_world, django_db_blocker):
-    """Committed rows the engine service loads: a queue, the number routed to it (no IVR), a Ready
-    agent on the first seat (the service reads them from its own connections)."""
-    from apps.accounts.choices import Role
-    from apps.accounts.models import User
-    from apps.telephony.models import Agent, PhoneNumber, Queue, Seat
-
-    tenant = sip_world.a.tenant
-    with django_db_blocker.unblock(), tenant_context(tenant):
-        queue = Queue.objects.create(code="sipq", name="SIP queue", wrapup_seconds=0, ring_timeout_seconds=10)
-        # Straight to the queue: the demo IVR's opening hours would depend on the time of day.
-        PhoneNumber.objects.filter(number=sip_world.a.number).update(queue=queue, ivr_flow=None)
-        user = User.objects.create_user(
-            f"sipagent@{tenant.slug}.test", "x-Secret-12345", name="SIP agent", roles=[Role.AGENT]
-        )
-        seat = Seat.objects.order_by("extension").first()
-        agent = Agent.objects.create(user=user, seat=seat, state=agent_states.READY)
-    connection.set_schema_to_public()
-    return agent, seat.extension, queue
-
-
 def test_run_engine_with_the_sip_driver_writes_the_cdr(engine_plane, sip_world, db_agent, settings):
     """The service as ``run_engine --driver sip`` runs it: tenant config and seats from the
     database, the DbStore writing the CDR as it does for simulated calls."""

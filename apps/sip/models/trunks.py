@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TrunkAddress(models.Model):
-    """A source address of one tenant trunk (a carrier's signalling IP).
+    """A signalling address of one tenant trunk (a carrier's IP): trusted as the source of its
+    inbound calls and, when ``outbound`` is set, the destination of its outbound calls.
 
     Public schema, so that Kamailio can read every tenant's addresses through one view
     (``kamailio.trusted``). ``Trunk`` lives in the tenant's schema, hence ``trunk_id`` is a plain
@@ -21,6 +22,10 @@ class TrunkAddress(models.Model):
     )
     trunk_id = models.PositiveIntegerField(_("trunk"))
     address = models.GenericIPAddressField(_("source address"), unpack_ipv4=True)
+    # Outbound calls (click-to-dial, callbacks, the dialer) leave for the trunk's first outbound
+    # address. A carrier usually sends and receives on one address, hence one table for both.
+    port = models.PositiveIntegerField(_("SIP port"), default=5060)
+    outbound = models.BooleanField(_("send outbound calls here"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:

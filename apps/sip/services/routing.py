@@ -14,10 +14,13 @@ blocked CDR exactly as the simulated switch does.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import logging
 import re
+import time
 from dataclasses import asdict, dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
@@ -28,6 +31,8 @@ from apps.telephony.choices import CallDirection, CallEndReason
 from apps.telephony.models import Call, PhoneNumber, Trunk
 from apps.tenants.choices import PoolNumberStatus
 from apps.tenants.models import PoolNumber, Tenant
+
+logger = logging.getLogger(__name__)
 
 ROUTE = "route"
 UNKNOWN_NUMBER = "unknown_number"
@@ -62,34 +67,160 @@ def _invalid(field: str, message: str) -> ApplicationError:
     return ApplicationError("invalid", _("The request has invalid fields."), fields={field: [message]})
 
 
-def did_route(*, did: str, source: str) -> RouteDecision:
-    """Route an INVITE to ``did`` that arrived from ``source`` (an IP address)."""
-    if not DID_RE.match(did or ""):
-        return RouteDecision(UNKNOWN_NUMBER)
+@dataclass(frozen=True)
+class _NumberRoute:
+    """What the database says about one DID: everything :func:`did_route` decides from."""
+
+    tenant_slug: str
+    tenant_schema: str
+    tenant_active: bool
+    number_id: int | None = None
+    trunk_id: int | None = None
+    channels: int | None = None
+    addresses: frozenset[str] = frozenset()
+
+
+def _number_route(did: str) -> _NumberRoute | None:
+    """Read a DID's route from the database (None: no tenant owns the number)."""
     pool = (
         PoolNumber.objects.select_related("tenant")
         .filter(number__in=_candidates(did), status=PoolNumberStatus.ASSIGNED, tenant__isnull=False)
         .first()
     )
-    if pool is None:
-        return RouteDecision(UNKNOWN_NUMBER)
-    tenant = pool.tenant
+    tenant = pool.tenant if pool is not None else None
+    if pool is None or tenant is None:
+        return None
     if not tenant.is_active:
-        return RouteDecision(UNAVAILABLE)
+        return _NumberRoute(tenant.slug, tenant.schema_name, False)
     with tenant_context(tenant):
         number = PhoneNumber.objects.select_related("trunk").filter(number=pool.number).first()
     if number is None:
+        return _NumberRoute(tenant.slug, tenant.schema_name, True)
+    addresses = TrunkAddress.objects.filter(tenant=tenant, trunk_id=number.trunk_id).values_list("address", flat=True)
+    return _NumberRoute(
+        tenant.slug,
+        tenant.schema_name,
+        True,
+        number_id=number.pk,
+        trunk_id=number.trunk_id,
+        channels=number.trunk.channels,
+        addresses=frozenset(filter(None, map(_address, addresses))),
+    )
+
+
+def _address(value: str) -> str:
+    """One spelling per address (as PostgreSQL's ``inet`` equality compared them); "" if not one."""
+    try:
+        return str(ipaddress.ip_address(value.strip().strip("[]")))
+    except ValueError:
+        return ""
+
+
+def did_route(*, did: str, source: str) -> RouteDecision:
+    """Route an INVITE to ``did`` that arrived from ``source`` (an IP address).
+
+    The DID's route comes from :data:`route_cache` (see :class:`RouteCache`): no query on a hit."""
+    if not DID_RE.match(did or ""):
         return RouteDecision(UNKNOWN_NUMBER)
-    if not TrunkAddress.objects.filter(tenant=tenant, trunk_id=number.trunk_id, address=source).exists():
+    route = route_cache.get(did)
+    if route is None:
+        return RouteDecision(UNKNOWN_NUMBER)
+    if not route.tenant_active:
+        return RouteDecision(UNAVAILABLE)
+    if route.number_id is None:
+        return RouteDecision(UNKNOWN_NUMBER)
+    if _address(source) not in route.addresses:
         return RouteDecision(REFUSED)
     return RouteDecision(
         ROUTE,
-        tenant=tenant.slug,
-        number=number.pk,
-        trunk=number.trunk_id,
-        channels=number.trunk.channels,
-        profile=f"{tenant.schema_name}:{number.trunk_id}",
+        tenant=route.tenant_slug,
+        number=route.number_id,
+        trunk=route.trunk_id,
+        channels=route.channels,
+        profile=f"{route.tenant_schema}:{route.trunk_id}",
     )
+
+
+class RouteCache:
+    """DID → :class:`_NumberRoute`, kept in the routing endpoint's process.
+
+    Correctness first: an entry is used only while
+
+    * the shared *route version* in Redis is the one it was read under. Every save or delete of
+      what a route is made of — ``PoolNumber``, ``Tenant`` (its status), ``TrunkAddress``,
+      ``PhoneNumber``, ``Trunk`` — bumps the version when its transaction commits
+      (apps/sip/signals.py), which drops every process's entries at once: a suspended tenant,
+      a released or reassigned number or a removed carrier address stops routing with the next
+      INVITE;
+    * and it is younger than :attr:`seconds` (2 s): the backstop for changes no signal sees
+      (``QuerySet.update``, raw SQL, another database client) and for a version bump lost while
+      Redis was down.
+
+    The version is read *before* the database, so a change committed during a read leaves the
+    entry under the old version, never a stale entry under the new one. Without Redis nothing
+    is cached (one read per INVITE, as before), and neither inside a transaction (what it reads
+    may still be rolled back).
+    """
+
+    version_key = "sip:route-version"
+    seconds = 2.0
+    max_entries = 10_000
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[bytes, float, _NumberRoute | None]] = {}
+        self._redis = None
+
+    def _client(self):
+        if self._redis is None:
+            import redis
+            from django.conf import settings
+
+            self._redis = redis.Redis.from_url(
+                settings.CACHES["default"]["LOCATION"], socket_timeout=0.25, socket_connect_timeout=0.25
+            )
+        return self._redis
+
+    def version(self) -> bytes | None:
+        import redis
+
+        try:
+            return self._client().get(self.version_key) or b"0"
+        except redis.RedisError:
+            logger.warning("sip routing: Redis unreachable; routing without the cache")
+            return None
+
+    def get(self, did: str) -> _NumberRoute | None:
+        if connection.in_atomic_block:
+            # Uncommitted rows (ours or a caller's transaction) must never reach other requests.
+            return _number_route(did)
+        key = did.removeprefix("+")
+        version = self.version()
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if version is not None and entry is not None and entry[0] == version and now - entry[1] < self.seconds:
+            return entry[2]
+        route = _number_route(did)
+        if version is not None:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key] = (version, now, route)
+        return route
+
+    def invalidate(self) -> None:
+        """Drop every process's entries (call after the change is committed)."""
+        import redis
+
+        self._entries.clear()
+        try:
+            self._client().incr(self.version_key)
+        except redis.RedisError:
+            logger.warning("sip routing: Redis unreachable; cached routes expire within %s s", self.seconds)
+
+    def clear_local(self) -> None:
+        self._entries.clear()
+
+
+route_cache = RouteCache()
 
 
 def call_uid(call_id: str) -> str:

@@ -31,17 +31,33 @@ def _normalised(address: str) -> str:
 
 
 @transaction.atomic
-def trunk_address_add(*, tenant: Tenant, trunk_id: int, address: str) -> TrunkAddress:
-    """Trust ``address`` as a source of ``trunk_id``'s calls (the trunk must be this tenant's)."""
+def trunk_address_add(
+    *, tenant: Tenant, trunk_id: int, address: str, port: int = 5060, outbound: bool = False
+) -> TrunkAddress:
+    """Trust ``address`` as a source of ``trunk_id``'s calls (the trunk must be this tenant's);
+    with ``outbound``, the trunk's outbound calls are sent to ``address:port`` too."""
     normalised = _normalised(address)
+    if not isinstance(port, int) or not 1 <= port <= 65535:
+        raise _invalid("port", _("Enter a port between 1 and 65535."))
     with tenant_context(tenant):
         if not Trunk.objects.filter(pk=trunk_id).exists():
             raise _invalid("trunk", _("Unknown trunk."))
     try:
         with transaction.atomic():
-            return TrunkAddress.objects.create(tenant=tenant, trunk_id=trunk_id, address=normalised)
+            return TrunkAddress.objects.create(
+                tenant=tenant, trunk_id=trunk_id, address=normalised, port=port, outbound=outbound
+            )
     except IntegrityError:
         raise _invalid("address", _("This address is already set for this trunk.")) from None
+
+
+def trunk_gateways(tenant: Tenant) -> dict[int, tuple[str, int]]:
+    """Trunk id → where its outbound calls go (the first outbound address of each trunk)."""
+    gateways: dict[int, tuple[str, int]] = {}
+    rows = TrunkAddress.objects.filter(tenant=tenant, outbound=True).order_by("trunk_id", "created_at", "id")
+    for trunk_id, address, port in rows.values_list("trunk_id", "address", "port"):
+        gateways.setdefault(trunk_id, (address, port))
+    return gateways
 
 
 @transaction.atomic

@@ -152,6 +152,11 @@ class TransferRequestSerializer(serializers.Serializer):
     target_agent_id = serializers.IntegerField(required=False, allow_null=True)
 
 
+class ConsultRequestSerializer(serializers.Serializer):
+    queue_id = serializers.IntegerField(required=False, allow_null=True)
+    target_agent_id = serializers.IntegerField(required=False, allow_null=True)
+
+
 class WrapupRequestSerializer(serializers.Serializer):
     disposition = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=32)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
@@ -273,6 +278,39 @@ def call_transfer(request, uid: str):
         queue_id=data.get("queue_id"),
         target_agent_id=data.get("target_agent_id"),
     )
+    return Response(message, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(request=ConsultRequestSerializer, responses={202: AcceptedSerializer})
+@api_view(["POST"])
+@permission_classes([IsAgent])
+def call_consult(request, uid: str):
+    """Attended transfer: hold the caller and consult another agent, or the agent a queue picks now."""
+    data = _valid(ConsultRequestSerializer, request)
+    message = call_control.call_consult(
+        agent=agent_ensure(user=request.user),
+        call_uid=uid,
+        queue_id=data.get("queue_id"),
+        target_agent_id=data.get("target_agent_id"),
+    )
+    return Response(message, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(request=None, responses={202: AcceptedSerializer})
+@api_view(["POST"])
+@permission_classes([IsAgent])
+def call_consult_complete(request, uid: str):
+    """Attended transfer: the consulted agent takes the caller; you go to wrap-up."""
+    message = call_control.call_consult_complete(agent=agent_ensure(user=request.user), call_uid=uid)
+    return Response(message, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(request=None, responses={202: AcceptedSerializer})
+@api_view(["POST"])
+@permission_classes([IsAgent])
+def call_consult_cancel(request, uid: str):
+    """Attended transfer: end the consultation; the caller stays on hold with you."""
+    message = call_control.call_consult_cancel(agent=agent_ensure(user=request.user), call_uid=uid)
     return Response(message, status=status.HTTP_202_ACCEPTED)
 
 
@@ -462,6 +500,9 @@ __all__ = [
     "QueueViewSet",
     "SkillViewSet",
     "call_answer",
+    "call_consult",
+    "call_consult_cancel",
+    "call_consult_complete",
     "call_hangup",
     "call_hold",
     "call_monitor",

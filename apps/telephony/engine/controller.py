@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -56,6 +57,7 @@ from apps.telephony.engine.drivers.base import (
     BY_AGENT,
     BY_CALLER,
     BY_SYSTEM,
+    CONSULT_DECLINED,
     FAILED_BLOCKED,
     FAILED_BUSY,
     FAILED_NO_ANSWER,
@@ -134,6 +136,22 @@ OUTCOME_NO_ANSWER = "no_answer"
 OUTCOME_MACHINE = "machine"
 OUTCOME_FAILED = "failed"
 OUTCOME_BLOCKED = "blocked"
+CONSULT_RING_SECONDS = 20  # a consultation rings this long when the call has no queue setting
+CONSULT_PROBE = "/consult"  # suffix of the ACD entry that picks a queue's agent for a consultation
+
+
+@dataclass
+class Consult:
+    """An attended transfer in progress: ``from_agent_id`` (the call's agent) consults ``agent_id``
+    while the caller is held. Engine-clock times."""
+
+    call_uid: str
+    from_agent_id: int
+    agent_id: int
+    queue_id: int | None
+    started: float
+    answered: float | None = None
+    ring_timer: TimerHandle | None = None
 
 
 class CallController(DriverListener):
@@ -170,6 +188,7 @@ class CallController(DriverListener):
         self._seq = 0
         self.campaigns: dict[int, Any] = {}  # campaign id -> apps.telephony.dialer.campaign.CampaignRuntime
         self.previews: dict[int, tuple[int, Any]] = {}  # agent id -> (campaign id, DialTarget) shown to them
+        self.consults: dict[str, Consult] = {}  # call uid -> its attended transfer in progress
         driver.set_listener(self)
         if config is not None:
             self.apply_config(config)
@@ -392,6 +411,9 @@ class CallController(DriverListener):
         if call is None:
             return
         status = call.status
+        consult = self.consults.get(uid)
+        if consult is not None and status in LIVE and by == BY_AGENT and self._consult_first_left(call, consult):
+            return  # the first agent hung up during a consultation: the transfer goes on
         if status in LIVE:
             self._end_talk(call, by)
         elif status == QUEUED:
@@ -479,12 +501,12 @@ class CallController(DriverListener):
         uid = call.uid
         if kind == "play":
             call.pending_gather = GATHER_IVR
-            self.driver.play(uid, action.prompt)
+            self.driver.play(uid, action.audio or action.prompt)
         elif kind == "gather":
             call.pending_gather = GATHER_IVR
             self.driver.gather(
                 uid,
-                action.prompt,
+                action.audio or action.prompt,
                 max_digits=action.max_digits,
                 timeout=action.timeout,
                 options=list(action.options),
@@ -493,7 +515,12 @@ class CallController(DriverListener):
         elif kind == "survey":
             call.pending_gather = GATHER_IVR
             self.driver.gather(
-                uid, action.prompt, max_digits=1, timeout=action.timeout, options=list("12345"), key="survey"
+                uid,
+                action.audio or action.prompt,
+                max_digits=1,
+                timeout=action.timeout,
+                options=list("12345"),
+                key="survey",
             )
         elif kind == "queue":
             self._leave_ivr(call)
@@ -504,7 +531,9 @@ class CallController(DriverListener):
             call.status = VOICEMAIL
             call.queue_id = action.queue_id
             self.store.call_event(call, "voicemail", queue_id=action.queue_id)
-            self.driver.play(uid, PROMPT_VOICEMAIL, {"prompt": action.prompt} if action.prompt else None)
+            self.driver.play(
+                uid, action.audio or PROMPT_VOICEMAIL, {"prompt": action.prompt} if action.prompt else None
+            )
         elif kind == "callback":
             self._leave_ivr(call)
             self._callback_request(call, action.queue_id, original=self.clock.now())
@@ -829,6 +858,9 @@ class CallController(DriverListener):
 
     def _end_talk(self, call: CallState, by: str, reason: str = END_COMPLETED) -> None:
         now = self.clock.now()
+        consult = self.consults.get(call.uid)
+        if consult is not None:  # the caller left (or was released) during a consultation
+            self._consult_release(call, consult, "consult_ended", by if by != BY_AGENT else "first_agent_left")
         self._close_hold(call)
         call.ended = now
         call.ended_by = by
@@ -888,7 +920,8 @@ class CallController(DriverListener):
         next_state: str | None = None,
         record: bool = True,
     ) -> None:
-        self._cancel(call, "wrapup_timer")
+        if call.agent_id == agent.agent_id:  # a transferring agent's wrap-up leaves the call's timer alone
+            self._cancel(call, "wrapup_timer")
         if call.status == WRAP_UP and call.agent_id == agent.agent_id:
             call.status = ENDED
             call.wrapup_ended = self.clock.now()
@@ -1325,6 +1358,12 @@ class CallController(DriverListener):
         call = self.calls.get(uid)
         if agent is None or call is None or agent.call is not call or agent.state != A_RESERVED:
             return
+        consult = self.consults.get(uid)
+        if consult is not None and consult.agent_id == agent_id:
+            self.driver.consult_cancel(uid)
+            self._consult_release(call, consult, "consult_failed", "lost", target_state=A_NOT_READY, record=False)
+            self.acd.agent_unavailable(agent_id)
+            return
         agent.call = None
         self._set_agent(agent, A_NOT_READY, record=False)
         self.acd.agent_unavailable(agent_id)
@@ -1354,6 +1393,20 @@ class CallController(DriverListener):
         if state in (A_NOT_READY, A_OFFLINE):
             if current in (A_TALKING, A_HOLD):
                 return True  # nobody leaves a live call this way
+            consult = self.consults.get(agent.call.uid) if agent.call is not None else None
+            if current == A_RESERVED and consult is not None and consult.agent_id == agent_id:
+                # The consulted agent logged out or paused while their seat rang.
+                self.driver.consult_cancel(consult.call_uid)
+                self._consult_release(
+                    agent.call,
+                    consult,
+                    "consult_failed",
+                    "withdrawn",
+                    target_state=state,
+                    reason_code=reason,
+                    record=False,
+                )
+                return True
             if current == A_RESERVED and agent.call is not None:
                 call = agent.call
                 agent.call = None
@@ -1426,16 +1479,30 @@ class CallController(DriverListener):
         return self.agent_state_changed(int(message["agent_id"]), message["state"], message.get("reason"))
 
     def _msg_answer(self, message: dict) -> None:
+        consult = self._consult_of(message, target=True)
+        if consult is not None:
+            if consult.answered is None:
+                self.driver.answer(consult.call_uid, consult.agent_id)
+            return
         found = self._agent_call(message, OFFERED)
         if found and found[0].agent_id in found[1].ringing:
             self.driver.answer(found[1].uid, found[0].agent_id)
 
     def _msg_reject(self, message: dict) -> None:
+        consult = self._consult_of(message, target=True)
+        if consult is not None:
+            if consult.answered is None:
+                self.consult_cancel(self.calls[consult.call_uid], "rejected")
+            return
         found = self._agent_call(message, OFFERED, DIALING)
         if found:
             self._offer_declined(found[1], found[0].agent_id, "rejected", release=True)
 
     def _msg_hangup(self, message: dict) -> None:
+        consult = self._consult_of(message, target=True)
+        if consult is not None:  # the consulted agent leaves the consultation
+            self.consult_cancel(self.calls[consult.call_uid], "target_hung_up")
+            return
         found = self._agent_call(message, TALKING, HOLD, DIALING)
         if not found:
             return
@@ -1453,6 +1520,8 @@ class CallController(DriverListener):
 
     def _msg_resume(self, message: dict) -> None:
         found = self._agent_call(message, HOLD)
+        if found and found[1].uid in self.consults:
+            return  # the caller stays held while the consultation lasts: cancel or complete it first
         if found and found[1].agent_id == found[0].agent_id:
             self.driver.unhold(found[1].uid)
 
@@ -1469,6 +1538,9 @@ class CallController(DriverListener):
         if not found or found[1].agent_id != found[0].agent_id:
             return
         agent, call = found
+        if call.uid in self.consults:
+            self._notify(agent, {"type": "call.transfer_failed", "call_uid": call.uid, "reason": "consulting"})
+            return
         queue_id = message.get("queue_id")
         target_id = message.get("target_agent_id")
         self.transfer(call, agent, queue_id=queue_id, target_agent_id=target_id)
@@ -1508,6 +1580,332 @@ class CallController(DriverListener):
         call.status = QUEUED  # so that _assign accepts it
         self._assign(Assignment(call_id=call.uid, queue_id=call.queue_id, agent_ids=(target.agent_id,), waited=0.0))
         return True
+
+    # --- attended (consultative) transfer ---------------------------------------------------
+    # The first agent (A, the call's agent) consults a colleague (B) while the caller is held:
+    #   consult ─► B Reserved (their seat rings) ─► answered: B Talking with A, the caller still held
+    #     ├► complete: the caller is bridged to B, B becomes the call's agent, A goes to wrap-up
+    #     ├► cancel (A), B hangs up or rejects: B is free again, A is back with the held caller
+    #     └► ring timeout (B NotReady "missed", like RONA), B unreachable or gone: A is told it failed
+    # The caller hanging up ends everything (B free, A wrap-up as usual). A hanging up during an
+    # answered consultation completes the transfer (what most PBXs do); during the ringing it
+    # turns into a blind transfer to B (the ringing seat is offered the call).
+    def _consult_of(self, message: dict, *, target: bool) -> Consult | None:
+        consult = self.consults.get(message.get("call_uid"))
+        if consult is None:
+            return None
+        agent_id = int(message["agent_id"])
+        return consult if agent_id == (consult.agent_id if target else consult.from_agent_id) else None
+
+    def _msg_consult(self, message: dict) -> None:
+        found = self._agent_call(message, TALKING, HOLD)
+        if not found or found[1].agent_id != found[0].agent_id:
+            return
+        queue_id = message.get("queue_id")
+        target_id = message.get("target_agent_id")
+        self.consult(
+            found[1],
+            found[0],
+            queue_id=int(queue_id) if queue_id is not None else None,
+            target_agent_id=int(target_id) if target_id is not None else None,
+        )
+
+    def _msg_consult_complete(self, message: dict) -> None:
+        consult = self._consult_of(message, target=False)
+        if consult is not None:
+            self.consult_complete(self.calls[consult.call_uid])
+
+    def _msg_consult_cancel(self, message: dict) -> None:
+        consult = self._consult_of(message, target=False)
+        if consult is not None:
+            self.consult_cancel(self.calls[consult.call_uid], "cancelled")
+
+    def consult(
+        self, call: CallState, agent: AgentRuntime, *, queue_id: int | None = None, target_agent_id: int | None = None
+    ) -> bool:
+        """Start an attended transfer of ``agent``'s live call: consult a Ready agent, or the agent
+        a queue would pick now (its strategy; nobody Ready: it fails at once, it never waits).
+        On failure the first agent gets ``call.consult_failed`` and nothing else changes."""
+
+        def refuse(reason: str) -> bool:
+            self._notify(agent, {"type": "call.consult_failed", "call_uid": call.uid, "reason": reason})
+            return False
+
+        if call.status not in LIVE or call.agent_id != agent.agent_id:
+            return refuse("invalid_state")
+        if call.uid in self.consults:
+            return refuse("already_consulting")
+        now = self.clock.now()
+        if target_agent_id is not None:
+            target = self.agents.get(target_agent_id)
+            if (
+                target is None
+                or target is agent
+                or target.state != A_READY
+                or target.call is not None
+                or target.agent_id in self.previews
+            ):
+                return refuse("agent_unavailable")
+            self.acd.agent_unavailable(target.agent_id)
+        elif queue_id is not None:
+            if queue_id not in self.queues:
+                return refuse("unknown_queue")
+            target = self._consult_pick(call, queue_id, now)
+            if target is None:
+                return refuse("no_agent_available")
+        else:
+            return refuse("invalid")
+        if not self.driver.consult(call.uid, target.agent_id):
+            for assignment in self.acd.release_agents((target.agent_id,), now):
+                self._assign(assignment)
+            return refuse("not_supported")
+        consult = self.consults[call.uid] = Consult(
+            call_uid=call.uid, from_agent_id=agent.agent_id, agent_id=target.agent_id, queue_id=queue_id, started=now
+        )
+        target.call = call
+        self._set_agent(target, A_RESERVED, call=call)
+        queue = self.queues.get(queue_id if queue_id is not None else call.queue_id)
+        timeout = queue.ring_timeout_seconds if queue is not None else CONSULT_RING_SECONDS
+        self.store.consult_started(call, agent, target, queue_id=queue_id, ring_timeout_seconds=timeout)
+        consult.ring_timer = self.clock.call_later(timeout, self._consult_ring_timeout, call.uid, target.agent_id)
+        self._notify(
+            agent,
+            {
+                "type": "call.consult_started",
+                "call_uid": call.uid,
+                "agent_id": target.agent_id,
+                "agent_name": target.name,
+                "queue_id": queue_id,
+            },
+        )
+        return True
+
+    def _consult_pick(self, call: CallState, queue_id: int, now: float) -> AgentRuntime | None:
+        """The agent ``queue_id`` would give a call now (the ACD's strategy and skills), reserved."""
+        probe = WaitingCall(
+            call_id=call.uid + CONSULT_PROBE, queue_id=queue_id, arrived=now, priority=LIVE_ANSWER_PRIORITY
+        )
+        assignment = self.acd.enqueue(probe, now)
+        if assignment is None:
+            self.acd.remove_call(probe.call_id)
+            return None
+        chosen, extra = assignment.agent_ids[0], assignment.agent_ids[1:]
+        if extra:  # ring-all: one agent is consulted
+            for follow_up in self.acd.release_agents(extra, now):
+                self._assign(follow_up)
+        return self.agents.get(chosen)
+
+    def on_consult_answered(self, uid: str, agent_id: int) -> None:
+        consult = self.consults.get(uid)
+        call = self.calls.get(uid)
+        target = self.agents.get(agent_id)
+        if consult is None or call is None or target is None or consult.agent_id != agent_id:
+            return
+        if consult.answered is not None:
+            return
+        self._cancel_consult_timer(consult)
+        consult.answered = self.clock.now()
+        self._set_agent(target, A_TALKING, call=call)
+        self.store.consult_answered(call, consult.from_agent_id, agent_id)
+        first = self.agents.get(consult.from_agent_id)
+        if first is not None:
+            self._notify(
+                first,
+                {"type": "call.consult_answered", "call_uid": uid, "agent_id": agent_id, "agent_name": target.name},
+            )
+        self._notify(
+            target,
+            {
+                "type": "call.consult_answered",
+                "call_uid": uid,
+                "from_agent_id": consult.from_agent_id,
+                "from_agent_name": first.name if first is not None else "",
+            },
+        )
+
+    def on_consult_failed(self, uid: str, agent_id: int, reason: str) -> None:
+        consult = self.consults.get(uid)
+        call = self.calls.get(uid)
+        if consult is None or call is None or consult.agent_id != agent_id or consult.answered is not None:
+            return
+        # An unreachable or busy seat is a missed offer now (as on_bridge_failed): the ACD must not
+        # offer the next caller to it in vain. Declined on the phone: the agent is there, Ready.
+        missed = reason != CONSULT_DECLINED
+        self._consult_release(
+            call, consult, "consult_failed", reason or "error", target_state=A_NOT_READY if missed else A_READY
+        )
+
+    def on_consult_ended(self, uid: str, agent_id: int, by: str) -> None:
+        consult = self.consults.get(uid)
+        call = self.calls.get(uid)
+        if consult is None or call is None or consult.agent_id != agent_id:
+            return
+        if consult.answered is None:
+            self._consult_release(call, consult, "consult_failed", "declined")
+        else:
+            self._consult_release(call, consult, "consult_ended", "target_hung_up" if by == BY_AGENT else by)
+
+    def _consult_ring_timeout(self, uid: str, agent_id: int) -> None:
+        consult = self.consults.get(uid)
+        call = self.calls.get(uid)
+        if consult is None or call is None or consult.agent_id != agent_id or consult.answered is not None:
+            return
+        consult.ring_timer = None
+        self.driver.consult_cancel(uid)
+        self._consult_release(call, consult, "consult_failed", "rona", target_state=A_NOT_READY)
+
+    def consult_cancel(self, call: CallState, reason: str = "cancelled") -> bool:
+        """End the consultation without transferring (the first agent cancelled, the consulted
+        agent rejected or hung up): the caller stays held with the first agent."""
+        consult = self.consults.get(call.uid)
+        if consult is None:
+            return False
+        self.driver.consult_cancel(call.uid)
+        kind = "consult_failed" if reason == "rejected" else "consult_cancelled"
+        self._consult_release(call, consult, kind, reason)
+        return True
+
+    def consult_complete(self, call: CallState) -> bool:
+        """The first agent completes the attended transfer: the consulted agent takes the caller."""
+        consult = self.consults.get(call.uid)
+        first = self.agents.get(consult.from_agent_id) if consult is not None else None
+        if consult is None or first is None:
+            return False
+        if consult.answered is None or not self.driver.consult_complete(call.uid):
+            self._notify(first, {"type": "call.consult_failed", "call_uid": call.uid, "reason": "not_answered"})
+            return False
+        self._consult_completed(call, consult, first, how="complete")
+        return True
+
+    def _consult_first_left(self, call: CallState, consult: Consult) -> bool:
+        """The first agent hung up during a consultation. True: the call goes on (completed, or
+        offered to the consulted agent); False: it ends as any call whose agent hung up."""
+        first = self.agents.get(consult.from_agent_id)
+        target = self.agents.get(consult.agent_id)
+        if first is None or target is None:
+            return False
+        if consult.answered is not None:
+            if self.driver.consult_complete(call.uid):
+                self._consult_completed(call, consult, first, how="first_agent_hung_up")
+                return True
+            self._consult_release(call, consult, "consult_ended", "first_agent_left")
+            return False
+        # Still ringing: a blind transfer to the ringing agent, who keeps their reservation.
+        self.driver.consult_cancel(call.uid)
+        self._cancel_consult_timer(consult)
+        del self.consults[call.uid]
+        self.store.consult_ended(call, consult.from_agent_id, consult.agent_id, "consult_cancelled", "first_agent_left")
+        self._close_hold(call)
+        self.driver.stop_recording(call.uid)
+        self.store.call_transferred(
+            call, first.agent_id, target_agent_id=target.agent_id, type="blind", reason="first_agent_left"
+        )
+        call.agent_id = None
+        self._first_agent_done(call, first)
+        queue = self.queues.get(call.queue_id)
+        if queue is not None and queue.max_wait_seconds > 0:
+            call.overflow_at = self.clock.now() + queue.max_wait_seconds
+        target.call = None
+        call.status = QUEUED  # so that _assign accepts it
+        self._assign(Assignment(call_id=call.uid, queue_id=call.queue_id, agent_ids=(target.agent_id,), waited=0.0))
+        return True
+
+    def _consult_completed(self, call: CallState, consult: Consult, first: AgentRuntime, *, how: str) -> None:
+        """Bookkeeping of a completed attended transfer (the switch has bridged the caller to B)."""
+        now = self.clock.now()
+        self._cancel_consult_timer(consult)
+        self.consults.pop(call.uid, None)
+        target = self.agents[consult.agent_id]
+        self._close_hold(call)
+        call.status = TALKING
+        call.agent_id = target.agent_id
+        call.agents_served.append(target.agent_id)
+        target.call = call
+        if target.state != A_TALKING:
+            self._set_agent(target, A_TALKING, call=call)
+        self.store.consult_completed(
+            call,
+            first.agent_id,
+            target.agent_id,
+            type="attended",
+            how=how,
+            queue_id=consult.queue_id,
+            consult_seconds=round(now - (consult.answered or now), 3),
+        )
+        if call.caller and not call.is_callback:
+            self.last_agent[call.caller] = (target.agent_id, now)
+        self._notify(
+            target,
+            {"type": "call.consult_completed", "call_uid": call.uid, "role": "target", "from_agent_id": first.agent_id},
+        )
+        self._notify(
+            first,
+            {"type": "call.consult_completed", "call_uid": call.uid, "role": "first", "agent_id": target.agent_id},
+        )
+        if first.call is call:
+            self._first_agent_done(call, first)
+
+    def _first_agent_done(self, call: CallState, first: AgentRuntime) -> None:
+        """The transferring agent's part is over: wrap-up (its own timer: the call's is the new agent's)."""
+        self._notify(first, {"type": "call.ended", "call_uid": call.uid, "by": "transfer"})
+        wrapup = self._wrapup_seconds(call)
+        if wrapup > 0:
+            self._set_agent(first, A_WRAP_UP, call=call)
+            self._notify(first, {"type": "call.wrapup", "call_uid": call.uid, "wrapup_seconds": wrapup})
+            self.clock.call_later(wrapup, self._wrapup_timeout, first, call)
+        else:
+            self._after_call(first, call)
+
+    def _consult_release(
+        self,
+        call: CallState,
+        consult: Consult,
+        kind: str,
+        reason: str,
+        *,
+        target_state: str = A_READY,
+        reason_code: str | None = None,
+        record: bool = True,
+    ) -> None:
+        """A consultation ends without a transfer (``kind``: ``consult_cancelled``, ``consult_failed``,
+        ``consult_ended``): both desks are told, the consulted agent is free again (``target_state``;
+        NotReady takes ``reason_code``, "missed" by default)."""
+        self._cancel_consult_timer(consult)
+        self.consults.pop(consult.call_uid, None)
+        self.store.consult_ended(call, consult.from_agent_id, consult.agent_id, kind, reason)
+        answered = consult.answered is not None
+        first = self.agents.get(consult.from_agent_id)
+        if first is not None:
+            failed = not answered and reason != "cancelled"
+            self._notify(
+                first,
+                {
+                    "type": "call.consult_failed" if failed else "call.consult_ended",
+                    "call_uid": call.uid,
+                    "agent_id": consult.agent_id,
+                    "reason": reason,
+                },
+            )
+        target = self.agents.get(consult.agent_id)
+        if target is None or target.call is not call:
+            return
+        self._notify(target, {"type": "call.consult_ended", "call_uid": call.uid, "reason": reason})
+        target.call = None
+        if target_state == A_READY:
+            if record:
+                self._agent_ready(target)
+            else:
+                self._set_agent(target, A_READY, record=False)
+            return
+        code = reason_code or REASON_MISSED if target_state == A_NOT_READY else None
+        self._set_agent(target, target_state, reason=code, call=call, record=record)
+        self.acd.agent_unavailable(target.agent_id)
+
+    @staticmethod
+    def _cancel_consult_timer(consult: Consult) -> None:
+        if consult.ring_timer is not None:
+            consult.ring_timer.cancel()
+            consult.ring_timer = None
 
     def _msg_dial(self, message: dict) -> None:
         customer_id = message.get("customer_id")
@@ -1560,6 +1958,9 @@ class CallController(DriverListener):
         "call.resume": _msg_resume,
         "call.wrapup": _msg_wrapup,
         "call.transfer": _msg_transfer,
+        "call.consult": _msg_consult,
+        "call.consult_complete": _msg_consult_complete,
+        "call.consult_cancel": _msg_consult_cancel,
         "call.dial": _msg_dial,
         "call.monitor": _msg_monitor,
         "call.release": _msg_release,

@@ -545,6 +545,110 @@ class DbStore(Store):
         if queue_id is not None:
             self._kpi_changed(queue_id)
 
+    # --- attended transfer -------------------------------------------------------------
+    def consult_started(
+        self,
+        call: CallState,
+        from_agent: AgentRuntime,
+        target: AgentRuntime,
+        *,
+        queue_id: int | None = None,
+        ring_timeout_seconds: float | None = None,
+    ) -> None:
+        at = self._at()
+        uid = call.uid
+        from_id, target_id = from_agent.agent_id, target.agent_id
+        caller = call.callee if call.direction == "outbound" else call.caller
+        # The consulted agent's desk: who consults them, and the caller's screen pop.
+        offer = {
+            "type": "call.consult_offer",
+            "call_uid": uid,
+            "caller": caller,
+            "direction": call.direction,
+            "queue_id": call.queue_id,
+            "from_agent_id": from_id,
+            "from_agent_name": from_agent.name,
+            "ring_timeout_seconds": ring_timeout_seconds,
+        }
+        human = not target.is_virtual
+        consulting = {"type": "agent.consult", "call_uid": uid, "agent_id": target_id, "from_agent_id": from_id}
+
+        def work(row, batch: _Batch) -> None:
+            from apps.telephony.services.cdr import call_event
+
+            call_event(row, "consult_started", at=at, agent=from_id, target_agent_id=target_id, queue_id=queue_id)
+            if not _reserve(target_id, row, at=at, compare_and_set=False):
+                batch.lost.append((uid, target_id))
+                return
+            if human:
+                from apps.crm.selectors import screen_pop
+
+                customer = screen_pop(caller, exclude_uid=uid) if caller else None
+                batch.publish(f"agent.{target_id}", {**offer, "customer": customer})
+            batch.publish("wallboard", {**consulting, "phase": "ringing"})
+
+        self._row_job(uid, work)
+
+    def consult_answered(self, call: CallState, from_agent_id: int, agent_id: int) -> None:
+        at = self._at()
+        message = {
+            "type": "agent.consult",
+            "call_uid": call.uid,
+            "agent_id": agent_id,
+            "from_agent_id": from_agent_id,
+            "phase": "talking",
+        }
+
+        def work(row, batch: _Batch) -> None:
+            from apps.telephony.services.cdr import call_event
+
+            call_event(row, "consult_answered", at=at, agent=agent_id, from_agent_id=from_agent_id)
+            batch.publish("wallboard", message)
+
+        self._row_job(call.uid, work)
+
+    def consult_ended(self, call: CallState, from_agent_id: int, agent_id: int, kind: str, reason: str) -> None:
+        at = self._at()
+        message = {
+            "type": "agent.consult",
+            "call_uid": call.uid,
+            "agent_id": agent_id,
+            "from_agent_id": from_agent_id,
+            "phase": "ended",
+        }
+
+        def work(row, batch: _Batch) -> None:
+            from apps.telephony.services.cdr import call_event
+
+            call_event(row, kind, at=at, agent=agent_id, from_agent_id=from_agent_id, reason=reason)
+            batch.publish("wallboard", message)
+
+        self._row_job(call.uid, work)
+
+    def consult_completed(self, call: CallState, from_agent_id: int, agent_id: int, **data: Any) -> None:
+        at = self._at()
+        state = self._call_state_message(call)
+        message = {
+            "type": "agent.consult",
+            "call_uid": call.uid,
+            "agent_id": agent_id,
+            "from_agent_id": from_agent_id,
+            "phase": "completed",
+        }
+
+        def work(row, batch: _Batch) -> None:
+            from apps.telephony.services.cdr import call_event, call_hold_stop, call_update
+
+            if row.status == "hold":
+                call_hold_stop(row, at=at)  # the caller leaves hold for the new agent
+            # One CDR, the last agent named (as a blind transfer's answer); the timeline keeps both.
+            call_update(row, agent=agent_id, status="talking")
+            call_event(row, "transferred", at=at, agent=from_agent_id, target_agent_id=agent_id, **data)
+            batch.publish("wallboard", message)
+            batch.publish("wallboard", state)
+
+        self._row_job(call.uid, work)
+
     # --- agents ------------------------------------------------------------------------
     def agent_state(self, agent: AgentRuntime, previous: str, call: CallState | None = None) -> None:
         if agent.state == A_RESERVED:

@@ -246,8 +246,8 @@ class TenantEngine:
         driver = self.driver
         self.controller.apply_config(config)
         if self.sip_stack is not None:
-            if config.campaigns:  # the sip driver places no outbound calls yet (docs/sip.md)
-                logger.warning("engine %s: campaigns do not run on the sip driver yet", self.schema)
+            driver.set_trunks(config.trunks, config.default_trunk_id)
+            self._apply_campaigns(config.campaigns)
             return
         for trunk_id, channels in config.trunks.items():
             driver.set_trunk(trunk_id, channels)
@@ -317,11 +317,15 @@ class TenantEngine:
         await self._load_seats()
 
     async def _load_seats(self) -> None:
-        """The SIP driver rings an agent's seat: it needs agent → extension."""
+        """The SIP driver rings an agent's seat (agent → extension) and dials out through a trunk's
+        carrier address (trunk → outbound address, public schema)."""
         if self.sip_stack is not None:
-            from apps.telephony.engine.drivers.sip import load_seats
+            from apps.telephony.engine.drivers.sip import load_gateways, load_seats
+            from apps.telephony.engine.drivers.sipstack import monitor
 
             self.driver.set_seats(await sync_to_async(load_seats)(self.tenant))
+            self.driver.set_gateways(await sync_to_async(load_gateways)(self.tenant))
+            monitor.set_user_seats(self.driver, await sync_to_async(monitor.load_user_seats)(self.tenant))
 
     def reload_soon(self) -> asyncio.Task:
         if self._reloading is None or self._reloading.done():
@@ -456,6 +460,9 @@ class EngineService:
             from apps.telephony.engine.drivers.sip import stack_from_settings
 
             self.sip_stack = stack_from_settings()
+            from apps.telephony.services.prompts import publish_all_prompts  # tenants' uploaded prompt audio
+
+            await sync_to_async(publish_all_prompts)(directory=self.sip_stack.prompts_dir)
             await self.sip_stack.start()
         try:
             while not self._stopping.is_set():

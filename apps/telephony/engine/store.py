@@ -69,6 +69,29 @@ class Store:
 
     def call_transferred(self, call: CallState, from_agent_id: int | None, **data: Any) -> None: ...
 
+    # --- attended transfer (CallController.consult) ------------------------------------
+    def consult_started(
+        self,
+        call: CallState,
+        from_agent: AgentRuntime,
+        target: AgentRuntime,
+        *,
+        queue_id: int | None = None,
+        ring_timeout_seconds: float | None = None,
+    ) -> None:
+        """``target`` (already ``reserved`` in memory) rings for a consultation about ``call``. The
+        store makes the reservation durable like an offer's; if it is refused it calls the
+        controller's ``reservation_lost``."""
+
+    def consult_answered(self, call: CallState, from_agent_id: int, agent_id: int) -> None: ...
+
+    def consult_ended(self, call: CallState, from_agent_id: int, agent_id: int, kind: str, reason: str) -> None:
+        """A consultation ended without a transfer: ``kind`` is ``consult_cancelled``,
+        ``consult_failed`` or ``consult_ended``."""
+
+    def consult_completed(self, call: CallState, from_agent_id: int, agent_id: int, **data: Any) -> None:
+        """The attended transfer is done: ``agent_id`` is the call's agent now (``call.agent_id``)."""
+
     def call_ended(self, call: CallState, queue: Any = None) -> None:
         """The call is over for the caller (``call.status`` is ``wrap_up`` or ``ended``)."""
 

@@ -9,12 +9,15 @@ caller is still on the line, ``after_call()`` resumes the flow there (a post-cal
 
 Actions (all frozen dataclasses carrying the ``node`` id that produced them):
 
-- ``Play(node, prompt)`` → feed ``PlayDone()``.
+- ``Play(node, prompt, audio)`` → feed ``PlayDone()``.
 - ``Gather(node, prompt, max_digits, timeout, options)`` → feed ``Digits("…")`` or ``NoInput()``.
   ``options`` lists a menu's keys (empty for a free-form gather).
 - ``Survey(node, prompt, timeout)`` → feed ``Digits`` (one key, 1–5) or ``NoInput()``.
 - ``ToQueue(node, queue_id, after_call_node)``, ``Voicemail(node, queue_id)``,
   ``Callback(node, queue_id)``, ``Transfer(node, number, queue_id)``, ``Hangup(node, reason)``.
+
+``Play``, ``Gather``, ``Survey`` and ``Voicemail`` carry ``audio``: the name of the uploaded
+prompt to play ("" when the node has none; the driver then plays ``prompt``).
 
 The session records ``path`` (for the CDR's ``ivr_path``), ``variables`` (gathered digits),
 ``survey_score`` and ``reached_agent_request`` (a menu key marked as "asked for an agent").
@@ -66,6 +69,7 @@ Input = PlayDone | Digits | NoInput
 class Play:
     node: str
     prompt: str
+    audio: str = ""
     kind: str = "play"
 
 
@@ -76,6 +80,7 @@ class Gather:
     max_digits: int
     timeout: int
     options: list[str] = field(default_factory=list)
+    audio: str = ""
     kind: str = "gather"
 
 
@@ -84,6 +89,7 @@ class Survey:
     node: str
     prompt: str
     timeout: int = 5
+    audio: str = ""
     kind: str = "survey"
 
 
@@ -100,6 +106,7 @@ class Voicemail:
     node: str
     queue_id: int | None = None
     prompt: str = ""
+    audio: str = ""
     kind: str = "voicemail"
 
 
@@ -140,6 +147,11 @@ def action_dict(action: Action) -> dict[str, Any]:
     """An action as JSON (the API's test call, logs)."""
     data = {key: value for key, value in action.__dict__.items() if key != "kind"}
     return {"type": action.kind, **data}
+
+
+def _audio(node: dict, name: str = "audio") -> str:
+    raw = node.get(name)
+    return raw if isinstance(raw, str) else ""
 
 
 HoursLookup = Callable[[int], HoursSpec | None]
@@ -239,22 +251,28 @@ class IvrSession:
     def _act(self, node_id: str, node: dict) -> Action:
         node_type = node.get("type")
         if node_type == schema.PLAY:
-            return self._wait(Play(node_id, node["prompt"]))
+            return self._wait(Play(node_id, node["prompt"], _audio(node)))
         if node_type == schema.MENU:
-            return self._wait(self._menu_prompt(node_id, node, node["prompt"]))
+            return self._wait(self._menu_prompt(node_id, node, node["prompt"], _audio(node)))
         if node_type == schema.GATHER:
             return self._wait(
-                Gather(node_id, node["prompt"], schema.value(node, "max_digits"), schema.value(node, "timeout"))
+                Gather(
+                    node_id,
+                    node["prompt"],
+                    schema.value(node, "max_digits"),
+                    schema.value(node, "timeout"),
+                    audio=_audio(node),
+                )
             )
         if node_type == schema.SURVEY:
-            return self._wait(Survey(node_id, node["prompt"], schema.value(node, "timeout")))
+            return self._wait(Survey(node_id, node["prompt"], schema.value(node, "timeout"), _audio(node)))
         if node_type == schema.QUEUE:
             queue_id = node["queue"]
             if not self._queue_ok(queue_id):
                 return self._finish(Hangup(node_id, REASON_UNAVAILABLE))
             return self._finish(ToQueue(node_id, queue_id, node.get("after_call") or None))
         if node_type == schema.VOICEMAIL:
-            return self._finish(Voicemail(node_id, node.get("queue"), node.get("prompt") or ""))
+            return self._finish(Voicemail(node_id, node.get("queue"), node.get("prompt") or "", _audio(node)))
         if node_type == schema.CALLBACK:
             return self._finish(Callback(node_id, node["queue"], node.get("prompt") or ""))
         if node_type == schema.TRANSFER:
@@ -289,9 +307,9 @@ class IvrSession:
 
     # --- answers ------------------------------------------------------------------------------
 
-    def _menu_prompt(self, node_id: str, node: dict, prompt: str) -> Gather:
+    def _menu_prompt(self, node_id: str, node: dict, prompt: str, audio: str = "") -> Gather:
         options = sorted((node.get("options") or {}).keys())
-        return Gather(node_id, prompt, 1, schema.value(node, "timeout"), options)
+        return Gather(node_id, prompt, 1, schema.value(node, "timeout"), options, audio)
 
     def _menu_answer(self, node_id: str, node: dict, received: Input) -> Action:
         options = node.get("options") or {}
@@ -308,7 +326,8 @@ class IvrSession:
             attempts = self._attempts
             self.path.append({"node": node_id, "type": schema.MENU, "retry": attempts})
             prompt = node.get("retry_prompt") or node["prompt"]
-            return self._wait(self._menu_prompt(node_id, node, prompt))
+            audio = _audio(node, "retry_audio") or _audio(node)
+            return self._wait(self._menu_prompt(node_id, node, prompt, audio))
         other = "no_input" if failure == "invalid" else "invalid"
         fallback = node.get(failure) or node.get(other)
         if not fallback:

@@ -25,6 +25,7 @@ class FieldKind(StrEnum):
     HOURS = "hours"  # a BusinessHours id
     NUMBER = "number"  # a dialable phone number
     VARIABLE = "variable"  # a variable name for gathered digits
+    AUDIO = "audio"  # the name of an uploaded prompt (apps/telephony/models/prompts.py)
 
 
 @dataclass(frozen=True)
@@ -62,19 +63,26 @@ SURVEY = "survey"
 HANGUP = "hangup"
 
 _TIMEOUT = FieldSpec("timeout", FieldKind.INT, default=5, minimum=1, maximum=60)
+# The uploaded prompt played instead of the text (the text stays: the test call and logs show it).
+_AUDIO = FieldSpec("audio", FieldKind.AUDIO)
 
 NODE_SPECS: dict[str, NodeSpec] = {
     spec.type: spec
     for spec in (
-        NodeSpec(PLAY, (FieldSpec("prompt", FieldKind.TEXT, required=True), FieldSpec("next", FieldKind.NODE, True))),
+        NodeSpec(
+            PLAY,
+            (FieldSpec("prompt", FieldKind.TEXT, required=True), _AUDIO, FieldSpec("next", FieldKind.NODE, True)),
+        ),
         NodeSpec(
             MENU,
             (
                 FieldSpec("prompt", FieldKind.TEXT, required=True),
+                _AUDIO,
                 FieldSpec("options", FieldKind.OPTIONS, required=True),
                 _TIMEOUT,
                 FieldSpec("retries", FieldKind.INT, default=2, minimum=0, maximum=10),
                 FieldSpec("retry_prompt", FieldKind.TEXT),
+                FieldSpec("retry_audio", FieldKind.AUDIO),
                 FieldSpec("invalid", FieldKind.NODE),
                 FieldSpec("no_input", FieldKind.NODE),
                 FieldSpec("agent_options", FieldKind.DIGITS, default=()),
@@ -85,6 +93,7 @@ NODE_SPECS: dict[str, NodeSpec] = {
             GATHER,
             (
                 FieldSpec("prompt", FieldKind.TEXT, required=True),
+                _AUDIO,
                 FieldSpec("max_digits", FieldKind.INT, required=True, minimum=1, maximum=32),
                 _TIMEOUT,
                 FieldSpec("variable", FieldKind.VARIABLE, required=True),
@@ -104,7 +113,7 @@ NODE_SPECS: dict[str, NodeSpec] = {
         NodeSpec(
             QUEUE, (FieldSpec("queue", FieldKind.QUEUE, required=True), FieldSpec("after_call", FieldKind.NODE)), True
         ),
-        NodeSpec(VOICEMAIL, (FieldSpec("queue", FieldKind.QUEUE), FieldSpec("prompt", FieldKind.TEXT)), True),
+        NodeSpec(VOICEMAIL, (FieldSpec("queue", FieldKind.QUEUE), FieldSpec("prompt", FieldKind.TEXT), _AUDIO), True),
         NodeSpec(
             CALLBACK, (FieldSpec("queue", FieldKind.QUEUE, required=True), FieldSpec("prompt", FieldKind.TEXT)), True
         ),
@@ -112,7 +121,7 @@ NODE_SPECS: dict[str, NodeSpec] = {
         NodeSpec(TRANSFER, (FieldSpec("number", FieldKind.NUMBER), FieldSpec("queue", FieldKind.QUEUE)), True),
         NodeSpec(
             SURVEY,
-            (FieldSpec("prompt", FieldKind.TEXT, required=True), _TIMEOUT, FieldSpec("next", FieldKind.NODE)),
+            (FieldSpec("prompt", FieldKind.TEXT, required=True), _AUDIO, _TIMEOUT, FieldSpec("next", FieldKind.NODE)),
             takes_input=True,
         ),
         NodeSpec(HANGUP, (), terminal=True),
@@ -128,6 +137,7 @@ NODE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DIGIT_RE = re.compile(r"^[0-9*#]$")
 VARIABLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
 NUMBER_RE = re.compile(r"^\+?[0-9]{3,20}$")
+AUDIO_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")  # as Prompt.name (services/prompts.py)
 
 SURVEY_SCORES = ("1", "2", "3", "4", "5")
 
@@ -164,6 +174,19 @@ def references(graph: dict, kind: FieldKind) -> set[int]:
         for field in spec.fields if spec else ():
             raw = node.get(field.name)
             if field.kind == kind and isinstance(raw, int) and not isinstance(raw, bool):
+                found.add(raw)
+    return found
+
+
+def audio_names(graph: dict) -> set[str]:
+    """Every uploaded-prompt name (``FieldKind.AUDIO`` fields) a graph plays."""
+    found: set[str] = set()
+    nodes = graph.get("nodes") if isinstance(graph, dict) else None
+    for node in (nodes or {}).values() if isinstance(nodes, dict) else ():
+        spec = NODE_SPECS.get(str(node.get("type"))) if isinstance(node, dict) else None
+        for field in spec.fields if spec else ():
+            raw = node.get(field.name)
+            if field.kind == FieldKind.AUDIO and isinstance(raw, str) and raw:
                 found.add(raw)
     return found
 

@@ -10,6 +10,8 @@ Rules:
 - required fields are present and every field has the right kind and range;
 - edges point at nodes that exist (no dangling edges);
 - referenced queues and business hours exist (the caller passes the lookups in);
+- ``audio`` / ``retry_audio`` name an uploaded prompt (format here; existence through the
+  ``audio_exists`` lookup the caller passes in);
 - every path ends: from every node reachable from the start some way out exists — a
   terminal node (queue, voicemail, callback, transfer, hangup) or an implicit hang-up (a
   menu without a retry fallback, a survey without ``next``). Loops such as "9: repeat the
@@ -28,6 +30,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from apps.telephony.ivr.schema import (
+    AUDIO_NAME_RE,
     COMMON_FIELDS,
     DIGIT_RE,
     HOURS,
@@ -45,6 +48,7 @@ from apps.telephony.ivr.schema import (
 )
 
 Lookup = Callable[[int], bool]
+AudioLookup = Callable[[str], bool]
 
 
 @dataclass(frozen=True)
@@ -92,10 +96,17 @@ def _is_int(raw) -> bool:
 
 
 class _Checker:
-    def __init__(self, graph, queue_exists: Lookup | None, hours_exists: Lookup | None) -> None:
+    def __init__(
+        self,
+        graph,
+        queue_exists: Lookup | None,
+        hours_exists: Lookup | None,
+        audio_exists: AudioLookup | None = None,
+    ) -> None:
         self.graph = graph
         self.queue_exists = queue_exists
         self.hours_exists = hours_exists
+        self.audio_exists = audio_exists
         self.result = ValidationResult()
 
     def error(self, code: str, message: str, node: str | None = None, field: str | None = None) -> None:
@@ -224,6 +235,21 @@ class _Checker:
                 self.error(
                     "bad_value", _("Enter a phone number (digits, optional leading +)."), node=node_id, field=name
                 )
+        elif kind == FieldKind.AUDIO:
+            if not isinstance(raw, str) or not AUDIO_NAME_RE.match(raw):
+                self.error(
+                    "bad_value",
+                    _("A prompt name: letters, digits, “.”, “_” or “-”, starting with a letter or digit."),
+                    node=node_id,
+                    field=name,
+                )
+            elif self.audio_exists is not None and not self.audio_exists(raw):
+                self.error(
+                    "missing_reference",
+                    _("There is no uploaded prompt named “%(name)s”.") % {"name": raw},
+                    node=node_id,
+                    field=name,
+                )
         elif kind == FieldKind.VARIABLE and (not isinstance(raw, str) or not VARIABLE_RE.match(raw)):
             self.error(
                 "bad_value",
@@ -332,11 +358,16 @@ def _on_cycles(adjacency: dict[str, list[str]]) -> set[str]:
 
 
 def validate_graph(
-    graph, *, queue_exists: Lookup | None = None, hours_exists: Lookup | None = None
+    graph,
+    *,
+    queue_exists: Lookup | None = None,
+    hours_exists: Lookup | None = None,
+    audio_exists: AudioLookup | None = None,
 ) -> ValidationResult:
-    """Check a graph. ``queue_exists(id)`` / ``hours_exists(id)`` tell whether a referenced
-    queue / business-hours row exists; leave them out to skip those checks."""
-    return _Checker(graph, queue_exists, hours_exists).run()
+    """Check a graph. ``queue_exists(id)`` / ``hours_exists(id)`` / ``audio_exists(name)`` tell
+    whether a referenced queue / business-hours row / uploaded prompt exists; leave them out to
+    skip those checks."""
+    return _Checker(graph, queue_exists, hours_exists, audio_exists).run()
 
 
 __all__ = ["Problem", "ValidationResult", "validate_graph"]

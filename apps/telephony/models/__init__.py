@@ -13,6 +13,7 @@ from .campaigns import (
 )
 from .ivr import BusinessHours, HolidayOverride, IvrFlow, IvrFlowVersion
 from .plant import PhoneNumber, Seat, Trunk
+from .prompts import Prompt
 from .routing import Agent, AgentSkill, Disposition, PauseReason, Queue, QueueSkill, Skill
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "IvrFlowVersion",
     "PauseReason",
     "PhoneNumber",
+    "Prompt",
     "Queue",
     "QueueSkill",
     "Recording",

@@ -131,6 +131,82 @@ def call_transfer(
 
 
 @transaction.atomic
+def call_consult(
+    *, agent: Agent, call_uid: str, queue_id: int | None = None, target_agent_id: int | None = None
+) -> dict[str, Any]:
+    """Attended transfer, step 1: hold the caller and ring a Ready colleague (or the agent a queue
+    would pick now) for a consultation. The engine answers with ``call.consult_started`` or
+    ``call.consult_failed`` on the agent's desk."""
+    if (queue_id is None) == (target_agent_id is None):
+        raise ApplicationError(
+            "invalid",
+            _("Consult a queue or an agent."),
+            fields={"target": [_("Choose exactly one of a queue or an agent.")]},
+        )
+    agent, call = _agent_with_call(agent, call_uid, (agent_states.TALKING, agent_states.HOLD))
+    if call.agent_id is not None and call.agent_id != agent.pk:
+        raise ApplicationError("not_your_call", _("This is not your current call."))
+    if queue_id is not None and not Queue.objects.filter(pk=queue_id).exists():
+        raise ApplicationError(
+            "invalid", _("The request has invalid fields."), fields={"queue_id": [_("Unknown queue.")]}
+        )
+    if target_agent_id is not None:
+        target = Agent.objects.select_related("user").filter(pk=target_agent_id).first()
+        if target is None:
+            raise ApplicationError(
+                "invalid", _("The request has invalid fields."), fields={"target_agent_id": [_("Unknown agent.")]}
+            )
+        if target.pk == agent.pk:
+            raise ApplicationError(
+                "invalid",
+                _("The request has invalid fields."),
+                fields={"target_agent_id": [_("You cannot consult yourself.")]},
+            )
+        if target.state != agent_states.READY:
+            raise ApplicationError(
+                "agent_unavailable",
+                _("%(name)s is not ready.") % {"name": target.user.get_full_name()},
+                fields={"target_agent_id": [_("Not ready.")]},
+            )
+    return _send(
+        {
+            "type": "call.consult",
+            "agent_id": agent.pk,
+            "call_uid": call.uid,
+            "queue_id": queue_id,
+            "target_agent_id": target_agent_id,
+        }
+    )
+
+
+def _consulted(agent: Agent, call_uid: str) -> tuple[Agent, Call]:
+    """The first agent of a call with a consultation in progress (a colleague reserved or talking on it)."""
+    agent, call = _agent_with_call(agent, call_uid, (agent_states.TALKING, agent_states.HOLD))
+    consulted = (
+        Agent.objects.filter(current_call=call, state__in=(agent_states.RESERVED, agent_states.TALKING))
+        .exclude(pk=agent.pk)
+        .exists()
+    )
+    if call.agent_id != agent.pk or not consulted:
+        raise ApplicationError("no_consultation", _("There is no consultation on this call."))
+    return agent, call
+
+
+@transaction.atomic
+def call_consult_complete(*, agent: Agent, call_uid: str) -> dict[str, Any]:
+    """Attended transfer, step 2: the consulted colleague takes the caller; you go to wrap-up."""
+    agent, call = _consulted(agent, call_uid)
+    return _send({"type": "call.consult_complete", "agent_id": agent.pk, "call_uid": call.uid})
+
+
+@transaction.atomic
+def call_consult_cancel(*, agent: Agent, call_uid: str) -> dict[str, Any]:
+    """End the consultation: the colleague is free again, the caller stays held with you."""
+    agent, call = _consulted(agent, call_uid)
+    return _send({"type": "call.consult_cancel", "agent_id": agent.pk, "call_uid": call.uid})
+
+
+@transaction.atomic
 def call_wrapup(*, agent: Agent, call_uid: str, disposition: str | None = None, notes: str = "") -> dict[str, Any]:
     """Store the disposition and notes on the CDR and tell the engine to end wrap-up."""
     agent, call = _agent_with_call(agent, call_uid, (agent_states.WRAP_UP,))

@@ -37,7 +37,7 @@ from apps.telephony.ivr.runner import (
     action_dict,
 )
 from apps.telephony.ivr.validator import ValidationResult, validate_graph
-from apps.telephony.models import BusinessHours, IvrFlow, IvrFlowVersion, PhoneNumber, Queue
+from apps.telephony.models import BusinessHours, IvrFlow, IvrFlowVersion, PhoneNumber, Prompt, Queue
 
 EXPORT_FORMAT = "contactcenter.ivr-flow"
 EXPORT_FORMAT_VERSION = 1
@@ -75,7 +75,7 @@ def hours_lookup_db() -> HoursLookup:
 
 
 def graph_validate(graph) -> ValidationResult:
-    """Validate a graph against this tenant's queues and business hours."""
+    """Validate a graph against this tenant's queues, business hours and uploaded prompts."""
     queue_ids = set(
         Queue.objects.filter(pk__in=schema.references(graph, schema.FieldKind.QUEUE)).values_list("pk", flat=True)
     )
@@ -84,7 +84,13 @@ def graph_validate(graph) -> ValidationResult:
             "pk", flat=True
         )
     )
-    return validate_graph(graph, queue_exists=queue_ids.__contains__, hours_exists=hours_ids.__contains__)
+    audio_names = set(Prompt.objects.filter(name__in=schema.audio_names(graph)).values_list("name", flat=True))
+    return validate_graph(
+        graph,
+        queue_exists=queue_ids.__contains__,
+        hours_exists=hours_ids.__contains__,
+        audio_exists=audio_names.__contains__,
+    )
 
 
 def _invalid_flow(result: ValidationResult) -> ApplicationError:
@@ -109,6 +115,22 @@ def _check_graph_shape(graph) -> None:
             _("A flow has at most %(n)d nodes.") % {"n": MAX_GRAPH_NODES},
             fields={"graph": [_("At most %(n)d nodes.") % {"n": MAX_GRAPH_NODES}]},
         )
+
+
+def _check_audio(graph: dict) -> None:
+    """Saving a draft that plays an uploaded prompt which does not exist fails at once, naming the
+    node's field (queues and hours wait for publishing; a prompt name is typed, so typos are likely)."""
+    wanted = schema.audio_names(graph)
+    if not wanted:
+        return
+    known = set(Prompt.objects.filter(name__in=wanted).values_list("name", flat=True))
+    missing = {
+        key: messages
+        for key, messages in validate_graph(graph, audio_exists=known.__contains__).error_fields().items()
+        if key.rsplit(".", 1)[-1] in ("audio", "retry_audio")
+    }
+    if missing:
+        raise ApplicationError("missing_prompt", next(iter(missing.values()))[0], fields=missing)
 
 
 # --- flows -------------------------------------------------------------------------------------------
@@ -199,6 +221,7 @@ def draft_create(*, flow: IvrFlow) -> IvrFlowVersion:
 def draft_update(*, flow: IvrFlow, graph: dict) -> IvrFlowVersion:
     """Save ``graph`` as the flow's draft (creating the draft when the latest version is published)."""
     _check_graph_shape(graph)
+    _check_audio(graph)
     flow = _lock(flow)
     draft = flow_draft(flow)
     if draft is None:
@@ -225,6 +248,7 @@ def version_update(*, version: IvrFlowVersion, graph: dict) -> IvrFlowVersion:
     if version.status != IvrFlowStatus.DRAFT:
         raise _immutable(version)
     _check_graph_shape(graph)
+    _check_audio(graph)
     version.graph = graph
     version.save(update_fields=["graph"])
     return version

@@ -11,7 +11,7 @@ from apps.tenants.models import Tenant
 
 
 class Command(BaseCommand):
-    help = "Trust (or stop trusting) a carrier address for a tenant's trunk: sip_trunk_address acme 1 --add 203.0.113.5"
+    help = "Trust (or stop trusting) a carrier address for a tenant's trunk: sip_trunk_address acme 1 --add 203.0.113.5 --outbound"
 
     def add_arguments(self, parser):
         parser.add_argument("tenant", help="the tenant's slug")
@@ -19,8 +19,22 @@ class Command(BaseCommand):
         action = parser.add_mutually_exclusive_group()
         action.add_argument("--add", metavar="ADDRESS")
         action.add_argument("--remove", metavar="ADDRESS")
+        parser.add_argument("--port", type=int, default=5060, help="the carrier's SIP port (default 5060)")
+        parser.add_argument(
+            "--outbound", action="store_true", help="also send this trunk's outbound calls to ADDRESS:PORT"
+        )
 
-    def handle(self, *args, tenant: str, trunk: int | None, add: str | None, remove: str | None, **options):
+    def handle(
+        self,
+        *args,
+        tenant: str,
+        trunk: int | None,
+        add: str | None,
+        remove: str | None,
+        port: int = 5060,
+        outbound: bool = False,
+        **options,
+    ):
         target = Tenant.objects.filter(slug=tenant).first()
         if target is None:
             raise CommandError(f"No tenant {tenant!r}.")
@@ -28,7 +42,7 @@ class Command(BaseCommand):
             raise CommandError("Name the trunk (its id) to add or remove an address.")
         try:
             if add:
-                trunk_address_add(tenant=target, trunk_id=trunk, address=add)
+                trunk_address_add(tenant=target, trunk_id=trunk, address=add, port=port, outbound=outbound)
             elif remove:
                 trunk_address_remove(tenant=target, trunk_id=trunk, address=remove)
         except ApplicationError as error:
@@ -38,4 +52,5 @@ class Command(BaseCommand):
         if trunk is not None:
             rows = rows.filter(trunk_id=trunk)
         for row in rows:
-            self.stdout.write(f"trunk {row.trunk_id}\t{row.address}")
+            direction = "in+out" if row.outbound else "in"
+            self.stdout.write(f"trunk {row.trunk_id}\t{row.address}:{row.port}\t{direction}")

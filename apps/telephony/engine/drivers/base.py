@@ -44,6 +44,13 @@ FAILED_BUSY = "busy"  # an originated call found the line busy
 AMD_HUMAN = "human"
 AMD_MACHINE = "machine"
 
+# consult_failed event reasons (a switch may report its own code; the controller treats any
+# reason the same way: the consultation did not happen, the caller stays held with the first agent)
+CONSULT_UNREACHABLE = "unreachable"  # the target's seat is not registered / cannot ring
+CONSULT_BUSY = "busy"  # the target's device is busy
+CONSULT_DECLINED = "declined"  # declined on the phone
+CONSULT_ERROR = "error"
+
 
 @dataclass(frozen=True)
 class InboundCall:
@@ -104,6 +111,25 @@ class DriverListener(ABC):
         """The agent's device refused the offer at once (not registered, busy, declined on the
         phone: ``reason`` is the switch's code). Optional: a switch that never knows this leaves
         it to the ring timeout."""
+
+    # --- attended (consultative) transfer: optional, see SwitchDriver.consult ------------------
+    def on_consult_answered(self, uid: str, agent_id: int) -> None:  # noqa: B027 (optional)
+        """The consulted agent ``agent_id`` picked up the consultation started by
+        :meth:`SwitchDriver.consult`: the first agent and the consulted agent now talk; the caller
+        is still on hold. Not an ``on_answered``: the call's agent is still the first agent."""
+
+    def on_consult_failed(self, uid: str, agent_id: int, reason: str) -> None:  # noqa: B027 (optional)
+        """The consultation could not ring or was refused before it was answered (``reason``:
+        ``unreachable``, ``busy``, ``declined``, ``error`` or the switch's own code). The switch has
+        already dropped the consult leg; the caller stays held with the first agent. Never sent for
+        a ring timeout (the controller times the ringing and sends :meth:`SwitchDriver.consult_cancel`)."""
+
+    def on_consult_ended(self, uid: str, agent_id: int, by: str) -> None:  # noqa: B027 (optional)
+        """The consult leg ended before :meth:`SwitchDriver.consult_complete` without the controller
+        asking: ``by="agent"`` the consulted agent hung up (answered or still ringing: declined on
+        the phone is :meth:`on_consult_failed`), ``by="system"`` the switch lost the leg. The caller
+        stays held with the first agent. Not sent after ``consult_cancel``, nor when the whole call
+        ends (``on_hung_up`` with ``caller``/``system``: the consult leg ends with it)."""
 
     @abstractmethod
     def on_machine_detected(self, uid: str, result: str, actual: str | None = None) -> None:
@@ -202,3 +228,53 @@ class SwitchDriver(ABC):
         """Hang up; ``on_hung_up(uid, by)`` follows. ``by="agent"`` hangs up the agent leg only (the
         desktop's Hang up button): the caller stays on the line until the controller hangs up
         the call or continues the IVR (a post-call survey)."""
+
+    # --- attended (consultative) transfer: optional commands -----------------------------------
+    # A switch without them keeps these defaults, which change nothing and return False: the
+    # controller then tells the agent the consultation is not possible (nothing is left hanging).
+    def consult(self, uid: str, agent_id: int) -> bool:
+        """Start a consultation for the live call ``uid`` with agent ``agent_id``.
+
+        Returns True when the switch took the command (events follow), False when it cannot
+        consult at all (nothing changed, no event follows).
+
+        1. The caller is put on hold (hold music) exactly as :meth:`hold` does, if not held
+           already; the switch reports ``on_held(uid)`` as for ``hold`` (not when they were held).
+        2. The first agent's leg (the call's agent) stays up but is no longer bridged to the
+           caller; it waits for the consult leg (ringback or silence, the switch's choice).
+        3. ``agent_id``'s seat rings with a new leg (the consult leg), presented with the caller's
+           number as caller ID. A human agent may also take it from the web desktop: the controller
+           sends ``answer(uid, agent_id)`` for a consultation as for an offer. Once answered, the
+           consult leg is bridged to the first agent's leg (never to the caller's).
+        4. Then exactly one of: ``on_consult_answered(uid, agent_id)`` (the first agent and the
+           consulted agent are bridged; the caller still hears hold music),
+           ``on_consult_failed(uid, agent_id, reason)`` (could not ring / refused), or, after an
+           answer, ``on_consult_ended(uid, agent_id, by)`` if the consulted agent hangs up.
+
+        The controller times the ringing itself (ring timeout → :meth:`consult_cancel`). At most one
+        consultation per call. If the caller hangs up meanwhile the switch drops the consult leg
+        too and reports only ``on_hung_up(uid, "caller")``; ``hangup(uid)`` (not ``by="agent"``) also
+        ends the consult leg. ``hangup(uid, by="agent")`` during a consultation ends only the FIRST
+        agent's leg (``on_hung_up(uid, "agent")`` follows; the consult leg stays up, the caller
+        stays held): the controller then completes the transfer (:meth:`consult_complete`, when the
+        consult leg had answered) or, while it still rings, sends :meth:`consult_cancel` followed by
+        :meth:`bridge` of the call to the same agent (an ordinary offer: a blind transfer)."""
+        return False
+
+    def consult_complete(self, uid: str) -> bool:
+        """Complete an answered consultation (the attended transfer): the caller leaves hold and is
+        bridged to the consulted agent; the first agent's leg ends (if it has not already). The
+        consulted agent is the call's agent from now on: their later hang-up is reported as
+        ``on_hung_up(uid, "agent")``, the caller's as ``on_hung_up(uid, "caller")``, like any call.
+
+        No event confirms it (no ``on_answered``, no ``on_resumed``, no ``on_hung_up`` for the first
+        agent's leg): the controller does the bookkeeping when this returns True. False: the switch
+        cannot complete (no answered consultation on this call); nothing changed."""
+        return False
+
+    def consult_cancel(self, uid: str) -> bool:
+        """End the consultation (ringing or answered) without transferring: the consult leg is
+        hung up (the consulted agent's seat stops ringing), the first agent is back with the
+        caller, who STAYS ON HOLD until the controller sends :meth:`unhold`. No event follows
+        (no ``on_consult_ended``). Returns False if there was no consultation on this call."""
+        return False

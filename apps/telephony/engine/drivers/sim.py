@@ -10,6 +10,11 @@
   lognormal or fixed around the AHT), optionally hold once, then hang up. **Human agents**
   are not simulated: the driver waits for the controller's ``answer``/``hangup`` commands,
   which come from the web desktop.
+* **Attended transfer** (``consult``): the caller is held, the consulted agent's seat rings; a
+  virtual agent picks up after their sampled answer delay (or never, with their
+  ``miss_probability``), a human one through the desktop's Answer; seats listed in
+  ``unreachable_seats`` fail at once. After ``consult_complete`` the consulted agent talks with
+  the caller like any agent who answered.
 * **Campaign dials** (``dial``): each number dialled is answered by a person, by an answering
   machine, is busy, fails, or rings out, with the rates of :class:`OutboundBehaviour`; the
   answering-machine detector takes a moment and calls a configurable share of live people
@@ -33,6 +38,7 @@ from apps.telephony.engine.drivers.base import (
     BY_AGENT,
     BY_CALLER,
     BY_SYSTEM,
+    CONSULT_UNREACHABLE,
     FAILED_BLOCKED,
     FAILED_BUSY,
     FAILED_ERROR,
@@ -145,6 +151,16 @@ class _SimCall:
     talked: bool = False
     outbound: bool = False
     machine: bool = False  # a campaign dial answered by an answering machine
+    held: bool = False  # the caller hears hold music (on_held reported, on_resumed not yet)
+
+
+@dataclass
+class _SimConsult:
+    """A consultation: the consulted agent's leg, ringing or answered."""
+
+    agent_id: int
+    answered: bool = False
+    timers: list[TimerHandle] = field(default_factory=list)
 
 
 class SimDriver(SwitchDriver):
@@ -174,6 +190,8 @@ class SimDriver(SwitchDriver):
         self.calls: dict[str, _SimCall] = {}
         self.recording: set[str] = set()
         self.monitors: list[tuple[str, int, str]] = []
+        self.consults: dict[str, _SimConsult] = {}  # call uid -> its consultation
+        self.unreachable_seats: set[int] = set()  # agents whose phone is not registered: a consult fails at once
         self._arrival_timers: dict[int | None, TimerHandle] = {}
         self._seq = 0
         self._running = False
@@ -280,6 +298,10 @@ class SimDriver(SwitchDriver):
         return self.clock.call_later(delay, self._deliver, event, args)
 
     def _deliver(self, event: str, args: tuple) -> None:
+        if event in ("on_held", "on_resumed"):
+            call = self.calls.get(args[0])
+            if call is not None:
+                call.held = event == "on_held"
         if self.listener is not None:
             getattr(self.listener, event)(*args)
 
@@ -305,6 +327,7 @@ class SimDriver(SwitchDriver):
         call.ringing.clear()
         self.recording.discard(call.uid)
         self.calls.pop(call.uid, None)
+        self._drop_consult(call.uid)  # the consult leg ends with the call, silently
         trunk = self.trunks.get(call.trunk_id)
         if trunk and trunk.busy:
             trunk.busy -= 1
@@ -339,6 +362,12 @@ class SimDriver(SwitchDriver):
 
     # --- commands ------------------------------------------------------------------
     def answer(self, uid: str, agent_id: int | None = None) -> None:
+        consult = self.consults.get(uid)
+        if consult is not None and agent_id == consult.agent_id and not consult.answered:
+            self._consult_cancel_timers(consult)
+            consult.answered = True
+            consult.timers.append(self._emit(0, "on_consult_answered", uid, agent_id))
+            return
         call = self.calls.get(uid)
         if call is None or agent_id is None or agent_id not in call.ringing:
             return
@@ -354,12 +383,17 @@ class SimDriver(SwitchDriver):
             call.patience = None
         call.agent_id = agent_id
         call.talked = True
+        call.held = False
         if deferred:
             self._call_emit(call, 0, "on_answered", call.uid, agent_id)
         else:
             self._deliver("on_answered", (call.uid, agent_id))
         if call.uid not in self.calls:
             return  # the controller hung up at once
+        self._talk(call, agent_id)
+
+    def _talk(self, call: _SimCall, agent_id: int) -> None:
+        """The conversation with ``agent_id`` runs its course: who hangs up, and when."""
         behaviour = self.virtual_agents.get(agent_id)
         if call.machine:
             # Bridged to an answering machine (no AMD): whoever listens hangs up soon.
@@ -598,3 +632,76 @@ class SimDriver(SwitchDriver):
             self._agent_left(uid, deferred=True)
         else:
             self._end(uid, by, deferred=True)
+
+    # --- attended transfer -------------------------------------------------------------
+    def consult(self, uid: str, agent_id: int) -> bool:
+        call = self.calls.get(uid)
+        if call is None or call.agent_id is None or uid in self.consults:
+            return False
+        consult = self.consults[uid] = _SimConsult(agent_id=agent_id)
+        if not call.held:
+            call.held = True  # hold music from now on; the event follows on the clock
+            self._call_emit(call, 0, "on_held", uid)
+        if agent_id in self.unreachable_seats:
+            consult.timers.append(self.clock.call_later(0, self._consult_failed, uid, agent_id, CONSULT_UNREACHABLE))
+            return True
+        behaviour = self.virtual_agents.get(agent_id)
+        if behaviour is not None and not (
+            behaviour.miss_probability and self.rng.random() < behaviour.miss_probability
+        ):
+            delay = behaviour.answer_delay.sample(self.rng)
+            consult.timers.append(self.clock.call_later(delay, self._consult_pickup, uid, agent_id))
+        return True  # a human agent answers from the desktop (answer), or the controller's timeout ends it
+
+    def consult_complete(self, uid: str) -> bool:
+        call = self.calls.get(uid)
+        consult = self.consults.get(uid)
+        if call is None or consult is None or not consult.answered:
+            return False
+        self._drop_consult(uid)
+        # The first agent's conversation is over (its timers: the caller's or a virtual agent's
+        # hang-up); the caller leaves hold and talks with the consulted agent.
+        for timer in call.timers:
+            timer.cancel()
+        call.timers.clear()
+        call.held = False
+        call.agent_id = consult.agent_id
+        self._talk(call, consult.agent_id)
+        return True
+
+    def consult_cancel(self, uid: str) -> bool:
+        return self._drop_consult(uid)
+
+    def hang_up_consult(self, uid: str) -> None:
+        """The consulted agent hangs up on their phone (a world event, for tests and the demo)."""
+        consult = self.consults.get(uid)
+        if consult is not None:
+            self._drop_consult(uid)
+            self._deliver("on_consult_ended", (uid, consult.agent_id, BY_AGENT))
+
+    def _consult_pickup(self, uid: str, agent_id: int) -> None:
+        consult = self.consults.get(uid)
+        if consult is None or consult.agent_id != agent_id or consult.answered:
+            return
+        consult.answered = True
+        self._deliver("on_consult_answered", (uid, agent_id))
+
+    def _consult_failed(self, uid: str, agent_id: int, reason: str) -> None:
+        consult = self.consults.get(uid)
+        if consult is None or consult.agent_id != agent_id:
+            return
+        self._drop_consult(uid)
+        self._deliver("on_consult_failed", (uid, agent_id, reason))
+
+    @staticmethod
+    def _consult_cancel_timers(consult: _SimConsult) -> None:
+        for timer in consult.timers:
+            timer.cancel()
+        consult.timers.clear()
+
+    def _drop_consult(self, uid: str) -> bool:
+        consult = self.consults.pop(uid, None)
+        if consult is None:
+            return False
+        self._consult_cancel_timers(consult)
+        return True

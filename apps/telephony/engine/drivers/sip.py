@@ -25,7 +25,6 @@ import contextlib
 import json
 import logging
 import os
-import struct
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,14 +32,19 @@ from typing import Any
 from urllib.parse import quote
 
 from apps.telephony.engine.drivers.base import (
+    AMD_HUMAN,
     BY_AGENT,
     BY_CALLER,
     BY_SYSTEM,
+    FAILED_BLOCKED,
+    FAILED_BUSY,
     FAILED_ERROR,
+    FAILED_NO_ANSWER,
     PROMPT_HOLD_MUSIC,
     InboundCall,
     SwitchDriver,
 )
+from apps.telephony.engine.drivers.sipstack import consult as consulting
 from apps.telephony.engine.drivers.sipstack import media, recording
 from apps.telephony.engine.drivers.sipstack.message import (
     SipMessage,
@@ -61,6 +65,12 @@ T1 = 0.5  # SIP timer T1: 2xx retransmission starts here and doubles
 T2 = 4.0
 TIMER_H = 32.0  # give up on a 2xx never acknowledged
 HOLD_REPEAT = 10000  # hold music loops until stopped
+OUTSIDE = -1  # the key of an outside party's leg in ``SipCall.agents`` (a transfer to a number)
+ORIGINATE_RING_SECONDS = 45.0  # click-to-dial and callbacks: how long the number may ring
+UNCAPPED = 100000  # X-CC-Channels for a trunk without a known cap
+# Final answers of a dialled number → the interface's failure reasons.
+BUSY_CODES = {486, 600, 603}
+NO_ANSWER_CODES = {404, 408, 410, 480, 484, 487}
 
 
 @dataclass
@@ -82,6 +92,7 @@ class Leg:
     ended: bool = False
     cancel_pending: bool = False
     sdp: str = ""
+    pending: tuple | None = None  # our re-INVITE in flight: (CSeq, request, future of the SDP answer)
 
 
 @dataclass
@@ -106,6 +117,18 @@ class SipCall:
     recording: bool = False
     recorded: bool = False
     agent_media: list[tuple[str, int]] = field(default_factory=list)  # seats' media addresses (SDP)
+    # rtpengine's two parties: X is the caller (inbound) or the dialled customer (outbound), Y our
+    # side (the sink, then the bridged seat or outside party).
+    x_tag: str = ""
+    y_tag: str = ""
+    y_sdp: str = ""  # what Y last told rtpengine (the sink's SDP, then the seat's answer)
+    trunk_id: int | None = None
+    outbound: bool = False  # we dialled: ``caller`` is then our UAC leg towards the trunk
+    originate_agent: int | None = None  # click-to-dial / preview: this seat first, then the number
+    amd: bool = False
+    transferred: bool = False  # handed to an outside number: the controller no longer knows it
+    held: bool = False  # hold music is playing to the caller
+    consult: Any = None  # sipstack.consult.Consult while an attended transfer is being prepared
 
 
 class _Protocol(asyncio.DatagramProtocol):
@@ -236,7 +259,7 @@ class SipStack:
             digit = event["event"]
         except (ValueError, KeyError, TypeError):
             return
-        if found is not None and event.get("source_tag") == found[1].caller.remote_tag:
+        if found is not None and event.get("source_tag") == found[1].x_tag:
             found[0]._digit(found[1], "0123456789*#ABCD"[digit] if 0 <= digit < 16 else "")
 
 
@@ -252,6 +275,9 @@ class SipDriver(SwitchDriver):
         self.seats: dict[int, str] = {}  # agent id -> extension
         self.calls: dict[str, SipCall] = {}
         self.recordings: dict[str, str] = {}  # uid -> the stereo WAV made from its pcap
+        self.trunks: dict[int, int | None] = {}  # trunk id -> channel cap
+        self.default_trunk_id: int | None = None
+        self.gateways: dict[int, tuple[str, int]] = {}  # trunk id -> outbound carrier address
         self._tasks: set[asyncio.Task] = set()
         stack.register(self)
 
@@ -360,6 +386,8 @@ class SipDriver(SwitchDriver):
             source=addr,
             media_id=invite.call_id,
             caller_sdp=invite.body.decode(errors="replace"),
+            x_tag=invite.from_tag,
+            y_tag=leg.local_tag,
         )
         self.calls[uid] = call
         self.stack.calls[invite.call_id] = (self, call)
@@ -369,6 +397,7 @@ class SipDriver(SwitchDriver):
             value = invite.get(header)
             return int(value) if value.isdigit() else None
 
+        call.trunk_id = number("x-cc-trunk")
         inbound = InboundCall(
             uid=uid,
             caller=uri_user(leg.remote_uri),
@@ -381,12 +410,12 @@ class SipDriver(SwitchDriver):
 
     async def _answer_caller(self, call: SipCall) -> None:
         """Anchor the caller's media in rtpengine and send our 200 OK (once)."""
-        if call.answered or call.ended:
+        if call.answered or call.ended or call.outbound:
             return
         offer = await self.stack.ng.command(
             "offer",
             call_id=call.media_id,
-            from_tag=call.caller.remote_tag,
+            from_tag=call.x_tag,
             sdp=call.caller_sdp,
             flags=["trust-address"],
             replace=["origin", "session-connection"],
@@ -396,8 +425,8 @@ class SipDriver(SwitchDriver):
         answer = await self.stack.ng.command(
             "answer",
             call_id=call.media_id,
-            from_tag=call.caller.remote_tag,
-            to_tag=call.caller.local_tag,
+            from_tag=call.x_tag,
+            to_tag=call.y_tag,
             sdp=sink,
             flags=["trust-address"],
             replace=["origin", "session-connection"],
@@ -491,8 +520,12 @@ class SipDriver(SwitchDriver):
         if call.retransmit is not None:
             call.retransmit.cancel()
             call.retransmit = None
+        consulting.call_ended(self, call)
         for agent_id in list(call.agents):
             self._end_agent_leg(call, agent_id)
+        from apps.telephony.engine.drivers.sipstack import monitor as monitoring
+
+        monitoring.call_ended(self, call)  # supervisors' monitor legs
         self.calls.pop(call.uid, None)
         self.stack.media.pop(call.media_id, None)
         self.loop.call_later(TIMER_H, self.stack.calls.pop, call.caller.call_id, None)
@@ -506,64 +539,89 @@ class SipDriver(SwitchDriver):
         self._run(call, delete)
 
     async def _convert_recording(self, call: SipCall) -> None:
-        """The call's pcap (closed by the delete) → ``<recording-dir>/wav/<uid>.wav``, caller left."""
+        """Hand the call's pcap over to ``recording_convert_task`` (Celery): the conversion's CPU is
+        spent in a worker, not on this loop next to call setup. ``recordings[uid]`` says where the
+        task writes the stereo WAV (from there it moves into tenant storage once the CDR exists)."""
         caller = recording.sdp_media_address(call.caller_sdp)
         directory = self.stack.recording_dir
-        pattern = f"{quote(call.media_id, safe='')}-*.pcap"
-        for _attempt in range(20):  # rtpengine closes the file just after answering the delete
-            pcaps = sorted((directory / "pcaps").glob(pattern))
-            if pcaps:
-                break
-            await asyncio.sleep(0.1)
-        if caller is None or not pcaps:
-            logger.warning("sip %s: no recording to convert", call.uid)
+        if caller is None or directory is None:
+            logger.warning("sip %s: no caller media address, the recording cannot be converted", call.uid)
             return
         out = directory / "wav" / f"{call.uid}.wav"
-        try:
-            await asyncio.to_thread(recording.stereo_wav, pcaps, out, caller=caller, agents=call.agent_media)
-        except (OSError, ValueError, struct.error):
-            logger.exception("sip %s: converting the recording failed", call.uid)
-            return
-        self.recordings[call.uid] = str(out)
-        await asyncio.to_thread(self._hand_over_recording, call.uid, out)
+        if await asyncio.to_thread(self._hand_over_recording, call, caller):
+            self.recordings[call.uid] = str(out)
 
-    def _hand_over_recording(self, uid: str, path: Path) -> None:
-        """A Celery task links the WAV to the CDR (Recording row, tenant storage, signed links)."""
+    def _hand_over_recording(self, call: SipCall, caller: tuple[str, int]) -> bool:
+        """Queue the conversion (from a worker thread: publishing may block). It is sent from the
+        public schema with the tenant's as an argument: the worker needs no tenant lookup for it."""
         from django.db import connections
-        from django_tenants.utils import schema_context
+        from django_tenants.utils import get_public_schema_name, schema_context
 
-        from apps.telephony.tasks import recording_store_task
+        from apps.telephony.tasks import recording_convert_task
 
         try:
-            with schema_context(self.schema):
-                recording_store_task.delay(uid, str(path))
+            with schema_context(get_public_schema_name()):
+                recording_convert_task.delay(
+                    call.uid,
+                    self.schema,
+                    str(self.stack.recording_dir),
+                    call.media_id,
+                    list(caller),
+                    call.agent_media,
+                )
         except Exception:
-            logger.exception("sip %s: handing the recording over failed", uid)
+            logger.exception("sip %s: handing the recording over failed", call.uid)
+            return False
         finally:
             connections.close_all()  # this worker thread's, if the task ran eagerly
+        return True
 
     # --- agent legs ------------------------------------------------------------------------
-    def _invite_seat(self, call: SipCall, agent_id: int, extension: str) -> None:
-        caller = uri_user(call.caller.remote_uri) or "anonymous"
-        leg = Leg(
+    def _new_leg(self, *, local_user: str, local_host: str, remote_uri: str) -> Leg:
+        """A dialog the engine starts (it is the UAC): towards a seat, a carrier or a supervisor."""
+        return Leg(
             call_id=f"{os.urandom(10).hex()}@{self.stack.address}",
             local_tag=new_tag(),
-            local_uri=f"sip:{caller}@{self.domain}",
-            remote_uri=f"sip:{extension}@{self.domain}",
+            local_uri=f"sip:{quote(local_user or 'anonymous', safe='+')}@{local_host}",
+            remote_uri=remote_uri,
             cseq=0,
         )
+
+    def _seat_leg(self, call: SipCall, extension: str, *, local_user: str | None = None) -> Leg:
+        """Towards a seat of the tenant's domain, showing the caller's number (or ``local_user``)."""
+        user = local_user if local_user is not None else uri_user(call.caller.remote_uri)
+        return self._new_leg(local_user=user, local_host=self.domain, remote_uri=f"sip:{extension}@{self.domain}")
+
+    def _number_leg(self, caller: str, digits: str, gateway: tuple[str, int]) -> Leg:
+        """Towards a number at the trunk's carrier address, with ``caller`` as caller ID."""
+        host, port = gateway
+        remote = f"sip:{quote(digits, safe='+*#')}@{host}:{port}"
+        return self._new_leg(local_user=caller, local_host=self.stack.address, remote_uri=remote)
+
+    def _invite_seat(self, call: SipCall, agent_id: int, extension: str) -> None:
+        leg = self._seat_leg(call, extension)
         call.agents[agent_id] = leg
         call.legs[leg.call_id] = (agent_id, leg)
         self.stack.calls[leg.call_id] = (self, call)
-        invite = self._request(leg, "INVITE", body=call.our_sdp, extra=[("X-CC-Call", call.uid)])
+        extra = [("X-CC-Call", call.uid)]
+        if call.outbound:
+            # The agent asked for this call (click-to-dial, preview) or the contact is already
+            # talking (a dialer's live answer): phones that honour the hint pick up by themselves.
+            extra += [("X-CC-Direction", "outbound"), ("Call-Info", f"<sip:{self.domain}>;answer-after=0")]
+        invite = self._request(leg, "INVITE", body=call.our_sdp, extra=extra)
         leg.invite = invite
         self.stack.send(invite)
 
     def _agent_response(self, call: SipCall, reply: SipMessage) -> None:
+        if call.outbound and reply.call_id == call.caller.call_id:
+            self._customer_response(call, reply)
+            return
         found = call.legs.get(reply.call_id)
         if found is None:
             return
         agent_id, leg = found
+        if consulting.response(self, call, agent_id, leg, reply):
+            return  # a re-INVITE's answer, or the consult leg's
         _number, method = reply.cseq
         if method != "INVITE":
             return  # replies to our BYE / CANCEL need nothing more
@@ -584,7 +642,14 @@ class SipDriver(SwitchDriver):
             if call.agents.get(agent_id) is leg:
                 call.agents.pop(agent_id)
             logger.info("sip %s: seat of agent %s answered %s", call.uid, agent_id, status)
-            if not leg.cancel_pending and status != 487:  # 487: the answer to our own CANCEL
+            if leg.cancel_pending or status == 487 or call.ended:  # 487: the answer to our own CANCEL
+                return
+            if agent_id == OUTSIDE:
+                logger.info("sip %s: the transfer to an outside number failed (%s): hanging up", call.uid, status)
+                self._hangup_now(call, notify=False)
+            elif call.outbound and agent_id == call.originate_agent and not call.answered:
+                self._fail(call, FAILED_ERROR)  # the agent's own phone refused the click-to-dial
+            else:
                 self._emit("on_bridge_failed", call.uid, agent_id, str(status))
             return
         # 2xx: acknowledge end to end, then bridge (or hang up a leg nobody wants any more).
@@ -613,13 +678,20 @@ class SipDriver(SwitchDriver):
             await self.stack.ng.command(
                 "answer",
                 call_id=call.media_id,
-                from_tag=call.caller.remote_tag,
-                to_tag=call.caller.local_tag,
+                from_tag=call.x_tag,
+                to_tag=call.y_tag,
                 sdp=leg.sdp,
                 flags=["trust-address"],
                 replace=["origin", "session-connection"],
             )
             call.bridged = agent_id
+            call.y_sdp = leg.sdp
+            if agent_id == OUTSIDE:
+                return  # the controller let this call go (a transfer to a number)
+            if call.outbound and not call.answered:
+                if agent_id == call.originate_agent:
+                    self._invite_customer(call)  # the agent is on: now the number rings
+                return
             self._emit("on_answered", call.uid, agent_id)
 
         self._run(call, bridge)
@@ -658,20 +730,27 @@ class SipDriver(SwitchDriver):
         leg = call.agents.pop(agent_id, None)
         if call.bridged == agent_id:
             call.bridged = None
-        if leg is None:
-            return
-        if leg.confirmed and not leg.ended:
-            self._send_in_dialog(leg, self._request(leg, "BYE"))
-        elif not leg.confirmed:
-            if leg.provisional:
-                self._send_cancel(leg)
-            # else: CANCEL when the first provisional reply comes (RFC 3261 §9.1)
-            leg.cancel_pending = True
+        if leg is not None:
+            self._hang_up_leg(leg)
+
+    def _hang_up_leg(self, leg: Leg) -> None:
+        """End a leg the engine started: BYE once answered, CANCEL while it rings — after its first
+        provisional reply (RFC 3261 §9.1), so until then the CANCEL waits (``cancel_pending``)."""
+        if not leg.ended:
+            if leg.confirmed:
+                self._send_in_dialog(leg, self._request(leg, "BYE"))
+            else:
+                if leg.provisional:
+                    self._send_cancel(leg)
+                leg.cancel_pending = True
         leg.ended = True
         # The leg stays reachable a while: its 487 (or a 200 racing the CANCEL) still comes.
-        self.loop.call_later(TIMER_H, self.stack.calls.pop, leg.call_id, None)
+        with contextlib.suppress(RuntimeError):  # no running loop (shutdown): nothing left to match
+            self.loop.call_later(TIMER_H, self.stack.calls.pop, leg.call_id, None)
 
     def _agent_request(self, call: SipCall, agent_id: int, leg: Leg, request: SipMessage, addr: tuple) -> None:
+        if consulting.request(self, call, leg, request, addr):
+            return
         method = request.method
         if method == "BYE":
             self.stack.send(response(request, 200, "OK"), addr)
@@ -680,6 +759,14 @@ class SipDriver(SwitchDriver):
             leg.ended = True
             if call.agents.get(agent_id) is leg:
                 call.agents.pop(agent_id)
+            if agent_id == OUTSIDE or (call.outbound and not call.answered and agent_id == call.originate_agent):
+                # The outside party left a transferred call, or the agent gave up a dial that
+                # was still ringing: the whole call ends.
+                outside = agent_id == OUTSIDE
+                self._hangup_now(call, notify=False)
+                if not outside:
+                    self._emit("on_failed", call.uid, FAILED_NO_ANSWER, None)
+                return
             if call.bridged == agent_id:
                 call.bridged = None
                 self._emit("on_hung_up", call.uid, BY_AGENT)
@@ -694,11 +781,11 @@ class SipDriver(SwitchDriver):
     # --- media -----------------------------------------------------------------------------
     async def _play(self, call: SipCall, prompt: str, *, repeat: int | None = None) -> float:
         """Play a prompt to the caller; return its length in seconds."""
-        path = media.prompt_path(self.stack.prompts_dir, prompt)
+        path = media.prompt_path(self.stack.prompts_dir, prompt, tenant=self.schema)
         reply = await self.stack.ng.command(
             "play media",
             call_id=call.media_id,
-            from_tag=call.caller.remote_tag,
+            from_tag=call.x_tag,
             file=str(path),
             repeat_times=repeat,
         )
@@ -707,7 +794,7 @@ class SipDriver(SwitchDriver):
 
     async def _stop_media(self, call: SipCall) -> None:
         with contextlib.suppress(NgError):
-            await self.stack.ng.command("stop media", call_id=call.media_id, from_tag=call.caller.remote_tag)
+            await self.stack.ng.command("stop media", call_id=call.media_id, from_tag=call.x_tag)
 
     def _digit(self, call: SipCall, digit: str) -> None:
         gather = call.gather
@@ -819,15 +906,250 @@ class SipDriver(SwitchDriver):
             self._run(call, self._async(lambda: self._end_agent_leg(call, agent_id)))
 
     def originate(self, uid: str, number: str, agent_id: int, *, caller_id: str = "") -> None:
-        logger.warning("sip: outbound calls are not supported yet (%s to %s)", uid, number)
-        self._emit("on_failed", uid, FAILED_ERROR, None)
+        """Click-to-dial and callbacks: the agent's seat rings first (auto-answer hint), then the
+        number; ``on_answered(uid, agent_id)`` when the number answers."""
+        self._place(uid, number, agent_id=agent_id, caller_id=caller_id, ring_timeout=ORIGINATE_RING_SECONDS)
 
-    def dial(self, uid: str, number: str, **options: Any) -> None:
-        logger.warning("sip: campaign calls are not supported yet (%s to %s)", uid, number)
-        self._emit("on_failed", uid, FAILED_ERROR, None)
+    def dial(
+        self,
+        uid: str,
+        number: str,
+        *,
+        agent_id: int | None = None,
+        caller_id: str = "",
+        trunk_id: int | None = None,
+        ring_timeout: float = 25.0,
+        amd: bool = True,
+    ) -> None:
+        """A campaign dial. Without an agent the number rings with our side on the sink; a live
+        answer is reported at once as ``human``: there is no answering-machine detection over
+        SIP (docs/sip.md), so the controller bridges every answer."""
+        self._place(
+            uid, number, agent_id=agent_id, caller_id=caller_id, trunk_id=trunk_id, ring_timeout=ring_timeout, amd=amd
+        )
+
+    def set_trunks(self, trunks: dict[int | None, int | None], default_trunk_id: int | None) -> None:
+        """Trunk id → channel cap (``None``: uncapped), from the tenant's configuration."""
+        self.trunks = {trunk_id: channels for trunk_id, channels in trunks.items() if trunk_id is not None}
+        self.default_trunk_id = default_trunk_id
+
+    def set_gateways(self, gateways: dict[int, tuple[str, int]]) -> None:
+        """Trunk id → the carrier address its outbound calls go to (``TrunkAddress.outbound``)."""
+        self.gateways = dict(gateways)
 
     def channels_free(self, trunk_id: int | None) -> int | None:
-        return 0  # nothing to dial with: a dialer never paces calls onto this driver
+        """A trunk without an outbound address has nothing to dial with (0). The count is this
+        engine's calls on the trunk, both directions; Kamailio enforces the same cap on the same
+        calls (dialog profile ``<schema>:<trunk>``), so a race between the two only ever refuses."""
+        trunk_id = trunk_id if trunk_id is not None else self.default_trunk_id
+        if trunk_id not in self.gateways:
+            return 0
+        cap = self.trunks.get(trunk_id)
+        if cap is None:
+            return None
+        return max(0, cap - self._trunk_busy(trunk_id))
+
+    def _trunk_busy(self, trunk_id: int) -> int:
+        busy = 0
+        for call in self.calls.values():
+            if call.trunk_id == trunk_id:
+                busy += 1 + (OUTSIDE in call.agents)
+        return busy
+
+    # --- outbound calls --------------------------------------------------------------------
+    def _place(
+        self,
+        uid: str,
+        number: str,
+        *,
+        agent_id: int | None,
+        caller_id: str,
+        trunk_id: int | None = None,
+        ring_timeout: float,
+        amd: bool = False,
+    ) -> None:
+        trunk_id = trunk_id if trunk_id is not None else self.default_trunk_id
+        gateway = self.gateways.get(trunk_id) if trunk_id is not None else None
+        digits = "".join(ch for ch in number if ch.isdigit() or ch in "+*#")
+        if gateway is None or not digits:
+            logger.warning("sip %s: cannot dial %r: trunk %s has no outbound address", uid, number, trunk_id)
+            self._emit("on_failed", uid, FAILED_ERROR, None)
+            return
+        free = self.channels_free(trunk_id)
+        if free is not None and free <= 0:
+            logger.info("sip %s: trunk %s has no free channel: %s not dialled", uid, trunk_id, number)
+            self._emit("on_failed", uid, FAILED_BLOCKED, None)
+            return
+        extension = self.seats.get(agent_id) if agent_id is not None else None
+        if agent_id is not None and extension is None:
+            logger.warning("sip %s: agent %s has no seat to dial from", uid, agent_id)
+            self._emit("on_failed", uid, FAILED_ERROR, None)
+            return
+        leg = self._number_leg(caller_id, digits, gateway)
+        call = SipCall(
+            uid=uid,
+            caller=leg,
+            source=self.stack.proxy,
+            media_id=leg.call_id,
+            caller_sdp="",
+            x_tag=f"{leg.local_tag}-x",
+            y_tag=leg.local_tag,
+            trunk_id=trunk_id,
+            outbound=True,
+            originate_agent=agent_id,
+            amd=amd,
+        )
+        self.calls[uid] = call
+        self.stack.calls[leg.call_id] = (self, call)
+        self.stack.media[call.media_id] = (self, call)
+
+        async def work() -> None:
+            sink = self._sink_sdp()
+            flags = {"flags": ["trust-address"], "replace": ["origin", "session-connection"]}
+            offer = await self.stack.ng.command("offer", call_id=call.media_id, from_tag=call.x_tag, sdp=sink, **flags)
+            call.our_sdp = offer["sdp"]  # Y's view: what a seat or outside party is offered
+            answer = await self.stack.ng.command(
+                "answer", call_id=call.media_id, from_tag=call.x_tag, to_tag=call.y_tag, sdp=sink, **flags
+            )
+            call.answer_sdp = answer["sdp"]  # X's view: what the dialled number is offered
+            call.y_sdp = sink
+            if call.ended:
+                return
+            if agent_id is not None and extension is not None:
+                self._invite_seat(call, agent_id, extension)
+            else:
+                self._invite_customer(call)
+            self._later(call, ring_timeout + (30.0 if agent_id is not None else 0.0), self._dial_timeout, call)
+
+        self._run(call, work)
+
+    def _sink_sdp(self) -> str:
+        address, port = self.stack.address, self.stack.sink_port
+        return (
+            f"v=0\r\no=- 1 1 IN IP4 {address}\r\ns=-\r\nc=IN IP4 {address}\r\nt=0 0\r\n"
+            f"m=audio {port} RTP/AVP 8 0 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n"
+            "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=sendrecv\r\n"
+        )
+
+    def _trunk_headers(self, trunk_id: int | None) -> list[tuple[str, str]]:
+        """Kamailio counts the call on the trunk's channel profile and refuses it when full."""
+        cap = self.trunks.get(trunk_id) if trunk_id is not None else None
+        return [
+            ("X-CC-Tenant", self.slug),
+            ("X-CC-Outbound", f"{self.schema}:{trunk_id}"),
+            ("X-CC-Channels", str(cap if cap is not None else UNCAPPED)),
+        ]
+
+    def _invite_customer(self, call: SipCall) -> None:
+        leg = call.caller
+        if call.ended or leg.invite is not None:
+            return
+        caller = uri_user(leg.local_uri)
+        extra = [*self._trunk_headers(call.trunk_id), ("P-Asserted-Identity", f"<{leg.local_uri}>")]
+        invite = self._request(leg, "INVITE", body=call.answer_sdp, extra=extra)
+        leg.invite = invite
+        logger.info("sip %s: dialling %s as %s", call.uid, uri_user(leg.remote_uri), caller)
+        self.stack.send(invite)
+
+    def _dial_timeout(self, call: SipCall) -> None:
+        if call.answered or call.ended:
+            return
+        logger.info("sip %s: %s did not answer in time", call.uid, uri_user(call.caller.remote_uri))
+        self._fail(call, FAILED_NO_ANSWER)
+
+    def _fail(self, call: SipCall, reason: str) -> None:
+        """The dial is over before anyone answered: one ``on_failed``, every leg ended."""
+        if call.ended:
+            return
+        self._cancel_customer(call)
+        self._release(call)
+        self._emit("on_failed", call.uid, reason, None)
+
+    def _cancel_customer(self, call: SipCall) -> None:
+        leg = call.caller
+        if leg.ended:
+            return
+        leg.ended = True
+        if leg.confirmed:
+            self._send_in_dialog(leg, self._request(leg, "BYE"))
+        elif leg.invite is not None:
+            if leg.provisional:
+                self._send_cancel(leg)
+            leg.cancel_pending = True
+
+    def _customer_response(self, call: SipCall, reply: SipMessage) -> None:
+        leg = call.caller
+        _number, method = reply.cseq
+        if method != "INVITE":
+            return
+        status = reply.status
+        if status < 200:
+            if not leg.provisional:
+                leg.provisional = True
+                if leg.cancel_pending:
+                    self._send_cancel(leg)
+            if reply.body and not call.ended and not leg.cancel_pending:
+                sdp = reply.body.decode(errors="replace")
+                self._run(call, lambda: self._customer_media(call, sdp))  # early media: ringback
+            return
+        leg.remote_tag = reply.to_tag
+        if status >= 300:
+            self._ack_failure(leg, reply)
+            leg.ended = True
+            if call.ended:
+                return
+            if status == 503 and reply.get("x-cc-blocked"):
+                reason = FAILED_BLOCKED  # Kamailio: the trunk's channels are all in use
+            elif status in BUSY_CODES:
+                reason = FAILED_BUSY
+            elif status in NO_ANSWER_CODES:
+                reason = FAILED_NO_ANSWER
+            else:
+                reason = FAILED_ERROR
+            logger.info("sip %s: %s answered %s (%s)", call.uid, uri_user(leg.remote_uri), status, reason)
+            self._fail(call, reason)
+            return
+        first = not leg.confirmed
+        leg.confirmed = True
+        leg.remote_target = header_uri(reply.get("contact")) or leg.remote_uri
+        leg.route_set = list(reversed(reply.get_all("record-route")))
+        self._send_in_dialog(leg, self._request(leg, "ACK", cseq=leg.invite.cseq[0] if leg.invite else 1))
+        if not first:
+            return
+        if call.ended or leg.ended:
+            leg.ended = True
+            self._send_in_dialog(leg, self._request(leg, "BYE"))  # answered after we gave up
+            return
+        call.answered = True
+        sdp = reply.body.decode(errors="replace")
+
+        async def answered() -> None:
+            await self._customer_media(call, sdp)
+            if call.ended:
+                return
+            if call.originate_agent is not None:
+                self._emit("on_answered", call.uid, call.originate_agent)
+            else:
+                self._emit("on_answered", call.uid, None)
+                if call.amd:
+                    self._emit("on_machine_detected", call.uid, AMD_HUMAN, None)
+
+        self._run(call, answered)
+
+    async def _customer_media(self, call: SipCall, sdp: str) -> None:
+        """The dialled number's SDP (early or final) becomes X's side in rtpengine: a re-offer from
+        X, answered again by whoever is on Y. rtpengine keeps its ports, so nothing is re-INVITEd."""
+        if not sdp.strip() or sdp == call.caller_sdp or call.ended:
+            return
+        call.caller_sdp = sdp
+        flags = {"flags": ["trust-address"], "replace": ["origin", "session-connection"]}
+        offer = await self.stack.ng.command(
+            "offer", call_id=call.media_id, from_tag=call.x_tag, to_tag=call.y_tag, sdp=sdp, **flags
+        )
+        call.our_sdp = offer["sdp"]
+        await self.stack.ng.command(
+            "answer", call_id=call.media_id, from_tag=call.x_tag, to_tag=call.y_tag, sdp=call.y_sdp, **flags
+        )
 
     def hold(self, uid: str) -> None:
         call = self.calls.get(uid)
@@ -836,6 +1158,7 @@ class SipDriver(SwitchDriver):
 
         async def work() -> None:
             await self._play(call, PROMPT_HOLD_MUSIC, repeat=HOLD_REPEAT)
+            call.held = True
             self._emit("on_held", uid)
 
         self._run(call, work)
@@ -847,20 +1170,63 @@ class SipDriver(SwitchDriver):
 
         async def work() -> None:
             await self._stop_media(call)
+            call.held = False
             self._emit("on_resumed", uid)
 
         self._run(call, work)
 
     def transfer(self, uid: str, number: str) -> None:
-        """Not supported over SIP yet: the caller is hung up (without an event, as the interface says)."""
+        """Blind transfer to an outside number: the engine stays in the middle as a B2BUA (carriers
+        rarely honour REFER), dials the number on the call's trunk and bridges it to the caller,
+        who hears hold music meanwhile. The controller forgets the call (no events); either side
+        hanging up, or the number failing, ends it."""
         call = self.calls.get(uid)
         if call is None:
             return
-        logger.warning("sip %s: transfer to an outside number is not supported yet; hanging up", uid)
-        self._run(call, self._async(lambda: self._hangup_now(call, notify=False)))
+        call.transferred = True
+        trunk_id = call.trunk_id if call.trunk_id in self.gateways else self.default_trunk_id
+        gateway = self.gateways.get(trunk_id) if trunk_id is not None else None
+        digits = "".join(ch for ch in number if ch.isdigit() or ch in "+*#")
+
+        async def work() -> None:
+            for agent_id in list(call.agents):
+                self._end_agent_leg(call, agent_id)
+            if call.ended:
+                return
+            free = self.channels_free(trunk_id)
+            if gateway is None or not digits or (free is not None and free <= 0):
+                logger.warning("sip %s: cannot transfer to %r (trunk %s): hanging up", uid, number, trunk_id)
+                self._hangup_now(call, notify=False)
+                return
+            await self._answer_caller(call)
+            await self._play(call, PROMPT_HOLD_MUSIC, repeat=HOLD_REPEAT)
+            caller = uri_user(call.caller.remote_uri if not call.outbound else call.caller.local_uri)
+            leg = self._number_leg(caller, digits, gateway)
+            call.agents[OUTSIDE] = leg
+            call.legs[leg.call_id] = (OUTSIDE, leg)
+            self.stack.calls[leg.call_id] = (self, call)
+            invite = self._request(leg, "INVITE", body=call.our_sdp, extra=self._trunk_headers(trunk_id))
+            leg.invite = invite
+            logger.info("sip %s: transferring to %s", uid, digits)
+            self.stack.send(invite)
+
+        self._run(call, work)
+
+    def consult(self, uid: str, agent_id: int) -> bool:
+        """Attended transfer, step 1 (sipstack/consult.py): caller on hold, the two agents talk."""
+        return consulting.consult(self, uid, agent_id)
+
+    def consult_complete(self, uid: str) -> bool:
+        return consulting.complete(self, uid)
+
+    def consult_cancel(self, uid: str) -> bool:
+        return consulting.cancel(self, uid)
 
     def monitor(self, uid: str, supervisor_id: int, mode: str) -> None:
-        logger.warning("sip %s: supervisor monitoring is not supported yet", uid)
+        """A supervisor's seat joins the call: listen, whisper or barge (sipstack/monitor.py)."""
+        from apps.telephony.engine.drivers.sipstack import monitor as monitoring
+
+        monitoring.monitor(self, uid, supervisor_id, mode)
 
     def start_recording(self, uid: str) -> None:
         call = self.calls.get(uid)
@@ -908,6 +1274,8 @@ class SipDriver(SwitchDriver):
             return
         if call.answered:
             self._send_in_dialog(call.caller, self._request(call.caller, "BYE"))
+        elif call.outbound:
+            self._cancel_customer(call)
         elif call.caller.invite is not None:
             self.stack.send(
                 response(call.caller.invite, 480, "Temporarily Unavailable", to_tag=call.caller.local_tag), call.source
@@ -925,6 +1293,13 @@ def load_seats(tenant) -> dict[int, str]:
 
     with tenant_context(tenant):
         return dict(Agent.objects.filter(seat__isnull=False).values_list("pk", "seat__extension"))
+
+
+def load_gateways(tenant) -> dict[int, tuple[str, int]]:
+    """Trunk id → outbound carrier address of a tenant (public schema; run it in a worker thread)."""
+    from apps.sip.services import trunk_gateways
+
+    return trunk_gateways(tenant)
 
 
 def stack_from_settings() -> SipStack:

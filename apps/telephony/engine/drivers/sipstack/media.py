@@ -1,8 +1,9 @@
 """Prompt files and SDP helpers for the sip driver.
 
-Prompts are WAV files rtpengine plays (``play media``). Until tenants manage their own prompt
-audio, the driver writes a few neutral default files (tones, no speech: TTS is out of scope)
-with the ``wave`` module into its prompt directory, never into git.
+Prompts are WAV files rtpengine plays (``play media``). Tenants upload their own prompt audio
+(published into ``<prompt directory>/<schema>/``); for everything else the driver writes a few
+neutral default files (tones, no speech: TTS is out of scope) with the ``wave`` module into its
+prompt directory, never into git.
 """
 
 from __future__ import annotations
@@ -59,11 +60,18 @@ def wav_seconds(path: Path) -> float:
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
-def prompt_path(directory: Path, prompt: str) -> Path:
-    """The file for a prompt name (``queue.position`` → ``queue.position.wav``), or the default."""
+def prompt_path(directory: Path, prompt: str, tenant: str = "") -> Path:
+    """The file for a prompt name (``queue.position`` → ``queue.position.wav``): the tenant's own
+    upload (``<directory>/<tenant>/<name>.wav``, published by apps/telephony/services/prompts.py),
+    else the built-in file, else the tenant's ``default`` upload, else the default tone."""
     name = SAFE_NAME.sub("_", prompt or "")[:100].strip(".")
-    path = directory / f"{name}.wav"
-    return path if name and path.is_file() else directory / f"{DEFAULT_PROMPT}.wav"
+    schema = SAFE_NAME.sub("_", tenant or "").strip(".")
+    candidates = [directory / schema / f"{name}.wav"] if name and schema else []
+    if name:
+        candidates.append(directory / f"{name}.wav")
+    if schema:
+        candidates.append(directory / schema / f"{DEFAULT_PROMPT}.wav")
+    return next((path for path in candidates if path.is_file()), directory / f"{DEFAULT_PROMPT}.wav")
 
 
 def sdp_with_address(sdp: str, address: str, port: int) -> str:

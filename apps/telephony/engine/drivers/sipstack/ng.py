@@ -112,27 +112,41 @@ class NgClient:
             future.set_exception(NgError(f"undecodable ng reply: {error}"))
 
     async def command(self, command: str, **params: Any) -> dict:
-        """Send one command; return rtpengine's reply dictionary or raise :class:`NgError`."""
+        """Send one command; return rtpengine's reply dictionary or raise :class:`NgError`.
+
+        Sent up to ``retries`` times, ``timeout`` seconds apart, by a loop timer: one future per
+        command and no extra tasks (``wait_for``/``shield`` cost several per command, on the
+        loop that also answers calls)."""
         if self.transport is None:
             raise NgError("ng client not started")
         cookie = self._prefix + b"_%d" % next(self._counter)
         message = {key.replace("_", "-"): value for key, value in params.items() if value is not None}
         message["command"] = command
         packet = cookie + b" " + bencode(message)
-        future = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
         self._pending[cookie] = future
+        attempts = 0
+        timer: asyncio.TimerHandle | None = None
+
+        def send() -> None:
+            nonlocal attempts, timer
+            if future.done():
+                return
+            if attempts >= self.retries or self.transport is None:
+                future.set_exception(NgError(f"rtpengine did not answer {command!r}"))
+                return
+            attempts += 1
+            self.transport.sendto(packet)
+            timer = loop.call_later(self.timeout, send)
+
         try:
-            for _attempt in range(self.retries):
-                self.transport.sendto(packet)
-                try:
-                    reply = await asyncio.wait_for(asyncio.shield(future), self.timeout)
-                    break
-                except TimeoutError:
-                    continue
-            else:
-                raise NgError(f"rtpengine did not answer {command!r}")
+            send()
+            reply = await future
         finally:
             self._pending.pop(cookie, None)
+            if timer is not None:
+                timer.cancel()
         if not isinstance(reply, dict) or reply.get("result") not in ("ok", "pong"):
             reason = reply.get("error-reason") if isinstance(reply, dict) else reply
             raise NgError(f"rtpengine refused {command!r}: {reason}")

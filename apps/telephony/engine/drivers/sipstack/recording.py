@@ -11,9 +11,13 @@ party, so they are not in the recording.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import struct
 import wave
 from pathlib import Path
+from urllib.parse import quote
 
 RATE = 8000
 LINKTYPE_RAW = 101
@@ -77,8 +81,15 @@ def read_rtp(path: Path):
         yield when, (source, source_port), rtp[1] & 0x7F, payload
 
 
+# Each G.711 code as its 16-bit little-endian sample: a payload decodes with one C-level join.
+_ALAW_SAMPLES = [struct.pack("<h", value) for value in ALAW]
+_ULAW_SAMPLES = [struct.pack("<h", value) for value in ULAW]
+
+
 def stereo_wav(pcaps: list[Path], out: Path, *, caller: tuple[str, int], agents: list[tuple[str, int]]) -> Path:
-    """Write ``out``: left = packets from ``caller``'s media address, right = from any of ``agents``'."""
+    """Write ``out``: left = packets from ``caller``'s media address, right = from any of ``agents``'.
+
+    Written to a temporary name first and renamed, so a reader never sees half a file."""
     packets = [packet for path in pcaps for packet in read_rtp(path)]
     channels: tuple[bytearray, bytearray] = (bytearray(), bytearray())
     start = min((packet[0] for packet in packets), default=0.0)
@@ -92,25 +103,70 @@ def stereo_wav(pcaps: list[Path], out: Path, *, caller: tuple[str, int], agents:
             channel = channels[1]
         else:
             continue
-        table = ALAW if payload_type == PCMA else ULAW
+        table = _ALAW_SAMPLES if payload_type == PCMA else _ULAW_SAMPLES
         position = int((when - start) * RATE) * 2
-        samples = b"".join(struct.pack("<h", table[byte]) for byte in payload)
+        samples = b"".join(map(table.__getitem__, payload))
         if len(channel) < position:
-            channel.extend(b"\0" * (position - len(channel)))
+            channel.extend(bytes(position - len(channel)))
         channel[position : position + len(samples)] = samples
     length = max(len(channels[0]), len(channels[1]))
     for channel in channels:
-        channel.extend(b"\0" * (length - len(channel)))
-    frames = bytearray()
-    for index in range(0, length, 2):
-        frames += channels[0][index : index + 2] + channels[1][index : index + 2]
+        channel.extend(bytes(length - len(channel)))
+    # Interleave 16-bit frames (left, right) with extended-slice copies instead of a Python loop.
+    frames = bytearray(length * 2)
+    frames[0::4], frames[1::4] = channels[0][0::2], channels[0][1::2]
+    frames[2::4], frames[3::4] = channels[1][0::2], channels[1][1::2]
     out.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(out), "wb") as target:
+    partial = out.with_name(f".{out.name}.partial")
+    with wave.open(str(partial), "wb") as target:
         target.setnchannels(2)
         target.setsampwidth(2)
         target.setframerate(RATE)
         target.writeframes(bytes(frames))
+    os.replace(partial, out)
     return out
+
+
+def pcap_prefix(call_id: str) -> str:
+    """How rtpengine names a call's files: the Call-ID, percent-quoted (then ``-<16 hex>``)."""
+    return quote(call_id, safe="")
+
+
+def finished_pcaps(recording_dir: Path, call_id: str) -> list[Path] | None:
+    """The call's pcaps once rtpengine has closed them all, or None while one is still open.
+
+    rtpengine keeps a recording's metadata in ``tmp/`` while the pcap is being written and moves
+    it to ``metadata/`` when it closes the pcap; the metadata's first line names the pcap.
+    An empty list: the call left no recording at all."""
+    name = re.compile(re.escape(pcap_prefix(call_id)) + r"-[0-9a-f]{16}")
+    recording_dir = Path(recording_dir)
+
+    def ours(directory: str, suffix: str) -> list[Path]:
+        with contextlib.suppress(OSError):
+            return sorted(
+                path
+                for path in (recording_dir / directory).iterdir()
+                if path.name.endswith(suffix)
+                and name.fullmatch(path.name.removeprefix("rtpengine-meta-")[: -len(suffix)])
+            )
+        return []
+
+    if ours("tmp", ".tmp"):
+        return None
+    pcaps = ours("pcaps", ".pcap")
+    closed = {path.name.removeprefix("rtpengine-meta-")[: -len(".txt")] for path in ours("metadata", ".txt")}
+    if any(path.name[: -len(".pcap")] not in closed for path in pcaps):
+        return None
+    return pcaps
+
+
+def remove_pcaps(recording_dir: Path, pcaps: list[Path]) -> None:
+    """Delete converted pcaps and their metadata (the stereo WAV is the recording from now on)."""
+    for pcap in pcaps:
+        meta = Path(recording_dir) / "metadata" / f"rtpengine-meta-{pcap.name[: -len('.pcap')]}.txt"
+        for path in (pcap, meta):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
 
 
 def sdp_media_address(sdp: str) -> tuple[str, int] | None:
@@ -123,3 +179,23 @@ def sdp_media_address(sdp: str) -> tuple[str, int] | None:
         elif line.startswith("m=audio "):
             port = int(line.split()[1])
     return (address, port) if address and port else None
+
+
+def call_recording_convert(
+    *, recording_dir: Path, call_id: str, out: Path, caller: tuple[str, int], agents: list[tuple[str, int]]
+) -> Path | None:
+    """Convert one call's closed pcaps into ``out`` and delete them; None while rtpengine still
+    writes one. Run again after success (a redelivered task), it finds no pcap and returns
+    ``out`` if the WAV is still there. Raises FileNotFoundError when the call left nothing."""
+    pcaps = finished_pcaps(recording_dir, call_id)
+    if pcaps is None:
+        return None
+    if not pcaps:
+        if out.exists():
+            return out
+        raise FileNotFoundError(f"no recording of {call_id!r} under {recording_dir}")
+    stereo_wav(pcaps, out, caller=caller, agents=agents)
+    # The WAV holds everything the pcaps did that we keep (both parties' G.711 audio); a failed
+    # conversion raises before this line, so its pcaps stay for a look.
+    remove_pcaps(recording_dir, pcaps)
+    return out

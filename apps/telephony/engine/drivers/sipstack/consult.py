@@ -1,0 +1,380 @@
+"""Attended (consultative) transfer on the ``sip`` driver, and the re-INVITEs it needs.
+
+The caller's rtpengine session (``M``: the caller as X, our side as Y) cannot carry a second
+conversation, so a consultation gets its own session ``C`` between the first agent (tag ``a``)
+and the consulted agent (tag ``b``):
+
+1. The caller hears hold music (``play media`` on M), M's Y side is parked on the engine's
+   sink, and the first agent's seat is re-INVITEd with C's SDP: the two agents' media meet in C.
+2. The consulted agent's seat is invited with C's other SDP; its answer completes C
+   (``on_consult_answered``).
+3. *Complete*: the consulted agent is re-INVITEd with M's SDP for our side, M's Y side becomes
+   their media, the hold music stops and the first agent's leg ends (BYE). *Cancel* (or the
+   consulted agent hanging up, or refusing): the consult leg ends and the first agent is
+   re-INVITEd back into M; the caller stays on hold until the controller resumes.
+
+Everything runs under the call's lock (``SipDriver._run``), so a cancel arriving while the
+first re-INVITE is in flight waits for it. rtpengine keeps its ports for a party across
+offers, so nothing is ever re-INVITEd towards the carrier.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from apps.telephony.engine.drivers.base import (
+    BY_AGENT,
+    CONSULT_BUSY,
+    CONSULT_DECLINED,
+    CONSULT_ERROR,
+    CONSULT_UNREACHABLE,
+    PROMPT_HOLD_MUSIC,
+)
+from apps.telephony.engine.drivers.sipstack import recording
+from apps.telephony.engine.drivers.sipstack.message import (
+    SipMessage,
+    header_uri,
+    new_tag,
+    uri_host_port,
+)
+from apps.telephony.engine.drivers.sipstack.message import (
+    response as sip_response,
+)
+from apps.telephony.engine.drivers.sipstack.ng import NgError
+
+if TYPE_CHECKING:
+    from apps.telephony.engine.drivers.sip import Leg, SipCall, SipDriver
+
+logger = logging.getLogger(__name__)
+
+REINVITE_TIMEOUT = 8.0
+FLAGS = {"flags": ["trust-address"], "replace": ["origin", "session-connection"]}
+# A consulted seat's refusal → the interface's reasons.
+REFUSALS = {
+    486: CONSULT_BUSY,
+    600: CONSULT_BUSY,
+    603: CONSULT_DECLINED,
+    404: CONSULT_UNREACHABLE,
+    408: CONSULT_UNREACHABLE,
+    410: CONSULT_UNREACHABLE,
+    480: CONSULT_UNREACHABLE,
+}
+
+
+class ReinviteFailed(Exception):
+    """The peer refused a re-INVITE or never answered it."""
+
+
+@dataclass
+class Consult:
+    agent_id: int
+    first_id: int
+    media_id: str  # rtpengine session C
+    a_tag: str
+    b_tag: str
+    leg: Leg | None = None
+    answered: bool = False
+    cancelled: bool = False
+    completed: bool = False
+
+
+# --- re-INVITEs ------------------------------------------------------------------------------
+async def reinvite(driver: SipDriver, leg: Leg, sdp: str) -> str:
+    """Send a re-INVITE with ``sdp`` on an answered leg; return the peer's SDP answer."""
+    future = driver.loop.create_future()
+    message = driver._request(leg, "INVITE", body=sdp)
+    leg.pending = (leg.cseq, message, future)
+    driver._send_in_dialog(leg, message)
+    try:
+        return await asyncio.wait_for(future, REINVITE_TIMEOUT)
+    except TimeoutError:
+        raise ReinviteFailed("no answer") from None
+    finally:
+        leg.pending = None
+
+
+def _reinvite_response(driver: SipDriver, leg: Leg, reply: SipMessage) -> bool:
+    """Answers to our re-INVITEs (also late or retransmitted ones): True when handled here."""
+    number, method = reply.cseq
+    if method != "INVITE" or leg.invite is None or number == leg.invite.cseq[0]:
+        return False
+    pending = leg.pending if leg.pending is not None and leg.pending[0] == number else None
+    if reply.status < 200:
+        return True
+    if reply.status >= 300:
+        if pending is not None:
+            _ack_refusal(driver, pending[1], reply)
+            if not pending[2].done():
+                pending[2].set_exception(ReinviteFailed(str(reply.status)))
+        return True
+    driver._send_in_dialog(leg, driver._request(leg, "ACK", cseq=number))
+    if pending is not None and not pending[2].done():
+        pending[2].set_result(reply.body.decode(errors="replace"))
+    return True
+
+
+def _ack_refusal(driver: SipDriver, request: SipMessage, reply: SipMessage) -> None:
+    """The ACK of a refused re-INVITE: same Via branch and route as the request."""
+    ack = SipMessage(method="ACK", uri=request.uri)
+    ack.headers += [
+        ("Via", request.get("via")),
+        ("Max-Forwards", "70"),
+        ("From", request.get("from")),
+        ("To", reply.get("to")),
+        ("Call-ID", request.call_id),
+        ("CSeq", f"{request.cseq[0]} ACK"),
+    ]
+    ack.headers += [("Route", route) for route in request.get_all("route")]
+    routes = request.get_all("route")
+    driver.stack.send(ack, uri_host_port(header_uri(routes[0]) if routes else request.uri))
+
+
+# --- hooks called by SipDriver ------------------------------------------------------------------
+def response(driver: SipDriver, call: SipCall, agent_id: int, leg: Leg, reply: SipMessage) -> bool:
+    """A response on a seat leg: True when it belongs to a re-INVITE or to the consult leg."""
+    if _reinvite_response(driver, leg, reply):
+        return True
+    consult = call.consult
+    if consult is None or consult.leg is not leg:
+        return False
+    _consult_response(driver, call, consult, reply)
+    return True
+
+
+def request(driver: SipDriver, call: SipCall, leg: Leg, message: SipMessage, addr: tuple) -> bool:
+    """A request from the consult leg's seat: its BYE ends the consultation."""
+    consult = call.consult
+    if consult is None or consult.leg is not leg or message.method != "BYE":
+        return False
+    driver.stack.send(sip_response(message, 200, "OK"), addr)
+    if leg.ended:
+        return True
+    leg.ended = True
+    if consult.cancelled or consult.completed or call.ended:
+        return True
+    consult.cancelled = True
+
+    async def work() -> None:
+        await _restore_first(driver, call, consult)
+        driver._emit("on_consult_ended", call.uid, consult.agent_id, BY_AGENT)
+
+    driver._run(call, work)
+    return True
+
+
+def call_ended(driver: SipDriver, call: SipCall) -> None:
+    """The whole call is over: the consult leg and session go with it."""
+    consult = call.consult
+    if consult is None:
+        return
+    call.consult = None
+    consult.cancelled = True
+    if consult.leg is not None:
+        driver._hang_up_leg(consult.leg)
+    driver._run(call, lambda: _delete(driver, consult))
+
+
+# --- commands ----------------------------------------------------------------------------------
+def consult(driver: SipDriver, uid: str, agent_id: int) -> bool:
+    call = driver.calls.get(uid)
+    if call is None or call.ended or call.consult is not None or call.bridged is None or call.bridged < 0:
+        return False
+    extension = driver.seats.get(agent_id)
+    first = call.agents.get(call.bridged)
+    if extension is None or agent_id == call.bridged or first is None or not first.confirmed or first.ended:
+        return False
+    state = Consult(
+        agent_id=agent_id,
+        first_id=call.bridged,
+        media_id=f"{call.media_id}~consult-{os.urandom(3).hex()}",
+        a_tag=new_tag(),
+        b_tag=new_tag(),
+    )
+    call.consult = state
+
+    async def work() -> None:
+        ng = driver.stack.ng
+        if not call.held:
+            await driver._play(call, PROMPT_HOLD_MUSIC, repeat=10000)
+            call.held = True
+            driver._emit("on_held", uid)
+        sink = driver._sink_sdp()
+        offer = await ng.command("offer", call_id=state.media_id, from_tag=state.a_tag, sdp=sink, **FLAGS)
+        for_b = offer["sdp"]
+        answer = await ng.command(
+            "answer", call_id=state.media_id, from_tag=state.a_tag, to_tag=state.b_tag, sdp=sink, **FLAGS
+        )
+        for_a = answer["sdp"]
+        # The first agent leaves the caller's session (so their phone never gets two streams)
+        # and moves into C.
+        await ng.command("answer", call_id=call.media_id, from_tag=call.x_tag, to_tag=call.y_tag, sdp=sink, **FLAGS)
+        call.y_sdp = sink
+        try:
+            a_sdp = await reinvite(driver, first, for_a)
+        except ReinviteFailed as error:
+            logger.info("sip %s: the first agent's phone refused the consultation (%s)", uid, error)
+            await _back_to_caller(driver, call, first.sdp)
+            call.consult = None
+            await _delete(driver, state)
+            driver._emit("on_consult_failed", uid, agent_id, CONSULT_ERROR)
+            return
+        first.sdp = a_sdp
+        await ng.command("offer", call_id=state.media_id, from_tag=state.a_tag, to_tag=state.b_tag, sdp=a_sdp, **FLAGS)
+        await ng.command("answer", call_id=state.media_id, from_tag=state.a_tag, to_tag=state.b_tag, sdp=sink, **FLAGS)
+        if state.cancelled or call.ended:
+            return
+        _invite_consulted(driver, call, state, extension, for_b)
+
+    driver._run(call, work)
+    return True
+
+
+def complete(driver: SipDriver, uid: str) -> bool:
+    call = driver.calls.get(uid)
+    state = call.consult if call is not None else None
+    if state is None or not state.answered or state.cancelled or state.leg is None or state.leg.ended:
+        return False
+    state.completed = True
+    leg = state.leg
+
+    async def work() -> None:
+        try:
+            b_sdp = await reinvite(driver, leg, call.our_sdp)
+        except ReinviteFailed as error:
+            logger.warning("sip %s: the consulted agent's phone refused the transfer (%s)", uid, error)
+            call.consult = None
+            driver._hang_up_leg(leg)
+            await _delete(driver, state)
+            driver._emit("on_hung_up", uid, BY_AGENT)  # the call's new agent is not there
+            return
+        await driver._stop_media(call)
+        call.held = False
+        await driver.stack.ng.command(
+            "answer", call_id=call.media_id, from_tag=call.x_tag, to_tag=call.y_tag, sdp=b_sdp, **FLAGS
+        )
+        leg.sdp = call.y_sdp = b_sdp
+        address = recording.sdp_media_address(b_sdp)
+        if address is not None:
+            call.agent_media.append(address)
+        if state.first_id in call.agents:
+            driver._end_agent_leg(call, state.first_id)
+        call.agents[state.agent_id] = leg
+        call.bridged = state.agent_id
+        call.consult = None
+        await _delete(driver, state)
+
+    driver._run(call, work)
+    return True
+
+
+def cancel(driver: SipDriver, uid: str) -> bool:
+    call = driver.calls.get(uid)
+    state = call.consult if call is not None else None
+    if state is None or state.completed:
+        return False
+    state.cancelled = True
+
+    async def work() -> None:
+        if state.leg is not None:
+            driver._hang_up_leg(state.leg)
+        await _restore_first(driver, call, state)
+
+    driver._run(call, work)
+    return True
+
+
+# --- helpers -----------------------------------------------------------------------------------
+def _invite_consulted(driver: SipDriver, call: SipCall, state: Consult, extension: str, sdp: str) -> None:
+    leg = driver._seat_leg(call, extension)
+    state.leg = leg
+    call.legs[leg.call_id] = (state.agent_id, leg)
+    driver.stack.calls[leg.call_id] = (driver, call)
+    invite = driver._request(leg, "INVITE", body=sdp, extra=[("X-CC-Call", call.uid), ("X-CC-Consult", "1")])
+    leg.invite = invite
+    driver.stack.send(invite)
+
+
+def _consult_response(driver: SipDriver, call: SipCall, state: Consult, reply: SipMessage) -> None:
+    leg = state.leg
+    _number, method = reply.cseq
+    if leg is None or method != "INVITE":
+        return
+    status = reply.status
+    if status < 200:
+        if not leg.provisional:
+            leg.provisional = True
+            if leg.cancel_pending:
+                driver._send_cancel(leg)
+        return
+    leg.remote_tag = reply.to_tag
+    if status >= 300:
+        driver._ack_failure(leg, reply)
+        leg.ended = True
+        if state.cancelled or call.ended:
+            return
+        state.cancelled = True
+        reason = REFUSALS.get(status, CONSULT_ERROR)
+        logger.info("sip %s: the consulted seat answered %s (%s)", call.uid, status, reason)
+
+        async def refused() -> None:
+            await _restore_first(driver, call, state)
+            driver._emit("on_consult_failed", call.uid, state.agent_id, reason)
+
+        driver._run(call, refused)
+        return
+    first = not leg.confirmed
+    leg.confirmed = True
+    leg.remote_target = header_uri(reply.get("contact")) or leg.remote_uri
+    leg.route_set = list(reversed(reply.get_all("record-route")))
+    driver._send_in_dialog(leg, driver._request(leg, "ACK", cseq=leg.invite.cseq[0] if leg.invite else 1))
+    if not first:
+        return
+    if state.cancelled or call.ended or leg.ended:
+        leg.ended = True
+        driver._send_in_dialog(leg, driver._request(leg, "BYE"))
+        return
+    leg.sdp = reply.body.decode(errors="replace")
+
+    async def answered() -> None:
+        if state.cancelled or call.ended:
+            return
+        await driver.stack.ng.command(
+            "answer", call_id=state.media_id, from_tag=state.a_tag, to_tag=state.b_tag, sdp=leg.sdp, **FLAGS
+        )
+        state.answered = True
+        driver._emit("on_consult_answered", call.uid, state.agent_id)
+
+    driver._run(call, answered)
+
+
+async def _restore_first(driver: SipDriver, call: SipCall, state: Consult) -> None:
+    """The consultation is over without a transfer: the first agent back in the caller's session."""
+    if call.consult is state:
+        call.consult = None
+    first = call.agents.get(state.first_id)
+    if not call.ended and first is not None and first.confirmed and not first.ended:
+        try:
+            first.sdp = await reinvite(driver, first, call.our_sdp)
+        except ReinviteFailed as error:
+            logger.warning("sip %s: the first agent's phone refused to come back (%s)", call.uid, error)
+        await _back_to_caller(driver, call, first.sdp)
+    await _delete(driver, state)
+
+
+async def _back_to_caller(driver: SipDriver, call: SipCall, sdp: str) -> None:
+    if call.ended or not sdp:
+        return
+    await driver.stack.ng.command(
+        "answer", call_id=call.media_id, from_tag=call.x_tag, to_tag=call.y_tag, sdp=sdp, **FLAGS
+    )
+    call.y_sdp = sdp
+
+
+async def _delete(driver: SipDriver, state: Consult) -> None:
+    with contextlib.suppress(NgError):
+        await driver.stack.ng.command("delete", call_id=state.media_id, delete_delay=0)

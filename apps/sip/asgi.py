@@ -1,5 +1,6 @@
 """ASGI entry point of the internal routing endpoint: ``daphne apps.sip.asgi:application``."""
 
+import gc
 import os
 
 import django
@@ -11,3 +12,5 @@ from apps.sip.internal import RoutingApplication  # noqa: E402 - needs django.se
 
 application = RoutingApplication()
 application.warm_up()
+gc.collect()  # the long-lived heap out of the collector's reach (decisions/0004)
+gc.freeze()

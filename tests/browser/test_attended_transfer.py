@@ -39,6 +39,7 @@ def test_consult_a_colleague_then_complete_the_transfer(walk, engine, new_page):
     uid = engine.inject(VIP_NUMBER)
     expect(wendy.locator("#panel-offer")).to_be_visible()
     wendy.get_by_role("button", name="Answer").click()
+    expect(wendy.locator("#panel-call")).to_be_visible()  # the answer took effect (Talking)
     expect(wendy.locator("#call-status")).to_have_text("Talking to")
 
     wendy.get_by_label("Colleague to consult").select_option(label="Olivia Earlier")

@@ -1,7 +1,8 @@
 """sipp seats for the attended-transfer tests: they answer, then take the engine's re-INVITEs.
 
 A seat answers the engine's INVITE, then answers ``reinvites`` re-INVITEs (each with its SDP,
-on the same media port), then waits for the engine's BYE — or, with ``hangs_up_after_ms``,
+on the same media port; with ``talks`` it speaks after the answer and after each re-INVITE),
+then waits for the engine's BYE — or, with ``hangs_up_after_ms``,
 sends its own BYE once the re-INVITEs are done.
 """
 
@@ -99,6 +100,8 @@ def seat(*, reinvites: int, talks: bool = False, hangs_up_after_ms: int | None =
     """A desk phone that answers, takes ``reinvites`` re-INVITEs, then hangs up or waits for BYE."""
     capture = '<action><ereg regexp=";tag=[^;>]+" search_in="hdr" header="From:" assign_to="engine_tag"/></action>'
     body = _ANSWER.format(capture=capture if hangs_up_after_ms is not None else "")
+    if talks:
+        body += "\n  " + _talk()
     for version in range(2, 2 + reinvites):
         body += _REINVITE.format(version=version)
         if talks:

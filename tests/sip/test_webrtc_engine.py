@@ -12,6 +12,7 @@ the main thread, where ``asyncio.run`` is refused.
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 
 import pytest
@@ -104,6 +105,23 @@ class Engine:
             self.thread.join(5)
 
 
+def _log_in(page, desk) -> None:
+    """The agent logs in and into the desk's seat: the softphone registers."""
+    from playwright.sync_api import expect
+
+    page.goto("/desk/")
+    page.wait_for_url(lambda url: "/accounts/login/" in url)
+    page.get_by_label("Email").fill(desk.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: url.rstrip("/").endswith("/desk"))
+    expect(page.locator("#desk-state")).to_have_attribute("data-state", re.compile(r"\w+"))
+    if page.locator("#desk-state").get_attribute("data-state") == "offline":  # an earlier test may have left it in
+        page.locator("#login-seat").select_option(desk.extension)
+        page.locator("#login-form").get_by_role("button", name="Log in").click()
+    expect(page.locator("#softphone-status")).to_have_text("Registered")
+
+
 def test_the_engine_offers_a_queued_call_to_the_browser_seat_which_answers_and_hangs_up(
     sip_world, engine_plane, desk, chromium, database
 ):
@@ -126,15 +144,7 @@ def test_the_engine_offers_a_queued_call_to_the_browser_seat_which_answers_and_h
     engine = Engine(engine_plane, sip_world, database.run(number_id), desk.extension)
     carrier = None
     try:
-        page.goto("/desk/")
-        page.wait_for_url(lambda url: "/accounts/login/" in url)
-        page.get_by_label("Email").fill(desk.email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(lambda url: url.rstrip("/").endswith("/desk"))
-        page.locator("#login-seat").select_option(desk.extension)
-        page.locator("#login-form").get_by_role("button", name="Log in").click()
-        expect(page.locator("#softphone-status")).to_have_text("Registered")
+        _log_in(page, desk)
 
         # The carrier calls the DID, speaks from 3 s on (sipp's bundled PCMA, 7 s) and waits for our BYE.
         carrier = test_driver._sipp(
@@ -198,5 +208,179 @@ def test_the_engine_offers_a_queued_call_to_the_browser_seat_which_answers_and_h
     finally:
         if carrier is not None:
             carrier.stop()
+        engine.close()
+        context.close()
+
+
+def _both_parties_sent(ng_port: int, call_id: str, at_least: int = 20):
+    def check():
+        legs = packets_per_leg(rtpengine_query(ng_port, call_id))
+        return legs if len(legs) == 2 and min(legs) > at_least else None
+
+    return check
+
+
+def test_click_to_dial_from_the_browser_seat_answers_itself_and_reaches_the_carrier(
+    sip_world, engine_plane, desk, chromium, database
+):
+    """Click-to-dial over SIP: the engine rings the browser seat first with the auto-answer hint
+    (the softphone picks up without a click), then dials the number at the trunk's carrier."""
+    from playwright.sync_api import expect
+
+    from apps.telephony.models import PhoneNumber
+    from tests.sip.conftest import free_port
+
+    def number_id() -> int:
+        try:
+            with tenant_context(sip_world.a.tenant):
+                return PhoneNumber.objects.get(number=sip_world.a.number).pk
+        finally:
+            connection.close()
+
+    context = chromium.new_context(base_url=desk.base_url, locale="en-US")
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    engine = Engine(engine_plane, sip_world, database.run(number_id), desk.extension)
+    gateway = free_port()
+    carrier = test_driver._sipp(
+        engine_plane,
+        "webrtc-dialled",
+        driver_scenarios.seat(answers=True, talks=True),
+        source=TRUNK_ADDRESS,
+        keys={"ext": "customer", "domain": "carrier"},
+        port=gateway,
+        timeout=60,
+    )
+    engine_plane.processes[carrier.name] = carrier
+    try:
+        _log_in(page, desk)
+
+        async def dial():
+            engine.driver.set_trunks({sip_world.a.trunk_id: 5}, sip_world.a.trunk_id)
+            engine.driver.set_gateways({sip_world.a.trunk_id: (TRUNK_ADDRESS, gateway)})
+            return engine.controller.agent_dial(AGENT, "13800138001")
+
+        call = engine.run(dial())
+        assert call is not None
+        # No click: the softphone answered the engine's outbound INVITE by itself.
+        expect(page.locator("#softphone-peer")).to_have_text("In call with 13800138001")
+        wait_for_value(lambda: ("on_answered", (call.uid, AGENT)) in engine.listening.events, "the number's answer")
+        sip_call = engine.driver.calls[call.uid]
+        legs = wait_for_value(_both_parties_sent(engine_plane.ng_port, sip_call.media_id), "RTP both ways")
+        print(f"rtpengine packets per party on the dialled session: {legs}")
+        page.locator("#softphone-hangup").click()
+        wait_for_value(lambda: carrier.popen.poll() is not None, "the carrier's scenario to end", seconds=30)
+        assert carrier.popen.returncode == 0, f"{carrier.tail()}\n{engine_plane.logs()}"
+        wait_for_value(lambda: call.uid in engine.store.finished, "the call's end")
+        assert engine.store.finished[call.uid].end_reason == "completed"
+        assert errors == []
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{engine_plane.logs()}") from None
+    finally:
+        carrier.stop()
+        engine.close()
+        context.close()
+
+
+def test_attended_transfer_re_invites_the_browser_seat_through_kamailio(
+    sip_world, engine_plane, desk, chromium, database
+):
+    """The browser agent consults a desk phone: the engine re-INVITEs the browser's leg (Kamailio
+    bridges the re-INVITE to DTLS-SRTP like the first INVITE) into the consultation's session,
+    where the two agents' audio meets; cancelling moves the browser back to the caller."""
+    from playwright.sync_api import expect
+
+    from apps.telephony.models import PhoneNumber
+    from tests.sip import consult_scenarios
+    from tests.sip.conftest import free_port
+
+    def number_id() -> int:
+        try:
+            with tenant_context(sip_world.a.tenant):
+                return PhoneNumber.objects.get(number=sip_world.a.number).pk
+        finally:
+            connection.close()
+
+    colleague = "1003"
+    context = chromium.new_context(base_url=desk.base_url, locale="en-US")
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    engine = Engine(engine_plane, sip_world, database.run(number_id), desk.extension)
+    port = free_port()
+    phone = test_driver._sipp(
+        engine_plane,
+        "webrtc-colleague",
+        consult_scenarios.seat(reinvites=0, talks=True),
+        source="127.0.0.1",
+        keys={"ext": colleague, "domain": sip_world.a.domain},
+        port=port,
+        timeout=90,
+    )
+    engine_plane.processes[phone.name] = phone
+    test_driver._register_seat(engine_plane, sip_world, colleague, port, "webrtc-colleague-register")
+    carrier = None
+    try:
+        _log_in(page, desk)
+        carrier = test_driver._sipp(
+            engine_plane,
+            "webrtc-consult-carrier",
+            # Silent, and ready for our BYE from the moment it has pressed its key.
+            driver_scenarios.carrier(digit="1", before_digit_ms=300, after_digit_ms=0, hangs_up=False),
+            source=TRUNK_ADDRESS,
+            keys={"did": sip_world.a.number, "caller": CALLER},
+            timeout=90,
+        )
+        engine_plane.processes[carrier.name] = carrier
+        expect(page.locator("#softphone-peer")).to_have_text(f"Incoming call from {CALLER}")
+        uid = engine.listening.events[0][1][0].uid
+        page.locator("#softphone-answer").click()
+        wait_for_value(lambda: ("on_answered", (uid, AGENT)) in engine.listening.events, "on_answered")
+        browser_leg = engine.driver.calls[uid].agents[AGENT].call_id
+
+        async def consult():
+            engine.driver.set_seat(AGENT + 1, colleague)
+            return engine.driver.consult(uid, AGENT + 1)
+
+        assert engine.run(consult()) is True
+        wait_for_value(lambda: ("on_consult_answered", (uid, AGENT + 1)) in engine.listening.events, "the colleague")
+        state = engine.driver.calls[uid].consult
+        # The consultation's session carries the browser's audio (relayed by the browser leg's
+        # bridging session, re-negotiated by the re-INVITE) and the colleague's phone's.
+        legs = wait_for_value(_both_parties_sent(engine_plane.ng_port, state.media_id, 10), "RTP in the consultation")
+        print(f"rtpengine packets per party in the consultation: {legs}")
+        expect(page.locator("#softphone-peer")).to_have_text(f"In call with {CALLER}")  # the same call on the page
+
+        async def cancel():
+            return engine.driver.consult_cancel(uid)
+
+        assert engine.run(cancel()) is True
+        wait_for_value(lambda: phone.popen.poll() is not None, "the colleague's phone to be hung up", seconds=30)
+        assert phone.popen.returncode == 0, phone.tail()
+        wait_for_value(lambda: engine.driver.calls[uid].consult is None, "the browser back with the caller")
+        sip_call = engine.driver.calls[uid]
+
+        def ours() -> int:
+            """Packets rtpengine got from our side (the browser's bridged leg) on the caller's session."""
+            tags = rtpengine_query(engine_plane.ng_port, sip_call.media_id).get("tags") or {}
+            party = tags.get(sip_call.y_tag) or tags.get(sip_call.y_tag.encode()) or {}
+            return packets_per_leg({"tags": {"ours": party}})[0]
+
+        before = ours()
+        wait_for_value(lambda: ours() > before + 10 or None, "the browser's audio back on the caller's session")
+        assert rtpengine_query(engine_plane.ng_port, browser_leg).get("result") != b"error"  # bridging kept
+        page.locator("#softphone-hangup").click()
+        wait_for_value(lambda: carrier.popen.poll() is not None, "the carrier's scenario to end", seconds=30)
+        assert carrier.popen.returncode == 0, f"{carrier.tail()}\n{engine_plane.logs()}"
+        assert errors == []
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{engine_plane.logs()}") from None
+    finally:
+        for process in (carrier, phone):
+            if process is not None:
+                process.stop()
         engine.close()
         context.close()

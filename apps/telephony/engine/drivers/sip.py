@@ -65,6 +65,8 @@ T1 = 0.5  # SIP timer T1: 2xx retransmission starts here and doubles
 T2 = 4.0
 TIMER_H = 32.0  # give up on a 2xx never acknowledged
 HOLD_REPEAT = 10000  # hold music loops until stopped
+# What a response to one of our INVITEs was (SipDriver._invite_progress).
+PROVISIONAL, REFUSED, ANSWERED, REPEATED, OTHER = "provisional", "refused", "answered", "repeated", "other"
 OUTSIDE = -1  # the key of an outside party's leg in ``SipCall.agents`` (a transfer to a number)
 ORIGINATE_RING_SECONDS = 45.0  # click-to-dial and callbacks: how long the number may ring
 UNCAPPED = 100000  # X-CC-Channels for a trunk without a known cap
@@ -622,23 +624,14 @@ class SipDriver(SwitchDriver):
         agent_id, leg = found
         if consulting.response(self, call, agent_id, leg, reply):
             return  # a re-INVITE's answer, or the consult leg's
-        _number, method = reply.cseq
-        if method != "INVITE":
-            return  # replies to our BYE / CANCEL need nothing more
+        progress = self._invite_progress(leg, reply)
         status = reply.status
-        if status < 200:
-            if not leg.provisional:
-                leg.provisional = True
-                if leg.cancel_pending:
-                    self._send_cancel(leg)
+        if progress == PROVISIONAL:
             if status in (180, 183) and not leg.ringing and not leg.cancel_pending:
                 leg.ringing = True
                 self._emit("on_ringing", call.uid, agent_id)
             return
-        leg.remote_tag = reply.to_tag
-        if status >= 300:
-            self._ack_failure(leg, reply)
-            leg.ended = True
+        if progress == REFUSED:
             if call.agents.get(agent_id) is leg:
                 call.agents.pop(agent_id)
             logger.info("sip %s: seat of agent %s answered %s", call.uid, agent_id, status)
@@ -652,18 +645,10 @@ class SipDriver(SwitchDriver):
             else:
                 self._emit("on_bridge_failed", call.uid, agent_id, str(status))
             return
-        # 2xx: acknowledge end to end, then bridge (or hang up a leg nobody wants any more).
-        first = not leg.confirmed
-        leg.confirmed = True
-        leg.remote_target = header_uri(reply.get("contact")) or leg.remote_uri
-        leg.route_set = list(reversed(reply.get_all("record-route")))
-        self._send_in_dialog(leg, self._request(leg, "ACK", cseq=leg.invite.cseq[0] if leg.invite else 1))
-        if not first:
+        if progress != ANSWERED:
             return
         if leg.cancel_pending or leg.ended or call.ended or call.bridged is not None:
-            # Answered after we gave up on it (a race with CANCEL or RONA): hang the seat up.
-            leg.ended = True
-            self._send_in_dialog(leg, self._request(leg, "BYE"))
+            self._hang_up_answered(leg)  # answered after we gave up on it (a race with CANCEL or RONA)
             return
         leg.sdp = reply.body.decode(errors="replace")
         address = recording.sdp_media_address(leg.sdp)
@@ -695,6 +680,39 @@ class SipDriver(SwitchDriver):
             self._emit("on_answered", call.uid, agent_id)
 
         self._run(call, bridge)
+
+    def _invite_progress(self, leg: Leg, reply: SipMessage) -> str:
+        """The transaction side of a response to an INVITE the engine sent (a seat, a number, a
+        consulted agent, a supervisor), shared by every leg: a provisional reply lets a pending
+        CANCEL go; a refusal is ACKed hop by hop and ends the leg; a 2xx sets up the dialog
+        (target, route set) and is ACKed end to end, again for each retransmission. Returns
+        ``PROVISIONAL``, ``REFUSED``, ``ANSWERED`` (the first 2xx) or ``REPEATED`` (or ``OTHER``: a
+        reply to our BYE or CANCEL). What it means for the call is the caller's business."""
+        _number, method = reply.cseq
+        if method != "INVITE":
+            return OTHER
+        if reply.status < 200:
+            if not leg.provisional:
+                leg.provisional = True
+                if leg.cancel_pending:
+                    self._send_cancel(leg)
+            return PROVISIONAL
+        leg.remote_tag = reply.to_tag
+        if reply.status >= 300:
+            self._ack_failure(leg, reply)
+            leg.ended = True
+            return REFUSED
+        first = not leg.confirmed
+        leg.confirmed = True
+        leg.remote_target = header_uri(reply.get("contact")) or leg.remote_uri
+        leg.route_set = list(reversed(reply.get_all("record-route")))
+        self._send_in_dialog(leg, self._request(leg, "ACK", cseq=leg.invite.cseq[0] if leg.invite else 1))
+        return ANSWERED if first else REPEATED
+
+    def _hang_up_answered(self, leg: Leg) -> None:
+        """BYE to a leg that answered after we had given up on it."""
+        leg.ended = True
+        self._send_in_dialog(leg, self._request(leg, "BYE"))
 
     def _ack_failure(self, leg: Leg, reply: SipMessage) -> None:
         """The hop-by-hop ACK of a failure reply: same branch as the INVITE."""
@@ -1079,23 +1097,14 @@ class SipDriver(SwitchDriver):
 
     def _customer_response(self, call: SipCall, reply: SipMessage) -> None:
         leg = call.caller
-        _number, method = reply.cseq
-        if method != "INVITE":
-            return
+        progress = self._invite_progress(leg, reply)
         status = reply.status
-        if status < 200:
-            if not leg.provisional:
-                leg.provisional = True
-                if leg.cancel_pending:
-                    self._send_cancel(leg)
+        if progress == PROVISIONAL:
             if reply.body and not call.ended and not leg.cancel_pending:
                 sdp = reply.body.decode(errors="replace")
                 self._run(call, lambda: self._customer_media(call, sdp))  # early media: ringback
             return
-        leg.remote_tag = reply.to_tag
-        if status >= 300:
-            self._ack_failure(leg, reply)
-            leg.ended = True
+        if progress == REFUSED:
             if call.ended:
                 return
             if status == 503 and reply.get("x-cc-blocked"):
@@ -1109,16 +1118,10 @@ class SipDriver(SwitchDriver):
             logger.info("sip %s: %s answered %s (%s)", call.uid, uri_user(leg.remote_uri), status, reason)
             self._fail(call, reason)
             return
-        first = not leg.confirmed
-        leg.confirmed = True
-        leg.remote_target = header_uri(reply.get("contact")) or leg.remote_uri
-        leg.route_set = list(reversed(reply.get_all("record-route")))
-        self._send_in_dialog(leg, self._request(leg, "ACK", cseq=leg.invite.cseq[0] if leg.invite else 1))
-        if not first:
+        if progress != ANSWERED:
             return
         if call.ended or leg.ended:
-            leg.ended = True
-            self._send_in_dialog(leg, self._request(leg, "BYE"))  # answered after we gave up
+            self._hang_up_answered(leg)  # answered after we gave up (ring timeout, hang-up)
             return
         call.answered = True
         sdp = reply.body.decode(errors="replace")

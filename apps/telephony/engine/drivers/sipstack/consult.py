@@ -300,21 +300,14 @@ def _invite_consulted(driver: SipDriver, call: SipCall, state: Consult, extensio
 
 
 def _consult_response(driver: SipDriver, call: SipCall, state: Consult, reply: SipMessage) -> None:
+    from apps.telephony.engine.drivers.sip import ANSWERED, REFUSED
+
     leg = state.leg
-    _number, method = reply.cseq
-    if leg is None or method != "INVITE":
+    if leg is None:
         return
+    progress = driver._invite_progress(leg, reply)
     status = reply.status
-    if status < 200:
-        if not leg.provisional:
-            leg.provisional = True
-            if leg.cancel_pending:
-                driver._send_cancel(leg)
-        return
-    leg.remote_tag = reply.to_tag
-    if status >= 300:
-        driver._ack_failure(leg, reply)
-        leg.ended = True
+    if progress == REFUSED:
         if state.cancelled or call.ended:
             return
         state.cancelled = True
@@ -327,16 +320,10 @@ def _consult_response(driver: SipDriver, call: SipCall, state: Consult, reply: S
 
         driver._run(call, refused)
         return
-    first = not leg.confirmed
-    leg.confirmed = True
-    leg.remote_target = header_uri(reply.get("contact")) or leg.remote_uri
-    leg.route_set = list(reversed(reply.get_all("record-route")))
-    driver._send_in_dialog(leg, driver._request(leg, "ACK", cseq=leg.invite.cseq[0] if leg.invite else 1))
-    if not first:
+    if progress != ANSWERED:
         return
     if state.cancelled or call.ended or leg.ended:
-        leg.ended = True
-        driver._send_in_dialog(leg, driver._request(leg, "BYE"))
+        driver._hang_up_answered(leg)
         return
     leg.sdp = reply.body.decode(errors="replace")
 

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from apps.telephony.engine.drivers.sipstack import media, recording
-from apps.telephony.engine.drivers.sipstack.message import SipMessage, header_uri, response
+from apps.telephony.engine.drivers.sipstack.message import SipMessage, response
 from apps.telephony.engine.drivers.sipstack.ng import NgError
 
 if TYPE_CHECKING:
@@ -481,36 +481,20 @@ async def _stop_media(session: MonitorSession) -> None:
 
 # --- SIP on the monitor leg --------------------------------------------------------------------
 def _response(session: MonitorSession, reply: SipMessage) -> None:
+    from apps.telephony.engine.drivers.sip import ANSWERED, REFUSED
+
     driver, leg, call = session.driver, session.leg, session.call
-    _number, method = reply.cseq
-    if method != "INVITE":
-        return  # replies to our BYE / CANCEL
-    status = reply.status
-    if status < 200:
-        if not leg.provisional:
-            leg.provisional = True
-            if leg.cancel_pending:
-                driver._send_cancel(leg)
-        return
-    leg.remote_tag = reply.to_tag
-    if status >= 300:
-        driver._ack_failure(leg, reply)
-        leg.ended = True
+    progress = driver._invite_progress(leg, reply)
+    if progress == REFUSED:
         if not session.ended:
-            logger.info("sip %s: supervisor %s's seat answered %s", call.uid, session.supervisor_id, status)
+            logger.info("sip %s: supervisor %s's seat answered %s", call.uid, session.supervisor_id, reply.status)
             end(session)
         return
-    first = not leg.confirmed
-    leg.confirmed = True
-    leg.remote_target = header_uri(reply.get("contact")) or leg.remote_uri
-    leg.route_set = list(reversed(reply.get_all("record-route")))
-    driver._send_in_dialog(leg, driver._request(leg, "ACK", cseq=leg.invite.cseq[0] if leg.invite else 1))
-    if not first:
+    if progress != ANSWERED:
         return
     if session.ended or call.ended:
         # Answered after we gave up on it (the call ended, a CANCEL raced the 200): hang it up.
-        leg.ended = True
-        driver._send_in_dialog(leg, driver._request(leg, "BYE"))
+        driver._hang_up_answered(leg)
         return
     session.answer = reply.body.decode(errors="replace")
 

@@ -64,7 +64,7 @@
     if (!call || call.call_uid !== message.call_uid) {
       call = { call_uid: message.call_uid, customer: null };
     }
-    ["caller", "queue_id", "queue_name", "customer", "ring_timeout_seconds"].forEach(function (key) {
+    ["caller", "queue_id", "queue_name", "customer", "ring_timeout_seconds", "consult"].forEach(function (key) {
       if (message[key] !== undefined) call[key] = message[key];
     });
     if (status && call.status !== status) {

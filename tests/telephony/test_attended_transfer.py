@@ -631,3 +631,39 @@ def test_cdr_when_the_caller_hangs_up_during_an_answered_consultation(plant):
     assert ann.state == agent_states.WRAP_UP
     assert bob.state == agent_states.READY
     assert bob.current_call_id is None
+
+
+def test_a_reloaded_desk_finds_the_consultation_again(plant):
+    """The desk's snapshot (a page reload mid-consultation) carries the consult panel's state, read
+    back from the call's timeline: who consults whom, and whether the colleague answered."""
+    from apps.telephony.selectors.wallboard import agent_desktop_snapshot
+
+    with tenant_context(plant["tenant"]):
+        clock, driver, controller, store, uid, a, b = _db_talking(plant)
+        ann, bob = Agent.objects.get(pk=a), Agent.objects.get(pk=b)
+        names = {a: ann.user.get_full_name(), b: bob.user.get_full_name()}
+        ringing_a = agent_desktop_snapshot(ann)["call"]["consult"]
+        ringing_b = agent_desktop_snapshot(bob)["call"]["consult"]
+        controller.handle_message({"type": "call.answer", "agent_id": b, "call_uid": uid})
+        clock.run_until(30)
+        talking_a = agent_desktop_snapshot(ann)["call"]["consult"]
+        talking_b = agent_desktop_snapshot(bob)["call"]["consult"]
+        controller.handle_message({"type": "call.consult_complete", "agent_id": a, "call_uid": uid})
+        clock.run_until(40)
+        after_b = agent_desktop_snapshot(Agent.objects.get(pk=b))["call"]
+    assert ringing_a == {"role": "first", "name": names[b], "answered": False}
+    assert ringing_b == {"role": "target", "name": names[a], "answered": False}
+    assert talking_a == {"role": "first", "name": names[b], "answered": True}
+    assert talking_b == {"role": "target", "name": names[a], "answered": True}
+    assert after_b["call_uid"] == uid and after_b["consult"] is None  # B owns the call now
+
+
+def test_a_reloaded_desk_shows_no_consultation_once_it_is_cancelled(plant):
+    from apps.telephony.selectors.wallboard import agent_desktop_snapshot
+
+    with tenant_context(plant["tenant"]):
+        clock, driver, controller, store, uid, a, b = _db_talking(plant)
+        controller.handle_message({"type": "call.consult_cancel", "agent_id": a, "call_uid": uid})
+        clock.run_until(26)
+        snapshot = agent_desktop_snapshot(Agent.objects.get(pk=a))["call"]
+    assert snapshot["call_uid"] == uid and snapshot["consult"] is None

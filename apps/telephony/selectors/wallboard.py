@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.telephony.choices import AgentState, CallStatus
-from apps.telephony.models import Agent, Call, Queue
+from apps.telephony.models import Agent, Call, CallEvent, Queue
 from apps.telephony.services.agent_state import agent_state_payload, iso_ms
 
 KPI_COUNTS = ("offered", "answered", "abandoned", "handled")
@@ -133,10 +133,45 @@ def agent_desktop_snapshot(agent: Agent) -> dict[str, Any]:
         current = {**call_summary(call), "customer": _screen_pop(call.caller, call.uid)}
         if agent.state == AgentState.RESERVED and call.queue_id:
             current["ring_timeout_seconds"] = call.queue.ring_timeout_seconds
+        if call.status != CallStatus.ENDED:
+            current["consult"] = _consult_in_progress(call, agent)
     return {
         "agent": {**agent_state_payload(agent), "name": agent.user.get_full_name()},
         "call": current,
     }
+
+
+CONSULT_KINDS = ("consult_started", "consult_answered", "consult_cancelled", "consult_failed", "consult_ended")
+
+
+def _consult_in_progress(call, agent: Agent) -> dict[str, Any] | None:
+    """An attended transfer under way on ``call``, as the desk shows it (``role``: ``first`` for the
+    agent who consults, ``target`` for the colleague; ``name``: the other one): read back from the
+    call's timeline, so a desk reloaded mid-consultation finds its panel again. The engine keeps
+    the live state; the timeline is written as it changes."""
+    events = list(
+        CallEvent.objects.filter(call=call, kind__in=(*CONSULT_KINDS, "transferred"))
+        .order_by("-at", "-id")
+        .values("kind", "agent_id", "data")[:2]
+    )
+    if not events or events[0]["kind"] not in ("consult_started", "consult_answered"):
+        return None
+    answered = events[0]["kind"] == "consult_answered"
+    started = events[1] if answered and len(events) > 1 else events[0]
+    if started["kind"] != "consult_started":
+        return None
+    first_id, target_id = started["agent_id"], (started["data"] or {}).get("target_agent_id")
+    if agent.pk == first_id:
+        role, other = "first", target_id
+    elif agent.pk == target_id:
+        role, other = "target", first_id
+    else:
+        return None
+    name = ""
+    if other is not None:
+        found = Agent.objects.select_related("user").filter(pk=other).first()
+        name = found.user.get_full_name() if found is not None else ""
+    return {"role": role, "name": name, "answered": answered}
 
 
 # The engine's store imported the first, private name; both stay.

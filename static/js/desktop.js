@@ -54,7 +54,15 @@
     return (labels.reasons && labels.reasons[code]) || code || "";
   }
 
+  // Agent states carry ``since`` (ISO 8601 UTC, milliseconds: ordered as strings). The REST answer
+  // to the Ready button can arrive after the websocket already said Reserved (the engine offers a
+  // waiting call the moment the agent is Ready): that older state must not hide the offer.
+  function isStale(update) {
+    return Boolean(update && update.state && update.since && agent.since && update.since < agent.since);
+  }
+
   function setAgent(update) {
+    if (isStale(update)) return;
     Object.assign(agent, update);
     if (["ready", "not_ready", "offline"].indexOf(agent.state) >= 0) call = null;
     render();
@@ -169,7 +177,9 @@
     Live.learnClock(message);
     switch (message.type) {
       case "snapshot":
-        call = null;
+        // A snapshot read before the agent's latest change (it is built from the database while
+        // the page goes on) keeps the newer state: setAgent drops the older one.
+        if (!isStale(message.agent)) call = null;
         if (message.call) {
           setCall(message.call, message.call.status);
           call.since = message.call.since;

@@ -8,49 +8,8 @@ sends its own BYE once the re-INVITEs are done.
 
 from __future__ import annotations
 
-from tests.sip.driver_scenarios import _RECEIVE_BYE, _talk
+from tests.sip.driver_scenarios import _RECEIVE_BYE, _SEAT_ANSWER, _SEAT_BYE, _SEAT_OK, CAPTURE_ENGINE_TAG, _talk
 from tests.sip.scenarios import _scenario
-
-_ANSWER = """
-  <recv request="INVITE" rrs="true">{capture}</recv>
-  <send>
-    <![CDATA[
-      SIP/2.0 180 Ringing
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]seat[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      [last_Record-Route:]
-      Contact: <sip:[ext]@[local_ip]:[local_port]>
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <pause milliseconds="300"/>
-  <send retrans="500">
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]seat[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      [last_Record-Route:]
-      Contact: <sip:[ext]@[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=seat 1 1 IN IP4 [local_ip]
-      s=-
-      c=IN IP4 [local_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 8
-      a=rtpmap:8 PCMA/8000
-    ]]>
-  </send>
-  <recv request="ACK"/>"""
 
 _REINVITE = """
   <recv request="INVITE"/>
@@ -77,29 +36,11 @@ _REINVITE = """
   </send>
   <recv request="ACK"/>"""
 
-_BYE = """
-  <pause milliseconds="{pause}"/>
-  <send retrans="500">
-    <![CDATA[
-      BYE [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      [routes]
-      From: <sip:[ext]@[domain]>;tag=[pid]seat[call_number]
-      To: <sip:caller@[domain]>[$engine_tag]
-      Call-ID: [call_id]
-      CSeq: 1 BYE
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="200"/>"""
-
 
 def seat(*, reinvites: int, talks: bool = False, hangs_up_after_ms: int | None = None) -> str:
     """A desk phone that answers, takes ``reinvites`` re-INVITEs, then hangs up or waits for BYE."""
-    capture = '<action><ereg regexp=";tag=[^;>]+" search_in="hdr" header="From:" assign_to="engine_tag"/></action>'
-    body = _ANSWER.format(capture=capture if hangs_up_after_ms is not None else "")
+    capture = CAPTURE_ENGINE_TAG if hangs_up_after_ms is not None else ""
+    body = _SEAT_ANSWER.format(capture=capture) + _SEAT_OK
     if talks:
         body += "\n  " + _talk()
     for version in range(2, 2 + reinvites):
@@ -109,5 +50,5 @@ def seat(*, reinvites: int, talks: bool = False, hangs_up_after_ms: int | None =
     if hangs_up_after_ms is None:
         body += _RECEIVE_BYE
     else:
-        body += _BYE.format(pause=hangs_up_after_ms)
+        body += _SEAT_BYE.format(pause=hangs_up_after_ms)
     return _scenario(f"seat taking {reinvites} re-INVITEs", body)

@@ -131,13 +131,62 @@ _SEAT_ANSWER = """
     ]]>
   </send>"""
 
+# The seat picks up: 200 with its SDP (PCMA on sipp's media port), then the engine's ACK.
+_SEAT_OK = """
+  <pause milliseconds="300"/>
+  <send retrans="500">
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]seat[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      [last_Record-Route:]
+      Contact: <sip:[ext]@[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=seat 1 1 IN IP4 [local_ip]
+      s=-
+      c=IN IP4 [local_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 8
+      a=rtpmap:8 PCMA/8000
+    ]]>
+  </send>
+  <recv request="ACK"/>"""
+
+# The seat hangs up itself, ``{pause}`` ms after its last step ([$engine_tag]: the engine's From-tag).
+_SEAT_BYE = """
+  <pause milliseconds="{pause}"/>
+  <send retrans="500">
+    <![CDATA[
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      [routes]
+      From: <sip:[ext]@[domain]>;tag=[pid]seat[call_number]
+      To: <sip:caller@[domain]>[$engine_tag]
+      Call-ID: [call_id]
+      CSeq: 1 BYE
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200"/>"""
+
+# The engine's From-tag, for the To of the seat's own BYE (sipp's [peer_tag_param] is empty in a UAS).
+CAPTURE_ENGINE_TAG = (
+    '<action><ereg regexp=";tag=[^;>]+" search_in="hdr" header="From:" assign_to="engine_tag"/></action>'
+)
+
 
 def seat(*, answers: bool, hangs_up_after_ms: int | None = None, talks: bool = False) -> str:
     """A desk phone: rings; answers (then waits for BYE, or hangs up itself), or rings until CANCEL."""
     hangs_up = answers and hangs_up_after_ms is not None
-    # The engine's From-tag, for the To of our own BYE (sipp's [peer_tag_param] is empty in a UAS).
-    capture = '<action><ereg regexp=";tag=[^;>]+" search_in="hdr" header="From:" assign_to="engine_tag"/></action>'
-    body = _SEAT_ANSWER.format(capture=capture if hangs_up else "")
+    body = _SEAT_ANSWER.format(capture=CAPTURE_ENGINE_TAG if hangs_up else "")
     if not answers:
         body += """
   <recv request="CANCEL"/>
@@ -167,53 +216,13 @@ def seat(*, answers: bool, hangs_up_after_ms: int | None = None, talks: bool = F
   </send>
   <recv request="ACK"/>"""
         return _scenario("seat that never answers", body)
-    body += """
-  <pause milliseconds="300"/>
-  <send retrans="500">
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]seat[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      [last_Record-Route:]
-      Contact: <sip:[ext]@[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=seat 1 1 IN IP4 [local_ip]
-      s=-
-      c=IN IP4 [local_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 8
-      a=rtpmap:8 PCMA/8000
-    ]]>
-  </send>
-  <recv request="ACK"/>"""
+    body += _SEAT_OK
     if talks:
         body += "\n  " + _talk()
     if hangs_up_after_ms is None:
         body += _RECEIVE_BYE
     else:
-        body += f"""
-  <pause milliseconds="{hangs_up_after_ms}"/>
-  <send retrans="500">
-    <![CDATA[
-      BYE [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      [routes]
-      From: <sip:[ext]@[domain]>;tag=[pid]seat[call_number]
-      To: <sip:caller@[domain]>[$engine_tag]
-      Call-ID: [call_id]
-      CSeq: 1 BYE
-      Max-Forwards: 70
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv response="200"/>"""
+        body += _SEAT_BYE.format(pause=hangs_up_after_ms)
     return _scenario("seat answering", body)
 
 

@@ -169,7 +169,9 @@ class GroupHub:
         loop = asyncio.get_running_loop()
         key = (id(loop), group)
         hub = cls._hubs.get(key)
-        if hub is None or hub.task is None or hub.task.done():
+        # id() of a loop that is gone can come back for a new loop (tests run one loop after
+        # another): a hub whose task belongs to another loop would never deliver here.
+        if hub is None or hub.task is None or hub.task.done() or hub.task.get_loop() is not loop:
             hub = cls(group)
             cls._hubs[key] = hub
             hub.task = loop.create_task(hub._run())

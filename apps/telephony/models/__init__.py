@@ -11,6 +11,7 @@ from .campaigns import (
     DoNotCallImport,
     ScheduledCallback,
 )
+from .dialling import DiallingPolicy
 from .ivr import BusinessHours, HolidayOverride, IvrFlow, IvrFlowVersion
 from .plant import PhoneNumber, Seat, Trunk
 from .prompts import Prompt
@@ -31,6 +32,7 @@ __all__ = [
     "Contact",
     "ContactList",
     "DialAttempt",
+    "DiallingPolicy",
     "Disposition",
     "DoNotCall",
     "DoNotCallImport",

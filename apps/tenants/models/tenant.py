@@ -60,6 +60,14 @@ class Tenant(TenantMixin):
     marketing_requires_consent = models.BooleanField(
         _("marketing campaigns dial only consented contacts"), default=True
     )
+    # Platform staff only (platform console): the tenant may present any caller ID, not just
+    # its own numbers (a carrier contract proves the other numbers are theirs). Read through
+    # apps.telephony.services.dialling.caller_id_check().
+    caller_id_unrestricted = models.BooleanField(
+        _("any caller ID allowed"),
+        default=False,
+        help_text=_("Platform staff only: the tenant may present caller IDs that are not its own numbers."),
+    )
     number_pending = models.BooleanField(
         _("number pending"), default=False, help_text=_("The number pool was empty at sign-up.")
     )

@@ -12,6 +12,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from apps.accounts.authentication import TokenAuthentication
 from apps.accounts.views import role_required
+from apps.core.clientip import client_ip
 from apps.core.errors import NotFoundError, PermissionDeniedError
 from apps.core.http import stream_for
 from apps.telephony.filtersets import CallFilterSet, VoicemailFilterSet
@@ -108,7 +109,7 @@ def recording_file(request, pk: int):
             recording_id=pk,
             token=request.GET.get("token", ""),
             user=_requesting_user(request),
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request) or None,
         )
     except NotFoundError as error:
         raise Http404(str(error.message)) from error

@@ -112,6 +112,7 @@ SHARED_APPS = [
     "axes",
     "apps.core",
     "apps.sip",
+    "apps.calendar",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -184,11 +185,16 @@ TENANT_SEEDERS = [
 TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=5)
 # Sign-up throttle per client address, "N/period" (period: minute, hour, day) or empty.
 SIGNUP_RATE_LIMIT = env("SIGNUP_RATE_LIMIT", default="")
+# Our own reverse proxies / load balancers (addresses or CIDR networks). The client address is
+# the rightmost X-Forwarded-For hop that is not one of them (apps/core/clientip.py); empty: the
+# header is ignored and REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # --- HTTP ---------------------------------------------------------------------------
 MIDDLEWARE = [
     "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -201,6 +207,26 @@ MIDDLEWARE = [
     "apps.tenants.middleware.TenantStatusMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+# Content-Security-Policy in every mode (django-csp, decisions/0006): scripts and styles only from
+# our own origin, no inline script or event-handler attribute anywhere (static/js/ui.js does what
+# onsubmit/onchange did; tests/core/test_csp.py keeps templates clean). Websockets: the realtime
+# sockets (same host) and the softphone's SIP-over-WebSocket server (SIP_WS_PUBLIC_URL, another port).
+CSP_EXTRA_CONNECT_SRC = env.list("CSP_EXTRA_CONNECT_SRC", default=[])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'", "ws:", "wss:", *CSP_EXTRA_CONNECT_SRC],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -242,7 +268,13 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Locked per (email, address) after AXES_FAILURE_LIMIT failures, and per address after
+# AXES_ADDRESS_FAILURE_LIMIT failures across any accounts (apps/accounts/lockout.py). The address is
+# the trusted-proxy client IP (apps/core/clientip.py), not the load balancer's.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
+AXES_HANDLER = "apps.accounts.lockout.AccountAndAddressHandler"
+AXES_CLIENT_IP_CALLABLE = "apps.core.clientip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
@@ -297,7 +329,19 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A task is acknowledged after it ran, and requeued when its worker dies mid-task (SIGKILL, OOM):
+# every task must therefore be idempotent (imports resume from their checkpoint). Redis gives an
+# unacknowledged message to another worker after the visibility timeout; a long task still
+# running then is not run twice, because imports hold a heartbeat lease (docs/operations.md).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BEAT_SCHEDULE = {
+    "import-jobs-stalled": {
+        "task": "apps.telephony.tasks.import_jobs_mark_stalled_task",
+        "schedule": 60.0,
+    },
     "fill-spare-schemas": {
         "task": "apps.tenants.tasks.spare_schemas_fill_task",
         "schedule": 60.0,
@@ -307,6 +351,24 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=5, hour=0),
     },
 }
+
+# --- uploads (imports) ---------------------------------------------------------------------
+# What a real contact or do-not-call list needs: 200,000 rows fit in ~10 MB of CSV. The web
+# request reads only a prefix (the header and a few rows); the worker parses the file with the
+# hard caps below (apps/core/imports.py), so a zip bomb or a file with no newline is refused
+# without taking the worker's memory.
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=200)
+IMPORT_MAX_LINE_CHARS = env.int("IMPORT_MAX_LINE_CHARS", default=1024 * 1024)
+IMPORT_MAX_DECOMPRESSED_BYTES = env.int("IMPORT_MAX_DECOMPRESSED_BYTES", default=256 * 1024 * 1024)
+IMPORT_MAX_SHARED_STRINGS = env.int("IMPORT_MAX_SHARED_STRINGS", default=1_000_000)
+IMPORT_MAX_SHARED_STRING_CHARS = env.int("IMPORT_MAX_SHARED_STRING_CHARS", default=32 * 1024 * 1024)
+IMPORT_PREVIEW_BYTES = env.int("IMPORT_PREVIEW_BYTES", default=1024 * 1024)
+# An import whose worker has not written a heartbeat for this long is stalled (a lost task):
+# it shows Retry and Cancel, and a redelivered task takes it over.
+IMPORT_STALL_SECONDS = env.int("IMPORT_STALL_SECONDS", default=300)
+IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
 
 # --- API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -36,6 +36,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.clientip import client_ip
 from apps.core.errors import ApplicationError
 from apps.telephony.choices import CampaignStatus, ContactListStatus, ContactStatus, DoNotCallSource, ExportFormat
 from apps.telephony.models import Campaign, CampaignExport, Contact, ContactList, DoNotCall, DoNotCallImport
@@ -873,9 +874,7 @@ def export_response(request, campaign, file_format: str):
 
     from apps.core.http import stream_for
 
-    export_log(
-        campaign=campaign, user=request.user, file_format=file_format, ip_address=request.META.get("REMOTE_ADDR")
-    )
+    export_log(campaign=campaign, user=request.user, file_format=file_format, ip_address=client_ip(request) or None)
     filename = f"campaign-{campaign.pk}-results.{file_format}"
     rows = export_rows(campaign)
     if file_format == ExportFormat.CSV:

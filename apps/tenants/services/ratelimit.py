@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from apps.core.clientip import client_ip
 from apps.core.errors import ApplicationError
 
 _PERIODS = {"minute": 60, "hour": 3600, "day": 86400}
@@ -19,7 +20,7 @@ def parse_rate(rate: str) -> tuple[int, int] | None:
 
 
 def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return client_ip(request) or "unknown"
 
 
 def signup_rate_limit_check(request) -> None:

@@ -1,0 +1,3 @@
+from .retention import LegalHold, PurgeRun, RetentionPolicy
+
+__all__ = ["LegalHold", "PurgeRun", "RetentionPolicy"]

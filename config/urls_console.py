@@ -3,6 +3,7 @@
 from django.urls import path
 
 from apps.accounts import views as account_views
+from apps.calendar import views as calendar_views
 from apps.telephony import views as telephony_views
 
 app_name = "console"
@@ -17,4 +18,6 @@ urlpatterns = [
     path("telephony/", telephony_views.telephony, name="telephony"),
     path("telephony/trunks/<int:pk>/", telephony_views.trunk_edit, name="trunk_edit"),
     path("telephony/numbers/<int:pk>/", telephony_views.number_edit, name="number_edit"),
+    path("calendar/", calendar_views.tenant_calendar, name="calendar"),
+    path("calendar/<int:pk>/remove/", calendar_views.tenant_day_delete, name="calendar_delete"),
 ]

@@ -21,6 +21,7 @@ TENANT_NAVIGATION = [
     (_("Prompts"), "ivr:prompts", ("tenant_admin",)),
     (_("Campaigns"), "campaigns:list", ("tenant_admin", "supervisor")),
     (_("Calls"), "calls:list", ("tenant_admin", "supervisor", "qa", "agent")),
+    (_("Holiday calendar"), "console:calendar", ("tenant_admin",)),
     (_("Customers"), "crm:list", ("tenant_admin", "supervisor", "agent", "qa", "trainer", "hr", "billing")),
 ]
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from apps.calendar import views as calendar_views
 from apps.sip import views as sip_views
 from apps.tenants.views import platform
 
@@ -13,4 +14,9 @@ urlpatterns = [
     path("trunks/", sip_views.trunk_addresses, name="trunk_addresses"),
     path("trunks/add/", sip_views.trunk_address_create, name="trunk_address_create"),
     path("trunks/<int:pk>/remove/", sip_views.trunk_address_delete, name="trunk_address_delete"),
+    path("calendar/", calendar_views.platform_calendar, name="calendar"),
+    path("calendar/days/", calendar_views.platform_day_save, name="calendar_day_save"),
+    path("calendar/days/<str:date>/remove/", calendar_views.platform_day_delete, name="calendar_day_delete"),
+    path("calendar/years/<int:year>/", calendar_views.platform_year_official, name="calendar_year"),
+    path("calendar/import/", calendar_views.platform_import, name="calendar_import"),
 ]

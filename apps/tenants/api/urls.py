@@ -11,4 +11,5 @@ urlpatterns = [
     path("signup", views.signup, name="api-signup"),
     path("auth/token", token_obtain, name="api-token-public"),
     path("", include(router.urls)),
+    path("", include("apps.calendar.api.urls_platform")),
 ]

@@ -27,6 +27,9 @@ from tests.telephony.campaign_factories import make_campaign, make_contact, sour
 ZONES = ("Asia/Shanghai", "Asia/Urumqi", "America/New_York")
 WEEKDAYS_ONLY = frozenset({1, 2, 3, 4, 5})
 
+# Holidays come from the platform's holiday calendar (apps.calendar), which lives in the database.
+pytestmark = pytest.mark.django_db
+
 
 def utc(*args) -> datetime.datetime:
     return datetime.datetime(*args, tzinfo=UTC)

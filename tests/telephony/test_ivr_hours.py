@@ -22,6 +22,9 @@ from apps.telephony.ivr.hours import (
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WORKDAY = [["09:00", "12:00"], ["13:00", "18:00"]]
+# Holidays come from the platform's holiday calendar (apps.calendar), which lives in the database.
+pytestmark = pytest.mark.django_db
+
 HOURS = HoursSpec(weekly={"mon": WORKDAY, "tue": WORKDAY, "wed": WORKDAY, "thu": WORKDAY, "fri": WORKDAY})
 
 
@@ -82,13 +85,16 @@ def test_an_ordinary_weekend_is_closed_without_being_a_holiday():
     assert hours_state(HOURS, at("2025-09-27 10:00")) == HoursState.CLOSED
 
 
-def test_years_outside_the_calendar_fall_back_to_weekly_hours():
-    # chinesecalendar 1.11 has no data for 2040; 2040-10-01 is a Monday.
+def test_years_outside_the_official_calendar_use_provisional_holidays_never_plain_weeks():
+    # chinesecalendar 1.11 has no data for 2040; 2040-10-01 (a Monday) is National Day by rule.
     with pytest.raises(NotImplementedError):
         chinese_calendar.is_holiday(dt.date(2040, 10, 1))
 
-    assert day_plan(HOURS, dt.date(2040, 10, 1)).kind == DayKind.WEEKLY
-    assert is_open(HOURS, at("2040-10-01 10:00"))
+    plan = day_plan(HOURS, dt.date(2040, 10, 1))
+
+    assert (plan.kind, plan.source, plan.name) == (DayKind.PUBLIC_HOLIDAY, "provisional", "National Day")
+    assert hours_state(HOURS, at("2040-10-01 10:00")) == HoursState.HOLIDAY
+    assert is_open(HOURS, at("2040-10-09 10:00"))  # an ordinary Tuesday
 
 
 def test_an_open_override_without_hours_uses_the_make_up_hours():

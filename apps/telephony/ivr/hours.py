@@ -1,18 +1,20 @@
-"""Is the contact center open? Weekly hours, the tenant's own overrides and, when asked for,
-the official Chinese holiday calendar (``chinesecalendar``).
+"""Is the contact center open? Weekly hours, the hours' own overrides and, when asked for,
+the platform's holiday calendar (:mod:`apps.calendar.selectors`, with the tenant's exceptions).
 
 The rules for one local date, first match wins:
 
 1. a ``HolidayOverride`` for that date: closed (a *holiday*) or open with its hours
    (open with no hours given means the make-up-day hours below);
-2. with ``follow_chinese_holidays`` and a year the calendar covers:
-   an official public holiday (including the weekend days inside it) is a *holiday*;
-   a make-up workday (调休, a Saturday or Sunday worked instead) is open with
-   ``makeup_day_hours``, or Monday's hours when those are empty;
+2. with ``follow_chinese_holidays``, the holiday calendar for the tenant:
+   a tenant's extra closed day and a public holiday or moved rest day (including the weekend
+   days inside a holiday) are a *holiday*; a make-up workday (调休, a Saturday or Sunday worked
+   instead) is open with ``makeup_day_hours``, or Monday's hours when those are empty; a holiday
+   the tenant works is open with that weekday's hours (the make-up hours on a weekend);
 3. otherwise the weekly hours of that weekday.
 
-Dates outside the calendar's range (chinesecalendar 1.11 covers 2004–2026) fall back to
-the weekly hours, silently: a missing calendar must never close a contact center.
+A year whose official schedule is not in the calendar yet uses the statutory holidays computed
+by rule, marked provisional (``DayPlan.source``); the platform and tenant dashboards warn about
+it. Nothing falls back silently to plain weeks.
 
 Hours are lists of ``["HH:MM", "HH:MM"]`` intervals, start included, end excluded;
 ``"24:00"`` closes at midnight. Times are read in the hours' own time zone (the tenant's
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import chinese_calendar
+from apps.calendar import selectors as calendar_selectors
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TIME_RE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")
@@ -45,6 +47,8 @@ class DayKind(StrEnum):
     OVERRIDE_CLOSED = "override_closed"
     PUBLIC_HOLIDAY = "public_holiday"
     MAKEUP_WORKDAY = "makeup_workday"
+    TENANT_CLOSED = "tenant_closed"
+    TENANT_WORKED = "tenant_worked"
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,10 @@ class HoursSpec:
     follow_chinese_holidays: bool = True
     makeup_day_hours: list = field(default_factory=list)
     overrides: dict[dt.date, OverrideSpec] = field(default_factory=dict)
+    # The holiday calendar snapshot to read (the tenant's, taken by ``from_model``); None: ask the
+    # calendar cache at evaluation time (the platform calendar). A snapshot answers without the
+    # database, which the engine needs: it evaluates hours on its event loop.
+    calendar: calendar_selectors.Calendar | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_model(cls, hours) -> HoursSpec:
@@ -76,6 +84,7 @@ class HoursSpec:
             follow_chinese_holidays=hours.follow_chinese_holidays,
             makeup_day_hours=list(hours.makeup_day_hours or []),
             overrides=overrides,
+            calendar=calendar_selectors.calendar_for(calendar_selectors.current_tenant()),
         )
 
 
@@ -87,26 +96,20 @@ class DayPlan:
     kind: DayKind
     intervals: list
     name: str = ""
+    source: str = ""  # of a calendar day: official, provisional, manual or tenant
 
     @property
     def is_holiday(self) -> bool:
-        return self.kind in (DayKind.OVERRIDE_CLOSED, DayKind.PUBLIC_HOLIDAY)
+        return self.kind in (DayKind.OVERRIDE_CLOSED, DayKind.PUBLIC_HOLIDAY, DayKind.TENANT_CLOSED)
 
 
 def as_spec(hours) -> HoursSpec:
     return hours if isinstance(hours, HoursSpec) else HoursSpec.from_model(hours)
 
 
-def _official(day: dt.date) -> tuple[bool, bool, str]:
-    """(public holiday, make-up workday, name) from the official calendar; all False when out of range."""
-    try:
-        is_holiday, name = chinese_calendar.get_holiday_detail(day)
-        is_workday = chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return False, False, ""
-    public_holiday = bool(is_holiday and name)
-    makeup = bool(is_workday and day.weekday() >= 5)
-    return public_holiday, makeup, name or ""
+def _calendar_day(spec: HoursSpec, day: dt.date) -> calendar_selectors.DayInfo:
+    snapshot = spec.calendar if spec.calendar is not None else calendar_selectors.calendar_for(None)
+    return snapshot.day_info(day)
 
 
 def _makeup_hours(spec: HoursSpec) -> list:
@@ -121,11 +124,17 @@ def day_plan(hours, day: dt.date) -> DayPlan:
             return DayPlan(day, DayKind.OVERRIDE_CLOSED, [], override.name)
         return DayPlan(day, DayKind.OVERRIDE_OPEN, list(override.open_hours or _makeup_hours(spec)), override.name)
     if spec.follow_chinese_holidays:
-        public_holiday, makeup, name = _official(day)
-        if public_holiday:
-            return DayPlan(day, DayKind.PUBLIC_HOLIDAY, [], name)
-        if makeup:
-            return DayPlan(day, DayKind.MAKEUP_WORKDAY, _makeup_hours(spec), name)
+        info = _calendar_day(spec, day)
+        weekly = list(spec.weekly.get(WEEKDAYS[day.weekday()]) or [])
+        if info.kind == calendar_selectors.TenantDayKind.CLOSED:
+            return DayPlan(day, DayKind.TENANT_CLOSED, [], info.name, info.source)
+        if info.kind == calendar_selectors.TenantDayKind.WORKED:
+            intervals = weekly if day.weekday() < 5 and weekly else _makeup_hours(spec)
+            return DayPlan(day, DayKind.TENANT_WORKED, intervals, info.name, info.source)
+        if info.kind in (calendar_selectors.DayKind.HOLIDAY, calendar_selectors.DayKind.IN_LIEU):
+            return DayPlan(day, DayKind.PUBLIC_HOLIDAY, [], info.name, info.source)
+        if info.kind == calendar_selectors.DayKind.MAKEUP:
+            return DayPlan(day, DayKind.MAKEUP_WORKDAY, _makeup_hours(spec), info.name, info.source)
     return DayPlan(day, DayKind.WEEKLY, list(spec.weekly.get(WEEKDAYS[day.weekday()]) or []))
 
 

@@ -6,9 +6,11 @@ The dialer's query cannot evaluate a window per row cheaply, so :func:`open_time
 instant; the query then filters ``time_zone IN (…)``. Zones are grouped by their current UTC
 offset, so the work is a few dozen date checks whatever the number of contacts.
 
-Holidays follow the official calendar (``chinesecalendar``): a statutory holiday is never
-dialled; a make-up workday (调休, a weekend day worked) is dialled even if the campaign's weekdays
-leave weekends out. Years the calendar does not know yet are treated as ordinary weeks.
+Holidays follow the platform's holiday calendar with the tenant's exceptions
+(:mod:`apps.calendar.selectors`): a statutory holiday or moved rest day (and a tenant's extra
+closed day) is never dialled; a make-up workday (调休, a weekend day worked, or a weekend holiday
+the tenant works) is dialled even if the campaign's weekdays leave weekends out. A year whose
+official schedule is not entered yet uses the holidays computed by rule (provisional).
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
-
+from apps.calendar import selectors as calendar_selectors
 from apps.telephony.services.campaign_numbers import time_zone_names
 
 
@@ -31,6 +32,7 @@ class CallingWindow:
     skip_holidays: bool = True
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None
+    tenant_id: int | None = None  # whose calendar exceptions apply (None: the platform calendar)
 
     @classmethod
     def of(cls, campaign) -> CallingWindow:
@@ -41,18 +43,16 @@ class CallingWindow:
             skip_holidays=campaign.skip_holidays,
             start_date=campaign.start_date,
             end_date=campaign.end_date,
+            tenant_id=getattr(calendar_selectors.current_tenant(), "pk", None),
         )
 
 
-def day_kind(day: datetime.date) -> str:
-    """``holiday`` (statutory), ``makeup`` (a weekend day worked), or ``plain``."""
-    try:
-        is_holiday, name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:  # outside the years the package knows
-        return "plain"
-    if is_holiday and name is not None:
+def day_kind(day: datetime.date, tenant_id: int | None = None) -> str:
+    """``holiday`` (a day off), ``makeup`` (a weekend day worked), or ``plain``."""
+    info = calendar_selectors.day_info(day, tenant_id)
+    if not info.is_working_day and info.is_special:
         return "holiday"
-    if not is_holiday and day.isoweekday() >= 6:
+    if info.is_working_day and day.isoweekday() >= 6:
         return "makeup"
     return "plain"
 
@@ -63,7 +63,7 @@ def date_open(window: CallingWindow, day: datetime.date) -> bool:
     if window.end_date is not None and day > window.end_date:
         return False
     if window.skip_holidays:
-        kind = day_kind(day)
+        kind = day_kind(day, window.tenant_id)
         if kind == "holiday":
             return False
         if kind == "makeup":

@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("apps.telephony.api.urls_campaigns")),
     path("", include("apps.telephony.api.urls_campaign_desk")),
     path("", include("apps.crm.api.urls")),
+    path("", include("apps.audit.api.urls")),
     path("", include("apps.calendar.api.urls")),
 ]

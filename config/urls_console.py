@@ -3,6 +3,7 @@
 from django.urls import path
 
 from apps.accounts import views as account_views
+from apps.audit import views as audit_views
 from apps.calendar import views as calendar_views
 from apps.telephony import views as telephony_views
 
@@ -18,6 +19,9 @@ urlpatterns = [
     path("telephony/", telephony_views.telephony, name="telephony"),
     path("telephony/trunks/<int:pk>/", telephony_views.trunk_edit, name="trunk_edit"),
     path("telephony/numbers/<int:pk>/", telephony_views.number_edit, name="number_edit"),
+    path("audit/", audit_views.audit_log, name="audit"),
+    path("audit/export/<str:file_format>/", audit_views.audit_export, name="audit_export"),
+    path("audit/settings/", audit_views.audit_settings, name="audit_settings"),
     path("calendar/", calendar_views.tenant_calendar, name="calendar"),
     path("calendar/<int:pk>/remove/", calendar_views.tenant_day_delete, name="calendar_delete"),
 ]

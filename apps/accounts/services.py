@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.choices import Role
 from apps.accounts.models import ApiToken, User, token_digest
+from apps.audit.choices import AuditAction
+from apps.audit.services import AuditTarget, audit_record
 from apps.core.errors import ApplicationError
 
 
@@ -71,6 +73,12 @@ def user_create(
     else:
         user.set_unusable_password()
     user.save()
+    audit_record(
+        action=AuditAction.USER_CREATED,
+        actor=invited_by,
+        target=user,
+        after={"email": user.email, "name": user.name, "roles": user.roles, "invited": not password},
+    )
     if not password:
         transaction.on_commit(lambda: user_send_invite(user=user, base_url=base_url, invited_by=invited_by))
     return user
@@ -102,6 +110,7 @@ def user_update(
     language: str | None = None,
 ) -> User:
     fields: list[str] = []
+    before_roles, before_active = list(user.roles or []), user.is_active
     if name is not None:
         user.name = name.strip()
         fields.append("name")
@@ -129,7 +138,35 @@ def user_update(
         fields.append("password")
     if fields:
         user.save(update_fields=fields)
+    _audit_user_update(user=user, actor=actor, before_roles=before_roles, before_active=before_active, fields=fields)
     return user
+
+
+def _audit_user_update(*, user: User, actor: User, before_roles: list[str], before_active: bool, fields: list[str]):
+    """One audit row per kind of change; a password is recorded as changed, never its value."""
+    if "roles" in fields and list(user.roles) != before_roles:
+        audit_record(
+            action=AuditAction.USER_ROLE_CHANGED,
+            actor=actor,
+            target=user,
+            before={"roles": before_roles},
+            after={"roles": list(user.roles)},
+        )
+    if "is_active" in fields and user.is_active != before_active:
+        audit_record(
+            action=AuditAction.USER_ACTIVATED if user.is_active else AuditAction.USER_DEACTIVATED,
+            actor=actor,
+            target=user,
+            before={"is_active": before_active},
+            after={"is_active": user.is_active},
+        )
+    if "password" in fields:
+        audit_record(
+            action=AuditAction.USER_PASSWORD_CHANGED,
+            actor=actor,
+            target=user,
+            extra={"by": "self" if actor.pk == user.pk else "administrator"},
+        )
 
 
 def _ensure_other_admin(user: User) -> None:
@@ -144,6 +181,12 @@ def user_delete(*, user: User, actor: User) -> None:
         raise ApplicationError("self_delete", _("You cannot delete yourself."))
     if Role.TENANT_ADMIN in user.roles:
         _ensure_other_admin(user)
+    audit_record(
+        action=AuditAction.USER_DELETED,
+        actor=actor,
+        target=AuditTarget("accounts.user", user.pk, user.email),
+        before={"email": user.email, "name": user.name, "roles": list(user.roles or []), "is_active": user.is_active},
+    )
     user.delete()
 
 
@@ -153,9 +196,16 @@ class IssuedToken:
     raw: str
 
 
+@transaction.atomic
 def token_create(*, user: User, name: str = "") -> IssuedToken:
     raw = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[:8], digest=token_digest(raw))
+    audit_record(
+        action=AuditAction.TOKEN_CREATED,
+        actor=user,
+        target=token,
+        after={"owner": user.email, "name": name, "prefix": token.prefix},
+    )
     return IssuedToken(token=token, raw=raw)
 
 
@@ -181,6 +231,7 @@ def token_issue(*, user: User, name: str) -> IssuedToken:
     return token_create(user=user, name=name)
 
 
+@transaction.atomic
 def token_revoke(*, token: ApiToken, actor: User) -> None:
     """Revoke at once: the digest row goes, so the next request with it is anonymous.
 
@@ -189,6 +240,12 @@ def token_revoke(*, token: ApiToken, actor: User) -> None:
     """
     if token.user_id != actor.pk and not actor.has_role(Role.TENANT_ADMIN):
         raise ApplicationError("forbidden", _("You can only revoke your own tokens."), status=403)
+    audit_record(
+        action=AuditAction.TOKEN_REVOKED,
+        actor=actor,
+        target=AuditTarget("accounts.apitoken", token.pk, str(token)),
+        before={"owner": token.user.email, "name": token.name, "prefix": token.prefix},
+    )
     token.delete()
 
 

@@ -23,6 +23,7 @@ TENANT_NAVIGATION = [
     (_("Calls"), "calls:list", ("tenant_admin", "supervisor", "qa", "agent")),
     (_("Holiday calendar"), "console:calendar", ("tenant_admin",)),
     (_("Customers"), "crm:list", ("tenant_admin", "supervisor", "agent", "qa", "trainer", "hr", "billing")),
+    (_("Audit log"), "console:audit", ("tenant_admin",)),
 ]
 
 

@@ -126,6 +126,7 @@ TENANT_APPS = [
     "apps.reports",
     "apps.training",
     "apps.workforce",
+    "apps.audit",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -189,6 +190,11 @@ SIGNUP_RATE_LIMIT = env("SIGNUP_RATE_LIMIT", default="")
 # the rightmost X-Forwarded-For hop that is not one of them (apps/core/clientip.py); empty: the
 # header is ignored and REMOTE_ADDR is the client.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# Audit log retention in days (docs/user-guide.md "Audit log"): the default for tenants that set
+# none, and the bounds a tenant administrator may choose within.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+AUDIT_RETENTION_MIN_DAYS = env.int("AUDIT_RETENTION_MIN_DAYS", default=90)
+AUDIT_RETENTION_MAX_DAYS = env.int("AUDIT_RETENTION_MAX_DAYS", default=3650)
 
 # --- HTTP ---------------------------------------------------------------------------
 MIDDLEWARE = [
@@ -200,6 +206,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.audit.context.AuditRequestMiddleware",
     "apps.tenants.middleware.TenantLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -349,6 +356,10 @@ CELERY_BEAT_SCHEDULE = {
     "meter-seat-days": {
         "task": "apps.tenants.tasks.meter_seat_days_task",
         "schedule": crontab(minute=5, hour=0),
+    },
+    "audit-purge": {
+        "task": "apps.audit.tasks.audit_purge_task",
+        "schedule": crontab(minute=20, hour=3),
     },
 }
 

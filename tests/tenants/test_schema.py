@@ -62,6 +62,16 @@ SEQUENCES = """
     FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = %s
 """
+# Triggers and functions no model describes (apps/audit/sql.py): new schemas must get them too.
+TRIGGERS = """
+    SELECT c.relname, t.tgname, pg_get_triggerdef(t.oid)
+    FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = %s AND NOT t.tgisinternal
+"""
+FUNCTIONS = """
+    SELECT p.proname, pg_get_function_identity_arguments(p.oid), md5(p.prosrc)
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s
+"""
 
 
 def _migrations(schema: str) -> set[tuple[str, str]]:
@@ -135,6 +145,8 @@ def schemas(built_schemas, db):
         pytest.param(INDEXES, id="indexes"),
         pytest.param(CONSTRAINTS, id="constraints"),
         pytest.param(SEQUENCES, id="sequences"),
+        pytest.param(TRIGGERS, id="triggers"),
+        pytest.param(FUNCTIONS, id="functions"),
     ],
 )
 def test_ddl_schema_matches_migrated_schema(schemas, query):

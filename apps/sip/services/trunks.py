@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
+from apps.audit.choices import AuditAction
+from apps.audit.services import AuditTarget, audit_record_platform
 from apps.core.errors import ApplicationError
 from apps.sip.models import TrunkAddress
 from apps.telephony.models import Trunk
@@ -44,11 +46,18 @@ def trunk_address_add(
             raise _invalid("trunk", _("Unknown trunk."))
     try:
         with transaction.atomic():
-            return TrunkAddress.objects.create(
+            row = TrunkAddress.objects.create(
                 tenant=tenant, trunk_id=trunk_id, address=normalised, port=port, outbound=outbound
             )
     except IntegrityError:
         raise _invalid("address", _("This address is already set for this trunk.")) from None
+    audit_record_platform(
+        tenant=tenant,
+        action=AuditAction.PLATFORM_TRUNK_ADDRESS_ADDED,
+        target=AuditTarget("telephony.trunk", trunk_id, f"{normalised}:{port}"),
+        after={"address": normalised, "port": port, "outbound": outbound},
+    )
+    return row
 
 
 def trunk_gateways(tenant: Tenant) -> dict[int, tuple[str, int]]:
@@ -67,3 +76,9 @@ def trunk_address_remove(*, tenant: Tenant, trunk_id: int, address: str) -> None
     ).delete()
     if not deleted:
         raise ApplicationError("not_found", _("This address is not set for this trunk."), status=404)
+    audit_record_platform(
+        tenant=tenant,
+        action=AuditAction.PLATFORM_TRUNK_ADDRESS_REMOVED,
+        target=AuditTarget("telephony.trunk", trunk_id, _normalised(address)),
+        before={"address": _normalised(address)},
+    )

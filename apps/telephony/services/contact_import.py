@@ -36,6 +36,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.audit.choices import AuditAction
+from apps.audit.services import audit_record
 from apps.core.clientip import client_ip
 from apps.core.errors import ApplicationError
 from apps.telephony.choices import CampaignStatus, ContactListStatus, ContactStatus, DoNotCallSource, ExportFormat
@@ -785,13 +787,22 @@ EXPORT_COLUMNS = (
 )
 
 
+@transaction.atomic
 def export_log(*, campaign: Campaign, user: Any, file_format: str, ip_address: str | None = None) -> CampaignExport:
-    return CampaignExport.objects.create(
+    export = CampaignExport.objects.create(
         campaign=campaign,
         user=user if getattr(user, "pk", None) else None,
         file_format=file_format,
         ip_address=ip_address,
     )
+    audit_record(
+        action=AuditAction.EXPORT_DOWNLOADED,
+        actor=user if getattr(user, "pk", None) else None,
+        target=campaign,
+        ip=ip_address,
+        extra={"kind": "campaign_results", "format": file_format},
+    )
+    return export
 
 
 def export_rows(campaign: Campaign) -> Iterator[list[Any]]:

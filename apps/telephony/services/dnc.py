@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.audit.choices import AuditAction
+from apps.audit.services import AuditTarget, audit_record
 from apps.core.errors import ApplicationError
 from apps.telephony.choices import ContactStatus, DoNotCallSource
 from apps.telephony.models import Campaign, Consent, Contact, DoNotCall
@@ -114,6 +116,17 @@ def dnc_bulk_add(
 def dnc_remove(*, entry: DoNotCall) -> None:
     """Take a number off a list. Contacts closed as ``dnc`` stay closed: reopening them is a
     deliberate act (re-import them), never a side effect."""
+    audit_record(
+        action=AuditAction.DNC_DELETED,
+        target=AuditTarget("telephony.donotcall", entry.pk, entry.number),
+        before={
+            "number": entry.number,
+            "campaign": entry.campaign_id,
+            "reason": entry.reason,
+            "source": entry.source,
+            "added_at": entry.created_at,
+        },
+    )
     entry.delete()
 
 

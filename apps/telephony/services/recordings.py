@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.choices import Role
+from apps.audit.choices import AuditAction
+from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from apps.telephony.audio import synthesize_wav
 from apps.telephony.models import Call, Recording, RecordingAccess
@@ -157,5 +159,15 @@ def recording_open(*, recording_id: int, token: str, user, ip_address: str | Non
         handle = default_storage.open(recording.file.name, "rb")
     except FileNotFoundError as error:
         raise NotFoundError("not_found", _("The recording file is missing.")) from error
-    RecordingAccess.objects.create(recording=recording, user=user, action=action, ip_address=ip_address or None)
+    # Both: the access table stays (per recording, deleted with it); the audit log is where an
+    # administrator reviews every play and download, and it outlives the recording.
+    with transaction.atomic():
+        RecordingAccess.objects.create(recording=recording, user=user, action=action, ip_address=ip_address or None)
+        audit_record(
+            action=AuditAction.RECORDING_DOWNLOADED if action == "download" else AuditAction.RECORDING_PLAYED,
+            actor=user,
+            target=recording,
+            ip=ip_address or None,
+            extra={"call": str(recording.call.uid)},
+        )
     return OpenedRecording(recording=recording, action=action, file=handle)

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
+from apps.audit.choices import AuditAction
+from apps.audit.services import audit_record_platform
 from apps.core.errors import ApplicationError
 from apps.tenants.choices import PoolNumberStatus, TenantStatus, UsageKind
 from apps.tenants.models import PoolNumber, Tenant
@@ -19,9 +21,17 @@ from apps.tenants.services.usage import pool_number_take, usage_record
 def tenant_suspend(*, tenant: Tenant, reason: str = "") -> Tenant:
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     if tenant.status != TenantStatus.SUSPENDED:
+        before = tenant.status
         tenant.status = TenantStatus.SUSPENDED
         tenant.save(update_fields=["status"])
         usage_record(tenant=tenant, kind=UsageKind.TENANT_SUSPENDED, detail={"reason": reason})
+        audit_record_platform(
+            tenant=tenant,
+            action=AuditAction.PLATFORM_TENANT_SUSPENDED,
+            before={"status": before},
+            after={"status": tenant.status},
+            extra={"reason": reason},
+        )
     return tenant
 
 
@@ -29,9 +39,16 @@ def tenant_suspend(*, tenant: Tenant, reason: str = "") -> Tenant:
 def tenant_resume(*, tenant: Tenant) -> Tenant:
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     if tenant.status != TenantStatus.ACTIVE:
+        before = tenant.status
         tenant.status = TenantStatus.ACTIVE
         tenant.save(update_fields=["status"])
         usage_record(tenant=tenant, kind=UsageKind.TENANT_RESUMED)
+        audit_record_platform(
+            tenant=tenant,
+            action=AuditAction.PLATFORM_TENANT_RESUMED,
+            before={"status": before},
+            after={"status": tenant.status},
+        )
     return tenant
 
 
@@ -127,4 +144,5 @@ def tenant_number_assign(*, tenant: Tenant, number: str = "") -> PoolNumber:
         tenant.number_pending = False
         tenant.save(update_fields=["number_pending"])
     usage_record(tenant=tenant, kind=UsageKind.NUMBER_ASSIGNED, detail={"number": pool.number})
+    audit_record_platform(tenant=tenant, action=AuditAction.PLATFORM_NUMBER_ASSIGNED, after={"number": pool.number})
     return pool

@@ -54,6 +54,12 @@ def tenant_schema_sql() -> str:
         for model in models:
             editor.create_model(model)
     statements = [s if s.rstrip().endswith(";") else s + ";" for s in editor.collected_sql]
+    # Database objects no model describes (the audit log's append-only trigger): an app lists
+    # them as ``tenant_schema_sql`` on its AppConfig, and its migration runs the same SQL.
+    for label in tenant_app_labels():
+        extra = getattr(apps.get_app_config(label), "tenant_schema_sql", "")
+        if extra:
+            statements.append(extra)
     return "\n".join(statements)
 
 

@@ -1,0 +1,9 @@
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from apps.audit.api import views
+
+router = SimpleRouter(trailing_slash=False)
+router.register("audit", views.AuditEntryViewSet, basename="audit-entry")
+
+urlpatterns = [path("", include(router.urls))]

@@ -1,0 +1,66 @@
+"""Stable audit action codes and who can be an actor.
+
+An action code is ``<object>.<verb>`` and is part of the API contract (filters, exports and
+integrators' scripts match on it): never rename one, add a new one. Departments that write to
+the audit log (QA, workforce, tickets …) add their codes here. The model field holds no
+``choices`` on purpose, so a new code needs no migration; ``audit_record`` refuses a code that
+is not listed here, so a typo cannot reach the log.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    # people and access
+    USER_CREATED = "user.created", _("User created")
+    USER_DELETED = "user.deleted", _("User deleted")
+    USER_ROLE_CHANGED = "user.role_changed", _("Roles changed")
+    USER_PASSWORD_CHANGED = "user.password_changed", _("Password changed")
+    USER_ACTIVATED = "user.activated", _("User activated")
+    USER_DEACTIVATED = "user.deactivated", _("User deactivated")
+    TOKEN_CREATED = "token.created", _("API token created")
+    TOKEN_REVOKED = "token.revoked", _("API token revoked")
+    # telephony plant
+    SEAT_ADDED = "seat.added", _("Seats added")
+    SEAT_REMOVED = "seat.removed", _("Seat removed")
+    SEAT_SECRET_RESET = "seat.secret_reset", _("Seat SIP secret reset")
+    SEAT_CHANGED = "seat.changed", _("Seat changed")
+    TRUNK_CHANGED = "trunk.changed", _("Trunk changed")
+    TRUNK_CALLER_ID_CHANGED = "trunk.caller_id_changed", _("Trunk caller ID changed")
+    NUMBER_CHANGED = "number.changed", _("Number changed")
+    NUMBER_CALLER_ID_CHANGED = "number.caller_id_changed", _("Number caller ID changed")
+    # outbound compliance and data leaving the product
+    DNC_DELETED = "dnc.deleted", _("Do-not-call entry deleted")
+    EXPORT_DOWNLOADED = "export.downloaded", _("Export downloaded")
+    RECORDING_PLAYED = "recording.played", _("Recording played")
+    RECORDING_DOWNLOADED = "recording.downloaded", _("Recording downloaded")
+    # the audit log itself
+    AUDIT_RETENTION_CHANGED = "audit.retention_changed", _("Audit retention changed")
+    # retention (apps/retention)
+    RETENTION_CHANGED = "retention.changed", _("Data retention changed")
+    RETENTION_HOLD_PLACED = "retention.hold_placed", _("Legal hold placed")
+    RETENTION_HOLD_RELEASED = "retention.hold_released", _("Legal hold released")
+    RETENTION_PURGED = "retention.purged", _("Data purged by retention")
+    # the platform operator acting on this tenant
+    PLATFORM_TENANT_SUSPENDED = "platform.tenant_suspended", _("Suspended by the platform")
+    PLATFORM_TENANT_RESUMED = "platform.tenant_resumed", _("Resumed by the platform")
+    PLATFORM_TENANT_DELETION_SCHEDULED = "platform.tenant_deletion_scheduled", _("Deletion scheduled by the platform")
+    PLATFORM_TENANT_DELETION_CANCELLED = "platform.tenant_deletion_cancelled", _("Deletion cancelled by the platform")
+    PLATFORM_NUMBER_ASSIGNED = "platform.number_assigned", _("Number assigned by the platform")
+    PLATFORM_TRUNK_ADDRESS_ADDED = "platform.trunk_address_added", _("Carrier address added by the platform")
+    PLATFORM_TRUNK_ADDRESS_REMOVED = "platform.trunk_address_removed", _("Carrier address removed by the platform")
+
+
+class ActorKind(models.TextChoices):
+    USER = "user", _("User")
+    PLATFORM = "platform", _("Platform staff")
+    SYSTEM = "system", _("System")
+
+
+def action_label(code: str) -> str:
+    """The translated label of an action code (the code itself for one no longer listed)."""
+    try:
+        return str(AuditAction(code).label)
+    except ValueError:
+        return code

@@ -9,6 +9,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test setup lint typecheck stop-data clean
 
+# Entry points refuse to start without an explicit settings module (config/entrypoint.py): the
+# commands below name the development settings; pytest reads the test settings from pyproject.toml.
+DEV := DJANGO_SETTINGS_MODULE=config.settings.dev
+
 # Debian packages (scripts/system-packages.txt): installed once per version of the list when
 # this runs as root on Debian; otherwise the script names what is missing and setup goes on.
 SYSTEM_LIST := scripts/system-packages.txt
@@ -30,7 +34,7 @@ setup: $(SYSTEM_STAMP) $(STAMP)
 	@if ! command -v npm >/dev/null; then echo "npm not found: the agent desk's softphone is unavailable (install nodejs + npm)"; \
 	elif [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 	npm ci --omit=dev --no-audit --no-fund || echo "npm ci failed: the agent desk's softphone is unavailable"; fi
-	$(PY) manage.py compile_translations
+	$(DEV) $(PY) manage.py compile_translations
 
 # The switch under the engine: sim (default; needs no root) or sip (Kamailio + rtpengine beside the
 # web processes and the engine on --driver sip, Procfile.sip).
@@ -38,10 +42,10 @@ SWITCH ?= sim
 
 run: setup
 	@case "$(SWITCH)" in sim|sip) ;; *) echo "SWITCH must be sim or sip, not '$(SWITCH)'"; exit 2 ;; esac
-	$(PY) manage.py migrate_schemas --verbosity 0
-	$(PY) manage.py ensure_demo
-	@if [ "$(SWITCH)" = sip ]; then $(PY) manage.py sip_config && exec $(VENV)/bin/honcho start -f Procfile.sip; \
-	else exec $(VENV)/bin/honcho start -f Procfile; fi
+	$(DEV) $(PY) manage.py migrate_schemas --verbosity 0
+	$(DEV) $(PY) manage.py ensure_demo
+	@if [ "$(SWITCH)" = sip ]; then $(DEV) $(PY) manage.py sip_config && exec env $(DEV) $(VENV)/bin/honcho start -f Procfile.sip; \
+	else exec env $(DEV) $(VENV)/bin/honcho start -f Procfile; fi
 
 test: setup
 	$(VENV)/bin/ruff check .

@@ -1,12 +1,13 @@
 #!/usr/bin/env python
 """Django's command-line utility."""
 
-import os
 import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    from config.entrypoint import require_settings_module  # exits with a message when it is not set
+
+    require_settings_module()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

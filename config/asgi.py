@@ -2,11 +2,12 @@
 from the session cookie or ``?token=``, before any consumer runs."""
 
 import gc
-import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+from config.entrypoint import require_settings_module
+
+require_settings_module()
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from apps.accounts import views as account_views
+from apps.accounts import views_two_factor as account_two_factor_views
 from apps.audit import views as audit_views
 from apps.calendar import views as calendar_views
 from apps.telephony import views as telephony_views
@@ -13,6 +14,7 @@ urlpatterns = [
     path("users/", account_views.users, name="users"),
     path("users/<int:pk>/", account_views.user_edit, name="user_edit"),
     path("tokens/", account_views.tokens, name="tokens"),
+    path("security/", account_two_factor_views.security, name="security"),
     path("seats/", telephony_views.seats, name="seats"),
     path("seats/<int:pk>/reset-secret/", telephony_views.seat_reset_secret_view, name="seat_reset_secret"),
     path("seats/<int:pk>/delete/", telephony_views.seat_delete_view, name="seat_delete"),

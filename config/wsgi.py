@@ -1,6 +1,8 @@
-import os
+"""WSGI entry point (the product runs under ASGI; this is for WSGI-only hosts)."""
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+from config.entrypoint import require_settings_module
+
+require_settings_module()
 application = get_wsgi_application()

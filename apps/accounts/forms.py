@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.choices import Role
@@ -43,3 +43,46 @@ class ApiTokenForm(forms.Form):
         max_length=100,
         help_text=_("What will use it, e.g. “wallboard TV” or “CRM sync”."),
     )
+    expires_in_days = forms.TypedChoiceField(
+        label=_("Expires"),
+        coerce=int,
+        empty_value=0,
+        required=False,
+        choices=[
+            (0, _("Never")),
+            (7, _("In 7 days")),
+            (30, _("In 30 days")),
+            (90, _("In 90 days")),
+            (365, _("In a year")),
+        ],
+        help_text=_("An expired token is refused; it cannot be extended."),
+    )
+
+
+class OneTimeCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        help_text=_("The 6-digit code from your authenticator app, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"}),
+    )
+
+
+class SecurityPolicyForm(forms.Form):
+    require_admin_two_factor = forms.BooleanField(
+        label=_("Require two-factor authentication for administrators"),
+        required=False,
+        help_text=_("Administrators without an authenticator app are asked to set one up at their next login."),
+    )
+
+
+class PasswordSetForm(SetPasswordForm):
+    """The password reset / invitation form: a new password also revokes every API token."""
+
+    def save(self, commit: bool = True):
+        from apps.accounts.services import user_password_changed
+
+        user = super().save(commit=commit)
+        if commit:
+            user_password_changed(user=user)
+        return user

@@ -87,6 +87,9 @@ class ApiToken(models.Model):
     digest = models.CharField(_("digest"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(
+        _("expires"), null=True, blank=True, help_text=_("Empty: valid until revoked. Refused from this moment on.")
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -95,3 +98,30 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}…"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class SecurityPolicy(models.Model):
+    """The account rules of one schema (a company, or the platform): one row, ``pk=1``.
+
+    Platform staff always need two-factor authentication; a company's administrators need
+    it when the company switches ``require_admin_two_factor`` on in the console.
+    """
+
+    require_admin_two_factor = models.BooleanField(
+        _("require two-factor authentication for administrators"),
+        default=False,
+        help_text=_("Administrators must enrol an authenticator app before they can log in."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("security policy")
+        verbose_name_plural = _("security policies")
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="securitypolicy_single_row")]
+
+    def __str__(self) -> str:
+        return str(_("security policy"))

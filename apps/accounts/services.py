@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -138,6 +139,8 @@ def user_update(
         fields.append("password")
     if fields:
         user.save(update_fields=fields)
+    if password:
+        user_password_changed(user=user)
     _audit_user_update(user=user, actor=actor, before_roles=before_roles, before_active=before_active, fields=fields)
     return user
 
@@ -169,6 +172,16 @@ def _audit_user_update(*, user: User, actor: User, before_roles: list[str], befo
         )
 
 
+def user_password_changed(*, user: User) -> int:
+    """After any password change or reset: every API token of the user stops working.
+
+    A password change is what people do when they think a credential leaked; tokens minted
+    with the old password (``POST /auth/token``) must not outlive it. Returns how many went.
+    """
+    count, _deleted = ApiToken.objects.filter(user=user).delete()
+    return count
+
+
 def _ensure_other_admin(user: User) -> None:
     others = User.objects.filter(is_active=True, roles__contains=[Role.TENANT_ADMIN]).exclude(pk=user.pk)
     if not others.select_for_update().exists():
@@ -197,9 +210,11 @@ class IssuedToken:
 
 
 @transaction.atomic
-def token_create(*, user: User, name: str = "") -> IssuedToken:
+def token_create(*, user: User, name: str = "", expires_at: datetime | None = None) -> IssuedToken:
     raw = secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:8], digest=token_digest(raw))
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=raw[:8], digest=token_digest(raw), expires_at=expires_at
+    )
     audit_record(
         action=AuditAction.TOKEN_CREATED,
         actor=user,
@@ -210,25 +225,44 @@ def token_create(*, user: User, name: str = "") -> IssuedToken:
 
 
 MAX_TOKENS_PER_USER = 20
+MAX_TOKEN_DAYS = 3650
 
 
-def token_issue(*, user: User, name: str) -> IssuedToken:
-    """A token the user asks for by name (API or console); the raw value is shown once.
+def _check_expiry(expires_at: datetime | None) -> datetime | None:
+    if expires_at is None:
+        return None
+    if timezone.is_naive(expires_at):
+        raise _invalid({"expires_at": [_("Give a time zone, e.g. 2027-01-31T18:00:00+08:00.")]})
+    now = timezone.now()
+    if expires_at <= now:
+        raise _invalid({"expires_at": [_("The expiry must be in the future.")]})
+    if expires_at > now + timedelta(days=MAX_TOKEN_DAYS):
+        raise _invalid({"expires_at": [_("At most ten years from now.")]})
+    return expires_at
+
+
+@transaction.atomic
+def token_issue(*, user: User, name: str, expires_at: datetime | None = None) -> IssuedToken:
+    """A token the user asks for by name (API, console or ``POST /auth/token``); shown once.
 
     Capped per user so a leaked password cannot mint tokens without bound; revoking old ones
-    makes room.
+    (or their expiry: expired tokens are dropped here) makes room. The user row is locked so
+    two concurrent requests cannot both take the last place.
     """
     name = (name or "").strip()
     if not name:
         raise _invalid({"name": [_("Give the token a name, e.g. the script that will use it.")]})
     if len(name) > 100:
         raise _invalid({"name": [_("At most 100 characters.")]})
+    expires_at = _check_expiry(expires_at)
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    ApiToken.objects.filter(user=user, expires_at__lte=timezone.now()).delete()
     if ApiToken.objects.filter(user=user).count() >= MAX_TOKENS_PER_USER:
         raise ApplicationError(
             "too_many_tokens",
             _("You already have %(n)d tokens; revoke one you no longer use first.") % {"n": MAX_TOKENS_PER_USER},
         )
-    return token_create(user=user, name=name)
+    return token_create(user=user, name=name, expires_at=expires_at)
 
 
 @transaction.atomic
@@ -254,7 +288,7 @@ def token_user(raw: str) -> User | None:
     if not raw or len(raw) > 200:
         return None
     token = ApiToken.objects.select_related("user").filter(digest=token_digest(raw)).first()
-    if token is None or not token.user.is_active:
+    if token is None or not token.user.is_active or token.is_expired:
         return None
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:

@@ -1,18 +1,19 @@
-"""Login, logout and password reset: the same pages on the public host and on tenant hosts."""
+"""Login (with its two-factor step), logout and password reset: the same pages on the public host
+and on tenant hosts."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from apps.accounts.forms import EmailAuthenticationForm
+from apps.accounts import views_two_factor
+from apps.accounts.forms import PasswordSetForm
 
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html", authentication_form=EmailAuthenticationForm),
-        name="login",
-    ),
+    path("login/", views_two_factor.LoginView.as_view(), name="login"),
+    path("two-factor/", views_two_factor.two_factor, name="two_factor"),
+    path("two-factor/verify/", views_two_factor.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/setup/", views_two_factor.two_factor_setup, name="two_factor_setup"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
@@ -32,6 +33,7 @@ urlpatterns = [
         "reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
             template_name="accounts/password_reset_confirm.html",
+            form_class=PasswordSetForm,
             success_url=reverse_lazy("accounts:password_reset_complete"),
         ),
         name="password_reset_confirm",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.choices import Role
@@ -99,7 +102,9 @@ def tokens(request):
         return redirect("console:tokens")
     if request.method == "POST" and form.is_valid():
         try:
-            issued = token_issue(user=request.user, name=form.cleaned_data["name"])
+            days = form.cleaned_data.get("expires_in_days") or 0
+            expires_at = timezone.now() + timedelta(days=days) if days else None
+            issued = token_issue(user=request.user, name=form.cleaned_data["name"], expires_at=expires_at)
         except ApplicationError as error:
             apply_error(form, error)
         else:

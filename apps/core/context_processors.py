@@ -14,6 +14,7 @@ TENANT_NAVIGATION = [
     (_("Desk"), "agents:desk", ("agent",)),
     (_("Wallboard"), "agents:wallboard", ("supervisor", "tenant_admin")),
     (_("Users"), "console:users", ("tenant_admin",)),
+    (_("Security"), "console:security", ("tenant_admin",)),
     (_("Seats"), "console:seats", ("tenant_admin",)),
     (_("Trunks & numbers"), "console:telephony", ("tenant_admin", "supervisor")),
     (_("Queues & skills"), "agents:queues", ("tenant_admin",)),

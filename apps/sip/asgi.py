@@ -1,11 +1,12 @@
 """ASGI entry point of the internal routing endpoint: ``daphne apps.sip.asgi:application``."""
 
 import gc
-import os
 
 import django
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+from config.entrypoint import require_settings_module
+
+require_settings_module()
 django.setup()
 
 from apps.sip.internal import RoutingApplication  # noqa: E402 - needs django.setup() first

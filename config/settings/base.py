@@ -110,6 +110,9 @@ SHARED_APPS = [
     "django_htmx",
     "channels",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "apps.core",
     "apps.sip",
     "apps.calendar",
@@ -119,6 +122,9 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "apps.accounts",
     "apps.telephony",
     "apps.crm",
@@ -392,7 +398,18 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.core.api.throttling.UserRateThrottle",
+        "apps.core.api.throttling.AnonRateThrottle",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# API rate limits (apps/core/api/throttling.py, docs/api.md): "N/second|minute|hour|day"; empty: none.
+# user: per authenticated user; anon: per client address; login: POST /auth/token per address.
+API_THROTTLE_RATES = {
+    "user": env("API_THROTTLE_USER", default="600/minute") or None,
+    "anon": env("API_THROTTLE_ANON", default="60/minute") or None,
+    "login": env("API_THROTTLE_LOGIN", default="20/minute") or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Contact Center API",

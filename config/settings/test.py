@@ -13,6 +13,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 SIGNUP_RATE_LIMIT = ""
+# No API rate limits by accident: tests/core/test_throttling.py sets its own.
+API_THROTTLE_RATES = {"user": None, "anon": None, "login": None}
 
 # Workers share one Redis server; give each its own databases so that channel groups and
 # cache keys of the same-named test tenants never meet.

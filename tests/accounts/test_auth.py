@@ -55,7 +55,8 @@ def test_token_is_issued_for_the_right_password(acme):
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"token"}
+    assert set(body) == {"token", "expires_at"}
+    assert body["expires_at"] is None
     assert isinstance(body["token"], str)
     assert len(body["token"]) >= 32
 

@@ -7,6 +7,11 @@ from apps.accounts.models import ApiToken, User
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(max_length=128, trim_whitespace=False)
+    otp = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, help_text="With two-factor authentication on: the code."
+    )
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -47,12 +52,25 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "user", "created_at", "last_used_at"]
+        fields = ["id", "name", "prefix", "user", "created_at", "last_used_at", "expires_at"]
         read_only_fields = fields
 
 
 class ApiTokenCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="Optional; refused from then on."
+    )
+
+
+class TwoFactorStatusSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+    required = serializers.BooleanField()
+    recovery_codes_left = serializers.IntegerField()
+
+
+class SecurityPolicySerializer(serializers.Serializer):
+    require_admin_two_factor = serializers.BooleanField()
 
 
 class ApiTokenIssuedSerializer(ApiTokenSerializer):

@@ -5,6 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class TenantStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUSPENDED = "suspended", _("Suspended")
+    # Scheduled for deletion: suspended until ``delete_after``, then its schema and files go.
+    DELETING = "deleting", _("Scheduled for deletion")
+    # The schema and files are gone; the row stays for billing history (usage, seat-days).
+    DELETED = "deleted", _("Deleted")
 
 
 class Language(models.TextChoices):
@@ -24,3 +28,5 @@ class UsageKind(models.TextChoices):
     NUMBER_ASSIGNED = "number_assigned", _("Number assigned")
     TENANT_SUSPENDED = "tenant_suspended", _("Tenant suspended")
     TENANT_RESUMED = "tenant_resumed", _("Tenant resumed")
+    TENANT_DELETION_SCHEDULED = "tenant_deletion_scheduled", _("Tenant scheduled for deletion")
+    TENANT_DELETED = "tenant_deleted", _("Tenant deleted")

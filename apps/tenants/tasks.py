@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.tenants.choices import TenantStatus
 from apps.tenants.models import Tenant
 from apps.tenants.services import seat_days_record
+from apps.tenants.services.deletion import tenants_delete_due
 from apps.tenants.services.spares import spare_schemas_fill
 
 
@@ -30,3 +31,9 @@ def meter_seat_days_task() -> int:
 def spare_schemas_fill_task() -> int:
     """Keep TENANT_SPARE_SCHEMAS schemas ready for sign-ups (see apps/tenants/services/spares.py)."""
     return spare_schemas_fill()
+
+
+@shared_task(name="tenants.delete_due")
+def tenants_delete_due_task() -> list[str]:
+    """Remove the tenants whose deletion grace period is over (apps/tenants/services/deletion.py)."""
+    return tenants_delete_due()

@@ -68,6 +68,12 @@ class Tenant(TenantMixin):
         default=False,
         help_text=_("Platform staff only: the tenant may present caller IDs that are not its own numbers."),
     )
+    delete_after = models.DateTimeField(
+        _("delete after"),
+        null=True,
+        blank=True,
+        help_text=_("Set by platform staff: the schema and files are removed after this moment."),
+    )
     number_pending = models.BooleanField(
         _("number pending"), default=False, help_text=_("The number pool was empty at sign-up.")
     )

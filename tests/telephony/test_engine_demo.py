@@ -104,7 +104,7 @@ def test_recover_closes_calls_and_frees_agents_left_by_a_stopped_engine(acme):
     with tenant_context(acme.tenant):
         call.refresh_from_db()
         agent.refresh_from_db()
-    assert result == {"calls": 1, "agents": 1}
+    assert result == {"calls": 1, "agents": 1, "outboxes": 0}
     assert call.status == "ended"
     assert call.end_reason == "failed"
     assert agent.state == agent_states.READY

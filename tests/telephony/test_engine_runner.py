@@ -20,7 +20,7 @@ SCHEMA = "t_h5runner"
 class QuietStore(MemoryStore):
     """Stands in for the DbStore: counts in memory, runs and closes like the real one."""
 
-    def __init__(self, tenant, clock, *, asynchronous=False, record=False):
+    def __init__(self, tenant, clock, *, asynchronous=False, record=False, **options):
         super().__init__(clock)
         self.reservation_lost = None
         self._closed = asyncio.Event()
@@ -45,7 +45,7 @@ def config(schema: str = SCHEMA) -> TenantConfig:
 
 @pytest.fixture
 def offline_engine(monkeypatch):
-    monkeypatch.setattr(runner, "_recover", lambda tenant: {"calls": 0, "agents": 0})
+    monkeypatch.setattr(runner, "_recover", lambda tenant, **options: {"calls": 0, "agents": 0})
     monkeypatch.setattr(runner, "_load", lambda tenant: config(tenant.schema_name))
     monkeypatch.setattr(runner, "DbStore", QuietStore)
     return SimpleNamespace(schema_name=SCHEMA, slug="h5runner")
@@ -60,7 +60,7 @@ async def wait_for(predicate, timeout=5.0):
 
 
 async def test_service_starts_a_tenant_engine_and_follows_the_inbox(offline_engine):
-    service = runner.EngineService(tenants=lambda: [offline_engine], rescan_seconds=0.2)
+    service = runner.EngineService(tenants=lambda: [offline_engine], rescan_seconds=0.2, lease=None)
     task = asyncio.create_task(service.run())
     try:
         await wait_for(lambda: SCHEMA in service.engines)
@@ -80,7 +80,7 @@ async def test_service_starts_a_tenant_engine_and_follows_the_inbox(offline_engi
 
 async def test_every_tenant_hears_its_own_inbox_promptly_and_no_other(offline_engine):
     tenants = [SimpleNamespace(schema_name=f"{SCHEMA}{n}", slug=f"h5runner{n}") for n in range(4)]
-    service = runner.EngineService(tenants=lambda: tenants, rescan_seconds=0.2)
+    service = runner.EngineService(tenants=lambda: tenants, rescan_seconds=0.2, lease=None)
     task = asyncio.create_task(service.run())
     try:
         await wait_for(lambda: len(service.engines) == 4)
@@ -97,7 +97,7 @@ async def test_every_tenant_hears_its_own_inbox_promptly_and_no_other(offline_en
 
 
 async def test_service_stops_cleanly_while_listening(offline_engine):
-    service = runner.EngineService(tenants=lambda: [offline_engine], rescan_seconds=0.2)
+    service = runner.EngineService(tenants=lambda: [offline_engine], rescan_seconds=0.2, lease=None)
     task = asyncio.create_task(service.run())
     await wait_for(lambda: SCHEMA in service.engines)
     await asyncio.sleep(0.5)
@@ -109,7 +109,7 @@ async def test_service_stops_cleanly_while_listening(offline_engine):
 
 async def test_a_tenant_that_disappears_is_stopped(offline_engine):
     tenants = [offline_engine]
-    service = runner.EngineService(tenants=lambda: list(tenants), rescan_seconds=0.1)
+    service = runner.EngineService(tenants=lambda: list(tenants), rescan_seconds=0.1, lease=None)
     task = asyncio.create_task(service.run())
     try:
         await wait_for(lambda: SCHEMA in service.engines)
@@ -125,7 +125,7 @@ async def test_a_tenant_whose_engine_cannot_start_is_skipped_and_retried_later(o
         raise RuntimeError("schema is not migrated")
 
     monkeypatch.setattr(runner, "_load", broken)
-    service = runner.EngineService(tenants=lambda: [offline_engine], rescan_seconds=0.1)
+    service = runner.EngineService(tenants=lambda: [offline_engine], rescan_seconds=0.1, lease=None)
     task = asyncio.create_task(service.run(duration=0.5))
     await asyncio.wait_for(task, 10)
     assert service.engines == {}

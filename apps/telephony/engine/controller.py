@@ -279,6 +279,12 @@ class CallController(DriverListener):
     # driver events
     # =============================================================================
     def on_arrived(self, inbound: InboundCall) -> None:
+        if not self.store.accepting_calls:
+            # The store cannot write (its database is away): the caller gets the busy treatment of
+            # a full trunk, with a CDR that the store writes once the database is back.
+            self._blocked(inbound)
+            self.driver.hangup(inbound.uid)
+            return
         now = self.clock.now()
         call = CallState(
             inbound.uid,

@@ -1,13 +1,20 @@
 """The engine as an asyncio service (``python manage.py run_engine --driver sim|sip``).
 
-One process runs every active tenant. For each tenant it builds a :class:`TenantEngine`:
+One process runs the active tenants it holds a lease on (:mod:`apps.telephony.engine.lease`:
+one engine per tenant, ``--shard i/n`` to share them between processes, takeover of a dead
+engine's tenants). For each tenant it builds a :class:`TenantEngine`:
 the tenant's configuration (published IVRs, queues, agents, numbers, trunks, customers) is
 loaded from its schema, a :class:`~apps.telephony.engine.controller.CallController` with its
 own :class:`~apps.telephony.acd.Acd` routes its calls over a
 :class:`~apps.telephony.engine.drivers.sim.SimDriver` on the real clock, and a
 :class:`~apps.telephony.engine.dbstore.DbStore` writes CDRs and publishes realtime messages.
 Commands from agent desktops and supervisors arrive on the tenant's ``engine`` group of the
-channel layer. Tenants are rescanned every 10 s: new ones start, suspended or deleted ones stop.
+channel layer. Tenants are rescanned every 10 s: new ones start, suspended or deleted ones stop;
+leases are checked every second.
+
+Starting a tenant first replays the outboxes that dead engines left for it, then closes the
+calls they left open at the last moment anything was known of them (:func:`_recover`), so
+neither a crash nor a takeover adds talk time or billed minutes.
 
 With ``--driver sip`` the simulated switch is replaced by one
 :class:`~apps.telephony.engine.drivers.sip.SipStack` for the process and a
@@ -22,9 +29,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
+import os
+import socket
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -38,7 +50,7 @@ from apps.telephony.engine.campaigns import DeferredContactSource, load_campaign
 from apps.telephony.engine.clock import RealClock
 from apps.telephony.engine.config import TenantConfig, load_tenant_config
 from apps.telephony.engine.controller import CallController
-from apps.telephony.engine.dbstore import DbStore
+from apps.telephony.engine.dbstore import DbStore, replay_orphans
 from apps.telephony.engine.drivers.sim import (
     CallerBehaviour,
     Duration,
@@ -55,6 +67,7 @@ STOP_TIMEOUT = 5.0
 STOP_MESSAGE = "engine.stop"  # a tenant whose engine could not start is retried this much later
 CONFIG_RELOAD_SECONDS = 60.0  # also reload now and then, in case a config.changed message was missed
 RECEIVE_TIMEOUT = 5.0
+STORE_THREADS = 4  # default size of the store pool: one slow tenant holds up at most one thread
 
 # How the demo's simulated callers and virtual agents behave on the real clock.
 DEMO_CALLERS = {
@@ -98,11 +111,24 @@ def inbox_layer() -> Any:
     return RedisChannelLayer(**options)
 
 
-def _recover(tenant) -> dict[str, int]:
-    """Calls and agents left mid-call by a previous engine process: close and free them; then the
-    dial attempts it left open (:func:`_recover_campaigns`)."""
-    from django.utils import timezone
+class TenantBusy(Exception):
+    """Another live process still owns an outbox of the tenant: start it later."""
 
+
+def _last_known(call) -> Any:
+    """The last moment anything was known of ``call``: its newest timeline event (or fields)."""
+    from django.db.models import Max
+
+    times = [call.arrived_at, call.queued_at, call.offered_at, call.answered_at, call.ended_at]
+    times.append(call.events.aggregate(last=Max("at"))["last"])
+    return max(value for value in times if value is not None)
+
+
+def _recover(tenant, *, exclude_outbox: str | None = None) -> dict[str, int]:
+    """What previous engine processes left of the tenant: first the outboxes of dead engines
+    (replayed, nothing twice), then the calls and agents they left mid-call, closed and freed at
+    the last known time of each (not now: a crash must not add talk time or billed minutes);
+    then the dial attempts they left open (:func:`_recover_campaigns`)."""
     from apps.core.errors import ApplicationError
     from apps.telephony import agent_states
     from apps.telephony.choices import CallStatus
@@ -110,29 +136,36 @@ def _recover(tenant) -> dict[str, int]:
     from apps.telephony.services.agent_state import agent_set_state
     from apps.telephony.services.cdr import call_close, call_wrapup_end
 
-    now = timezone.now()
+    replayed, busy = replay_orphans(tenant, exclude=exclude_outbox)
+    if busy:
+        raise TenantBusy(f"{busy} outbox(es) of {tenant.schema_name} still owned by a live process")
     closed = freed = 0
     with tenant_context(tenant):
+        closed_at: dict[int, Any] = {}
         for call in Call.objects.exclude(status=CallStatus.ENDED).select_related("queue"):
+            at = _last_known(call)
             try:
                 if call.ended_at is None:
-                    call_close(call, at=now, end_reason="failed", wrapup=False)
+                    call_close(call, at=at, end_reason="failed", wrapup=False)
                 else:
-                    call_wrapup_end(call, at=now)
+                    call_wrapup_end(call, at=at)
                 closed += 1
+                closed_at[call.pk] = at
             except ApplicationError:
                 logger.warning("engine: could not close stale call %s", call.uid)
-        busy = (agent_states.RESERVED, agent_states.TALKING, agent_states.HOLD, agent_states.WRAP_UP)
-        for agent in Agent.objects.filter(state__in=busy):
+        busy_states = (agent_states.RESERVED, agent_states.TALKING, agent_states.HOLD, agent_states.WRAP_UP)
+        for agent in Agent.objects.filter(state__in=busy_states):
+            # Free at the end of their call as recorded (or when they entered the state).
+            at = max(agent.state_since, closed_at.get(agent.current_call_id, agent.state_since))
             try:
-                agent_set_state(agent=agent, state=agent_states.READY, source=agent_states.ENGINE, now=now)
+                agent_set_state(agent=agent, state=agent_states.READY, source=agent_states.ENGINE, now=at)
                 freed += 1
             except ApplicationError:
                 logger.warning("engine: could not free agent %s", agent.pk)
     attempts = _recover_campaigns(tenant)
     if attempts:
         logger.info("engine %s: closed %s dial attempts left open", tenant.schema_name, attempts)
-    return {"calls": closed, "agents": freed}
+    return {"calls": closed, "agents": freed, "outboxes": replayed}
 
 
 def _recover_campaigns(tenant) -> int:
@@ -166,8 +199,23 @@ def active_tenants() -> list:
 class TenantEngine:
     """One tenant's call control on the real clock."""
 
-    def __init__(self, tenant, *, layer: Any, record: bool = True, sip_stack: Any = None) -> None:
+    def __init__(
+        self,
+        tenant,
+        *,
+        layer: Any,
+        record: bool = True,
+        sip_stack: Any = None,
+        outbox_id: str | None = None,
+        executor: Any = None,
+        sim_log: Callable[[str, str, tuple], None] | None = None,
+        sim_scale: float = 1.0,
+    ) -> None:
         self.tenant = tenant
+        self.outbox_id = outbox_id  # this process's write-ahead outbox for the tenant (None: none)
+        self.executor = executor  # the service's store pool (None: asgiref's shared thread)
+        self.sim_log = sim_log
+        self.sim_scale = sim_scale
         self.sip_stack = sip_stack  # the process's SipStack with --driver sip; None: the simulated switch
         self.schema = tenant.schema_name
         self.layer = layer
@@ -185,11 +233,12 @@ class TenantEngine:
         self._stopping = False
 
     async def start(self) -> None:
-        recovered = await sync_to_async(_recover)(self.tenant)
-        if recovered["calls"] or recovered["agents"]:
+        recovered = await sync_to_async(_recover)(self.tenant, exclude_outbox=self.outbox_id)
+        if recovered["calls"] or recovered["agents"] or recovered.get("outboxes"):
             logger.info(
-                "engine %s: closed %s stale calls, freed %s agents",
+                "engine %s: replayed %s outboxes, closed %s stale calls, freed %s agents",
                 self.schema,
+                recovered.get("outboxes", 0),
                 recovered["calls"],
                 recovered["agents"],
             )
@@ -203,7 +252,7 @@ class TenantEngine:
                 self.sip_stack, schema=self.schema, slug=self.tenant.slug, uid_prefix=f"sip{token}-"
             )
         else:
-            caller = CallerBehaviour(**DEMO_CALLERS, known_callers=sorted(config.customers))
+            caller = CallerBehaviour(**_scaled_callers(self.sim_scale), known_callers=sorted(config.customers))
             self.driver = SimDriver(
                 self.clock,
                 seed=int(time.time()),
@@ -211,9 +260,19 @@ class TenantEngine:
                 uid_prefix=f"sim{token}-",
                 default_trunk_id=config.default_trunk_id,
             )
+            if self.sim_log is not None:
+                schema, log = self.schema, self.sim_log
+                self.driver.log = lambda event, args: log(schema, event, args)
         # The sip driver records real media itself; the store's synthesised recordings are the sim's.
         record = self.record and self.sip_stack is None
-        self.store = DbStore(self.tenant, self.clock, asynchronous=True, record=record)
+        self.store = DbStore(
+            self.tenant,
+            self.clock,
+            asynchronous=True,
+            record=record,
+            outbox_id=self.outbox_id,
+            executor=self.executor,
+        )
         self.controller = CallController(
             clock=self.clock, driver=self.driver, acd=Acd(), store=self.store, uid_prefix=f"eng{token}-"
         )
@@ -266,7 +325,7 @@ class TenantEngine:
             )
         for agent in config.agents.values():
             if agent.is_virtual:
-                driver.set_virtual_agent(agent.agent_id, DEMO_AGENT)
+                driver.set_virtual_agent(agent.agent_id, _scaled_agent(self.sim_scale))
             else:
                 driver.remove_virtual_agent(agent.agent_id)
         driver.caller.known_callers = sorted(config.customers)
@@ -368,6 +427,20 @@ class TenantEngine:
         if time.monotonic() - self._last_load > CONFIG_RELOAD_SECONDS:
             await self.reload_soon()
 
+    async def abandon(self) -> None:
+        """Another engine holds the tenant now: stop at once and write nothing more. The calls in
+        memory are dropped; the outbox stays for the new holder, which replays it and closes
+        those calls at their last known time."""
+        self._stopping = True
+        if self.driver is not None:
+            self.driver.stop()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.layer is not None and self.channel is not None:
+            with contextlib.suppress(Exception):
+                await self.layer.group_discard(tenant_group(self.schema, "engine"), self.channel)
+
     async def stop(self) -> None:
         """Stop arrivals, leave the inbox, flush the store."""
         self._stopping = True
@@ -400,8 +473,73 @@ class TenantEngine:
                 task.cancel()
 
 
+def _scaled(duration: Duration, scale: float) -> Duration:
+    return Duration(duration.mean * scale, duration.dist, sigma=duration.sigma)
+
+
+def _scaled_callers(scale: float) -> dict:
+    """The demo's callers with their patience and talk time scaled (``--sim-scale``)."""
+    if scale == 1.0:
+        return dict(DEMO_CALLERS)
+    return {
+        **DEMO_CALLERS,
+        "patience": DEMO_CALLERS["patience"] * scale,
+        "talk_with_human": _scaled(DEMO_CALLERS["talk_with_human"], scale),
+    }
+
+
+def _scaled_agent(scale: float) -> VirtualAgentBehaviour:
+    if scale == 1.0:
+        return DEMO_AGENT
+    return VirtualAgentBehaviour(
+        talk=_scaled(DEMO_AGENT.talk, scale),
+        answer_delay=_scaled(DEMO_AGENT.answer_delay, scale),
+        hold_probability=DEMO_AGENT.hold_probability,
+        hold=_scaled(DEMO_AGENT.hold, scale),
+    )
+
+
+class SimLogFile:
+    """``run_engine --sim-log PATH``: the simulated switch's events as JSON lines
+    (``{"t", "schema", "event", "uid", "args"}``), written as they happen, so a test or an
+    operator can count calls against what the engine stored even after the process is killed."""
+
+    def __init__(self, path: str) -> None:
+        self.file = open(path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+
+    def __call__(self, schema: str, event: str, args: tuple) -> None:
+        import json
+
+        values = [{"uid": arg.uid, "number_id": arg.number_id} if hasattr(arg, "number_id") else arg for arg in args]
+        uid = values[0]["uid"] if isinstance(values[0], dict) else values[0]
+        record = {"t": time.time(), "schema": schema, "event": event, "uid": uid, "args": values[1:]}
+        self.file.write(json.dumps(record, default=str) + "\n")
+
+
+def _close_pool_connections(executor: ThreadPoolExecutor, threads: int) -> None:
+    """Close the database connection of every thread of the store pool (Django's connections are
+    per thread): each of ``threads`` jobs waits at a barrier, so each runs on its own thread."""
+    from django.db import connections
+
+    barrier = threading.Barrier(threads)
+
+    def close() -> None:
+        connections.close_all()
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=2)
+
+    futures = [executor.submit(close) for _ in range(threads)]
+    for future in futures:
+        with contextlib.suppress(Exception):
+            future.result(timeout=5)
+
+
 class EngineService:
-    """Every active tenant's engine, rescanned every ``rescan_seconds``."""
+    """The engine of every active tenant this process holds a lease on.
+
+    Tenants are listed every ``rescan_seconds``; leases are checked every ``lease_seconds``
+    (:class:`~apps.telephony.engine.lease.LeaseManager`; ``lease=None`` runs every listed
+    tenant without one, for tests of the plumbing that have no database)."""
 
     def __init__(
         self,
@@ -411,19 +549,74 @@ class EngineService:
         record: bool = True,
         layer: Any = "default",
         driver: str = "sim",
+        lease: Any = "default",
+        shard: tuple[int, int] = (0, 1),
+        lease_seconds: float | None = None,
+        store_threads: int | None = None,
+        sim_log: Callable[[str, str, tuple], None] | None = None,
+        sim_scale: float = 1.0,
     ) -> None:
+        from django.conf import settings
+
+        from apps.telephony.engine.lease import TICK_SECONDS, LeaseManager
+
         self.driver = driver
         self.sip_stack: Any = None
         self.list_tenants = tenants or active_tenants
         self.rescan_seconds = rescan_seconds
         self.record = record
         self.layer = inbox_layer() if layer == "default" else layer
+        self.lease = LeaseManager(shard=shard[0], shards=shard[1]) if lease == "default" else lease
+        self.lease_seconds = lease_seconds or TICK_SECONDS
+        self.store_threads = store_threads or getattr(settings, "ENGINE_STORE_THREADS", STORE_THREADS)
+        self.store_executor: ThreadPoolExecutor | None = None
+        self.sim_log = sim_log
+        self.sim_scale = sim_scale
+        # This process's outboxes are named after it: host, process and start time.
+        self.outbox_prefix = f"{socket.gethostname()}-{os.getpid()}-{int(time.time() * 1000):x}"
         self.engines: dict[str, TenantEngine] = {}
+        self.wanted: dict[str, Any] = {}  # schema -> tenant: the active tenants at the last scan
+        self.started_at: dict[str, float] = {}  # schema -> time.monotonic() its engine started (for operators)
         self._failed: dict[str, float] = {}  # schema -> when it last failed to start
+        self._starts = itertools.count(1)  # each start of a tenant gets an outbox of its own
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
         self._stopping.set()
+
+    def _engine_for(self, tenant) -> TenantEngine:
+        return TenantEngine(
+            tenant,
+            layer=self.layer,
+            record=self.record,
+            sip_stack=self.sip_stack,
+            outbox_id=f"{self.outbox_prefix}-{next(self._starts)}" if self.lease is not None else None,
+            executor=self.store_executor,
+            sim_log=self.sim_log,
+            sim_scale=self.sim_scale,
+        )
+
+    async def _start(self, tenant) -> bool:
+        schema = tenant.schema_name
+        failed_at = self._failed.get(schema)
+        if failed_at is not None and time.monotonic() - failed_at < RETRY_FAILED_SECONDS:
+            return False
+        engine = self._engine_for(tenant)
+        try:
+            await engine.start()
+        except TenantBusy as busy:
+            logger.warning("engine %s: not yet (%s)", schema, busy)
+            await engine.stop()
+            return False
+        except Exception:
+            logger.exception("engine %s: could not start (next try in %d s)", schema, RETRY_FAILED_SECONDS)
+            self._failed[schema] = time.monotonic()
+            await engine.stop()
+            return False
+        self._failed.pop(schema, None)
+        self.engines[schema] = engine
+        self.started_at[schema] = time.monotonic()
+        return True
 
     async def rescan(self) -> None:
         try:
@@ -431,31 +624,48 @@ class EngineService:
         except Exception:
             logger.exception("engine: listing tenants failed")
             return
-        wanted = {tenant.schema_name: tenant for tenant in tenants}
-        for schema in [schema for schema in self.engines if schema not in wanted]:
+        self.wanted = {tenant.schema_name: tenant for tenant in tenants}
+        for schema in [schema for schema in self.engines if schema not in self.wanted]:
             logger.info("engine %s: stopping (tenant gone or suspended)", schema)
-            await self.engines.pop(schema).stop()
-        for schema, tenant in wanted.items():
+            engine = self.engines.pop(schema)
+            await engine.stop()
+            if self.lease is not None:
+                await self.lease.release(engine.tenant.pk)
+        for schema, tenant in self.wanted.items():
             engine = self.engines.get(schema)
-            if engine is None:
-                failed_at = self._failed.get(schema)
-                if failed_at is not None and time.monotonic() - failed_at < RETRY_FAILED_SECONDS:
-                    continue
-                engine = TenantEngine(tenant, layer=self.layer, record=self.record, sip_stack=self.sip_stack)
-                try:
-                    await engine.start()
-                except Exception:
-                    logger.exception("engine %s: could not start (next try in %d s)", schema, RETRY_FAILED_SECONDS)
-                    self._failed[schema] = time.monotonic()
-                    await engine.stop()
-                    continue
-                self._failed.pop(schema, None)
-                self.engines[schema] = engine
-            else:
+            if engine is not None:
                 await engine.tick()
+            elif self.lease is None:
+                await self._start(tenant)
+
+    async def sync_leases(self) -> None:
+        """Start the tenants whose lease this process just took; drop those someone else holds."""
+        if self.lease is None:
+            return
+        by_id = {tenant.pk: tenant for tenant in self.wanted.values()}
+        now = time.monotonic()
+        wanted = {
+            tenant.pk
+            for schema, tenant in self.wanted.items()
+            if now - self._failed.get(schema, -RETRY_FAILED_SECONDS) >= RETRY_FAILED_SECONDS
+        }
+        running = {engine.tenant.pk for engine in self.engines.values()}
+        gained, lost = await self.lease.sync(wanted, running)
+        for schema, engine in list(self.engines.items()):
+            if engine.tenant.pk in lost:
+                logger.error("engine %s: another engine holds the tenant now; stopping without writing", schema)
+                self.engines.pop(schema)
+                self.started_at.pop(schema, None)
+                await engine.abandon()
+        for tenant_id in sorted(gained):
+            tenant = by_id[tenant_id]
+            logger.info("engine %s: lease taken", tenant.schema_name)
+            if not await self._start(tenant):
+                await self.lease.release(tenant_id)
 
     async def run(self, *, duration: float | None = None) -> None:
         started = time.monotonic()
+        self.store_executor = ThreadPoolExecutor(max_workers=self.store_threads, thread_name_prefix="engine-store")
         if self.driver == "sip":
             from apps.telephony.engine.drivers.sip import stack_from_settings
 
@@ -465,9 +675,15 @@ class EngineService:
             await sync_to_async(publish_all_prompts)(directory=self.sip_stack.prompts_dir)
             await self.sip_stack.start()
         try:
+            next_scan = 0.0
             while not self._stopping.is_set():
-                await self.rescan()
-                timeout = self.rescan_seconds
+                now = time.monotonic()
+                if now >= next_scan:
+                    await self.rescan()
+                    next_scan = time.monotonic() + self.rescan_seconds
+                await self.sync_leases()
+                timeout = self.rescan_seconds if self.lease is None else self.lease_seconds
+                timeout = max(0.0, min(timeout, next_scan - time.monotonic()))
                 if duration is not None:
                     left = duration - (time.monotonic() - started)
                     if left <= 0:
@@ -479,7 +695,14 @@ class EngineService:
             for engine in list(self.engines.values()):
                 await engine.stop()
             self.engines.clear()
+            if self.lease is not None:
+                await self.lease.close()
             if self.sip_stack is not None:
                 await asyncio.sleep(0.2)  # let the BYEs of calls hung up at shutdown leave
                 self.sip_stack.close()
                 self.sip_stack = None
+            executor, self.store_executor = self.store_executor, None
+            await asyncio.get_running_loop().run_in_executor(
+                None, _close_pool_connections, executor, self.store_threads
+            )
+            executor.shutdown(wait=False)

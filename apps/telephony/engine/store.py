@@ -39,6 +39,9 @@ class Store:
 
     #: does this store want ``queue_changed`` (costs the controller a few ACD reads per change)?
     wants_queue_updates = False
+    #: False while the store cannot keep up (its database is away): the controller refuses new
+    #: calls as it does on a full trunk, rather than take calls it could not account for.
+    accepting_calls = True
 
     def call_arrived(self, call: CallState) -> None: ...
 

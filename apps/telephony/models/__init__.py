@@ -12,6 +12,7 @@ from .campaigns import (
     ScheduledCallback,
 )
 from .dialling import DiallingPolicy
+from .engine import EngineStoreCursor
 from .ivr import BusinessHours, HolidayOverride, IvrFlow, IvrFlowVersion
 from .plant import PhoneNumber, Seat, Trunk
 from .prompts import Prompt
@@ -36,6 +37,7 @@ __all__ = [
     "Disposition",
     "DoNotCall",
     "DoNotCallImport",
+    "EngineStoreCursor",
     "HolidayOverride",
     "IvrFlow",
     "IvrFlowVersion",

@@ -195,6 +195,9 @@ class SimDriver(SwitchDriver):
         self._arrival_timers: dict[int | None, TimerHandle] = {}
         self._seq = 0
         self._running = False
+        # The switch's own call log: every event it reports, as (event, arguments), for
+        # ``run_engine --sim-log`` and the fault tests that count CDRs against it.
+        self.log: Callable[[str, tuple], None] | None = None
 
     # --- configuration -------------------------------------------------------------
     def set_trunk(self, trunk_id: int | None, channels: int | None) -> SimTrunk:
@@ -298,6 +301,8 @@ class SimDriver(SwitchDriver):
         return self.clock.call_later(delay, self._deliver, event, args)
 
     def _deliver(self, event: str, args: tuple) -> None:
+        if self.log is not None:
+            self.log(event, args)
         if event in ("on_held", "on_resumed"):
             call = self.calls.get(args[0])
             if call is not None:

@@ -27,13 +27,35 @@ class Command(BaseCommand):
         parser.add_argument(
             "--tenant", action="append", dest="tenants", default=None, help="only this tenant (slug; repeatable)"
         )
+        parser.add_argument(
+            "--shard",
+            default=None,
+            help="i/n: take tenants with id %% n == i first, others only when their engine is gone (default 0/1)",
+        )
+        parser.add_argument(
+            "--sim-log", default=None, help="append the simulated switch's events to this file (JSON lines)"
+        )
+        parser.add_argument(
+            "--sim-scale",
+            type=float,
+            default=1.0,
+            help="multiply the simulated callers' and virtual agents' durations (e.g. 0.05 for fast tests)",
+        )
 
     def handle(self, *args, **options):
         if options["duration"] is not None and options["duration"] <= 0:
             raise CommandError("--duration must be a positive number of seconds.")
+        if options["sim_scale"] <= 0:
+            raise CommandError("--sim-scale must be a positive number.")
+        from apps.telephony.engine.lease import parse_shard
+
+        try:
+            shard = parse_shard(options["shard"])
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
         faulthandler.register(signal.SIGUSR1, all_threads=True)  # kill -USR1 <pid> prints every thread's stack
-        from apps.telephony.engine.runner import EngineService
+        from apps.telephony.engine.runner import EngineService, SimLogFile
 
         tenants = None
         if options["tenants"]:
@@ -44,13 +66,22 @@ class Command(BaseCommand):
 
                 return [tenant for tenant in active_tenants() if tenant.slug in slugs]
 
-        service = EngineService(record=not options["no_record"], tenants=tenants, driver=options["driver"])
+        service = EngineService(
+            record=not options["no_record"],
+            tenants=tenants,
+            driver=options["driver"],
+            shard=shard,
+            sim_log=SimLogFile(options["sim_log"]) if options["sim_log"] else None,
+            sim_scale=options["sim_scale"],
+        )
         # Django and the apps (most of the heap) live as long as the process: out of the
         # collector's reach, a full collection during a burst of calls no longer walks them and
         # stalls call setup for tens of milliseconds (as for daphne, decisions/0004).
         gc.collect()
         gc.freeze()
-        self.stdout.write(f"engine: running with the {options['driver']} driver (Ctrl-C to stop)")
+        self.stdout.write(
+            f"engine: running with the {options['driver']} driver, shard {shard[0]}/{shard[1]} (Ctrl-C to stop)"
+        )
         asyncio.run(self._run(service, options["duration"]))
         self.stdout.write("engine: stopped")
 

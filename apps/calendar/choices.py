@@ -8,6 +8,9 @@ class DayKind(models.TextChoices):
     HOLIDAY = "holiday", _("Statutory holiday")
     IN_LIEU = "in_lieu", _("Rest day moved (调休)")
     MAKEUP = "makeup", _("Make-up workday")
+    # An ordinary Monday–Friday stored on purpose: it cancels a provisional holiday the official
+    # schedule turned out not to have.
+    WORKDAY = "workday", _("Working day (no holiday)")
 
 
 class DaySource(models.TextChoices):

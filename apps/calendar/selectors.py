@@ -117,7 +117,7 @@ class Calendar:
             return DayInfo(
                 date=day,
                 kind=entry.kind,
-                is_working_day=entry.kind == DayKind.MAKEUP,
+                is_working_day=entry.kind in (DayKind.MAKEUP, DayKind.WORKDAY),
                 source=entry.source,
                 name_zh=entry.name_zh,
                 name_en=entry.name_en,

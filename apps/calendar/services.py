@@ -28,6 +28,7 @@ KIND_ALIASES = {
     "in_lieu": DayKind.IN_LIEU,
     "makeup": DayKind.MAKEUP,
     "班": DayKind.MAKEUP,
+    "workday": DayKind.WORKDAY,
 }
 
 
@@ -78,9 +79,11 @@ def _check_year(year: int) -> None:
 def _day_errors(*, date: dt.date, kind: str, name_zh: str, name_en: str) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if kind not in DayKind.values:
-        errors["kind"] = [_("Unknown kind “%(kind)s”: use holiday, in_lieu or makeup.") % {"kind": kind}]
+        errors["kind"] = [_("Unknown kind “%(kind)s”: use holiday, in_lieu, makeup or workday.") % {"kind": kind}]
     elif kind == DayKind.MAKEUP and date.weekday() < 5:
         errors["date"] = [_("%(date)s is a weekday: a make-up workday is a Saturday or Sunday.") % {"date": date}]
+    elif kind == DayKind.WORKDAY and date.weekday() >= 5:
+        errors["date"] = [_("%(date)s is a weekend day: a weekend day worked is a make-up workday.") % {"date": date}]
     elif kind == DayKind.HOLIDAY and not (name_zh or name_en):
         errors["name_en"] = [_("A holiday needs a name.")]
     if len(name_zh) > 80 or len(name_en) > 80:

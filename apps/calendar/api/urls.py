@@ -10,6 +10,5 @@ router.register("calendar/overrides", views.CalendarOverrideViewSet, basename="c
 
 urlpatterns = [
     path("calendar/", views.tenant_year, name="api-calendar"),
-    path("calendar", views.tenant_year),
     path("", include(router.urls)),
 ]

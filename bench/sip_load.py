@@ -572,6 +572,7 @@ def setup_tenant(agents: int) -> Bench:
     from apps.sip.services import trunk_address_add
     from apps.telephony.models import PhoneNumber, Seat, Trunk
     from apps.telephony.services import seat_reset_secret, seats_add
+    from apps.telephony.services.seat_credentials import seat_set_registration_mode
     from apps.tenants.models import Tenant
     from apps.tenants.services import tenant_provision
 
@@ -593,6 +594,8 @@ def setup_tenant(agents: int) -> Bench:
         if missing > 0:
             seats_add(tenant=tenant, count=missing)
         seats = list(Seat.objects.order_by("extension")[:agents])
+        for seat in seats:  # sipp plays desk phones: they register with the seat secret
+            seat_set_registration_mode(seat=seat, mode="desk_phone")
         secrets = {seat.extension: seat_reset_secret(tenant=tenant, seat=seat).secret for seat in seats}
         phone = PhoneNumber.objects.order_by("pk").first()
         Trunk.objects.filter(pk=phone.trunk_id).update(channels=100000)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import connection
 
 from apps.telephony import agent_states
+from apps.telephony.choices import SeatRegistrationMode
 from apps.tenants.models import SipDirectoryEntry, Tenant
 from apps.tenants.services.provisioning import tenant_domain
 
@@ -97,17 +98,21 @@ class SoftphoneCredentials:
 
 
 def softphone_credentials(tenant: Tenant, agent) -> SoftphoneCredentials | None:
-    """The SIP credentials of the seat ``agent`` is logged into now, or None.
+    """The per-login SIP credential of the browser seat ``agent`` is logged into now, or None.
 
-    Handing the HA1 to that agent's browser is acceptable because an HA1 is only good for digest
+    None when the agent holds no seat, is offline, or holds a desk phone seat (whose long-lived
+    secret is for administrators and the phone only: apps.telephony.services.seat_credentials).
+    The HA1 is read from the directory row Kamailio checks, so it is always the current one; it
+    was issued when this agent logged into the seat and is replaced when they leave it, so reading
+    it gives nothing that outlives the agent's hold on the seat. An HA1 is only good for digest
     answers in its own realm (the tenant's domain) under its own username: it opens that one seat,
-    which the agent already holds, and nothing else — not another seat, not another tenant, not
-    the console. It is read from the directory Kamailio checks, so it is always the current one,
-    and it stops being handed out the moment the agent logs out or moves seats.
+    not another seat, not another tenant, not the console.
     """
     if agent is None or agent.seat_id is None or agent.state == agent_states.OFFLINE:
         return None
     seat = agent.seat
+    if seat.registration_mode != SeatRegistrationMode.BROWSER:
+        return None
     entry = SipDirectoryEntry.objects.filter(tenant=tenant, username=seat.sip_username).first()
     if entry is None:
         return None

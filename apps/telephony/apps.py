@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class TelephonyConfig(AppConfig):
     name = "apps.telephony"
     verbose_name = _("Telephony")
+
+    def ready(self) -> None:
+        from apps.telephony import signals
+
+        signals.connect()

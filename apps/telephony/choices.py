@@ -8,6 +8,13 @@ class TrunkKind(models.TextChoices):
     E1 = "e1", _("E1 (30 channels)")
 
 
+class SeatRegistrationMode(models.TextChoices):
+    """Who registers a seat with the SIP plane, and with which credential (docs/sip.md)."""
+
+    BROWSER = "browser", _("Browser softphone (a new credential at every login)")
+    DESK_PHONE = "desk_phone", _("Desk phone (the seat's own secret)")
+
+
 class AgentState(models.TextChoices):
     OFFLINE = "offline", _("Offline")
     READY = "ready", _("Ready")

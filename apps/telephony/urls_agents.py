@@ -3,6 +3,7 @@
 from django.urls import path
 
 from apps.telephony import views_agents as views
+from apps.telephony.views import seat_mode_view
 
 app_name = "agents"
 
@@ -17,6 +18,9 @@ urlpatterns = [
     path("console/skills/<int:pk>/delete/", views.skill_delete, name="skills_delete"),
     path("console/agents/", views.agents, name="agents"),
     path("console/agents/<int:pk>/", views.agent_skills, name="agents_edit"),
+    path("console/agents/<int:pk>/seats/", views.agent_seats, name="agents_seats"),
+    # The seats page itself is the console's (config/urls_console.py); its per-seat mode form posts here.
+    path("console/seats/<int:pk>/mode/", seat_mode_view, name="seat_mode"),
     path("console/pause-reasons/", views.pause_reasons, name="pause-reasons"),
     path("console/pause-reasons/<int:pk>/", views.pause_reason_edit, name="pause-reasons_edit"),
     path("console/pause-reasons/<int:pk>/delete/", views.pause_reason_delete, name="pause-reasons_delete"),

@@ -14,12 +14,18 @@ from apps.accounts.views import role_required
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_error
 from apps.sip.selectors import seat_registrations
+from apps.telephony.choices import SeatRegistrationMode
 from apps.telephony.models import PhoneNumber, Seat, Trunk
 from apps.telephony.services import phone_number_update, seat_delete, seat_reset_secret, seats_add, trunk_update
+from apps.telephony.services.seat_credentials import seat_set_registration_mode
 
 
 class SeatAddForm(forms.Form):
     count = forms.IntegerField(label=gettext_lazy("Seats to add"), min_value=1, initial=1)
+
+
+class SeatModeForm(forms.Form):
+    registration_mode = forms.ChoiceField(label=gettext_lazy("Registration"), choices=SeatRegistrationMode.choices)
 
 
 class RenameForm(forms.Form):
@@ -42,7 +48,7 @@ def seats(request):
     registrations = seat_registrations(request.tenant)
     for seat in seats:
         seat.registrations = registrations.get(seat.extension, [])
-    context = {"form": form, "seats": seats, "plan": request.tenant.plan}
+    context = {"form": form, "seats": seats, "plan": request.tenant.plan, "modes": SeatRegistrationMode.choices}
     template = "telephony/_seat_table.html" if request.htmx and request.method == "GET" else "telephony/seats.html"
     return render(request, template, context)
 
@@ -52,6 +58,31 @@ def seats(request):
 def seat_reset_secret_view(request, pk: int):
     issued = seat_reset_secret(tenant=request.tenant, seat=get_object_or_404(Seat, pk=pk))
     return render(request, "telephony/seat_secret.html", {"seat": issued.seat, "secret": issued.secret})
+
+
+@require_POST
+@role_required(Role.TENANT_ADMIN)
+def seat_mode_view(request, pk: int):
+    """Switch a seat between browser softphone and desk phone (the seats page's per-row form)."""
+    seat = get_object_or_404(Seat, pk=pk)
+    form = SeatModeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose browser or desk phone."))
+        return redirect("console:seats")
+    seat = seat_set_registration_mode(seat=seat, mode=form.cleaned_data["registration_mode"])
+    if seat.registration_mode == SeatRegistrationMode.DESK_PHONE:
+        messages.success(
+            request,
+            _("Seat %(extension)s now registers as a desk phone: reset its secret and enter it in the phone.")
+            % {"extension": seat.extension},
+        )
+    else:
+        messages.success(
+            request,
+            _("Seat %(extension)s now registers in the browser, with a new credential at every login.")
+            % {"extension": seat.extension},
+        )
+    return redirect("console:seats")
 
 
 @require_POST

@@ -25,6 +25,7 @@ from apps.telephony.choices import AgentState, CallStatus
 from apps.telephony.models import Agent, AgentSkill, Disposition, PauseReason, Queue, QueueSkill, Seat, Skill
 from apps.telephony.services import routing
 from apps.telephony.services.agent_state import agent_ensure, agents_sync
+from apps.telephony.services.seat_credentials import agent_allowed_seats_set
 
 # --- the live pages -------------------------------------------------------------------------------
 
@@ -43,6 +44,14 @@ def _common_labels() -> dict[str, Any]:
         "error": _("Something went wrong."),
         "reasons": {reason.code: reason.name for reason in PauseReason.objects.all()},
     }
+
+
+def _desk_seats(agent: Agent):
+    """The seats the desk offers: the agent's allowed seats, or every seat when none are set
+    (the login service refuses the others anyway, with ``seat_not_allowed``)."""
+    seats = Seat.objects.select_related("agent__user").order_by("extension")
+    allowed = agent.allowed_seats.all()
+    return seats.filter(pk__in=allowed.values("pk")) if allowed.exists() else seats
 
 
 @role_required(Role.AGENT)
@@ -98,7 +107,7 @@ def desk(request):
     }
     context = {
         "agent": agent,
-        "seats": Seat.objects.select_related("agent__user").order_by("extension"),
+        "seats": _desk_seats(agent),
         "reasons": PauseReason.objects.filter(is_active=True, is_system=False).order_by("name"),
         "dispositions": Disposition.objects.filter(is_active=True).order_by("name"),
         "queues": Queue.objects.filter(is_scratch=False).order_by("-priority", "name"),
@@ -233,6 +242,17 @@ class AgentSkillsForm(forms.Form):
 
     def levels(self) -> dict[int, int]:
         return {pk: self.cleaned_data[name] for name, pk in self.skill_fields if self.cleaned_data.get(name)}
+
+
+class AgentSeatsForm(forms.Form):
+    seats = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Allowed seats"),
+        queryset=Seat.objects.order_by("extension"),
+        to_field_name="extension",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Tick none to let the agent use any seat."),
+    )
 
 
 class PauseReasonForm(forms.ModelForm):
@@ -490,7 +510,8 @@ dispositions, disposition_edit, disposition_delete = _console_views("disposition
 def agents(request):
     agents_sync()
     rows = Agent.objects.select_related("user", "seat").prefetch_related(
-        Prefetch("agent_skills", queryset=AgentSkill.objects.select_related("skill"))
+        Prefetch("agent_skills", queryset=AgentSkill.objects.select_related("skill")),
+        Prefetch("allowed_seats", queryset=Seat.objects.order_by("extension")),
     )
     context = {"tabs": TABS, "active_tab": "agents", "agents": rows.order_by("user__name", "id")}
     return render(request, "telephony/agents/console_agents.html", context)
@@ -510,3 +531,21 @@ def agent_skills(request, pk: int):
             return redirect("agents:agents")
     context = {"tabs": TABS, "active_tab": "agents", "subject": agent, "form": form}
     return render(request, "telephony/agents/console_agent_skills.html", context)
+
+
+@role_required(Role.TENANT_ADMIN)
+def agent_seats(request, pk: int):
+    """The seats an agent may log into (none ticked: any seat)."""
+    agent = get_object_or_404(Agent.objects.select_related("user"), pk=pk)
+    initial = {"seats": list(agent.allowed_seats.values_list("extension", flat=True))}
+    form = AgentSeatsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agent_allowed_seats_set(agent=agent, extensions=[seat.extension for seat in form.cleaned_data["seats"]])
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("agents:agents")
+    context = {"tabs": TABS, "active_tab": "agents", "subject": agent, "form": form}
+    return render(request, "telephony/agents/console_agent_seats.html", context)

@@ -211,6 +211,7 @@ class SipWorld:
 def _provision(slug: str) -> SipTenant:
     from apps.telephony.models import PhoneNumber, Seat
     from apps.telephony.services import seat_reset_secret
+    from apps.telephony.services.seat_credentials import seat_set_registration_mode
     from apps.tenants.services import tenant_provision
 
     result = tenant_provision(
@@ -224,6 +225,9 @@ def _provision(slug: str) -> SipTenant:
     tenant = result.tenant
     assert result.number, "the test database's number pool is empty"
     with tenant_context(tenant):
+        # sipp plays desk phones, which register with the seat secret (a browser seat: test_webrtc's desk).
+        for seat in Seat.objects.all():
+            seat_set_registration_mode(seat=seat, mode="desk_phone")
         secrets = {seat.extension: seat_reset_secret(tenant=tenant, seat=seat).secret for seat in Seat.objects.all()}
         trunk_id = PhoneNumber.objects.get(number=result.number).trunk_id
     return SipTenant(tenant=tenant, domain=result.domain, number=result.number, trunk_id=trunk_id, secrets=secrets)

@@ -25,6 +25,7 @@ from apps.sip.selectors import seat_registrations
 from apps.sip.services import call_uid, did_blocked, did_route, trunk_address_add, trunk_address_remove, trunk_gateways
 from apps.telephony.models import Call, PhoneNumber, Seat, Trunk
 from apps.telephony.services import seat_delete, seat_reset_secret, seats_add
+from apps.telephony.services.seat_credentials import seat_set_registration_mode
 from apps.tenants.choices import PoolNumberStatus
 from apps.tenants.models import PoolNumber, SipDirectoryEntry
 from apps.tenants.services.platform import tenant_suspend
@@ -58,8 +59,12 @@ def test_directory_follows_seats_through_add_reset_and_delete(acme):
     with tenant_context(acme.tenant):
         (seat,) = seats_add(tenant=acme.tenant, count=1)
         entry = SipDirectoryEntry.objects.get(username=seat.sip_username)
-        assert (entry.tenant_id, entry.extension, entry.ha1) == (acme.tenant.pk, seat.extension, seat.sip_ha1)
+        # A new seat is a browser seat: its row holds no credential anyone was given.
+        assert (entry.tenant_id, entry.extension) == (acme.tenant.pk, seat.extension)
+        assert entry.ha1 != seat.sip_ha1
 
+        seat_set_registration_mode(seat=seat, mode="desk_phone")
+        assert SipDirectoryEntry.objects.get(username=seat.sip_username).ha1 == seat.sip_ha1
         issued = seat_reset_secret(tenant=acme.tenant, seat=seat)
         expected = hashlib.md5(f"{seat.sip_username}:{acme.host}:{issued.secret}".encode()).hexdigest()  # noqa: S324
         assert SipDirectoryEntry.objects.get(username=seat.sip_username).ha1 == expected
@@ -71,14 +76,18 @@ def test_directory_follows_seats_through_add_reset_and_delete(acme):
 def test_every_seat_of_every_tenant_has_exactly_its_directory_entry(acme, globex):
     for world in (acme, globex):
         with tenant_context(world.tenant):
-            seats = {seat.sip_username: seat.sip_ha1 for seat in Seat.objects.all()}
+            seats = {seat.sip_username: seat for seat in Seat.objects.all()}
         entries = dict(SipDirectoryEntry.objects.filter(tenant=world.tenant).values_list("username", "ha1"))
-        assert entries == seats
+        assert set(entries) == set(seats)
+        for username, ha1 in entries.items():
+            # Browser seats (the default) hold a per-login credential, never the seat secret's digest.
+            assert (ha1 == seats[username].sip_ha1) == (seats[username].registration_mode == "desk_phone")
 
 
 def test_kamailio_subscriber_view_serves_the_digest_per_tenant(acme, globex):
     with tenant_context(acme.tenant):
         seat = Seat.objects.get(extension="1001")
+        seat_set_registration_mode(seat=seat, mode="desk_phone")
         issued = seat_reset_secret(tenant=acme.tenant, seat=seat)
     # auth_db looks up (user, domain) = ("1001", "acme") for the digest username "1001@acme".
     ha1, ha1b = _subscriber("acme", "1001")

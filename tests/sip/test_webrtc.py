@@ -116,7 +116,9 @@ def desk(sip_world, sip_plane, django_db_blocker) -> Iterator[Desk]:
     """An agent of tenant A, and the product's web server on a free port, as a subprocess."""
     from apps.accounts.choices import Role
     from apps.accounts.models import User
+    from apps.telephony.models import Seat
     from apps.telephony.services.agent_state import agent_ensure
+    from apps.telephony.services.seat_credentials import seat_set_registration_mode
 
     reason = _missing_browser()
     if not reason and not settings.SIPJS_DIR.is_dir():
@@ -129,6 +131,8 @@ def desk(sip_world, sip_plane, django_db_blocker) -> Iterator[Desk]:
     email = f"webrtc@{a.slug}.test"
     with django_db_blocker.unblock(), tenant_context(a.tenant):
         agent_ensure(user=User.objects.create_user(email, PASSWORD, name="Wei Browser", roles=[Role.AGENT]))
+        # The desk's seat registers in the browser, with the credential its login issues.
+        seat_set_registration_mode(seat=Seat.objects.get(extension="1001"), mode="browser")
     connection.set_schema_to_public()
     port = free_port()
     env = dict(os.environ)

@@ -25,6 +25,7 @@ from apps.telephony.services.agent_state import (
     agents_sync,
     iso_ms,
 )
+from apps.telephony.services.seat_credentials import agent_allowed_seats_set
 
 STAFF = (Role.SUPERVISOR, Role.TENANT_ADMIN)
 EVERYONE_AT_WORK = (Role.AGENT, Role.SUPERVISOR, Role.TENANT_ADMIN)
@@ -66,14 +67,41 @@ class AgentSerializer(serializers.ModelSerializer):
     reason = serializers.CharField(source="reason.code", read_only=True, allow_null=True, default=None)
     since = serializers.SerializerMethodField()
     skills = AgentSkillSerializer(source="agent_skills", many=True, read_only=True)
+    allowed_seats = serializers.SlugRelatedField(
+        slug_field="extension",
+        many=True,
+        read_only=True,
+        help_text="Extensions of the seats this agent may log into; empty: any seat.",
+    )
 
     class Meta:
         model = Agent
-        fields = ["id", "user", "name", "email", "extension", "state", "reason", "since", "is_virtual", "skills"]
+        fields = [
+            "id",
+            "user",
+            "name",
+            "email",
+            "extension",
+            "state",
+            "reason",
+            "since",
+            "is_virtual",
+            "skills",
+            "allowed_seats",
+        ]
         read_only_fields = fields
 
     def get_since(self, agent: Agent) -> str:
         return iso_ms(agent.state_since)
+
+
+class AllowedSeatsRequestSerializer(serializers.Serializer):
+    seats = serializers.ListField(
+        child=serializers.CharField(max_length=16),
+        allow_empty=True,
+        max_length=1000,
+        help_text="Seat extensions; an empty list lets the agent use any seat.",
+    )
 
 
 class AgentSkillsRequestSerializer(serializers.Serializer):
@@ -188,7 +216,12 @@ def _state_response(agent: Agent) -> Response:
 @api_view(["POST"])
 @permission_classes([IsAgent])
 def me_login(request):
-    """Log into a seat (by extension). A first login leaves the agent Not ready (reason "login")."""
+    """Log into a seat (by extension). A first login leaves the agent Not ready (reason "login").
+
+    Refused with ``seat_not_allowed`` for a seat outside the agent's allowed seats, ``seat_taken``
+    for a seat another agent holds. A browser seat gets a new SIP credential (``GET
+    /agents/me/sip``); the previous one stops working.
+    """
     data = _valid(LoginRequestSerializer, request)
     return _state_response(agent_login(user=request.user, seat_extension=data["seat"]))
 
@@ -358,7 +391,9 @@ class AgentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     serializer_class = AgentSerializer
     lookup_value_regex = r"\d+"
     queryset = (
-        Agent.objects.select_related("user", "seat", "reason").prefetch_related("agent_skills__skill").order_by("id")
+        Agent.objects.select_related("user", "seat", "reason")
+        .prefetch_related("agent_skills__skill", "allowed_seats")
+        .order_by("id")
     )
     filterset_fields = ["state", "is_virtual"]
 
@@ -387,6 +422,19 @@ class AgentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = _valid(AgentSkillsRequestSerializer, request)
         agent = self.get_object()
         routing.agent_skills_set(agent=agent, skills=[(row["skill_id"], row["level"]) for row in data["skills"]])
+        return Response(AgentSerializer(self.get_queryset().get(pk=agent.pk)).data)
+
+    @extend_schema(request=AllowedSeatsRequestSerializer, responses={200: AgentSerializer})
+    @action(detail=True, methods=["put"], url_path="allowed-seats", permission_classes=[HasRole.of(Role.TENANT_ADMIN)])
+    def allowed_seats(self, request, pk=None):
+        """Replace the seats the agent may log into: ``{"seats": ["1001", …]}``; ``[]`` allows any seat.
+
+        Logging into another seat is then refused with ``seat_not_allowed``; the seat the agent
+        holds now is kept until they leave it.
+        """
+        data = _valid(AllowedSeatsRequestSerializer, request)
+        agent = self.get_object()
+        agent_allowed_seats_set(agent=agent, extensions=data["seats"])
         return Response(AgentSerializer(self.get_queryset().get(pk=agent.pk)).data)
 
 

@@ -1,13 +1,30 @@
 from rest_framework import serializers
 
+from apps.telephony.choices import SeatRegistrationMode
 from apps.telephony.models import PhoneNumber, Seat, Trunk
 
 
 class SeatSerializer(serializers.ModelSerializer):
     class Meta:
         model = Seat
-        fields = ["id", "extension", "sip_username", "label", "is_remote", "created_at", "secret_reset_at"]
+        fields = [
+            "id",
+            "extension",
+            "sip_username",
+            "label",
+            "is_remote",
+            "registration_mode",
+            "created_at",
+            "secret_reset_at",
+        ]
         read_only_fields = fields
+
+
+class SeatUpdateSerializer(serializers.Serializer):
+    registration_mode = serializers.ChoiceField(
+        choices=SeatRegistrationMode.choices,
+        help_text="browser: a new credential at every agent login; desk_phone: the seat's own secret.",
+    )
 
 
 class SeatAddSerializer(serializers.Serializer):

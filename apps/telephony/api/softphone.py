@@ -1,8 +1,9 @@
-"""The agent desk's softphone: the SIP credentials of the seat the agent is logged into.
+"""The agent desk's softphone: the per-login SIP credential of the seat the agent is logged into.
 
-Only the agent's own current seat, and only while logged in: anyone else (another agent, a
-supervisor, an administrator, an agent logged out) gets 404, as if there were nothing to see.
-Why handing out the seat's HA1 is acceptable is told in apps.sip.selectors.softphone_credentials.
+Only the agent's own current seat, only while logged in, and only a browser seat: anyone else
+(another agent, a supervisor, an administrator, an agent logged out) gets 404, as if there were
+nothing to see; an agent at a desk phone seat gets 404 ``desk_phone_seat`` (the phone rings
+instead). Why handing out this HA1 is acceptable is told in apps.sip.selectors.softphone_credentials.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from apps.accounts.choices import Role
 from apps.core.api.permissions import HasRole
 from apps.core.errors import NotFoundError
 from apps.sip.selectors import softphone_credentials
+from apps.telephony import agent_states
+from apps.telephony.choices import SeatRegistrationMode
 from apps.telephony.models import Agent
 
 
@@ -26,7 +29,9 @@ class SoftphoneCredentialsSerializer(serializers.Serializer):
     uri = serializers.CharField(help_text="The seat's SIP address of record.")
     authorization_user = serializers.CharField(help_text="Digest username: <extension>@<slug>.")
     realm = serializers.CharField(help_text="Digest realm: the tenant's SIP domain.")
-    ha1 = serializers.CharField(help_text="md5(authorization_user:realm:secret); the secret is never stored.")
+    ha1 = serializers.CharField(
+        help_text="The digest HA1 of this login: issued when the agent logged into the seat, void once they leave it."
+    )
     ws_url = serializers.CharField(help_text="Kamailio's WebSocket listener (SIP_WS_PUBLIC_URL).")
 
 
@@ -34,10 +39,15 @@ class SoftphoneCredentialsSerializer(serializers.Serializer):
 @api_view(["GET"])
 @permission_classes([HasRole.of(Role.AGENT)])
 def me_sip(request):
-    """The current seat's SIP credentials for the browser softphone (404 when not logged into a seat)."""
+    """The current login's SIP credential for the browser softphone (404 when not logged into a browser seat)."""
     agent = Agent.objects.select_related("seat").filter(user=request.user).first()
     credentials = softphone_credentials(connection.tenant, agent)
     if credentials is None:
+        logged_in = agent is not None and agent.seat_id is not None and agent.state != agent_states.OFFLINE
+        if logged_in and agent.seat.registration_mode == SeatRegistrationMode.DESK_PHONE:
+            raise NotFoundError(
+                "desk_phone_seat", _("This seat uses a desk phone: calls ring on the phone, not in the browser.")
+            )
         raise NotFoundError("not_logged_in", _("You are not logged into a seat."))
     response = Response(credentials.as_dict())
     response["Cache-Control"] = "no-store"

@@ -13,14 +13,21 @@ from apps.telephony.api.serializers import (
     SeatAddSerializer,
     SeatSecretSerializer,
     SeatSerializer,
+    SeatUpdateSerializer,
     TrunkSerializer,
 )
 from apps.telephony.models import PhoneNumber, Seat, Trunk
 from apps.telephony.services import phone_number_update, seat_delete, seat_reset_secret, seats_add, trunk_update
+from apps.telephony.services.seat_credentials import seat_set_registration_mode
 
 
 class SeatViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
-    """Seats (SIP extensions). Adding and removing seats is metered in seat-days."""
+    """Seats (SIP extensions). Adding and removing seats is metered in seat-days.
+
+    ``PATCH {"registration_mode": "browser"|"desk_phone"}`` switches how the seat registers
+    (docs/sip.md): a per-login credential for the browser softphone, or the seat's own secret
+    (``reset-secret``) for a desk phone.
+    """
 
     permission_classes = [HasRole.of(Role.TENANT_ADMIN, read=(Role.SUPERVISOR,))]
     serializer_class = SeatSerializer
@@ -36,6 +43,13 @@ class SeatViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
     def destroy(self, request, *args, **kwargs):
         seat_delete(tenant=request.tenant, seat=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=SeatUpdateSerializer, responses={200: SeatSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        serializer = SeatUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        seat = seat_set_registration_mode(seat=self.get_object(), mode=serializer.validated_data["registration_mode"])
+        return Response(SeatSerializer(seat).data)
 
     @extend_schema(request=None, responses={200: SeatSecretSerializer})
     @action(detail=True, methods=["post"], url_path="reset-secret")

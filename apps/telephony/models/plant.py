@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.telephony.choices import TrunkKind
+from apps.telephony.choices import SeatRegistrationMode, TrunkKind
 
 
 class Trunk(models.Model):
@@ -77,7 +77,14 @@ class PhoneNumber(models.Model):
 
 
 class Seat(models.Model):
-    """A licensed agent position: one SIP extension. Billed per seat-day."""
+    """A licensed agent position: one SIP extension. Billed per seat-day.
+
+    ``registration_mode`` says which credential the registrar's directory row holds
+    (apps.telephony.services.seat_credentials): a desk phone's seat registers with the seat's own
+    long-lived secret (``sip_ha1``, shown to administrators once per reset); a browser seat with a
+    credential issued when an agent logs into it and replaced when they leave, so that nobody can
+    keep a seat's credential after leaving it.
+    """
 
     extension = models.CharField(_("extension"), max_length=16, unique=True)
     sip_username = models.CharField(_("SIP username"), max_length=128, unique=True)
@@ -86,6 +93,12 @@ class Seat(models.Model):
     is_remote = models.BooleanField(_("remote seat"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     secret_reset_at = models.DateTimeField(_("secret reset"), null=True, blank=True)
+    registration_mode = models.CharField(
+        _("registration"),
+        max_length=16,
+        choices=SeatRegistrationMode.choices,
+        default=SeatRegistrationMode.BROWSER,
+    )
 
     class Meta:
         ordering = ["extension"]

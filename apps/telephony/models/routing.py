@@ -87,6 +87,10 @@ class Agent(models.Model):
     )
     is_virtual = models.BooleanField(_("virtual (simulated) agent"), default=False)
     skills = models.ManyToManyField(Skill, through="AgentSkill", related_name="agents", verbose_name=_("skills"))
+    # Seats an administrator lets this agent log into; none listed means any seat.
+    allowed_seats = models.ManyToManyField(
+        "telephony.Seat", blank=True, related_name="allowed_agents", verbose_name=_("allowed seats")
+    )
 
     class Meta:
         ordering = ["user__name", "id"]

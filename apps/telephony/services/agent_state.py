@@ -21,6 +21,7 @@ from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.events import publish_on_commit
 from apps.telephony import agent_states
 from apps.telephony.models import Agent, AgentStateEvent, Call, PauseReason, Seat
+from apps.telephony.services.seat_credentials import agent_may_use_seat, seat_credential_issue, seat_credential_revoke
 
 # Names of the system reasons when they must be created on the fly (a tenant provisioned
 # before the seeder knew them); translated when shown.
@@ -159,10 +160,13 @@ def agent_set_state(
     elif state in (agent_states.READY, agent_states.NOT_READY, agent_states.OFFLINE):
         locked.current_call = None
         fields.append("current_call")
+    left_seat = None
     if state == agent_states.OFFLINE and locked.seat_id is not None:
-        locked.seat = None
+        left_seat, locked.seat = locked.seat, None
         fields.append("seat")
     locked.save(update_fields=fields)
+    if left_seat is not None:
+        seat_credential_revoke(seat=left_seat)
     AgentStateEvent.objects.create(
         agent=locked,
         at=now,
@@ -221,7 +225,14 @@ def agent_login(
             "unknown_seat", _("There is no such seat."), fields={"seat": [_("Enter one of your seat extensions.")]}
         )
     # Lock order: the seat, then the agent (every login takes them in this order).
-    locked = Agent.objects.select_for_update().get(pk=agent.pk)
+    locked = Agent.objects.select_for_update(of=("self",)).select_related("seat").get(pk=agent.pk)
+    if not agent_may_use_seat(locked, seat):
+        raise ApplicationError(
+            "seat_not_allowed",
+            _("You may not use seat %(extension)s; ask an administrator for one of your seats.")
+            % {"extension": seat.extension},
+            fields={"seat": [_("Not one of your seats.")]},
+        )
     holder = Agent.objects.filter(seat=seat).exclude(pk=locked.pk).first()
     if holder is not None and holder.state != agent_states.OFFLINE:
         raise ApplicationError(
@@ -238,15 +249,23 @@ def agent_login(
             return agent
         if agent_states.is_in_call(locked.state):
             raise ApplicationError("busy", _("Finish the current call before changing seats."))
+        left_seat = locked.seat
         locked.seat = seat
         locked.save(update_fields=["seat"])
+        if left_seat is not None:
+            seat_credential_revoke(seat=left_seat)
+        seat_credential_issue(seat=seat)
         message = {"type": "agent.seat", "agent_id": locked.pk, "seat": seat.extension}
         publish_on_commit("wallboard", message)
         publish_on_commit(agent_group_topic(locked.pk), message)
         agent.seat = seat
         return agent
+    stale_seat = locked.seat if locked.seat_id not in (None, seat.pk) else None
     locked.seat = seat
     locked.save(update_fields=["seat"])
+    if stale_seat is not None:
+        seat_credential_revoke(seat=stale_seat)
+    seat_credential_issue(seat=seat)
     agent.seat = seat
     return agent_set_state(
         agent=agent,
@@ -261,3 +280,19 @@ def agent_login(
 def agent_logout(*, agent: Agent, actor: User | None = None, source: str = agent_states.AGENT) -> Agent:
     """Offline, and the seat is free again. Refused during a live call."""
     return agent_set_state(agent=agent, state=agent_states.OFFLINE, actor=actor, source=source)
+
+
+@transaction.atomic
+def agent_access_revoke(*, user: User) -> None:
+    """``user`` may no longer take calls (deactivated, agent role removed, deleted): the credential
+    of their seat goes at once, and they are logged out of it unless a live call must end first
+    (the seat is then freed when they leave it, like any log-out)."""
+    agent = Agent.objects.select_related("seat").filter(user=user).first()
+    if agent is None or agent.seat_id is None:
+        return
+    if agent.state != agent_states.OFFLINE and agent_states.is_allowed(
+        agent.state, agent_states.OFFLINE, agent_states.SUPERVISOR
+    ):
+        agent_set_state(agent=agent, state=agent_states.OFFLINE, source=agent_states.SUPERVISOR)
+    else:
+        seat_credential_revoke(seat=agent.seat)

@@ -17,8 +17,9 @@ from apps.audit.choices import AuditAction
 from apps.audit.services import AuditTarget, audit_record
 from apps.core.errors import ApplicationError
 from apps.core.events import publish_on_commit
-from apps.telephony.choices import TrunkKind
+from apps.telephony.choices import SeatRegistrationMode, TrunkKind
 from apps.telephony.models import PhoneNumber, Seat, Trunk
+from apps.telephony.services.seat_credentials import unknown_ha1
 from apps.tenants.choices import UsageKind
 from apps.tenants.models import SipDirectoryEntry, Tenant
 from apps.tenants.services.provisioning import tenant_domain
@@ -71,7 +72,10 @@ def seats_add(*, tenant: Tenant, count: int, record_usage: bool = True) -> list[
         username = f"{extension}@{locked.slug}"
         ha1 = sip_ha1(username, realm, secrets.token_urlsafe(18))
         seats.append(Seat(extension=str(extension), sip_username=username, sip_ha1=ha1, created_at=now))
-        directory.append(SipDirectoryEntry(username=username, tenant=locked, extension=str(extension), ha1=ha1))
+        # A new seat is a browser seat: nobody can register it until an agent logs into it.
+        directory.append(
+            SipDirectoryEntry(username=username, tenant=locked, extension=str(extension), ha1=unknown_ha1())
+        )
     Seat.objects.bulk_create(seats)
     SipDirectoryEntry.objects.bulk_create(directory)
     Tenant.objects.filter(pk=locked.pk).update(seat_count=F("seat_count") + count)
@@ -120,13 +124,19 @@ class SeatSecret:
 
 @transaction.atomic
 def seat_reset_secret(*, tenant: Tenant, seat: Seat) -> SeatSecret:
-    """A new SIP secret; only its digest is kept, so this is the one time it can be shown."""
+    """A new SIP secret; only its digest is kept, so this is the one time it can be shown.
+
+    The secret is what a desk phone registers with: the registrar's directory takes it at once
+    for a desk phone seat. A browser seat keeps its per-login credential; its secret starts to
+    count when the seat is switched to desk phone (apps.telephony.services.seat_credentials).
+    """
     seat = Seat.objects.select_for_update().get(pk=seat.pk)
     secret = secrets.token_urlsafe(18)
     seat.sip_ha1 = sip_ha1(seat.sip_username, sip_realm(tenant), secret)
     seat.secret_reset_at = timezone.now()
     seat.save(update_fields=["sip_ha1", "secret_reset_at"])
-    SipDirectoryEntry.objects.filter(username=seat.sip_username).update(ha1=seat.sip_ha1)
+    if seat.registration_mode == SeatRegistrationMode.DESK_PHONE:
+        SipDirectoryEntry.objects.filter(username=seat.sip_username).update(ha1=seat.sip_ha1)
     audit_record(action=AuditAction.SEAT_SECRET_RESET, target=seat, extra={"extension": seat.extension})
     return SeatSecret(seat=seat, secret=secret)
 

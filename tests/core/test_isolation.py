@@ -35,6 +35,10 @@ KNOWN_ROUTES = {
     "api/v1/trunks/1",
     "api/v1/numbers",
     "api/v1/numbers/1",
+    "api/v1/audit",
+    "api/v1/audit/1",
+    "api/v1/audit/export",
+    "api/v1/audit/settings",
 }
 PARAMETER_VALUE = "1"
 

@@ -28,11 +28,21 @@ class AuditTarget:
     repr: str = ""
 
 
+class _Encoder(DjangoJSONEncoder):
+    """Django's encoder (dates as ISO 8601, decimals, UUIDs, lazy translations), then text for
+    anything else: an audit row is never refused because a detail was not JSON."""
+
+    def default(self, o: Any) -> Any:
+        try:
+            return super().default(o)
+        except TypeError:
+            return str(o)
+
+
 def _json(value: Any) -> Any:
-    """Dates, decimals, UUIDs and lazy translations become JSON; a dict stays a dict."""
     if value is None:
         return None
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, default=str))
+    return json.loads(json.dumps(value, cls=_Encoder))
 
 
 def _target_fields(target: Any) -> dict[str, str]:

@@ -16,6 +16,7 @@ from apps.tenants.choices import PoolNumberStatus, TenantStatus
 from apps.tenants.models import Domain, PoolNumber, SipDirectoryEntry, Tenant
 from apps.tenants.services.deletion import tenant_deletion_cancel, tenant_deletion_schedule, tenants_delete_due
 from tests.tenants.conftest import schema_exists
+from tests.tenants.test_platform import _console, _public_user
 from tests.tenants.test_provisioning import provision
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +74,19 @@ def test_cancel_keeps_the_tenant_suspended_and_intact():
 def test_the_platform_schema_cannot_be_deleted():
     with schema_context("public"), pytest.raises(ApplicationError):
         tenant_deletion_schedule(tenant=Tenant.objects.get(schema_name="public"))
+
+
+def test_platform_console_schedules_and_cancels_with_the_slug_typed():
+    staff_client = _console(_public_user("ops-delete@platform.test", staff=True))
+    tenant = provision("consoled").tenant
+    response = staff_client.post(f"/platform/tenants/{tenant.slug}/status/", {"action": "delete", "confirm": "wrong"})
+    assert response.status_code == 302
+    tenant.refresh_from_db()
+    assert tenant.status == TenantStatus.ACTIVE
+    staff_client.post(f"/platform/tenants/{tenant.slug}/status/", {"action": "delete", "confirm": tenant.slug})
+    tenant.refresh_from_db()
+    assert tenant.status == TenantStatus.DELETING
+    assert "Cancel deletion" in staff_client.get("/platform/").content.decode()
+    staff_client.post(f"/platform/tenants/{tenant.slug}/status/", {"action": "resume"})
+    tenant.refresh_from_db()
+    assert (tenant.status, tenant.delete_after) == (TenantStatus.ACTIVE, None)

@@ -20,7 +20,7 @@ from apps.tenants.services.usage import pool_number_take, usage_record
 @transaction.atomic
 def tenant_suspend(*, tenant: Tenant, reason: str = "") -> Tenant:
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
-    if tenant.status != TenantStatus.SUSPENDED:
+    if tenant.status == TenantStatus.ACTIVE:
         before = tenant.status
         tenant.status = TenantStatus.SUSPENDED
         tenant.save(update_fields=["status"])
@@ -37,11 +37,15 @@ def tenant_suspend(*, tenant: Tenant, reason: str = "") -> Tenant:
 
 @transaction.atomic
 def tenant_resume(*, tenant: Tenant) -> Tenant:
+    """Back to active; a tenant scheduled for deletion is spared (its deletion is cancelled)."""
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if tenant.status == TenantStatus.DELETED:
+        raise ApplicationError("conflict", _("This tenant is deleted: its data is gone."), status=409)
     if tenant.status != TenantStatus.ACTIVE:
         before = tenant.status
         tenant.status = TenantStatus.ACTIVE
-        tenant.save(update_fields=["status"])
+        tenant.delete_after = None
+        tenant.save(update_fields=["status", "delete_after"])
         usage_record(tenant=tenant, kind=UsageKind.TENANT_RESUMED)
         audit_record_platform(
             tenant=tenant,

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,6 +15,8 @@ from apps.core.errors import ApplicationError
 from apps.tenants.choices import PoolNumberStatus
 from apps.tenants.models import PoolNumber, Tenant
 from apps.tenants.services import pool_numbers_add, tenant_number_assign, tenant_resume, tenant_suspend
+from apps.tenants.services.caller_id import tenant_caller_id_set
+from apps.tenants.services.deletion import tenant_deletion_cancel, tenant_deletion_schedule
 
 staff_required = staff_member_required(login_url="accounts:login")
 
@@ -45,12 +49,29 @@ def tenants(request):
 @staff_required
 def tenant_status(request, slug: str):
     tenant = get_object_or_404(Tenant.objects.exclude(schema_name="public"), slug=slug)
-    if request.POST.get("action") == "suspend":
-        tenant_suspend(tenant=tenant, reason=request.POST.get("reason", ""))
-        messages.success(request, _("%(slug)s suspended.") % {"slug": slug})
-    else:
-        tenant_resume(tenant=tenant)
-        messages.success(request, _("%(slug)s resumed.") % {"slug": slug})
+    action = request.POST.get("action")
+    try:
+        if action == "suspend":
+            tenant_suspend(tenant=tenant, reason=request.POST.get("reason", ""))
+            messages.success(request, _("%(slug)s suspended.") % {"slug": slug})
+        elif action == "delete":
+            if request.POST.get("confirm", "").strip() != slug:
+                messages.error(request, _("Type the tenant's slug to confirm its deletion."))
+                return redirect("platform:tenants")
+            tenant = tenant_deletion_schedule(tenant=tenant, reason=request.POST.get("reason", ""))
+            messages.success(
+                request,
+                _("%(slug)s is suspended and will be deleted after %(when)s.")
+                % {"slug": slug, "when": date_format(localtime(tenant.delete_after), "DATETIME_FORMAT")},
+            )
+        elif action == "cancel_delete":
+            tenant_deletion_cancel(tenant=tenant)
+            messages.success(request, _("The deletion of %(slug)s is cancelled; it stays suspended.") % {"slug": slug})
+        else:
+            tenant_resume(tenant=tenant)
+            messages.success(request, _("%(slug)s resumed.") % {"slug": slug})
+    except ApplicationError as error:
+        messages.error(request, str(error.message))
     return redirect("platform:tenants")
 
 
@@ -66,6 +87,20 @@ def tenant_number(request, slug: str):
         messages.error(request, f"{error.message} {detail}".strip())
     else:
         messages.success(request, _("%(number)s assigned to %(slug)s.") % {"number": pool.number, "slug": slug})
+    return redirect("platform:tenants")
+
+
+@require_POST
+@staff_required
+def tenant_caller_id(request, slug: str):
+    """Let a tenant present any caller ID, or only its own numbers (the default)."""
+    tenant = get_object_or_404(Tenant.objects.exclude(schema_name="public"), slug=slug)
+    unrestricted = request.POST.get("unrestricted") == "on"
+    tenant_caller_id_set(tenant=tenant, unrestricted=unrestricted)
+    if unrestricted:
+        messages.success(request, _("%(slug)s may now present any caller ID.") % {"slug": slug})
+    else:
+        messages.success(request, _("%(slug)s presents only its own numbers as caller ID.") % {"slug": slug})
     return redirect("platform:tenants")
 
 

@@ -2,7 +2,7 @@
 
 Editing one django.po from several branches of work at the same time ends in conflicts, so
 work in progress leaves its new strings in ``locale/pending/<area>.json`` as
-``{"msgid": "msgstr"}``. After ``manage.py makemessages -l zh_Hans -l en`` has added the new
+``{"msgid": "msgstr"}`` or in ``locale/pending/<area>.po`` (ordinary PO entries). After ``manage.py makemessages -l zh_Hans -l en`` has added the new
 msgids to the catalog, this script copies the fragments' translations into entries that are
 still empty or fuzzy (never overwriting a reviewed translation), prints what it could not
 place, and deletes the fragments it used completely.
@@ -29,8 +29,11 @@ def main(argv: list[str]) -> int:
     by_id = {entry.msgid: entry for entry in catalog if not entry.obsolete}
     filled = 0
     unplaced: dict[str, list[str]] = {}
-    for fragment in sorted(PENDING.glob("*.json")):
-        pairs = json.loads(fragment.read_text(encoding="utf-8"))
+    for fragment in sorted([*PENDING.glob("*.json"), *PENDING.glob("*.po")]):
+        if fragment.suffix == ".po":
+            pairs = {entry.msgid: entry.msgstr for entry in polib.pofile(str(fragment)) if entry.msgid and entry.msgstr}
+        else:
+            pairs = json.loads(fragment.read_text(encoding="utf-8"))
         missing = []
         for msgid, msgstr in pairs.items():
             entry = by_id.get(msgid)

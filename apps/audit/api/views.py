@@ -18,6 +18,7 @@ from apps.audit.selectors import audit_entries, audit_retention_configured
 from apps.audit.services import audit_retention_days, audit_retention_set
 from apps.core.api.permissions import HasRole
 from apps.core.errors import ApplicationError
+from apps.core.exports import XLSX_CONTENT_TYPE
 
 
 class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
@@ -40,10 +41,15 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
         return filterset.qs
 
     @extend_schema(
+        filters=True,
         parameters=[
             OpenApiParameter("file_format", OpenApiTypes.STR, enum=list(FORMATS), description="csv (default) or xlsx")
         ],
-        responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY), 400: OpenApiResponse()},
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, XLSX_CONTENT_TYPE): OpenApiResponse(OpenApiTypes.BINARY),
+            400: OpenApiResponse(description="Unknown format, bad filters, or too many rows for XLSX."),
+        },
     )
     @action(detail=False, methods=["get"], url_path="export", pagination_class=None)
     def export(self, request):

@@ -175,3 +175,15 @@ def test_tenant_overrides_crud_for_admins_only_and_never_across_tenants(acme, gl
 
     assert admin_api.delete(f"/api/v1/calendar/overrides/{created['id']}").status_code == 204
     assert selectors.is_working_day(dt.date(2026, 12, 31), tenant=acme.tenant)
+
+
+def test_ivr_hours_status_calls_a_2027_spring_festival_day_a_provisional_holiday(acme):
+    api = acme.api(acme.admin())
+    weekdays = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+    hours = api.post("/api/v1/business-hours", {"name": "Office 2027", "weekly": weekdays}, format="json")
+    assert hours.status_code == 201, hours.content
+
+    body = api.get(f"/api/v1/business-hours/{hours.json()['id']}/status", {"at": "2027-02-08T10:00:00+08:00"}).json()
+
+    assert (body["state"], body["day_kind"], body["day_source"]) == ("holiday", "public_holiday", "provisional")
+    assert "Spring Festival" in body["day_name"]

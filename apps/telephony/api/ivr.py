@@ -164,6 +164,10 @@ class HoursStatusSerializer(serializers.Serializer):
     state = serializers.CharField()
     day_kind = serializers.CharField()
     day_name = serializers.CharField()
+    day_source = serializers.CharField(
+        help_text="Where a holiday or make-up workday comes from: official, provisional (computed by rule, the "
+        "year's official schedule is not in the calendar yet), manual, tenant; empty for an ordinary day."
+    )
     intervals = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
 
 
@@ -399,6 +403,7 @@ class BusinessHoursViewSet(
                 "state": hours_state(spec, at).value,
                 "day_kind": plan.kind.value,
                 "day_name": plan.name,
+                "day_source": plan.source,
                 "intervals": plan.intervals,
             }
         )

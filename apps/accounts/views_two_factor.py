@@ -16,7 +16,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -69,11 +69,22 @@ def _finish_login(request, user: User, data: dict, device) -> None:
     otp_login(request, device)
 
 
+def _home() -> str:
+    """The tenant home page, or the public host's landing page (it has no ``home``)."""
+    try:
+        return reverse("home")
+    except NoReverseMatch:
+        return "/"
+
+
 class LoginView(auth_views.LoginView):
     """Django's login page; users with (or needing) a second factor go on to the code step."""
 
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
+
+    def get_default_redirect_url(self) -> str:
+        return _home()
 
     def form_valid(self, form):
         user = form.get_user()
@@ -105,7 +116,7 @@ def two_factor_verify(request):
                     request,
                     _("You used a recovery code; %(n)d left. Make new ones on the two-factor page.") % {"n": left},
                 )
-            return HttpResponseRedirect(data.get("next") or reverse("home"))
+            return HttpResponseRedirect(data.get("next") or _home())
         form.add_error("code", _("That code is not right (or was already used). Try the newest code."))
     return render(request, "accounts/two_factor_verify.html", {"form": form, "subject": user})
 
@@ -134,7 +145,7 @@ def two_factor_setup(request):
                 from django_otp.plugins.otp_totp.models import TOTPDevice
 
                 _finish_login(request, user, data, TOTPDevice.objects.get(user=user, confirmed=True))
-                next_url = data.get("next") or reverse("home")
+                next_url = data.get("next") or _home()
             return render(request, "accounts/two_factor_codes.html", {"codes": codes, "next_url": next_url})
     enrolment = two_factor_enrolment_start(user=user)
     return render(

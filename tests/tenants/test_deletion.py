@@ -16,7 +16,7 @@ from apps.tenants.choices import PoolNumberStatus, TenantStatus
 from apps.tenants.models import Domain, PoolNumber, SipDirectoryEntry, Tenant
 from apps.tenants.services.deletion import tenant_deletion_cancel, tenant_deletion_schedule, tenants_delete_due
 from tests.tenants.conftest import schema_exists
-from tests.tenants.test_platform import _console, _public_user
+from tests.tenants.test_platform import _console, _platform_api, _public_user
 from tests.tenants.test_provisioning import provision
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +90,22 @@ def test_platform_console_schedules_and_cancels_with_the_slug_typed():
     staff_client.post(f"/platform/tenants/{tenant.slug}/status/", {"action": "resume"})
     tenant.refresh_from_db()
     assert (tenant.status, tenant.delete_after) == (TenantStatus.ACTIVE, None)
+
+
+def test_platform_api_schedules_only_with_the_slug_repeated_and_cancels():
+    api = _platform_api(_public_user("ops-api-delete@platform.test", staff=True))
+    tenant = provision("apidoomed").tenant
+    refused = api.post(f"/api/v1/platform/tenants/{tenant.slug}/schedule-deletion", {"confirm": "x"}, format="json")
+    assert refused.status_code == 400
+    assert "confirm" in refused.json()["fields"]
+    tenant.refresh_from_db()
+    assert tenant.status == TenantStatus.ACTIVE
+    scheduled = api.post(
+        f"/api/v1/platform/tenants/{tenant.slug}/schedule-deletion", {"confirm": tenant.slug}, format="json"
+    )
+    assert scheduled.status_code == 200
+    assert scheduled.json()["status"] == "deleting"
+    assert scheduled.json()["delete_after"]
+    cancelled = api.post(f"/api/v1/platform/tenants/{tenant.slug}/cancel-deletion")
+    assert cancelled.json()["status"] == "suspended"
+    assert api.post(f"/api/v1/platform/tenants/{tenant.slug}/cancel-deletion").status_code == 409

@@ -43,6 +43,7 @@ class PlatformTenantSerializer(serializers.ModelSerializer):
             "default_language",
             "time_zone",
             "domain",
+            "delete_after",
         ]
         read_only_fields = fields
 

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny, IsAdminUser
 from rest_framework.response import Response
 
+from apps.core.errors import ApplicationError
 from apps.tenants.api.serializers import PlatformTenantSerializer, SignupResultSerializer, SignupSerializer
 from apps.tenants.models import Tenant
 from apps.tenants.services import tenant_provision, tenant_resume, tenant_suspend
+from apps.tenants.services.deletion import tenant_deletion_cancel, tenant_deletion_schedule
 from apps.tenants.services.ratelimit import signup_rate_limit_check
 
 
@@ -58,6 +61,24 @@ class PlatformTenantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         tenant = tenant_suspend(
             tenant=get_object_or_404(self.get_queryset(), slug=slug), reason=str(request.data.get("reason", ""))
         )
+        return Response(self.get_serializer(tenant).data)
+
+    @action(detail=True, methods=["post"], url_path="schedule-deletion")
+    def schedule_deletion(self, request, slug=None):
+        """Suspend now, delete the schema and files after ``TENANT_DELETION_GRACE_DAYS``.
+        ``{"confirm": "<slug>", "reason"?}``: the slug must be repeated."""
+        tenant = get_object_or_404(self.get_queryset(), slug=slug)
+        if str(request.data.get("confirm", "")).strip() != tenant.slug:
+            raise ApplicationError(
+                "invalid", _("The request has invalid fields."), fields={"confirm": [_("Repeat the tenant's slug.")]}
+            )
+        tenant = tenant_deletion_schedule(tenant=tenant, reason=str(request.data.get("reason", "")))
+        return Response(self.get_serializer(tenant).data)
+
+    @action(detail=True, methods=["post"], url_path="cancel-deletion")
+    def cancel_deletion(self, request, slug=None):
+        """Take a scheduled deletion back; the tenant stays suspended."""
+        tenant = tenant_deletion_cancel(tenant=get_object_or_404(self.get_queryset(), slug=slug))
         return Response(self.get_serializer(tenant).data)
 
     @action(detail=True, methods=["post"])

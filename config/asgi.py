@@ -1,5 +1,6 @@
 """HTTP and websockets. Websockets resolve the tenant from the Host header, then the user
-from the session cookie or ``?token=``, before any consumer runs."""
+from the session cookie or ``?token=``, before any consumer runs. The Origin check lets a
+token socket without ``Origin`` through (apps/accounts/channels.py)."""
 
 import gc
 
@@ -11,9 +12,8 @@ require_settings_module()
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from apps.accounts.channels import TenantAuthMiddleware  # noqa: E402
+from apps.accounts.channels import TenantAuthMiddleware, TokenOrOriginValidator  # noqa: E402
 from apps.tenants.channels import TenantWebsocketMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 
@@ -22,7 +22,7 @@ websocket_application = TenantWebsocketMiddleware(TenantAuthMiddleware(URLRouter
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(websocket_application),
+        "websocket": TokenOrOriginValidator(websocket_application),
     }
 )
 

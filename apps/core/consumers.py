@@ -1,4 +1,11 @@
-"""Base websocket consumer: tenant groups, role checks, snapshot then deltas."""
+"""Base websocket consumer: tenant groups, role checks, snapshot then deltas.
+
+Faults (docs/realtime.md "Faults"): a socket never sits open on a subscription that no longer
+delivers. A GroupHub that loses Redis (connection error, restart, failover) or its group
+membership (flush, expiry, a restart it did not notice) closes its sockets with 1011, and the
+client reconnects to a fresh snapshot; a socket opened while Redis is down is closed with 1011
+too; and every socket re-checks its user, roles and tenant every REALTIME_ACCESS_CHECK_SECONDS.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +14,32 @@ import contextlib
 import functools
 import json
 import logging
+import random
 import sys
 import time
+import uuid
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
-from django_tenants.utils import tenant_context
+from django.conf import settings
+from django.db import DatabaseError
+from django_tenants.utils import schema_context, tenant_context
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from apps.accounts.channels import scope_user
 from apps.core.api.permissions import has_role
-from apps.core.events import now_iso, tenant_group
+from apps.core.events import PUBLISH_ERRORS, now_iso, tenant_group
 
 logger = logging.getLogger(__name__)
 
-GROUP_REFRESH_SECONDS = 60
+# The longest a hub waits for Redis to subscribe, or for its own probe to come back.
+REDIS_TIMEOUT_SECONDS = 5.0
+# Close codes: 1011 "the server hit a problem, try again" (the client reconnects at once, with
+# back-off); 4403 "no access" (at the handshake or later, when the re-check fails).
+CLOSE_HUB_FAILED = 1011
+CLOSE_NO_ACCESS = 4403
 
 
 def ws_text_frame(payload: bytes) -> bytes:
@@ -147,37 +165,63 @@ def _tcp_server() -> Any:
     return getattr(module, "Server", None)
 
 
+class HubUnavailable(Exception):
+    """The hub could not subscribe to its group (Redis down or hung)."""
+
+
 class GroupHub:
     """One channel-layer subscription per (event loop, group), fanned out to the local sockets.
 
     With one subscription per socket, a wallboard event for 1,000 sockets cost daphne 1,000
     channel-layer deliveries (~325 ms of CPU); the hub receives it once, serialises it once and
-    writes the frame to each local socket (docs/decisions/0004-realtime-fanout.md). The hub
-    re-joins its group every minute so that a crashed process's membership expires.
+    writes the frame to each local socket (docs/decisions/0004-realtime-fanout.md).
+
+    A hub either delivers or is gone, never in between. Every REALTIME_GROUP_REFRESH_SECONDS (with
+    jitter) it sends a probe to its own group and waits for it to come back, which proves Redis
+    answers and that the group still holds this hub (a flush, a restart without persistence or a
+    failover to a replica that lacks the membership all lose it silently, and the receive would
+    wait forever); then it re-joins, renewing the membership's expiry. When the probe does not
+    come back, or the receive fails, the hub *fails*: it leaves the registry and closes its
+    sockets with 1011, so that clients reconnect and read a fresh snapshot instead of showing a
+    frozen view. Nothing is retried in place: events published meanwhile are lost to this hub.
     """
 
     _hubs: dict[tuple[int, str], GroupHub] = {}
 
-    def __init__(self, group: str) -> None:
+    def __init__(self, group: str, key: tuple[int, str] | None = None) -> None:
         self.group = group
+        self.key = key or (0, group)
         self.members: set[TenantConsumer] = set()
-        self.subscribed = asyncio.Event()
+        # Resolved by _run: True once subscribed, HubUnavailable if it could not be.
+        self.ready: asyncio.Future | None = None
         self.task: asyncio.Task | None = None
+        self.failed = False
+        self.channel: str | None = None
+        self._probe: str | None = None
+        self._probe_back = asyncio.Event()
 
     @classmethod
     async def join(cls, group: str, consumer: TenantConsumer) -> None:
+        """Add ``consumer`` once the hub is subscribed; :class:`HubUnavailable` if it cannot be."""
         loop = asyncio.get_running_loop()
         key = (id(loop), group)
         hub = cls._hubs.get(key)
         # id() of a loop that is gone can come back for a new loop (tests run one loop after
         # another): a hub whose task belongs to another loop would never deliver here.
-        if hub is None or hub.task is None or hub.task.done() or hub.task.get_loop() is not loop:
-            hub = cls(group)
+        if hub is None or hub.failed or hub.task is None or hub.task.done() or hub.task.get_loop() is not loop:
+            hub = cls(group, key)
+            hub.ready = loop.create_future()
             cls._hubs[key] = hub
             hub.task = loop.create_task(hub._run())
         hub.members.add(consumer)
         # Subscribed before the snapshot is read, so no event falls between the two.
-        await hub.subscribed.wait()
+        try:
+            await asyncio.shield(hub.ready)  # type: ignore[arg-type]
+        except BaseException as error:
+            hub.members.discard(consumer)
+            if isinstance(error, Exception):
+                raise HubUnavailable(group) from error
+            raise
 
     @classmethod
     def leave(cls, group: str, consumer: TenantConsumer) -> None:
@@ -191,28 +235,92 @@ class GroupHub:
             cls._hubs.pop(key, None)
 
     async def _run(self) -> None:
+        assert self.ready is not None  # noqa: S101 - made by join() with the task
         layer = get_channel_layer()
-        channel = await layer.new_channel()
-        await layer.group_add(self.group, channel)
-        refreshed = time.monotonic()
-        self.subscribed.set()
         try:
-            while True:
-                message = await layer.receive(channel)
-                if time.monotonic() - refreshed > GROUP_REFRESH_SECONDS:
-                    await layer.group_add(self.group, channel)
-                    refreshed = time.monotonic()
-                if message.get("type") != "event.forward":
-                    continue
-                await self.deliver(json.dumps(message["event"]))
+            async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
+                self.channel = await layer.new_channel()
+                await layer.group_add(self.group, self.channel)
+        except BaseException as error:
+            self.failed = True
+            if self._hubs.get(self.key) is self:
+                self._hubs.pop(self.key)
+            self.ready.set_exception(HubUnavailable(self.group))
+            self.ready.exception()  # retrieved: each joiner gets its own HubUnavailable
+            if not isinstance(error, PUBLISH_ERRORS):
+                raise
+            logger.warning("realtime: %s could not subscribe (%r)", self.group, error)
+            return
+        self.ready.set_result(True)
+        watcher = asyncio.get_running_loop().create_task(self._watch(layer))
+        try:
+            await self._receive(layer)
+        except Exception as error:  # whatever stops the receive, the sockets must hear of it
+            await self.fail(f"receive failed: {error!r}")
         finally:
+            watcher.cancel()
             with contextlib.suppress(Exception):
-                await layer.group_discard(self.group, channel)
+                async with asyncio.timeout(1):
+                    await layer.group_discard(self.group, self.channel)
 
-    async def deliver(self, text: str) -> None:
-        """Send one event to every local socket: pre-framed where possible, else ``send``."""
+    async def _receive(self, layer: Any) -> None:
+        while True:
+            try:
+                message = await layer.receive(self.channel)
+            except (TimeoutError, RedisTimeoutError):
+                # The blocking pop outlived the socket timeout: no verdict on Redis by itself;
+                # the watcher's probe decides whether Redis still answers.
+                continue
+            kind = message.get("type")
+            if kind == "hub.probe":
+                if message.get("probe") == self._probe:
+                    self._probe_back.set()
+                continue
+            if kind != "event.forward":
+                continue
+            await self.deliver(json.dumps(message["event"]), message.get("published_at"))
+
+    async def _watch(self, layer: Any) -> None:
+        """Prove, every refresh interval, that the group still reaches this hub; fail the hub if not."""
+        while True:
+            await asyncio.sleep(settings.REALTIME_GROUP_REFRESH_SECONDS * random.uniform(0.8, 1.0))  # noqa: S311
+            self._probe = uuid.uuid4().hex
+            self._probe_back.clear()
+            try:
+                async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
+                    await layer.group_send(self.group, {"type": "hub.probe", "probe": self._probe})
+                    await self._probe_back.wait()
+                    await layer.group_add(self.group, self.channel)
+            except PUBLISH_ERRORS as error:
+                reason = "membership lost (probe did not come back)" if not self._probe_back.is_set() else repr(error)
+                await self.fail(reason)
+                if self.task is not None:
+                    self.task.cancel()  # its finally cancels this watcher: nothing may follow
+                return
+
+    async def fail(self, reason: str) -> None:
+        """Leave the registry and close every socket with 1011 (once)."""
+        if self.failed:
+            return
+        self.failed = True
+        if self._hubs.get(self.key) is self:
+            self._hubs.pop(self.key)
+        members, self.members = list(self.members), set()
+        logger.warning("realtime: %s failed (%s); closing %d sockets with 1011", self.group, reason, len(members))
+        for consumer in members:
+            with contextlib.suppress(Exception):
+                await consumer.close(code=CLOSE_HUB_FAILED)
+
+    async def deliver(self, text: str, published_at: float | None = None) -> None:
+        """Send one event to every local socket: pre-framed where possible, else ``send``.
+
+        ``published_at`` marks a message that failed to publish at first and was retried
+        (apps/core/events.py): a socket whose snapshot was read after that moment has it already.
+        """
         payload, frame = b"", None
         for consumer in list(self.members):
+            if published_at is not None and consumer.snapshot_at > published_at:
+                continue
             try:
                 wire = consumer.wire
                 if wire is not None:
@@ -239,26 +347,71 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
     channel_layer_alias = None
     # The daphne protocol the hub may write pre-framed events to (None: ordinary send).
     wire: Any = None
+    # time.time() just before the snapshot was read (retried events older than it are skipped).
+    snapshot_at: float = 0.0
+    _access_task: asyncio.Task | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated or (self.roles and not has_role(user, *self.roles)):
-            await self.close(code=4403)
+        if user is None or not self.access_allowed(user):
+            await self.close(code=CLOSE_NO_ACCESS)
             return
         self.groups_joined = [tenant_group(self.scope["schema_name"], topic) for topic in self.topic_names()]
         await self.accept()
         self.wire = daphne_protocol(self.base_send)
-        for group in self.groups_joined:
-            await GroupHub.join(group, self)
+        try:
+            for group in self.groups_joined:
+                await GroupHub.join(group, self)
+        except HubUnavailable:
+            self._leave_groups()
+            await self.close(code=CLOSE_HUB_FAILED)
+            return
+        self.snapshot_at = time.time()
         snapshot = await self._snapshot()
         await self.send_json({"type": "snapshot", "ts": now_iso(), **snapshot})
+        self._access_task = asyncio.get_running_loop().create_task(self._recheck_access())
 
     def topic_names(self) -> tuple[str, ...]:
         return self.topics
 
+    def access_allowed(self, user: Any) -> bool:
+        """Whether ``user`` may hold this socket: at the handshake and at every re-check (sync-safe)."""
+        return bool(user.is_authenticated and (not self.roles or has_role(user, *self.roles)))
+
     async def disconnect(self, code: int) -> None:
+        if self._access_task is not None:
+            self._access_task.cancel()
+        self._leave_groups()
+
+    def _leave_groups(self) -> None:
         for group in getattr(self, "groups_joined", []):
             GroupHub.leave(group, self)
+
+    async def _recheck_access(self) -> None:
+        """Close the socket (4403) once its credential, user, roles or tenant no longer allow it."""
+        while True:
+            await asyncio.sleep(settings.REALTIME_ACCESS_CHECK_SECONDS * random.uniform(0.8, 1.0))  # noqa: S311
+            try:
+                allowed = await self._still_allowed()
+            except DatabaseError:  # a database outage is not a revocation: try again next time
+                logger.warning("realtime: access re-check failed for a socket of %s", self.scope["schema_name"])
+                continue
+            if not allowed:
+                self._leave_groups()  # no event after this point, even before the close lands
+                await self.close(code=CLOSE_NO_ACCESS)
+                return
+
+    @database_sync_to_async
+    def _still_allowed(self) -> bool:
+        from apps.tenants.models import Tenant
+
+        with schema_context("public"):
+            tenant = Tenant.objects.filter(pk=self.scope["tenant"].pk).first()
+        if tenant is None or not tenant.is_active:
+            return False
+        user = scope_user(dict(self.scope, tenant=tenant))
+        original = self.scope.get("user")
+        return bool(user.is_authenticated and user.pk == getattr(original, "pk", None) and self.access_allowed(user))
 
     @database_sync_to_async
     def _snapshot(self) -> dict[str, Any]:

@@ -337,6 +337,11 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [channel_layer_host(redis_db_url(REDIS_URL, REDIS_DB_CHANNELS))], "capacity": 1000},
     }
 }
+# Realtime under faults (docs/realtime.md "Faults"): how often an open websocket re-checks its
+# user, roles and tenant (a deactivated user or suspended tenant is cut off within this time), and
+# how often each GroupHub proves its group membership end to end and re-joins its group.
+REALTIME_ACCESS_CHECK_SECONDS = env.float("REALTIME_ACCESS_CHECK_SECONDS", default=30.0)
+REALTIME_GROUP_REFRESH_SECONDS = env.float("REALTIME_GROUP_REFRESH_SECONDS", default=15.0)
 CELERY_BROKER_URL = celery_broker_url(REDIS_URL, REDIS_DB_CELERY)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE

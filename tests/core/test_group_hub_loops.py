@@ -11,6 +11,7 @@ from apps.core.consumers import GroupHub
 
 class _Member:
     wire = None
+    snapshot_at = 0.0
 
     def __init__(self) -> None:
         self.received: list[str] = []
@@ -23,7 +24,6 @@ def test_a_hub_of_another_loop_under_the_same_key_is_not_reused(db):
     other_loop = asyncio.new_event_loop()
     stale = GroupHub("hub-loop-test")
     stale.task = other_loop.create_task(asyncio.sleep(3600))  # never runs: its loop is not running
-    stale.subscribed.set()
     member = _Member()
 
     async def scenario():

@@ -166,3 +166,25 @@ def test_coverage_names_the_uncovered_range_and_the_provisional_days(frozen_toda
 
     frozen_today(dt.date(2026, 6, 1))
     assert selectors.coverage().complete
+
+
+def test_the_commands_import_a_year_refuse_a_bad_file_and_report_coverage(tmp_path, frozen_today):
+    from django.core.management import CommandError, call_command
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,kind,name_zh,name_en\n2027-02-22,makeup,春节,Spring Festival\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="is a weekday"):
+        call_command("calendar_import", str(bad))
+    assert not CalendarYear.objects.filter(year=2027).exists()
+
+    frozen_today(dt.date(2026, 12, 15))
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("calendar_coverage")
+    assert exit_info.value.code == 1
+
+    good = tmp_path / "2027.csv"
+    good.write_text("date,kind,name_zh,name_en\n2027-02-20,makeup,春节,Spring Festival\n", encoding="utf-8")
+    call_command("calendar_import", str(good))
+    assert CalendarYear.objects.get(year=2027).official
+    assert selectors.is_working_day(dt.date(2027, 2, 20)) and selectors.is_working_day(dt.date(2027, 2, 8))
+    call_command("calendar_coverage")  # covered now: no exit

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("apps.telephony.api.urls_calls")),
     path("", include("apps.telephony.api.urls_campaigns")),
     path("", include("apps.telephony.api.urls_campaign_desk")),
+    path("", include("apps.telephony.api.urls_dialling")),
     path("", include("apps.crm.api.urls")),
     path("", include("apps.audit.api.urls")),
     path("", include("apps.calendar.api.urls")),

@@ -7,6 +7,7 @@ from apps.accounts import views_two_factor as account_two_factor_views
 from apps.audit import views as audit_views
 from apps.calendar import views as calendar_views
 from apps.telephony import views as telephony_views
+from apps.telephony import views_dialling as dialling_views
 
 app_name = "console"
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("telephony/", telephony_views.telephony, name="telephony"),
     path("telephony/trunks/<int:pk>/", telephony_views.trunk_edit, name="trunk_edit"),
     path("telephony/numbers/<int:pk>/", telephony_views.number_edit, name="number_edit"),
+    path("dialling/", dialling_views.dialling_policy, name="dialling"),
     path("audit/", audit_views.audit_log, name="audit"),
     path("audit/export/<str:file_format>/", audit_views.audit_export, name="audit_export"),
     path("audit/settings/", audit_views.audit_settings, name="audit_settings"),

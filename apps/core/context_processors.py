@@ -17,6 +17,7 @@ TENANT_NAVIGATION = [
     (_("Security"), "console:security", ("tenant_admin",)),
     (_("Seats"), "console:seats", ("tenant_admin",)),
     (_("Trunks & numbers"), "console:telephony", ("tenant_admin", "supervisor")),
+    (_("Dialling policy"), "console:dialling", ("tenant_admin",)),
     (_("Queues & skills"), "agents:queues", ("tenant_admin",)),
     (_("IVR"), "ivr:flows", ("tenant_admin",)),
     (_("Prompts"), "ivr:prompts", ("tenant_admin",)),

@@ -146,7 +146,9 @@ def classify(raw: object) -> Classified | None:
         if len(e164) < 4:
             return None
         if e164.startswith(CN):
-            national = e164[len(CN) :]
+            # "+86 (0)21 …": the trunk prefix written after the country code; no national number starts with 0.
+            national = e164[len(CN) :].removeprefix("0")
+            e164 = CN + national
             kind = KIND_MOBILE if CN_MOBILE_RE.match(national) else KIND_LANDLINE
             return Classified(raw=text, e164=e164, kind=kind)
         return Classified(raw=text, e164=e164, kind=KIND_INTERNATIONAL)

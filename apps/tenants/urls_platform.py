@@ -10,6 +10,7 @@ urlpatterns = [
     path("", platform.tenants, name="tenants"),
     path("tenants/<slug:slug>/status/", platform.tenant_status, name="tenant_status"),
     path("tenants/<slug:slug>/number/", platform.tenant_number, name="tenant_number"),
+    path("tenants/<slug:slug>/caller-id/", platform.tenant_caller_id, name="tenant_caller_id"),
     path("pool/", platform.pool_add, name="pool_add"),
     path("trunks/", sip_views.trunk_addresses, name="trunk_addresses"),
     path("trunks/add/", sip_views.trunk_address_create, name="trunk_address_create"),

@@ -377,6 +377,8 @@ def test_numbers_are_listed_for_admin_and_supervisor(acme, request, client_fixtu
 
 def test_admin_renames_a_trunk_and_sets_its_caller_id(acme, admin_api):
     trunk = _trunk(acme)
+    with tenant_context(acme.tenant):  # a caller ID must be one of the tenant's numbers (dialling policy)
+        PhoneNumber.objects.create(number="02112345678", trunk=trunk)
 
     response = admin_api.patch(
         f"/api/v1/trunks/{trunk.pk}", {"name": "China Telecom", "caller_id": "+8602112345678"}, format="json"
@@ -402,15 +404,18 @@ def test_admin_cannot_change_read_only_trunk_fields(acme, admin_api):
 
 def test_admin_renames_a_number_and_sets_its_caller_id(acme, admin_api):
     number = _number(acme)
+    with tenant_context(acme.tenant):  # a caller ID must be one of the tenant's numbers (dialling policy)
+        PhoneNumber.objects.create(number="4008209999", trunk=number.trunk)
 
     response = admin_api.patch(
-        f"/api/v1/numbers/{number.pk}", {"name": "Hotline", "caller_id": "4008200001"}, format="json"
+        f"/api/v1/numbers/{number.pk}", {"name": "Hotline", "caller_id": "4008209999"}, format="json"
     )
 
     assert response.status_code == 200
-    stored = _number(acme)
+    with tenant_context(acme.tenant):
+        stored = PhoneNumber.objects.get(pk=number.pk)
     assert stored.name == "Hotline"
-    assert stored.caller_id == "4008200001"
+    assert stored.caller_id == "4008209999"
     assert stored.number == number.number
 
 

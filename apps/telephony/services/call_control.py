@@ -20,6 +20,7 @@ from apps.telephony import agent_states
 from apps.telephony.choices import CallStatus
 from apps.telephony.models import Agent, Call, Disposition, Queue
 from apps.telephony.services.campaigns import campaign_disposition_apply
+from apps.telephony.services.dialling import dial_check
 
 NUMBER_RE = re.compile(r"^\+?[0-9]{3,20}$")
 MONITOR_MODES = ("listen", "whisper", "barge")
@@ -259,6 +260,7 @@ def call_dial(*, agent: Agent, number: str = "", customer_id: int | None = None)
         )
     if agent.state not in (agent_states.READY, agent_states.NOT_READY):
         raise ApplicationError("invalid_state", _("You can dial when Ready or Not ready, outside a call."))
+    dial_check(agent=agent, number=number)  # toll fraud: prefixes, premium, do-not-call, rate limit
     return _send(
         {"type": "call.dial", "agent_id": agent.pk, "number": number, "customer_id": customer.pk if customer else None}
     )

@@ -58,6 +58,7 @@ from apps.telephony.models import (
 )
 from apps.telephony.models.campaigns import MIN_RING_TIMEOUT_SECONDS
 from apps.telephony.services.campaign_numbers import is_time_zone
+from apps.telephony.services.dialling import caller_id_check
 from apps.telephony.services.dnc import dnc_from_disposition
 
 DO_NOT_CALL_DISPOSITION = "do_not_call"
@@ -382,6 +383,7 @@ def campaign_create(*, user: Any = None, **data: Any) -> Campaign:
         errors["name"] = [_("This field is required.")]
     if errors:
         raise _invalid(errors)
+    caller_id_check(value=campaign.caller_id)
     campaign.save()
     retry_rules_seed(campaign)
     _engine_changed(campaign.pk)
@@ -396,6 +398,8 @@ def campaign_update(*, campaign: Campaign, **data: Any) -> Campaign:
     errors = _clean(campaign, data)
     if errors:
         raise _invalid(errors)
+    if "caller_id" in data:
+        caller_id_check(value=campaign.caller_id)
     campaign.updated_at = timezone.now()
     campaign.save()
     _engine_changed(campaign.pk)

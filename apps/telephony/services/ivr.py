@@ -38,6 +38,7 @@ from apps.telephony.ivr.runner import (
 )
 from apps.telephony.ivr.validator import ValidationResult, validate_graph
 from apps.telephony.models import BusinessHours, IvrFlow, IvrFlowVersion, PhoneNumber, Prompt, Queue
+from apps.telephony.services.dialling import transfer_number_check
 
 EXPORT_FORMAT = "contactcenter.ivr-flow"
 EXPORT_FORMAT_VERSION = 1
@@ -270,6 +271,14 @@ class PublishResult:
     warnings: dict[str, list[str]] = field(default_factory=dict)
 
 
+def _check_transfer_numbers(graph: dict) -> None:
+    """Transfer nodes send callers out through the trunk: their numbers follow the dialling policy
+    (premium and prefixes; services/dialling.py). Checked when a flow is published."""
+    for node_id, node in (graph.get("nodes") or {}).items():
+        if isinstance(node, dict) and node.get("type") == schema.TRANSFER and node.get("number"):
+            transfer_number_check(number=node["number"], field=f"nodes.{node_id}.number")
+
+
 @transaction.atomic
 def flow_publish(*, flow: IvrFlow, user=None) -> PublishResult:
     """Validate the draft and make it what calls run; the previously published version retires."""
@@ -280,6 +289,7 @@ def flow_publish(*, flow: IvrFlow, user=None) -> PublishResult:
     result = graph_validate(draft.graph)
     if not result.ok:
         raise _invalid_flow(result)
+    _check_transfer_numbers(draft.graph)
     now = timezone.now()
     flow.versions.filter(status=IvrFlowStatus.PUBLISHED).update(status=IvrFlowStatus.RETIRED)
     draft.status = IvrFlowStatus.PUBLISHED

@@ -19,6 +19,7 @@ from apps.core.errors import ApplicationError
 from apps.core.events import publish_on_commit
 from apps.telephony.choices import SeatRegistrationMode, TrunkKind
 from apps.telephony.models import PhoneNumber, Seat, Trunk
+from apps.telephony.services.dialling import caller_id_check
 from apps.telephony.services.seat_credentials import unknown_ha1
 from apps.tenants.choices import UsageKind
 from apps.tenants.models import SipDirectoryEntry, Tenant
@@ -179,6 +180,7 @@ def trunk_update(*, trunk: Trunk, name: str | None = None, caller_id: str | None
         fields.append("name")
     if caller_id is not None:
         _validate_caller_id(caller_id)
+        caller_id_check(value=caller_id)
         trunk.caller_id = caller_id
         fields.append("caller_id")
     if fields:
@@ -197,6 +199,7 @@ def phone_number_update(*, number: PhoneNumber, name: str | None = None, caller_
         fields.append("name")
     if caller_id is not None:
         _validate_caller_id(caller_id)
+        caller_id_check(value=caller_id)
         number.caller_id = caller_id
         fields.append("caller_id")
     if fields:

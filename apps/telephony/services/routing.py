@@ -26,6 +26,7 @@ from apps.telephony.models import (
     QueueSkill,
     Skill,
 )
+from apps.telephony.services.dialling import transfer_number_check
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 NUMBER_RE = re.compile(r"^\+?[0-9]{3,20}$")
@@ -233,6 +234,8 @@ def queue_create(
         errors.update(error.fields)
     if errors:
         raise _invalid(errors)
+    if queue.overflow_number:
+        transfer_number_check(number=queue.overflow_number, field="overflow_number")
     queue.save()
     _set_queue_skills(queue, levels)
     _config_changed("queue", queue.pk)
@@ -256,6 +259,8 @@ def queue_update(
             errors.update(error.fields)
     if errors:
         raise _invalid(errors)
+    if "overflow_number" in settings and queue.overflow_number:
+        transfer_number_check(number=queue.overflow_number, field="overflow_number")
     queue.save()
     if levels is not None:
         _set_queue_skills(queue, levels)

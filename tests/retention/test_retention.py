@@ -163,3 +163,12 @@ def test_console_page_saves_policy_and_places_hold(acme):
     assert response.status_code == 302
     with tenant_context(acme.tenant):
         assert LegalHold.objects.filter(call__uid="r-page", reason="dispute").exists()
+
+
+def test_call_page_shows_the_hold(acme):
+    with tenant_context(acme.tenant):
+        call = _call("r-badge", 1, recording=False)
+        legal_hold_place(call=call, reason="regulator", actor=acme.admin())
+    page = web_login(acme, acme.admin_email).get("/calls/r-badge/")
+    assert page.status_code == 200
+    assert "Legal hold" in page.content.decode()

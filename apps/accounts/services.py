@@ -140,7 +140,7 @@ def user_update(
     if fields:
         user.save(update_fields=fields)
     if password:
-        user_password_changed(user=user)
+        user_password_changed(user=user, actor=actor)
     _audit_user_update(user=user, actor=actor, before_roles=before_roles, before_active=before_active, fields=fields)
     return user
 
@@ -163,22 +163,24 @@ def _audit_user_update(*, user: User, actor: User, before_roles: list[str], befo
             before={"is_active": before_active},
             after={"is_active": user.is_active},
         )
-    if "password" in fields:
-        audit_record(
-            action=AuditAction.USER_PASSWORD_CHANGED,
-            actor=actor,
-            target=user,
-            extra={"by": "self" if actor.pk == user.pk else "administrator"},
-        )
 
 
-def user_password_changed(*, user: User) -> int:
+def user_password_changed(*, user: User, actor: User | None = None) -> int:
     """After any password change or reset: every API token of the user stops working.
 
     A password change is what people do when they think a credential leaked; tokens minted
     with the old password (``POST /auth/token``) must not outlive it. Returns how many went.
+    Audited once here for every path (``actor`` None: the user through a reset or invitation
+    link), never with the password itself.
     """
     count, _deleted = ApiToken.objects.filter(user=user).delete()
+    by = "reset_link" if actor is None else "self" if actor.pk == user.pk else "administrator"
+    audit_record(
+        action=AuditAction.USER_PASSWORD_CHANGED,
+        actor=actor or user,
+        target=user,
+        extra={"by": by, "tokens_revoked": count},
+    )
     return count
 
 

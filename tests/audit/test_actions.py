@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django_tenants.utils import schema_context, tenant_context
 from rest_framework.test import APIClient
 
@@ -78,8 +81,28 @@ def test_password_change_is_logged_without_the_password(acme, admin_api):
     _assert_from_known_address(entry)
     assert entry.target_id == str(person.pk)
     assert entry.before is None and entry.after is None
-    assert entry.extra == {"by": "administrator"}
+    assert entry.extra == {"by": "administrator", "tokens_revoked": 0}
     assert "An0ther" not in str(entry.__dict__)
+
+
+def test_password_reset_link_is_logged_once_with_the_user_as_actor(acme):
+    person = acme.user(Role.AGENT)
+    with tenant_context(acme.tenant):
+        token_create(user=person, name="old script")
+        link = f"/accounts/reset/{urlsafe_base64_encode(force_bytes(person.pk))}/{default_token_generator.make_token(person)}/"
+    client = from_known_address(acme.client())
+    start = last_id(acme)
+
+    form = client.get(link)
+    done = client.post(
+        form["Location"], {"new_password1": "Brand-New-Passw0rd!", "new_password2": "Brand-New-Passw0rd!"}
+    )
+
+    assert done.status_code == 302
+    entry = only_row(acme, AuditAction.USER_PASSWORD_CHANGED, start)
+    _assert_actor(entry, person)
+    _assert_from_known_address(entry)
+    assert entry.extra == {"by": "reset_link", "tokens_revoked": 1}
 
 
 def test_deactivation_is_logged(acme, admin_api):

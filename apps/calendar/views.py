@@ -4,7 +4,6 @@ administrator's exceptions (/console/calendar/). Thin: validate, call one servic
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,8 +15,7 @@ from apps.calendar import selectors, services
 from apps.calendar.forms import ImportForm, PlatformDayForm, TenantDayForm
 from apps.calendar.models import CalendarDay, TenantCalendarDay
 from apps.core.errors import ApplicationError
-
-staff_required = staff_member_required(login_url="accounts:login")
+from apps.tenants.views.platform import staff_required
 
 
 def _error_text(error: ApplicationError) -> str:

@@ -12,7 +12,7 @@ class DayInfoSerializer(serializers.Serializer):
     date = serializers.DateField()
     kind = serializers.CharField(help_text="holiday, in_lieu, makeup; for a tenant exception closed or worked")
     is_working_day = serializers.BooleanField()
-    source = serializers.CharField(help_text="official, provisional, manual or tenant")
+    source = serializers.CharField(help_text="official, provisional, manual or tenant")  # type: ignore[assignment]  # the field, not Field.source
     name_zh = serializers.CharField()
     name_en = serializers.CharField()
     platform_kind = serializers.CharField()
@@ -30,7 +30,7 @@ class PlatformDaySerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DayKind.choices)
     name_zh = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
     name_en = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
-    source = serializers.ChoiceField(choices=DaySource.choices, required=False, default=DaySource.MANUAL)
+    source = serializers.ChoiceField(choices=DaySource.choices, required=False, default=DaySource.MANUAL)  # type: ignore[assignment]
 
 
 class YearOfficialSerializer(serializers.Serializer):

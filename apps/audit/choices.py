@@ -26,6 +26,7 @@ class AuditAction(models.TextChoices):
     SEAT_REMOVED = "seat.removed", _("Seat removed")
     SEAT_SECRET_RESET = "seat.secret_reset", _("Seat SIP secret reset")
     SEAT_CHANGED = "seat.changed", _("Seat changed")
+    AGENT_SEATS_CHANGED = "agent.allowed_seats_changed", _("Agent's allowed seats changed")
     TRUNK_CHANGED = "trunk.changed", _("Trunk changed")
     TRUNK_CALLER_ID_CHANGED = "trunk.caller_id_changed", _("Trunk caller ID changed")
     NUMBER_CHANGED = "number.changed", _("Number changed")

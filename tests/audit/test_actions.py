@@ -204,6 +204,39 @@ def test_seats_added_removed_and_secret_reset_are_logged(acme, admin_api):
     assert reset.json()["secret"] not in str(secret.__dict__)
 
 
+def test_seat_registration_mode_change_is_a_seat_change(acme, admin_api):
+    with tenant_context(acme.tenant):
+        seat = _first(Seat)
+    start = last_id(acme)
+
+    response = admin_api.patch(f"/api/v1/seats/{seat.pk}", {"registration_mode": "desk_phone"}, format="json")
+    admin_api.patch(f"/api/v1/seats/{seat.pk}", {"registration_mode": "desk_phone"}, format="json")  # no change
+
+    assert response.status_code == 200
+    entry = only_row(acme, AuditAction.SEAT_CHANGED, start)
+    _assert_actor(entry, acme.admin())
+    _assert_from_known_address(entry)
+    assert entry.before == {"registration_mode": "browser"}
+    assert entry.after == {"registration_mode": "desk_phone"}
+    assert entry.target_id == str(seat.pk)
+
+
+def test_agent_allowed_seats_change_is_logged(acme, admin_api):
+    with tenant_context(acme.tenant):
+        agent = make_agent(acme.user(Role.AGENT))
+    start = last_id(acme)
+
+    response = admin_api.put(f"/api/v1/agents/{agent.pk}/allowed-seats", {"seats": ["1002", "1001"]}, format="json")
+
+    assert response.status_code == 200
+    entry = only_row(acme, AuditAction.AGENT_SEATS_CHANGED, start)
+    _assert_actor(entry, acme.admin())
+    _assert_from_known_address(entry)
+    assert entry.before == {"allowed_seats": []}
+    assert entry.after == {"allowed_seats": ["1001", "1002"]}
+    assert entry.target_type == "telephony.agent" and entry.target_id == str(agent.pk)
+
+
 def test_seat_page_add_is_logged_with_the_browser_address(acme):
     client = from_known_address(web_login(acme, acme.admin_email))
     start = last_id(acme)

@@ -34,6 +34,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.audit.choices import AuditAction
+from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError
 from apps.telephony import agent_states
 from apps.telephony.choices import SeatRegistrationMode
@@ -79,6 +81,12 @@ def seat_set_registration_mode(*, seat: Seat, mode: str) -> Seat:
         )
     locked = Seat.objects.select_for_update().get(pk=seat.pk)
     if locked.registration_mode != mode:
+        audit_record(
+            action=AuditAction.SEAT_CHANGED,
+            target=locked,
+            before={"registration_mode": locked.registration_mode},
+            after={"registration_mode": mode},
+        )
         locked.registration_mode = mode
         locked.save(update_fields=["registration_mode"])
         if mode == SeatRegistrationMode.DESK_PHONE:
@@ -107,7 +115,15 @@ def agent_allowed_seats_set(*, agent: Agent, extensions: list[str]) -> list[Seat
             fields={"seats": [_("Unknown extension: %(extension)s") % {"extension": ext} for ext in unknown]},
         )
     locked = Agent.objects.select_for_update().get(pk=agent.pk)
+    before = sorted(locked.allowed_seats.values_list("extension", flat=True))
     locked.allowed_seats.set(seats)
+    if before != wanted:
+        audit_record(
+            action=AuditAction.AGENT_SEATS_CHANGED,
+            target=locked,
+            before={"allowed_seats": before},
+            after={"allowed_seats": wanted},
+        )
     return seats
 
 

@@ -3,6 +3,8 @@ administrator's exceptions (/console/calendar/). Thin: validate, call one servic
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.choices import Role
 from apps.accounts.views import role_required
 from apps.calendar import selectors, services
+from apps.calendar.choices import DayKind, DaySource
 from apps.calendar.forms import ImportForm, PlatformDayForm, TenantDayForm
 from apps.calendar.models import CalendarDay, TenantCalendarDay
 from apps.core.errors import ApplicationError
@@ -41,10 +44,16 @@ def platform_calendar(request):
     initial = {}
     edit = request.GET.get("edit")
     if edit:
-        row = CalendarDay.objects.filter(date=edit).first() if len(edit) == 10 else None
-        if row is not None:
-            initial = {"date": row.date, "kind": row.kind, "name_zh": row.name_zh, "name_en": row.name_en}
-            initial["source"] = row.source
+        try:
+            info = snapshot.platform_day(dt.date.fromisoformat(edit))
+        except ValueError:
+            info = None
+        if info is not None:  # a stored day, or a provisional one to confirm (saved as the operator's)
+            initial = {"date": info.date, "name_zh": info.name_zh, "name_en": info.name_en}
+            if info.kind in DayKind.values:
+                initial["kind"] = info.kind
+            if info.source in (DaySource.OFFICIAL, DaySource.MANUAL):
+                initial["source"] = info.source
     context = {
         "year": year,
         "years": [year - 1, year, year + 1],

@@ -122,3 +122,10 @@ def test_an_admin_adds_and_removes_an_exception_for_the_company_only(acme, globe
 
     client.post(f"/console/calendar/{row.pk}/remove/")
     assert selectors.is_working_day(dt.date(2026, 12, 31), tenant=acme.tenant)
+
+
+def test_confirming_a_provisional_day_starts_from_its_computed_values(console):
+    page = console.get("/platform/calendar/?year=2027&edit=2027-02-06").content.decode()
+
+    assert 'value="2027-02-06"' in page and 'value="春节"' in page
+    assert console.get("/platform/calendar/?year=2027&edit=nonsense").status_code == 200

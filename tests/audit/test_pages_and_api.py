@@ -231,6 +231,7 @@ def test_page_shows_the_log_to_administrators(acme, log):
     assert "Roles changed" in text and "carol@acme.test" in text
     assert 'href="/console/audit/"' in text  # the console navigation link
     assert "365" in text  # the retention in force
+    assert "<code>{&quot;roles&quot;: [&quot;supervisor&quot;]}</code>" in text  # before/after as JSON
 
 
 def test_page_filters_and_answers_htmx_with_the_table_only(acme, log):

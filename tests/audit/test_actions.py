@@ -455,6 +455,20 @@ def test_platform_number_assignment_is_logged(acme, staff):
     assert entry.after == {"number": "4009998887"}
 
 
+def test_platform_caller_id_rule_change_is_logged(acme, staff):
+    client = _console(staff)
+    start = last_id(acme)
+
+    client.post(f"/platform/tenants/{acme.tenant.slug}/caller-id/", {"unrestricted": "on"})
+    client.post(f"/platform/tenants/{acme.tenant.slug}/caller-id/", {"unrestricted": "on"})  # no change
+
+    entry = only_row(acme, AuditAction.PLATFORM_CALLER_ID_RULE_CHANGED, start)
+    _assert_actor(entry, staff, kind=ActorKind.PLATFORM)
+    _assert_from_known_address(entry)
+    assert entry.before == {"caller_id_unrestricted": False}
+    assert entry.after == {"caller_id_unrestricted": True}
+
+
 def test_platform_carrier_address_changes_are_logged(acme, staff):
     with tenant_context(acme.tenant):
         trunk = _first(Trunk)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from apps.audit.choices import AuditAction
+from apps.audit.services import audit_record_platform
 from apps.core.errors import ApplicationError
 from apps.tenants.models import Tenant
 
@@ -23,6 +25,13 @@ def tenant_caller_id_set(*, tenant: Tenant, unrestricted: bool) -> Tenant:
         )
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     if tenant.caller_id_unrestricted != unrestricted:
+        before = tenant.caller_id_unrestricted
         tenant.caller_id_unrestricted = unrestricted
         tenant.save(update_fields=["caller_id_unrestricted"])
+        audit_record_platform(
+            tenant=tenant,
+            action=AuditAction.PLATFORM_CALLER_ID_RULE_CHANGED,
+            before={"caller_id_unrestricted": before},
+            after={"caller_id_unrestricted": unrestricted},
+        )
     return tenant

@@ -2,8 +2,9 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
+from apps.core.api.docs import api_docs_view
 from apps.tenants.views import public as public_views
 
 urlpatterns = [
@@ -14,7 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("apps.tenants.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_public"), name="schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", api_docs_view("schema"), name="api-docs"),
     path("django-admin/", admin.site.urls),
 ]
 # MEDIA_ROOT is never served as files, not even under DEBUG: recordings and prompts are

@@ -1,8 +1,9 @@
 """URLs of a tenant host (<slug>.<PLATFORM_DOMAIN>)."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
+from apps.core.api.docs import api_docs_view
 from apps.core.views import home
 
 urlpatterns = [
@@ -17,5 +18,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api_tenant")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_tenant"), name="schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", api_docs_view("schema"), name="api-docs"),
 ]

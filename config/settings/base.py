@@ -295,6 +295,20 @@ AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
 # otherwise look for USERNAME_FIELD ("email"), record every failure with no username and never lock.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
+
+
+def _totp_issuer(device) -> str:
+    """The name authenticator apps show beside the code: the company (or the platform) and host,
+    so one person in two companies sees two entries they can tell apart."""
+    from django.db import connection
+
+    tenant = getattr(connection, "tenant", None)
+    if tenant is None or connection.schema_name == "public":
+        return f"Contact Center platform {PLATFORM_DOMAIN}"
+    return f"{tenant.name} ({tenant.slug}.{PLATFORM_DOMAIN})"
+
+
+OTP_TOTP_ISSUER = _totp_issuer  # django-otp calls it with the device (apps/accounts/two_factor.py)
 SESSION_COOKIE_HTTPONLY = True
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")

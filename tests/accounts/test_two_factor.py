@@ -437,3 +437,14 @@ def test_two_factor_pages_render_in_chinese(acme, path):
     page = client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans")
 
     assert page.status_code == 200
+
+
+def test_the_authenticator_entry_names_the_company_and_the_person(acme):
+    agent = acme.user("agent", email="named@acme.test")
+    with tenant_context(acme.tenant):
+        uri = two_factor_enrolment_start(user=agent).uri
+
+    assert uri.startswith("otpauth://totp/")
+    assert "named%40acme.test" in uri
+    assert "acme.localhost" in uri
+    assert "issuer=" in uri

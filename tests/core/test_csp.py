@@ -89,3 +89,12 @@ def test_base_layout_loads_the_delegated_behaviours(acme):
 
     assert "/static/js/ui.js" in html
     assert '"includeIndicatorStyles": false' in html
+
+
+def test_only_the_api_docs_allow_inline_styles_and_still_no_inline_script(acme):
+    client = acme.api(acme.admin())
+    policy = _directives(client.get("/api/docs/")["Content-Security-Policy"])
+
+    assert "'unsafe-inline'" in policy["style-src"]
+    assert policy["script-src"] == ["'self'"]
+    assert "'unsafe-inline'" not in client.get("/api/v1/me")["Content-Security-Policy"]

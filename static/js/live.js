@@ -40,20 +40,67 @@
     });
   }
 
-  /* A websocket on this host that comes back after network trouble or a server restart.
-   * The server sends a fresh snapshot on every (re)connect. */
-  function connect(path, onMessage, onLink) {
-    var delay = 500;
+  /* A websocket on this host that comes back after network trouble, a server restart or a
+   * Redis fault. The server sends a fresh snapshot on every (re)connect (docs/realtime.md).
+   *
+   * A socket can look open while nothing flows (a dead NAT entry, a half-open TCP link): the
+   * client pings every pingSeconds and, when no pong comes back within pongSeconds, treats the
+   * link as dead, drops it without waiting for a closing handshake that will never finish, and
+   * reconnects. Reconnects back off (0.5 s doubling to 5 s, with jitter so a thousand desks do
+   * not come back in step); the back-off resets once a snapshot has arrived, so a server that
+   * accepts and then closes at once (1011: Redis is down) is not hammered. A 4403 close (access
+   * withdrawn) waits the longest. onLink(true) is reported with the first message (the
+   * snapshot: data is flowing), onLink(false) as soon as the link is lost.
+   * options: {pingSeconds: 20, pongSeconds: 10} (tests use shorter ones). */
+  var RECONNECT_FIRST_MS = 500;
+  var RECONNECT_MAX_MS = 5000;
+  var RECONNECT_NO_ACCESS_MS = 30000;
+  function connect(path, onMessage, onLink, options) {
+    options = options || {};
+    var pingMs = (options.pingSeconds || 20) * 1000;
+    var pongMs = (options.pongSeconds || 10) * 1000;
+    var delay = RECONNECT_FIRST_MS;
+    var socket = null;
     var pinger = null;
+    var deadline = null;
+    var up = false;
+
+    function stopTimers() {
+      window.clearInterval(pinger);
+      window.clearTimeout(deadline);
+      pinger = deadline = null;
+    }
+    function lost(code) {
+      stopTimers();
+      socket = null;
+      up = false;
+      onLink(false);
+      var wait = code === 4403 ? RECONNECT_NO_ACCESS_MS : delay * (0.5 + Math.random() / 2);
+      window.setTimeout(open, wait);
+      delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+    }
+    function ping() {
+      if (!socket || socket.readyState !== 1) return;
+      socket.send(JSON.stringify({ type: "ping" }));
+      if (deadline === null) deadline = window.setTimeout(dead, pongMs);
+    }
+    function dead() {
+      // No pong in time: the link is gone even if the socket says open. Detach first, so the
+      // late close event of this socket never schedules a second reconnect.
+      var stale = socket;
+      stale.onopen = stale.onmessage = stale.onclose = stale.onerror = null;
+      try {
+        stale.close(4000, "no pong");
+      } catch (error) {
+        /* already closing */
+      }
+      lost();
+    }
     function open() {
       var scheme = window.location.protocol === "https:" ? "wss" : "ws";
-      var socket = new WebSocket(scheme + "://" + window.location.host + path);
+      socket = new WebSocket(scheme + "://" + window.location.host + path);
       socket.onopen = function () {
-        delay = 500;
-        onLink(true);
-        pinger = window.setInterval(function () {
-          if (socket.readyState === 1) socket.send(JSON.stringify({ type: "ping" }));
-        }, 25000);
+        pinger = window.setInterval(ping, pingMs);
       };
       socket.onmessage = function (event) {
         var message;
@@ -62,13 +109,19 @@
         } catch (error) {
           return;
         }
+        if (message.type === "pong") {
+          window.clearTimeout(deadline);
+          deadline = null;
+        }
         onMessage(message);
+        if (!up) {
+          up = true;
+          delay = RECONNECT_FIRST_MS;
+          onLink(true);
+        }
       };
-      socket.onclose = function () {
-        window.clearInterval(pinger);
-        onLink(false);
-        window.setTimeout(open, delay);
-        delay = Math.min(delay * 2, 15000);
+      socket.onclose = function (event) {
+        lost(event && event.code);
       };
     }
     open();

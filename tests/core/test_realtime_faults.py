@@ -90,10 +90,14 @@ def test_a_committed_write_succeeds_and_later_hooks_run_when_redis_is_unreachabl
     api = acme.api(acme.admin())
     later: list[str] = []
 
-    with override_settings(CHANNEL_LAYERS=UNREACHABLE), caplog.at_level(logging.WARNING, logger="apps.core.events"):
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            response = api.post("/api/v1/seats", {"count": 1}, format="json")
-            transaction.on_commit(lambda: later.append("ran"))
+    # The hooks run as the innermost block exits, while Redis is still unreachable.
+    with (
+        override_settings(CHANNEL_LAYERS=UNREACHABLE),
+        caplog.at_level(logging.WARNING, logger="apps.core.events"),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        response = api.post("/api/v1/seats", {"count": 1}, format="json")
+        transaction.on_commit(lambda: later.append("ran"))
 
     assert response.status_code == 201, response.content
     assert len(callbacks) >= 2
@@ -131,9 +135,12 @@ def test_a_failed_publish_is_delivered_once_redis_answers_again(acme, django_cap
     token = acme.token(acme.admin())
 
     def add_seat_while_redis_is_unreachable():
-        with override_settings(CHANNEL_LAYERS=UNREACHABLE):
-            with django_capture_on_commit_callbacks(execute=True), tenant_context(acme.tenant):
-                seats_add(tenant=acme.tenant, count=1)
+        with (
+            override_settings(CHANNEL_LAYERS=UNREACHABLE),
+            django_capture_on_commit_callbacks(execute=True),
+            tenant_context(acme.tenant),
+        ):
+            seats_add(tenant=acme.tenant, count=1)
 
     async def scenario():
         socket = _socket(acme.host, token=token)

@@ -2,7 +2,7 @@
 
 Every ``run_engine`` process keeps one dedicated connection (psycopg, autocommit, outside
 Django's connection handling) and holds ``pg_advisory_lock(LOCK_CLASS, tenant.id)`` for each
-tenant it runs. Why advisory locks (docs/decisions/0006-engine-outbox-and-leases.md): the
+tenant it runs. Why advisory locks (docs/decisions/0009-engine-outbox-and-leases.md): the
 lock lives exactly as long as the holder's session, so a process that dies, even by SIGKILL,
 frees its tenants the moment the kernel closes its socket, with no heartbeat to tune and no
 table to migrate; a second engine can never run a tenant that is held.

@@ -1,6 +1,6 @@
 """The engine store's write-ahead outbox: one append-only file per engine process and tenant.
 
-Why a file (docs/decisions/0006-engine-outbox-and-leases.md): the store must keep what the
+Why a file (docs/decisions/0009-engine-outbox-and-leases.md): the store must keep what the
 controller reported while PostgreSQL is unreachable, and must not lose it when the engine
 process dies. A local file survives both (a ``write`` reaches the kernel before the store
 applies the entry, so even SIGKILL loses nothing; ``fsync`` once per batch bounds a machine

@@ -188,3 +188,21 @@ def test_the_commands_import_a_year_refuse_a_bad_file_and_report_coverage(tmp_pa
     assert CalendarYear.objects.get(year=2027).official
     assert selectors.is_working_day(dt.date(2027, 2, 20)) and selectors.is_working_day(dt.date(2027, 2, 8))
     call_command("calendar_coverage")  # covered now: no exit
+
+
+def test_the_engine_config_carries_the_tenant_calendar_and_evaluates_hours_without_the_database(
+    acme, django_db_blocker
+):
+    from apps.telephony.engine.config import load_tenant_config
+
+    closed = dt.date(2026, 3, 4)  # an ordinary Wednesday the company closes
+    services.tenant_day_set(tenant=acme.tenant, date=closed, kind="closed")
+    hours = hours_of(acme)
+    with tenant_context(acme.tenant):
+        spec = load_tenant_config(acme.tenant, customers=False).hours[hours.pk]
+
+    assert spec.calendar is not None and spec.calendar.tenant_id == acme.tenant.pk
+    with django_db_blocker.block():  # the engine evaluates hours on its event loop
+        assert hours_state(spec, at(closed)) == HoursState.HOLIDAY
+        assert hours_state(spec, at(SPRING_FESTIVAL_2027 + dt.timedelta(days=2))) == HoursState.HOLIDAY
+        assert hours_state(spec, at(dt.date(2026, 3, 5))) == HoursState.OPEN

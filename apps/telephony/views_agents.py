@@ -72,6 +72,7 @@ def desk(request):
         "dialing": _("Dialling…"),
         "sent": _("Sent."),
         "choose_target": _("Choose a queue or an agent."),
+        "choose_transfer_target": _("Choose a queue, an agent or a number."),
         "seat": _("Seat"),
         "queue": _("Queue"),
         "minutes": _("min"),

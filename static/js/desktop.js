@@ -305,7 +305,22 @@
     setState({ state: "not_ready", reason: $("pause-reason").value });
   });
   $("btn-logout").addEventListener("click", function () {
-    setState({ state: "offline" });
+    // The browser softphone un-REGISTERs first: its credential is void once the log-out commits.
+    var softphone = window.Softphone;
+    var released = softphone ? softphone.release() : Promise.resolve();
+    released
+      .then(function () {
+        return post("agents/me/state", { state: "offline" });
+      })
+      .then(
+        function (update) {
+          setAgent(update);
+          if (softphone) softphone.settle(update);
+        },
+        function () {
+          if (softphone) softphone.settle(null);
+        }
+      );
   });
   $("btn-answer").addEventListener("click", function () {
     callAction("answer");
@@ -326,9 +341,20 @@
     event.preventDefault();
     var queue = $("transfer-queue").value;
     var target = $("transfer-agent").value;
-    if (Boolean(queue) === Boolean(target)) {
-      $("desk-error").textContent = labels.choose_target;
+    // An outside number follows the dialling policy: a refusal comes back with a readable message.
+    var number = $("transfer-number").value.trim();
+    if ([queue, target, number].filter(Boolean).length !== 1) {
+      $("desk-error").textContent = labels.choose_transfer_target;
       $("desk-error").hidden = false;
+      return;
+    }
+    if (number) {
+      callAction("transfer", { number: number }).then(
+        function () {
+          $("transfer-number").value = "";
+        },
+        function () {} // the refusal is already on the desk (showError)
+      );
       return;
     }
     callAction("transfer", queue ? { queue_id: Number(queue) } : { target_agent_id: Number(target) });

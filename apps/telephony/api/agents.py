@@ -178,6 +178,13 @@ class AcceptedSerializer(serializers.Serializer):
 class TransferRequestSerializer(serializers.Serializer):
     queue_id = serializers.IntegerField(required=False, allow_null=True)
     target_agent_id = serializers.IntegerField(required=False, allow_null=True)
+    number = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=32,
+        help_text="An outside number (dialling policy).",
+    )
 
 
 class ConsultRequestSerializer(serializers.Serializer):
@@ -303,13 +310,14 @@ call_resume = _simple_action("resume")
 @api_view(["POST"])
 @permission_classes([IsAgent])
 def call_transfer(request, uid: str):
-    """Blind transfer of the agent's current call to a queue or to another agent."""
+    """Blind transfer of the agent's current call to a queue, another agent or an outside number."""
     data = _valid(TransferRequestSerializer, request)
     message = call_control.call_transfer(
         agent=agent_ensure(user=request.user),
         call_uid=uid,
         queue_id=data.get("queue_id"),
         target_agent_id=data.get("target_agent_id"),
+        number=data.get("number"),
     )
     return Response(message, status=status.HTTP_202_ACCEPTED)
 

@@ -1549,14 +1549,24 @@ class CallController(DriverListener):
             return
         queue_id = message.get("queue_id")
         target_id = message.get("target_agent_id")
-        self.transfer(call, agent, queue_id=queue_id, target_agent_id=target_id)
+        number = str(message.get("number") or "")
+        self.transfer(call, agent, queue_id=queue_id, target_agent_id=target_id, number=number)
 
     def transfer(
-        self, call: CallState, agent: AgentRuntime, *, queue_id: int | None = None, target_agent_id: int | None = None
+        self,
+        call: CallState,
+        agent: AgentRuntime,
+        *,
+        queue_id: int | None = None,
+        target_agent_id: int | None = None,
+        number: str = "",
     ) -> bool:
-        """Blind transfer of a live call to a queue or to a Ready agent. The first agent goes to wrap-up."""
+        """Blind transfer of a live call to a queue, a Ready agent or an outside number (checked
+        against the dialling policy by the service that sent it). The first agent goes to wrap-up."""
         target = self.agents.get(int(target_agent_id)) if target_agent_id is not None else None
-        if queue_id is not None:
+        if number:
+            queue_id = None
+        elif queue_id is not None:
             queue_id = int(queue_id)
             if queue_id not in self.queues:
                 return False
@@ -1566,7 +1576,10 @@ class CallController(DriverListener):
         self._close_hold(call)
         self.driver.detach(call.uid)
         self.driver.stop_recording(call.uid)
-        self.store.call_transferred(call, agent.agent_id, queue_id=queue_id, target_agent_id=target_agent_id)
+        if number:
+            self.store.call_transferred(call, agent.agent_id, number=number)
+        else:
+            self.store.call_transferred(call, agent.agent_id, queue_id=queue_id, target_agent_id=target_agent_id)
         # The first agent's part is over.
         wrapup = self._wrapup_seconds(call)
         call.agent_id = None
@@ -1576,6 +1589,11 @@ class CallController(DriverListener):
         else:
             self._after_call(agent, call)
         self._notify(agent, {"type": "call.ended", "call_uid": call.uid, "by": "transfer"})
+        if number:
+            # Like an IVR transfer node: the switch carries the caller to the number, the call ends here.
+            self.driver.transfer(call.uid, number)
+            self._finish(call, END_TRANSFERRED)
+            return True
         if queue_id is not None:
             self._enqueue(call, queue_id)
             return True

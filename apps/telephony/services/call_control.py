@@ -88,16 +88,33 @@ def call_resume(*, agent: Agent, call_uid: str) -> dict[str, Any]:
 
 @transaction.atomic
 def call_transfer(
-    *, agent: Agent, call_uid: str, queue_id: int | None = None, target_agent_id: int | None = None
+    *,
+    agent: Agent,
+    call_uid: str,
+    queue_id: int | None = None,
+    target_agent_id: int | None = None,
+    number: str | None = None,
 ) -> dict[str, Any]:
-    """Blind transfer to a queue or to another logged-in agent (exactly one of the two)."""
-    if (queue_id is None) == (target_agent_id is None):
+    """Blind transfer to a queue, another logged-in agent or an outside number (exactly one).
+    An outside number is a call the company pays for: it follows the dialling policy like
+    click-to-dial (prefixes, premium numbers, do-not-call, the agent's rate limit)."""
+    number = (number or "").strip().replace(" ", "").replace("-", "")
+    if sum(target is not None and target != "" for target in (queue_id, target_agent_id, number)) != 1:
         raise ApplicationError(
             "invalid",
-            _("Transfer to a queue or to an agent."),
-            fields={"target": [_("Choose exactly one of a queue or an agent.")]},
+            _("Transfer to a queue, an agent or a number."),
+            fields={"target": [_("Choose exactly one of a queue, an agent or a number.")]},
         )
     agent, call = _agent_with_call(agent, call_uid, (agent_states.TALKING, agent_states.HOLD))
+    if number:
+        if not NUMBER_RE.match(number):
+            raise ApplicationError(
+                "invalid",
+                _("The request has invalid fields."),
+                fields={"number": [_("Digits only (3–20), optionally starting with +.")]},
+            )
+        dial_check(agent=agent, number=number)
+        return _send({"type": "call.transfer", "agent_id": agent.pk, "call_uid": call.uid, "number": number})
     if queue_id is not None and not Queue.objects.filter(pk=queue_id).exists():
         raise ApplicationError(
             "invalid", _("The request has invalid fields."), fields={"queue_id": [_("Unknown queue.")]}

@@ -15,6 +15,7 @@ from apps.accounts.choices import Role
 from apps.accounts.forms import ApiTokenForm, UserEditForm, UserForm
 from apps.accounts.models import ApiToken, User
 from apps.accounts.services import token_issue, token_revoke, user_create, user_delete, user_update
+from apps.accounts.two_factor import two_factor_disable, two_factor_enabled
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_error
 
@@ -72,6 +73,14 @@ def user_edit(request, pk: int):
             return redirect("console:user_edit", pk=pk)
         messages.success(request, _("User deleted."))
         return redirect("console:users")
+    if request.method == "POST" and "reset_two_factor" in request.POST:
+        try:
+            two_factor_disable(user=user, actor=request.user)
+        except ApplicationError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("Two-factor authentication reset: the user sets it up again if required."))
+        return redirect("console:user_edit", pk=pk)
     if request.method == "POST" and form.is_valid():
         try:
             user_update(user=user, actor=request.user, **form.cleaned_data)
@@ -80,7 +89,8 @@ def user_edit(request, pk: int):
         else:
             messages.success(request, _("Saved."))
             return redirect("console:users")
-    return render(request, "accounts/user_edit.html", {"form": form, "subject": user})
+    context = {"form": form, "subject": user, "two_factor_on": two_factor_enabled(user)}
+    return render(request, "accounts/user_edit.html", context)
 
 
 @login_required

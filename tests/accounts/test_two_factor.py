@@ -448,3 +448,49 @@ def test_the_authenticator_entry_names_the_company_and_the_person(acme):
     assert "named%40acme.test" in uri
     assert "acme.localhost" in uri
     assert "issuer=" in uri
+
+
+def test_an_administrator_resets_another_users_two_factor(acme):
+    from tests.accounts.helpers import web_login
+
+    agent = acme.user("agent", email="lost-phone@acme.test")
+    _enrol(acme, agent)
+    client = web_login(acme, acme.admin_email)
+    assert "Reset two-factor authentication" in client.get(f"/console/users/{agent.pk}/").content.decode()
+
+    response = client.post(f"/console/users/{agent.pk}/", {"reset_two_factor": "1"})
+
+    assert response.status_code == 302
+    with tenant_context(acme.tenant):
+        assert not two_factor_enabled(agent)
+        assert recovery_codes_left(agent) == 0
+
+
+def test_a_non_administrator_cannot_reset_someone_elses_two_factor(acme):
+    from apps.accounts.two_factor import two_factor_disable
+    from apps.core.errors import ApplicationError
+
+    agent = acme.user("agent", email="victim@acme.test")
+    other = acme.user("supervisor", email="other@acme.test")
+    _enrol(acme, agent)
+    with tenant_context(acme.tenant), pytest.raises(ApplicationError) as error:
+        two_factor_disable(user=agent, actor=other)
+    assert error.value.code == "forbidden"
+    with tenant_context(acme.tenant):
+        assert two_factor_enabled(agent)
+
+
+def test_the_reset_command_resets_platform_staff(db):
+    from django.core.management import call_command
+
+    with schema_context("public"):
+        staff = User.objects.create_superuser("ops-reset@platform.test", PASSWORD)
+        enrolment = two_factor_enrolment_start(user=staff)
+        TOTPDevice.objects.filter(pk=enrolment.device.pk).update(last_t=-1)
+        two_factor_enrolment_confirm(user=staff, code=_code(enrolment.device))
+        assert two_factor_enabled(staff)
+
+    call_command("two_factor_reset", "ops-reset@platform.test")
+
+    with schema_context("public"):
+        assert not two_factor_enabled(staff)

@@ -25,6 +25,7 @@
   var muted = false;
   var ringer = null;
   var wanted = null; // the seat the agent is logged into, or null
+  var holding = false; // the desk is logging the agent out: register nothing until that is settled
 
   function format(template, values) {
     return String(template || "").replace(/\{(\w+)\}/g, function (match, key) {
@@ -239,6 +240,7 @@
   }
 
   function follow(state, seat) {
+    if (holding) return;
     var next = state && state !== "offline" && seat ? String(seat) : null;
     if (next === wanted) return;
     wanted = next;
@@ -282,6 +284,32 @@
 
   var seat = null;
   var state = "offline";
+
+  // The desk's Log out button (desktop.js) asks for this first: a browser seat's credential is
+  // void as soon as the log-out commits (apps/telephony/services/seat_credentials.py), so the
+  // un-REGISTER must go out while it still works, or the contact would linger until it expires.
+  window.Softphone = {
+    release: function () {
+      holding = true;
+      wanted = null;
+      var bounded = new Promise(function (resolve) {
+        window.setTimeout(resolve, 3000);
+      });
+      return Promise.race([stop(), bounded]).then(function () {
+        setStatus("unregistered", "");
+      });
+    },
+    // The log-out's answer (the agent's new state), or null when it was refused: follow that.
+    settle: function (update) {
+      holding = false;
+      if (update && update.state) {
+        state = update.state;
+        if (update.seat !== undefined) seat = update.seat;
+      }
+      follow(state, seat);
+    },
+  };
+
   Live.connect(
     data.ws,
     function (message) {

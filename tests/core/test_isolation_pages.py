@@ -1,0 +1,150 @@
+"""Cross-tenant isolation and the role matrix of every HTML page of a tenant host.
+
+The routes are found from the URL resolver (as the API walk in test_isolation.py does), so a
+page added later is walked without touching this file:
+- every page, GET and POST, by an anonymous visitor and by a globex session on acme's host:
+  refused (a redirect to the login page, 401/403/404/405), never served, never a 500;
+- every page without a parameter, GET, by a user holding one role: served or refused exactly
+  as the ``ROLE_MATRIX`` table says. The table is the contract of who sees what; change it
+  knowingly when a page's audience changes.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from apps.accounts.choices import Role
+from tests.accounts.helpers import web_login
+from tests.core.test_isolation import TENANT_URLCONF, _concrete
+
+# Pages every visitor may open: how one logs in, resets a password or picks a language.
+PUBLIC_PAGES = {
+    "accounts/login/",
+    "accounts/logout/",
+    "accounts/password-reset/",
+    "accounts/password-reset/sent/",
+    "accounts/reset/1/1/",
+    "accounts/reset/done/",
+    "accounts/two-factor/",
+    "accounts/two-factor/verify/",
+    "i18n/setlang/",
+}
+# Covered by the API walk (test_isolation.py).
+API_PAGES = {"api/schema/", "api/docs/"}
+
+
+def _walk(resolver: URLResolver, prefix: str = ""):
+    for entry in resolver.url_patterns:
+        path = prefix + _concrete(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry, path)
+        elif isinstance(entry, URLPattern) and not path.startswith("api/v1/"):
+            yield path, entry
+
+
+PAGES = sorted({path for path, _entry in _walk(get_resolver(TENANT_URLCONF))} - PUBLIC_PAGES - API_PAGES)
+REFUSED = {302, 401, 403, 404, 405}
+
+A, S, G, Q, T, H, B = (
+    Role.TENANT_ADMIN,
+    Role.SUPERVISOR,
+    Role.AGENT,
+    Role.QA,
+    Role.TRAINER,
+    Role.HR,
+    Role.BILLING,
+)
+EVERYONE = (A, S, G, Q, T, H, B)
+# Who may open each page (GET; POST for the pages that only take POST). Anyone else: 403.
+ROLE_MATRIX: dict[str, tuple[str, ...]] = {
+    "": EVERYONE,
+    "accounts/two-factor/setup/": EVERYONE,
+    "calls/": (A, S, G, Q),
+    "calls/voicemails/": (A, S),
+    "console/agents/": (A,),
+    "console/audit/": (A,),
+    "console/audit/settings/": (A,),
+    "console/calendar/": (A,),
+    "console/campaigns/": (A, S),
+    "console/campaigns/callbacks/": (A, S),
+    "console/campaigns/consents/": (A, S),
+    "console/campaigns/consents/policy/": (A,),
+    "console/campaigns/dnc/": (A, S),
+    "console/campaigns/dnc/import/": (A,),
+    "console/campaigns/dnc/imports/": (A, S),
+    "console/campaigns/new/": (A,),
+    "console/campaigns/script-preview/": (A,),
+    "console/dialling/": (A,),
+    "console/dispositions/": (A,),
+    "console/ivr/": (A,),
+    "console/ivr/hours/": (A,),
+    "console/ivr/import/": (A,),
+    "console/ivr/prompts/": (A,),
+    "console/pause-reasons/": (A,),
+    "console/queues/": (A,),
+    "console/retention/": (A,),
+    "console/seats/": (A,),
+    "console/security/": (A,),
+    "console/skills/": (A,),
+    "console/telephony/": (A, S),
+    "console/tokens/": EVERYONE,
+    "console/users/": (A,),
+    "customers/": EVERYONE,
+    "customers/new/": (A, S),
+    "desk/": (G,),
+    "wallboard/": (A, S),
+}
+POST_ONLY = {
+    "console/audit/settings/",
+    "console/campaigns/consents/policy/",
+    "console/campaigns/dnc/import/",
+    "console/campaigns/script-preview/",
+    "console/ivr/import/",
+}
+
+
+def test_walk_finds_the_pages():
+    assert {"console/users/", "desk/", "wallboard/", "calls/", "customers/", "console/audit/"} <= set(PAGES)
+    assert len(PAGES) > 80
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_strangers_are_refused_on_every_page(acme, globex, path):
+    anonymous = Client()
+    stranger = web_login(globex, globex.admin_email)
+    let_through = {}
+    for who, client in (("anonymous", anonymous), ("globex session", stranger)):
+        for method in ("get", "post"):
+            response = getattr(client, method)(f"/{path}", HTTP_HOST=acme.host)
+            if response.status_code not in REFUSED:
+                let_through[f"{who} {method.upper()}"] = response.status_code
+            elif response.status_code == 302:
+                assert response["Location"].startswith("/accounts/login/"), (who, method, response["Location"])
+    assert let_through == {}
+
+
+PARAMETERLESS = [path for path in PAGES if "/1/" not in f"/{path}" and not path.endswith("/1")]
+
+
+PARAMETERLESS = [path for path in PAGES if "/1/" not in f"/{path}" and not path.endswith("/1")]
+
+
+def test_every_page_without_a_parameter_is_in_the_matrix():
+    assert sorted(set(PARAMETERLESS) - set(ROLE_MATRIX)) == []
+    assert sorted(set(ROLE_MATRIX) - set(PARAMETERLESS)) == []
+
+
+@pytest.mark.parametrize("role", EVERYONE)
+def test_role_matrix(acme, role):
+    client = web_login(acme, acme.user(role).email)
+    wrong = {}
+    for path, allowed in ROLE_MATRIX.items():
+        method = "post" if path in POST_ONLY else "get"
+        status = getattr(client, method)(f"/{path}").status_code
+        if role in allowed and status in (403, 500):
+            wrong[path] = f"refused ({status}) but the matrix allows {role}"
+        elif role not in allowed and status != 403:
+            wrong[path] = f"answered {status} but the matrix refuses {role}"
+    assert wrong == {}

@@ -49,6 +49,7 @@ class AuditAction(models.TextChoices):
     PLATFORM_TENANT_DELETION_SCHEDULED = "platform.tenant_deletion_scheduled", _("Deletion scheduled by the platform")
     PLATFORM_TENANT_DELETION_CANCELLED = "platform.tenant_deletion_cancelled", _("Deletion cancelled by the platform")
     PLATFORM_NUMBER_ASSIGNED = "platform.number_assigned", _("Number assigned by the platform")
+    PLATFORM_AUDIT_VIEWED = "platform.audit_viewed", _("Audit log read by the platform")
     PLATFORM_CALLER_ID_RULE_CHANGED = "platform.caller_id_rule_changed", _("Caller ID rule changed by the platform")
     PLATFORM_TRUNK_ADDRESS_ADDED = "platform.trunk_address_added", _("Carrier address added by the platform")
     PLATFORM_TRUNK_ADDRESS_REMOVED = "platform.trunk_address_removed", _("Carrier address removed by the platform")

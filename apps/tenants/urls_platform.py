@@ -1,5 +1,6 @@
 from django.urls import path
 
+from apps.audit import views as audit_views
 from apps.calendar import views as calendar_views
 from apps.sip import views as sip_views
 from apps.tenants.views import platform
@@ -11,6 +12,7 @@ urlpatterns = [
     path("tenants/<slug:slug>/status/", platform.tenant_status, name="tenant_status"),
     path("tenants/<slug:slug>/number/", platform.tenant_number, name="tenant_number"),
     path("tenants/<slug:slug>/caller-id/", platform.tenant_caller_id, name="tenant_caller_id"),
+    path("tenants/<slug:slug>/audit/", audit_views.platform_audit_log, name="tenant_audit"),
     path("pool/", platform.pool_add, name="pool_add"),
     path("trunks/", sip_views.trunk_addresses, name="trunk_addresses"),
     path("trunks/add/", sip_views.trunk_address_create, name="trunk_address_create"),

@@ -8,16 +8,20 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.test import Client
 from django.utils import timezone
-from django_tenants.utils import tenant_context
+from django_tenants.utils import schema_context, tenant_context
 from openpyxl import load_workbook
 
 from apps.accounts.choices import Role
+from apps.accounts.models import User
 from apps.audit.choices import ActorKind, AuditAction
 from apps.audit.models import AuditEntry
 from apps.audit.services import AuditTarget, audit_record
 from tests.accounts.helpers import web_login
 from tests.audit.conftest import last_id, only_row
+from tests.conftest import PASSWORD
 
 
 @pytest.fixture
@@ -307,3 +311,42 @@ def test_page_refuses_another_tenants_administrator(acme, globex, log):
     assert response.status_code in (302, 403)
     assert b"carol@acme.test" not in response.content
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+
+
+# --- platform staff, read-only ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_console(db):
+    with schema_context("public"):
+        staff = User.objects.create_superuser("ops@platform.test", PASSWORD)
+    client = Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
+    with schema_context("public"):
+        client.force_login(staff)
+    client.staff = staff
+    return client
+
+
+def test_platform_staff_read_a_tenants_log_and_the_visit_is_logged(acme, globex, log, staff_console):
+    start = last_id(acme)
+
+    page = staff_console.get("/platform/tenants/acme/audit/", {"actor": "bob@"})
+    partial = staff_console.get("/platform/tenants/acme/audit/", {"page": "1"}, HTTP_HX_REQUEST="true")
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert f'data-action="{AuditAction.EXPORT_DOWNLOADED}"' in text and "carol@acme.test" not in text
+    assert "/console/audit/export/" not in text and 'name="retention_days"' not in text  # read-only
+    assert partial.status_code == 200 and "<html" not in partial.content.decode()
+    visit = only_row(acme, AuditAction.PLATFORM_AUDIT_VIEWED, start)
+    assert visit.actor_kind == ActorKind.PLATFORM and visit.actor_email == "ops@platform.test"
+    assert visit.extra == {"filters": {"actor": "bob@"}}
+    assert b"acme.test" not in staff_console.get("/platform/tenants/globex/audit/").content
+
+
+def test_platform_audit_page_refuses_non_staff(acme, log):
+    response = Client(HTTP_HOST=settings.PLATFORM_DOMAIN).get("/platform/tenants/acme/audit/")
+    tenant_host = web_login(acme, acme.admin_email).get("/platform/tenants/acme/audit/")
+
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert tenant_host.status_code == 404

@@ -1,3 +1,6 @@
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.audit.choices import ActorKind
@@ -30,11 +33,13 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         fields += ["ip_address", "user_agent"]
         read_only_fields = fields
 
-    def get_actor(self, entry: AuditEntry) -> AuditActorSerializer:
+    @extend_schema_field(AuditActorSerializer)
+    def get_actor(self, entry: AuditEntry) -> dict[str, Any]:
         data = {"kind": entry.actor_kind, "id": entry.actor_id, "email": entry.actor_email, "name": entry.actor_name}
         return AuditActorSerializer(data).data
 
-    def get_object(self, entry: AuditEntry) -> AuditObjectSerializer:
+    @extend_schema_field(AuditObjectSerializer)
+    def get_object(self, entry: AuditEntry) -> dict[str, Any]:
         return AuditObjectSerializer({"type": entry.target_type, "id": entry.target_id, "repr": entry.target_repr}).data
 
 

@@ -81,7 +81,7 @@ def _write(
 ) -> AuditEntry | None:
     if action not in AuditAction.values:
         raise ValueError(f"unknown audit action {action!r}: add it to apps.audit.choices.AuditAction")
-    if connection.schema_name == get_public_schema_name():
+    if getattr(connection, "schema_name", None) == get_public_schema_name():
         # Platform staff's own accounts (a token for the platform API) live in the public schema,
         # which has no tenant log; what staff do *to a tenant* goes through audit_record_platform.
         return None

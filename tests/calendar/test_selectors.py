@@ -4,6 +4,7 @@ entries, the process cache and the coverage warning's arithmetic."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -148,7 +149,7 @@ def test_another_process_sees_a_change_once_the_shared_version_moves(monkeypatch
     # Another process writes and bumps the shared version (its on-commit hook).
     CalendarDay.objects.create(date=day, kind="holiday", name_en="Extra", source="manual")
     assert selectors.is_working_day(day)  # this process still has its snapshot
-    cache.set(selectors.VERSION_KEY, "another-process", timeout=None)
+    cache.set(selectors.VERSION_KEY, uuid.uuid4().hex, timeout=None)
     monkeypatch.setattr(selectors, "_checked_at", 0.0)
 
     assert not selectors.is_working_day(day)

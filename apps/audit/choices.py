@@ -31,6 +31,7 @@ class AuditAction(models.TextChoices):
     TRUNK_CALLER_ID_CHANGED = "trunk.caller_id_changed", _("Trunk caller ID changed")
     NUMBER_CHANGED = "number.changed", _("Number changed")
     NUMBER_CALLER_ID_CHANGED = "number.caller_id_changed", _("Number caller ID changed")
+    CAMPAIGN_CALLER_ID_CHANGED = "campaign.caller_id_changed", _("Campaign caller ID changed")
     # outbound compliance and data leaving the product
     DNC_DELETED = "dnc.deleted", _("Do-not-call entry deleted")
     EXPORT_DOWNLOADED = "export.downloaded", _("Export downloaded")

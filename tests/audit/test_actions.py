@@ -307,6 +307,23 @@ def test_number_caller_id_change_is_logged(acme, admin_api, second_number):
     assert entry.after["caller_id"] == second_number
 
 
+def test_campaign_caller_id_change_is_logged(acme, admin_api, second_number):
+    with tenant_context(acme.tenant):
+        campaign = make_campaign(running=False)
+    start = last_id(acme)
+
+    response = admin_api.patch(f"/api/v1/campaigns/{campaign.pk}", {"caller_id": second_number}, format="json")
+    admin_api.patch(f"/api/v1/campaigns/{campaign.pk}", {"name": "Renamed"}, format="json")  # caller ID unchanged
+
+    assert response.status_code == 200, response.content
+    entry = only_row(acme, AuditAction.CAMPAIGN_CALLER_ID_CHANGED, start)
+    _assert_actor(entry, acme.admin())
+    _assert_from_known_address(entry)
+    assert entry.before == {"caller_id": campaign.caller_id}
+    assert entry.after == {"caller_id": second_number}
+    assert entry.target_type == "telephony.campaign"
+
+
 def test_refused_change_writes_no_row(acme, admin_api):
     with tenant_context(acme.tenant):
         trunk = _first(Trunk)

@@ -33,6 +33,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.audit.choices import AuditAction
+from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.core.events import publish_on_commit
 from apps.telephony.choices import (
@@ -395,6 +397,7 @@ def campaign_update(*, campaign: Campaign, **data: Any) -> Campaign:
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status == CampaignStatus.FINISHED:
         raise ApplicationError("invalid_state", _("A finished campaign cannot be changed."))
+    caller_id_before = campaign.caller_id
     errors = _clean(campaign, data)
     if errors:
         raise _invalid(errors)
@@ -402,6 +405,13 @@ def campaign_update(*, campaign: Campaign, **data: Any) -> Campaign:
         caller_id_check(value=campaign.caller_id)
     campaign.updated_at = timezone.now()
     campaign.save()
+    if campaign.caller_id != caller_id_before:
+        audit_record(
+            action=AuditAction.CAMPAIGN_CALLER_ID_CHANGED,
+            target=campaign,
+            before={"caller_id": caller_id_before},
+            after={"caller_id": campaign.caller_id},
+        )
     _engine_changed(campaign.pk)
     return campaign
 

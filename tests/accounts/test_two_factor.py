@@ -494,3 +494,21 @@ def test_the_reset_command_resets_platform_staff(db):
 
     with schema_context("public"):
         assert not two_factor_enabled(staff)
+
+
+def test_platform_staff_get_no_token_by_password_alone(public_api):
+    with schema_context("public"):
+        staff = User.objects.create_superuser("ops-token@platform.test", PASSWORD)
+    body = {"email": "ops-token@platform.test", "password": PASSWORD}
+
+    assert public_api.post("/api/v1/auth/token", body, format="json").json()["code"] == "two_factor_setup_required"
+
+    with schema_context("public"):
+        enrolment = two_factor_enrolment_start(user=staff)
+        TOTPDevice.objects.filter(pk=enrolment.device.pk).update(last_t=-1)
+        two_factor_enrolment_confirm(user=staff, code=_code(enrolment.device))
+        TOTPDevice.objects.filter(user=staff).update(last_t=-1)
+        code = _code(TOTPDevice.objects.get(user=staff))
+    assert public_api.post("/api/v1/auth/token", body, format="json").json()["code"] == "otp_required"
+    response = public_api.post("/api/v1/auth/token", {**body, "otp": code}, format="json")
+    assert response.status_code == 200

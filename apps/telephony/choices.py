@@ -145,6 +145,8 @@ class ContactListStatus(models.TextChoices):
     IMPORTING = "importing", _("Importing")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+    STALLED = "stalled", _("Stalled: its worker stopped")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class DoNotCallSource(models.TextChoices):

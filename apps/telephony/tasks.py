@@ -1,5 +1,9 @@
 """Background jobs of the telephony app. Thin: each calls a service. They run in the schema of
-the tenant that queued them (tenant-schemas-celery carries it in the task headers)."""
+the tenant that queued them (tenant-schemas-celery carries it in the task headers).
+
+Tasks are acknowledged late and requeued when their worker dies (settings ``CELERY_TASK_ACKS_LATE``,
+``CELERY_TASK_REJECT_ON_WORKER_LOST``): each must be safe to run twice. The import tasks are
+(:mod:`apps.telephony.services.import_jobs`: a lease, and a checkpoint committed with each batch)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from celery.exceptions import Retry
 
 from apps.telephony.models import ContactList, DoNotCallImport
 from apps.telephony.services.contact_import import contact_list_import, dnc_import_run
+from apps.telephony.services.import_jobs import import_jobs_mark_stalled
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +42,24 @@ def dnc_import_task(import_id: int) -> int:
     except DoNotCallImport.DoesNotExist:
         logger.warning("do-not-call import %s is gone; nothing to do", import_id)
         return 0
+
+
+@shared_task
+def import_jobs_mark_stalled_task() -> int:
+    """Beat, every minute, from the public schema: in every active tenant, mark the imports whose
+    worker stopped sending heartbeats as stalled (they then offer Retry and Cancel)."""
+    from django_tenants.utils import tenant_context
+
+    from apps.tenants.choices import TenantStatus
+    from apps.tenants.models import Tenant
+
+    count = 0
+    for tenant in Tenant.objects.exclude(schema_name="public").filter(status=TenantStatus.ACTIVE):
+        with tenant_context(tenant):
+            count += import_jobs_mark_stalled()
+    if count:
+        logger.warning("%d import(s) marked stalled: their worker stopped", count)
+    return count
 
 
 @shared_task(bind=True, max_retries=10, default_retry_delay=3)

@@ -63,7 +63,7 @@ from apps.telephony.selectors.campaign_ui import (
     script_preview,
 )
 from apps.telephony.selectors.campaigns import contact_counts
-from apps.telephony.services import campaign_ui, contact_import, dnc
+from apps.telephony.services import campaign_ui, contact_import, dnc, import_jobs
 from apps.telephony.services import campaigns as campaign_services
 from apps.telephony.services.campaign_numbers import normalize_number
 
@@ -188,14 +188,17 @@ def script_preview_view(request):
 
 @staff_only
 def campaign_detail(request, pk: int):
-    campaign = _campaign(pk)
+    return _campaign_page(request, _campaign(pk))
+
+
+def _campaign_page(request, campaign: Campaign, *, upload_form: ContactListUploadForm | None = None, status=200):
     lists = list(ContactList.objects.filter(campaign=campaign).order_by("-created_at", "-id"))
     context = {
         "campaign": campaign,
         "counts": contact_counts(campaign.pk),
         "attempts": campaign_attempt_figures(campaign),
         "lists": lists,
-        "upload_form": ContactListUploadForm(prefix="upload"),
+        "upload_form": upload_form or ContactListUploadForm(prefix="upload"),
         "is_admin": _is_admin(request),
         "outcome_rules": outcome_rules(campaign),
         "disposition_rules": disposition_rules(campaign),
@@ -204,7 +207,7 @@ def campaign_detail(request, pk: int):
         ).count(),
         "export_formats": ExportFormat.choices,
     }
-    return render(request, "telephony/campaigns/detail.html", context)
+    return render(request, "telephony/campaigns/detail.html", context, status=status)
 
 
 @require_POST
@@ -260,7 +263,7 @@ def campaign_export(request, pk: int, file_format: str):
     except ApplicationError as error:
         messages.error(request, _error_text(error))
         return redirect("campaigns:detail", pk=campaign.pk)
-    return contact_import.export_response(request, campaign, file_format)
+    return contact_import.campaign_export_response(request, campaign, file_format)
 
 
 # --- contact lists --------------------------------------------------------------------------------------
@@ -273,22 +276,44 @@ def contact_list_upload(request, pk: int):
     campaign = _campaign(pk)
     form = ContactListUploadForm(request.POST, request.FILES, prefix="upload")
     if not form.is_valid():
-        for field_errors in form.errors.values():
-            for message in field_errors:
-                messages.error(request, str(message))
-        return redirect("campaigns:detail", pk=campaign.pk)
+        return _campaign_page(request, campaign, upload_form=form, status=400)
     try:
         contact_list = contact_import.contact_list_upload(
             campaign=campaign, upload=form.cleaned_data["file"], name=form.cleaned_data["name"], user=request.user
         )
     except ApplicationError as error:
-        messages.error(request, _error_text(error))
-        return redirect("campaigns:detail", pk=campaign.pk)
+        apply_error(form, error)
+        return _campaign_page(request, campaign, upload_form=form, status=400)
     return redirect("campaigns:contact_list", pk=contact_list.pk)
 
 
 def _contact_list(pk: int) -> ContactList:
-    return get_object_or_404(ContactList.objects.select_related("campaign"), pk=pk)
+    return import_jobs.import_job_refresh(get_object_or_404(ContactList.objects.select_related("campaign"), pk=pk))
+
+
+@require_POST
+@admin_only
+def contact_list_retry(request, pk: int):
+    """Queue a stalled or failed import again (it resumes after the last committed row)."""
+    try:
+        import_jobs.import_job_retry(job=_contact_list(pk))
+    except ApplicationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Import queued again."))
+    return redirect("campaigns:contact_list", pk=pk)
+
+
+@require_POST
+@admin_only
+def contact_list_cancel(request, pk: int):
+    try:
+        import_jobs.import_job_cancel(job=_contact_list(pk))
+    except ApplicationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Import cancelled; the contacts imported so far stay."))
+    return redirect("campaigns:contact_list", pk=pk)
 
 
 @staff_only
@@ -337,7 +362,8 @@ def contact_list_detail(request, pk: int):
 def contact_list_progress(request, pk: int):
     """The progress bar and counters (htmx polls this while the import runs)."""
     contact_list = _contact_list(pk)
-    return render(request, "telephony/campaigns/_list_progress.html", {"contact_list": contact_list})
+    context = {"contact_list": contact_list, "is_admin": _is_admin(request)}
+    return render(request, "telephony/campaigns/_list_progress.html", context)
 
 
 def _report(field_file, filename: str):
@@ -426,11 +452,15 @@ def _number_filter(queryset, query: str):
 @staff_only
 def dnc_list(request):
     """Search the lists, add a number (supervisors too), import a file and remove entries (administrators)."""
+    return _dnc_page(request)
+
+
+def _dnc_page(request, *, import_form: DncImportForm | None = None, status: int = 200):
     campaigns = campaigns_open()
     search = DncSearchForm(request.GET or None, campaigns=campaigns)
-    add_form = DncAddForm(request.POST if request.method == "POST" else None, campaigns=campaigns, prefix="add")
-    status = 200
-    if request.method == "POST":
+    posted = request.method == "POST" and import_form is None
+    add_form = DncAddForm(request.POST if posted else None, campaigns=campaigns, prefix="add")
+    if posted:
         if add_form.is_valid():
             data = add_form.cleaned_data
             campaign = Campaign.objects.filter(pk=data["campaign"]).first() if data["campaign"] else None
@@ -460,19 +490,22 @@ def dnc_list(request):
     context = {
         "search": search,
         "add_form": add_form,
-        "import_form": DncImportForm(campaigns=campaigns, prefix="import"),
+        "import_form": import_form or DncImportForm(campaigns=campaigns, prefix="import"),
         "page": _page(request, entries),
         "query": _query_without_page(request),
-        **_dnc_imports(),
+        **_dnc_imports(request),
         "is_admin": _is_admin(request),
     }
     return render(request, "telephony/campaigns/dnc.html", context, status=status)
 
 
-def _dnc_imports() -> dict[str, Any]:
-    imports = list(DoNotCallImport.objects.select_related("campaign").order_by("-created_at", "-id")[:10])
+def _dnc_imports(request) -> dict[str, Any]:
+    imports = [
+        import_jobs.import_job_refresh(item)
+        for item in DoNotCallImport.objects.select_related("campaign").order_by("-created_at", "-id")[:10]
+    ]
     running = any(item.status in (ContactListStatus.QUEUED, ContactListStatus.IMPORTING) for item in imports)
-    return {"imports": imports, "imports_running": running}
+    return {"imports": imports, "imports_running": running, "is_admin": _is_admin(request)}
 
 
 @require_POST
@@ -480,10 +513,7 @@ def _dnc_imports() -> dict[str, Any]:
 def dnc_import(request):
     form = DncImportForm(request.POST, request.FILES, campaigns=campaigns_open(), prefix="import")
     if not form.is_valid():
-        for field_errors in form.errors.values():
-            for message in field_errors:
-                messages.error(request, str(message))
-        return redirect("campaigns:dnc")
+        return _dnc_page(request, import_form=form, status=400)
     data = form.cleaned_data
     campaign = Campaign.objects.filter(pk=data["campaign"]).first() if data["campaign"] else None
     try:
@@ -491,9 +521,9 @@ def dnc_import(request):
             upload=data["file"], campaign=campaign, column=data["column"], reason=data["reason"], user=request.user
         )
     except ApplicationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(request, _("Import started."))
+        apply_error(form, error)
+        return _dnc_page(request, import_form=form, status=400)
+    messages.success(request, _("Import started."))
     return redirect("campaigns:dnc")
 
 
@@ -501,7 +531,35 @@ def dnc_import(request):
 @staff_only
 def dnc_imports(request):
     """The recent imports' table (htmx polls it while one runs)."""
-    return render(request, "telephony/campaigns/_dnc_imports.html", _dnc_imports())
+    return render(request, "telephony/campaigns/_dnc_imports.html", _dnc_imports(request))
+
+
+def _dnc_import_job(pk: int) -> DoNotCallImport:
+    return get_object_or_404(DoNotCallImport, pk=pk)
+
+
+@require_POST
+@admin_only
+def dnc_import_retry(request, pk: int):
+    try:
+        import_jobs.import_job_retry(job=_dnc_import_job(pk))
+    except ApplicationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Import queued again."))
+    return redirect("campaigns:dnc")
+
+
+@require_POST
+@admin_only
+def dnc_import_cancel(request, pk: int):
+    try:
+        import_jobs.import_job_cancel(job=_dnc_import_job(pk))
+    except ApplicationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Import cancelled; the numbers added so far stay."))
+    return redirect("campaigns:dnc")
 
 
 @require_GET
@@ -657,14 +715,18 @@ __all__ = [
     "consent_policy",
     "consent_revoke",
     "consents",
+    "contact_list_cancel",
     "contact_list_delete",
     "contact_list_detail",
     "contact_list_errors",
     "contact_list_progress",
+    "contact_list_retry",
     "contact_list_upload",
     "dnc_delete",
     "dnc_import",
+    "dnc_import_cancel",
     "dnc_import_errors",
+    "dnc_import_retry",
     "dnc_imports",
     "dnc_list",
     "script_preview_view",

@@ -44,7 +44,7 @@ from apps.telephony.selectors.campaigns import (
     contacts_visible_to,
 )
 from apps.telephony.services import campaigns as campaign_services
-from apps.telephony.services import contact_import, dnc
+from apps.telephony.services import contact_import, dnc, import_jobs
 from apps.telephony.services.campaigns import CAMPAIGN_SETTINGS
 
 ADMIN = (Role.TENANT_ADMIN,)
@@ -231,7 +231,7 @@ class CampaignViewSet(viewsets.ModelViewSet):
                 "invalid", _("The request has invalid fields."), fields={"file_format": [_("csv or xlsx.")]}
             )
         contact_import.export_check_size(campaign, file_format)
-        return contact_import.export_response(request, campaign, file_format)
+        return contact_import.campaign_export_response(request, campaign, file_format)
 
 
 class CampaignRetryRulesView(APIView):
@@ -284,6 +284,9 @@ class ContactListSerializer(serializers.ModelSerializer):
             "created_at",
             "started_at",
             "finished_at",
+            "heartbeat_at",
+            "rows_checkpoint",
+            "attempts",
         ]
         read_only_fields = fields
 
@@ -345,6 +348,23 @@ class ContactListViewSet(
     def errors(self, request, pk=None):
         """The rows the import rejected: row number, value, reason (CSV)."""
         return _report_response(self.get_object().error_report, f"contact-list-{pk}-errors.csv")
+
+    def get_object(self):
+        return import_jobs.import_job_refresh(super().get_object())
+
+    @extend_schema(request=None, responses={202: ContactListSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Queue a stalled or failed import again; it resumes after the last committed row."""
+        contact_list = import_jobs.import_job_retry(job=self.get_object())
+        return Response(ContactListSerializer(contact_list).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={200: ContactListSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Stop a queued, running or stalled import; contacts already imported stay."""
+        contact_list = import_jobs.import_job_cancel(job=self.get_object())
+        return Response(ContactListSerializer(contact_list).data)
 
 
 def _report_response(field_file, filename: str) -> FileResponse:
@@ -505,7 +525,11 @@ class DoNotCallImportSerializer(serializers.ModelSerializer):
             "has_error_report",
             "created_by",
             "created_at",
+            "started_at",
             "finished_at",
+            "heartbeat_at",
+            "rows_checkpoint",
+            "attempts",
         ]
         read_only_fields = fields
 
@@ -548,6 +572,23 @@ class DoNotCallImportViewSet(
     @action(detail=True, methods=["get"], permission_classes=[IsStaff])
     def errors(self, request, pk=None):
         return _report_response(self.get_object().error_report, f"dnc-import-{pk}-errors.csv")
+
+    def get_object(self):
+        return import_jobs.import_job_refresh(super().get_object())
+
+    @extend_schema(request=None, responses={202: DoNotCallImportSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Queue a stalled or failed import again; it resumes after the last committed row."""
+        dnc_import = import_jobs.import_job_retry(job=self.get_object())
+        return Response(DoNotCallImportSerializer(dnc_import).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={200: DoNotCallImportSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Stop a queued, running or stalled import; numbers already added stay."""
+        dnc_import = import_jobs.import_job_cancel(job=self.get_object())
+        return Response(DoNotCallImportSerializer(dnc_import).data)
 
 
 # --- consent ------------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from .campaigns import (
     DialAttempt,
     DoNotCall,
     DoNotCallImport,
+    ImportRowError,
     ScheduledCallback,
 )
 from .dialling import DiallingPolicy
@@ -39,6 +40,7 @@ __all__ = [
     "DoNotCallImport",
     "EngineStoreCursor",
     "HolidayOverride",
+    "ImportRowError",
     "IvrFlow",
     "IvrFlowVersion",
     "PauseReason",

@@ -257,6 +257,11 @@ class ContactList(models.Model):
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
     started_at = models.DateTimeField(_("import started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("import finished"), null=True, blank=True)
+    # The import's lease and checkpoint: rows up to ``rows_checkpoint`` are in (contacts, error
+    # rows and counters are committed with it), so a redelivered or retried task resumes after it.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    rows_checkpoint = models.PositiveIntegerField(_("last row committed"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -461,7 +466,11 @@ class DoNotCallImport(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    rows_checkpoint = models.PositiveIntegerField(_("last row committed"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -470,6 +479,43 @@ class DoNotCallImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pk} {self.status}"
+
+
+class ImportRowError(models.Model):
+    """A rejected row of a contact-list or do-not-call import, written in the same transaction
+    as the batch it belongs to (so a resumed import reports every row exactly once); the CSV
+    error report is built from these rows when the import ends."""
+
+    contact_list = models.ForeignKey(
+        ContactList, verbose_name=_("contact list"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    dnc_import = models.ForeignKey(
+        DoNotCallImport,
+        verbose_name=_("do-not-call import"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    row = models.PositiveIntegerField(_("row"))
+    value = models.CharField(_("value"), max_length=200, blank=True)
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        ordering = ["row"]
+        verbose_name = _("rejected import row")
+        verbose_name_plural = _("rejected import rows")
+        constraints = [
+            models.UniqueConstraint(fields=["contact_list", "row"], name="import_row_error_list_row_unique"),
+            models.UniqueConstraint(fields=["dnc_import", "row"], name="import_row_error_dnc_row_unique"),
+            models.CheckConstraint(
+                condition=models.Q(contact_list__isnull=False) ^ models.Q(dnc_import__isnull=False),
+                name="import_row_error_one_job",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.row}: {self.reason}"
 
 
 class Consent(models.Model):

@@ -1,23 +1,25 @@
-"""Contact lists in and campaign results out, in constant memory.
+"""Contact lists in and campaign results out, in bounded memory.
 
-Import: a file is uploaded (CSV or XLSX), its header and a few rows are read for the mapping
-screen, then a Celery task streams the rows — ``csv`` over the stored file, openpyxl in read-only
-mode for XLSX — in batches of :data:`BATCH_SIZE`. Per batch, numbers are normalised to E.164,
-duplicates (within the file, and against contacts the campaign already has) and do-not-call
-numbers are dropped with an indexed lookup of just that batch's numbers, and the rest is
-bulk-inserted; nothing proportional to the file's size is ever held. Rejected rows go to a CSV
-error report (row, value, reason) written to a temporary file and stored under the tenant's
-prefix at the end. Each batch commits on its own and updates the list's counters, so progress
-is visible while it runs, and a re-run after a crash only adds what is missing.
+Import: a file is uploaded (CSV or XLSX, at most ``IMPORT_MAX_UPLOAD_BYTES``); the request reads
+only a bounded prefix for the header and a few rows (the mapping screen), then a Celery task
+streams the rows through :mod:`apps.core.imports` — a bounded CSV reader and a streaming XLSX
+reader with hard caps on decompressed bytes, shared strings, row length and row count (never
+openpyxl, which loads all shared strings) — in batches of :data:`BATCH_SIZE`. Per batch, numbers
+are normalised to E.164, duplicates (within the file, and against contacts the campaign already
+has) and do-not-call numbers are dropped with an indexed lookup of just that batch's numbers,
+and the rest is bulk-inserted; nothing proportional to the file's size is ever held.
 
-Export streams the campaign's contacts with their attempts, last outcome and disposition as
-CSV (a generator) or XLSX (openpyxl write-only, to a temporary file); every export is logged.
+Each batch commits together with the job's checkpoint (last row), counters, rejected rows
+(:class:`ImportRowError`) and heartbeat, so a task delivered twice or after its worker died
+resumes after the checkpoint and no row is imported or reported twice (:mod:`import_jobs`).
+The CSV error report (row, value, reason) is built from the rejected rows at the end.
+
+Export streams the campaign's contacts with their attempts, last outcome and disposition through
+the safe-export helper (:mod:`apps.core.exports`); every export is logged.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime
 import io
 import json
@@ -25,12 +27,12 @@ import logging
 import os
 import re
 import tempfile
-import zipfile
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import IO, Any
-from xml.etree.ElementTree import ParseError
 
+from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -40,18 +42,26 @@ from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
 from apps.core.clientip import client_ip
 from apps.core.errors import ApplicationError
+from apps.core.exports import XLSX_MAX_ROWS, csv_chunks, csv_write, export_response, xlsx_file
+from apps.core.imports import SpreadsheetRows, read_preview, unneutralise
 from apps.telephony.choices import CampaignStatus, ContactListStatus, ContactStatus, DoNotCallSource, ExportFormat
-from apps.telephony.models import Campaign, CampaignExport, Contact, ContactList, DoNotCall, DoNotCallImport
+from apps.telephony.models import (
+    Campaign,
+    CampaignExport,
+    Contact,
+    ContactList,
+    DoNotCall,
+    DoNotCallImport,
+    ImportRowError,
+)
 from apps.telephony.services.campaign_numbers import is_time_zone, normalize_number, normalize_number_and_zone
 from apps.telephony.services.dnc import dnc_bulk_add, dnc_scope_q
+from apps.telephony.services.import_jobs import LeaseLost, import_job_checkpoint, import_job_lease
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
 SAMPLE_ROWS = 5
-MAX_UPLOAD_BYTES = 512 * 1024 * 1024
-XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header
-ENCODING_PROBE_BYTES = 256 * 1024
 STANDARD_TARGETS = ("name", "phone", "time_zone", "email", "external_id")
 CUSTOM_PREFIX = "custom."
 CUSTOM_KEY_RE = re.compile(r"^[^\W\d]\w{0,49}$")
@@ -92,124 +102,19 @@ def file_format_of(filename: str) -> str | None:
     return {".csv": ExportFormat.CSV, ".txt": ExportFormat.CSV, ".xlsx": ExportFormat.XLSX}.get(extension)
 
 
-def detect_encoding(binary: IO[bytes]) -> str:
-    """UTF-8 (with or without BOM) when the start of the file decodes as such, else GB18030 —
-    what Excel writes for "CSV" on a Chinese Windows."""
-    start = binary.tell()
-    probe = binary.read(ENCODING_PROBE_BYTES)
-    binary.seek(start)
-    if probe.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(probe, final=False)
-    except UnicodeDecodeError:
-        return "gb18030"
-    return "utf-8"
-
-
-class FileRows:
-    """The rows of an uploaded file as lists of strings, streamed. ``row_number`` is the spreadsheet
-    row (the header is row 1). ``progress()`` is 0–100 by bytes read (CSV) or rows (XLSX)."""
-
-    def __init__(self, binary: IO[bytes], file_format: str, *, encoding: str = "") -> None:
-        self.binary = binary
-        self.file_format = file_format
-        self.encoding = encoding
-        self.rows_total: int | None = None
-        self._size = 0
-        self._row = 0
-        if file_format == ExportFormat.CSV:
-            self._rows = self._csv_rows()
-        elif file_format == ExportFormat.XLSX:
-            self._rows = self._xlsx_rows()
-        else:
-            raise ApplicationError("invalid_file", _("Upload a CSV or XLSX file."))
-
-    def _csv_rows(self) -> Generator[list[str], None, None]:
-        self.binary.seek(0, os.SEEK_END)
-        self._size = self.binary.tell() or 1
-        self.binary.seek(0)
-        self.encoding = self.encoding or detect_encoding(self.binary)
-        text = io.TextIOWrapper(self.binary, encoding=self.encoding, errors="replace", newline="")
-        first = text.readline()
-        try:
-            dialect: Any = csv.Sniffer().sniff(first, delimiters=",;\t|") if first.strip() else csv.excel
-        except csv.Error:
-            dialect = csv.excel
-        try:
-            yield from csv.reader(io.StringIO(first), dialect)
-            yield from csv.reader(text, dialect)
-        finally:
-            # The wrapper would close the stored file (or the upload) when collected.
-            text.detach()
-
-    def _xlsx_rows(self) -> Generator[list[str], None, None]:
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(self.binary, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-            raise ApplicationError("invalid_file", _("This is not a readable XLSX file.")) from error
-        try:
-            sheet = workbook.worksheets[0]
-            if sheet.max_row:
-                self.rows_total = max(0, sheet.max_row - 1)
-            for values in sheet.iter_rows(values_only=True):
-                yield [_cell_text(value) for value in values]
-        except (ParseError, zipfile.BadZipFile, KeyError, ValueError) as error:
-            raise ApplicationError("invalid_file", _("This XLSX file is damaged.")) from error
-        finally:
-            workbook.close()
-
-    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
-        for values in self._rows:
-            self._row += 1
-            yield self._row, values
-
-    def close(self) -> None:
-        self._rows.close()
-
-    def progress(self) -> int:
-        if self.file_format == ExportFormat.CSV:
-            try:
-                return min(99, int(self.binary.tell() * 100 / self._size))
-            except (OSError, ValueError):
-                return 0
-        if self.rows_total:
-            return min(99, int((self._row - 1) * 100 / self.rows_total))
-        return 0
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a phone number typed into a numeric cell
-    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
-        return value.isoformat()
-    return str(value).strip()
+def upload_limit_problem(upload: Any) -> str | None:
+    """Why the web request refuses this upload before reading it, or None."""
+    if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
+        return _("At most %(n)d MB: split the list, or ask your operator about a larger limit.") % {
+            "n": settings.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024)
+        }
+    return None
 
 
 def read_header(binary: IO[bytes], file_format: str) -> dict[str, Any]:
-    """Columns, a few rows and the detected encoding, for the mapping screen."""
-    rows = FileRows(binary, file_format)
-    iterator = iter(rows)
-    try:
-        _row, header = next(iterator)
-    except StopIteration:
-        raise ApplicationError("invalid_file", _("The file is empty.")) from None
-    except UnicodeDecodeError as error:  # pragma: no cover - errors="replace" decodes everything
-        raise ApplicationError("invalid_file", _("The file's text encoding is not supported.")) from error
-    columns = [column.strip() for column in header]
-    if not any(columns):
-        raise ApplicationError("invalid_file", _("The first row must name the columns."))
-    sample = []
-    for _row, values in iterator:
-        sample.append(values[: len(columns)])
-        if len(sample) >= SAMPLE_ROWS:
-            break
-    rows.close()
-    return {"columns": columns, "sample": sample, "encoding": rows.encoding, "rows_total": rows.rows_total}
+    """Columns, a few rows and the detected encoding, for the mapping screen: from a bounded
+    prefix of the file (the request never parses a whole upload; the worker does, with limits)."""
+    return read_preview(binary, file_format, sample_rows=SAMPLE_ROWS)
 
 
 # --- mapping -----------------------------------------------------------------------------------------
@@ -296,8 +201,8 @@ def contact_list_upload(
         errors["file"] = [_("Upload a file.")]
     elif file_format is None:
         errors["file"] = [_("Upload a CSV or XLSX file.")]
-    elif upload.size > MAX_UPLOAD_BYTES:
-        errors["file"] = [_("At most %(n)d MB.") % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)}]
+    elif problem := upload_limit_problem(upload):
+        errors["file"] = [problem]
     name = (name or getattr(upload, "name", "") or "").strip()[:200]
     if errors or file_format is None:
         raise _invalid(errors)
@@ -314,7 +219,6 @@ def contact_list_upload(
         encoding=header["encoding"] if file_format == ExportFormat.CSV else "",
         columns=header["columns"],
         sample=header["sample"],
-        rows_total=header["rows_total"],
         created_by=user if getattr(user, "pk", None) else None,
     )
     if mapping is not None:
@@ -340,7 +244,9 @@ def contact_list_start(*, contact_list: ContactList, mapping: Any) -> ContactLis
     contact_list.mapping = mapping_validate(mapping, contact_list.columns)
     contact_list.status = ContactListStatus.QUEUED
     contact_list.error_message = ""
-    contact_list.save(update_fields=["mapping", "status", "error_message"])
+    contact_list.attempts = 0
+    contact_list.heartbeat_at = timezone.now()
+    contact_list.save(update_fields=["mapping", "status", "error_message", "attempts", "heartbeat_at"])
     _enqueue(contact_list)
     return contact_list
 
@@ -355,8 +261,8 @@ def _enqueue(contact_list: ContactList) -> None:
 @transaction.atomic
 def contact_list_delete(*, contact_list: ContactList) -> None:
     """A list goes with its contacts, unless the campaign has dialled any of them."""
-    if contact_list.status in (ContactListStatus.QUEUED, ContactListStatus.IMPORTING):
-        raise ApplicationError("invalid_state", _("Wait until the import has finished."))
+    if contact_list.status in (ContactListStatus.QUEUED, ContactListStatus.IMPORTING, ContactListStatus.STALLED):
+        raise ApplicationError("invalid_state", _("Wait until the import has finished, or cancel it."))
     if contact_list.contacts.filter(attempts__gt=0).exists():
         raise ApplicationError("in_use", _("Contacts of this list were dialled; the list stays with the results."))
     contact_list.file.delete(save=False)
@@ -368,27 +274,35 @@ def contact_list_delete(*, contact_list: ContactList) -> None:
 # --- the import itself ----------------------------------------------------------------------------------
 
 
-class ErrorReport:
-    """Rejected rows, spooled to a temporary file (never to memory) and stored at the end."""
+class RowErrors:
+    """Rejected rows of one batch, written with the batch (see :mod:`import_jobs`)."""
 
-    def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 - lives until close()
-        self.text = io.TextIOWrapper(self.file, encoding="utf-8-sig", newline="")
-        self.writer = csv.writer(self.text)
-        self.writer.writerow([_("row"), _("value"), _("reason")])
-        self.count = 0
+    def __init__(self, **job: Any) -> None:
+        self.job = job
+        self.rows: list[ImportRowError] = []
 
     def add(self, row: int, value: str, reason: str) -> None:
-        self.writer.writerow([row, value, reason])
-        self.count += 1
+        self.rows.append(ImportRowError(row=row, value=(value or "")[:200], reason=str(reason)[:200], **self.job))
 
-    def store(self, field_file, filename: str) -> None:
-        self.text.flush()
-        self.file.seek(0)
-        field_file.save(filename, File(self.file), save=False)
+    def save(self) -> None:
+        ImportRowError.objects.bulk_create(self.rows, ignore_conflicts=True)
+        self.rows = []
 
-    def close(self) -> None:
-        self.text.close()
+
+def error_report_store(field_file, filename: str, **job: Any) -> int:
+    """Write the job's rejected rows as the CSV error report (through the safe-export helper:
+    the rejected values are the uploader's text), then drop the rows. Returns how many."""
+    rows = ImportRowError.objects.filter(**job).order_by("row").values_list("row", "value", "reason")
+    with tempfile.TemporaryFile(mode="w+b") as binary:
+        text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+        count = csv_write(text, chain([[_("row"), _("value"), _("reason")]], rows.iterator(chunk_size=BATCH_SIZE)))
+        text.flush()
+        binary.seek(0)
+        if count > 1:
+            field_file.save(filename, File(binary), save=False)
+        text.detach()
+    ImportRowError.objects.filter(**job).delete()
+    return count - 1
 
 
 @dataclass
@@ -406,34 +320,39 @@ class ImportCounters:
 
 
 def contact_list_import(contact_list_id: int) -> ContactList:
-    """Run an import (the Celery task's body). Idempotent: re-running skips numbers already in."""
-    with transaction.atomic():
-        contact_list = ContactList.objects.select_for_update().select_related("campaign").get(pk=contact_list_id)
-        if contact_list.status not in (ContactListStatus.QUEUED, ContactListStatus.IMPORTING):
-            return contact_list
-        contact_list.status = ContactListStatus.IMPORTING
-        contact_list.started_at = timezone.now()
-        contact_list.save(update_fields=["status", "started_at"])
-    report = ErrorReport()
-    counters = ImportCounters()
+    """Run an import (the Celery task's body). Idempotent: a task that arrives twice, or after its
+    worker died, resumes after the last committed row or does nothing (:mod:`import_jobs`)."""
+    leased = import_job_lease(ContactList, contact_list_id)
+    if leased is None:
+        return ContactList.objects.get(pk=contact_list_id)
+    contact_list = ContactList.objects.select_related("campaign").get(pk=contact_list_id)
+    counters = ImportCounters(
+        processed=contact_list.rows_processed,
+        imported=contact_list.rows_imported,
+        invalid=contact_list.rows_invalid,
+        duplicate=contact_list.rows_duplicate,
+        dnc=contact_list.rows_dnc,
+    )
     try:
         with contact_list.file.open("rb") as stored:
             binary = getattr(stored, "file", stored)
-            rows = FileRows(binary, contact_list.file_format, encoding=contact_list.encoding)
-            _import_rows(contact_list, rows, report, counters)
+            rows = SpreadsheetRows(binary, contact_list.file_format, encoding=contact_list.encoding)
+            _import_rows(contact_list, rows, counters)
+    except LeaseLost:
+        logger.info("contact list %s: cancelled or taken over; this worker stops", contact_list_id)
+        _finish(contact_list, counters, stopped=True)
     except ApplicationError as error:
-        _finish(contact_list, report, counters, failed=str(error.message))
+        _finish(contact_list, counters, failed=str(error.message))
     except Exception as error:
         logger.exception("contact list %s: import failed", contact_list_id)
-        _finish(contact_list, report, counters, failed=_("The import stopped: %(e)s") % {"e": type(error).__name__})
+        _finish(contact_list, counters, failed=_("The import stopped: %(e)s") % {"e": type(error).__name__})
     else:
-        _finish(contact_list, report, counters)
-    finally:
-        report.close()
+        _finish(contact_list, counters)
+    contact_list.refresh_from_db()
     return contact_list
 
 
-def _import_rows(contact_list: ContactList, rows: FileRows, report: ErrorReport, counters: ImportCounters) -> None:
+def _import_rows(contact_list: ContactList, rows: SpreadsheetRows, counters: ImportCounters) -> None:
     campaign = contact_list.campaign
     iterator = iter(rows)
     try:
@@ -447,20 +366,24 @@ def _import_rows(contact_list: ContactList, rows: FileRows, report: ErrorReport,
     targets = [(index[column], target) for column, target in contact_list.mapping.items() if column in index]
     if not any(target == "phone" for _position, target in targets):
         raise ApplicationError("invalid_file", _("The file has no column mapped to the phone number."))
+    checkpoint = contact_list.rows_checkpoint
     batch = _Batch()
+    row_number = checkpoint
     for row_number, values in iterator:
+        if row_number <= checkpoint:
+            continue  # committed by an earlier run of this job
         if not any(value.strip() if isinstance(value, str) else value for value in values):
             continue  # blank line
         picked: dict[str, Any] = {}
         for position, target in targets:
-            picked[target] = values[position].strip() if position < len(values) else ""
+            picked[target] = unneutralise(values[position].strip()) if position < len(values) else ""
         batch.rows.append((row_number, picked.get("phone", ""), picked))
         if len(batch.rows) >= BATCH_SIZE:
-            _import_batch(contact_list, campaign, batch, report, counters)
-            _progress(contact_list, counters, rows.progress(), rows.rows_total)
+            _import_batch(contact_list, campaign, batch, counters, last_row=row_number, percent=rows.progress())
+            checkpoint = row_number
             batch = _Batch()
-    if batch.rows:
-        _import_batch(contact_list, campaign, batch, report, counters)
+    if batch.rows or row_number > checkpoint:  # the last rows, or blank lines after them
+        _import_batch(contact_list, campaign, batch, counters, last_row=row_number, percent=rows.progress())
 
 
 #: Columns written by COPY, in order (every NOT NULL column of the table; the rest stay NULL).
@@ -559,7 +482,41 @@ def _write_contacts(contact_list: ContactList, campaign: Campaign, fresh: list[t
 
 
 def _import_batch(
-    contact_list: ContactList, campaign: Campaign, batch: _Batch, report: ErrorReport, counters: ImportCounters
+    contact_list: ContactList,
+    campaign: Campaign,
+    batch: _Batch,
+    counters: ImportCounters,
+    *,
+    last_row: int,
+    percent: int,
+) -> None:
+    """One batch, committed with the job's checkpoint, counters, rejected rows and heartbeat."""
+    first_row = batch.rows[0][0] if batch.rows else last_row
+    with transaction.atomic():
+        import_job_checkpoint(ContactList, contact_list.pk, first_row=first_row)
+        before = ImportCounters(**vars(counters))
+        report = RowErrors(contact_list=contact_list)
+        try:
+            _import_batch_rows(contact_list, campaign, batch, report, counters)
+            report.save()
+            ContactList.objects.filter(pk=contact_list.pk).update(
+                status=ContactListStatus.IMPORTING,
+                rows_checkpoint=last_row,
+                heartbeat_at=timezone.now(),
+                rows_processed=counters.processed,
+                rows_imported=counters.imported,
+                rows_invalid=counters.invalid,
+                rows_duplicate=counters.duplicate,
+                rows_dnc=counters.dnc,
+                progress_percent=percent,
+            )
+        except BaseException:
+            vars(counters).update(vars(before))  # the batch rolls back: so do its counts
+            raise
+
+
+def _import_batch_rows(
+    contact_list: ContactList, campaign: Campaign, batch: _Batch, report: RowErrors, counters: ImportCounters
 ) -> None:
     candidates: dict[str, tuple[int, str, dict[str, Any], str | None]] = {}
     for row_number, raw_phone, values in batch.rows:
@@ -612,38 +569,33 @@ def _import_batch(
         counters.imported += len(fresh)
 
 
-def _progress(contact_list: ContactList, counters: ImportCounters, percent: int, rows_total: int | None) -> None:
-    ContactList.objects.filter(pk=contact_list.pk).update(
-        rows_processed=counters.processed,
-        rows_imported=counters.imported,
-        rows_invalid=counters.invalid,
-        rows_duplicate=counters.duplicate,
-        rows_dnc=counters.dnc,
-        progress_percent=percent,
-        rows_total=rows_total,
-    )
-
-
-def _finish(
-    contact_list: ContactList, report: ErrorReport, counters: ImportCounters, *, failed: str | None = None
-) -> None:
-    contact_list.refresh_from_db()
-    if report.count:
-        report.store(contact_list.error_report, f"contact-list-{contact_list.pk}-errors.csv")
-    contact_list.rows_processed = counters.processed
-    contact_list.rows_imported = Contact.objects.filter(contact_list=contact_list).count()
-    contact_list.rows_invalid = counters.invalid
-    contact_list.rows_duplicate = counters.duplicate
-    contact_list.rows_dnc = counters.dnc
-    contact_list.finished_at = timezone.now()
-    if failed is None:
-        contact_list.status = ContactListStatus.DONE
-        contact_list.progress_percent = 100
-        contact_list.rows_total = counters.processed
-    else:
-        contact_list.status = ContactListStatus.FAILED
-        contact_list.error_message = failed
-    contact_list.save()
+def _finish(contact_list: ContactList, counters: ImportCounters, *, failed: str | None = None, stopped=False) -> None:
+    """Close the job: its error report, final counts and status (a cancelled job keeps
+    ``cancelled``; a job taken over by another worker is left to that worker)."""
+    with transaction.atomic():
+        try:
+            contact_list = ContactList.objects.select_for_update().get(pk=contact_list.pk)
+        except ContactList.DoesNotExist:
+            return
+        if stopped and contact_list.status != ContactListStatus.CANCELLED:
+            return
+        if contact_list.status not in (ContactListStatus.IMPORTING, ContactListStatus.CANCELLED):
+            return
+        error_report_store(
+            contact_list.error_report, f"contact-list-{contact_list.pk}-errors.csv", contact_list=contact_list
+        )
+        contact_list.rows_imported = Contact.objects.filter(contact_list=contact_list).count()
+        contact_list.finished_at = timezone.now()
+        if contact_list.status == ContactListStatus.CANCELLED:
+            pass
+        elif failed is None:
+            contact_list.status = ContactListStatus.DONE
+            contact_list.progress_percent = 100
+            contact_list.rows_total = contact_list.rows_processed
+        else:
+            contact_list.status = ContactListStatus.FAILED
+            contact_list.error_message = failed
+        contact_list.save()
     if counters.imported:
         # Fresh statistics: right after a bulk load the planner would otherwise pick a plan
         # for an empty table and the dialer's due-contacts query would scan the campaign.
@@ -666,8 +618,8 @@ def dnc_import_upload(
         errors["file"] = [_("Upload a file.")]
     elif file_format is None:
         errors["file"] = [_("Upload a CSV or XLSX file.")]
-    elif upload.size > MAX_UPLOAD_BYTES:
-        errors["file"] = [_("At most %(n)d MB.") % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)}]
+    elif problem := upload_limit_problem(upload):
+        errors["file"] = [problem]
     reason = (reason or "").strip()
     if len(reason) > 200:
         errors["reason"] = [_("At most %(n)d characters.") % {"n": 200}]
@@ -703,70 +655,99 @@ def dnc_import_upload(
 
 
 def dnc_import_run(import_id: int) -> DoNotCallImport:
-    """The DNC import task's body: batches of normalised numbers added with one query each."""
+    """The DNC import task's body: batches of normalised numbers added with one query each, each
+    committed with the job's checkpoint (idempotent like :func:`contact_list_import`)."""
+    if import_job_lease(DoNotCallImport, import_id) is None:
+        return DoNotCallImport.objects.get(pk=import_id)
     dnc_import = DoNotCallImport.objects.select_related("campaign", "created_by").get(pk=import_id)
-    if dnc_import.status not in (ContactListStatus.QUEUED, ContactListStatus.IMPORTING):
-        return dnc_import
-    DoNotCallImport.objects.filter(pk=import_id).update(status=ContactListStatus.IMPORTING)
-    report = ErrorReport()
-    processed = added = invalid = duplicate = 0
+    counts = {
+        "rows_processed": dnc_import.rows_processed,
+        "rows_added": dnc_import.rows_added,
+        "rows_invalid": dnc_import.rows_invalid,
+        "rows_duplicate": dnc_import.rows_duplicate,
+    }
     failed = None
+    stopped = False
     try:
         with dnc_import.file.open("rb") as stored:
-            rows = iter(FileRows(getattr(stored, "file", stored), dnc_import.file_format))
+            rows = iter(SpreadsheetRows(getattr(stored, "file", stored), dnc_import.file_format))
             _row, header = next(rows, (0, []))
             columns = [column.strip() for column in header]
             position = columns.index(dnc_import.column) if dnc_import.column in columns else 0
+            checkpoint = dnc_import.rows_checkpoint
             pending: dict[str, int] = {}
+            batch: list[tuple[int, str]] = []
 
-            def flush() -> None:
-                nonlocal added, duplicate
-                fresh = dnc_bulk_add(
-                    numbers=list(pending),
-                    campaign=dnc_import.campaign,
-                    reason=dnc_import.reason,
-                    source=DoNotCallSource.IMPORT,
-                    user=dnc_import.created_by,
-                )
-                added += len(fresh)
-                duplicate += len(pending) - len(fresh)
+            def flush(last_row: int) -> None:
+                nonlocal checkpoint
+                first_row = batch[0][0] if batch else last_row
+                with transaction.atomic():
+                    import_job_checkpoint(DoNotCallImport, import_id, first_row=first_row)
+                    report = RowErrors(dnc_import=dnc_import)
+                    new = dict(counts)
+                    for row_number, raw in batch:
+                        new["rows_processed"] += 1
+                        number = normalize_number(raw)
+                        if number is None:
+                            new["rows_invalid"] += 1
+                            report.add(row_number, raw, _("Not a valid phone number."))
+                        elif number in pending:
+                            new["rows_duplicate"] += 1
+                        else:
+                            pending[number] = row_number
+                    fresh = dnc_bulk_add(
+                        numbers=list(pending),
+                        campaign=dnc_import.campaign,
+                        reason=dnc_import.reason,
+                        source=DoNotCallSource.IMPORT,
+                        user=dnc_import.created_by,
+                    )
+                    new["rows_added"] += len(fresh)
+                    new["rows_duplicate"] += len(pending) - len(fresh)
+                    report.save()
+                    DoNotCallImport.objects.filter(pk=import_id).update(
+                        status=ContactListStatus.IMPORTING,
+                        rows_checkpoint=last_row,
+                        heartbeat_at=timezone.now(),
+                        **new,
+                    )
+                counts.update(new)
                 pending.clear()
-                DoNotCallImport.objects.filter(pk=import_id).update(
-                    rows_processed=processed, rows_added=added, rows_invalid=invalid, rows_duplicate=duplicate
-                )
+                batch.clear()
+                checkpoint = last_row
 
+            row_number = checkpoint
             for row_number, values in rows:
-                raw = values[position].strip() if position < len(values) else ""
-                if not raw:
+                if row_number <= checkpoint:
                     continue
-                processed += 1
-                number = normalize_number(raw)
-                if number is None:
-                    invalid += 1
-                    report.add(row_number, raw, _("Not a valid phone number."))
-                elif number in pending:
-                    duplicate += 1
-                else:
-                    pending[number] = row_number
-                if len(pending) >= BATCH_SIZE:
-                    flush()
-            if pending:
-                flush()
+                raw = unneutralise(values[position].strip()) if position < len(values) else ""
+                if raw:
+                    batch.append((row_number, raw))
+                if len(batch) >= BATCH_SIZE:
+                    flush(row_number)
+            if batch or row_number > checkpoint:
+                flush(row_number)
+    except LeaseLost:
+        logger.info("do-not-call import %s: cancelled or taken over; this worker stops", import_id)
+        stopped = True
     except ApplicationError as error:
         failed = str(error.message)
     except Exception as error:
         logger.exception("do-not-call import %s failed", import_id)
         failed = _("The import stopped: %(e)s") % {"e": type(error).__name__}
-    dnc_import.refresh_from_db()
-    if report.count:
-        report.store(dnc_import.error_report, f"dnc-import-{import_id}-errors.csv")
-    report.close()
-    dnc_import.rows_processed, dnc_import.rows_added = processed, added
-    dnc_import.rows_invalid, dnc_import.rows_duplicate = invalid, duplicate
-    dnc_import.status = ContactListStatus.FAILED if failed else ContactListStatus.DONE
-    dnc_import.error_message = failed or ""
-    dnc_import.finished_at = timezone.now()
-    dnc_import.save()
+    with transaction.atomic():
+        dnc_import = DoNotCallImport.objects.select_for_update().get(pk=import_id)
+        if (stopped and dnc_import.status != ContactListStatus.CANCELLED) or dnc_import.status not in (
+            ContactListStatus.IMPORTING,
+            ContactListStatus.CANCELLED,
+        ):
+            return dnc_import
+        error_report_store(dnc_import.error_report, f"dnc-import-{import_id}-errors.csv", dnc_import=dnc_import)
+        if dnc_import.status != ContactListStatus.CANCELLED:
+            dnc_import.status = ContactListStatus.FAILED if failed else ContactListStatus.DONE
+            dnc_import.error_message = failed or ""
+        dnc_import.finished_at = timezone.now()
+        dnc_import.save()
     return dnc_import
 
 
@@ -846,31 +827,14 @@ def _iso(value: datetime.datetime | None) -> str:
     return timezone.localtime(value).isoformat(timespec="seconds") if value else ""
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def export_csv_chunks(rows: Iterable[list[Any]]) -> Iterator[str]:
-    """CSV text in chunks, UTF-8 with a BOM so that Excel shows Chinese names correctly."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"
-    for row in rows:
-        yield writer.writerow(row)
+    """CSV text in chunks (the safe-export helper: formulas neutralised, UTF-8 with a BOM)."""
+    return csv_chunks(rows)
 
 
 def export_xlsx_file(rows: Iterable[list[Any]]) -> IO[bytes]:
-    """An XLSX of ``rows`` in a temporary file (openpyxl write-only: rows are not kept)."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("results")
-    for row in rows:
-        sheet.append(row)
-    target = tempfile.TemporaryFile()  # noqa: SIM115 - returned; the response closes it
-    workbook.save(target)
-    target.seek(0)
-    return target
+    """An XLSX of ``rows`` in a temporary file (the safe-export helper: text cells are strings)."""
+    return xlsx_file(rows, sheet_title="results")
 
 
 def export_check_size(campaign: Campaign, file_format: str) -> None:
@@ -878,21 +842,9 @@ def export_check_size(campaign: Campaign, file_format: str) -> None:
         raise ApplicationError("too_large", _("Too many contacts for one XLSX sheet; export CSV instead."))
 
 
-def export_response(request, campaign, file_format: str):
+def campaign_export_response(request, campaign, file_format: str):
     """The logged, streamed results file of ``campaign`` — the same for the console page and the
     API. The caller has checked the format and the size (:func:`export_check_size`)."""
-    from django.http import FileResponse, StreamingHttpResponse
-
-    from apps.core.http import stream_for
-
     export_log(campaign=campaign, user=request.user, file_format=file_format, ip_address=client_ip(request) or None)
     filename = f"campaign-{campaign.pk}-results.{file_format}"
-    rows = export_rows(campaign)
-    if file_format == ExportFormat.CSV:
-        response = StreamingHttpResponse(export_csv_chunks(rows), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return stream_for(request, response)
-    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return stream_for(
-        request, FileResponse(export_xlsx_file(rows), as_attachment=True, filename=filename, content_type=xlsx)
-    )
+    return export_response(request, export_rows(campaign), file_format=file_format, filename=filename)

@@ -133,6 +133,10 @@ def two_factor_setup(request):
     user = request.user if request.user.is_authenticated else pending_user
     if user is None:
         return redirect("accounts:login")
+    if not request.user.is_authenticated and two_factor_enabled(user):
+        # Half logged in (password only) with an authenticator already set up: enrolling a new
+        # one here would skip the second factor. Replacing a phone needs a full login first.
+        return redirect("accounts:two_factor_verify")
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -512,3 +512,19 @@ def test_platform_staff_get_no_token_by_password_alone(public_api):
     assert public_api.post("/api/v1/auth/token", body, format="json").json()["code"] == "otp_required"
     response = public_api.post("/api/v1/auth/token", {**body, "otp": code}, format="json")
     assert response.status_code == 200
+
+
+def test_the_password_alone_cannot_enrol_a_new_authenticator_over_an_existing_one(acme):
+    agent = acme.user("agent", email="has-phone@acme.test")
+    _enrol(acme, agent)
+    client, _ = _password_step(acme, agent.email)
+
+    page = client.get("/accounts/two-factor/setup/")
+    attempt = client.post("/accounts/two-factor/setup/", {"code": "123456"})
+
+    assert page.status_code == 302
+    assert page["Location"] == "/accounts/two-factor/verify/"
+    assert attempt["Location"] == "/accounts/two-factor/verify/"
+    assert _me(client) == 401
+    with tenant_context(acme.tenant):
+        assert TOTPDevice.objects.filter(user=agent).count() == 1

@@ -29,6 +29,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts.choices import Role
 from apps.accounts.models import SecurityPolicy, User
+from apps.audit.choices import AuditAction
+from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError
 
 RECOVERY_CODE_COUNT = 10
@@ -51,8 +53,17 @@ def security_policy_update(*, actor: User, require_admin_two_factor: bool) -> Se
     if not actor.has_role(Role.TENANT_ADMIN):
         raise ApplicationError("forbidden", _("Only administrators can change the security policy."), status=403)
     policy, _created = SecurityPolicy.objects.select_for_update().get_or_create(pk=1)
+    before = policy.require_admin_two_factor
     policy.require_admin_two_factor = bool(require_admin_two_factor)
     policy.save(update_fields=["require_admin_two_factor", "updated_at"])
+    if before != policy.require_admin_two_factor:
+        audit_record(
+            action=AuditAction.SECURITY_POLICY_CHANGED,
+            actor=actor,
+            target=policy,
+            before={"require_admin_two_factor": before},
+            after={"require_admin_two_factor": policy.require_admin_two_factor},
+        )
     return policy
 
 
@@ -129,10 +140,11 @@ def two_factor_enrolment_confirm(*, user: User, code: str) -> list[str]:
             _("The request has invalid fields."),
             fields={"code": [_("That code is not right. Check the time on your phone and try the newest code.")]},
         )
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    replaced = TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()[0] > 0
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    return recovery_codes_regenerate(user=user)
+    audit_record(action=AuditAction.USER_TWO_FACTOR_ENABLED, actor=user, target=user, extra={"replaced": replaced})
+    return _recovery_codes_new(user)
 
 
 @transaction.atomic
@@ -140,6 +152,11 @@ def recovery_codes_regenerate(*, user: User) -> list[str]:
     """Ten new one-time recovery codes; the old ones stop working. Shown once, never again."""
     if not two_factor_enabled(user):
         raise ApplicationError("two_factor_off", _("Two-factor authentication is not enabled."))
+    audit_record(action=AuditAction.USER_RECOVERY_CODES_RENEWED, actor=user, target=user)
+    return _recovery_codes_new(user)
+
+
+def _recovery_codes_new(user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
@@ -161,8 +178,16 @@ def two_factor_disable(*, user: User, actor: User) -> None:
         )
     if actor.pk != user.pk and not actor.has_role(Role.TENANT_ADMIN):
         raise ApplicationError("forbidden", _("You can only change your own two-factor authentication."), status=403)
+    had = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    if had:
+        audit_record(
+            action=AuditAction.USER_TWO_FACTOR_DISABLED,
+            actor=actor,
+            target=user,
+            extra={"by": "self" if actor.pk == user.pk else "administrator"},
+        )
 
 
 def two_factor_verify(*, user: User, code: str):

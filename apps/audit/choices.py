@@ -21,6 +21,10 @@ class AuditAction(models.TextChoices):
     USER_DEACTIVATED = "user.deactivated", _("User deactivated")
     TOKEN_CREATED = "token.created", _("API token created")
     TOKEN_REVOKED = "token.revoked", _("API token revoked")
+    USER_TWO_FACTOR_ENABLED = "user.two_factor_enabled", _("Two-factor authentication set up")
+    USER_TWO_FACTOR_DISABLED = "user.two_factor_disabled", _("Two-factor authentication removed")
+    USER_RECOVERY_CODES_RENEWED = "user.recovery_codes_renewed", _("Recovery codes renewed")
+    SECURITY_POLICY_CHANGED = "security.policy_changed", _("Security policy changed")
     # telephony plant
     SEAT_ADDED = "seat.added", _("Seats added")
     SEAT_REMOVED = "seat.removed", _("Seat removed")

@@ -528,3 +528,45 @@ def test_the_password_alone_cannot_enrol_a_new_authenticator_over_an_existing_on
     assert _me(client) == 401
     with tenant_context(acme.tenant):
         assert TOTPDevice.objects.filter(user=agent).count() == 1
+
+
+# --- the audit log ---------------------------------------------------------------------------------
+
+
+def _audit_actions(world) -> list[tuple[str, str, dict]]:
+    from apps.audit.models import AuditEntry
+
+    with tenant_context(world.tenant):
+        return [(e.action, e.actor_email, e.extra) for e in AuditEntry.objects.order_by("pk")]
+
+
+def test_two_factor_changes_are_in_the_audit_log(acme):
+    agent = acme.user("agent", email="audited@acme.test")
+    _enrol(acme, agent)
+    client = _logged_in_with_two_factor(acme, agent)
+    client.post("/accounts/two-factor/", {"action": "regenerate", "code": _code(_device(acme, agent), acme)})
+    client.post("/accounts/two-factor/", {"action": "disable", "code": _code(_device(acme, agent), acme)})
+
+    actions = [(action, email) for action, email, _extra in _audit_actions(acme) if action.startswith("user.")]
+
+    assert ("user.two_factor_enabled", "audited@acme.test") in actions
+    assert ("user.recovery_codes_renewed", "audited@acme.test") in actions
+    assert ("user.two_factor_disabled", "audited@acme.test") in actions
+
+
+def test_an_administrators_reset_and_the_policy_are_in_the_audit_log(acme):
+    agent = acme.user("agent", email="reset-audit@acme.test")
+    _enrol(acme, agent)
+    admin = acme.admin()
+    with tenant_context(acme.tenant):
+        from apps.accounts.two_factor import two_factor_disable
+
+        two_factor_disable(user=agent, actor=admin)
+        security_policy_update(actor=admin, require_admin_two_factor=True)
+        security_policy_update(actor=admin, require_admin_two_factor=True)  # no change: no row
+
+    entries = _audit_actions(acme)
+    assert ("user.two_factor_disabled", acme.admin_email, {"by": "administrator"}) in entries
+    assert [e for e in entries if e[0] == "security.policy_changed"] == [
+        ("security.policy_changed", acme.admin_email, {})
+    ]

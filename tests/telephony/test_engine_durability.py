@@ -298,3 +298,81 @@ def test_shard_arguments_are_checked():
     for bad in ("3/3", "a/b", "1", "0/0"):
         with pytest.raises(ValueError, match="shard"):
             lease_module.parse_shard(bad)
+
+
+# --- one busy tenant does not hold up another ------------------------------------------------------
+
+
+@pytest.fixture
+def committed_tenants(django_db_setup, django_db_blocker):
+    """acme and globex as committed (the store pool's threads write for real); cleaned afterwards."""
+    from apps.tenants.models import Tenant
+
+    with django_db_blocker.unblock():
+        tenants = (Tenant.objects.get(slug="acme"), Tenant.objects.get(slug="globex"))
+        yield tenants
+        for tenant in tenants:
+            with tenant_context(tenant):
+                Call.objects.filter(uid__startswith="fair-").delete()
+
+
+async def test_a_tenant_whose_writes_are_stuck_does_not_hold_up_another(committed_tenants, outbox_root):
+    """acme's CDR table is locked by someone else; globex's CDRs are written meanwhile."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    from apps.telephony.engine.lease import _connection_params
+    from apps.telephony.engine.runner import _close_pool_connections
+    from apps.telephony.engine.state import CallState
+
+    acme, globex = committed_tenants
+    clock = VirtualClock(epoch=timezone.now())
+    executor = ThreadPoolExecutor(max_workers=2)
+    stores = {
+        tenant.slug: DbStore(tenant, clock, asynchronous=True, outbox_id=f"fair-{tenant.slug}", executor=executor)
+        for tenant in committed_tenants
+    }
+    workers = [asyncio.create_task(store.run()) for store in stores.values()]
+
+    def blocked_call(uid: str) -> CallState:
+        call = CallState(uid, caller="13800000000", callee="4000", arrived=0.0)
+        call.blocked = True
+        call.status = "ended"
+        call.ended = call.wrapup_ended = 0.0
+        call.end_reason = "blocked"
+        return call
+
+    def written(tenant, uid: str) -> bool:
+        with tenant_context(tenant):
+            return Call.objects.filter(uid=uid).exists()
+
+    async def wait_written(tenant, uid: str) -> None:
+        for _ in range(400):
+            if await sync_to_async(written)(tenant, uid):
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{uid} was not written")
+
+    locker = await psycopg.AsyncConnection.connect(**_connection_params())
+    try:
+        await locker.execute(f'LOCK TABLE "{acme.schema_name}".telephony_call IN SHARE MODE')
+        stores["acme"].call_blocked(blocked_call("fair-acme-1"))
+        await asyncio.sleep(0.3)  # acme's batch is now waiting for the lock
+        for index in range(3):
+            stores["globex"].call_blocked(blocked_call(f"fair-globex-{index}"))
+        await wait_written(globex, "fair-globex-2")
+        assert not await sync_to_async(written)(acme, "fair-acme-1")
+        await locker.rollback()  # the lock goes; acme's write follows
+        await wait_written(acme, "fair-acme-1")
+    finally:
+        await locker.close()
+        for store in stores.values():
+            store.close()
+        await asyncio.gather(*workers)
+        await asyncio.get_running_loop().run_in_executor(None, _close_pool_connections, executor, 2)
+        executor.shutdown()
+        await sync_to_async(connections.close_all)()  # the thread that read the results
+    assert all(store.healthy for store in stores.values())

@@ -48,7 +48,7 @@ from django_tenants.utils import tenant_context
 from apps.core.errors import ApplicationError
 from apps.core.events import apublish
 from apps.telephony.engine.clock import Clock
-from apps.telephony.engine.outbox import Outbox, orphan, orphan_paths, read_entries
+from apps.telephony.engine.outbox import Outbox, orphan, orphan_paths, read_entries, tenant_key
 from apps.telephony.engine.state import (
     A_HOLD,
     A_NOT_READY,
@@ -175,7 +175,7 @@ class DbStore(Store):
         self.simulated = simulated
         self.executor = executor
         # The write-ahead outbox (asynchronous mode with an id): what is captured survives the process.
-        self.outbox = Outbox(self.schema, outbox_id) if asynchronous and outbox_id else None
+        self.outbox = Outbox(tenant_key(tenant), outbox_id) if asynchronous and outbox_id else None
         self.published: Messages = []  # synchronous mode: what would have been sent
         self.reservation_lost: Callable[[str, int], None] | None = None  # set by the runner/controller
         self.healthy = True  # False from a failed batch until one succeeds again
@@ -1102,7 +1102,7 @@ def replay_orphans(tenant, *, exclude: str | None = None) -> tuple[int, int]:
     """Replay every outbox of ``tenant`` whose owner is gone (its lock is free). Returns
     (outboxes replayed, outboxes still owned by a live process)."""
     replayed = busy = 0
-    for path in orphan_paths(tenant.schema_name, exclude=exclude):
+    for path in orphan_paths(tenant_key(tenant), exclude=exclude):
         with orphan(path) as mine:
             if not mine:
                 busy += 1

@@ -10,7 +10,7 @@ costs a system call per entry.
 Format: JSON lines ``{"s": seq, "o": op, "p": payload}``; datetimes are written as
 ``{"$dt": iso}``. A torn last line (the process died mid-write) is ignored on replay.
 
-Ownership: the file lives at ``<ENGINE_OUTBOX_DIR>/<schema>/<outbox id>.jsonl`` and its owner
+Ownership: the file lives at ``<ENGINE_OUTBOX_DIR>/<schema>-<tenant id>/<outbox id>.jsonl`` and its owner
 holds an exclusive ``flock`` on it while alive. The kernel drops the lock when the process
 dies, so an engine that takes the tenant over knows the file is an orphan when it can lock it,
 replays it through the tenant's :class:`~apps.telephony.models.EngineStoreCursor` (nothing twice)
@@ -65,16 +65,22 @@ def outbox_root() -> Path:
     return Path(configured) if configured else Path(settings.BASE_DIR) / ".data" / "engine-outbox"
 
 
-def outbox_dir(schema: str) -> Path:
-    return outbox_root() / schema
+def tenant_key(tenant) -> str:
+    """The tenant's folder: schema and id, so that a tenant deleted and signed up again under the
+    same name never gets the outboxes of the old one."""
+    return f"{tenant.schema_name}-{tenant.pk}"
+
+
+def outbox_dir(key: str) -> Path:
+    return outbox_root() / key
 
 
 class Outbox:
     """This engine's outbox for one tenant; :meth:`append` from the event loop only."""
 
-    def __init__(self, schema: str, outbox_id: str, directory: Path | None = None) -> None:
+    def __init__(self, key: str, outbox_id: str, directory: Path | None = None) -> None:
         self.outbox_id = outbox_id
-        self.directory = directory or outbox_dir(schema)
+        self.directory = directory or outbox_dir(key)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / f"{outbox_id}.jsonl"
         self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -142,9 +148,9 @@ def orphan(path: Path) -> Iterator[bool]:
         os.close(fd)
 
 
-def orphan_paths(schema: str, *, exclude: str | None = None) -> list[Path]:
-    """Outbox files of ``schema`` other than ``exclude`` (oldest first)."""
-    directory = outbox_dir(schema)
+def orphan_paths(key: str, *, exclude: str | None = None) -> list[Path]:
+    """Outbox files of the tenant ``key`` (:func:`tenant_key`) other than ``exclude`` (oldest first)."""
+    directory = outbox_dir(key)
     if not directory.is_dir():
         return []
     paths = [path for path in directory.glob("*.jsonl") if path.stem != exclude]

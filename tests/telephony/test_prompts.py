@@ -167,6 +167,16 @@ def test_a_prompt_longer_than_the_limit_is_refused(acme, runtime, monkeypatch):
         assert not Prompt.objects.filter(name="long").exists()
 
 
+@pytest.mark.parametrize(("rate", "channels"), [(44100, 16), (1000, 1)])
+def test_a_header_that_would_make_the_decoder_expand_is_refused_before_decoding(acme, runtime, rate, channels):
+    with tenant_context(acme.tenant), pytest.raises(ApplicationError) as caught:
+        prompt_services.prompt_create(name="wide", upload=wav_bytes(seconds=0.5, rate=rate, channels=channels))
+    assert caught.value.code == "unsupported_format"
+    assert caught.value.fields["file"] == [
+        f"A prompt has at most 8 channels at 4–384 kHz; this file has {channels} at {rate} Hz."
+    ]
+
+
 def test_a_file_over_the_size_limit_is_refused_before_decoding(acme, admin_api, runtime, monkeypatch):
     monkeypatch.setattr(prompt_services, "MAX_UPLOAD_BYTES", 1000)
     response = admin_api.post("/api/v1/prompts", {"name": "big", "file": upload(wav_bytes(seconds=1))})

@@ -40,6 +40,10 @@ logger = logging.getLogger(__name__)
 RATE = 8000
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_DURATION_SECONDS = 10 * 60
+# What a decoder is asked to expand: a header claiming 64 channels or a 1 Hz rate is refused
+# before decoding; the decoded samples are capped by the duration (at most 10 min × 8 kHz × 2 B).
+MAX_CHANNELS = 8
+SAMPLE_RATES = (4000, 384_000)
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 # Prompt names the engine plays by itself; a tenant prompt of that name replaces the built-in tone.
 SYSTEM_PROMPTS = (
@@ -102,6 +106,12 @@ def prompt_convert(data: bytes) -> ConvertedAudio:
         raise _file_error("not_audio", _("The audio could not be read; upload a valid WAV or MP3 file.")) from error
     if info.num_frames <= 0 or info.duration <= 0:
         raise _file_error("empty_file", _("The file contains no audio."))
+    if info.nchannels > MAX_CHANNELS or not SAMPLE_RATES[0] <= info.sample_rate <= SAMPLE_RATES[1]:
+        raise _file_error(
+            "unsupported_format",
+            _("A prompt has at most %(c)d channels at 4–384 kHz; this file has %(n)d at %(r)d Hz.")
+            % {"c": MAX_CHANNELS, "n": info.nchannels, "r": info.sample_rate},
+        )
     if info.duration > MAX_DURATION_SECONDS:
         raise _file_error("too_long", _("A prompt lasts at most %(n)d minutes.") % {"n": MAX_DURATION_SECONDS // 60})
     try:
@@ -111,6 +121,8 @@ def prompt_convert(data: bytes) -> ConvertedAudio:
     samples = decoded.samples
     if not len(samples):
         raise _file_error("empty_file", _("The file contains no audio."))
+    if len(samples) > (MAX_DURATION_SECONDS + 1) * RATE:  # the header understated the length
+        raise _file_error("too_long", _("A prompt lasts at most %(n)d minutes.") % {"n": MAX_DURATION_SECONDS // 60})
     if sys.byteorder == "big":  # WAV is little-endian
         samples.byteswap()
     buffer = io.BytesIO()

@@ -568,7 +568,11 @@ class EngineService:
         self.layer = inbox_layer() if layer == "default" else layer
         self.lease = LeaseManager(shard=shard[0], shards=shard[1]) if lease == "default" else lease
         self.lease_seconds = lease_seconds or TICK_SECONDS
-        self.store_threads = store_threads or getattr(settings, "ENGINE_STORE_THREADS", STORE_THREADS)
+        self.store_threads = (
+            store_threads
+            or getattr(settings, "ENGINE_STORE_THREADS", None)
+            or int(os.environ.get("ENGINE_STORE_THREADS") or STORE_THREADS)
+        )
         self.store_executor: ThreadPoolExecutor | None = None
         self.sim_log = sim_log
         self.sim_scale = sim_scale

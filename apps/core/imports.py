@@ -257,13 +257,15 @@ def _date_styles(archive: zipfile.ZipFile, names: set[str], budget: _Budget) -> 
 def _parse_incrementally(chunks: Iterator[bytes], tag: str, max_bytes: int, too_big: str) -> Iterator[tuple[Any, Any]]:
     """``(element, parent)`` for each completed ``tag`` element; the caller clears the parent.
     The XML between two such elements is capped at ``max_bytes``."""
-    parser = XMLPullParser(events=("start", "end"))
+    parser: Any = XMLPullParser(events=("start", "end"))
     parents: list[Any] = []
     since = 0
     try:
         for chunk in chunks:
             parser.feed(chunk)
             since += len(chunk)
+            event: str
+            element: Any
             for event, element in parser.read_events():
                 if event == "start":
                     parents.append(element)
@@ -511,7 +513,7 @@ def read_preview(binary: IO[bytes], file_format: str, *, sample_rows: int = 5) -
         prefix = binary.read(settings.IMPORT_PREVIEW_BYTES)
         truncated = bool(binary.read(1))
         binary.seek(0)
-        rows = SpreadsheetRows(io.BytesIO(prefix), file_format, limits=preview_limits())
+        rows: SpreadsheetRows | _ListedRows = SpreadsheetRows(io.BytesIO(prefix), file_format, limits=preview_limits())
     elif file_format == "xlsx":
         truncated = False
         first = xlsx_first_rows(binary, limits=preview_limits(), count=sample_rows + 1)

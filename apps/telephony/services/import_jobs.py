@@ -20,7 +20,7 @@ Lock order: the job row alone (``select_for_update``), then the rows the batch w
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -33,6 +33,7 @@ from apps.telephony.choices import ContactListStatus
 from apps.telephony.models import ContactList, DoNotCallImport
 
 Job = ContactList | DoNotCallImport
+JobT = TypeVar("JobT", ContactList, DoNotCallImport)
 RUNNING = (ContactListStatus.QUEUED, ContactListStatus.IMPORTING)
 RETRYABLE = (ContactListStatus.STALLED, ContactListStatus.FAILED)
 CANCELLABLE = (ContactListStatus.QUEUED, ContactListStatus.IMPORTING, ContactListStatus.STALLED)
@@ -102,7 +103,7 @@ def import_jobs_mark_stalled() -> int:
     return count
 
 
-def import_job_refresh(job: Job) -> Job:
+def import_job_refresh(job: JobT) -> JobT:
     """The job as read by a page or the API, marked stalled first if its worker is lost."""
     if job.status in RUNNING and type(job).objects.filter(_lost_q(), pk=job.pk).exists():
         import_jobs_mark_stalled()
@@ -111,7 +112,7 @@ def import_job_refresh(job: Job) -> Job:
 
 
 @transaction.atomic
-def import_job_retry(*, job: Job) -> Job:
+def import_job_retry(*, job: JobT) -> JobT:
     """Queue a stalled or failed job again; it resumes after its checkpoint."""
     job = type(job).objects.select_for_update().get(pk=job.pk)
     if job.status in RUNNING and type(job).objects.filter(_lost_q(), pk=job.pk).exists():
@@ -129,7 +130,7 @@ def import_job_retry(*, job: Job) -> Job:
 
 
 @transaction.atomic
-def import_job_cancel(*, job: Job) -> Job:
+def import_job_cancel(*, job: JobT) -> JobT:
     """Stop a job: a running worker stops at its next batch; rows already imported stay."""
     job = type(job).objects.select_for_update().get(pk=job.pk)
     if job.status not in CANCELLABLE:

@@ -7,6 +7,7 @@ tests/telephony/test_engine_faults.py."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -290,6 +291,24 @@ async def test_after_a_lost_connection_the_holder_gets_its_tenants_back_first(te
     finally:
         await holder.close()
         await contender.close()
+
+
+async def test_a_holder_cut_off_from_its_old_session_ends_it_and_keeps_its_tenants(tenant_ids):
+    """A network cut: the engine gave its connection up, but the server still has the session
+    (and the locks) until it notices. The engine ends that session itself and takes them back."""
+    acme_id, _globex_id = tenant_ids
+    holder = LeaseManager()
+    stale = None
+    try:
+        assert await holder.sync({acme_id}, set()) == ({acme_id}, set())
+        stale, holder.conn = holder.conn, None  # the server does not know yet
+        assert await holder.sync({acme_id}, {acme_id}) == (set(), set())
+        assert holder.held == {acme_id}
+    finally:
+        await holder.close()
+        if stale is not None:
+            with contextlib.suppress(Exception):
+                await stale.close()
 
 
 def test_shard_arguments_are_checked():

@@ -20,11 +20,14 @@ class ApplicationError(Exception):
         *,
         fields: dict[str, list[Any]] | None = None,
         status: int | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(str(message))
         self.code = code
         self.message = message
         self.fields = fields or {}
+        # Response headers the API adds (e.g. Retry-After on a 429).
+        self.headers = headers or {}
         if status is not None:
             self.status = status
 

@@ -11,8 +11,8 @@ from apps.telephony.choices import CallEndReason
 from apps.telephony.engine.config import QueueSettings
 from apps.telephony.engine.drivers.sim import CallerBehaviour, Duration
 from apps.telephony.models import DoNotCall
-from apps.telephony.services import dialling as dialling_service
 from tests.telephony.agent_helpers import Published, give_call, make_agent
+from tests.telephony.test_dialling_api import _clear_rate
 from tests.telephony.test_engine import QUEUE, build, call_in, human
 
 
@@ -29,11 +29,9 @@ def published(monkeypatch) -> Published:
 def talking(acme):
     subject = make_agent(acme)
     call = give_call(acme, subject.agent, state="talking", call_status="talking")
+    _clear_rate(acme, subject.agent.pk)
     yield subject, call
-    client = dialling_service._redis()
-    keys = client.keys(f"dialling:rate:{acme.tenant.schema_name}:{subject.agent.pk}:*")
-    if keys:
-        client.delete(*keys)
+    _clear_rate(acme, subject.agent.pk)
 
 
 def test_engine_hands_the_caller_to_the_number_and_the_agent_goes_to_wrapup():

@@ -41,6 +41,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
                 "fields": {k: [str(m) for m in v] for k, v in exc.fields.items()},
             },
             status=exc.status,
+            headers=exc.headers or None,
         )
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)

@@ -252,8 +252,8 @@ def _rate_take(*, agent_id: int, policy: DiallingPolicy) -> None:
         raise ApplicationError(
             "dial_rate_limited",
             message % {"n": limit, "s": retry},
-            fields={"retry_after": [str(retry)]},
             status=RATE_LIMITED_STATUS,
+            headers={"Retry-After": str(retry)},
         )
 
 

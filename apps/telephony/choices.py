@@ -149,6 +149,12 @@ class ContactListStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class PromptStatus(models.TextChoices):
+    CONVERTING = "converting", _("Converting")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Refused")
+
+
 class DoNotCallSource(models.TextChoices):
     MANUAL = "manual", _("Added by hand")
     IMPORT = "import", _("Imported")

@@ -45,6 +45,15 @@ def dnc_import_task(import_id: int) -> int:
 
 
 @shared_task
+def prompt_convert_task(prompt_id: int) -> str:
+    """Decode an uploaded prompt into the WAV the SIP plane plays; returns the prompt's status."""
+    from apps.telephony.services.prompts import prompt_convert_pending
+
+    prompt = prompt_convert_pending(prompt_id=prompt_id)
+    return prompt.status if prompt is not None else "gone"
+
+
+@shared_task
 def import_jobs_mark_stalled_task() -> int:
     """Beat, every minute, from the public schema: in every active tenant, mark the imports whose
     worker stopped sending heartbeats as stalled (they then offer Retry and Cancel)."""

@@ -61,7 +61,7 @@ def prompts(request):
         except ApplicationError as error:
             apply_error(form, error)
         else:
-            messages.success(request, _("Prompt uploaded."))
+            messages.success(request, _("Prompt uploaded; it plays once converted (a few seconds)."))
             return redirect("ivr:prompts")
     context = {
         "prompts": Prompt.objects.select_related("uploaded_by").order_by("name"),

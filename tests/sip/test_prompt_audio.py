@@ -50,12 +50,13 @@ def _stereo_wav(seconds: float, rate: int = 44100) -> bytes:
 
 
 def test_the_tenants_uploaded_prompt_is_played_to_the_caller(plane, sip_world):
-    from apps.telephony.services.prompts import prompt_create, prompts_publish_tenant
+    from apps.telephony.services.prompts import prompt_convert_pending, prompt_create, prompts_publish_tenant
 
     directory = plane.directory / "prompts"
     with tenant_context(sip_world.a.tenant):
         upload = SimpleUploadedFile("welcome.wav", _stereo_wav(SECONDS), content_type="audio/wav")
         prompt = prompt_create(name="welcome", upload=upload)
+        prompt = prompt_convert_pending(prompt_id=prompt.pk)  # the worker's part, after the commit
         assert prompts_publish_tenant(directory=directory) >= 1
     published = directory / sip_world.a.tenant.schema_name / "welcome.wav"
     assert media.wav_seconds(published) == pytest.approx(SECONDS, abs=0.01)

@@ -16,7 +16,6 @@ from django.core.management import call_command
 from django_tenants.utils import tenant_context
 
 from apps.accounts.choices import Role
-from apps.core.errors import ApplicationError
 from apps.telephony.engine.drivers.sipstack import media
 from apps.telephony.models import Prompt
 from apps.telephony.services import prompts as prompt_services
@@ -67,6 +66,25 @@ def stored_names(schema: str, name: str) -> list[str]:
     except FileNotFoundError:
         return []
     return [file for file in files if file.startswith(f"{name}-")]
+
+
+@pytest.fixture
+def queued_conversion():
+    """Requested by the tests of the hand-off itself: no inline conversion for them."""
+
+
+@pytest.fixture(autouse=True)
+def inline_conversion(request, monkeypatch):
+    """Most tests here are about what conversion produces: run the worker's conversion right
+    where the service queues it (tests using ``queued_conversion`` see the real hand-off)."""
+    if "queued_conversion" in request.fixturenames:
+        return
+
+    def convert_now(prompt):
+        prompt_services.prompt_convert_pending(prompt_id=prompt.pk)
+        prompt.refresh_from_db()
+
+    monkeypatch.setattr(prompt_services, "_convert_after_commit", convert_now)
 
 
 @pytest.fixture
@@ -135,7 +153,6 @@ def test_an_mp3_is_decoded_resampled_and_stored_as_wav(acme, runtime):
         (b"", "empty_file"),
         (b"fLaC" + b"\0" * 200, "unsupported_format"),
         (b"OggS" + b"\0" * 200, "unsupported_format"),
-        (b"RIFF\x24\x00\x00\x00WAVEgarbage-garbage-garbage", "not_audio"),
     ],
 )
 def test_a_bad_file_is_refused_with_a_field_error_and_nothing_is_stored(acme, admin_api, runtime, data, code):
@@ -151,30 +168,39 @@ def test_a_bad_file_is_refused_with_a_field_error_and_nothing_is_stored(acme, ad
     assert not (runtime / acme.tenant.schema_name / "broken.wav").exists()
 
 
+def refused(name: str, data: bytes) -> Prompt:
+    """The prompt after the worker refused its upload."""
+    prompt = prompt_services.prompt_create(name=name, upload=data)
+    assert (prompt.status, bool(prompt.file), bool(prompt.pending_file)) == ("failed", False, False)
+    return prompt
+
+
 def test_a_wav_with_no_frames_is_empty(acme, runtime):
-    with tenant_context(acme.tenant), pytest.raises(ApplicationError) as caught:
-        prompt_services.prompt_create(name="silent", upload=wav_bytes(seconds=0))
-    assert caught.value.code == "empty_file"
+    with tenant_context(acme.tenant):
+        assert refused("silent", wav_bytes(seconds=0)).error_message == "The file contains no audio."
+
+
+def test_a_wav_header_with_garbage_is_refused_by_the_worker(acme, runtime):
+    with tenant_context(acme.tenant):
+        prompt = refused("broken", b"RIFF\x24\x00\x00\x00WAVEgarbage-garbage-garbage")
+        assert prompt.error_message == "The audio could not be read; upload a valid WAV or MP3 file."
+        assert prompt_services.prompt_names() == []  # an IVR flow cannot use it
 
 
 def test_a_prompt_longer_than_the_limit_is_refused(acme, runtime, monkeypatch):
     monkeypatch.setattr(prompt_services, "MAX_DURATION_SECONDS", 60)
-    with tenant_context(acme.tenant), pytest.raises(ApplicationError) as caught:
-        prompt_services.prompt_create(name="long", upload=wav_bytes(seconds=61, rate=8000, channels=1))
-    assert caught.value.code == "too_long"
-    assert "1 minutes" in caught.value.fields["file"][0]
     with tenant_context(acme.tenant):
-        assert not Prompt.objects.filter(name="long").exists()
+        prompt = refused("long", wav_bytes(seconds=61, rate=8000, channels=1))
+        assert prompt.error_message == "A prompt lasts at most 1 minutes."
 
 
 @pytest.mark.parametrize(("rate", "channels"), [(44100, 16), (1000, 1)])
 def test_a_header_that_would_make_the_decoder_expand_is_refused_before_decoding(acme, runtime, rate, channels):
-    with tenant_context(acme.tenant), pytest.raises(ApplicationError) as caught:
-        prompt_services.prompt_create(name="wide", upload=wav_bytes(seconds=0.5, rate=rate, channels=channels))
-    assert caught.value.code == "unsupported_format"
-    assert caught.value.fields["file"] == [
-        f"A prompt has at most 8 channels at 4–384 kHz; this file has {channels} at {rate} Hz."
-    ]
+    with tenant_context(acme.tenant):
+        prompt = refused("wide", wav_bytes(seconds=0.5, rate=rate, channels=channels))
+    assert (
+        prompt.error_message == f"A prompt has at most 8 channels at 4–384 kHz; this file has {channels} at {rate} Hz."
+    )
 
 
 def test_a_file_over_the_size_limit_is_refused_before_decoding(acme, admin_api, runtime, monkeypatch):
@@ -441,3 +467,60 @@ def test_the_console_replaces_renames_and_deletes(acme, runtime):
     assert client.post(f"/console/ivr/prompts/{prompt.pk}/delete/").status_code == 302
     with tenant_context(acme.tenant):
         assert not Prompt.objects.filter(pk=prompt.pk).exists()
+
+
+# --- conversion in the worker ----------------------------------------------------------------------
+
+
+def test_the_request_only_stores_the_upload_and_the_worker_converts_it(
+    acme, admin_api, runtime, django_capture_on_commit_callbacks, queued_conversion
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        created = admin_api.post("/api/v1/prompts", {"name": "welcome", "file": upload(wav_bytes(seconds=1))})
+
+    assert created.status_code == 201
+    body = created.json()
+    assert (body["status"], body["duration_seconds"]) == ("converting", 0)
+    assert admin_api.get(body["audio_url"]).status_code == 404  # nothing to play yet
+    with tenant_context(acme.tenant):
+        assert Prompt.objects.get(pk=body["id"]).pending_file
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:  # the task, as the worker would run it after the commit
+            callback()
+
+    ready = admin_api.get(f"/api/v1/prompts/{body['id']}").json()
+    assert (ready["status"], ready["duration_seconds"]) == ("ready", pytest.approx(1.0))
+    assert (runtime / acme.tenant.schema_name / "welcome.wav").exists()
+    with tenant_context(acme.tenant):
+        assert not Prompt.objects.get(pk=body["id"]).pending_file
+        assert stored_names(acme.tenant.schema_name, "welcome") != []
+
+
+def test_a_replacement_keeps_the_old_audio_until_converted_and_a_refused_one_keeps_it(acme, runtime, queued_conversion):
+    with tenant_context(acme.tenant):
+        prompt = prompt_services.prompt_create(name="welcome", upload=wav_bytes(seconds=1))
+        prompt_services.prompt_convert_pending(prompt_id=prompt.pk)
+        prompt.refresh_from_db()
+        first = prompt.file.name
+
+        prompt_services.prompt_update(prompt=prompt, upload=wav_bytes(seconds=0))
+        prompt.refresh_from_db()
+        assert (prompt.status, prompt.file.name) == ("converting", first)
+
+        prompt = prompt_services.prompt_convert_pending(prompt_id=prompt.pk)
+        assert (prompt.status, prompt.file.name, prompt.duration_seconds) == ("ready", first, pytest.approx(1.0))
+        assert prompt.error_message == "The file contains no audio."
+
+
+def test_a_redelivered_task_does_nothing_and_a_file_that_kills_workers_is_refused(acme, runtime, queued_conversion):
+    with tenant_context(acme.tenant):
+        prompt = prompt_services.prompt_create(name="welcome", upload=wav_bytes(seconds=1))
+        done = prompt_services.prompt_convert_pending(prompt_id=prompt.pk)
+        again = prompt_services.prompt_convert_pending(prompt_id=prompt.pk)
+        assert (again.status, again.file.name, again.attempts) == ("ready", done.file.name, 1)
+
+        killer = prompt_services.prompt_create(name="killer", upload=wav_bytes(seconds=1))
+        Prompt.objects.filter(pk=killer.pk).update(attempts=prompt_services.MAX_CONVERSION_ATTEMPTS)
+        killer = prompt_services.prompt_convert_pending(prompt_id=killer.pk)
+        assert (killer.status, bool(killer.file)) == ("failed", False)

@@ -182,7 +182,8 @@ def _queue_graph(acme) -> dict:
 
 def _upload_all(names) -> None:
     for name in names:
-        prompt_services.prompt_create(name=name, upload=wav_bytes(seconds=0.2, rate=8000, channels=1))
+        prompt = prompt_services.prompt_create(name=name, upload=wav_bytes(seconds=0.2, rate=8000, channels=1))
+        prompt_services.prompt_convert_pending(prompt_id=prompt.pk)  # the worker's part
 
 
 def test_saving_a_draft_with_an_unknown_audio_name_names_the_field(acme, flow, settings, tmp_path):

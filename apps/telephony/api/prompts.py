@@ -2,10 +2,12 @@
 supervisors list and play.
 
 Create and update take ``multipart/form-data`` with ``file`` (WAV or MP3, at most 20 MB and
-10 minutes); the stored audio is 8 kHz mono 16-bit PCM WAV, streamed by
-``GET /api/v1/prompts/{id}/audio``. A rejected file answers 400 with the reason under
-``fields.file`` (codes ``not_audio``, ``unsupported_format``, ``empty_file``,
-``file_too_large``, ``too_long``) and nothing is stored.
+10 minutes). The request checks the size and the type (400 under ``fields.file``: codes
+``not_audio``, ``unsupported_format``, ``empty_file``, ``file_too_large``; nothing is stored);
+a worker then decodes it (``status``: ``converting`` → ``ready``, or ``failed`` with
+``error_message`` — ``too_long``, undecodable audio; a replaced prompt keeps playing its
+previous audio). The stored audio is 8 kHz mono 16-bit PCM WAV, streamed by
+``GET /api/v1/prompts/{id}/audio``.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class PromptSerializer(serializers.ModelSerializer):
             "uploaded_by",
             "created_at",
             "updated_at",
+            "status",
+            "error_message",
             "audio_url",
         ]
         read_only_fields = fields

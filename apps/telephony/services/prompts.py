@@ -1,5 +1,13 @@
 """Prompt audio: upload (WAV or MP3), replace, rename, delete, and publish to the SIP plane.
 
+The web request only checks an upload's size and, from its first bytes, that it is WAV or MP3;
+it keeps the file as the prompt's pending upload (status ``converting``) and a Celery worker
+decodes it (:func:`prompt_convert_pending`), so a hostile file never costs the web process
+memory or time. The worker refuses what would make the decoder expand (more than 8 channels, a
+rate outside 4–384 kHz, more than 10 minutes: at most 10 min × 8 kHz × 2 bytes of samples).
+A replaced prompt keeps its current audio until the new one is converted; a refused upload
+leaves the reason in ``error_message`` (and ``failed`` when the prompt has no audio yet).
+
 An upload is decoded, downmixed and resampled with miniaudio into 8 kHz mono 16-bit PCM WAV —
 what rtpengine's ``play media`` plays without transcoding surprises — and stored through Django
 storage under ``tenants/<schema>/prompts/`` like recordings. A rejected upload (not audio, a
@@ -24,6 +32,7 @@ import tempfile
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -33,6 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
+from apps.telephony.choices import PromptStatus
 from apps.telephony.models import Prompt
 
 logger = logging.getLogger(__name__)
@@ -134,20 +144,6 @@ def prompt_convert(data: bytes) -> ConvertedAudio:
     return ConvertedAudio(wav=buffer.getvalue(), duration_seconds=round(len(samples) / RATE, 3))
 
 
-def _read_upload(upload) -> bytes:
-    """The bytes of an uploaded file (or of ``bytes``), refusing more than the size limit."""
-    if isinstance(upload, bytes | bytearray):
-        return bytes(upload)
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_UPLOAD_BYTES:
-        raise _file_error(
-            "file_too_large", _("The file is larger than %(n)d MB.") % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)}
-        )
-    if hasattr(upload, "seek"):
-        upload.seek(0)
-    return upload.read(MAX_UPLOAD_BYTES + 1)
-
-
 # --- names ---------------------------------------------------------------------------------------
 
 
@@ -218,25 +214,70 @@ def _original_name(upload, filename: str | None) -> str:
     return os.path.basename(str(name))[:255]
 
 
+def _check_upload(upload) -> ContentFile | Any:
+    """What the web request checks of an upload: its size and, from its first bytes, that it is
+    WAV or MP3 audio. Decoding (the expensive, attacker-shaped part) is the worker's."""
+    data = upload if isinstance(upload, bytes | bytearray) else None
+    if data is None:
+        size = getattr(upload, "size", None)
+        if size is not None and size > MAX_UPLOAD_BYTES:
+            raise _file_error(
+                "file_too_large", _("The file is larger than %(n)d MB.") % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            )
+        if hasattr(upload, "seek"):
+            upload.seek(0)
+        head = upload.read(16)
+        upload.seek(0)
+    else:
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise _file_error(
+                "file_too_large", _("The file is larger than %(n)d MB.") % {"n": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            )
+        head = bytes(data[:16])
+    if not head:
+        raise _file_error("empty_file", _("The file is empty."))
+    kind = _sniff(head)
+    if kind == "other_audio":
+        raise _file_error("unsupported_format", _("Only WAV and MP3 files are accepted."))
+    if not kind:
+        raise _file_error("not_audio", _("This is not an audio file; upload a WAV or MP3 file."))
+    return ContentFile(bytes(data)) if data is not None else upload
+
+
+def _keep_upload(prompt: Prompt, upload) -> None:
+    """Keep the upload as the prompt's pending file, for the worker to convert."""
+    prompt.pending_file.save(f"{prompt.name}.upload", upload, save=False)
+    prompt.status = PromptStatus.CONVERTING
+    prompt.error_message = ""
+    prompt.attempts = 0
+
+
+def _convert_after_commit(prompt: Prompt) -> None:
+    from apps.telephony.tasks import prompt_convert_task
+
+    pk = prompt.pk
+    transaction.on_commit(lambda: prompt_convert_task.delay(pk))
+
+
 @transaction.atomic
 def prompt_create(*, name: str, upload, filename: str | None = None, description: str = "", user=None) -> Prompt:
-    """Convert and store an uploaded WAV/MP3 as the prompt ``name``."""
+    """Store an uploaded WAV/MP3 as the prompt ``name``; a worker converts it (``converting``)."""
     name = _check_name(name)
     description = _check_description(description)
-    audio = prompt_convert(_read_upload(upload))
+    checked = _check_upload(upload)
     prompt = Prompt(
         name=name,
         description=description,
         original_filename=_original_name(upload, filename),
         uploaded_by=user if user is not None and user.is_authenticated else None,
     )
-    stored = _store(prompt, audio)
+    _keep_upload(prompt, checked)
     try:
         prompt.save(force_insert=True)
     except Exception:
-        default_storage.delete(stored)
+        default_storage.delete(str(prompt.pending_file.name))
         raise
-    _publish_on_commit(_schema(), prompt.name, audio.wav)
+    _convert_after_commit(prompt)
     return prompt
 
 
@@ -250,9 +291,10 @@ def prompt_update(
     filename: str | None = None,
     user=None,
 ) -> Prompt:
-    """Rename, describe, or replace the audio of a prompt (any of them)."""
+    """Rename, describe, or replace the audio of a prompt (any of them). A new audio is converted
+    by a worker; the current one keeps playing until then."""
     prompt = Prompt.objects.select_for_update().get(pk=prompt.pk)
-    old_name, old_file = prompt.name, str(prompt.file.name)
+    old_name = prompt.name
     fields = ["updated_at"]
     if name is not None and name != prompt.name:
         new_name = _check_name(name, exclude=prompt.pk)
@@ -262,30 +304,67 @@ def prompt_update(
     if description is not None:
         prompt.description = _check_description(description)
         fields.append("description")
-    stored = None
-    audio: ConvertedAudio | None = None
     if upload is not None:
-        audio = prompt_convert(_read_upload(upload))
-        stored = _store(prompt, audio)
+        checked = _check_upload(upload)
+        if prompt.pending_file:
+            stale = str(prompt.pending_file.name)
+            transaction.on_commit(lambda: default_storage.delete(stale))
+        _keep_upload(prompt, checked)
         prompt.original_filename = _original_name(upload, filename)
         if user is not None and user.is_authenticated:
             prompt.uploaded_by = user
-        fields += ["file", "duration_seconds", "size_bytes", "original_filename", "uploaded_by"]
+        fields += ["pending_file", "status", "error_message", "attempts", "original_filename", "uploaded_by"]
     prompt.updated_at = timezone.now()
-    try:
-        prompt.save(update_fields=fields)
-    except Exception:
-        if stored:
-            default_storage.delete(stored)
-        raise
-    schema = _schema()
-    if stored:
-        transaction.on_commit(lambda: default_storage.delete(old_file))
-    if stored or prompt.name != old_name:
-        if prompt.name != old_name:
-            _unpublish_on_commit(schema, old_name)
-        _publish_on_commit(schema, prompt.name, audio.wav if audio else None, file_name=str(prompt.file.name))
+    prompt.save(update_fields=fields)
+    if upload is not None:
+        _convert_after_commit(prompt)
+    if prompt.name != old_name and prompt.file:
+        schema = _schema()
+        _unpublish_on_commit(schema, old_name)
+        _publish_on_commit(schema, prompt.name, None, file_name=str(prompt.file.name))
     return prompt
+
+
+MAX_CONVERSION_ATTEMPTS = 3
+
+
+def prompt_convert_pending(*, prompt_id: int) -> Prompt | None:
+    """The conversion task's body: decode the pending upload with the limits of
+    :func:`prompt_convert`, store the WAV and publish it. Idempotent (the task is acknowledged
+    late and may run twice): a prompt without a pending upload is left alone; an upload whose
+    decoding killed its worker ``MAX_CONVERSION_ATTEMPTS`` times is refused."""
+    with transaction.atomic():
+        prompt = Prompt.objects.select_for_update().filter(pk=prompt_id).first()
+        if prompt is None or not prompt.pending_file:
+            return prompt
+        prompt.attempts += 1
+        prompt.save(update_fields=["attempts"])
+    with transaction.atomic():
+        prompt = Prompt.objects.select_for_update().get(pk=prompt_id)
+        if not prompt.pending_file:
+            return prompt
+        pending = str(prompt.pending_file.name)
+        try:
+            if prompt.attempts > MAX_CONVERSION_ATTEMPTS:
+                raise _file_error("not_audio", _("The audio could not be read; upload a valid WAV or MP3 file."))
+            with default_storage.open(pending, "rb") as handle:
+                audio = prompt_convert(handle.read(MAX_UPLOAD_BYTES + 1))
+        except ApplicationError as error:
+            prompt.error_message = str(error.message)[:300]
+            prompt.status = PromptStatus.READY if prompt.file else PromptStatus.FAILED
+        else:
+            old_file = str(prompt.file.name) if prompt.file else ""
+            _store(prompt, audio)
+            prompt.status = PromptStatus.READY
+            prompt.error_message = ""
+            if old_file:
+                transaction.on_commit(lambda: default_storage.delete(old_file))
+            _publish_on_commit(_schema(), prompt.name, audio.wav)
+        prompt.pending_file = ""
+        prompt.updated_at = timezone.now()
+        prompt.save()
+        transaction.on_commit(lambda: default_storage.delete(pending))
+        return prompt
 
 
 @transaction.atomic
@@ -305,13 +384,16 @@ def prompt_delete(*, prompt: Prompt) -> None:
 
 def prompt_names() -> list[str]:
     """The current tenant's prompt names, sorted."""
-    return list(Prompt.objects.order_by("name").values_list("name", flat=True))
+    return list(Prompt.objects.exclude(status=PromptStatus.FAILED).order_by("name").values_list("name", flat=True))
 
 
 def prompt_open(*, prompt: Prompt):
-    """The stored WAV of a prompt, open for reading (``ApplicationError`` 404 if it is gone)."""
+    """The stored WAV of a prompt, open for reading (``ApplicationError`` 404 if it is gone or
+    not converted yet)."""
     from apps.core.errors import NotFoundError
 
+    if not prompt.file:
+        raise NotFoundError("not_found", _("The prompt's audio is still being converted."))
     try:
         return default_storage.open(str(prompt.file.name), "rb")
     except FileNotFoundError as error:
@@ -382,7 +464,7 @@ def prompts_publish_tenant(*, directory: Path | None = None) -> int:
     schema = _schema()
     target = (directory or prompts_directory()) / schema
     written: set[str] = set()
-    for prompt in Prompt.objects.order_by("name"):
+    for prompt in Prompt.objects.exclude(file="").order_by("name"):
         try:
             with default_storage.open(str(prompt.file.name), "rb") as handle:
                 data = handle.read()

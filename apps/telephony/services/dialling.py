@@ -171,15 +171,15 @@ def dialling_policy_update(
     blocked = policy.blocked_prefixes
     if blocked_prefixes is not None:
         blocked = _prefix_list(blocked_prefixes, "blocked_prefixes", errors)
-    per_minute = policy.rate_per_minute
+    per_minute: int | None = policy.rate_per_minute
     if rate_per_minute is not None:
         per_minute = _rate(rate_per_minute, "rate_per_minute", dialling.RATE_PER_MINUTE_MAX, errors)
-    per_hour = policy.rate_per_hour
+    per_hour: int | None = policy.rate_per_hour
     if rate_per_hour is not None:
         per_hour = _rate(rate_per_hour, "rate_per_hour", dialling.RATE_PER_HOUR_MAX, errors)
     if per_minute is not None and per_hour is not None and per_minute > per_hour and "rate_per_hour" not in errors:
         errors["rate_per_hour"] = [_("At least the number of calls per minute.")]
-    if errors:
+    if errors or per_minute is None or per_hour is None:  # a None value always comes with its error
         raise _invalid(errors)
     policy.allow_international = international
     policy.allowed_prefixes = allowed

@@ -6,4 +6,7 @@ from apps.audit.api import views
 router = SimpleRouter(trailing_slash=False)
 router.register("audit", views.AuditEntryViewSet, basename="audit-entry")
 
-urlpatterns = [path("", include(router.urls))]
+urlpatterns = [
+    path("audit/settings", views.audit_settings, name="audit-settings"),
+    path("", include(router.urls)),
+]

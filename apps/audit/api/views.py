@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
-from rest_framework.decorators import action
+from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
@@ -67,15 +67,20 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
         filters = {key: value for key, value in request.query_params.items() if key != "file_format"}
         return export_response(request, rows, file_format, filters=filters)
 
-    @extend_schema(request=AuditSettingsSerializer, responses={200: AuditSettingsSerializer})
-    @action(detail=False, methods=["get", "put"], url_path="settings", pagination_class=None)
-    def retention(self, request):
-        """The retention in days (``null``: the platform default); changing it is audited."""
-        if request.method == "PUT":
-            serializer = AuditSettingsSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            row = audit_retention_set(days=serializer.validated_data["retention_days"], actor=request.user)
-            days = row.retention_days
-        else:
-            days = audit_retention_configured()
-        return Response({"retention_days": days, "effective_days": audit_retention_days()})
+
+# A function view, not a viewset action: DRF answers OPTIONS on a viewset by checking object
+# permissions for PUT through get_object(), which a list-level action has no object for (500).
+@extend_schema(methods=["GET"], request=None, responses={200: AuditSettingsSerializer})
+@extend_schema(methods=["PUT"], request=AuditSettingsSerializer, responses={200: AuditSettingsSerializer})
+@api_view(["GET", "PUT"])
+@permission_classes([HasRole.of(Role.TENANT_ADMIN)])
+def audit_settings(request):
+    """The retention in days (``null``: the platform default); changing it is audited."""
+    if request.method == "PUT":
+        serializer = AuditSettingsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row = audit_retention_set(days=serializer.validated_data["retention_days"], actor=request.user)
+        days = row.retention_days
+    else:
+        days = audit_retention_configured()
+    return Response({"retention_days": days, "effective_days": audit_retention_days()})

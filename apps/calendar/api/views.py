@@ -157,6 +157,7 @@ class CalendarOverrideViewSet(
 
     serializer_class = TenantDaySerializer
     permission_classes = [HasRole.of("tenant_admin", read=("supervisor",))]
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -8,9 +8,11 @@ from django_tenants.utils import tenant_context
 
 from apps.telephony import agent_states
 from apps.telephony.choices import CallEndReason
+from apps.telephony.engine import state as engine_state
 from apps.telephony.engine.config import QueueSettings
 from apps.telephony.engine.drivers.sim import CallerBehaviour, Duration
 from apps.telephony.models import DoNotCall
+from apps.telephony.services import dialling as dialling_service
 from tests.telephony.agent_helpers import Published, give_call, make_agent
 from tests.telephony.test_dialling_api import _clear_rate
 from tests.telephony.test_engine import QUEUE, build, call_in, human
@@ -101,3 +103,61 @@ def test_transfer_needs_exactly_one_of_queue_agent_or_number(acme, talking):
     assert "target" in response.json()["fields"]
     bad = acme.api(subject.user).post(f"/api/v1/calls/{call.uid}/transfer", {"number": "12ab"}, format="json")
     assert bad.json()["code"] == "invalid" and "number" in bad.json()["fields"]
+
+
+# --- callbacks: the engine calls the caller's number itself ------------------------------------------------------
+
+
+def test_a_callback_to_a_premium_number_is_refused_and_the_caller_waits_in_the_queue():
+    from tests.telephony.test_engine import GRAPH, ivr_caller
+
+    clock, driver, controller, store = build(graph=GRAPH, caller=ivr_caller(menu="3"))
+    uid = call_in(driver, caller="+19005551234")  # presses 3 (call me back) at 7 s
+    clock.run_until(10)
+    assert "callback_refused" in [kind for call_uid, kind, _data in store.events if call_uid == uid]
+    assert store.callbacks == []
+    assert controller.calls[uid].status == engine_state.QUEUED
+    assert f"{uid}-cb1" not in controller.calls
+
+
+def test_a_callback_offer_from_an_international_caller_keeps_them_waiting():
+    queue = QueueSettings(queue_id=QUEUE, callback_offer=True, callback_offer_after_seconds=60)
+    clock, driver, controller, store = build(queues=[queue], caller=ivr_caller_offer())
+    uid = call_in(driver, caller="+85221234567")
+    clock.run_until(70)
+    assert controller.calls[uid].status == engine_state.QUEUED
+    assert store.callbacks == []
+
+
+def test_a_callback_to_an_allowed_number_still_works_and_policy_reloads_reach_the_engine():
+    from apps.telephony.dialling import Rules
+    from apps.telephony.engine.config import TenantConfig
+
+    queue = QueueSettings(queue_id=QUEUE, callback_offer=True, callback_offer_after_seconds=60)
+    clock, driver, controller, store = build(queues=[queue], caller=ivr_caller_offer())
+    controller.apply_config(
+        TenantConfig(
+            queues={QUEUE: queue},
+            numbers=dict(controller.numbers),
+            dialling_rules=Rules(allow_international=True, allowed_prefixes=("+86", "+852")),
+        )
+    )
+    uid = call_in(driver, caller="+85221234567")
+    clock.run_until(70)
+    assert controller.calls[f"{uid}-cb1"].status == engine_state.CALLBACK_WAITING
+
+
+def ivr_caller_offer():
+    from tests.telephony.test_engine import ivr_caller
+
+    return ivr_caller(callback_offer="1")
+
+
+def test_the_engine_loads_the_tenants_policy(acme):
+    from apps.telephony.engine.config import load_tenant_config
+
+    with tenant_context(acme.tenant):
+        dialling_service.dialling_policy_update(allow_international=True, allowed_prefixes=["+86", "+852"])
+        config = load_tenant_config(acme.tenant, customers=False)
+    assert config.dialling_rules.allow_international is True
+    assert config.dialling_rules.allowed_prefixes == ("+86", "+852")

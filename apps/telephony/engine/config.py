@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from apps.telephony import dialling
 from apps.telephony.acd import AgentProfile, QueueConfig
 
 VIP_PRIORITY = 10  # same bump as apps.telephony.services.cdr.VIP_PRIORITY
@@ -134,6 +135,9 @@ class TenantConfig:
     hours: dict = field(default_factory=dict)  # business hours id -> HoursSpec
     customers: dict[str, CustomerInfo] = field(default_factory=dict)  # phone -> customer
     last_agent: dict[str, tuple[int, float]] = field(default_factory=dict)  # caller -> (agent id, days ago)
+    # The dialling policy (apps/telephony/dialling.py): the engine checks the numbers it calls on
+    # its own (callbacks to a caller's number) against it; agents' numbers were checked by the API.
+    dialling_rules: dialling.Rules = field(default_factory=dialling.Rules)
     # Running and paused campaigns: id -> (status, CampaignSettings); filled by the runner
     # (apps.telephony.engine.campaigns.load_campaigns).
     campaigns: dict[int, tuple[str, Any]] = field(default_factory=dict)
@@ -154,6 +158,7 @@ def load_tenant_config(tenant, *, customers: bool = True) -> TenantConfig:
         AgentSkill,
         BusinessHours,
         Call,
+        DiallingPolicy,
         IvrFlowVersion,
         PhoneNumber,
         Queue,
@@ -207,6 +212,10 @@ def load_tenant_config(tenant, *, customers: bool = True) -> TenantConfig:
 
     for hours in BusinessHours.objects.prefetch_related("overrides"):
         config.hours[hours.pk] = HoursSpec.from_model(hours)
+
+    policy = DiallingPolicy.objects.filter(pk=DiallingPolicy.SINGLETON_ID).first()  # none yet: the defaults
+    if policy is not None:
+        config.dialling_rules = policy.rules()
 
     if customers:
         for customer_id, name, is_vip, phones in Customer.objects.values_list("pk", "name", "is_vip", "phones"):

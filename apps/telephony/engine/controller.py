@@ -42,6 +42,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apps.crm.phones import phone_variants
+from apps.telephony import dialling
 from apps.telephony.acd import Acd, Assignment, WaitingCall
 from apps.telephony.engine.clock import Clock, TimerHandle
 from apps.telephony.engine.config import (
@@ -180,6 +181,7 @@ class CallController(DriverListener):
         self.hours: dict = {}
         self.time_zone = ZoneInfo("Asia/Shanghai")
         self.default_caller_id = ""
+        self.dialling_rules = dialling.Rules()
         self.last_agent: dict[str, tuple[int, float]] = {}  # caller -> (agent id, engine time last served)
         self.answer_gap: dict[int, float] = {}
         self._last_answer: dict[int, float] = {}
@@ -200,6 +202,7 @@ class CallController(DriverListener):
         """Take a (re)loaded configuration. Waiting calls and live calls are not disturbed;
         new agents join in the state the database has for them."""
         self.time_zone = ZoneInfo(config.time_zone or "Asia/Shanghai")
+        self.dialling_rules = config.dialling_rules
         for queue in config.queues.values():
             self.set_queue(queue)
         self.numbers = dict(config.numbers)
@@ -994,6 +997,18 @@ class CallController(DriverListener):
     # =============================================================================
     def _callback_request(self, call: CallState, queue_id: int | None, *, original: float) -> None:
         """The caller asked to be called back: they hang up, and a callback keeps their place."""
+        if not dialling.check_number(call.caller, self.dialling_rules).allowed:
+            # Toll fraud: a caller presenting a premium or far-away number asks to be called back
+            # and the company pays. The dialling policy refuses it; a queued caller keeps waiting,
+            # one in the IVR is queued instead.
+            self.store.call_event(call, "callback_refused", number=call.caller)
+            if call.status != QUEUED:
+                if queue_id is not None and queue_id in self.queues:
+                    self._enqueue(call, queue_id)
+                else:
+                    self._finish(call, END_IVR_END)
+                    self.driver.hangup(call.uid)
+            return
         if call.status == QUEUED:
             self.acd.remove_call(call.uid)
             self._queue_changed(call.queue_id)

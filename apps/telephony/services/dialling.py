@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
+from apps.core.events import publish_on_commit
 from apps.telephony import dialling
 from apps.telephony.models import Agent, DiallingPolicy, PhoneNumber
 from apps.telephony.services.campaign_numbers import normalize_number
@@ -189,6 +190,8 @@ def dialling_policy_update(
     policy.updated_at = timezone.now()
     policy.updated_by = user if getattr(user, "pk", None) else None
     policy.save()
+    # The engine checks callback numbers itself (engine/config.py): it reloads the policy.
+    publish_on_commit("engine", {"type": "config.changed", "kind": "dialling_policy", "id": None})
     return policy
 
 

@@ -1,5 +1,6 @@
-"""Blind transfer of an agent's call to an outside number: the engine on the virtual clock (sim
-driver) and the API's dialling-policy checks (issue 10 item 12)."""
+"""Numbers the company pays for beyond click-to-dial (issue 10 item 12): an agent's blind transfer
+to an outside number (engine on the virtual clock with the sim driver, and the API's dialling-policy
+checks) and callbacks to a caller's own number (checked by the engine with the tenant's rules)."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("apps.telephony.api.urls_campaign_desk")),
     path("", include("apps.telephony.api.urls_dialling")),
     path("", include("apps.crm.api.urls")),
-    path("", include("apps.audit.api.urls")),
     path("", include("apps.calendar.api.urls")),
+    path("", include("apps.audit.api.urls")),
+    path("", include("apps.retention.api.urls")),
 ]

@@ -6,6 +6,7 @@ from apps.accounts import views as account_views
 from apps.accounts import views_two_factor as account_two_factor_views
 from apps.audit import views as audit_views
 from apps.calendar import views as calendar_views
+from apps.retention import views as retention_views
 from apps.telephony import views as telephony_views
 from apps.telephony import views_dialling as dialling_views
 
@@ -23,9 +24,10 @@ urlpatterns = [
     path("telephony/trunks/<int:pk>/", telephony_views.trunk_edit, name="trunk_edit"),
     path("telephony/numbers/<int:pk>/", telephony_views.number_edit, name="number_edit"),
     path("dialling/", dialling_views.dialling_policy, name="dialling"),
+    path("calendar/", calendar_views.tenant_calendar, name="calendar"),
+    path("calendar/<int:pk>/remove/", calendar_views.tenant_day_delete, name="calendar_delete"),
+    path("retention/", retention_views.retention, name="retention"),
     path("audit/", audit_views.audit_log, name="audit"),
     path("audit/export/<str:file_format>/", audit_views.audit_export, name="audit_export"),
     path("audit/settings/", audit_views.audit_settings, name="audit_settings"),
-    path("calendar/", calendar_views.tenant_calendar, name="calendar"),
-    path("calendar/<int:pk>/remove/", calendar_views.tenant_day_delete, name="calendar_delete"),
 ]

@@ -26,6 +26,7 @@ TENANT_NAVIGATION = [
     (_("Holiday calendar"), "console:calendar", ("tenant_admin",)),
     (_("Customers"), "crm:list", ("tenant_admin", "supervisor", "agent", "qa", "trainer", "hr", "billing")),
     (_("Audit log"), "console:audit", ("tenant_admin",)),
+    (_("Data retention"), "console:retention", ("tenant_admin",)),
 ]
 
 

@@ -133,6 +133,7 @@ TENANT_APPS = [
     "apps.training",
     "apps.workforce",
     "apps.audit",
+    "apps.retention",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -201,6 +202,17 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 AUDIT_RETENTION_MIN_DAYS = env.int("AUDIT_RETENTION_MIN_DAYS", default=90)
 AUDIT_RETENTION_MAX_DAYS = env.int("AUDIT_RETENTION_MAX_DAYS", default=3650)
+# Data retention (apps/retention, docs/user-guide.md "Data retention"): the platform defaults in
+# days for tenants that choose none, and the bounds a tenant may choose within. Tenant deletion
+# by the platform waits TENANT_DELETION_GRACE_DAYS before the schema and files are removed.
+RETENTION_DEFAULTS = {
+    "recordings": env.int("RETENTION_RECORDINGS_DAYS", default=180),
+    "calls": env.int("RETENTION_CALLS_DAYS", default=1095),
+    "contacts": env.int("RETENTION_CONTACTS_DAYS", default=365),
+}
+RETENTION_MIN_DAYS = env.int("RETENTION_MIN_DAYS", default=7)
+RETENTION_MAX_DAYS = env.int("RETENTION_MAX_DAYS", default=3650)
+TENANT_DELETION_GRACE_DAYS = env.int("TENANT_DELETION_GRACE_DAYS", default=30)
 
 # --- HTTP ---------------------------------------------------------------------------
 MIDDLEWARE = [
@@ -381,6 +393,14 @@ CELERY_BEAT_SCHEDULE = {
     "meter-seat-days": {
         "task": "apps.tenants.tasks.meter_seat_days_task",
         "schedule": crontab(minute=5, hour=0),
+    },
+    "tenants-delete-due": {
+        "task": "tenants.delete_due",
+        "schedule": crontab(minute=50, hour=3),
+    },
+    "retention-purge": {
+        "task": "retention.purge_all",
+        "schedule": crontab(minute=40, hour=3),
     },
     "audit-purge": {
         "task": "apps.audit.tasks.audit_purge_task",

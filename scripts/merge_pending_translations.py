@@ -31,7 +31,11 @@ def main(argv: list[str]) -> int:
     unplaced: dict[str, list[str]] = {}
     for fragment in sorted([*PENDING.glob("*.json"), *PENDING.glob("*.po")]):
         if fragment.suffix == ".po":
-            pairs = {entry.msgid: entry.msgstr for entry in polib.pofile(str(fragment)) if entry.msgid and entry.msgstr}
+            pairs = {
+                entry.msgid: entry.msgstr or entry.msgstr_plural.get(0, "")
+                for entry in polib.pofile(str(fragment))
+                if entry.msgid and (entry.msgstr or entry.msgstr_plural.get(0))
+            }
         else:
             pairs = json.loads(fragment.read_text(encoding="utf-8"))
         missing = []

@@ -13,18 +13,25 @@ import os
 
 import pytest
 import schemathesis
+from django.conf import settings as settings_module
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django_tenants.utils import schema_context
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 
 from apps.accounts.choices import Role
+from apps.accounts.models import User
+from apps.accounts.services import token_create
 
-EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "4"))
 
 schema = schemathesis.openapi.from_dict(
     SchemaGenerator(urlconf="config.urls_tenant").get_schema(request=None, public=True)
+)
+platform_schema = schemathesis.openapi.from_dict(
+    SchemaGenerator(urlconf="config.urls_public").get_schema(request=None, public=True)
 )
 app = WSGIHandler()
 
@@ -58,6 +65,29 @@ def admin_headers(acme, keep_test_connection):
 )
 def test_no_server_errors(case, admin_headers):
     response = case.call(app=app, headers=admin_headers)
+    assert response.status_code < 500, (
+        f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:500]}"
+    )
+
+
+@pytest.fixture
+def staff_headers(db, keep_test_connection):
+    with schema_context("public"):
+        staff = User.objects.create_superuser("fuzz-staff@platform.test", "Fuzz-Staff-Password-1")
+        token = token_create(user=staff).raw
+    return {"Host": settings_module.PLATFORM_DOMAIN, "Authorization": f"Token {token}"}
+
+
+@platform_schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_platform_api_has_no_server_errors(case, staff_headers):
+    response = case.call(app=app, headers=staff_headers)
     assert response.status_code < 500, (
         f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:500]}"
     )

@@ -35,6 +35,10 @@ platform_schema = schemathesis.openapi.from_dict(
 )
 app = WSGIHandler()
 
+FUZZ = settings(
+    max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
+
 pytestmark = pytest.mark.django_db
 
 
@@ -56,13 +60,7 @@ def admin_headers(acme, keep_test_connection):
 
 
 @schema.parametrize()
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+@FUZZ
 def test_no_server_errors(case, admin_headers):
     response = case.call(app=app, headers=admin_headers)
     assert response.status_code < 500, (
@@ -79,13 +77,7 @@ def staff_headers(db, keep_test_connection):
 
 
 @platform_schema.parametrize()
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+@FUZZ
 def test_platform_api_has_no_server_errors(case, staff_headers):
     response = case.call(app=app, headers=staff_headers)
     assert response.status_code < 500, (

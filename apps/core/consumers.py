@@ -16,13 +16,15 @@ import json
 import logging
 import random
 import sys
+import threading
 import time
 import uuid
 from typing import Any
 
+from channels import DEFAULT_CHANNEL_LAYER
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from channels.layers import get_channel_layer
+from channels.layers import channel_layers, get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 from django_tenants.utils import schema_context, tenant_context
@@ -39,6 +41,9 @@ REDIS_TIMEOUT_SECONDS = 5.0
 # Close codes: 1011 "the server hit a problem, try again" (the client reconnects at once, with
 # back-off); 4403 "no access" (at the handshake or later, when the re-check fails).
 CLOSE_HUB_FAILED = 1011
+# A socket that cannot subscribe (Redis down) is held this long, retrying, before its 1011.
+JOIN_RETRY_SECONDS = 10.0
+JOIN_RETRY_INTERVAL_SECONDS = 0.5
 CLOSE_NO_ACCESS = 4403
 
 
@@ -165,6 +170,28 @@ def _tcp_server() -> Any:
     return getattr(module, "Server", None)
 
 
+_hub_layers: dict[int, tuple[asyncio.AbstractEventLoop, Any, Any]] = {}
+
+
+def _hub_layer() -> Any:
+    """The channel layer the hubs of this event loop receive on: an instance of their own.
+
+    channels_redis keeps its receive state (a lock shared by every channel of the instance, the
+    per-channel clean-up locks, the buffers) on the instance and assumes one event loop. A
+    receive cancelled on a loop that then ends (a socket gone, a hub failed) can leave that
+    state bound to the dead loop, and every later receive on another loop fails ("bound to a
+    different event loop"). daphne has one loop, the tests one per scenario: one instance per
+    loop keeps each loop's receives to itself. Rebuilt when the settings' layer changes.
+    """
+    loop = asyncio.get_running_loop()
+    shared = get_channel_layer()
+    cached = _hub_layers.get(id(loop))
+    if cached is None or cached[0] is not loop or cached[1] is not shared:
+        cached = (loop, shared, channel_layers.make_backend(DEFAULT_CHANNEL_LAYER))
+        _hub_layers[id(loop)] = cached
+    return cached[2]
+
+
 class HubUnavailable(Exception):
     """The hub could not subscribe to its group (Redis down or hung)."""
 
@@ -236,7 +263,7 @@ class GroupHub:
 
     async def _run(self) -> None:
         assert self.ready is not None  # noqa: S101 - made by join() with the task
-        layer = get_channel_layer()
+        layer = _hub_layer()
         try:
             async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
                 self.channel = await layer.new_channel()
@@ -321,6 +348,9 @@ class GroupHub:
         for consumer in list(self.members):
             if published_at is not None and consumer.snapshot_at > published_at:
                 continue
+            if consumer.held is not None:  # its snapshot is not out yet: the event follows it
+                consumer.held.append(text)
+                continue
             try:
                 wire = consumer.wire
                 if wire is not None:
@@ -332,6 +362,10 @@ class GroupHub:
                 await consumer.send(text_data=text)
             except Exception:  # one broken socket must not starve the others
                 logger.exception("could not deliver to a socket of %s", self.group)
+
+
+_shared_snapshots: dict[tuple, asyncio.Future] = {}
+_shared_snapshots_lock = threading.Lock()
 
 
 class TenantConsumer(AsyncJsonWebsocketConsumer):
@@ -349,6 +383,11 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
     wire: Any = None
     # time.time() just before the snapshot was read (retried events older than it are skipped).
     snapshot_at: float = 0.0
+    # Events that arrive between joining the hub and sending the snapshot, sent right after it:
+    # delivered before it, the snapshot (read earlier) would overwrite them on the client.
+    held: list[str] | None = None
+    # Sockets of the same class, tenant and topics may share one snapshot read (see _snapshot).
+    share_snapshot = True
     _access_task: asyncio.Task | None = None
 
     async def connect(self) -> None:
@@ -359,16 +398,18 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = [tenant_group(self.scope["schema_name"], topic) for topic in self.topic_names()]
         await self.accept()
         self.wire = daphne_protocol(self.base_send)
-        try:
-            for group in self.groups_joined:
-                await GroupHub.join(group, self)
-        except HubUnavailable:
-            self._leave_groups()
+        self.held = []
+        if not await self._join_groups():
             await self.close(code=CLOSE_HUB_FAILED)
             return
         self.snapshot_at = time.time()
         snapshot = await self._snapshot()
         await self.send_json({"type": "snapshot", "ts": now_iso(), **snapshot})
+        while self.held:
+            held, self.held = self.held, []
+            for text in held:
+                await self.send(text_data=text)
+        self.held = None
         self._access_task = asyncio.get_running_loop().create_task(self._recheck_access())
 
     def topic_names(self) -> tuple[str, ...]:
@@ -382,6 +423,25 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
         if self._access_task is not None:
             self._access_task.cancel()
         self._leave_groups()
+
+    async def _join_groups(self) -> bool:
+        """Join every group, retrying for JOIN_RETRY_SECONDS while Redis is down.
+
+        Holding the socket (accepted, no snapshot yet) while Redis restarts lets it recover as soon
+        as Redis answers, instead of after the client's next back-off; past the window the socket
+        is closed with 1011 and the client backs off. Retries of concurrent sockets share one hub.
+        """
+        deadline = time.monotonic() + JOIN_RETRY_SECONDS
+        while True:
+            try:
+                for group in self.groups_joined:
+                    await GroupHub.join(group, self)
+                return True
+            except HubUnavailable:
+                self._leave_groups()
+                if time.monotonic() >= deadline:
+                    return False
+                await asyncio.sleep(JOIN_RETRY_INTERVAL_SECONDS * random.uniform(0.5, 1.0))  # noqa: S311
 
     def _leave_groups(self) -> None:
         for group in getattr(self, "groups_joined", []):
@@ -413,8 +473,41 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
         original = self.scope.get("user")
         return bool(user.is_authenticated and user.pk == getattr(original, "pk", None) and self.access_allowed(user))
 
+    async def _snapshot(self) -> dict[str, Any]:
+        """The snapshot, read once for all sockets of this process that wait for the same one.
+
+        After a fault every socket of a process comes back within a second or two, and each
+        snapshot is a database read in the one shared sync thread (~80 ms for a wallboard):
+        fifty wallboards took four seconds to serve one after another. A snapshot is a function
+        of the consumer class, the tenant and the topics (the same deltas follow it), so sockets
+        that ask while a read of theirs is queued but *not yet started* share it. A read that
+        has started is never shared: the socket might have joined its hub after the read began
+        and so miss an event that is neither in the snapshot nor delivered to it.
+        """
+        if not self.share_snapshot:
+            return await self._read_snapshot(None, None)
+        loop = asyncio.get_running_loop()
+        key = (id(loop), type(self), self.scope["schema_name"], tuple(self.groups_joined))
+        with _shared_snapshots_lock:
+            future = _shared_snapshots.get(key)
+            if future is None or future.get_loop() is not loop:
+                future = loop.create_future()
+                _shared_snapshots[key] = future
+                loop.create_task(self._read_shared(key, future))
+        return await asyncio.shield(future)
+
+    async def _read_shared(self, key: tuple, future: asyncio.Future) -> None:
+        try:
+            future.set_result(await self._read_snapshot(key, future))
+        except Exception as error:
+            future.set_exception(error)
+
     @database_sync_to_async
-    def _snapshot(self) -> dict[str, Any]:
+    def _read_snapshot(self, key: tuple | None, future: asyncio.Future | None) -> dict[str, Any]:
+        if key is not None:
+            with _shared_snapshots_lock:  # from now on, sockets that ask start a read of their own
+                if _shared_snapshots.get(key) is future:
+                    del _shared_snapshots[key]
         with tenant_context(self.scope["tenant"]):
             return self.snapshot_sync()
 

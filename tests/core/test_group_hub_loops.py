@@ -12,6 +12,7 @@ from apps.core.consumers import GroupHub
 class _Member:
     wire = None
     snapshot_at = 0.0
+    held = None
 
     def __init__(self) -> None:
         self.received: list[str] = []

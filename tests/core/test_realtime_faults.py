@@ -8,6 +8,7 @@ the consumers' database work runs on the test's connection and sees its rolled-b
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -190,7 +191,8 @@ def test_sockets_are_closed_with_1011_when_redis_dies(acme, own_redis):
     assert closes == [{"type": "websocket.close", "code": 1011}] * 3
 
 
-def test_a_socket_opened_while_redis_is_down_is_closed_not_left_hanging(acme, own_redis):
+def test_a_socket_opened_while_redis_is_down_is_closed_not_left_hanging(acme, own_redis, monkeypatch):
+    monkeypatch.setattr(consumers, "JOIN_RETRY_SECONDS", 1.0)
     token = acme.token(acme.admin())
     own_redis.kill()
 
@@ -205,6 +207,30 @@ def test_a_socket_opened_while_redis_is_down_is_closed_not_left_hanging(acme, ow
 
     assert connected is True
     assert closed == {"type": "websocket.close", "code": 1011}
+
+
+def test_a_socket_opened_while_redis_restarts_gets_its_snapshot_once_redis_is_back(acme, own_redis):
+    """Held and retried, not refused: the socket recovers as soon as Redis answers."""
+    token = acme.token(acme.admin())
+    own_redis.kill()
+
+    async def scenario():
+        socket = _socket(acme.host, token=token)
+        connected, _ = await socket.connect(timeout=TIMEOUT)
+        nothing_yet = await socket.receive_nothing(timeout=1.0, interval=0.05)
+        await asyncio.get_running_loop().run_in_executor(None, own_redis.start)
+        snapshot = await socket.receive_json_from(timeout=TIMEOUT)
+        await sync_to_async(publish)(acme.tenant.schema_name, "wallboard", {"type": "seats.changed", "seats": 3})
+        event = await socket.receive_json_from(timeout=TIMEOUT)
+        await socket.disconnect()
+        return connected, nothing_yet, snapshot, event
+
+    connected, nothing_yet, snapshot, event = async_to_sync(scenario)()
+
+    assert connected is True
+    assert nothing_yet is True
+    assert snapshot["type"] == "snapshot"
+    assert event["type"] == "seats.changed"
 
 
 def test_sockets_are_closed_with_1011_when_the_groups_are_flushed(acme, own_redis, settings, monkeypatch):

@@ -38,6 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import phonenumbers
+from django.utils.translation import gettext_noop  # labels are translated where they are shown
 
 CN = "+86"
 CN_MOBILE_RE = re.compile(r"^1(3\d|4[5-9]|5[0-35-9]|6[2567]|7[0-8]|8\d|9[0-35-9])\d{8}$")
@@ -61,29 +62,29 @@ INVALID = "invalid"
 # assignments for the shared international codes. libphonenumber's premium-rate ranges
 # (phonenumbers.PhoneNumberType.PREMIUM_RATE) are blocked as well, for every country it knows.
 PLATFORM_BLOCKED: tuple[tuple[str, str], ...] = (
-    ("160", "China: 160 voice information services (声讯台)"),
-    ("168", "China: 168 voice information services (声讯台)"),
-    ("1259", "China: 1259x value-added voice services (增值语音)"),
-    ("+86160", "China: 160 voice information services, international form"),
-    ("+86168", "China: 168 voice information services, international form"),
-    ("+861259", "China: 1259x value-added voice services, international form"),
-    ("+1900", "USA/Canada: 900 premium rate"),
-    ("+1976", "USA/Canada: 976 pay-per-call (legacy)"),
-    ("+449", "United Kingdom: 09 premium rate"),
-    ("+4470", "United Kingdom: 070 personal numbers (fraud-prone)"),
-    ("+3389", "France: 089 premium rate"),
-    ("+49900", "Germany: 0900 premium rate"),
-    ("+49137", "Germany: 0137 mass-calling / televoting"),
-    ("+3989", "Italy: 89x premium rate"),
-    ("+34803", "Spain: 803 premium rate"),
-    ("+34806", "Spain: 806 premium rate"),
-    ("+34807", "Spain: 807 premium rate"),
-    ("+61190", "Australia: 190x premium rate"),
-    ("+870", "Inmarsat satellite"),
-    ("+881", "Global mobile satellite systems"),
-    ("+882", "International networks"),
-    ("+883", "International networks"),
-    ("+979", "International premium rate service"),
+    ("160", gettext_noop("China: 160 voice information services (声讯台)")),
+    ("168", gettext_noop("China: 168 voice information services (声讯台)")),
+    ("1259", gettext_noop("China: 1259x value-added voice services (增值语音)")),
+    ("+86160", gettext_noop("China: 160 voice information services, international form")),
+    ("+86168", gettext_noop("China: 168 voice information services, international form")),
+    ("+861259", gettext_noop("China: 1259x value-added voice services, international form")),
+    ("+1900", gettext_noop("USA/Canada: 900 premium rate")),
+    ("+1976", gettext_noop("USA/Canada: 976 pay-per-call (legacy)")),
+    ("+449", gettext_noop("United Kingdom: 09 premium rate")),
+    ("+4470", gettext_noop("United Kingdom: 070 personal numbers (fraud-prone)")),
+    ("+3389", gettext_noop("France: 089 premium rate")),
+    ("+49900", gettext_noop("Germany: 0900 premium rate")),
+    ("+49137", gettext_noop("Germany: 0137 mass-calling / televoting")),
+    ("+3989", gettext_noop("Italy: 89x premium rate")),
+    ("+34803", gettext_noop("Spain: 803 premium rate")),
+    ("+34806", gettext_noop("Spain: 806 premium rate")),
+    ("+34807", gettext_noop("Spain: 807 premium rate")),
+    ("+61190", gettext_noop("Australia: 190x premium rate")),
+    ("+870", gettext_noop("Inmarsat satellite")),
+    ("+881", gettext_noop("Global mobile satellite systems")),
+    ("+882", gettext_noop("International networks")),
+    ("+883", gettext_noop("International networks")),
+    ("+979", gettext_noop("International premium rate service")),
 )
 
 # What a new tenant starts with: Chinese numbers only, international off, the 95/96 national

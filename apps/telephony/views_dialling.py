@@ -70,7 +70,7 @@ def dialling_policy(request):
     context = {
         "form": form,
         "policy": policy,
-        "platform_blocked": dialling.PLATFORM_BLOCKED,
+        "platform_blocked": [(prefix, _(label)) for prefix, label in dialling.PLATFORM_BLOCKED],
         "caller_id_unrestricted": caller_id_unrestricted(),
     }
     return render(request, "telephony/dialling_policy.html", context)

@@ -161,9 +161,13 @@ def test_seats_are_listed_in_the_public_sip_directory(db):
         entries = list(SipDirectoryEntry.objects.filter(tenant=result.tenant))
     assert {entry.username for entry in entries} == set(seats)
     for entry in entries:
-        assert entry.ha1 == seats[entry.username].sip_ha1
+        # New seats are browser seats: until an agent logs into one, its directory row holds an
+        # HA1 nobody is told (not the seat's own secret), so nothing can register on it.
+        assert seats[entry.username].registration_mode == "browser"
+        assert entry.ha1 != seats[entry.username].sip_ha1
         assert entry.extension == seats[entry.username].extension
         assert HEX32.match(entry.ha1)
+    assert len({entry.ha1 for entry in entries}) == len(entries)
 
 
 def test_tenant_seat_count_matches_the_seats(db):

@@ -10,12 +10,13 @@ cookie sent alongside. A socket that sends an ``Origin`` is always checked, toke
 
 from __future__ import annotations
 
+import contextlib
 from http.cookies import SimpleCookie
 from importlib import import_module
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlparse
 
 from channels.db import database_sync_to_async
-from channels.security.websocket import OriginValidator
+from channels.security.websocket import OriginValidator, WebsocketDenier
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 from django.contrib.auth.models import AnonymousUser
@@ -108,4 +109,18 @@ class TokenOrOriginValidator(OriginValidator):
     async def __call__(self, scope, receive, send):
         if scope["type"] == "websocket" and not _has_origin(scope) and _query_token(scope):
             return await self.application(scope, receive, send)
-        return await super().__call__(scope, receive, send)
+        origin = None
+        for header, value in scope.get("headers", []):
+            if header == b"origin":
+                with contextlib.suppress(UnicodeDecodeError):
+                    origin = urlparse(value.decode("latin1"))
+        if self.valid_origin(origin):
+            return await self.application(scope, receive, send)
+        return await _Denier()(scope, receive, send)
+
+
+class _Denier(WebsocketDenier):
+    """channels' denier (HTTP 403 at the handshake) without a channel of its own: the original
+    opens a channel-layer receive, a blocking pop on Redis, for a socket that is being refused."""
+
+    channel_layer_alias = None

@@ -43,6 +43,7 @@ class AuditAction(models.TextChoices):
     RECORDING_DOWNLOADED = "recording.downloaded", _("Recording downloaded")
     # the audit log itself
     AUDIT_RETENTION_CHANGED = "audit.retention_changed", _("Audit retention changed")
+    DIALLING_POLICY_CHANGED = "dialling_policy.changed", _("Dialling policy changed")
     # retention (apps/retention)
     RETENTION_CHANGED = "retention.changed", _("Data retention changed")
     RETENTION_HOLD_PLACED = "retention.hold_placed", _("Legal hold placed")

@@ -7,6 +7,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from apps.accounts.choices import Role
+from apps.audit.models import AuditEntry
 from apps.telephony.models import Campaign, DiallingPolicy, DoNotCall, PhoneNumber, Queue, Trunk
 from apps.telephony.services import dialling as dialling_service
 from apps.tenants.models import Tenant
@@ -103,6 +104,11 @@ def test_admin_changes_the_policy(acme, admin_api):
     assert stored.blocked_prefixes == ["95", "+8610"]
     assert (stored.rate_per_minute, stored.rate_per_hour) == (3, 30)
     assert response.json()["updated_by"] == acme.admin_email
+    with tenant_context(acme.tenant):
+        (entry,) = AuditEntry.objects.filter(action="dialling_policy.changed")
+    assert entry.before["rate_per_minute"] == 6
+    assert entry.after["allowed_prefixes"] == ["+86", "+852", "+853"]
+    assert entry.actor_email == acme.admin_email
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.audit.choices import AuditAction
+from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError
 from apps.core.events import publish_on_commit
 from apps.telephony import dialling
@@ -147,6 +149,7 @@ def dialling_policy_update(
     """Change the given settings (None: keep). Any bad value refuses the whole change."""
     dialling_policy_get()
     policy = DiallingPolicy.objects.select_for_update().get(pk=DiallingPolicy.SINGLETON_ID)
+    before = _audited_fields(policy)
     errors: dict[str, list[Any]] = {}
     international = policy.allow_international
     if allow_international is not None:
@@ -190,9 +193,22 @@ def dialling_policy_update(
     policy.updated_at = timezone.now()
     policy.updated_by = user if getattr(user, "pk", None) else None
     policy.save()
+    after = _audited_fields(policy)
+    if after != before:
+        audit_record(action=AuditAction.DIALLING_POLICY_CHANGED, actor=user, target=policy, before=before, after=after)
     # The engine checks callback numbers itself (engine/config.py): it reloads the policy.
     publish_on_commit("engine", {"type": "config.changed", "kind": "dialling_policy", "id": None})
     return policy
+
+
+def _audited_fields(policy: DiallingPolicy) -> dict[str, Any]:
+    return {
+        "allow_international": policy.allow_international,
+        "allowed_prefixes": list(policy.allowed_prefixes),
+        "blocked_prefixes": list(policy.blocked_prefixes),
+        "rate_per_minute": policy.rate_per_minute,
+        "rate_per_hour": policy.rate_per_hour,
+    }
 
 
 # --- checks -----------------------------------------------------------------------------------------

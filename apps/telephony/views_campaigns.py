@@ -366,9 +366,10 @@ def contact_list_progress(request, pk: int):
     return render(request, "telephony/campaigns/_list_progress.html", context)
 
 
-def _report(field_file, filename: str):
+def _report(request, source, field_file, filename: str):
     if not field_file:
         raise Http404
+    contact_import.error_report_downloaded(source=source, user=request.user)
     return FileResponse(field_file.open("rb"), as_attachment=True, filename=filename, content_type="text/csv")
 
 
@@ -376,7 +377,7 @@ def _report(field_file, filename: str):
 @staff_only
 def contact_list_errors(request, pk: int):
     contact_list = _contact_list(pk)
-    return _report(contact_list.error_report, f"contact-list-{contact_list.pk}-errors.csv")
+    return _report(request, contact_list, contact_list.error_report, f"contact-list-{contact_list.pk}-errors.csv")
 
 
 @require_POST
@@ -566,7 +567,7 @@ def dnc_import_cancel(request, pk: int):
 @staff_only
 def dnc_import_errors(request, pk: int):
     dnc_import_row = get_object_or_404(DoNotCallImport, pk=pk)
-    return _report(dnc_import_row.error_report, f"dnc-import-{dnc_import_row.pk}-errors.csv")
+    return _report(request, dnc_import_row, dnc_import_row.error_report, f"dnc-import-{dnc_import_row.pk}-errors.csv")
 
 
 @require_POST

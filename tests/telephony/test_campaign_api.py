@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from apps.accounts.choices import Role
+from apps.audit.models import AuditEntry
 from apps.telephony.models import (
     Agent,
     Campaign,
@@ -282,6 +283,9 @@ def test_upload_map_import_and_download_the_error_report(acme, admin_api, django
     assert report.status_code == 200
     text = b"".join(report.streaming_content).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(text)))[1] == ["3", "123", "Not a valid phone number."]
+    with tenant_context(acme.tenant):
+        (audited,) = AuditEntry.objects.filter(action="export.downloaded", extra__kind="import_error_report")
+    assert audited.target_type == "telephony.contactlist"
     contacts = admin_api.get("/api/v1/contacts", {"campaign": campaign.pk}).json()
     assert contacts["count"] == 1 and contacts["results"][0]["phone"] == "+8613800138000"
 

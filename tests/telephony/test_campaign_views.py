@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from apps.accounts.choices import Role
+from apps.audit.models import AuditEntry
 from apps.telephony.choices import CampaignStatus, ContactListStatus, ContactStatus, ScheduledCallbackStatus
 from apps.telephony.models import (
     Agent,
@@ -407,6 +408,8 @@ def test_upload_then_mapping_then_import_shows_progress_and_the_error_report(
     assert report.status_code == 200
     lines = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode("utf-8-sig"))))
     assert [line[0] for line in lines[1:]] == ["3", "4"]
+    with tenant_context(acme.tenant):
+        assert AuditEntry.objects.filter(action="export.downloaded", extra__kind="import_error_report").count() == 1
 
 
 def test_a_running_import_polls_its_progress(acme, admin, campaign):

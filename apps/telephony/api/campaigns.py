@@ -347,7 +347,8 @@ class ContactListViewSet(
     @action(detail=True, methods=["get"], permission_classes=[IsStaff])
     def errors(self, request, pk=None):
         """The rows the import rejected: row number, value, reason (CSV)."""
-        return _report_response(self.get_object().error_report, f"contact-list-{pk}-errors.csv")
+        source = self.get_object()
+        return _report_response(request, source, source.error_report, f"contact-list-{pk}-errors.csv")
 
     def get_object(self):
         return import_jobs.import_job_refresh(super().get_object())
@@ -367,9 +368,10 @@ class ContactListViewSet(
         return Response(ContactListSerializer(contact_list).data)
 
 
-def _report_response(field_file, filename: str) -> FileResponse:
+def _report_response(request, source, field_file, filename: str) -> FileResponse:
     if not field_file:
         raise NotFoundError("not_found", _("There is no error report: every row was accepted."))
+    contact_import.error_report_downloaded(source=source, user=request.user)
     return FileResponse(field_file.open("rb"), as_attachment=True, filename=filename, content_type="text/csv")
 
 
@@ -571,7 +573,8 @@ class DoNotCallImportViewSet(
     @extend_schema(request=None, responses={(200, "text/csv"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], permission_classes=[IsStaff])
     def errors(self, request, pk=None):
-        return _report_response(self.get_object().error_report, f"dnc-import-{pk}-errors.csv")
+        source = self.get_object()
+        return _report_response(request, source, source.error_report, f"dnc-import-{pk}-errors.csv")
 
     def get_object(self):
         return import_jobs.import_job_refresh(super().get_object())

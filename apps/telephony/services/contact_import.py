@@ -786,6 +786,17 @@ def export_log(*, campaign: Campaign, user: Any, file_format: str, ip_address: s
     return export
 
 
+def error_report_downloaded(*, source: ContactList | DoNotCallImport, user: Any) -> None:
+    """An import's error report leaves the product (it holds the rejected rows' phone numbers
+    and names): audited like every other export."""
+    audit_record(
+        action=AuditAction.EXPORT_DOWNLOADED,
+        actor=user if getattr(user, "pk", None) else None,
+        target=source,
+        extra={"kind": "import_error_report"},
+    )
+
+
 def export_rows(campaign: Campaign) -> Iterator[list[Any]]:
     """The header, then one row per contact, read in chunks (never the whole campaign at once)."""
     yield list(EXPORT_COLUMNS)

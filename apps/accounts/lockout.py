@@ -24,7 +24,7 @@ def lockout_response(request, original_response=None, credentials=None):
     if request.path.startswith("/api/"):
         body = {
             "code": "locked_out",
-            "message": _("Too many failed logins; this account is locked for a while."),
+            "message": _("Too many failed logins for this account or from this address; try again later."),
             "fields": {},
         }
         return JsonResponse(body, status=LOCKED_OUT_STATUS)

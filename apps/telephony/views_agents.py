@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
@@ -115,6 +116,7 @@ def desk(request):
         "colleagues": Agent.objects.select_related("user").exclude(pk=agent.pk).filter(is_virtual=False),
         "labels": labels,
         "config": {"agent_id": agent.pk, "ws": "/ws/agent/", "api": "/api/v1/"},
+        "softphone_enabled": settings.SOFTPHONE_ENABLED,
     }
     return render(request, "telephony/agents/desk.html", context)
 

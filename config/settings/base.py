@@ -482,6 +482,9 @@ SIP_PORT = env.int("SIP_PORT", default=5060)
 SIP_ADVERTISED_ADDRESS = env("SIP_ADVERTISED_ADDRESS", default="")  # the public address behind NAT, if any
 SIP_WS_ADDRESS = env("SIP_WS_ADDRESS", default=SIP_ADDRESS)  # WebSocket listener for browser softphones
 SIP_WS_PORT = env.int("SIP_WS_PORT", default=8088)
+# The desk's browser softphone needs the SIP plane (Kamailio's WebSocket); `make run` with the
+# simulated switch (Procfile) turns it off so the desk does not keep dialling a server that is not there.
+SOFTPHONE_ENABLED = env.bool("SOFTPHONE_ENABLED", default=True)
 # The WebSocket URL browsers dial (wss://… in production, behind a TLS proxy); empty: ws://address:port.
 SIP_WS_PUBLIC_URL = env("SIP_WS_PUBLIC_URL", default="") or f"ws://{SIP_WS_ADDRESS}:{SIP_WS_PORT}"
 # The internal HTTP endpoint Kamailio asks where an inbound call goes (its own loopback listener).

@@ -24,7 +24,9 @@
   function post(path, body) {
     $("desk-error").hidden = true;
     return Live.api(config.api, "POST", path, body).catch(function (error) {
-      var fields = error.fields || {};
+      // A refusal with its own code (dial_premium, seat_not_allowed …) says it all in its message;
+      // only the generic "invalid" needs the field messages to say what was wrong.
+      var fields = error.code === "invalid" ? error.fields || {} : {};
       var details = Object.keys(fields)
         .map(function (name) {
           return fields[name].join(" ");

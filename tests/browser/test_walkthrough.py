@@ -295,7 +295,7 @@ def test_the_desk_speaks_chinese_after_the_language_switch(walk, new_page):
         "话后处理"
     )  # hidden until wrap-up, translated all the same
 
-    page.get_by_label("座席").select_option(walk.seat)
+    page.get_by_label("座席", exact=True).select_option(walk.seat)
     page.locator("#login-form").get_by_role("button", name="登录").click()
     expect(page.locator("#desk-state")).to_have_text("示忙")
     expect(page.locator("#panel-state h2")).to_have_text("状态")

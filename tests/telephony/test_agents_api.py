@@ -748,6 +748,16 @@ def test_agent_desk_renders_seats_reasons_and_translatable_labels(acme):
     assert "js/desktop.js" in page
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_desk_has_the_softphone_only_where_a_sip_plane_runs(acme, settings, enabled):
+    settings.SOFTPHONE_ENABLED = enabled
+    _user, browser = _browser(acme, "agent")
+    page = browser.get("/desk/").content.decode()
+    assert ('id="softphone"' in page) is enabled
+    assert ("js/softphone.js" in page) is enabled
+    assert ("simulated switch" in page) is not enabled
+
+
 def test_desk_marks_seats_in_use(acme):
     holder = make_agent(acme, state="ready")
     _user, browser = _browser(acme, "agent")

@@ -155,6 +155,17 @@ def test_the_beat_task_marks_lost_jobs_of_every_tenant_stalled(acme, globex):
         assert ContactList.objects.get(pk=fresh.pk).status == ContactListStatus.QUEUED
 
 
+def test_the_stalled_message_is_written_in_the_companys_language(acme):
+    acme.tenant.default_language = "zh-hans"  # the request or beat process that notices speaks English
+    with tenant_context(acme.tenant):
+        contact_list = queued_list(make_campaign())
+        ContactList.objects.filter(pk=contact_list.pk).update(status=ContactListStatus.IMPORTING)
+        age(ContactList, contact_list.pk)
+        import_jobs_mark_stalled()
+        contact_list.refresh_from_db()
+    assert contact_list.error_message.startswith("执行导入的后台进程")
+
+
 def test_the_api_shows_a_lost_job_stalled_and_retries_it(acme, django_capture_on_commit_callbacks):
     with tenant_context(acme.tenant):
         contact_list = queued_list(make_campaign())

@@ -23,9 +23,9 @@ import datetime
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
@@ -65,10 +65,11 @@ def import_job_lease(model: type[Job], pk: int) -> Job | None:
             return None
         if job.attempts >= settings.IMPORT_MAX_ATTEMPTS:
             job.status = ContactListStatus.FAILED
-            job.error_message = _(
-                "The import was started %(n)d times and never finished; the file may be too demanding. "
-                "Check it, then retry."
-            ) % {"n": job.attempts}
+            with translation.override(_tenant_language()):
+                job.error_message = _(
+                    "The import was started %(n)d times and never finished; the file may be too demanding. "
+                    "Check it, then retry."
+                ) % {"n": job.attempts}
             job.finished_at = now
             job.save(update_fields=["status", "error_message", "finished_at"])
             return None
@@ -90,16 +91,23 @@ def import_job_checkpoint(model: type[Job], pk: int, *, first_row: int) -> Job:
     return job
 
 
+def _tenant_language() -> str:
+    """Messages stored on a job are read later by anyone: write them in the company's language,
+    not in whatever language the request or the beat process that noticed happened to have."""
+    tenant = getattr(connection, "tenant", None)
+    return getattr(tenant, "default_language", None) or settings.LANGUAGE_CODE
+
+
 def import_jobs_mark_stalled() -> int:
     """Mark this schema's lost jobs stalled; returns how many."""
     now = timezone.now()
     count = 0
+    with translation.override(_tenant_language()):
+        message = _("The import's worker stopped answering at %(t)s; retry or cancel it.") % {
+            "t": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")
+        }
     for model in (ContactList, DoNotCallImport):
-        count += model.objects.filter(_lost_q()).update(
-            status=ContactListStatus.STALLED,
-            error_message=_("The import's worker stopped answering at %(t)s; retry or cancel it.")
-            % {"t": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")},
-        )
+        count += model.objects.filter(_lost_q()).update(status=ContactListStatus.STALLED, error_message=message)
     return count
 
 

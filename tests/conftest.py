@@ -73,6 +73,18 @@ def _provision(slug: str) -> None:
             )
 
 
+# Folders whose tests need more than PostgreSQL and Redis: marked by where they live, so that
+# `pytest -m "not browser and not sip"` is the fast suite.
+FOLDER_MARKERS = {"browser": "browser", "sip": "sip"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        parts = item.nodeid.split("::", 1)[0].split("/")
+        if len(parts) > 2 and parts[0] == "tests" and parts[1] in FOLDER_MARKERS:
+            item.add_marker(getattr(pytest.mark, FOLDER_MARKERS[parts[1]]))
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     # pytest-django creates the test database only when a collected test is marked for it; a

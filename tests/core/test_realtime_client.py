@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+pytestmark = pytest.mark.browser  # Chromium runs live.js against a fake WebSocket
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 LIVE_JS = (ROOT / "static" / "js" / "live.js").read_text()

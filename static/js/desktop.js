@@ -96,7 +96,9 @@
     show("panel-login", state === "offline");
     show("panel-state", ["ready", "not_ready", "wrap_up"].indexOf(state) >= 0);
     show("panel-dial", state === "ready" || state === "not_ready");
-    show("panel-offer", state === "reserved");
+    // The engine sends agent.state "reserved" just before call.offer: until the offer itself has
+    // arrived there is nothing to answer, and an Answer clicked in that gap would go nowhere.
+    show("panel-offer", state === "reserved" && Boolean(call));
     show("panel-call", state === "talking" || state === "hold");
     show("panel-wrapup", state === "wrap_up");
     $("btn-ready").disabled = state === "ready";

@@ -52,8 +52,8 @@ from django.db import connection  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
 from apps.telephony.models import Campaign, DoNotCall, Queue  # noqa: E402
-from apps.telephony.services.campaigns import campaign_create  # noqa: E402
-from apps.telephony.services.contact_import import contact_list_import, contact_list_upload  # noqa: E402
+from apps.telephony.services.campaigns.contact_import import contact_list_import, contact_list_upload  # noqa: E402
+from apps.telephony.services.campaigns.lifecycle import campaign_create  # noqa: E402
 from apps.tenants.models import Tenant  # noqa: E402
 from apps.tenants.services import tenant_provision  # noqa: E402
 

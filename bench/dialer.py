@@ -138,7 +138,7 @@ def main() -> None:
     args = parser.parse_args()
 
     django.setup()  # settings only; the runs never touch the database
-    from apps.telephony.dialer.simulation import (
+    from apps.telephony.engine.simulation.campaigns import (
         CampaignSimulationOptions,
         CampaignSimulationResult,
         build_campaign_simulation,

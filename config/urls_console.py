@@ -7,8 +7,8 @@ from apps.accounts import views_two_factor as account_two_factor_views
 from apps.audit import views as audit_views
 from apps.calendar import views as calendar_views
 from apps.retention import views as retention_views
-from apps.telephony import views as telephony_views
-from apps.telephony import views_dialling as dialling_views
+from apps.telephony.views import dialling as dialling_views
+from apps.telephony.views import plant as telephony_views
 
 app_name = "console"
 

@@ -20,4 +20,4 @@ urlpatterns = [
 ]
 # MEDIA_ROOT is never served as files, not even under DEBUG: recordings and prompts are
 # tenant data, reachable only through their views' signed-link and role checks
-# (apps/telephony/views_calls.py recording_file). tests/core/test_media.py keeps it so.
+# (apps/telephony/views/calls.py recording_file). tests/core/test_media.py keeps it so.

@@ -3,7 +3,7 @@ the tenant that queued them (tenant-schemas-celery carries it in the task header
 
 Tasks are acknowledged late and requeued when their worker dies (settings ``CELERY_TASK_ACKS_LATE``,
 ``CELERY_TASK_REJECT_ON_WORKER_LOST``): each must be safe to run twice. The import tasks are
-(:mod:`apps.telephony.services.import_jobs`: a lease, and a checkpoint committed with each batch)."""
+(:mod:`apps.telephony.services.campaigns.import_jobs`: a lease, and a checkpoint committed with each batch)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from celery import shared_task
 from celery.exceptions import Retry
 
 from apps.telephony.models import ContactList, DoNotCallImport
-from apps.telephony.services.contact_import import contact_list_import, dnc_import_run
-from apps.telephony.services.import_jobs import import_jobs_mark_stalled
+from apps.telephony.services.campaigns.contact_import import contact_list_import, dnc_import_run
+from apps.telephony.services.campaigns.import_jobs import import_jobs_mark_stalled
 
 logger = logging.getLogger(__name__)
 

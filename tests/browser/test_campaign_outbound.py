@@ -100,7 +100,7 @@ def test_an_outbound_campaign_from_the_console_to_the_desk_and_the_monitor(walk,
 
 
 def test_preview_mode_shows_the_next_contact_to_dial_or_skip(walk, engine, new_page):
-    from apps.telephony.services.campaigns import campaign_create, campaign_start
+    from apps.telephony.services.campaigns.lifecycle import campaign_create, campaign_start
 
     def preview_campaign():
         campaign = campaign_create(

@@ -18,7 +18,7 @@ from apps.calendar.models import CalendarDay, CalendarYear
 from apps.telephony.ivr.hours import DayKind, HoursState, day_plan, hours_state
 from apps.telephony.models import BusinessHours
 from apps.telephony.services.business_hours import business_hours_create
-from apps.telephony.services.campaign_windows import CallingWindow, date_open, day_kind
+from apps.telephony.services.campaigns.windows import CallingWindow, date_open, day_kind
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """Media files (recordings, prompts) are never served straight from MEDIA_ROOT.
 
 They are tenant data: only views that check a signed link or the caller's role hand them out
-(apps/telephony/views_calls.py ``recording_file``). A ``static()`` media route, even under
+(apps/telephony/views/calls.py ``recording_file``). A ``static()`` media route, even under
 DEBUG, would serve every tenant's recordings to anyone who guesses a path.
 """
 

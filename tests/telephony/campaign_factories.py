@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from apps.telephony.choices import CampaignStatus
 from apps.telephony.models import Campaign, Contact, Queue
-from apps.telephony.services.campaign_source import DbContactSource
-from apps.telephony.services.campaigns import campaign_create
+from apps.telephony.services.campaigns.lifecycle import campaign_create
+from apps.telephony.services.campaigns.source import DbContactSource
 
 # Monday 2 March 2026, 02:00 UTC = 10:00 in Shanghai, 08:00 in Urumqi, 21:00 (Sunday) in New York.
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)

@@ -13,8 +13,8 @@ from apps.telephony.choices import ContactStatus
 from apps.telephony.dialer import contract
 from apps.telephony.models import Call, Consent, Contact, DialAttempt, DoNotCall
 from apps.telephony.services.call_control import call_wrapup
-from apps.telephony.services.campaigns import retry_rules_set
-from apps.telephony.services.dnc import consent_record
+from apps.telephony.services.campaigns.dnc import consent_record
+from apps.telephony.services.campaigns.lifecycle import retry_rules_set
 from tests.telephony.agent_helpers import give_call, make_agent
 from tests.telephony.campaign_factories import T0, make_campaign, make_contact, source
 

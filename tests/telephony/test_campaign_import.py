@@ -13,8 +13,8 @@ from openpyxl import Workbook, load_workbook
 from apps.core.errors import ApplicationError
 from apps.telephony.choices import ContactListStatus
 from apps.telephony.models import CampaignExport, Contact, ContactList, DoNotCall
-from apps.telephony.services import contact_import
-from apps.telephony.services.contact_import import (
+from apps.telephony.services.campaigns import contact_import
+from apps.telephony.services.campaigns.contact_import import (
     contact_list_import,
     contact_list_start,
     contact_list_upload,
@@ -24,7 +24,7 @@ from apps.telephony.services.contact_import import (
     export_xlsx_file,
     mapping_suggest,
 )
-from apps.telephony.services.dnc import dnc_add
+from apps.telephony.services.campaigns.dnc import dnc_add
 from tests.telephony.campaign_factories import make_campaign, make_contact
 
 

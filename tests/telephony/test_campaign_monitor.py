@@ -10,7 +10,7 @@ from django_tenants.utils import tenant_context
 
 from apps.accounts.choices import Role
 from apps.telephony.models import AgentSkill, Call, CallEvent, Campaign, DialAttempt, QueueSkill, Skill
-from apps.telephony.selectors.campaign_monitor import campaign_monitor_snapshot
+from apps.telephony.selectors.campaigns.monitor import campaign_monitor_snapshot
 from tests.accounts.helpers import web_login
 from tests.telephony.agent_helpers import make_agent
 from tests.telephony.campaign_factories import make_campaign, make_contact
@@ -220,7 +220,7 @@ def test_the_monitor_is_for_supervisors_and_administrators_of_the_tenant(acme, g
 def test_the_engines_campaign_stats_carry_what_the_monitor_page_reads():
     """static/js/campaign_monitor.js adds these counters to the database figures: the engine's
     payload (dialer/campaign.py ``monitor``) must keep them, with these meanings."""
-    from apps.telephony.dialer.simulation import CampaignSimulationOptions, run_campaign_simulation
+    from apps.telephony.engine.simulation.campaigns import CampaignSimulationOptions, run_campaign_simulation
 
     result = run_campaign_simulation(
         CampaignSimulationOptions(

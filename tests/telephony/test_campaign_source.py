@@ -11,9 +11,9 @@ from django_tenants.utils import tenant_context
 from apps.telephony.choices import CampaignStatus, ContactStatus
 from apps.telephony.dialer import contract
 from apps.telephony.models import Agent, Call, Campaign, DialAttempt, ScheduledCallback
-from apps.telephony.services.campaign_source import DbContactSource
-from apps.telephony.services.campaigns import callback_schedule, retry_rules_set
-from apps.telephony.services.dnc import dnc_add
+from apps.telephony.services.campaigns.dnc import dnc_add
+from apps.telephony.services.campaigns.lifecycle import callback_schedule, retry_rules_set
+from apps.telephony.services.campaigns.source import DbContactSource
 from tests.telephony.campaign_factories import T0, clock_at, make_campaign, make_contact, source
 
 MINUTE = 60.0
@@ -284,7 +284,7 @@ def test_source_can_enter_the_tenant_itself(acme, globex):
 
 
 def test_running_campaigns_reach_the_engine_with_their_settings_and_abandon_history(tenant):
-    from apps.telephony.selectors.campaigns import campaign_settings, running_campaign_settings
+    from apps.telephony.selectors.campaigns.dialing import campaign_settings, running_campaign_settings
 
     campaign = make_campaign(dial_mode="power", power_ratio=2.5, ring_timeout_seconds=30, amd_enabled=False)
     make_campaign(running=False)
@@ -313,7 +313,7 @@ def test_running_campaigns_reach_the_engine_with_their_settings_and_abandon_hist
 
 def test_a_concurrent_import_of_the_same_number_does_not_break_the_batch(tenant):
     from apps.telephony.models import Contact, ContactList
-    from apps.telephony.services.contact_import import _write_contacts
+    from apps.telephony.services.campaigns.contact_import import _write_contacts
 
     campaign = make_campaign()
     contact_list = ContactList.objects.create(campaign=campaign, name="race", file="x.csv", file_format="csv")

@@ -33,8 +33,8 @@ from apps.telephony.models import (
     Queue,
     ScheduledCallback,
 )
-from apps.telephony.services.campaigns import callback_schedule
-from apps.telephony.services.dnc import consent_record, dnc_add
+from apps.telephony.services.campaigns.dnc import consent_record, dnc_add
+from apps.telephony.services.campaigns.lifecycle import callback_schedule
 from apps.tenants.models import Tenant
 from tests.accounts.helpers import web_login
 from tests.telephony.agent_helpers import make_agent, make_call
@@ -87,7 +87,7 @@ def page_urls(campaign: Campaign, contact_list: ContactList) -> list[str]:
 
 
 def uploaded_list(acme, campaign: Campaign, rows: list[list[str]] | None = None) -> ContactList:
-    from apps.telephony.services.contact_import import contact_list_upload
+    from apps.telephony.services.campaigns.contact_import import contact_list_upload
 
     rows = rows or [["姓名", "手机"], ["王伟", "13800138000"]]
     with tenant_context(acme.tenant):

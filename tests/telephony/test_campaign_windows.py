@@ -14,14 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from apps.telephony.models import Consent, Contact, DoNotCall
-from apps.telephony.services.campaign_windows import (
+from apps.telephony.services.campaigns.lifecycle import campaign_policy_set
+from apps.telephony.services.campaigns.windows import (
     CallingWindow,
     day_kind,
     is_open_for,
     next_open_local,
     open_time_zones,
 )
-from apps.telephony.services.campaigns import campaign_policy_set
 from tests.telephony.campaign_factories import make_campaign, make_contact, source
 
 ZONES = ("Asia/Shanghai", "Asia/Urumqi", "America/New_York")

@@ -7,10 +7,10 @@ from django_tenants.utils import tenant_context
 from apps.accounts.models import User
 from apps.telephony.choices import CampaignStatus, ContactListStatus
 from apps.telephony.models import Agent, AgentSkill, Campaign, CampaignRetryRule, Contact, ContactList
-from apps.telephony.selectors.campaigns import campaign_settings
-from apps.telephony.services.campaigns import campaign_start, script_render
+from apps.telephony.selectors.campaigns.dialing import campaign_settings
+from apps.telephony.services.campaigns.demo import CAMPAIGN_NAME, demo_campaign_setup
+from apps.telephony.services.campaigns.lifecycle import campaign_start, script_render
 from apps.telephony.services.demo import demo_traffic_setup
-from apps.telephony.services.demo_campaign import CAMPAIGN_NAME, demo_campaign_setup
 
 
 def test_the_demo_campaign_is_a_predictive_draft_with_an_imported_list(acme):

@@ -21,8 +21,8 @@ from apps.telephony.engine.controller import CallController
 from apps.telephony.engine.dbstore import DbStore
 from apps.telephony.engine.drivers.sim import Duration, OutboundBehaviour, SimDriver, VirtualAgentBehaviour
 from apps.telephony.models import Call, CallEvent, Campaign, Contact, DialAttempt
-from apps.telephony.services.campaign_source import DbContactSource
-from apps.telephony.services.campaigns import campaign_pause, campaign_resume, campaign_stop, retry_rules_set
+from apps.telephony.services.campaigns.lifecycle import campaign_pause, campaign_resume, campaign_stop, retry_rules_set
+from apps.telephony.services.campaigns.source import DbContactSource
 from tests.telephony.agent_helpers import make_agent
 from tests.telephony.campaign_factories import T0, clock_at, make_campaign, make_contact
 

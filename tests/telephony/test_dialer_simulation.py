@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_tenants.utils import tenant_context
 
-from apps.telephony.dialer.simulation import CampaignSimulationOptions, run_campaign_simulation
+from apps.telephony.engine.simulation.campaigns import CampaignSimulationOptions, run_campaign_simulation
 from apps.telephony.models import Call, Recording
 
 CONTRACT_KEYS = {

@@ -17,9 +17,9 @@ from django_tenants.utils import schema_context, tenant_context
 from apps.accounts.choices import Role
 from apps.telephony.choices import ContactListStatus
 from apps.telephony.models import Contact, ContactList, DoNotCall, DoNotCallImport, ImportRowError
-from apps.telephony.services import contact_import
-from apps.telephony.services.contact_import import contact_list_import, contact_list_upload, dnc_import_run
-from apps.telephony.services.import_jobs import import_jobs_mark_stalled
+from apps.telephony.services.campaigns import contact_import
+from apps.telephony.services.campaigns.contact_import import contact_list_import, contact_list_upload, dnc_import_run
+from apps.telephony.services.campaigns.import_jobs import import_jobs_mark_stalled
 from apps.telephony.tasks import import_jobs_mark_stalled_task
 from tests.accounts.helpers import web_login
 from tests.telephony.campaign_factories import make_campaign

@@ -26,7 +26,7 @@ from django_tenants.utils import tenant_context
 
 from apps.telephony.choices import ContactListStatus
 from apps.telephony.models import Campaign, Contact, ContactList
-from apps.telephony.services.contact_import import contact_list_upload
+from apps.telephony.services.campaigns.contact_import import contact_list_upload
 from apps.tenants.models import Tenant
 from config.settings.base import celery_broker_url
 from tests.telephony.campaign_factories import make_campaign

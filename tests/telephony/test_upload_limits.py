@@ -13,7 +13,11 @@ from django_tenants.utils import tenant_context
 
 from apps.telephony.choices import ContactListStatus
 from apps.telephony.models import Contact, ContactList, DoNotCallImport
-from apps.telephony.services.contact_import import contact_list_import, contact_list_start, contact_list_upload
+from apps.telephony.services.campaigns.contact_import import (
+    contact_list_import,
+    contact_list_start,
+    contact_list_upload,
+)
 from tests.accounts.helpers import web_login
 from tests.telephony.campaign_factories import make_campaign
 from tests.telephony.upload_bombs import csv_without_newline, shared_strings_bomb_xlsx, zip_bomb_xlsx

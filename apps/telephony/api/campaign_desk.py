@@ -11,9 +11,9 @@ from rest_framework.response import Response
 
 from apps.accounts.choices import Role
 from apps.core.api.permissions import HasRole
-from apps.telephony.selectors.campaign_ui import campaign_call_context
-from apps.telephony.services import campaign_ui
+from apps.telephony.selectors.campaigns.pages import campaign_call_context
 from apps.telephony.services.agent_state import agent_ensure
+from apps.telephony.services.campaigns import preview
 
 IsAgent = HasRole.of(Role.AGENT)
 
@@ -79,7 +79,7 @@ def campaign_call(request, uid: str):
 def preview_dial(request):
     """Dial the contact shown for preview (give its ``contact_id`` so a stale click dials nobody)."""
     data = _valid(PreviewRequestSerializer, request)
-    message = campaign_ui.preview_dial(agent=agent_ensure(user=request.user), contact_id=data.get("contact_id"))
+    message = preview.preview_dial(agent=agent_ensure(user=request.user), contact_id=data.get("contact_id"))
     return Response(message, status=status.HTTP_202_ACCEPTED)
 
 
@@ -89,7 +89,7 @@ def preview_dial(request):
 def preview_skip(request):
     """Skip the contact shown for preview; it goes back in line and the next one is shown."""
     data = _valid(PreviewSkipRequestSerializer, request)
-    message = campaign_ui.preview_skip(agent=agent_ensure(user=request.user), contact_id=data["contact_id"])
+    message = preview.preview_skip(agent=agent_ensure(user=request.user), contact_id=data["contact_id"])
     return Response(message, status=status.HTTP_202_ACCEPTED)
 
 
@@ -98,5 +98,5 @@ def preview_skip(request):
 @permission_classes([IsAgent])
 def preview_next(request):
     """Show the contact to preview again (a reloaded desk has lost it); it arrives as ``campaign.preview``."""
-    message = campaign_ui.preview_next(agent=agent_ensure(user=request.user))
+    message = preview.preview_next(agent=agent_ensure(user=request.user))
     return Response(message, status=status.HTTP_202_ACCEPTED)

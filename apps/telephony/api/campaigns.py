@@ -37,15 +37,15 @@ from apps.telephony.models import (
     DoNotCallImport,
     ScheduledCallback,
 )
-from apps.telephony.selectors.campaigns import (
+from apps.telephony.selectors.campaigns.dialing import (
     abandon_history,
     callbacks_visible_to,
     contact_counts,
     contacts_visible_to,
 )
-from apps.telephony.services import campaigns as campaign_services
-from apps.telephony.services import contact_import, dnc, import_jobs
-from apps.telephony.services.campaigns import CAMPAIGN_SETTINGS
+from apps.telephony.services.campaigns import contact_import, dnc, import_jobs
+from apps.telephony.services.campaigns import lifecycle as campaign_services
+from apps.telephony.services.campaigns.lifecycle import CAMPAIGN_SETTINGS
 
 ADMIN = (Role.TENANT_ADMIN,)
 STAFF = (Role.TENANT_ADMIN, Role.SUPERVISOR)

@@ -1,12 +1,81 @@
+"""Every /api/v1/ route of telephony, one block per concern (the modules of apps/telephony/api/).
+
+Call actions are plain paths under ``calls/<uid>/…``: ``calls/<uid>`` matches one path segment
+only, so the call reads (GET /calls, /calls/<uid>) and the agent's call actions live side by side.
+"""
+
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from apps.telephony.api import prompts, views
+from apps.telephony.api import agents, calls, campaign_desk, campaigns, dialling, ivr, plant, prompts, softphone
 
 router = SimpleRouter(trailing_slash=False)
-router.register("seats", views.SeatViewSet, basename="seat")
-router.register("trunks", views.TrunkViewSet, basename="trunk")
-router.register("numbers", views.PhoneNumberViewSet, basename="phone-number")
+# plant
+router.register("seats", plant.SeatViewSet, basename="seat")
+router.register("trunks", plant.TrunkViewSet, basename="trunk")
+router.register("numbers", plant.PhoneNumberViewSet, basename="phone-number")
+# prompts
 router.register("prompts", prompts.PromptViewSet, basename="prompt")
+# agents and routing
+router.register("agents", agents.AgentViewSet, basename="agent")
+router.register("skills", agents.SkillViewSet, basename="skill")
+router.register("queues", agents.QueueViewSet, basename="queue")
+router.register("pause-reasons", agents.PauseReasonViewSet, basename="pause-reason")
+router.register("dispositions", agents.DispositionViewSet, basename="disposition")
+# ivr
+router.register("ivr-flows", ivr.IvrFlowViewSet, basename="ivr-flow")
+router.register("business-hours", ivr.BusinessHoursViewSet, basename="business-hours")
+# campaigns
+router.register("campaigns", campaigns.CampaignViewSet, basename="campaign")
+router.register("contact-lists", campaigns.ContactListViewSet, basename="contact-list")
+router.register("contacts", campaigns.ContactViewSet, basename="contact")
+router.register("dnc", campaigns.DoNotCallViewSet, basename="dnc")
+router.register("dnc-imports", campaigns.DoNotCallImportViewSet, basename="dnc-import")
+router.register("consents", campaigns.ConsentViewSet, basename="consent")
+router.register("scheduled-callbacks", campaigns.ScheduledCallbackViewSet, basename="scheduled-callback")
+router.register("dial-attempts", campaigns.DialAttemptViewSet, basename="dial-attempt")
 
-urlpatterns = [path("", include(router.urls))]
+agent_desk = [
+    path("agents/me/login", agents.me_login, name="agent-me-login"),
+    path("agents/me/logout", agents.me_logout, name="agent-me-logout"),
+    path("agents/me/state", agents.me_state, name="agent-me-state"),
+    path("agents/me/dial", agents.me_dial, name="agent-me-dial"),
+    path("agents/me/sip", softphone.me_sip, name="agent-me-sip"),
+    path("agents/me/preview/next", campaign_desk.preview_next, name="agent-me-preview-next"),
+    path("agents/me/preview/dial", campaign_desk.preview_dial, name="agent-me-preview-dial"),
+    path("agents/me/preview/skip", campaign_desk.preview_skip, name="agent-me-preview-skip"),
+]
+
+call_actions = [
+    path("calls/<str:uid>/answer", agents.call_answer, name="call-answer"),
+    path("calls/<str:uid>/reject", agents.call_reject, name="call-reject"),
+    path("calls/<str:uid>/hangup", agents.call_hangup, name="call-hangup"),
+    path("calls/<str:uid>/hold", agents.call_hold, name="call-hold"),
+    path("calls/<str:uid>/resume", agents.call_resume, name="call-resume"),
+    path("calls/<str:uid>/transfer", agents.call_transfer, name="call-transfer"),
+    path("calls/<str:uid>/consult", agents.call_consult, name="call-consult"),
+    path("calls/<str:uid>/consult/complete", agents.call_consult_complete, name="call-consult-complete"),
+    path("calls/<str:uid>/consult/cancel", agents.call_consult_cancel, name="call-consult-cancel"),
+    path("calls/<str:uid>/wrapup", agents.call_wrapup, name="call-wrapup"),
+    path("calls/<str:uid>/monitor", agents.call_monitor, name="call-monitor"),
+    path("calls/<str:uid>/release", agents.call_release, name="call-release"),
+    path("calls/<str:uid>/campaign", campaign_desk.campaign_call, name="call-campaign"),
+]
+
+call_reads = [
+    path("calls", calls.CallListView.as_view(), name="call-list"),
+    path("calls/<str:uid>", calls.CallDetailView.as_view(), name="call-detail"),
+    path("recordings/<int:pk>/link", calls.RecordingLinkView.as_view(), name="recording-link"),
+    path("voicemails", calls.VoicemailListView.as_view(), name="voicemail-list"),
+    path("callbacks", calls.CallbackListView.as_view(), name="callback-list"),
+    path("kpis/queues", calls.QueueKpiView.as_view(), name="kpi-queues"),
+]
+
+settings = [
+    path("ivr-routes", ivr.ivr_routes, name="ivr-routes"),
+    path("dialling-policy", dialling.dialling_policy, name="dialling-policy"),
+    path("campaign-policy", campaigns.campaign_policy, name="campaign-policy"),
+    path("campaigns/<int:pk>/retry-rules", campaigns.CampaignRetryRulesView.as_view(), name="campaign-retry-rules"),
+]
+
+urlpatterns = [*agent_desk, *call_actions, *call_reads, *settings, path("", include(router.urls))]

@@ -8,7 +8,7 @@ order of the list. Two sources implement it:
 
 * :class:`apps.telephony.dialer.memory.MemoryContactSource` — in memory, for the virtual-clock
   runs (``simulate_campaign``, ``bench/dialer.py``) and unit tests;
-* ``apps.telephony.services.campaign_source.DbContactSource`` — the campaign tables, for
+* ``apps.telephony.services.campaigns.source.DbContactSource`` — the campaign tables, for
   ``run_engine``. It hands out a contact at most once until its attempt is reported
   (``DialAttempt`` row in state ``dialing``), so a restarted engine never redials early.
 

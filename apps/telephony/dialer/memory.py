@@ -3,7 +3,7 @@
 It knows the policy a simulation needs and nothing more: contacts in list order, a retry rule
 per outcome (minimum gap, maximum attempts), a contact handed out at most once until its
 attempt is reported. Calling windows, holidays, do-not-call and consent are the database
-source's business (``apps.telephony.services.campaign_source``).
+source's business (``apps.telephony.services.campaigns.source``).
 
 A list can be given as :class:`~apps.telephony.dialer.contract.DialTarget` objects, or as a
 count of synthetic contacts that are only built when taken (a 200,000-contact benchmark list

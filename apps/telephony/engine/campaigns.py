@@ -4,7 +4,7 @@
 campaign as :class:`~apps.telephony.dialer.contract.CampaignSettings` plus its status.
 
 :class:`DeferredContactSource` puts the database contact source
-(``apps.telephony.services.campaign_source.DbContactSource``) behind the engine's
+(``apps.telephony.services.campaigns.source.DbContactSource``) behind the engine's
 :class:`~apps.telephony.engine.dbstore.DbStore` worker: the pacing loop takes contacts from a
 small prefetched buffer, and reports, releases and counts run in the worker, in order with
 the CDR jobs. So the loop never waits for a query, and an attempt's report always finds its
@@ -33,7 +33,7 @@ def load_campaigns() -> dict[int, tuple[str, Any]]:
     """``{campaign id: (status, CampaignSettings)}`` of the running and paused campaigns."""
     from apps.telephony.choices import CampaignStatus
     from apps.telephony.models import Campaign
-    from apps.telephony.selectors.campaigns import campaign_settings
+    from apps.telephony.selectors.campaigns.dialing import campaign_settings
 
     campaigns = (
         Campaign.objects.filter(status__in=(CampaignStatus.RUNNING, CampaignStatus.PAUSED))

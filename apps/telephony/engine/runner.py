@@ -174,7 +174,7 @@ def _recover_campaigns(tenant) -> int:
     so nobody is redialled early. Returns how many."""
     from django.utils import timezone
 
-    from apps.telephony.services.campaign_source import DbContactSource
+    from apps.telephony.services.campaigns.source import DbContactSource
 
     now = timezone.now()
     with tenant_context(tenant):
@@ -277,7 +277,7 @@ class TenantEngine:
             clock=self.clock, driver=self.driver, acd=Acd(), store=self.store, uid_prefix=f"eng{token}-"
         )
         self.store.reservation_lost = self.controller.reservation_lost
-        from apps.telephony.services.campaign_source import DbContactSource
+        from apps.telephony.services.campaigns.source import DbContactSource
 
         self.contact_source = DbContactSource(self.clock.wall)
         self._apply(config)

@@ -1,7 +1,7 @@
 """Outbound campaigns: the campaign and its rules, contact lists and contacts, every dial attempt,
 do-not-call and consent records, scheduled callbacks.
 
-Policy (who may be dialled, when, how often) is applied by apps.telephony.services.campaigns and
+Policy (who may be dialled, when, how often) is applied by apps.telephony.services.campaigns.lifecycle and
 the engine's contact source (services/campaign_source.py); the engine itself never reads these
 tables. Dispositions are the tenant-wide ``Disposition`` rows the CDR already carries: what a
 disposition *means for a campaign* (final, retry after a gap, add the number to do-not-call) is a

@@ -19,7 +19,7 @@ from apps.core.events import publish_on_commit
 from apps.telephony import agent_states
 from apps.telephony.choices import CallStatus
 from apps.telephony.models import Agent, Call, Disposition, Queue
-from apps.telephony.services.campaigns import campaign_disposition_apply
+from apps.telephony.services.campaigns.lifecycle import campaign_disposition_apply
 from apps.telephony.services.dialling import dial_check
 
 NUMBER_RE = re.compile(r"^\+?[0-9]{3,20}$")

@@ -30,7 +30,7 @@ from apps.accounts.choices import Role
 from apps.accounts.models import User
 from apps.telephony import agent_states
 from apps.telephony.models import Agent, AgentSkill, BusinessHours, PhoneNumber, Queue, QueueSkill, Seat, Skill
-from apps.telephony.services.demo_campaign import demo_campaign_setup
+from apps.telephony.services.campaigns.demo import demo_campaign_setup
 
 DEMO_ARRIVALS_PER_HOUR = 120
 VIRTUAL_PASSWORD = None  # virtual agents never log in: unusable password

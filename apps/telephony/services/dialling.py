@@ -36,9 +36,9 @@ from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError
 from apps.core.events import publish_on_commit
 from apps.telephony import dialling
+from apps.telephony.dialer.numbers import normalize_number
 from apps.telephony.models import Agent, DiallingPolicy, PhoneNumber
-from apps.telephony.services.campaign_numbers import normalize_number
-from apps.telephony.services.dnc import is_on_dnc
+from apps.telephony.services.campaigns.dnc import is_on_dnc
 from apps.tenants.models import Tenant
 
 logger = logging.getLogger(__name__)

@@ -56,7 +56,7 @@ class Tenant(TenantMixin):
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
     seat_count = models.PositiveIntegerField(_("seats"), default=0)
     # The Chinese rule for marketing calls; campaigns read it through
-    # apps.telephony.services.campaigns.marketing_requires_consent().
+    # apps.telephony.services.campaigns.lifecycle.marketing_requires_consent().
     marketing_requires_consent = models.BooleanField(
         _("marketing campaigns dial only consented contacts"), default=True
     )

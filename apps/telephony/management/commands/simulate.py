@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context, tenant_context
 
 from apps.telephony.engine.drivers.sim import TALK_DISTRIBUTIONS
-from apps.telephony.engine.simulation import SimulationOptions, run_simulation
+from apps.telephony.engine.simulation.inbound import SimulationOptions, run_simulation
 
 MAX_AGENTS = 20_000
 MAX_HOURS = 24 * 366
@@ -125,7 +125,7 @@ class Command(BaseCommand):
             raise CommandError(f"Tenant {tenant.slug!r} is suspended.")
 
         from apps.telephony.engine.config import QueueSettings
-        from apps.telephony.services.simulation import scratch_queue, simulation_samples_write
+        from apps.telephony.services.simulation_results import scratch_queue, simulation_samples_write
 
         with tenant_context(tenant):
             queue = scratch_queue()

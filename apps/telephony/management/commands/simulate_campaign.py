@@ -145,9 +145,9 @@ class Command(BaseCommand):
         if not tenant.is_active:
             raise CommandError(f"Tenant {tenant.slug!r} is suspended.")
 
-        from apps.telephony.dialer.simulation import CampaignSimulationOptions, run_campaign_simulation
         from apps.telephony.engine.config import QueueSettings
-        from apps.telephony.services.simulation import scratch_queue, simulation_samples_write
+        from apps.telephony.engine.simulation.campaigns import CampaignSimulationOptions, run_campaign_simulation
+        from apps.telephony.services.simulation_results import scratch_queue, simulation_samples_write
 
         with tenant_context(tenant):
             queue = scratch_queue()

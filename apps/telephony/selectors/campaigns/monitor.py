@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from apps.telephony.choices import AgentState, CallStatus, DialOutcome
 from apps.telephony.models import Agent, AgentSkill, Call, CallEvent, Campaign, DialAttempt, QueueSkill
-from apps.telephony.selectors.campaigns import LIVE_OUTCOMES, contact_counts
+from apps.telephony.selectors.campaigns.dialing import LIVE_OUTCOMES, contact_counts
 from apps.telephony.selectors.wallboard import today_start
 from apps.telephony.services.agent_state import iso_ms
 

@@ -45,6 +45,7 @@ from apps.core.errors import ApplicationError
 from apps.core.exports import XLSX_MAX_ROWS, csv_chunks, csv_write, export_response, xlsx_file
 from apps.core.imports import SpreadsheetRows, read_preview, unneutralise
 from apps.telephony.choices import CampaignStatus, ContactListStatus, ContactStatus, DoNotCallSource, ExportFormat
+from apps.telephony.dialer.numbers import is_time_zone, normalize_number, normalize_number_and_zone
 from apps.telephony.models import (
     Campaign,
     CampaignExport,
@@ -54,9 +55,8 @@ from apps.telephony.models import (
     DoNotCallImport,
     ImportRowError,
 )
-from apps.telephony.services.campaign_numbers import is_time_zone, normalize_number, normalize_number_and_zone
-from apps.telephony.services.dnc import dnc_bulk_add, dnc_scope_q
-from apps.telephony.services.import_jobs import LeaseLost, import_job_checkpoint, import_job_lease
+from apps.telephony.services.campaigns.dnc import dnc_bulk_add, dnc_scope_q
+from apps.telephony.services.campaigns.import_jobs import LeaseLost, import_job_checkpoint, import_job_lease
 
 logger = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from apps.telephony import views_ivr as views
-from apps.telephony import views_prompts
+from apps.telephony.views import ivr as views
+from apps.telephony.views import prompts as views_prompts
 
 app_name = "ivr"
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.telephony import views_campaigns as views
+from apps.telephony.views import campaigns as views
 
 app_name = "campaigns"
 

@@ -24,7 +24,7 @@ from apps.telephony.models import (
     Trunk,
 )
 from apps.telephony.models.campaigns import OPEN_CONTACT_STATUSES
-from apps.telephony.services.dnc import consent_active_q
+from apps.telephony.services.campaigns.dnc import consent_active_q
 
 STAFF_ROLES = (Role.TENANT_ADMIN, Role.SUPERVISOR)
 LIVE_OUTCOMES = (DialOutcome.ANSWERED, DialOutcome.ABANDONED)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from apps.calendar import selectors as calendar_selectors
-from apps.telephony.services.campaign_numbers import time_zone_names
+from apps.telephony.dialer.numbers import time_zone_names
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ from apps.telephony.models import (
     Seat,
     Skill,
 )
-from apps.telephony.services.campaigns import campaign_create, retry_rules_set
+from apps.telephony.services.campaigns.lifecycle import campaign_create, retry_rules_set
 
 CAMPAIGN_NAME = "春季续约回访 Spring renewals (demo)"
 LIST_NAME = "demo-contacts.csv"

@@ -31,15 +31,15 @@ from apps.telephony.dialer import contract
 from apps.telephony.dialer.contract import DialTarget
 from apps.telephony.models import Agent, Call, Campaign, Contact, DialAttempt
 from apps.telephony.models.campaigns import OPEN_CONTACT_STATUSES
-from apps.telephony.selectors.campaigns import contact_counts, due_contacts
-from apps.telephony.services.campaign_windows import CallingWindow, open_time_zones
-from apps.telephony.services.campaigns import (
+from apps.telephony.selectors.campaigns.dialing import contact_counts, due_contacts
+from apps.telephony.services.campaigns.dnc import is_on_dnc
+from apps.telephony.services.campaigns.lifecycle import (
     RetryRules,
     contact_card,
     contact_settle,
     marketing_requires_consent,
 )
-from apps.telephony.services.dnc import is_on_dnc
+from apps.telephony.services.campaigns.windows import CallingWindow, open_time_zones
 
 logger = logging.getLogger(__name__)
 

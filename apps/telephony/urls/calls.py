@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.telephony import views_calls
+from apps.telephony.views import calls as views_calls
 
 app_name = "calls"
 

@@ -30,7 +30,8 @@ from apps.telephony.choices import (
     ExportFormat,
     ScheduledCallbackStatus,
 )
-from apps.telephony.forms_campaigns import (
+from apps.telephony.dialer.numbers import normalize_number
+from apps.telephony.forms.campaigns import (
     CallbackFilterForm,
     CampaignForm,
     ConsentForm,
@@ -52,8 +53,9 @@ from apps.telephony.models import (
     DoNotCallImport,
     ScheduledCallback,
 )
-from apps.telephony.selectors.campaign_monitor import campaign_monitor_snapshot
-from apps.telephony.selectors.campaign_ui import (
+from apps.telephony.selectors.campaigns.dialing import contact_counts
+from apps.telephony.selectors.campaigns.monitor import campaign_monitor_snapshot
+from apps.telephony.selectors.campaigns.pages import (
     campaign_attempt_figures,
     campaign_rows,
     campaign_variables,
@@ -62,10 +64,8 @@ from apps.telephony.selectors.campaign_ui import (
     outcome_rules,
     script_preview,
 )
-from apps.telephony.selectors.campaigns import contact_counts
-from apps.telephony.services import campaign_ui, contact_import, dnc, import_jobs
-from apps.telephony.services import campaigns as campaign_services
-from apps.telephony.services.campaign_numbers import normalize_number
+from apps.telephony.services.campaigns import contact_import, dnc, import_jobs
+from apps.telephony.services.campaigns import lifecycle as campaign_services
 
 STAFF = (Role.TENANT_ADMIN, Role.SUPERVISOR)
 staff_only = role_required(*STAFF)
@@ -132,7 +132,7 @@ def _edit_page(request, campaign: Campaign | None):
     if request.method == "POST":
         if form.is_valid() and rules_form.is_valid():
             try:
-                saved = campaign_ui.campaign_save(
+                saved = campaign_services.campaign_save(
                     campaign=campaign, data=form.service_data(), rules=rules_form.rules(), user=request.user
                 )
             except ApplicationError as error:

@@ -46,6 +46,7 @@ from apps.telephony.choices import (
     RetryOutcome,
     ScheduledCallbackStatus,
 )
+from apps.telephony.dialer.numbers import is_time_zone
 from apps.telephony.models import (
     Agent,
     Call,
@@ -59,9 +60,8 @@ from apps.telephony.models import (
     Trunk,
 )
 from apps.telephony.models.campaigns import MIN_RING_TIMEOUT_SECONDS
-from apps.telephony.services.campaign_numbers import is_time_zone
+from apps.telephony.services.campaigns.dnc import dnc_from_disposition
 from apps.telephony.services.dialling import caller_id_check
-from apps.telephony.services.dnc import dnc_from_disposition
 
 DO_NOT_CALL_DISPOSITION = "do_not_call"
 CALLBACK_PRIORITY = 10
@@ -428,6 +428,42 @@ def campaign_delete(*, campaign: Campaign) -> None:
 
 
 # --- life cycle ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def campaign_save(
+    *, campaign: Campaign | None, data: dict[str, Any], rules: list[dict[str, Any]], user: Any = None
+) -> Campaign:
+    """Create (``campaign`` None) or update a campaign with its retry rules, all or nothing: the
+    campaign form saves both together, so a bad rule leaves the settings unchanged too.
+
+    Raises one ``invalid`` error whose fields hold the settings' errors by field name and the
+    rules' errors as ``rules[i]`` (the position in ``rules``)."""
+    errors: dict[str, list[Any]] = {}
+    saved = None
+    try:
+        with transaction.atomic():
+            if campaign is None:
+                saved = campaign_create(user=user, **data)
+            else:
+                saved = campaign_update(campaign=campaign, **data)
+    except ApplicationError as error:
+        if error.code != "invalid":
+            raise
+        errors.update(error.fields)
+    target = saved or campaign
+    if target is not None:
+        try:
+            with transaction.atomic():
+                retry_rules_set(campaign=target, rules=rules)
+        except ApplicationError as error:
+            if error.code != "invalid":
+                raise
+            errors.update(error.fields)
+    if errors or saved is None:
+        raise _invalid(errors)
+    return saved
+
 
 _TRANSITIONS = {
     "start": ((CampaignStatus.DRAFT,), CampaignStatus.RUNNING),

@@ -17,16 +17,16 @@ from apps.core.errors import NotFoundError
 from apps.telephony.choices import CampaignStatus, ContactStatus, DialOutcome, RetryOutcome
 from apps.telephony.models import Agent, Call, CallEvent, Campaign, CampaignRetryRule, Contact, ContactList, Disposition
 from apps.telephony.models.campaigns import OPEN_CONTACT_STATUSES
-from apps.telephony.selectors.campaign_monitor import CAMPAIGN_DIAL_EVENT
-from apps.telephony.selectors.campaigns import LIVE_OUTCOMES, abandon_history
-from apps.telephony.services.campaigns import (
+from apps.telephony.selectors.campaigns.dialing import LIVE_OUTCOMES, abandon_history
+from apps.telephony.selectors.campaigns.monitor import CAMPAIGN_DIAL_EVENT
+from apps.telephony.services.campaigns.contact_import import CUSTOM_PREFIX
+from apps.telephony.services.campaigns.lifecycle import (
     DEFAULT_OUTCOME_RULES,
     DO_NOT_CALL_DISPOSITION,
     STANDARD_CONTACT_FIELDS,
     contact_card,
     script_render,
 )
-from apps.telephony.services.contact_import import CUSTOM_PREFIX
 
 KIND_FINAL = "final"
 KIND_RETRY = "retry"

@@ -21,9 +21,9 @@ from apps.audit.choices import AuditAction
 from apps.audit.services import AuditTarget, audit_record
 from apps.core.errors import ApplicationError
 from apps.telephony.choices import ContactStatus, DoNotCallSource
+from apps.telephony.dialer.numbers import normalize_number
 from apps.telephony.models import Campaign, Consent, Contact, DoNotCall
 from apps.telephony.models.campaigns import OPEN_CONTACT_STATUSES
-from apps.telephony.services.campaign_numbers import normalize_number
 
 REASON_MAX = 200
 SOURCE_MAX = 200

@@ -1,4 +1,4 @@
-"""Forms of the campaign pages (apps/telephony/views_campaigns.py).
+"""Forms of the campaign pages (apps/telephony/views/campaigns.py).
 
 They check types and ranges and turn the page's fields into the campaign services' arguments;
 the rules (uniqueness, windows, scripts, mappings) stay in the services, whose field errors the
@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.telephony.choices import CampaignType, DialMode, ExportFormat
 from apps.telephony.models import Campaign, Queue, Trunk
-from apps.telephony.selectors.campaign_ui import DISPOSITION_KINDS, KIND_DNC, KIND_RETRY
-from apps.telephony.services.campaigns import CAMPAIGN_SETTINGS
-from apps.telephony.services.contact_import import CUSTOM_PREFIX, STANDARD_TARGETS
+from apps.telephony.selectors.campaigns.pages import DISPOSITION_KINDS, KIND_DNC, KIND_RETRY
+from apps.telephony.services.campaigns.contact_import import CUSTOM_PREFIX, STANDARD_TARGETS
+from apps.telephony.services.campaigns.lifecycle import CAMPAIGN_SETTINGS
 
 MAX_GAP_MINUTES = 60 * 24 * 90
 WEEKDAY_CHOICES = [

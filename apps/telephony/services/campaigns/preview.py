@@ -1,11 +1,6 @@
-"""Writes the campaign pages and the agent desk need beyond the campaign services themselves.
-
-* :func:`campaign_save` — the campaign form saves settings *and* retry rules together: two
-  services (``campaign_create``/``campaign_update`` and ``retry_rules_set``) in one transaction,
-  so a bad rule leaves the settings unchanged too, and the errors of both come back at once.
-* Preview dialing from the desk (``campaign.preview_dial`` / ``campaign.preview_skip`` on the
-  engine's inbox, docs/realtime.md): the engine shows a Ready agent one contact at a time; the
-  agent dials it, skips it, or asks to be shown the contact again after reloading the page.
+"""Preview dialing from the desk (``campaign.preview_dial`` / ``campaign.preview_skip`` on the
+engine's inbox, docs/realtime.md): the engine shows a Ready agent one contact at a time; the
+agent dials it, skips it, or asks to be shown the contact again after reloading the page.
 """
 
 from __future__ import annotations
@@ -19,46 +14,11 @@ from apps.core.errors import ApplicationError
 from apps.core.events import publish_on_commit
 from apps.telephony import agent_states
 from apps.telephony.choices import CampaignStatus, ContactStatus, DialMode
-from apps.telephony.models import Agent, Campaign, Contact, DialAttempt
-from apps.telephony.services import campaigns as campaign_services
+from apps.telephony.models import Agent, Contact, DialAttempt
 
 
 def _invalid(fields: dict[str, list[Any]]) -> ApplicationError:
     return ApplicationError("invalid", _("The request has invalid fields."), fields=fields)
-
-
-@transaction.atomic
-def campaign_save(
-    *, campaign: Campaign | None, data: dict[str, Any], rules: list[dict[str, Any]], user: Any = None
-) -> Campaign:
-    """Create (``campaign`` None) or update a campaign with its retry rules, all or nothing.
-
-    Raises one ``invalid`` error whose fields hold the settings' errors by field name and the
-    rules' errors as ``rules[i]`` (the position in ``rules``)."""
-    errors: dict[str, list[Any]] = {}
-    saved = None
-    try:
-        with transaction.atomic():
-            if campaign is None:
-                saved = campaign_services.campaign_create(user=user, **data)
-            else:
-                saved = campaign_services.campaign_update(campaign=campaign, **data)
-    except ApplicationError as error:
-        if error.code != "invalid":
-            raise
-        errors.update(error.fields)
-    target = saved or campaign
-    if target is not None:
-        try:
-            with transaction.atomic():
-                campaign_services.retry_rules_set(campaign=target, rules=rules)
-        except ApplicationError as error:
-            if error.code != "invalid":
-                raise
-            errors.update(error.fields)
-    if errors or saved is None:
-        raise _invalid(errors)
-    return saved
 
 
 # --- preview dialing ----------------------------------------------------------------------------------

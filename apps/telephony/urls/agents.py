@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from apps.telephony import views_agents as views
-from apps.telephony.views import seat_mode_view
+from apps.telephony.views import agents as views
+from apps.telephony.views.plant import seat_mode_view
 
 app_name = "agents"
 

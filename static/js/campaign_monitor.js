@@ -1,5 +1,5 @@
 /* The campaign monitor. The server draws the figures from the database
- * (apps/telephony/selectors/campaign_monitor.py); this script keeps them moving from
+ * (apps/telephony/selectors/campaigns/monitor.py); this script keeps them moving from
  * /ws/wallboard/: the engine's `campaign.stats` (once per tick while it runs the campaign) and
  * `agent.state` (docs/realtime.md). The engine counts from zero in each engine process, so its
  * counters are applied as increments on top of the database figures, never shown raw. When no

@@ -187,7 +187,7 @@ RESERVED_SLUGS = env.list(
 # Default rows every new tenant starts with (called inside the provisioning transaction).
 TENANT_SEEDERS = [
     "apps.telephony.services.defaults.seed_tenant_defaults",
-    "apps.telephony.ivr.defaults.seed_default_ivr",
+    "apps.telephony.services.defaults.seed_default_ivr",
 ]
 # Tenant schemas built ahead of time so that sign-up only renames one (0: build at sign-up).
 TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=5)

@@ -12,10 +12,11 @@ from django_tenants.utils import schema_context, tenant_context
 
 from apps.core.errors import ApplicationError
 from apps.telephony.choices import IvrFlowStatus
-from apps.telephony.ivr.defaults import DEFAULT_FLOW_NAME, DEFAULT_HOURS_NAME, seed_default_ivr
+from apps.telephony.ivr.defaults import DEFAULT_FLOW_NAME, DEFAULT_HOURS_NAME
 from apps.telephony.models import BusinessHours, HolidayOverride, IvrFlow, IvrFlowVersion, PhoneNumber, Queue
 from apps.telephony.services import business_hours as hours_services
 from apps.telephony.services import ivr as ivr_services
+from apps.telephony.services.defaults import seed_default_ivr
 from apps.tenants.services import tenant_provision
 from tests.conftest import PASSWORD
 
@@ -585,7 +586,7 @@ def provision(slug: str, seeders: list[str]):
 def test_a_new_tenant_gets_the_default_flow_on_its_number(db):
     result = provision(
         "ivrnew",
-        ["apps.telephony.services.defaults.seed_tenant_defaults", "apps.telephony.ivr.defaults.seed_default_ivr"],
+        ["apps.telephony.services.defaults.seed_tenant_defaults", "apps.telephony.services.defaults.seed_default_ivr"],
     )
 
     with tenant_context(result.tenant):
@@ -598,7 +599,7 @@ def test_a_new_tenant_gets_the_default_flow_on_its_number(db):
 
 
 def test_without_a_general_queue_the_default_flow_is_not_created(db):
-    result = provision("ivrbare", ["apps.telephony.ivr.defaults.seed_default_ivr"])
+    result = provision("ivrbare", ["apps.telephony.services.defaults.seed_default_ivr"])
 
     with tenant_context(result.tenant):
         assert not IvrFlow.objects.exists()

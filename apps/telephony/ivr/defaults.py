@@ -1,7 +1,7 @@
-"""The default IVR of a new tenant.
+"""The default IVR of a new tenant, as plain data (the rows are written by
+:func:`apps.telephony.services.defaults.seed_default_ivr`, so ``ivr/`` never touches models).
 
-Runs inside the provisioning transaction with the tenant's schema active, after the
-telephony seeder has created the queue "general". The flow, published as version 1:
+The flow, published as version 1:
 
     hours ─ open ──→ welcome → menu ─ 1 → queue general (then the survey)
           │                        ├ 2 → voicemail
@@ -13,12 +13,6 @@ Prompts are bilingual text; turning them into speech is the switch's business.
 """
 
 from __future__ import annotations
-
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
-
-from apps.telephony.choices import IvrFlowStatus
-from apps.telephony.models import BusinessHours, IvrFlow, IvrFlowVersion, PhoneNumber, Queue
 
 DEFAULT_FLOW_NAME = "Main menu"
 DEFAULT_HOURS_NAME = "Default hours"
@@ -77,43 +71,3 @@ def default_graph(*, company: str, queue_id: int, hours_id: int) -> dict:
             },
         },
     }
-
-
-def seed_default_ivr(tenant) -> None:
-    """Business hours "Default hours", the published flow "Main menu", and every number routed to it.
-
-    Does nothing when the queue "general" is missing or the flow exists already.
-    """
-    queue = Queue.objects.filter(code="general").first()
-    if queue is None or IvrFlow.objects.filter(name=DEFAULT_FLOW_NAME).exists():
-        return
-    hours = BusinessHours.objects.filter(name=DEFAULT_HOURS_NAME).first()
-    if hours is None:
-        workday = [["09:00", "18:00"]]
-        hours = BusinessHours.objects.create(
-            name=DEFAULT_HOURS_NAME,
-            time_zone=getattr(tenant, "time_zone", "") or "Asia/Shanghai",
-            weekly={
-                "mon": workday,
-                "tue": workday,
-                "wed": workday,
-                "thu": workday,
-                "fri": workday,
-                "sat": [],
-                "sun": [],
-            },
-            follow_chinese_holidays=True,
-        )
-    with translation.override(getattr(tenant, "default_language", "") or "zh-hans"):
-        description = _("The default flow: opening hours, a menu, the general queue.")
-    flow = IvrFlow.objects.create(name=DEFAULT_FLOW_NAME, description=description)
-    # Known valid (tests/telephony/test_ivr_services.py validates it), so it is published
-    # directly: provisioning must stay fast.
-    IvrFlowVersion.objects.create(
-        flow=flow,
-        number=1,
-        status=IvrFlowStatus.PUBLISHED,
-        published_at=timezone.now(),
-        graph=default_graph(company=tenant.name, queue_id=queue.pk, hours_id=hours.pk),
-    )
-    PhoneNumber.objects.update(ivr_flow=flow, queue=None)

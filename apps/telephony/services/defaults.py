@@ -8,12 +8,24 @@ on seat login) and "missed" (set by RONA) are relied on by the product and the A
 
 from __future__ import annotations
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from apps.telephony import agent_states
-from apps.telephony.models import Disposition, PauseReason, PhoneNumber, Queue, QueueSkill, Skill
+from apps.telephony.choices import IvrFlowStatus
+from apps.telephony.ivr.defaults import DEFAULT_FLOW_NAME, DEFAULT_HOURS_NAME, default_graph
+from apps.telephony.models import (
+    BusinessHours,
+    Disposition,
+    IvrFlow,
+    IvrFlowVersion,
+    PauseReason,
+    PhoneNumber,
+    Queue,
+    QueueSkill,
+    Skill,
+)
 
 DEFAULT_QUEUE = "general"
 DEFAULT_SKILL = "general"
@@ -55,3 +67,46 @@ def seed_tenant_defaults(tenant) -> None:
     QueueSkill.objects.create(queue=queue, skill=skill, min_level=1)
     # Until an IVR flow is published, the service number goes straight to the default queue.
     PhoneNumber.objects.filter(queue__isnull=True).update(queue=queue)
+
+
+def seed_default_ivr(tenant) -> None:
+    """The default IVR (apps/telephony/ivr/defaults.py). Runs inside the provisioning transaction
+    with the tenant's schema active, after :func:`seed_tenant_defaults` created the queue "general".
+
+    Business hours "Default hours", the published flow "Main menu", and every number routed to it.
+
+    Does nothing when the queue "general" is missing or the flow exists already.
+    """
+    queue = Queue.objects.filter(code="general").first()
+    if queue is None or IvrFlow.objects.filter(name=DEFAULT_FLOW_NAME).exists():
+        return
+    hours = BusinessHours.objects.filter(name=DEFAULT_HOURS_NAME).first()
+    if hours is None:
+        workday = [["09:00", "18:00"]]
+        hours = BusinessHours.objects.create(
+            name=DEFAULT_HOURS_NAME,
+            time_zone=getattr(tenant, "time_zone", "") or "Asia/Shanghai",
+            weekly={
+                "mon": workday,
+                "tue": workday,
+                "wed": workday,
+                "thu": workday,
+                "fri": workday,
+                "sat": [],
+                "sun": [],
+            },
+            follow_chinese_holidays=True,
+        )
+    with translation.override(getattr(tenant, "default_language", "") or "zh-hans"):
+        description = _("The default flow: opening hours, a menu, the general queue.")
+    flow = IvrFlow.objects.create(name=DEFAULT_FLOW_NAME, description=description)
+    # Known valid (tests/telephony/test_ivr_services.py validates it), so it is published
+    # directly: provisioning must stay fast.
+    IvrFlowVersion.objects.create(
+        flow=flow,
+        number=1,
+        status=IvrFlowStatus.PUBLISHED,
+        published_at=timezone.now(),
+        graph=default_graph(company=tenant.name, queue_id=queue.pk, hours_id=hours.pk),
+    )
+    PhoneNumber.objects.update(ivr_flow=flow, queue=None)

@@ -190,9 +190,8 @@ def _numbers(queue: Queue) -> list[PhoneNumber]:
 
 def _tenant_defaults(tenant) -> None:
     """A demo tenant provisioned before the telephony seeders existed lacks their rows: add them."""
-    from apps.telephony.ivr.defaults import seed_default_ivr
     from apps.telephony.models import Disposition, PauseReason
-    from apps.telephony.services.defaults import DISPOSITIONS, PAUSE_REASONS
+    from apps.telephony.services.defaults import DISPOSITIONS, PAUSE_REASONS, seed_default_ivr
 
     with translation.override(tenant.default_language or "zh-hans"):
         for code, name, is_system, productive in PAUSE_REASONS:

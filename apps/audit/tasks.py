@@ -14,7 +14,7 @@ from apps.tenants.models import Tenant
 logger = logging.getLogger(__name__)
 
 
-@shared_task
+@shared_task(name="apps.audit.tasks.audit_purge_task")
 def audit_purge_task() -> int:
     """Purge expired audit rows in every tenant (suspended ones too: retention still runs).
 

@@ -22,7 +22,7 @@ from apps.telephony.services.campaigns.import_jobs import import_jobs_mark_stall
 logger = logging.getLogger(__name__)
 
 
-@shared_task
+@shared_task(name="apps.telephony.tasks.contact_list_import_task")
 def contact_list_import_task(contact_list_id: int) -> int:
     """Import a contact list; returns the number of contacts it holds afterwards.
 
@@ -34,7 +34,7 @@ def contact_list_import_task(contact_list_id: int) -> int:
         return 0
 
 
-@shared_task
+@shared_task(name="apps.telephony.tasks.dnc_import_task")
 def dnc_import_task(import_id: int) -> int:
     """Add a file of numbers to a do-not-call list; returns how many were new."""
     try:
@@ -44,7 +44,7 @@ def dnc_import_task(import_id: int) -> int:
         return 0
 
 
-@shared_task
+@shared_task(name="apps.telephony.tasks.prompt_convert_task")
 def prompt_convert_task(prompt_id: int) -> str:
     """Decode an uploaded prompt into the WAV the SIP plane plays; returns the prompt's status."""
     from apps.telephony.services.prompts import prompt_convert_pending
@@ -53,7 +53,7 @@ def prompt_convert_task(prompt_id: int) -> str:
     return prompt.status if prompt is not None else "gone"
 
 
-@shared_task
+@shared_task(name="apps.telephony.tasks.import_jobs_mark_stalled_task")
 def import_jobs_mark_stalled_task() -> int:
     """Beat, every minute, from the public schema: in every active tenant, mark the imports whose
     worker stopped sending heartbeats as stalled (they then offer Retry and Cancel)."""
@@ -71,7 +71,7 @@ def import_jobs_mark_stalled_task() -> int:
     return count
 
 
-@shared_task(bind=True, max_retries=10, default_retry_delay=3)
+@shared_task(name="apps.telephony.tasks.recording_store_task", bind=True, max_retries=10, default_retry_delay=3)
 def recording_store_task(self, call_uid: str, path: str) -> int:
     """Link the SIP plane's stereo WAV of a call to its CDR. The engine writes CDRs in its own
     worker, so the row may not be there yet: retry for a while."""
@@ -100,7 +100,7 @@ def _recording_store(call_uid: str, path: str) -> int | None:
 RECORDING_WAIT_SECONDS = 2.0  # rtpengine closes a pcap just after answering the engine's delete
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=2)
+@shared_task(name="apps.telephony.tasks.recording_convert_task", bind=True, max_retries=5, default_retry_delay=2)
 def recording_convert_task(
     self, call_uid: str, schema: str, recording_dir: str, call_id: str, caller: list, agents: list[list]
 ) -> str:

@@ -15,7 +15,7 @@ from apps.tenants.services.deletion import tenants_delete_due
 from apps.tenants.services.spares import spare_schemas_fill
 
 
-@shared_task
+@shared_task(name="apps.tenants.tasks.meter_seat_days_task")
 def meter_seat_days_task() -> int:
     """Open today's seat-day row for every active tenant (days without seat changes count too)."""
     today = timezone.localdate(timezone=zoneinfo.ZoneInfo(settings.TIME_ZONE))
@@ -27,7 +27,7 @@ def meter_seat_days_task() -> int:
     return count
 
 
-@shared_task
+@shared_task(name="apps.tenants.tasks.spare_schemas_fill_task")
 def spare_schemas_fill_task() -> int:
     """Keep TENANT_SPARE_SCHEMAS schemas ready for sign-ups (see apps/tenants/services/spares.py)."""
     return spare_schemas_fill()

@@ -1,0 +1,133 @@
+"""The IVR step: a caller walked through the number's graph before any queue.
+
+The graph itself is interpreted by :mod:`apps.telephony.ivr.runner` (plain Python); this part
+turns its actions into switch commands (play, gather, transfer …) and routes the caller to a
+queue, voicemail, a callback request or the end. The post-call survey comes back here.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from apps.telephony.engine.config import NumberSettings
+from apps.telephony.engine.controller.common import (
+    GATHER_IVR,
+)
+from apps.telephony.engine.drivers.base import (
+    PROMPT_VOICEMAIL,
+)
+from apps.telephony.engine.state import (
+    END_IVR_END,
+    END_TRANSFERRED,
+    VOICEMAIL,
+    CallState,
+)
+
+try:  # the IVR runner is plain Python; without it numbers route straight to their queue
+    from apps.telephony.ivr import runner as ivr_runner
+except ImportError:  # pragma: no cover - only while the IVR package is missing
+    ivr_runner = None
+
+if TYPE_CHECKING:
+    from apps.telephony.engine.controller.core import CallController
+
+logger = logging.getLogger(__name__)
+
+
+class IvrSteps:
+    """Feeds the IVR session the caller's input and carries out its actions."""
+
+    def __init__(self, ctl: CallController) -> None:
+        self.ctl = ctl
+
+    def local_now(self) -> datetime:
+        return self.ctl.clock.wall().astimezone(self.ctl.time_zone)
+
+    def start(self, call: CallState, number: NumberSettings) -> None:
+        call.ivr = ivr_runner.IvrSession(
+            number.ivr_graph,
+            now_local=self.local_now(),
+            hours_lookup=self.ctl.hours.get,
+            queue_lookup=self.ctl.queues.__contains__,
+        )
+        self.do(call, call.ivr.start())
+
+    def feed(self, call: CallState, received: Any) -> None:
+        session = call.ivr
+        session.now_local = self.local_now()
+        try:
+            action = session.feed(received)
+        except ivr_runner.IvrSessionError:
+            logger.warning("call %s: IVR input %r while nothing waited for it", call.uid, received)
+            return
+        if session.survey_score is not None and call.survey_score is None:
+            call.survey_score = session.survey_score
+            self.ctl.store.survey_scored(call, session.survey_score)
+        self.do(call, action)
+
+    def do(self, call: CallState, action: Any) -> None:
+        kind = action.kind
+        uid = call.uid
+        if kind == "play":
+            call.pending_gather = GATHER_IVR
+            self.ctl.driver.play(uid, action.audio or action.prompt)
+        elif kind == "gather":
+            call.pending_gather = GATHER_IVR
+            self.ctl.driver.gather(
+                uid,
+                action.audio or action.prompt,
+                max_digits=action.max_digits,
+                timeout=action.timeout,
+                options=list(action.options),
+                key=action.node,
+            )
+        elif kind == "survey":
+            call.pending_gather = GATHER_IVR
+            self.ctl.driver.gather(
+                uid,
+                action.audio or action.prompt,
+                max_digits=1,
+                timeout=action.timeout,
+                options=list("12345"),
+                key="survey",
+            )
+        elif kind == "queue":
+            self.leave(call)
+            call.after_call = bool(action.after_call_node)
+            self.ctl.queueing.enqueue(call, action.queue_id)
+        elif kind == "voicemail":
+            self.leave(call)
+            call.status = VOICEMAIL
+            call.queue_id = action.queue_id
+            self.ctl.store.call_event(call, "voicemail", queue_id=action.queue_id)
+            self.ctl.driver.play(
+                uid, action.audio or PROMPT_VOICEMAIL, {"prompt": action.prompt} if action.prompt else None
+            )
+        elif kind == "callback":
+            self.leave(call)
+            self.ctl.callbacks.request(call, action.queue_id, original=self.ctl.clock.now())
+        elif kind == "transfer":
+            self.leave(call)
+            if action.queue_id is not None and action.queue_id in self.ctl.queues:
+                self.ctl.queueing.enqueue(call, action.queue_id)
+            elif action.number:
+                self.ctl.store.call_event(call, "transferred", number=action.number)
+                self.ctl.driver.transfer(uid, action.number)
+                self.ctl.wrapup.finish(call, END_TRANSFERRED)
+            else:
+                self.ctl.wrapup.finish(call, END_IVR_END)
+                self.ctl.driver.hangup(uid)
+        else:  # hangup
+            if call.ended is None:
+                self.leave(call)
+                self.ctl.wrapup.finish(call, END_IVR_END)
+            else:
+                self.ctl.calls.pop(uid, None)  # the end of a post-call survey
+            self.ctl.driver.hangup(uid)
+
+    def leave(self, call: CallState) -> None:
+        if call.ivr_exited is None:
+            call.ivr_exited = self.ctl.clock.now()
+            self.ctl.store.call_ivr_exited(call)

@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from apps.accounts.choices import Role
 from apps.core.api.permissions import HasRole
 from apps.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from apps.telephony import kpis
 from apps.telephony.choices import ExportFormat
 from apps.telephony.models import (
     Agent,
@@ -208,7 +209,7 @@ class CampaignViewSet(viewsets.ModelViewSet):
                 "by_status": by_status,
                 "live_answers": live,
                 "abandoned": abandoned,
-                "abandon_rate": round(abandoned / live, 4) if live else None,
+                "abandon_rate": kpis.rounded(kpis.outbound_abandon_rate(abandoned, live), 4),
                 "max_abandon_rate": float(campaign.max_abandon_rate),
             }
         )

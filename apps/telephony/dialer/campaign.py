@@ -19,6 +19,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from apps.telephony import kpis
 from apps.telephony.dialer.contract import (
     MODE_PREVIEW,
     OUTCOME_ABANDONED,
@@ -451,8 +452,8 @@ class CampaignRuntime:
             "dials_per_minute": round(stats.dials / minutes, 2),
             "live_answers": live,
             "abandoned": stats.abandoned,
-            "abandon_rate": round(stats.abandoned / live, 4) if live else None,
-            "abandon_rate_30d": round(history_abandoned / history_live, 4) if history_live else None,
+            "abandon_rate": kpis.rounded(kpis.outbound_abandon_rate(stats.abandoned, live), 4),
+            "abandon_rate_30d": kpis.rounded(kpis.outbound_abandon_rate(history_abandoned, history_live), 4),
             "abandon_rate_estimated": None if estimated_rates[0] is None else round(estimated_rates[0], 4),
             "max_abandon_rate": float(self.settings.max_abandon_rate),
             "lines_in_flight": snapshot.in_flight,

@@ -3,6 +3,11 @@
 ``a`` is the offered traffic in Erlangs (calls per second × AHT), ``n`` the number of agents.
 Erlang C assumes Poisson arrivals, exponential handle times and callers who never hang up;
 the ``simulate`` command is tested against it under exactly those conditions.
+
+These are *predictions* for staffing. The *measured* KPIs (what the wallboard, the API and
+``simulate`` report) are apps/telephony/kpis.py's; both use the same units — rates are
+fractions from 0 to 1, thresholds are inclusive seconds — so a prediction and a measurement
+compare directly.
 """
 
 from __future__ import annotations
@@ -41,7 +46,10 @@ def erlang_c(n: int, a: float) -> float:
 
 
 def service_level(n: int, a: float, aht_seconds: float, threshold_seconds: float) -> float:
-    """Share of calls answered within ``threshold_seconds``: 1 − C·e^(−(N−A)·t/AHT)."""
+    """Predicted share of calls answered within ``threshold_seconds`` (a fraction 0–1; "within"
+    includes T itself, as in :func:`apps.telephony.kpis.answered_within_sl`, which for a continuous
+    wait makes no difference): 1 − C·e^(−(N−A)·t/AHT). No abandons in the model, so it compares
+    with the measured :func:`apps.telephony.kpis.service_level` only when callers never hang up."""
     if n <= a:
         return 0.0
     return 1.0 - erlang_c(n, a) * math.exp(-(n - a) * threshold_seconds / aht_seconds)

@@ -8,10 +8,12 @@ decides what to keep:
 * :class:`apps.telephony.engine.dbstore.DbStore` writes CDRs, timelines and agent state
   changes and publishes realtime messages (``run_engine`` and the engine tests).
 
-Definitions follow DOMAIN.md §2: service level = answered within T ÷ (answered + abandoned
-after T), short abandons (within the queue's ``short_abandon_seconds``) excluded from both;
-ASA over answered calls; AHT = talk + hold + wrap-up over handled calls; occupancy = time
-talking, on hold or in wrap-up ÷ (that + time Ready).
+The figures are apps/telephony/kpis.py's (the one KPI module, DOMAIN.md §2): the store only
+counts, classifying each call with the same per-call rules the CDRs use, so a simulated day and
+the same calls written as CDRs give the API's service level, ASA and abandon rate
+(tests/telephony/test_one_source_kpis.py). Rates are fractions from 0 to 1. The ``simulate``
+contract's ``abandoned`` counts short abandons too (docs/simulation.md; ``offered = answered +
+abandoned`` there); :attr:`MemoryStore.abandon_rate` leaves them out, as the API does.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from apps.telephony import kpis
 from apps.telephony.engine.clock import Clock
 from apps.telephony.engine.state import (
     A_HOLD,
@@ -212,12 +215,15 @@ class MemoryStore(Store):
             return
         totals = self.totals
         totals.offered += 1
-        threshold, short = self.thresholds.get(call.queue_id, (self.sl_threshold or 15.0, 5.0))
+        threshold, short = self.thresholds.get(
+            call.queue_id,
+            (self.sl_threshold or kpis.DEFAULT_SL_THRESHOLD_SECONDS, kpis.DEFAULT_SHORT_ABANDON_SECONDS),
+        )
         wait = call.wait_seconds or 0.0
         if call.answered is not None:
             totals.answered += 1
             totals.wait_sum += wait
-            if wait <= threshold:
+            if kpis.answered_within_sl(wait, threshold):
                 totals.answered_within_threshold += 1
             totals.handled += 1
             totals.handle_sum += call.talk_seconds + call.hold_seconds + call.wrapup_seconds
@@ -225,9 +231,9 @@ class MemoryStore(Store):
                 self.kept.append(call)
         elif call.end_reason == END_ABANDONED:
             totals.abandoned += 1
-            if short > 0 and wait <= short:
+            if kpis.is_short_abandon(wait, short):
                 totals.short_abandoned += 1
-            elif wait > threshold:
+            elif kpis.abandoned_after_sl(wait, threshold):
                 totals.abandoned_after_threshold += 1
 
     def agent_state(self, agent: AgentRuntime, previous: str, call: CallState | None = None) -> None:
@@ -260,21 +266,25 @@ class MemoryStore(Store):
     @property
     def service_level(self) -> float | None:
         totals = self.totals
-        denominator = totals.answered + totals.abandoned_after_threshold
-        return totals.answered_within_threshold / denominator if denominator else None
+        return kpis.service_level(totals.answered_within_threshold, totals.answered, totals.abandoned_after_threshold)
+
+    @property
+    def abandon_rate(self) -> float | None:
+        """Abandoned (short abandons excluded) ÷ offered, as ``GET /api/v1/kpis/queues`` has it."""
+        totals = self.totals
+        return kpis.abandon_rate(totals.abandoned - totals.short_abandoned, totals.offered)
 
     @property
     def asa_seconds(self) -> float | None:
-        return self.totals.wait_sum / self.totals.answered if self.totals.answered else None
+        return kpis.asa_seconds(self.totals.wait_sum, self.totals.answered)
 
     @property
     def aht_seconds(self) -> float | None:
-        return self.totals.handle_sum / self.totals.handled if self.totals.handled else None
+        return kpis.aht_seconds(self.totals.handle_sum, self.totals.handled)
 
     @property
     def occupancy(self) -> float | None:
-        busy, ready = self.totals.busy_seconds, self.totals.ready_seconds
-        return busy / (busy + ready) if busy + ready else None
+        return kpis.occupancy(self.totals.busy_seconds, self.totals.ready_seconds)
 
     def campaign_figures(self, *, agent_hours: float, contacts_finished: int) -> dict[str, Any]:
         """The ``simulate_campaign`` contract's figures (without ``wall_seconds``).
@@ -282,24 +292,20 @@ class MemoryStore(Store):
         ``abandon_rate`` = abandoned ÷ live answers (DOMAIN §6); talk minutes per agent-hour
         over the logged-in time ``agent_hours``."""
         totals = self.campaign
-        occupancy = self.occupancy
         return {
             "dials": totals.dials,
             "live_answers": totals.live_answers,
             "abandoned": totals.abandoned,
-            "abandon_rate": round(totals.abandoned / totals.live_answers, 5) if totals.live_answers else None,
+            "abandon_rate": kpis.rounded(kpis.outbound_abandon_rate(totals.abandoned, totals.live_answers), 5),
             "talk_minutes_per_agent_hour": round(totals.talk_seconds / 60 / agent_hours, 3) if agent_hours else None,
-            "occupancy": None if occupancy is None else round(occupancy, 4),
+            "occupancy": kpis.rounded(self.occupancy, 4),
             "contacts_finished": contacts_finished,
         }
 
     def figures(self) -> dict[str, Any]:
         """The ``simulate`` contract's figures (without ``wall_seconds``)."""
         totals = self.totals
-
-        def rounded(value: float | None, digits: int) -> float | None:
-            return None if value is None else round(value, digits)
-
+        rounded = kpis.rounded
         return {
             "offered": totals.offered,
             "answered": totals.answered,

@@ -14,10 +14,12 @@ from django.utils import timezone
 
 from apps.telephony.choices import AgentState, CallStatus
 from apps.telephony.models import Agent, Call, CallEvent, Queue
+from apps.telephony.selectors.kpis import queue_kpis
 from apps.telephony.services.agent_state import agent_state_payload, iso_ms
 
 KPI_COUNTS = ("offered", "answered", "abandoned", "handled")
-# Percentages (0–100) and means: null while there is nothing to compute them from.
+# Percentages (0–100, the display of apps/telephony/kpis.py's fractions) and means: null while
+# there is nothing to compute them from. The wallboard computes none itself: selectors/kpis.py does.
 KPI_RATES = ("sl_percent", "asa_seconds", "abandon_rate", "aht_seconds")
 KPI_KEYS = KPI_COUNTS + KPI_RATES  # the fields of a queue.kpi message
 LIVE_STATUSES = (CallStatus.OFFERED, CallStatus.TALKING, CallStatus.HOLD, CallStatus.WRAP_UP)
@@ -31,11 +33,7 @@ def today_start(tenant, now: datetime) -> datetime:
 
 
 def queue_kpis_today(tenant, queue_ids: list[int], now: datetime) -> dict[int, dict[str, Any]]:
-    """Today's KPIs per queue (``{}`` until the KPI selector exists)."""
-    try:
-        from apps.telephony.selectors.kpis import queue_kpis
-    except ImportError:  # the KPI selector lands with the CDR work; until then, zeros
-        return {}
+    """Today's KPIs per queue: the API's figures (selectors/kpis.py) over today so far."""
     return queue_kpis(since=today_start(tenant, now), until=now, queue_ids=queue_ids)
 
 

@@ -2,7 +2,8 @@
 
 The engine's store calls these as a call moves along; every computed field is set in one place,
 :func:`call_close_compute`, so live calls, virtual-time runs (:func:`calls_bulk_create`) and tests
-agree on what "abandoned" or "answered within SL" means. Definitions (docs/calls-and-recordings.md):
+agree on what "abandoned" or "answered within SL" means. Definitions (docs/calls-and-recordings.md);
+the SL and short-abandon comparisons are apps/telephony/kpis.py's, the one KPI module:
 
 - ``wait_seconds``: queued → answered, or queued → end when never answered; ``None`` if never queued.
 - ``talk_seconds``: answered → end, minus the time on hold (so talk + hold + wrap-up never counts
@@ -32,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
+from apps.telephony import kpis
 from apps.telephony.choices import CallDirection, CallEndReason, CallStatus
 from apps.telephony.models import Call, CallEvent, Disposition, Queue
 
@@ -318,10 +320,12 @@ def call_close_compute(
 
     call.abandoned = bool(call.queued_at and not answered and end_reason not in NOT_ABANDONED)
     short_limit = queue.short_abandon_seconds if queue is not None else 0
-    call.short_abandon = bool(call.abandoned and short_limit > 0 and call.wait_seconds <= short_limit)
+    call.short_abandon = bool(call.abandoned and kpis.is_short_abandon(call.wait_seconds or 0.0, short_limit))
     if call.queued_at is not None and queue is not None:
         call.sl_threshold_seconds = queue.sl_threshold_seconds
-        call.answered_within_sl = bool(answered and call.wait_seconds <= queue.sl_threshold_seconds)
+        call.answered_within_sl = bool(
+            answered and kpis.answered_within_sl(call.wait_seconds or 0.0, queue.sl_threshold_seconds)
+        )
     else:
         call.sl_threshold_seconds = None
         call.answered_within_sl = None

@@ -5,7 +5,8 @@
 
 prints one JSON object (the contract of issue 3, documented in docs/simulation.md):
 ``offered, answered, abandoned, blocked, service_level, asa_seconds, aht_seconds, occupancy,
-wall_seconds`` — ``service_level`` is a fraction from 0 to 1.
+wall_seconds`` — ``service_level`` is a fraction from 0 to 1 (apps/telephony/kpis.py computes it, as
+it does for the wallboard and the API; percentages only in the table).
 
 The run happens in the tenant's scratch queue (``Queue.is_scratch``, created on first use and
 reused; wallboards and reports leave it out) and writes nothing else to the database, unless
@@ -21,6 +22,7 @@ import math
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context, tenant_context
 
+from apps.telephony import kpis
 from apps.telephony.engine.drivers.sim import TALK_DISTRIBUTIONS
 from apps.telephony.engine.simulation.inbound import SimulationOptions, run_simulation
 
@@ -165,10 +167,10 @@ class Command(BaseCommand):
             f"answered       {result['answered']}",
             f"abandoned      {result['abandoned']}",
             f"blocked        {result['blocked']}",
-            f"service level  {show(result['service_level'] and result['service_level'] * 100, '.1f')} %",
+            f"service level  {show(kpis.as_percent(result['service_level'], 1), '.1f')} %",
             f"ASA            {show(result['asa_seconds'], '.1f')} s",
             f"AHT            {show(result['aht_seconds'], '.1f')} s",
-            f"occupancy      {show(result['occupancy'] and result['occupancy'] * 100, '.1f')} %",
+            f"occupancy      {show(kpis.as_percent(result['occupancy'], 1), '.1f')} %",
             f"wall time      {result['wall_seconds']:.2f} s",
         ]
         return "\n".join(lines)

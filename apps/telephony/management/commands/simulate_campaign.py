@@ -21,6 +21,7 @@ import math
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context, tenant_context
 
+from apps.telephony import kpis
 from apps.telephony.dialer.contract import MODE_POWER, MODE_PREDICTIVE, MODE_PROGRESSIVE
 from apps.telephony.engine.drivers.sim import TALK_DISTRIBUTIONS
 
@@ -191,9 +192,9 @@ class Command(BaseCommand):
             f"dials                     {result['dials']}",
             f"live answers              {result['live_answers']}",
             f"abandoned                 {result['abandoned']}",
-            f"abandon rate              {show(result['abandon_rate'] and result['abandon_rate'] * 100, '.2f')} %",
+            f"abandon rate              {show(kpis.as_percent(result['abandon_rate']), '.2f')} %",
             f"talk minutes / agent-hour {show(result['talk_minutes_per_agent_hour'], '.1f')}",
-            f"occupancy                 {show(result['occupancy'] and result['occupancy'] * 100, '.1f')} %",
+            f"occupancy                 {show(kpis.as_percent(result['occupancy'], 1), '.1f')} %",
             f"contacts finished         {result['contacts_finished']}",
             f"wall time                 {result['wall_seconds']:.2f} s",
         ]

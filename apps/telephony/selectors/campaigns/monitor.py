@@ -29,6 +29,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from apps.telephony import kpis
 from apps.telephony.choices import AgentState, CallStatus, DialOutcome
 from apps.telephony.models import Agent, AgentSkill, Call, CallEvent, Campaign, DialAttempt, QueueSkill
 from apps.telephony.selectors.campaigns.dialing import LIVE_OUTCOMES, contact_counts
@@ -42,8 +43,8 @@ WORKING_STATES = (AgentState.READY, AgentState.RESERVED, AgentState.TALKING, Age
 CAMPAIGN_DIAL_EVENT = "campaign_dial"
 
 
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
+def _rate(abandoned: int, live: int) -> float | None:
+    return kpis.rounded(kpis.outbound_abandon_rate(abandoned, live), 4)
 
 
 def campaign_agents(campaign: Campaign) -> QuerySet[Agent]:

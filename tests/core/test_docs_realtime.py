@@ -1,0 +1,135 @@
+"""docs/realtime.md, apps/telephony/realtime_schema.py and the producers in apps/ name the same
+realtime message types.
+
+Producers are read from the source: a dict literal with a dotted ``"type"`` (``call.offer``,
+``config.changed`` …, a module constant or either branch of a conditional counts), a dict sent
+straight to a socket (``send_json({"type": "snapshot", …})``), and a helper that takes the type as
+a parameter (``_agent_action("call.answer", …)`` → ``{"type": kind, …}``). ASGI's own messages
+(``http.*``, ``websocket.*``, ``lifespan.*``) are the server protocol, not ours. That the payloads
+match the schemas is tests/telephony/test_realtime_payloads.py.
+
+The page documents a type for a channel in a table whose first column is ``type`` (or in a
+``### `type` `` heading) under the channel's section: ``/ws/agent/``, ``/ws/wallboard/``, the
+engine's inbox, the channel-layer plumbing.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from apps.telephony.realtime_schema import CHANNELS
+from tests.core.source_walk import (
+    ROOT,
+    call_name,
+    functions,
+    module_constants,
+    modules,
+    parameter_position,
+    passed,
+    strings,
+)
+
+REALTIME_DOC = ROOT / "docs" / "realtime.md"
+DOTTED = re.compile(r"^[a-z][a-z_]*\.[a-z_]+$")
+ASGI = ("http.", "websocket.", "lifespan.")
+SECTIONS = {"/ws/agent/": "agent", "/ws/wallboard/": "wallboard", "engine's inbox": "engine", "plumbing": "plumbing"}
+
+
+def _type_value(node: ast.Dict) -> ast.expr | None:
+    for key, value in zip(node.keys, node.values, strict=True):
+        if isinstance(key, ast.Constant) and key.value == "type":
+            return value
+    return None
+
+
+def produced_types() -> dict[str, set[str]]:
+    """type → the modules that build a message of that type."""
+    mods = modules()
+    constants = module_constants(mods)
+    found: dict[str, set[str]] = {}
+    factories: list[tuple[str, tuple[int | None, str]]] = []
+
+    def add(values: set[str], where: str, sent: bool = False) -> None:
+        for value in values:
+            if (DOTTED.match(value) or sent) and not value.startswith(ASGI):
+                found.setdefault(value, set()).add(where)
+
+    for module in mods:
+        sent_directly = {
+            id(node.args[0])
+            for node in ast.walk(module.tree)
+            if isinstance(node, ast.Call) and call_name(node) == "send_json" and node.args
+        }
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Dict) and (value := _type_value(node)) is not None:
+                values = strings(value, constants)
+                if values is not None:
+                    add(values, module.name, sent=id(node) in sent_directly)
+        for function in functions(module.tree):
+            for node in ast.walk(function):
+                if isinstance(node, ast.Dict) and isinstance(value := _type_value(node), ast.Name):
+                    position = parameter_position(function, value.id)
+                    if position is not None:
+                        factories.append((function.name, position))
+    for name, position in factories:
+        for module in mods:
+            for node in ast.walk(module.tree):
+                if isinstance(node, ast.Call) and call_name(node) == name:
+                    values = strings(passed(node, position), constants)
+                    if values is not None:
+                        add(values, module.name)
+    return found
+
+
+def documented_types(path: Path = REALTIME_DOC) -> dict[str, set[str]]:
+    """channel → the types the page documents for it."""
+    documented: dict[str, set[str]] = {channel: set() for channel in set(SECTIONS.values())}
+    channel: str | None = None
+    in_type_table = False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            channel = next((name for marker, name in SECTIONS.items() if marker in line), None)
+            in_type_table = False
+            continue
+        if channel is None:
+            continue
+        heading = re.fullmatch(r"###+ `([a-z_.]+)`", line.strip())
+        if heading:
+            documented[channel].add(heading.group(1))
+            continue
+        if not line.startswith("|"):
+            in_type_table = False
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if cells[0].lower() == "type":
+            in_type_table = True
+        elif in_type_table and not set(line) <= set("|- "):
+            documented[channel].update(re.findall(r"`([a-z_.]+)`", cells[0]))
+    return documented
+
+
+def test_the_walk_sees_each_kind_of_producer():
+    """If the reading broke, the sets below would agree trivially: prove it finds each shape."""
+    produced = produced_types()
+    assert "call.offer" in produced  # a dict literal (the engine's store)
+    assert "call.consult_ended" in produced  # a branch of a conditional type
+    assert "call.answer" in produced  # passed to a helper that builds the message
+    assert "engine.stop" in produced  # a module constant
+    assert {"snapshot", "pong"} <= set(produced)  # sent straight to the socket
+    assert "websocket.close" not in produced and "date" not in produced  # ASGI; a form widget's type
+
+
+def test_every_type_produced_has_a_schema_and_every_schema_a_producer():
+    produced = set(produced_types())
+    with_schema = {kind for schemas in CHANNELS.values() for kind in schemas}
+    assert sorted(produced - with_schema) == [], "add a schema to apps/telephony/realtime_schema.py"
+    assert sorted(with_schema - produced) == [], "no code sends these any more: drop their schema and docs"
+
+
+def test_docs_list_every_type_of_each_channel_and_no_other():
+    documented = documented_types()
+    for channel, schemas in CHANNELS.items():
+        assert sorted(set(schemas) - documented[channel]) == [], f"document these on {channel} in docs/realtime.md"
+        assert sorted(documented[channel] - set(schemas)) == [], f"docs/realtime.md lists these on {channel}"

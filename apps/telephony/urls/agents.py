@@ -1,30 +1,31 @@
-"""Agent desktop, wallboard and the routing pages of the console (namespace "agents")."""
+"""Agent desktop, wallboard (views/desk.py) and the routing pages of the console (views/routing.py),
+namespace "agents"."""
 
 from django.urls import path
 
-from apps.telephony.views import agents as views
+from apps.telephony.views import desk, routing
 from apps.telephony.views.plant import seat_mode_view
 
 app_name = "agents"
 
 urlpatterns = [
-    path("desk/", views.desk, name="desk"),
-    path("wallboard/", views.wallboard, name="wallboard"),
-    path("console/queues/", views.queues, name="queues"),
-    path("console/queues/<int:pk>/", views.queue_edit, name="queues_edit"),
-    path("console/queues/<int:pk>/delete/", views.queue_delete, name="queues_delete"),
-    path("console/skills/", views.skills, name="skills"),
-    path("console/skills/<int:pk>/", views.skill_edit, name="skills_edit"),
-    path("console/skills/<int:pk>/delete/", views.skill_delete, name="skills_delete"),
-    path("console/agents/", views.agents, name="agents"),
-    path("console/agents/<int:pk>/", views.agent_skills, name="agents_edit"),
-    path("console/agents/<int:pk>/seats/", views.agent_seats, name="agents_seats"),
+    path("desk/", desk.desk, name="desk"),
+    path("wallboard/", desk.wallboard, name="wallboard"),
+    path("console/queues/", routing.queues, name="queues"),
+    path("console/queues/<int:pk>/", routing.queue_edit, name="queues_edit"),
+    path("console/queues/<int:pk>/delete/", routing.queue_delete, name="queues_delete"),
+    path("console/skills/", routing.skills, name="skills"),
+    path("console/skills/<int:pk>/", routing.skill_edit, name="skills_edit"),
+    path("console/skills/<int:pk>/delete/", routing.skill_delete, name="skills_delete"),
+    path("console/agents/", routing.agents, name="agents"),
+    path("console/agents/<int:pk>/", routing.agent_skills, name="agents_edit"),
+    path("console/agents/<int:pk>/seats/", routing.agent_seats, name="agents_seats"),
     # The seats page itself is the console's (config/urls_console.py); its per-seat mode form posts here.
     path("console/seats/<int:pk>/mode/", seat_mode_view, name="seat_mode"),
-    path("console/pause-reasons/", views.pause_reasons, name="pause-reasons"),
-    path("console/pause-reasons/<int:pk>/", views.pause_reason_edit, name="pause-reasons_edit"),
-    path("console/pause-reasons/<int:pk>/delete/", views.pause_reason_delete, name="pause-reasons_delete"),
-    path("console/dispositions/", views.dispositions, name="dispositions"),
-    path("console/dispositions/<int:pk>/", views.disposition_edit, name="dispositions_edit"),
-    path("console/dispositions/<int:pk>/delete/", views.disposition_delete, name="dispositions_delete"),
+    path("console/pause-reasons/", routing.pause_reasons, name="pause-reasons"),
+    path("console/pause-reasons/<int:pk>/", routing.pause_reason_edit, name="pause-reasons_edit"),
+    path("console/pause-reasons/<int:pk>/delete/", routing.pause_reason_delete, name="pause-reasons_delete"),
+    path("console/dispositions/", routing.dispositions, name="dispositions"),
+    path("console/dispositions/<int:pk>/", routing.disposition_edit, name="dispositions_edit"),
+    path("console/dispositions/<int:pk>/delete/", routing.disposition_delete, name="dispositions_delete"),
 ]

@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from apps.accounts.choices import Role
 from apps.accounts.views import role_required
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_error
 from apps.telephony import dialling
+from apps.telephony.forms.dialling import DiallingPolicyForm
 from apps.telephony.services.dialling import caller_id_unrestricted, dialling_policy_get, dialling_policy_update
-
-
-class DiallingPolicyForm(forms.Form):
-    allow_international = forms.BooleanField(label=gettext_lazy("Allow international numbers"), required=False)
-    allowed_prefixes = forms.CharField(
-        label=gettext_lazy("Allowed prefixes"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("One per line, + and the country code: +86 for Chinese numbers, +852 for Hong Kong."),
-    )
-    blocked_prefixes = forms.CharField(
-        label=gettext_lazy("Blocked prefixes"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        help_text=gettext_lazy(
-            "One per line. +<digits> blocks numbers by their international form; digits alone (95, 96) "
-            "block short numbers dialled as such."
-        ),
-    )
-    rate_per_minute = forms.IntegerField(
-        label=gettext_lazy("Manual calls per agent per minute"), min_value=1, max_value=dialling.RATE_PER_MINUTE_MAX
-    )
-    rate_per_hour = forms.IntegerField(
-        label=gettext_lazy("Manual calls per agent per hour"), min_value=1, max_value=dialling.RATE_PER_HOUR_MAX
-    )
 
 
 @role_required(Role.TENANT_ADMIN)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.accounts.choices import Role
@@ -15,22 +13,10 @@ from apps.core.errors import ApplicationError
 from apps.core.forms import apply_error
 from apps.sip.selectors import seat_registrations
 from apps.telephony.choices import SeatRegistrationMode
+from apps.telephony.forms.plant import RenameForm, SeatAddForm, SeatModeForm
 from apps.telephony.models import PhoneNumber, Seat, Trunk
 from apps.telephony.services import phone_number_update, seat_delete, seat_reset_secret, seats_add, trunk_update
 from apps.telephony.services.seat_credentials import seat_set_registration_mode
-
-
-class SeatAddForm(forms.Form):
-    count = forms.IntegerField(label=gettext_lazy("Seats to add"), min_value=1, initial=1)
-
-
-class SeatModeForm(forms.Form):
-    registration_mode = forms.ChoiceField(label=gettext_lazy("Registration"), choices=SeatRegistrationMode.choices)
-
-
-class RenameForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
-    caller_id = forms.CharField(label=gettext_lazy("Caller ID"), max_length=32, required=False)
 
 
 @role_required(Role.TENANT_ADMIN)

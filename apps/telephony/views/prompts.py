@@ -3,12 +3,10 @@ tenant's prompt audio. Views validate input, call one service, render."""
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.accounts.choices import Role
@@ -16,37 +14,11 @@ from apps.accounts.views import role_required
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.core.forms import apply_error
 from apps.core.http import stream_for
+from apps.telephony.forms.prompts import PromptEditForm, PromptForm
 from apps.telephony.models import Prompt
 from apps.telephony.services import prompts as prompt_services
 
 admin_only = role_required(Role.TENANT_ADMIN)
-AUDIO_ACCEPT = ".wav,.mp3,audio/wav,audio/x-wav,audio/mpeg"
-
-
-class PromptForm(forms.Form):
-    name = forms.CharField(
-        label=gettext_lazy("Name"),
-        max_length=100,
-        help_text=gettext_lazy(
-            "Letters, digits, “.”, “_” or “-”. IVR nodes refer to it; a system name such as hold_music replaces "
-            "the built-in sound."
-        ),
-    )
-    description = forms.CharField(label=gettext_lazy("Description"), max_length=200, required=False)
-    file = forms.FileField(
-        label=gettext_lazy("Audio file"),
-        help_text=gettext_lazy("WAV or MP3, at most 20 MB and 10 minutes."),
-        widget=forms.ClearableFileInput(attrs={"accept": AUDIO_ACCEPT}),
-    )
-
-
-class PromptEditForm(PromptForm):
-    file = forms.FileField(
-        label=gettext_lazy("Replace the audio"),
-        required=False,
-        help_text=gettext_lazy("WAV or MP3; leave empty to keep the current audio."),
-        widget=forms.ClearableFileInput(attrs={"accept": AUDIO_ACCEPT}),
-    )
 
 
 @admin_only

@@ -1,6 +1,5 @@
-"""Agent desktop, supervisor wallboard, and the routing pages of the admin console (queues,
-skills, agents' skills, pause reasons, dispositions). Live pages are drawn by static/js/desktop.js
-and static/js/wallboard.js from the websockets; every action goes through the REST API."""
+"""The routing pages of the admin console (/console/queues/, skills, agents, pause reasons,
+dispositions): one table-and-form page per kind, each change through services/routing.py."""
 
 from __future__ import annotations
 
@@ -8,278 +7,32 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.accounts.choices import Role
+from apps.accounts.models import User
 from apps.accounts.views import role_required
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_error
-from apps.telephony.choices import AgentState, CallStatus
+from apps.telephony.forms.routing import (
+    AgentSeatsForm,
+    AgentSkillsForm,
+    DispositionForm,
+    NoUniqueSkillForm,
+    PauseReasonForm,
+    QueueForm,
+)
 from apps.telephony.models import Agent, AgentSkill, Disposition, PauseReason, Queue, QueueSkill, Seat, Skill
 from apps.telephony.services import routing
-from apps.telephony.services.agent_state import agent_ensure, agents_sync
+from apps.telephony.services.agent_state import agent_ensure
 from apps.telephony.services.seat_credentials import agent_allowed_seats_set
-
-# --- the live pages -------------------------------------------------------------------------------
-
-
-def _state_labels() -> dict[str, str]:
-    return {value: str(label) for value, label in AgentState.choices}
-
-
-def _common_labels() -> dict[str, Any]:
-    return {
-        "states": _state_labels(),
-        "call_statuses": {value: str(label) for value, label in CallStatus.choices},
-        "connected": _("Live"),
-        "disconnected": _("Reconnecting…"),
-        "none": "—",
-        "error": _("Something went wrong."),
-        "reasons": {reason.code: reason.name for reason in PauseReason.objects.all()},
-    }
-
-
-def _desk_seats(agent: Agent):
-    """The seats the desk offers: the agent's allowed seats, or every seat when none are set
-    (the login service refuses the others anyway, with ``seat_not_allowed``)."""
-    seats = Seat.objects.select_related("agent__user").order_by("extension")
-    allowed = agent.allowed_seats.all()
-    return seats.filter(pk__in=allowed.values("pk")) if allowed.exists() else seats
-
-
-@role_required(Role.AGENT)
-def desk(request):
-    """The agent desktop: seat login, Ready/Not ready, offers with screen pop, call controls, wrap-up."""
-    agent = agent_ensure(user=request.user)
-    labels = {
-        **_common_labels(),
-        "offer": _("Incoming call"),
-        "vip": _("VIP"),
-        "unknown_caller": _("Unknown caller"),
-        "no_history": _("No earlier calls."),
-        "rings_for": _("Rings for %(seconds)s s"),
-        "on_hold": _("On hold"),
-        "talking_to": _("Talking to"),
-        "wrap_up": _("Wrap-up"),
-        "logged_out": _("Log into a seat to take calls."),
-        "dialing": _("Dialling…"),
-        "sent": _("Sent."),
-        "choose_target": _("Choose a queue or an agent."),
-        "choose_transfer_target": _("Choose a queue, an agent or a number."),
-        "seat": _("Seat"),
-        "queue": _("Queue"),
-        "minutes": _("min"),
-        "transfer_failed": _("The transfer did not go through: the call is still yours."),
-        # Attended transfer (consultation).
-        "consult_from": _("Consultation from %(name)s"),
-        "consult_ringing": _("Consulting %(name)s: ringing…"),
-        "consult_talking": _("Consulting %(name)s. The caller is on hold."),
-        "consult_target": _("Consultation from %(name)s. The caller is on hold and cannot hear you."),
-        "consult_started": _("Consultation started"),
-        "consult_failed": _("The consultation did not go through: the caller is still yours, on hold."),
-        "consult_ended": _("The consultation has ended: the caller is on hold."),
-        "consult_done": _("Transfer completed."),
-        "consult_yours": _("The transferred call is yours now."),
-        "consult_reasons": {
-            "rona": _("no answer"),
-            "rejected": _("declined"),
-            "declined": _("declined"),
-            "agent_unavailable": _("the colleague is not ready"),
-            "no_agent_available": _("nobody in that queue is ready"),
-            "unreachable": _("the colleague's phone is not reachable"),
-            "busy": _("the colleague's phone is busy"),
-            "withdrawn": _("the colleague logged out"),
-            "not_supported": _("not possible on this phone system"),
-            "not_answered": _("the colleague has not answered yet"),
-            "target_hung_up": _("the colleague hung up"),
-            "caller": _("the caller hung up"),
-        },
-        "monitor": {
-            "whisper": _("A supervisor is whispering to you; the caller cannot hear them."),
-            "barge": _("A supervisor has joined the call."),
-        },
-    }
-    context = {
-        "agent": agent,
-        "seats": _desk_seats(agent),
-        "reasons": PauseReason.objects.filter(is_active=True, is_system=False).order_by("name"),
-        "dispositions": Disposition.objects.filter(is_active=True).order_by("name"),
-        "queues": Queue.objects.filter(is_scratch=False).order_by("-priority", "name"),
-        "colleagues": Agent.objects.select_related("user").exclude(pk=agent.pk).filter(is_virtual=False),
-        "labels": labels,
-        "config": {"agent_id": agent.pk, "ws": "/ws/agent/", "api": "/api/v1/"},
-        "softphone_enabled": settings.SOFTPHONE_ENABLED,
-    }
-    return render(request, "telephony/agents/desk.html", context)
-
-
-@role_required(Role.SUPERVISOR, Role.TENANT_ADMIN)
-def wallboard(request):
-    """Agents, queues and live calls as they change; force states; listen, whisper, barge, release."""
-    labels = {
-        **_common_labels(),
-        "waiting": _("Waiting"),
-        "longest": _("Longest wait"),
-        "service_level": _("Service level"),
-        "asa": _("ASA"),
-        "abandon": _("Abandon rate"),
-        "handled": _("Handled"),
-        "offered": pgettext("queue statistic", "Offered"),
-        "ready": _("Ready"),
-        "not_ready": _("Not ready"),
-        "offline": pgettext("seat", "Log out"),
-        "listen": _("Listen"),
-        "whisper": _("Whisper"),
-        "barge": _("Barge"),
-        "release": _("Release"),
-        "confirm_release": _("Release this call? The caller will be disconnected."),
-        "no_agents": _("No agents yet."),
-        "no_calls": _("No calls in progress."),
-        "no_queues": _("No queues yet."),
-        "seats": _("Seats"),
-        "seconds_short": _("%(n)s s"),
-        "consulting": _("Consulting %(name)s"),
-        "consulted_by": _("Consultation from %(name)s"),
-    }
-    context = {
-        "reasons": PauseReason.objects.filter(is_active=True, is_system=False).order_by("name"),
-        "labels": labels,
-        "config": {"ws": "/ws/wallboard/", "api": "/api/v1/"},
-    }
-    return render(request, "telephony/agents/wallboard.html", context)
-
-
-# --- console: forms ----------------------------------------------------------------------------------
-
-
-def _level_field(label: str, initial: int | None) -> forms.IntegerField:
-    return forms.IntegerField(
-        label=label,
-        required=False,
-        min_value=1,
-        max_value=10,
-        initial=initial,
-        help_text=gettext_lazy("1–10; empty: none."),
-    )
-
-
-class SkillForm(forms.ModelForm):
-    class Meta:
-        model = Skill
-        fields = ["code", "name"]
-
-
-QUEUE_FORM_FIELDS = [
-    "code",
-    "name",
-    "strategy",
-    "priority",
-    "sl_threshold_seconds",
-    "sl_target_percent",
-    "max_wait_seconds",
-    "overflow_queue",
-    "overflow_number",
-    "ring_timeout_seconds",
-    "wrapup_seconds",
-    "short_abandon_seconds",
-    "announce_position",
-    "announce_expected_wait",
-    "announce_interval_seconds",
-    "callback_offer",
-    "callback_offer_after_seconds",
-    "expand_after_seconds",
-    "expand_step",
-    "sticky_days",
-    "sticky_wait_seconds",
-]
-
-
-class QueueForm(forms.ModelForm):
-    """Queue settings plus one "minimum level" field per skill (empty: not required)."""
-
-    class Meta:
-        model = Queue
-        fields = QUEUE_FORM_FIELDS
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["overflow_queue"].queryset = Queue.objects.filter(is_scratch=False).exclude(pk=self.instance.pk)
-        current = {}
-        if self.instance.pk:
-            current = dict(QueueSkill.objects.filter(queue=self.instance).values_list("skill_id", "min_level"))
-        self.skill_fields = []
-        for skill in Skill.objects.order_by("name"):
-            name = f"skill_{skill.pk}"
-            self.fields[name] = _level_field(
-                _("%(skill)s: minimum level") % {"skill": skill.name}, current.get(skill.pk)
-            )
-            self.skill_fields.append((name, skill.pk))
-
-    def _post_clean(self):
-        # Uniqueness and ranges are the service's to check (one set of rules and messages).
-        pass
-
-    def settings(self) -> tuple[dict[str, Any], dict[int, int]]:
-        data = {name: self.cleaned_data[name] for name in QUEUE_FORM_FIELDS if name in self.cleaned_data}
-        skills = {pk: self.cleaned_data[name] for name, pk in self.skill_fields if self.cleaned_data.get(name)}
-        return data, skills
-
-
-class AgentSkillsForm(forms.Form):
-    def __init__(self, *args, agent: Agent, **kwargs):
-        super().__init__(*args, **kwargs)
-        current = dict(AgentSkill.objects.filter(agent=agent).values_list("skill_id", "level"))
-        self.skill_fields = []
-        for skill in Skill.objects.order_by("name"):
-            name = f"skill_{skill.pk}"
-            self.fields[name] = _level_field(skill.name, current.get(skill.pk))
-            self.skill_fields.append((name, skill.pk))
-
-    def levels(self) -> dict[int, int]:
-        return {pk: self.cleaned_data[name] for name, pk in self.skill_fields if self.cleaned_data.get(name)}
-
-
-class AgentSeatsForm(forms.Form):
-    seats = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Allowed seats"),
-        queryset=Seat.objects.order_by("extension"),
-        to_field_name="extension",
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=gettext_lazy("Tick none to let the agent use any seat."),
-    )
-
-
-class PauseReasonForm(forms.ModelForm):
-    class Meta:
-        model = PauseReason
-        fields = ["code", "name", "counts_as_productive", "is_active"]
-
-    def _post_clean(self):
-        pass
-
-
-class DispositionForm(forms.ModelForm):
-    class Meta:
-        model = Disposition
-        fields = ["code", "name", "is_resolved", "is_active"]
-
-    def _post_clean(self):
-        pass
-
-
-class _NoUniqueSkillForm(SkillForm):
-    def _post_clean(self):
-        pass
-
 
 # --- console: one table-and-form page per kind --------------------------------------------------------
 
@@ -293,8 +46,9 @@ class Section:
     model: type
     form: type
     columns: list[tuple[Any, Callable[[Any], Any]]]
-    create: Callable[[forms.Form], Any]
-    update: Callable[[Any, forms.Form], Any]
+    # Each section's own form class (QueueForm, PauseReasonForm…), hence Any.
+    create: Callable[[Any], Any]
+    update: Callable[[Any, Any], Any]
     delete: Callable[[Any], None] | None
     queryset: Callable[[], Any]
     create_exclude: tuple[str, ...] = ()
@@ -346,7 +100,7 @@ def _sections() -> dict[str, Section]:
             key="skills",
             title=gettext_lazy("Skills"),
             model=Skill,
-            form=_NoUniqueSkillForm,
+            form=NoUniqueSkillForm,
             columns=[(gettext_lazy("Code"), lambda s: s.code), (gettext_lazy("Name"), lambda s: s.name)],
             create=lambda f: routing.skill_create(**f.cleaned_data),
             update=lambda s, f: routing.skill_update(skill=s, **f.cleaned_data),
@@ -453,7 +207,7 @@ def _list_page(request, key: str):
 
 def _edit_page(request, key: str, pk: int):
     section = _sections()[key]
-    obj = get_object_or_404(section.model, pk=pk)
+    obj: Any = get_object_or_404(section.model, pk=pk)
     form = _form(section, request.POST or None, instance=obj)
     if request.method == "POST" and form.is_valid():
         try:
@@ -476,7 +230,9 @@ def _edit_page(request, key: str, pk: int):
 
 def _delete(request, key: str, pk: int):
     section = _sections()[key]
-    obj = get_object_or_404(section.model, pk=pk)
+    obj: Any = get_object_or_404(section.model, pk=pk)
+    if section.delete is None:
+        raise Http404
     try:
         section.delete(obj)
     except ApplicationError as error:
@@ -509,14 +265,29 @@ pause_reasons, pause_reason_edit, pause_reason_delete = _console_views("pause-re
 dispositions, disposition_edit, disposition_delete = _console_views("dispositions")
 
 
+AGENT_PAGES = {"skills": "agents:agents_edit", "seats": "agents:agents_seats"}
+
+
 @role_required(Role.TENANT_ADMIN)
-def agents(request):
-    agents_sync()
+def agents(request: HttpRequest) -> HttpResponse:
+    """Agents, and users with the agent role who have no Agent row yet (they have never opened
+    the desk). Opening the page writes nothing; choosing Skills or Seats for such a user POSTs
+    here, which creates the row (agent_ensure) and goes on to that page."""
+    if request.method == "POST":
+        user = get_object_or_404(User, pk=request.POST.get("user") or 0, roles__contains=[Role.AGENT])
+        target = AGENT_PAGES.get(request.POST.get("then", ""), AGENT_PAGES["skills"])
+        return redirect(target, pk=agent_ensure(user=user).pk)
     rows = Agent.objects.select_related("user", "seat").prefetch_related(
         Prefetch("agent_skills", queryset=AgentSkill.objects.select_related("skill")),
         Prefetch("allowed_seats", queryset=Seat.objects.order_by("extension")),
     )
-    context = {"tabs": TABS, "active_tab": "agents", "agents": rows.order_by("user__name", "id")}
+    pending = User.objects.filter(roles__contains=[Role.AGENT], agent__isnull=True).order_by("name", "id")
+    context = {
+        "tabs": TABS,
+        "active_tab": "agents",
+        "agents": rows.order_by("user__name", "id"),
+        "pending": pending,
+    }
     return render(request, "telephony/agents/console_agents.html", context)
 
 

@@ -50,12 +50,13 @@ from django.conf import settings  # noqa: E402
 from django.core.files import File  # noqa: E402
 from django.db import connection  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
 
 from apps.telephony.models import Campaign, DoNotCall, Queue  # noqa: E402
 from apps.telephony.services.campaigns.contact_import import contact_list_import, contact_list_upload  # noqa: E402
 from apps.telephony.services.campaigns.lifecycle import campaign_create  # noqa: E402
 from apps.tenants.models import Tenant  # noqa: E402
-from apps.tenants.services import tenant_provision  # noqa: E402
+from apps.tenants.services.provisioning import tenant_provision  # noqa: E402
 
 SLUG = "bench-imp"
 PASSWORD = "Bench!Import-2026"
@@ -135,8 +136,6 @@ def write_file(path: Path, count: int, file_format: str) -> None:
             for row in rows(count):
                 writer.writerow(row)
         return
-    from openpyxl import Workbook
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
     for row in rows(count):

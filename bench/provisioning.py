@@ -44,11 +44,12 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection, connections, transaction  # noqa: E402
 
 from apps.tenants.choices import PoolNumberStatus  # noqa: E402
 from apps.tenants.models import PoolNumber, Tenant  # noqa: E402
-from apps.tenants.services import provisioning, spares, tenant_provision  # noqa: E402
+from apps.tenants.services import provisioning, spares  # noqa: E402
+from apps.tenants.services.provisioning import tenant_provision  # noqa: E402
 
 BAND = 50
 TARGET_P95_MS = 1000
@@ -152,8 +153,6 @@ class SpareRefiller:
             self.thread.start()
 
     def _run(self) -> None:
-        from django.db import connections
-
         try:
             while not self.stopping:
                 if self.wanted.wait(timeout=0.2):

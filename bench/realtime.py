@@ -96,7 +96,7 @@ from apps.telephony import agent_states  # noqa: E402
 from apps.telephony.models import Agent, PauseReason, Seat  # noqa: E402
 from apps.telephony.services.agent_state import agent_ensure, agent_login, agent_set_state, iso_ms  # noqa: E402
 from apps.tenants.models import Tenant  # noqa: E402
-from apps.tenants.services import tenant_provision  # noqa: E402
+from apps.tenants.services.provisioning import tenant_provision  # noqa: E402
 
 SLUG = "bench-rt"
 PASSWORD = "Bench!Realtime-2026"

@@ -574,7 +574,7 @@ def setup_tenant(agents: int) -> Bench:
     from apps.telephony.services import seat_reset_secret, seats_add
     from apps.telephony.services.seat_credentials import seat_set_registration_mode
     from apps.tenants.models import Tenant
-    from apps.tenants.services import tenant_provision
+    from apps.tenants.services.provisioning import tenant_provision
 
     tenant = Tenant.objects.filter(slug=SLUG).first()
     if tenant is None:

@@ -59,7 +59,7 @@ class TenantWorld:
 
 
 def _provision(slug: str) -> None:
-    from apps.tenants.services import tenant_provision
+    from apps.tenants.services.provisioning import tenant_provision
 
     with schema_context("public"):
         if not Tenant.objects.filter(slug=slug).exists():

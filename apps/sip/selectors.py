@@ -10,8 +10,8 @@ from django.db import connection
 
 from apps.telephony import agent_states
 from apps.telephony.choices import SeatRegistrationMode
+from apps.tenants.domains import tenant_domain
 from apps.tenants.models import SipDirectoryEntry, Tenant
-from apps.tenants.services.provisioning import tenant_domain
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from apps.tenants.choices import TenantStatus
 from apps.tenants.models import Tenant
-from apps.tenants.services import seat_days_record
 from apps.tenants.services.deletion import tenants_delete_due
 from apps.tenants.services.spares import spare_schemas_fill
+from apps.tenants.services.usage import seat_days_record
 
 
 @shared_task(name="apps.tenants.tasks.meter_seat_days_task")

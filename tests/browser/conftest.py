@@ -309,7 +309,7 @@ def _provision_walk(port: int) -> Walk:
     from apps.telephony.services.agent_state import agent_ensure
     from apps.telephony.services.cdr import call_answered, call_close, call_open, call_queued, call_wrapup_end
     from apps.tenants.models import Tenant
-    from apps.tenants.services import tenant_provision
+    from apps.tenants.services.provisioning import tenant_provision
 
     with schema_context("public"):
         stale = Tenant.objects.filter(slug=SLUG).first()

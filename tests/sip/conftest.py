@@ -212,7 +212,7 @@ def _provision(slug: str) -> SipTenant:
     from apps.telephony.models import PhoneNumber, Seat
     from apps.telephony.services import seat_reset_secret
     from apps.telephony.services.seat_credentials import seat_set_registration_mode
-    from apps.tenants.services import tenant_provision
+    from apps.tenants.services.provisioning import tenant_provision
 
     result = tenant_provision(
         company=f"{slug.title()} SIP",

@@ -72,7 +72,7 @@ def _provision():
     from apps.telephony.models import Agent, PhoneNumber, Queue
     from apps.telephony.services.agent_state import agent_set_state
     from apps.tenants.models import Tenant
-    from apps.tenants.services import tenant_provision
+    from apps.tenants.services.provisioning import tenant_provision
 
     with schema_context("public"):
         stale = Tenant.objects.filter(slug=SLUG).first()

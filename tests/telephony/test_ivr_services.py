@@ -17,7 +17,7 @@ from apps.telephony.models import BusinessHours, HolidayOverride, IvrFlow, IvrFl
 from apps.telephony.services import business_hours as hours_services
 from apps.telephony.services import ivr as ivr_services
 from apps.telephony.services.defaults import seed_default_ivr
-from apps.tenants.services import tenant_provision
+from apps.tenants.services.provisioning import tenant_provision
 from tests.conftest import PASSWORD
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -15,7 +15,8 @@ from apps.accounts.models import User
 from apps.accounts.services import token_create
 from apps.tenants.choices import TenantStatus, UsageKind
 from apps.tenants.models import SeatUsageDay, Tenant, UsageEvent
-from apps.tenants.services import seat_days_record, tenant_suspend
+from apps.tenants.services.platform import tenant_suspend
+from apps.tenants.services.usage import seat_days_record
 from apps.tenants.tasks import meter_seat_days_task
 from tests.conftest import PASSWORD
 

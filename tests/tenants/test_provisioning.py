@@ -16,7 +16,7 @@ from apps.telephony.choices import TrunkKind
 from apps.telephony.models import PhoneNumber, Seat, Trunk
 from apps.tenants.choices import PoolNumberStatus, UsageKind
 from apps.tenants.models import Domain, PoolNumber, SeatUsageDay, SipDirectoryEntry, Tenant, UsageEvent
-from apps.tenants.services import ProvisionResult, tenant_provision
+from apps.tenants.services.provisioning import ProvisionResult, tenant_provision
 from tests.conftest import PASSWORD
 from tests.tenants.conftest import platform_state, schema_exists
 

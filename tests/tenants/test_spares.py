@@ -10,7 +10,7 @@ from django_tenants.utils import tenant_context
 from apps.accounts.models import User
 from apps.core.errors import ApplicationError
 from apps.tenants.models import SpareSchema, Tenant
-from apps.tenants.services import tenant_provision
+from apps.tenants.services.provisioning import tenant_provision
 from apps.tenants.services.spares import schema_version, spare_schemas_fill
 from tests.conftest import PASSWORD
 

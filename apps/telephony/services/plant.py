@@ -22,8 +22,8 @@ from apps.telephony.models import PhoneNumber, Seat, Trunk
 from apps.telephony.services.dialling import caller_id_check
 from apps.telephony.services.seat_credentials import unknown_ha1
 from apps.tenants.choices import UsageKind
+from apps.tenants.domains import tenant_domain
 from apps.tenants.models import SipDirectoryEntry, Tenant
-from apps.tenants.services.provisioning import tenant_domain
 from apps.tenants.services.usage import seat_days_record, usage_record
 
 FIRST_EXTENSION = 1001
@@ -150,6 +150,28 @@ def trunk_create_default(*, number: str | None) -> Trunk:
     if number:
         PhoneNumber.objects.create(number=number, name=_("Service number"), trunk=trunk, caller_id=number)
     return trunk
+
+
+def plant_seed(*, tenant: Tenant, seats: int, number: str | None) -> None:
+    """A new tenant's plant, called by sign-up inside its transaction and tenant context: the
+    default trunk (with the pool number, if one was free) and its first seats. Sign-up records the
+    tenant's usage itself, so the seats added here are not metered a second time."""
+    trunk_create_default(number=number)
+    seats_add(tenant=tenant, count=seats, record_usage=False)
+
+
+def service_number_attach(*, number: str) -> None:
+    """A pool number given to a tenant after sign-up (the platform's number assignment): on the
+    default trunk, which takes it as caller ID if it had none; a tenant without a trunk gets the
+    default one."""
+    trunk = Trunk.objects.filter(is_default=True).first() or Trunk.objects.order_by("pk").first()
+    if trunk is None:
+        trunk_create_default(number=number)
+        return
+    PhoneNumber.objects.create(number=number, name=_("Service number"), trunk=trunk, caller_id=number)
+    if not trunk.caller_id:
+        trunk.caller_id = number
+        trunk.save(update_fields=["caller_id"])
 
 
 def _validate_caller_id(value: str) -> None:

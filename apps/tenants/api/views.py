@@ -11,8 +11,9 @@ from rest_framework.response import Response
 from apps.core.errors import ApplicationError
 from apps.tenants.api.serializers import PlatformTenantSerializer, SignupResultSerializer, SignupSerializer
 from apps.tenants.models import Tenant
-from apps.tenants.services import tenant_provision, tenant_resume, tenant_suspend
 from apps.tenants.services.deletion import tenant_deletion_cancel, tenant_deletion_schedule
+from apps.tenants.services.platform import tenant_resume, tenant_suspend
+from apps.tenants.services.provisioning import tenant_provision
 from apps.tenants.services.ratelimit import signup_rate_limit_check
 
 

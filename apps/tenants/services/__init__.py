@@ -1,17 +1,7 @@
-from .platform import pool_numbers_add, tenant_number_assign, tenant_resume, tenant_suspend
-from .provisioning import ProvisionResult, schema_name_for, signup_validate, tenant_provision
-from .usage import pool_number_take, seat_days_record, usage_record
+"""Tenant services, one module per concern: import from the module (``services.provisioning``,
+``services.platform``, ``services.usage``…).
 
-__all__ = [
-    "ProvisionResult",
-    "pool_number_take",
-    "pool_numbers_add",
-    "schema_name_for",
-    "seat_days_record",
-    "signup_validate",
-    "tenant_number_assign",
-    "tenant_provision",
-    "tenant_resume",
-    "tenant_suspend",
-    "usage_record",
-]
+Nothing is re-exported here: provisioning and the platform's number assignment call telephony's
+plant services, and telephony's plant records usage through ``services.usage``. A package
+``__init__`` importing every module would turn that one-way use into an import cycle.
+"""

@@ -12,6 +12,7 @@ from django_tenants.utils import tenant_context
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record_platform
 from apps.core.errors import ApplicationError
+from apps.telephony.services.plant import service_number_attach
 from apps.tenants.choices import PoolNumberStatus, TenantStatus, UsageKind
 from apps.tenants.models import PoolNumber, Tenant
 from apps.tenants.services.usage import pool_number_take, usage_record
@@ -115,9 +116,6 @@ def tenant_number_assign(*, tenant: Tenant, number: str = "") -> PoolNumber:
     """Give a tenant a service number from the pool (the "number pending" case after sign-up,
     or an extra number): the pool row, the tenant's ``PhoneNumber`` on its default trunk and
     the usage event for billing commit together."""
-    from apps.telephony.models import PhoneNumber, Trunk
-    from apps.telephony.services import trunk_create_default
-
     tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
     if number:
         pool = PoolNumber.objects.select_for_update().filter(number=number.strip()).first()
@@ -136,14 +134,7 @@ def tenant_number_assign(*, tenant: Tenant, number: str = "") -> PoolNumber:
         if pool is None:
             raise ApplicationError("pool_empty", _("The number pool is empty: add numbers first."), status=409)
     with tenant_context(tenant):
-        trunk = Trunk.objects.filter(is_default=True).first() or Trunk.objects.order_by("pk").first()
-        if trunk is None:
-            trunk = trunk_create_default(number=pool.number)
-        else:
-            PhoneNumber.objects.create(number=pool.number, name=_("Service number"), trunk=trunk, caller_id=pool.number)
-            if not trunk.caller_id:
-                trunk.caller_id = pool.number
-                trunk.save(update_fields=["caller_id"])
+        service_number_attach(number=pool.number)
     if tenant.number_pending:
         tenant.number_pending = False
         tenant.save(update_fields=["number_pending"])

@@ -24,7 +24,9 @@ from django_tenants.utils import tenant_context
 from apps.accounts.choices import Role
 from apps.accounts.models import User
 from apps.core.errors import ApplicationError
+from apps.telephony.services.plant import plant_seed
 from apps.tenants.choices import Language, UsageKind
+from apps.tenants.domains import tenant_domain
 from apps.tenants.models import Domain, Plan, Tenant
 from apps.tenants.services.schema import schema_create
 from apps.tenants.services.spares import spare_schema_take, spare_schemas_refill_soon
@@ -46,10 +48,6 @@ class ProvisionResult:
 def schema_name_for(slug: str) -> str:
     # Slugs never contain "_", so this mapping cannot make two slugs collide.
     return "t_" + slug.replace("-", "_")
-
-
-def tenant_domain(slug: str) -> str:
-    return f"{slug}.{settings.PLATFORM_DOMAIN}"
 
 
 def signup_validate(
@@ -120,8 +118,6 @@ def tenant_provision(
     admin_name: str = "",
 ) -> ProvisionResult:
     """Create a tenant with its schema, domain, first admin, seats, trunk and number."""
-    from apps.telephony.services import seats_add, trunk_create_default
-
     started = time.perf_counter()
     # Not lowercased: a slug is an identifier the client chose; "Acme" is refused, not renamed.
     slug = (slug or "").strip()
@@ -162,8 +158,7 @@ def tenant_provision(
                     roles=[Role.TENANT_ADMIN, Role.SUPERVISOR],
                     language="",
                 )
-                trunk_create_default(number=pool_number.number if pool_number else None)
-                seats_add(tenant=tenant, count=seats, record_usage=False)
+                plant_seed(tenant=tenant, seats=seats, number=pool_number.number if pool_number else None)
                 for seeder in _tenant_seeders():
                     seeder(tenant)
             usage_record(

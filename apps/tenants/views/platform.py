@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Count, Q
+from django.http import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
@@ -14,11 +17,14 @@ from django.views.decorators.http import require_POST
 from apps.core.errors import ApplicationError
 from apps.tenants.choices import PoolNumberStatus
 from apps.tenants.models import PoolNumber, Tenant
-from apps.tenants.services import pool_numbers_add, tenant_number_assign, tenant_resume, tenant_suspend
 from apps.tenants.services.caller_id import tenant_caller_id_set
 from apps.tenants.services.deletion import tenant_deletion_cancel, tenant_deletion_schedule
+from apps.tenants.services.platform import pool_numbers_add, tenant_number_assign, tenant_resume, tenant_suspend
 
-staff_required = staff_member_required(login_url="accounts:login")
+# A view function: what the platform's views are, and what the staff check returns wrapped.
+ViewFunction = Callable[..., HttpResponseBase]
+
+staff_required: Callable[[ViewFunction], ViewFunction] = staff_member_required(login_url="accounts:login")
 
 
 @staff_required

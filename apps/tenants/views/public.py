@@ -9,7 +9,7 @@ from apps.core.errors import ApplicationError
 from apps.core.forms import apply_error
 from apps.tenants.forms import SignupForm
 from apps.tenants.models import Plan
-from apps.tenants.services import tenant_provision
+from apps.tenants.services.provisioning import tenant_provision
 from apps.tenants.services.ratelimit import signup_rate_limit_check
 
 

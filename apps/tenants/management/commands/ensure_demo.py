@@ -6,8 +6,9 @@ from django_tenants.utils import schema_context, tenant_context
 
 from apps.accounts.choices import Role
 from apps.accounts.models import User
+from apps.telephony.services.demo import demo_traffic_setup
 from apps.tenants.models import Domain, Tenant
-from apps.tenants.services import tenant_provision
+from apps.tenants.services.provisioning import tenant_provision
 from apps.tenants.services.spares import spare_schemas_fill
 
 PLATFORM_ADMIN = ("admin@platform.local", "Platform!2026")
@@ -46,8 +47,6 @@ class Command(BaseCommand):
             for email, password, name, roles in DEMO_USERS[1:]:
                 if not User.objects.filter(email=email).exists():
                     User.objects.create_user(email, password, name=name, roles=roles)
-            from apps.telephony.services.demo import demo_traffic_setup
-
             demo_traffic_setup(tenant)
         built = spare_schemas_fill()
         if built:

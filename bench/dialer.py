@@ -6,7 +6,7 @@ The scenario of issue 4: 50 virtual agents for 8 hours, 200,000 contacts, 25 % o
 answered by a person and 15 % by an answering machine (10 % busy, the rest ring out after
 25 s), an answering-machine detector that takes 2 % of live people for machines (each such
 false positive is an abandoned call), talk times around 120 s (exponential), 10 s wrap-up,
-abandon limit 3 % of live answers. The real controller, ACD, campaign runtime and pacers run
+abandon limit 3 % of live answers, retries by production's retry table (apps/telephony/dialer/retry.py). The real controller, ACD, campaign runtime and pacers run
 against the simulated switch, once per mode and seed.
 
 Target: on every seed, predictive talk minutes per agent-hour ≥ 1.35 × progressive's, with

@@ -1,7 +1,8 @@
 """An in-memory :class:`~apps.telephony.dialer.contract.ContactSource` for virtual-clock runs and tests.
 
 It knows the policy a simulation needs and nothing more: contacts in list order, a retry rule
-per outcome (minimum gap, maximum attempts), a contact handed out at most once until its
+per outcome (minimum gap, maximum attempts; by default the one retry table,
+:data:`apps.telephony.dialer.retry.DEFAULT_OUTCOME_RULES`, which production uses too), a contact handed out at most once until its
 attempt is reported. Calling windows, holidays, do-not-call and consent are the database
 source's business (``apps.telephony.services.campaigns.source``).
 
@@ -18,16 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from apps.telephony.dialer.contract import (
-    OUTCOME_ABANDONED,
     OUTCOME_ANSWERED,
     OUTCOME_BLOCKED,
-    OUTCOME_BUSY,
-    OUTCOME_FAILED,
-    OUTCOME_MACHINE,
-    OUTCOME_NO_ANSWER,
     OUTCOMES,
     DialTarget,
 )
+from apps.telephony.dialer.retry import DEFAULT_OUTCOME_RULES, RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -38,15 +35,16 @@ class RetryRule:
     min_gap_seconds: float
     max_attempts: int
 
+    @classmethod
+    def from_policy(cls, policy: RetryPolicy) -> RetryRule:
+        """The in-memory form of a row of the retry table (a policy that never retries: one attempt)."""
+        return cls(policy.min_gap_seconds, policy.max_attempts if policy.retry and not policy.do_not_call else 1)
 
-# Defaults in the spirit of DOMAIN §6: a busy line soon, an unanswered one later, a machine
-# or an abandoned person much later; an answered contact is finished.
+
+# The one retry table (dialer/retry.py), the one production seeds new campaigns with: a
+# simulation paces against the policy production dials with.
 DEFAULT_RULES: dict[str, RetryRule] = {
-    OUTCOME_BUSY: RetryRule(600, 3),
-    OUTCOME_NO_ANSWER: RetryRule(1800, 3),
-    OUTCOME_MACHINE: RetryRule(3600, 2),
-    OUTCOME_FAILED: RetryRule(3600, 2),
-    OUTCOME_ABANDONED: RetryRule(1800, 3),
+    outcome: RetryRule.from_policy(policy) for outcome, policy in DEFAULT_OUTCOME_RULES.items()
 }
 
 

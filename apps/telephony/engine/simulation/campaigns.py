@@ -134,7 +134,7 @@ def build_campaign_simulation(
         record=False,
         amd_false_positive_rate=options.amd_false_positive if options.amd_enabled else 0.0,
     )
-    source = MemoryContactSource()
+    source = MemoryContactSource()  # retries by the one retry table, production's (dialer/retry.py)
     source.add_synthetic(SIM_CAMPAIGN_ID, options.contacts)
     runtime = CampaignRuntime(
         settings,

@@ -14,14 +14,15 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from apps.core.errors import NotFoundError
+from apps.telephony import kpis
 from apps.telephony.choices import CampaignStatus, ContactStatus, DialOutcome, RetryOutcome
+from apps.telephony.dialer.retry import DEFAULT_OUTCOME_RULES
 from apps.telephony.models import Agent, Call, CallEvent, Campaign, CampaignRetryRule, Contact, ContactList, Disposition
 from apps.telephony.models.campaigns import OPEN_CONTACT_STATUSES
 from apps.telephony.selectors.campaigns.dialing import LIVE_OUTCOMES, abandon_history
 from apps.telephony.selectors.campaigns.monitor import CAMPAIGN_DIAL_EVENT
 from apps.telephony.services.campaigns.contact_import import CUSTOM_PREFIX
 from apps.telephony.services.campaigns.lifecycle import (
-    DEFAULT_OUTCOME_RULES,
     DO_NOT_CALL_DISPOSITION,
     STANDARD_CONTACT_FIELDS,
     contact_card,
@@ -43,7 +44,7 @@ SAMPLE_CONTACT = {
 
 
 def outcome_rules(campaign: Campaign | None) -> list[dict[str, Any]]:
-    """Each dial outcome's rule: the campaign's own, else the default a new campaign starts with."""
+    """Each dial outcome's rule: the campaign's own, else the retry table's (dialer/retry.py)."""
     own = {}
     if campaign is not None and campaign.pk:
         own = {rule.outcome: rule for rule in CampaignRetryRule.objects.filter(campaign=campaign).exclude(outcome="")}
@@ -144,6 +145,7 @@ def campaign_rows() -> list[dict[str, Any]]:
     rows = []
     for campaign in campaigns:
         live, abandoned = abandon_history(campaign)
+        rate = kpis.outbound_abandon_rate(abandoned, live)
         figures: dict[str, Any] = dict(contact_figures.get(campaign.pk) or {})
         rows.append(
             {
@@ -153,8 +155,8 @@ def campaign_rows() -> list[dict[str, Any]]:
                 "attempted": figures.get("attempted", 0),
                 "finished": figures.get("finished", 0),
                 "live_answers": live,
-                "abandon_rate": round(abandoned / live, 4) if live else None,
-                "over_cap": bool(live) and abandoned / live > float(campaign.max_abandon_rate),
+                "abandon_rate": kpis.rounded(rate, 4),
+                "over_cap": rate is not None and rate > float(campaign.max_abandon_rate),
             }
         )
     return rows

@@ -9,8 +9,8 @@ How one attempt settles a contact (:func:`contact_settle`):
 * a disposition the agent chose wins over the dial outcome: its campaign rule (or, without a
   rule, "final") decides; the ``do_not_call`` disposition, or any rule with ``do_not_call``,
   puts the number on the tenant-wide do-not-call list at once;
-* otherwise the outcome's rule decides (:data:`DEFAULT_OUTCOME_RULES` when the campaign has
-  none): retry after ``min_gap_minutes`` while the contact has had fewer than ``max_attempts``
+* otherwise the outcome's rule decides (the one retry table, apps/telephony/dialer/retry.py,
+  when the campaign has none; simulations read the same table): retry after ``min_gap_minutes`` while the contact has had fewer than ``max_attempts``
   attempts, else the contact is done. An answered call with no disposition is done.
 
 The agent's disposition may arrive before or after the engine's report of the same attempt
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -47,6 +46,7 @@ from apps.telephony.choices import (
     ScheduledCallbackStatus,
 )
 from apps.telephony.dialer.numbers import is_time_zone
+from apps.telephony.dialer.retry import DEFAULT_OUTCOME_RULES, DO_NOT_CALL, FINAL, RetryPolicy, outcome_policy
 from apps.telephony.models import (
     Agent,
     Call,
@@ -73,27 +73,6 @@ MAX_ABANDON_RATE_CAP = Decimal("0.05")
 SCRIPT_PLACEHOLDER_RE = re.compile(r"{{(.*?)}}", re.DOTALL)
 SCRIPT_VARIABLE_RE = re.compile(r"^\s*contact\.([A-Za-z_][A-Za-z0-9_]*)\s*$")
 STANDARD_CONTACT_FIELDS = ("name", "phone", "time_zone", "email", "external_id")
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    retry: bool
-    min_gap_minutes: int
-    max_attempts: int
-    do_not_call: bool = False
-
-
-#: Used for an outcome the campaign has no rule for; also the rules a new campaign starts with.
-DEFAULT_OUTCOME_RULES: dict[str, RetryPolicy] = {
-    RetryOutcome.BUSY: RetryPolicy(True, 30, 5),
-    RetryOutcome.NO_ANSWER: RetryPolicy(True, 120, 3),
-    RetryOutcome.MACHINE: RetryPolicy(True, 240, 2),
-    RetryOutcome.FAILED: RetryPolicy(True, 60, 2),
-    RetryOutcome.ABANDONED: RetryPolicy(True, 60, 3),
-}
-#: A disposition without a rule closes the contact: the agent spoke to the callee.
-FINAL = RetryPolicy(False, 0, 1)
-DO_NOT_CALL = RetryPolicy(False, 0, 1, do_not_call=True)
 
 
 def _invalid(fields: dict[str, list[Any]]) -> ApplicationError:
@@ -348,6 +327,7 @@ def _clean(campaign: Campaign, data: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def retry_rules_seed(campaign: Campaign) -> None:
+    """A new campaign's rules: the retry table of apps/telephony/dialer/retry.py, as rows users edit."""
     rules = [
         CampaignRetryRule(
             campaign=campaign,
@@ -541,7 +521,7 @@ def campaign_stop(*, campaign: Campaign, user: Any = None) -> Campaign:
 @transaction.atomic
 def retry_rules_set(*, campaign: Campaign, rules: list[dict[str, Any]]) -> list[CampaignRetryRule]:
     """Replace the campaign's rules. Each rule names an ``outcome`` or a ``disposition`` (id or
-    code); outcomes left out fall back to :data:`DEFAULT_OUTCOME_RULES`."""
+    code); outcomes left out fall back to the retry table (apps/telephony/dialer/retry.py)."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status == CampaignStatus.FINISHED:
         raise ApplicationError("invalid_state", _("A finished campaign cannot be changed."))
@@ -619,9 +599,7 @@ class RetryRules:
                 self.by_disposition[rule.disposition_id] = policy
 
     def for_outcome(self, outcome: str) -> RetryPolicy:
-        if outcome == DialOutcome.ANSWERED:
-            return FINAL
-        return self.by_outcome.get(outcome) or DEFAULT_OUTCOME_RULES.get(outcome, FINAL)
+        return outcome_policy(outcome, self.by_outcome)
 
     def for_disposition(self, disposition: Disposition) -> RetryPolicy:
         if disposition.code == DO_NOT_CALL_DISPOSITION:
@@ -666,7 +644,7 @@ def contact_settle(
         reason = _("Asked not to be called (%(name)s).") % {"name": disposition.name if disposition else ""}
         dnc_from_disposition(number=contact.phone, campaign=contact.campaign, reason=reason, at=at)
         contact.status = ContactStatus.DNC
-    elif policy.retry and contact.attempts < policy.max_attempts:
+    elif policy.retries_after(contact.attempts):
         contact.status = ContactStatus.RETRY
         contact.next_attempt_at = (gap_from or at) + datetime.timedelta(minutes=policy.min_gap_minutes)
     else:

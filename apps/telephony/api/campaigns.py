@@ -44,6 +44,7 @@ from apps.telephony.selectors.campaigns.dialing import (
     contact_counts,
     contacts_visible_to,
 )
+from apps.telephony.selectors.campaigns.dnc import consent_search, dnc_search
 from apps.telephony.services.campaigns import contact_import, dnc, import_jobs
 from apps.telephony.services.campaigns import lifecycle as campaign_services
 from apps.telephony.services.campaigns.lifecycle import CAMPAIGN_SETTINGS
@@ -465,8 +466,8 @@ class DoNotCallFilterSet(filters.FilterSet):
         fields = ["campaign", "source"]
 
     def filter_number(self, queryset, name, value):
-        number = dnc.normalize_number(value) if value else None
-        return queryset.filter(number=number or value)
+        """The lists' page search (selectors/campaigns/dnc.py): a whole number exactly, else digits."""
+        return dnc_search(value, queryset)
 
 
 class DoNotCallViewSet(
@@ -615,8 +616,8 @@ class ConsentFilterSet(filters.FilterSet):
         fields = ["number"]
 
     def filter_number(self, queryset, name, value):
-        number = dnc.normalize_number(value) if value else None
-        return queryset.filter(number=number or value)
+        """The consents page's search (selectors/campaigns/dnc.py): a whole number exactly, else digits."""
+        return consent_search(value, queryset)
 
 
 class RevokeSerializer(serializers.Serializer):

@@ -30,7 +30,6 @@ from apps.telephony.choices import (
     ExportFormat,
     ScheduledCallbackStatus,
 )
-from apps.telephony.dialer.numbers import normalize_number
 from apps.telephony.forms.campaigns import (
     CallbackFilterForm,
     CampaignForm,
@@ -54,6 +53,7 @@ from apps.telephony.models import (
     ScheduledCallback,
 )
 from apps.telephony.selectors.campaigns.dialing import contact_counts
+from apps.telephony.selectors.campaigns.dnc import consent_search, dnc_search
 from apps.telephony.selectors.campaigns.monitor import campaign_monitor_snapshot
 from apps.telephony.selectors.campaigns.pages import (
     campaign_attempt_figures,
@@ -439,17 +439,6 @@ def campaign_monitor_figures(request, pk: int):
 # --- do-not-call ----------------------------------------------------------------------------------------
 
 
-def _number_filter(queryset, query: str):
-    query = (query or "").strip()
-    if not query:
-        return queryset
-    number = normalize_number(query)
-    if number is not None:
-        return queryset.filter(number=number)
-    digits = "".join(ch for ch in query if ch.isdigit())
-    return queryset.filter(number__contains=digits) if digits else queryset.none()
-
-
 @staff_only
 def dnc_list(request):
     """Search the lists, add a number (supervisors too), import a file and remove entries (administrators)."""
@@ -482,7 +471,7 @@ def _dnc_page(request, *, import_form: DncImportForm | None = None, status: int 
             status = 400
     entries = DoNotCall.objects.select_related("campaign", "added_by").order_by("-created_at", "-id")
     if search.is_valid():
-        entries = _number_filter(entries, search.cleaned_data["q"])
+        entries = dnc_search(search.cleaned_data["q"], entries)
         scope = search.cleaned_data["scope"]
         if scope == "tenant":
             entries = entries.filter(campaign__isnull=True)
@@ -612,7 +601,7 @@ def consents(request):
     search = ConsentSearchForm(request.GET or None)
     records = Consent.objects.select_related("added_by").order_by("-granted_at", "-id")
     if search.is_valid():
-        records = _number_filter(records, search.cleaned_data["q"])
+        records = consent_search(search.cleaned_data["q"], records)
         if search.cleaned_data["active"] == "1":
             records = records.filter(revoked_at__isnull=True)
         elif search.cleaned_data["active"] == "0":

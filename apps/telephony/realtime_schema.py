@@ -288,7 +288,10 @@ WALLBOARD: dict[str, Schema] = {
             "lines_in_flight": INTEGER,
             "dial_level": NUMBER,
             "agents": record({"ready": INTEGER, "talking": INTEGER, "wrap_up": INTEGER}),
-            "contacts": nullable(record({"remaining": INTEGER, "attempted": INTEGER, "finished": INTEGER})),
+            # Each count is null until the engine's first read of the contact list.
+            "contacts": record(
+                {"remaining": nullable(INTEGER), "attempted": nullable(INTEGER), "finished": nullable(INTEGER)}
+            ),
             "warming_up": BOOLEAN,
         },
     ),

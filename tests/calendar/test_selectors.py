@@ -15,10 +15,11 @@ from django_tenants.utils import tenant_context
 
 from apps.calendar import selectors, services
 from apps.calendar.models import CalendarDay, CalendarYear
+from apps.telephony.dialer.windows import date_open
 from apps.telephony.ivr.hours import DayKind, HoursState, day_plan, hours_state
 from apps.telephony.models import BusinessHours
 from apps.telephony.services.business_hours import business_hours_create
-from apps.telephony.services.campaigns.windows import CallingWindow, date_open, day_kind
+from apps.telephony.services.campaigns.windows import calling_window, campaign_window, day_kind
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def test_2027_spring_festival_is_a_provisional_holiday_and_ivr_hours_are_closed(
     assert (plan.kind, plan.source) == (DayKind.PUBLIC_HOLIDAY, "provisional")
     assert hours_state(spec, at(monday)) == HoursState.HOLIDAY
     assert hours_state(spec, at(dt.date(2027, 2, 16))) == HoursState.OPEN  # an ordinary Tuesday after it
-    assert not date_open(CallingWindow(), monday)
+    assert not date_open(calling_window(), monday)
 
 
 def test_an_operator_entered_2027_day_overrides_the_provisional_one(acme):
@@ -102,7 +103,7 @@ def test_an_operator_entered_2027_day_overrides_the_provisional_one(acme):
     assert hours_state(spec, at(eve)) == HoursState.OPEN
     assert day_plan(spec, makeup).kind == DayKind.MAKEUP_WORKDAY
     assert hours_state(spec, at(makeup)) == HoursState.OPEN
-    assert date_open(CallingWindow(weekdays=frozenset({1, 2, 3, 4, 5})), makeup)
+    assert date_open(calling_window(weekdays=frozenset({1, 2, 3, 4, 5})), makeup)
 
 
 def test_marking_a_year_official_drops_its_computed_days():
@@ -135,12 +136,11 @@ def test_a_tenant_override_wins_for_that_tenant_only(acme, globex):
         HoursState.OPEN,
     )
     assert hours_state(globex_spec, at(worked)) == HoursState.HOLIDAY
-    campaign = SimpleNamespace(**{**vars(CallingWindow()), "weekdays": range(1, 8)})
+    campaign = SimpleNamespace(**{**vars(calling_window()), "weekdays": range(1, 8)})
     with tenant_context(acme.tenant):
-        acme_window = CallingWindow.of(campaign)
-    assert acme_window.tenant_id == acme.tenant.pk
-    assert not date_open(acme_window, closed) and date_open(CallingWindow(), closed)
-    assert date_open(acme_window, worked) and not date_open(CallingWindow(), worked)
+        acme_window = campaign_window(campaign)
+    assert not date_open(acme_window, closed) and date_open(calling_window(), closed)
+    assert date_open(acme_window, worked) and not date_open(calling_window(), worked)
 
 
 def test_another_process_sees_a_change_once_the_shared_version_moves(monkeypatch):

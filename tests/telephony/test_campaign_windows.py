@@ -13,15 +13,10 @@ from django_tenants.utils import tenant_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from apps.telephony.dialer.windows import CallingWindow, is_open_for, next_open_local, open_time_zones
 from apps.telephony.models import Consent, Contact, DoNotCall
 from apps.telephony.services.campaigns.lifecycle import campaign_policy_set
-from apps.telephony.services.campaigns.windows import (
-    CallingWindow,
-    day_kind,
-    is_open_for,
-    next_open_local,
-    open_time_zones,
-)
+from apps.telephony.services.campaigns.windows import calling_window, day_kind
 from tests.telephony.campaign_factories import make_campaign, make_contact, source
 
 ZONES = ("Asia/Shanghai", "Asia/Urumqi", "America/New_York")
@@ -59,19 +54,19 @@ def open_of(window: CallingWindow, at: datetime.datetime) -> set[str]:
     ],
 )
 def test_the_default_window_is_08_to_21_in_each_contacts_own_zone(at, expected):
-    assert open_of(CallingWindow(), at) == expected
+    assert open_of(calling_window(), at) == expected
 
 
 def test_a_public_holiday_is_skipped_in_the_contacts_local_date():
     # 1 Oct 2026 (National Day) 00:30 UTC: 08:30 on the holiday in Shanghai; 20:30 on 30 Sep in New York.
     at = utc(2026, 10, 1, 0, 30)
 
-    assert open_of(CallingWindow(), at) == {"America/New_York"}
-    assert open_of(CallingWindow(skip_holidays=False), at) == {"Asia/Shanghai", "America/New_York"}
+    assert open_of(calling_window(), at) == {"America/New_York"}
+    assert open_of(calling_window(skip_holidays=False), at) == {"Asia/Shanghai", "America/New_York"}
 
 
 def test_a_make_up_workday_is_dialled_even_when_weekends_are_off():
-    window = CallingWindow(weekdays=WEEKDAYS_ONLY)
+    window = calling_window(weekdays=WEEKDAYS_ONLY)
     makeup_saturday = utc(2026, 10, 10, 2, 0)  # 10:00 in Shanghai, a 调休 working Saturday
     plain_saturday = utc(2026, 10, 17, 2, 0)
 
@@ -80,11 +75,13 @@ def test_a_make_up_workday_is_dialled_even_when_weekends_are_off():
     assert day_kind(datetime.date(2026, 10, 17)) == "plain"
     assert is_open_for(window, "Asia/Shanghai", makeup_saturday)
     assert not is_open_for(window, "Asia/Shanghai", plain_saturday)
-    assert not is_open_for(CallingWindow(weekdays=WEEKDAYS_ONLY, skip_holidays=False), "Asia/Shanghai", makeup_saturday)
+    assert not is_open_for(
+        calling_window(weekdays=WEEKDAYS_ONLY, skip_holidays=False), "Asia/Shanghai", makeup_saturday
+    )
 
 
 def test_campaign_dates_bound_the_window_in_local_dates():
-    window = CallingWindow(start_date=datetime.date(2026, 3, 3), end_date=datetime.date(2026, 3, 3))
+    window = calling_window(start_date=datetime.date(2026, 3, 3), end_date=datetime.date(2026, 3, 3))
 
     # 2 Mar 20:00 UTC: already 3 Mar 04:00 in Shanghai (too early), still 2 Mar 15:00 in New York.
     assert open_of(window, utc(2026, 3, 2, 20, 0)) == set()
@@ -94,7 +91,7 @@ def test_campaign_dates_bound_the_window_in_local_dates():
 
 
 def test_next_open_time_for_display_and_rescheduling():
-    window = CallingWindow(weekdays=WEEKDAYS_ONLY)
+    window = calling_window(weekdays=WEEKDAYS_ONLY)
 
     # National Day runs 1–7 October 2026; Thursday the 8th is the first working day.
     assert next_open_local(window, "Asia/Shanghai", utc(2026, 10, 1, 2, 0)).isoformat() == "2026-10-08T08:00:00+08:00"
@@ -192,7 +189,7 @@ def test_dnc_and_unconsented_numbers_are_never_handed_out(tenant, contacts, mark
 
         handed = {target.number: target for target in source(at).take(campaign.pk, 100, 0.0)}
 
-        window = CallingWindow()
+        window = calling_window()
         for index, flags in enumerate(contacts):
             phone = f"+86139{index:08d}"
             blocked = flags["tenant_dnc"] or flags["campaign_dnc"]

@@ -8,9 +8,12 @@ the database source and the in-memory one and expects the same dial times.
 
 from __future__ import annotations
 
+import ast
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django_tenants.utils import tenant_context
 
 from apps.telephony.dialer import contract, memory, retry
@@ -119,3 +122,16 @@ def test_database_and_memory_sources_dial_the_same_attempts(acme, outcome: str) 
                 break
             now = (contact.next_attempt_at - T0 + timedelta(seconds=0)).total_seconds()
     assert times == expected
+
+
+@pytest.mark.parametrize(
+    "path", ["apps/telephony/dialer/retry.py", "apps/telephony/dialer/windows.py", "apps/telephony/kpis.py"]
+)
+def test_the_rule_modules_are_plain_python(path: str) -> None:
+    """The rules import no Django, models, services or engine (the windows get their holidays
+    injected by services/campaigns/windows.py)."""
+    tree = ast.parse((Path(settings.BASE_DIR) / path).read_text())
+    imported = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    allowed = ("__future__", "dataclasses", "datetime", "collections.abc", "zoneinfo", "apps.telephony.dialer.")
+    assert all(name.startswith(allowed) or name in ("datetime", "dataclasses") for name in imported), imported

@@ -35,7 +35,7 @@ def due_contacts(
 ) -> QuerySet[Contact]:
     """Contacts of ``campaign`` that may be dialled at ``now``, in hand-out order: callbacks first,
     then by due time. ``zones`` are the time zones whose calling window is open now
-    (campaign_windows.open_time_zones); do-not-call (tenant and campaign) and, when required,
+    (dialer/windows.py open_time_zones); do-not-call (tenant and campaign) and, when required,
     marketing consent are checked here, at hand-out time, whatever the contact's status says."""
     # Two anti-joins rather than one with "campaign IS NULL OR campaign = X": each then probes
     # its own unique index (tenant list by number; campaign list by number and campaign).

@@ -29,6 +29,7 @@ from django_tenants.utils import tenant_context
 from apps.telephony.choices import CampaignStatus, ContactStatus
 from apps.telephony.dialer import contract
 from apps.telephony.dialer.contract import DialTarget
+from apps.telephony.dialer.windows import open_time_zones
 from apps.telephony.models import Agent, Call, Campaign, Contact, DialAttempt
 from apps.telephony.models.campaigns import OPEN_CONTACT_STATUSES
 from apps.telephony.selectors.campaigns.dialing import contact_counts, due_contacts
@@ -39,7 +40,7 @@ from apps.telephony.services.campaigns.lifecycle import (
     contact_settle,
     marketing_requires_consent,
 )
-from apps.telephony.services.campaigns.windows import CallingWindow, open_time_zones
+from apps.telephony.services.campaigns.windows import campaign_window
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class DbContactSource:
         key = (campaign.updated_at, at.replace(second=0, microsecond=0))
         cached = self._zones.get(campaign.pk)
         if cached is None or cached[0] != key:
-            cached = (key, open_time_zones(CallingWindow.of(campaign), at))
+            cached = (key, open_time_zones(campaign_window(campaign), at))
             self._zones[campaign.pk] = cached
         return cached[1]
 

@@ -25,15 +25,16 @@ class Module:
 
     @property
     def name(self) -> str:
-        return str(self.path.relative_to(ROOT))
+        return str(self.path.relative_to(ROOT)) if self.path.is_relative_to(ROOT) else str(self.path)
 
 
-def modules() -> list[Module]:
-    return [
-        Module(path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
-        for path in sorted(APPS.rglob("*.py"))
-        if "migrations" not in path.parts
-    ]
+def parse(path: Path) -> Module:
+    return Module(path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+
+
+def modules(*extra: Path) -> list[Module]:
+    """apps/ (and ``extra`` files: the tests' made-up producers)."""
+    return [parse(path) for path in [*sorted(APPS.rglob("*.py")), *extra] if "migrations" not in path.parts]
 
 
 def module_constants(mods: list[Module]) -> dict[str, set[str]]:
@@ -104,3 +105,12 @@ def passed(call: ast.Call, position: tuple[int | None, str]) -> ast.expr | None:
     if index is not None and index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args):
         return call.args[index]
     return None
+
+
+def calls_of(mods: list[Module], home: Module, name: str) -> Iterator[tuple[Module, ast.Call]]:
+    """The calls of function ``name`` defined in ``home``: a private one (``_x``) is called from
+    its own module only, a public one from anywhere (matched by name: close enough here)."""
+    for module in [home] if name.startswith("_") else mods:
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Call) and call_name(node) == name:
+                yield module, node

@@ -27,6 +27,7 @@ from tests.core.source_walk import (
     ROOT,
     Module,
     call_name,
+    calls_of,
     module_constants,
     modules,
     parameter_position,
@@ -108,15 +109,15 @@ def _is_reraise(node: ast.expr | None) -> bool:
     return isinstance(node, ast.Attribute) and node.attr == "code"
 
 
-def raised_codes() -> tuple[dict[str, set[int | None]], list[str]]:
+def raised_codes(*extra: Path) -> tuple[dict[str, set[int | None]], list[str]]:
     """code → the statuses it is raised with (None: not a literal), and the places that could not be read."""
-    mods = modules()
+    mods = modules(*extra)
     constants = module_constants(mods)
     classes = error_classes(mods)
     numbers = _int_constants(mods)
     codes: dict[str, set[int | None]] = {}
     unresolved: list[str] = []
-    factories: list[tuple[str, tuple[int | None, str], int | None]] = []
+    factories: list[tuple[Module, str, tuple[int | None, str], int | None]] = []
 
     def add(values: set[str], status: int | None) -> None:
         for value in values:
@@ -146,7 +147,7 @@ def raised_codes() -> tuple[dict[str, set[int | None]], list[str]]:
                 if position is None:
                     unresolved.append(f"{module.name}:{node.lineno}")
                 else:
-                    factories.append((function.name, position, status))
+                    factories.append((module, function.name, position, status))
             elif isinstance(node, ast.Dict):
                 keys = {key.value for key in node.keys if isinstance(key, ast.Constant)}
                 if not {"code", "message"} <= keys:
@@ -167,16 +168,14 @@ def raised_codes() -> tuple[dict[str, set[int | None]], list[str]]:
                 elif not _is_reraise(expression) and module.path != HANDLER:  # DRF's own: handler_codes()
                     unresolved.append(f"{module.name}:{node.lineno}")
 
-    for name, position, status in factories:
-        for module in mods:
-            for node in ast.walk(module.tree):
-                if isinstance(node, ast.Call) and call_name(node) == name:
-                    expression = passed(node, position)
-                    values = strings(expression, constants)
-                    if values is not None:
-                        add(values, status)
-                    elif not _is_reraise(expression):
-                        unresolved.append(f"{module.name}:{node.lineno} (through {name})")
+    for home, name, position, status in factories:
+        for module, call in calls_of(mods, home, name):
+            expression = passed(call, position)
+            values = strings(expression, constants)
+            if values is not None:
+                add(values, status)
+            elif not _is_reraise(expression):
+                unresolved.append(f"{module.name}:{call.lineno} (through {name})")
     return codes, unresolved
 
 
@@ -212,8 +211,8 @@ def documented_codes(path: Path = API_DOC) -> dict[str, set[int]]:
     return documented
 
 
-def all_codes() -> dict[str, set[int | None]]:
-    codes, _unresolved = raised_codes()
+def all_codes(*extra: Path) -> dict[str, set[int | None]]:
+    codes, _unresolved = raised_codes(*extra)
     for code, statuses in handler_codes().items():
         codes.setdefault(code, set()).update(statuses)
     return codes
@@ -253,3 +252,41 @@ def test_each_code_is_documented_with_the_status_it_is_raised_with():
         if (statuses := {status for status in raised if status is not None}) - documented.get(code, set())
     }
     assert wrong == {}, f"these codes are raised with a status {API_DOC.relative_to(ROOT)} does not give them"
+
+
+NEW_CODES = """
+from apps.core.errors import ApplicationError, NotFoundError
+
+
+class GoneError(NotFoundError):
+    status = 410
+
+
+def _refuse(code: str, message: str) -> ApplicationError:
+    return ApplicationError(code, message, status=422)
+
+
+def service(flag: bool) -> None:
+    if flag:
+        raise ApplicationError("brand_new_code", "literal")
+    if not flag:
+        raise GoneError("gone_code", "a subclass of a subclass")
+    raise _refuse("refused_code", "through a factory")
+
+
+def opaque(code: str, where: dict) -> None:
+    raise ApplicationError(where["code"], "not readable")
+"""
+
+
+def test_a_new_code_without_docs_fails(tmp_path):
+    """What a change adding codes without touching docs/api.md looks like to the tests above."""
+    module = tmp_path / "new_codes.py"
+    module.write_text(NEW_CODES, encoding="utf-8")
+    codes, unresolved = raised_codes(module)
+    assert codes["brand_new_code"] == {400}
+    assert codes["gone_code"] == {410}
+    assert codes["refused_code"] == {422}
+    assert unresolved == [f"{module}:22"]
+    documented = documented_codes()
+    assert {"brand_new_code", "gone_code", "refused_code"}.isdisjoint(documented)

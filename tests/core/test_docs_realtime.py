@@ -22,7 +22,9 @@ from pathlib import Path
 from apps.telephony.realtime_schema import CHANNELS
 from tests.core.source_walk import (
     ROOT,
+    Module,
     call_name,
+    calls_of,
     functions,
     module_constants,
     modules,
@@ -44,12 +46,12 @@ def _type_value(node: ast.Dict) -> ast.expr | None:
     return None
 
 
-def produced_types() -> dict[str, set[str]]:
+def produced_types(*extra: Path) -> dict[str, set[str]]:
     """type → the modules that build a message of that type."""
-    mods = modules()
+    mods = modules(*extra)
     constants = module_constants(mods)
     found: dict[str, set[str]] = {}
-    factories: list[tuple[str, tuple[int | None, str]]] = []
+    factories: list[tuple[Module, str, tuple[int | None, str]]] = []
 
     def add(values: set[str], where: str, sent: bool = False) -> None:
         for value in values:
@@ -72,14 +74,12 @@ def produced_types() -> dict[str, set[str]]:
                 if isinstance(node, ast.Dict) and isinstance(value := _type_value(node), ast.Name):
                     position = parameter_position(function, value.id)
                     if position is not None:
-                        factories.append((function.name, position))
-    for name, position in factories:
-        for module in mods:
-            for node in ast.walk(module.tree):
-                if isinstance(node, ast.Call) and call_name(node) == name:
-                    values = strings(passed(node, position), constants)
-                    if values is not None:
-                        add(values, module.name)
+                        factories.append((module, function.name, position))
+    for home, name, position in factories:
+        for module, call in calls_of(mods, home, name):
+            values = strings(passed(call, position), constants)
+            if values is not None:
+                add(values, module.name)
     return found
 
 
@@ -133,3 +133,31 @@ def test_docs_list_every_type_of_each_channel_and_no_other():
     for channel, schemas in CHANNELS.items():
         assert sorted(set(schemas) - documented[channel]) == [], f"document these on {channel} in docs/realtime.md"
         assert sorted(documented[channel] - set(schemas)) == [], f"docs/realtime.md lists these on {channel}"
+
+
+NEW_MESSAGES = """
+from apps.core.events import publish_on_commit
+
+KIND = "queue.paused"
+
+
+def _tell(kind: str, queue_id: int) -> None:
+    publish_on_commit("wallboard", {"type": kind, "queue_id": queue_id})
+
+
+def service(queue_id: int) -> None:
+    publish_on_commit("wallboard", {"type": "queue.renamed", "queue_id": queue_id})
+    publish_on_commit("wallboard", {"type": KIND, "queue_id": queue_id})
+    _tell("queue.resumed", queue_id)
+"""
+
+
+def test_a_new_message_type_without_schema_or_docs_fails(tmp_path):
+    """What a change adding message types without a schema or docs looks like to the tests above."""
+    module = tmp_path / "new_messages.py"
+    module.write_text(NEW_MESSAGES, encoding="utf-8")
+    new = {"queue.renamed", "queue.paused", "queue.resumed"}
+    assert new <= set(produced_types(module))
+    with_schema = {kind for schemas in CHANNELS.values() for kind in schemas}
+    documented = set().union(*documented_types().values())
+    assert new.isdisjoint(with_schema | documented)

@@ -3,13 +3,13 @@
 
 import sys
 
+from django.core.management import execute_from_command_line
+
+from config.entrypoint import require_settings_module
+
 
 def main() -> None:
-    from config.entrypoint import require_settings_module  # exits with a message when it is not set
-
-    require_settings_module()
-    from django.core.management import execute_from_command_line
-
+    require_settings_module()  # exits with a message when it is not set
     execute_from_command_line(sys.argv)
 
 

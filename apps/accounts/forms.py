@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from apps.accounts.choices import Role
+from apps.accounts.services import user_password_changed
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -47,7 +48,7 @@ class ApiTokenForm(forms.Form):
     expires_in_days = forms.TypedChoiceField(
         label=_("Expires"),
         coerce=int,
-        empty_value=0,
+        empty_value=0,  # type: ignore[arg-type]  # Django takes any value here; the stubs say str | None
         required=False,
         choices=[
             (0, _("Never")),
@@ -81,8 +82,6 @@ class PasswordSetForm(SetPasswordForm):
     """The password reset / invitation form: a new password also revokes every API token."""
 
     def save(self, commit: bool = True):
-        from apps.accounts.services import user_password_changed
-
         user = super().save(commit=commit)
         if commit:
             user_password_changed(user=user)

@@ -18,11 +18,12 @@ company's devices are as separate as its users. django-otp throttles wrong codes
 from __future__ import annotations
 
 import io
+from base64 import b32encode
 from dataclasses import dataclass
 
 import qrcode
 import qrcode.image.svg
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -32,6 +33,7 @@ from apps.accounts.models import SecurityPolicy, User
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError
+from apps.core.tenancy import current_schema
 
 RECOVERY_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "authenticator"
@@ -69,7 +71,7 @@ def security_policy_update(*, actor: User, require_admin_two_factor: bool) -> Se
 
 def two_factor_required(user: User) -> bool:
     """Must this user have a second factor to log in (in the current schema)?"""
-    if connection.schema_name == "public":
+    if current_schema() == "public":
         return True  # platform staff: they can reach every tenant
     return user.has_role(Role.TENANT_ADMIN) and security_policy_get().require_admin_two_factor
 
@@ -97,8 +99,6 @@ class Enrolment:
 
 
 def _manual_key(device: TOTPDevice) -> str:
-    from base64 import b32encode
-
     key = b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts.choices import Role
 from apps.accounts.forms import EmailAuthenticationForm, OneTimeCodeForm, SecurityPolicyForm
@@ -59,7 +60,8 @@ def _pending(request) -> tuple[User | None, dict]:
     data = request.session.get(PENDING_KEY) or {}
     if not data or time.time() - data.get("at", 0) > PENDING_SECONDS:
         return None, {}
-    user = User.objects.filter(pk=data.get("user"), is_active=True).first()
+    user_pk = data.get("user")
+    user = User.objects.filter(pk=user_pk, is_active=True).first() if user_pk is not None else None
     return user, data
 
 
@@ -146,8 +148,6 @@ def two_factor_setup(request):
         else:
             next_url = reverse("accounts:two_factor")
             if not request.user.is_authenticated:
-                from django_otp.plugins.otp_totp.models import TOTPDevice
-
                 _finish_login(request, user, data, TOTPDevice.objects.get(user=user, confirmed=True))
                 next_url = data.get("next") or _home()
             return render(request, "accounts/two_factor_codes.html", {"codes": codes, "next_url": next_url})

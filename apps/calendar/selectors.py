@@ -26,11 +26,12 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
 from apps.calendar.choices import DayKind, DaySource, TenantDayKind
+from apps.calendar.models import CalendarDay, CalendarYear, TenantCalendarDay
 from apps.calendar.sources import computed_days
 
 WARN_DAYS = 60
@@ -217,8 +218,6 @@ def invalidate() -> None:
 
 
 def _load_platform() -> Calendar:
-    from apps.calendar.models import CalendarDay, CalendarYear
-
     days = {
         row[0]: _Entry(row[1], row[2], row[3], row[4])
         for row in CalendarDay.objects.values_list("date", "kind", "source", "name_zh", "name_en")
@@ -251,8 +250,6 @@ def calendar_for(tenant=None) -> Calendar:
         return platform
     snapshot = _tenants.get(tenant_id)
     if snapshot is None or snapshot.days is not platform.days:
-        from apps.calendar.models import TenantCalendarDay
-
         overrides = {
             day: (kind, name)
             for day, kind, name in TenantCalendarDay.objects.filter(tenant_id=tenant_id).values_list(
@@ -269,8 +266,6 @@ def calendar_for(tenant=None) -> Calendar:
 
 def current_tenant():
     """The tenant of the connection's schema (None on the public schema)."""
-    from django.db import connection
-
     tenant = getattr(connection, "tenant", None)
     return tenant if _tenant_id(tenant) is not None else None
 

@@ -12,6 +12,8 @@ import datetime as dt
 import functools
 from typing import NamedTuple
 
+from chinese_calendar import constants
+
 from apps.calendar.choices import DayKind
 
 
@@ -37,16 +39,12 @@ PACKAGE_NAMES_ZH = {
 
 def package_years() -> range:
     """The years ``chinesecalendar`` has the official schedule of (2004–2026 for 1.11)."""
-    from chinese_calendar import constants
-
     years = {day.year for day in constants.holidays} | {day.year for day in constants.workdays}
     return range(min(years), max(years) + 1)
 
 
 def package_days() -> list[SourceDay]:
     """Every special date ``chinesecalendar`` knows, with the kinds the calendar uses."""
-    from chinese_calendar import constants
-
     days: list[SourceDay] = []
     for day, name in constants.holidays.items():
         kind = DayKind.IN_LIEU if day in constants.in_lieu_days else DayKind.HOLIDAY
@@ -63,7 +61,7 @@ def computed_days(year: int) -> tuple[SourceDay, ...]:
     A substitute rest day ("observed", 补假) is a rest day moved, not a holiday of its own. The
     package cannot know the make-up workdays the State Council will set: there are none here.
     """
-    import holidays
+    import holidays  # noqa: PLC0415 -- heavy (0.17 s to import): only years the calendar has no schedule for need it
 
     english = holidays.China(years=year, language="en_US")
     chinese = holidays.China(years=year, language="zh_CN")

@@ -42,8 +42,9 @@ class BackupError(Exception):
 
 def pg_tool(name: str) -> str:
     candidates = []
-    if getattr(settings, "PG_BIN_DIR", ""):
-        candidates.append(Path(settings.PG_BIN_DIR) / name)
+    bin_dir = getattr(settings, "PG_BIN_DIR", "")
+    if bin_dir:
+        candidates.append(Path(bin_dir) / name)
     try:
         import pgserver  # noqa: PLC0415 — optional: only the embedded mode ships it
 

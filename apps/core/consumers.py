@@ -33,6 +33,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from apps.accounts.channels import scope_user
 from apps.core.api.permissions import has_role
 from apps.core.events import PUBLISH_ERRORS, now_iso, tenant_group
+from apps.tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -463,8 +464,6 @@ class TenantConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _still_allowed(self) -> bool:
-        from apps.tenants.models import Tenant
-
         with schema_context("public"):
             tenant = Tenant.objects.filter(pk=self.scope["tenant"].pk).first()
         if tenant is None or not tenant.is_active:

@@ -28,8 +28,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from channels.layers import get_channel_layer
-from django.db import connection, transaction
+from django.db import transaction
 from redis.exceptions import RedisError
+
+from apps.core.tenancy import current_schema
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +118,7 @@ def publish_on_commit(topic: str, message: dict[str, Any], *, schema_name: str |
     ``robust``: should publishing fail for a reason :func:`publish` does not absorb (a bug), the
     error is logged and the hooks registered after this one still run.
     """
-    schema = schema_name or connection.schema_name
+    schema = schema_name or current_schema()
     transaction.on_commit(lambda: publish(schema, topic, message), robust=True)
 
 

@@ -35,8 +35,9 @@ def stream_for(request, response: StreamingHttpResponse) -> StreamingHttpRespons
 
     ``request`` may be Django's or DRF's (which wraps Django's)."""
     request = getattr(request, "_request", request)
-    if not isinstance(request, ASGIRequest) or response.is_async:
+    content = response.streaming_content
+    if not isinstance(request, ASGIRequest) or response.is_async or not isinstance(content, Iterator):
         return response
     # FileResponse keeps its file's closer and the headers it derived from the file.
-    response.streaming_content = _pull(iter(response.streaming_content))
+    response.streaming_content = _pull(iter(content))
     return response

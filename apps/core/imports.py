@@ -35,7 +35,7 @@ import zipfile
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
 from typing import IO, Any
-from xml.etree.ElementTree import ParseError, XMLPullParser
+from xml.etree.ElementTree import ParseError, XMLPullParser, fromstring
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -209,8 +209,6 @@ def _local(tag: str) -> str:
 
 def _small_xml(archive: zipfile.ZipFile, name: str, budget: _Budget):
     """A small part (workbook, relationships, styles) parsed whole, after its bytes are capped."""
-    from xml.etree.ElementTree import fromstring
-
     data = b"".join(_member_chunks(archive, name, budget))
     if len(data) > 16 * 1024 * 1024:
         raise _refuse(_("This XLSX file is damaged."))

@@ -7,6 +7,6 @@ class SipConfig(AppConfig):
     verbose_name = _("SIP plane")
 
     def ready(self) -> None:
-        from apps.sip import signals
+        from apps.sip import signals  # noqa: PLC0415 -- signals import models: the app registry is ready only here
 
         signals.connect()

@@ -100,7 +100,14 @@ def route_request(data: dict) -> dict:
 def blocked_request(data: dict) -> dict:
     values = _strings(data, ("tenant", "did", "caller", "call_id"), required=("tenant", "call_id"))
     numbers = _integers(data, ("trunk", "number"))
-    call = did_blocked(**values, **numbers)
+    call = did_blocked(
+        tenant=values["tenant"],
+        trunk=numbers["trunk"],
+        number=numbers["number"],
+        did=values["did"],
+        caller=values["caller"],
+        call_id=values["call_id"],
+    )
     return {"uid": call.uid}
 
 

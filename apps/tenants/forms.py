@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +22,7 @@ class SignupForm(forms.Form):
 
     def __init__(self, *args, platform_domain: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["plan"].choices = [
+        cast(forms.ChoiceField, self.fields["plan"]).choices = [
             (plan.code, f"{plan.display_name} — ≤ {plan.max_seats} · ¥{plan.price_per_seat_month}")
             for plan in Plan.objects.filter(is_active=True)
         ]

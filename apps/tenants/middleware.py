@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zoneinfo
 
 from django.conf import settings
@@ -50,8 +51,6 @@ class TenantStatusMiddleware(MiddlewareMixin):
         if tenant is None or tenant.schema_name == "public" or tenant.is_active:
             return None
         if request.path.startswith("/api/"):
-            import json
-
             body = json.dumps(
                 {"code": "tenant_suspended", "message": _("This contact center is suspended."), "fields": {}}
             )

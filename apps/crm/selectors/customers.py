@@ -9,6 +9,7 @@ from django.db.models import CharField, F, Func, Q, QuerySet, Value
 
 from apps.crm.models import Customer
 from apps.crm.phones import normalize_phone, phone_variants
+from apps.telephony.models import Call
 
 SCREEN_POP_LAST_CALLS = 5
 
@@ -58,8 +59,6 @@ def customers_by_phones(anis: Iterable[str]) -> dict[str, Customer]:
 
 def customer_history(*, customer: Customer) -> QuerySet:
     """Every call of this customer, newest first: calls linked to it or from one of its numbers."""
-    from apps.telephony.models import Call
-
     condition = Q(customer=customer)
     numbers = sorted({v for phone in customer.phones for v in phone_variants(phone)})
     if numbers:

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
+from apps.core.tenancy import current_schema
 from apps.crm.models import Customer
 from apps.crm.phones import is_valid_phone, normalize_phone, phone_variants
 
@@ -18,14 +19,15 @@ MAX_PHONES = 10
 def _lock_phone_book() -> None:
     """Serialise customer writes of this tenant so two of them cannot claim one number at once."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}.crm.phones"])
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{current_schema()}.crm.phones"])
 
 
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise ApplicationError("invalid", _("The name is required."), fields={"name": [_("This field is required.")]})
-    if len(name) > Customer._meta.get_field("name").max_length:
+    max_length = Customer._meta.get_field("name").max_length
+    if max_length is not None and len(name) > max_length:
         raise ApplicationError("invalid", _("The name is too long."), fields={"name": [_("At most 200 characters.")]})
     return name
 

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rest_framework import serializers
 
 from apps.retention.models import LegalHold, PurgeRun, RetentionPolicy
 from apps.retention.services import retention_days
+
+if TYPE_CHECKING:
+    from apps.telephony.models import Call
 
 
 class RetentionPolicySerializer(serializers.ModelSerializer):
@@ -21,7 +26,7 @@ class RetentionPolicySerializer(serializers.ModelSerializer):
 
 
 class LegalHoldSerializer(serializers.ModelSerializer):
-    call = serializers.SlugRelatedField(slug_field="uid", read_only=True)
+    call: serializers.SlugRelatedField[Call] = serializers.SlugRelatedField(slug_field="uid", read_only=True)
 
     class Meta:
         model = LegalHold

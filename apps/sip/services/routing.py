@@ -20,6 +20,8 @@ import re
 import time
 from dataclasses import asdict, dataclass
 
+import redis
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +31,7 @@ from apps.core.errors import ApplicationError
 from apps.sip.models import TrunkAddress
 from apps.telephony.choices import CallDirection, CallEndReason
 from apps.telephony.models import Call, PhoneNumber, Trunk
+from apps.telephony.services.cdr import call_close, call_open
 from apps.tenants.choices import PoolNumberStatus
 from apps.tenants.models import PoolNumber, Tenant
 
@@ -172,17 +175,12 @@ class RouteCache:
 
     def _client(self):
         if self._redis is None:
-            import redis
-            from django.conf import settings
-
             self._redis = redis.Redis.from_url(
                 settings.CACHES["default"]["LOCATION"], socket_timeout=0.25, socket_connect_timeout=0.25
             )
         return self._redis
 
     def version(self) -> bytes | None:
-        import redis
-
         try:
             return self._client().get(self.version_key) or b"0"
         except redis.RedisError:
@@ -208,8 +206,6 @@ class RouteCache:
 
     def invalidate(self) -> None:
         """Drop every process's entries (call after the change is committed)."""
-        import redis
-
         self._entries.clear()
         try:
             self._client().incr(self.version_key)
@@ -244,8 +240,6 @@ def did_blocked(*, tenant: str, trunk: int, number: int, did: str, caller: str, 
         existing = Call.objects.filter(uid=uid).first()
         if existing is not None:
             return existing
-        from apps.telephony.services.cdr import call_close, call_open
-
         at = timezone.now()
         row = call_open(
             uid=uid,

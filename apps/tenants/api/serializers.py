@@ -1,7 +1,9 @@
+from __future__ import annotations
+
 from rest_framework import serializers
 
 from apps.tenants.choices import Language
-from apps.tenants.models import Tenant
+from apps.tenants.models import Plan, Tenant
 
 
 class SignupSerializer(serializers.Serializer):
@@ -26,7 +28,7 @@ class SignupResultSerializer(serializers.Serializer):
 
 
 class PlatformTenantSerializer(serializers.ModelSerializer):
-    plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    plan: serializers.SlugRelatedField[Plan] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     domain = serializers.SerializerMethodField()
 
     class Meta:

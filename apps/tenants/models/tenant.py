@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -9,7 +11,9 @@ from django_tenants.models import DomainMixin, TenantMixin
 from apps.tenants.choices import Language, TenantStatus
 
 
-class Plan(models.Model):
+# Plan.tenants: the plugin cannot build the reverse manager of a model whose base (TenantMixin,
+# django-tenants) has no stubs.
+class Plan(models.Model):  # type: ignore[django-manager-missing]
     """A price list entry: what a tenant buys, and the seat ceiling that comes with it."""
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
@@ -41,6 +45,10 @@ class Tenant(TenantMixin):
     that service builds the schema from cached DDL in the same transaction as every other
     row, so a failure leaves nothing behind (docs/decisions/0002-provisioning-from-cached-ddl.md).
     """
+
+    # Django's default manager, declared because TenantMixin comes from django-tenants, which ships
+    # no stubs: without it the type checker cannot see one, nor Plan.tenants.
+    objects: ClassVar[models.Manager[Tenant]]
 
     slug = models.SlugField(_("slug"), max_length=32, unique=True)
     name = models.CharField(_("company name"), max_length=200)

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import Model
 from django_tenants.utils import get_public_schema_name, schema_context
 
 
@@ -43,7 +44,7 @@ def tenant_schema_sql() -> str:
     # Models as the migrations leave them, not the live ones: they differ where Django renders
     # migration state differently (auth's auto-created M2M ids are bigint after migrations).
     state_apps = _migration_loader().project_state().apps
-    models = [MigrationRecorder.Migration]
+    models: list[type[Model]] = [MigrationRecorder.Migration]
     for label in tenant_app_labels():
         if label not in state_apps.app_configs:
             continue  # an app without migrations gets no tables from migrate either

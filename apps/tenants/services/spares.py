@@ -85,6 +85,6 @@ def spare_schemas_refill_soon() -> None:
     """After a sign-up commits: ask a worker to top the pool up."""
     if settings.TENANT_SPARE_SCHEMAS <= 0:
         return
-    from apps.tenants.tasks import spare_schemas_fill_task
+    from apps.tenants.tasks import spare_schemas_fill_task  # noqa: PLC0415 -- import cycle: the task runs this module's fill
 
     spare_schemas_fill_task.delay()

@@ -38,16 +38,19 @@ class Command(BaseCommand):
         target = Tenant.objects.filter(slug=tenant).first()
         if target is None:
             raise CommandError(f"No tenant {tenant!r}.")
-        if (add or remove) and trunk is None:
-            raise CommandError("Name the trunk (its id) to add or remove an address.")
-        try:
-            if add:
-                trunk_address_add(tenant=target, trunk_id=trunk, address=add, port=port, outbound=outbound)
-            elif remove:
-                trunk_address_remove(tenant=target, trunk_id=trunk, address=remove)
-        except ApplicationError as error:
-            details = "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in error.fields.items())
-            raise CommandError(f"{error.message} {details}".strip()) from error
+        if add or remove:
+            if trunk is None:
+                raise CommandError("Name the trunk (its id) to add or remove an address.")
+            try:
+                if add:
+                    trunk_address_add(tenant=target, trunk_id=trunk, address=add, port=port, outbound=outbound)
+                else:
+                    trunk_address_remove(tenant=target, trunk_id=trunk, address=remove or "")
+            except ApplicationError as error:
+                details = "; ".join(
+                    f"{field}: {' '.join(map(str, messages))}" for field, messages in error.fields.items()
+                )
+                raise CommandError(f"{error.message} {details}".strip()) from error
         rows = TrunkAddress.objects.filter(tenant=target)
         if trunk is not None:
             rows = rows.filter(trunk_id=trunk)

@@ -117,7 +117,7 @@ def recording_convert_task(
     store task it queues runs in ``schema``."""
     from django_tenants.utils import schema_context
 
-    from apps.telephony.engine.drivers.sipstack import recording
+    from apps.telephony.engine.drivers.sip import recording
 
     directory = Path(recording_dir)
     out = directory / "wav" / f"{call_uid}.wav"

@@ -19,7 +19,7 @@ import struct
 import threading
 import time
 
-from apps.telephony.engine.drivers.sipstack.message import (
+from apps.telephony.engine.drivers.sip.message import (
     SipMessage,
     SipParseError,
     header_uri,

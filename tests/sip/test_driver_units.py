@@ -7,8 +7,8 @@ import wave
 
 import pytest
 
-from apps.telephony.engine.drivers.sipstack import media, recording
-from apps.telephony.engine.drivers.sipstack.message import (
+from apps.telephony.engine.drivers.sip import media, recording
+from apps.telephony.engine.drivers.sip.message import (
     SipParseError,
     header_tag,
     header_uri,
@@ -17,7 +17,7 @@ from apps.telephony.engine.drivers.sipstack.message import (
     uri_host_port,
     uri_user,
 )
-from apps.telephony.engine.drivers.sipstack.ng import bdecode, bencode
+from apps.telephony.engine.drivers.sip.ng import bdecode, bencode
 
 INVITE = (
     b"INVITE sip:4008200002@127.0.0.1:5070 SIP/2.0\r\n"

@@ -21,7 +21,7 @@ from apps.telephony.engine.config import AgentSettings, NumberSettings, QueueSet
 from apps.telephony.engine.controller import CallController
 from apps.telephony.engine.drivers.base import BY_CALLER
 from apps.telephony.engine.drivers.sip import SipDriver, SipStack
-from apps.telephony.engine.drivers.sipstack import monitor, recording
+from apps.telephony.engine.drivers.sip import monitor, recording
 from apps.telephony.engine.store import MemoryStore
 from tests.sip import scenarios
 from tests.sip.conftest import TRUNK_ADDRESS, free_port, running_plane
@@ -308,7 +308,7 @@ async def _commands_done(driver, uid):
     async def mark():
         done.set()
 
-    driver._run(call, mark)
+    driver.run(call, mark)
     await asyncio.wait_for(done.wait(), 10)
 
 

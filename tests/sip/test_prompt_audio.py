@@ -18,7 +18,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
-from apps.telephony.engine.drivers.sipstack import media
+from apps.telephony.engine.drivers.sip import media
 from tests.sip import driver_scenarios
 from tests.sip.conftest import TRUNK_ADDRESS, free_port, running_plane
 from tests.sip.test_driver import _finish, _wait
@@ -78,8 +78,8 @@ def test_the_tenants_uploaded_prompt_is_played_to_the_caller(plane, sip_world):
         await driver._answer_caller(call)
         # rtpengine reports the length of the file it plays: the tenant's upload, then the
         # built-in tone for a name this tenant has not uploaded.
-        seen["welcome"] = await driver._play(call, "welcome")
-        seen["other"] = await driver._play(call, "queue.position")
+        seen["welcome"] = await driver.play_prompt(call, "welcome")
+        seen["other"] = await driver.play_prompt(call, "queue.position")
         await asyncio.sleep(1.0)  # the carrier has pressed its key and waits for our BYE
         driver.hangup(uid)
         assert await _finish(carrier, 15) == 0, carrier.tail()

@@ -18,7 +18,7 @@ from celery.exceptions import Retry
 from django_tenants.utils import tenant_context
 
 from apps.telephony import tasks
-from apps.telephony.engine.drivers.sipstack import recording
+from apps.telephony.engine.drivers.sip import recording
 from apps.telephony.models import Recording
 from apps.telephony.services import cdr
 from apps.telephony.tasks import recording_convert_task

@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django_tenants.utils import tenant_context
 
 from apps.accounts.choices import Role
-from apps.telephony.engine.drivers.sipstack import media
+from apps.telephony.engine.drivers.sip import media
 from apps.telephony.models import Prompt
 from apps.telephony.services import prompts as prompt_services
 from tests.accounts.helpers import web_login

@@ -379,8 +379,7 @@ class TenantEngine:
         """The SIP driver rings an agent's seat (agent → extension) and dials out through a trunk's
         carrier address (trunk → outbound address, public schema)."""
         if self.sip_stack is not None:
-            from apps.telephony.engine.drivers.sip import load_gateways, load_seats
-            from apps.telephony.engine.drivers.sipstack import monitor
+            from apps.telephony.engine.drivers.sip import load_gateways, load_seats, monitor
 
             self.driver.set_seats(await sync_to_async(load_seats)(self.tenant))
             self.driver.set_gateways(await sync_to_async(load_gateways)(self.tenant))

@@ -408,7 +408,7 @@ def prompts_directory() -> Path:
 
 
 def runtime_path(schema: str, name: str, directory: Path | None = None) -> Path:
-    """Where the sip driver looks for a tenant's prompt (see ``sipstack.media.prompt_path``)."""
+    """Where the sip driver looks for a tenant's prompt (see ``drivers.sip.media.prompt_path``)."""
     return (directory or prompts_directory()) / schema / f"{name}.wav"
 
 

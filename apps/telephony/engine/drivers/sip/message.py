@@ -98,7 +98,9 @@ class SipMessage:
 
 def split_commas(value: str) -> list[str]:
     """Split a header value on commas outside <...> and quotes."""
-    parts, depth, quoted, current = [], 0, False, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quoted = 0, False
     for char in value:
         if char == '"':
             quoted = not quoted

@@ -13,7 +13,7 @@ and the consulted agent (tag ``b``):
    consulted agent hanging up, or refusing): the consult leg ends and the first agent is
    re-INVITEd back into M; the caller stays on hold until the controller resumes.
 
-Everything runs under the call's lock (``SipDriver._run``), so a cancel arriving while the
+Everything runs under the call's lock (``SipDialogs.run``), so a cancel arriving while the
 first re-INVITE is in flight waits for it. rtpengine keeps its ports for a party across
 offers, so nothing is ever re-INVITEd towards the carrier.
 """
@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import logging
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from apps.telephony.engine.drivers.base import (
@@ -35,20 +34,22 @@ from apps.telephony.engine.drivers.base import (
     CONSULT_UNREACHABLE,
     PROMPT_HOLD_MUSIC,
 )
-from apps.telephony.engine.drivers.sipstack import recording
-from apps.telephony.engine.drivers.sipstack.message import (
+from apps.telephony.engine.drivers.sip import recording
+from apps.telephony.engine.drivers.sip.calls import Consult, Leg, SipCall
+from apps.telephony.engine.drivers.sip.dialogs import ANSWERED, REFUSED
+from apps.telephony.engine.drivers.sip.message import (
     SipMessage,
     header_uri,
     new_tag,
     uri_host_port,
 )
-from apps.telephony.engine.drivers.sipstack.message import (
+from apps.telephony.engine.drivers.sip.message import (
     response as sip_response,
 )
-from apps.telephony.engine.drivers.sipstack.ng import NgError
+from apps.telephony.engine.drivers.sip.ng import NgError
 
 if TYPE_CHECKING:
-    from apps.telephony.engine.drivers.sip import Leg, SipCall, SipDriver
+    from apps.telephony.engine.drivers.sip.dialogs import SipDialogs
 
 logger = logging.getLogger(__name__)
 
@@ -70,26 +71,13 @@ class ReinviteFailed(Exception):
     """The peer refused a re-INVITE or never answered it."""
 
 
-@dataclass
-class Consult:
-    agent_id: int
-    first_id: int
-    media_id: str  # rtpengine session C
-    a_tag: str
-    b_tag: str
-    leg: Leg | None = None
-    answered: bool = False
-    cancelled: bool = False
-    completed: bool = False
-
-
 # --- re-INVITEs ------------------------------------------------------------------------------
-async def reinvite(driver: SipDriver, leg: Leg, sdp: str) -> str:
+async def reinvite(driver: SipDialogs, leg: Leg, sdp: str) -> str:
     """Send a re-INVITE with ``sdp`` on an answered leg; return the peer's SDP answer."""
     future = driver.loop.create_future()
-    message = driver._request(leg, "INVITE", body=sdp)
+    message = driver.new_request(leg, "INVITE", body=sdp)
     leg.pending = (leg.cseq, message, future)
-    driver._send_in_dialog(leg, message)
+    driver.send_in_dialog(leg, message)
     try:
         return await asyncio.wait_for(future, REINVITE_TIMEOUT)
     except TimeoutError:
@@ -98,7 +86,7 @@ async def reinvite(driver: SipDriver, leg: Leg, sdp: str) -> str:
         leg.pending = None
 
 
-def _reinvite_response(driver: SipDriver, leg: Leg, reply: SipMessage) -> bool:
+def _reinvite_response(driver: SipDialogs, leg: Leg, reply: SipMessage) -> bool:
     """Answers to our re-INVITEs (also late or retransmitted ones): True when handled here."""
     number, method = reply.cseq
     if method != "INVITE" or leg.invite is None or number == leg.invite.cseq[0]:
@@ -112,13 +100,13 @@ def _reinvite_response(driver: SipDriver, leg: Leg, reply: SipMessage) -> bool:
             if not pending[2].done():
                 pending[2].set_exception(ReinviteFailed(str(reply.status)))
         return True
-    driver._send_in_dialog(leg, driver._request(leg, "ACK", cseq=number))
+    driver.send_in_dialog(leg, driver.new_request(leg, "ACK", cseq=number))
     if pending is not None and not pending[2].done():
         pending[2].set_result(reply.body.decode(errors="replace"))
     return True
 
 
-def _ack_refusal(driver: SipDriver, request: SipMessage, reply: SipMessage) -> None:
+def _ack_refusal(driver: SipDialogs, request: SipMessage, reply: SipMessage) -> None:
     """The ACK of a refused re-INVITE: same Via branch and route as the request."""
     ack = SipMessage(method="ACK", uri=request.uri)
     ack.headers += [
@@ -135,7 +123,7 @@ def _ack_refusal(driver: SipDriver, request: SipMessage, reply: SipMessage) -> N
 
 
 # --- hooks called by SipDriver ------------------------------------------------------------------
-def response(driver: SipDriver, call: SipCall, agent_id: int, leg: Leg, reply: SipMessage) -> bool:
+def response(driver: SipDialogs, call: SipCall, agent_id: int, leg: Leg, reply: SipMessage) -> bool:
     """A response on a seat leg: True when it belongs to a re-INVITE or to the consult leg."""
     if _reinvite_response(driver, leg, reply):
         return True
@@ -146,7 +134,7 @@ def response(driver: SipDriver, call: SipCall, agent_id: int, leg: Leg, reply: S
     return True
 
 
-def request(driver: SipDriver, call: SipCall, leg: Leg, message: SipMessage, addr: tuple) -> bool:
+def request(driver: SipDialogs, call: SipCall, leg: Leg, message: SipMessage, addr: tuple) -> bool:
     """A request from the consult leg's seat: its BYE ends the consultation."""
     consult = call.consult
     if consult is None or consult.leg is not leg or message.method != "BYE":
@@ -161,13 +149,13 @@ def request(driver: SipDriver, call: SipCall, leg: Leg, message: SipMessage, add
 
     async def work() -> None:
         await _restore_first(driver, call, consult)
-        driver._emit("on_consult_ended", call.uid, consult.agent_id, BY_AGENT)
+        driver.emit("on_consult_ended", call.uid, consult.agent_id, BY_AGENT)
 
-    driver._run(call, work)
+    driver.run(call, work)
     return True
 
 
-def call_ended(driver: SipDriver, call: SipCall) -> None:
+def call_ended(driver: SipDialogs, call: SipCall) -> None:
     """The whole call is over: the consult leg and session go with it."""
     consult = call.consult
     if consult is None:
@@ -175,12 +163,12 @@ def call_ended(driver: SipDriver, call: SipCall) -> None:
     call.consult = None
     consult.cancelled = True
     if consult.leg is not None:
-        driver._hang_up_leg(consult.leg)
-    driver._run(call, lambda: _delete(driver, consult))
+        driver.hang_up_leg(consult.leg)
+    driver.run(call, lambda: _delete(driver, consult))
 
 
 # --- commands ----------------------------------------------------------------------------------
-def consult(driver: SipDriver, uid: str, agent_id: int) -> bool:
+def consult(driver: SipDialogs, uid: str, agent_id: int) -> bool:
     call = driver.calls.get(uid)
     if call is None or call.ended or call.consult is not None or call.bridged is None or call.bridged < 0:
         return False
@@ -200,10 +188,10 @@ def consult(driver: SipDriver, uid: str, agent_id: int) -> bool:
     async def work() -> None:
         ng = driver.stack.ng
         if not call.held:
-            await driver._play(call, PROMPT_HOLD_MUSIC, repeat=10000)
+            await driver.play_prompt(call, PROMPT_HOLD_MUSIC, repeat=10000)
             call.held = True
-            driver._emit("on_held", uid)
-        sink = driver._sink_sdp()
+            driver.emit("on_held", uid)
+        sink = driver.sink_sdp()
         offer = await ng.command("offer", call_id=state.media_id, from_tag=state.a_tag, sdp=sink, **FLAGS)
         for_b = offer["sdp"]
         answer = await ng.command(
@@ -221,7 +209,7 @@ def consult(driver: SipDriver, uid: str, agent_id: int) -> bool:
             await _back_to_caller(driver, call, first.sdp)
             call.consult = None
             await _delete(driver, state)
-            driver._emit("on_consult_failed", uid, agent_id, CONSULT_ERROR)
+            driver.emit("on_consult_failed", uid, agent_id, CONSULT_ERROR)
             return
         first.sdp = a_sdp
         await ng.command("offer", call_id=state.media_id, from_tag=state.a_tag, to_tag=state.b_tag, sdp=a_sdp, **FLAGS)
@@ -230,14 +218,14 @@ def consult(driver: SipDriver, uid: str, agent_id: int) -> bool:
             return
         _invite_consulted(driver, call, state, extension, for_b)
 
-    driver._run(call, work)
+    driver.run(call, work)
     return True
 
 
-def complete(driver: SipDriver, uid: str) -> bool:
+def complete(driver: SipDialogs, uid: str) -> bool:
     call = driver.calls.get(uid)
     state = call.consult if call is not None else None
-    if state is None or not state.answered or state.cancelled or state.leg is None or state.leg.ended:
+    if call is None or state is None or not state.answered or state.cancelled or state.leg is None or state.leg.ended:
         return False
     state.completed = True
     leg = state.leg
@@ -248,11 +236,11 @@ def complete(driver: SipDriver, uid: str) -> bool:
         except ReinviteFailed as error:
             logger.warning("sip %s: the consulted agent's phone refused the transfer (%s)", uid, error)
             call.consult = None
-            driver._hang_up_leg(leg)
+            driver.hang_up_leg(leg)
             await _delete(driver, state)
-            driver._emit("on_hung_up", uid, BY_AGENT)  # the call's new agent is not there
+            driver.emit("on_hung_up", uid, BY_AGENT)  # the call's new agent is not there
             return
-        await driver._stop_media(call)
+        await driver.stop_media(call)
         call.held = False
         await driver.stack.ng.command(
             "answer", call_id=call.media_id, from_tag=call.x_tag, to_tag=call.y_tag, sdp=b_sdp, **FLAGS
@@ -262,50 +250,48 @@ def complete(driver: SipDriver, uid: str) -> bool:
         if address is not None:
             call.agent_media.append(address)
         if state.first_id in call.agents:
-            driver._end_agent_leg(call, state.first_id)
+            driver.end_agent_leg(call, state.first_id)
         call.agents[state.agent_id] = leg
         call.bridged = state.agent_id
         call.consult = None
         await _delete(driver, state)
 
-    driver._run(call, work)
+    driver.run(call, work)
     return True
 
 
-def cancel(driver: SipDriver, uid: str) -> bool:
+def cancel(driver: SipDialogs, uid: str) -> bool:
     call = driver.calls.get(uid)
     state = call.consult if call is not None else None
-    if state is None or state.completed:
+    if call is None or state is None or state.completed:
         return False
     state.cancelled = True
 
     async def work() -> None:
         if state.leg is not None:
-            driver._hang_up_leg(state.leg)
+            driver.hang_up_leg(state.leg)
         await _restore_first(driver, call, state)
 
-    driver._run(call, work)
+    driver.run(call, work)
     return True
 
 
 # --- helpers -----------------------------------------------------------------------------------
-def _invite_consulted(driver: SipDriver, call: SipCall, state: Consult, extension: str, sdp: str) -> None:
-    leg = driver._seat_leg(call, extension)
+def _invite_consulted(driver: SipDialogs, call: SipCall, state: Consult, extension: str, sdp: str) -> None:
+    leg = driver.seat_leg(call, extension)
     state.leg = leg
     call.legs[leg.call_id] = (state.agent_id, leg)
-    driver.stack.calls[leg.call_id] = (driver, call)
-    invite = driver._request(leg, "INVITE", body=sdp, extra=[("X-CC-Call", call.uid), ("X-CC-Consult", "1")])
+    driver.track(leg.call_id, driver, call)
+    invite = driver.new_request(leg, "INVITE", body=sdp, extra=[("X-CC-Call", call.uid), ("X-CC-Consult", "1")])
     leg.invite = invite
     driver.stack.send(invite)
 
 
-def _consult_response(driver: SipDriver, call: SipCall, state: Consult, reply: SipMessage) -> None:
-    from apps.telephony.engine.drivers.sip import ANSWERED, REFUSED
-
+def _consult_response(driver: SipDialogs, call: SipCall, state: Consult, reply: SipMessage) -> None:
     leg = state.leg
     if leg is None:
         return
-    progress = driver._invite_progress(leg, reply)
+    progress = driver.invite_progress(leg, reply)
     status = reply.status
     if progress == REFUSED:
         if state.cancelled or call.ended:
@@ -316,14 +302,14 @@ def _consult_response(driver: SipDriver, call: SipCall, state: Consult, reply: S
 
         async def refused() -> None:
             await _restore_first(driver, call, state)
-            driver._emit("on_consult_failed", call.uid, state.agent_id, reason)
+            driver.emit("on_consult_failed", call.uid, state.agent_id, reason)
 
-        driver._run(call, refused)
+        driver.run(call, refused)
         return
     if progress != ANSWERED:
         return
     if state.cancelled or call.ended or leg.ended:
-        driver._hang_up_answered(leg)
+        driver.hang_up_answered(leg)
         return
     leg.sdp = reply.body.decode(errors="replace")
 
@@ -334,12 +320,12 @@ def _consult_response(driver: SipDriver, call: SipCall, state: Consult, reply: S
             "answer", call_id=state.media_id, from_tag=state.a_tag, to_tag=state.b_tag, sdp=leg.sdp, **FLAGS
         )
         state.answered = True
-        driver._emit("on_consult_answered", call.uid, state.agent_id)
+        driver.emit("on_consult_answered", call.uid, state.agent_id)
 
-    driver._run(call, answered)
+    driver.run(call, answered)
 
 
-async def _restore_first(driver: SipDriver, call: SipCall, state: Consult) -> None:
+async def _restore_first(driver: SipDialogs, call: SipCall, state: Consult) -> None:
     """The consultation is over without a transfer: the first agent back in the caller's session."""
     if call.consult is state:
         call.consult = None
@@ -353,7 +339,7 @@ async def _restore_first(driver: SipDriver, call: SipCall, state: Consult) -> No
     await _delete(driver, state)
 
 
-async def _back_to_caller(driver: SipDriver, call: SipCall, sdp: str) -> None:
+async def _back_to_caller(driver: SipDialogs, call: SipCall, sdp: str) -> None:
     if call.ended or not sdp:
         return
     await driver.stack.ng.command(
@@ -362,6 +348,6 @@ async def _back_to_caller(driver: SipDriver, call: SipCall, sdp: str) -> None:
     call.y_sdp = sdp
 
 
-async def _delete(driver: SipDriver, state: Consult) -> None:
+async def _delete(driver: SipDialogs, state: Consult) -> None:
     with contextlib.suppress(NgError):
         await driver.stack.ng.command("delete", call_id=state.media_id, delete_delay=0)

@@ -12,6 +12,7 @@ import math
 import re
 import struct
 import wave
+from collections.abc import Sequence
 from pathlib import Path
 
 RATE = 8000
@@ -24,7 +25,7 @@ _DEFAULTS = {
 }
 
 
-def _samples(pattern: list[tuple[float, float]]) -> bytes:
+def _samples(pattern: Sequence[tuple[float, float]]) -> bytes:
     frames = bytearray()
     for frequency, seconds in pattern:
         for index in range(int(seconds * RATE)):
@@ -33,7 +34,7 @@ def _samples(pattern: list[tuple[float, float]]) -> bytes:
     return bytes(frames)
 
 
-def write_wav(path: Path, pattern: list[tuple[float, float]]) -> Path:
+def write_wav(path: Path, pattern: Sequence[tuple[float, float]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     with wave.open(str(temporary), "wb") as out:

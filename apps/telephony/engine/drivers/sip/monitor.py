@@ -36,13 +36,14 @@ whisper and barge on the same leg, between listen and the talking modes it repla
 (other media), for another call it replaces the leg. The supervisor hanging up (BYE from the
 seat) ends the subscription (``unsubscribe``) or the mixing; the call ending sends the
 supervisor leg a BYE (or a CANCEL while it rings), through :func:`call_ended`, which the
-driver's ``_release`` calls.
+driver's ``_release`` calls (``CallLifecycle._release``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import struct
@@ -50,12 +51,14 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from apps.telephony.engine.drivers.sipstack import media, recording
-from apps.telephony.engine.drivers.sipstack.message import SipMessage, response
-from apps.telephony.engine.drivers.sipstack.ng import NgError
+from apps.telephony.engine.drivers.sip import media, recording
+from apps.telephony.engine.drivers.sip.calls import Leg, SipCall
+from apps.telephony.engine.drivers.sip.dialogs import ANSWERED, REFUSED
+from apps.telephony.engine.drivers.sip.message import SipMessage, response
+from apps.telephony.engine.drivers.sip.ng import NgError
 
 if TYPE_CHECKING:
-    from apps.telephony.engine.drivers.sip import Leg, SipCall, SipDriver
+    from apps.telephony.engine.drivers.sip.dialogs import SipDialogs
 
 logger = logging.getLogger(__name__)
 
@@ -103,13 +106,13 @@ def encode(payload_type: int, samples) -> bytes:
     return bytes(table[(max(-32768, min(32767, sample)) >> 3) + 4096] for sample in samples)
 
 
-def mix(payload_type: int, payload: bytes, *others: list[int]) -> bytes:
+def mix(payload_type: int, payload: bytes, *others: list[int] | None) -> bytes:
     """``payload`` (G.711 of ``payload_type``) with the linear frames ``others`` added."""
-    others = [frame for frame in others if frame]
-    if not others:
+    frames = [frame for frame in others if frame]
+    if not frames:
         return payload
     samples = decode(payload_type, payload)
-    for frame in others:
+    for frame in frames:
         for index in range(min(len(samples), len(frame))):
             samples[index] += frame[index]
     return encode(payload_type, samples)
@@ -173,7 +176,7 @@ class Mixer:
             ("supervisor", self._from_supervisor),
         ):
             transport, _ = await loop.create_datagram_endpoint(
-                lambda handler=handler: _Socket(handler), local_addr=(self.address, 0)
+                functools.partial(_Socket, handler), local_addr=(self.address, 0)
             )
             self.sockets[name] = transport
             self.ports[name] = transport.get_extra_info("sockname")[1]
@@ -253,7 +256,7 @@ class Mixer:
 class MonitorSession:
     """One supervisor's monitor leg on one call."""
 
-    driver: SipDriver
+    driver: SipDialogs
     call: SipCall
     supervisor_id: int  # the supervisor's user id
     mode: str
@@ -272,57 +275,50 @@ class MonitorSession:
 
 class _Dispatch:
     """Stands in for the driver in ``SipStack.calls`` for monitor legs' Call-IDs: the stack hands
-    their requests and replies to ``_in_dialog`` / ``_agent_response`` (of the driver, for call
-    legs), here with the :class:`MonitorSession` in place of the call."""
+    their requests and replies to ``handle_request`` / ``handle_response`` (of the driver, for
+    call legs), here with the :class:`MonitorSession` in place of the call."""
 
     @staticmethod
-    def _in_dialog(session: MonitorSession, request: SipMessage, addr: tuple) -> None:
+    def handle_request(session: MonitorSession, request: SipMessage, addr: tuple) -> None:
         _request(session, request, addr)
 
     @staticmethod
-    def _agent_response(session: MonitorSession, reply: SipMessage) -> None:
+    def handle_response(session: MonitorSession, reply: SipMessage) -> None:
         _response(session, reply)
 
 
 DISPATCH = _Dispatch()
 
 
-# --- state on the driver (kept here so that SipDriver's own attributes stay as they are) --------
-def user_seats(driver: SipDriver) -> dict[int, str]:
+# --- state on the driver ------------------------------------------------------------------------
+def user_seats(driver: SipDialogs) -> dict[int, str]:
     """User id → seat extension (supervisors are users; their seat is their Agent's)."""
-    seats = getattr(driver, "_monitor_user_seats", None)
-    if seats is None:
-        seats = {}
-        driver._monitor_user_seats = seats
-    return seats
+    return driver.monitor_user_seats
 
 
-def set_user_seats(driver: SipDriver, seats: dict[int, str]) -> None:
-    driver._monitor_user_seats = dict(seats)
+def set_user_seats(driver: SipDialogs, seats: dict[int, str]) -> None:
+    driver.monitor_user_seats = dict(seats)
 
 
-def sessions(driver: SipDriver) -> dict[int, MonitorSession]:
+def sessions(driver: SipDialogs) -> dict[int, MonitorSession]:
     """Supervisor user id → that supervisor's live monitor leg (one at a time)."""
-    found = getattr(driver, "_monitor_sessions", None)
-    if found is None:
-        found = {}
-        driver._monitor_sessions = found
-    return found
+    return driver.monitor_sessions
 
 
 def load_user_seats(tenant) -> dict[int, str]:
     """User id → seat extension of a tenant's users who have an agent with a seat (database;
     run it in a worker thread)."""
-    from django_tenants.utils import tenant_context
+    # The driver loads without Django set up (bench, unit tests); this runs in the engine only.
+    from django_tenants.utils import tenant_context  # noqa: PLC0415 -- Django only where it is set up
 
-    from apps.telephony.models import Agent
+    from apps.telephony.models import Agent  # noqa: PLC0415 -- models need Django set up
 
     with tenant_context(tenant):
         return dict(Agent.objects.filter(seat__isnull=False).values_list("user_id", "seat__extension"))
 
 
 # --- commands ------------------------------------------------------------------------------------
-def monitor(driver: SipDriver, uid: str, supervisor_id: int, mode: str) -> None:
+def monitor(driver: SipDialogs, uid: str, supervisor_id: int, mode: str) -> None:
     """The driver's ``monitor`` command: invite the supervisor's seat into the call."""
     call = driver.calls.get(uid)
     if call is None:
@@ -353,7 +349,7 @@ def monitor(driver: SipDriver, uid: str, supervisor_id: int, mode: str) -> None:
         else:
             await _start_mix(driver, call, supervisor_id, mode, extension)
 
-    driver._run(call, work)
+    driver.run(call, work)
 
 
 def _parties(call: SipCall) -> tuple[str, str]:
@@ -371,17 +367,15 @@ def _agent_sdp(call: SipCall) -> str:
     return sdp
 
 
-def _new_leg(driver: SipDriver, extension: str) -> Leg:
-    return driver._new_leg(
-        local_user="monitor", local_host=driver.domain, remote_uri=f"sip:{extension}@{driver.domain}"
-    )
+def _new_leg(driver: SipDialogs, extension: str) -> Leg:
+    return driver.new_leg(local_user="monitor", local_host=driver.domain, remote_uri=f"sip:{extension}@{driver.domain}")
 
 
 def _invite(session: MonitorSession, extension: str) -> None:
     driver, leg, call = session.driver, session.leg, session.call
     sessions(driver)[session.supervisor_id] = session
-    driver.stack.calls[leg.call_id] = (DISPATCH, session)
-    invite = driver._request(
+    driver.track(leg.call_id, DISPATCH, session)
+    invite = driver.new_request(
         leg, "INVITE", body=session.offer, extra=[("X-CC-Call", call.uid), ("X-CC-Monitor", session.mode)]
     )
     leg.invite = invite
@@ -389,7 +383,7 @@ def _invite(session: MonitorSession, extension: str) -> None:
     logger.info("sip %s: supervisor %s (%s) invited to %s", call.uid, session.supervisor_id, extension, session.mode)
 
 
-async def _start_listen(driver: SipDriver, call: SipCall, supervisor_id: int, extension: str) -> None:
+async def _start_listen(driver: SipDialogs, call: SipCall, supervisor_id: int, extension: str) -> None:
     leg = _new_leg(driver, extension)
     session = MonitorSession(driver=driver, call=call, supervisor_id=supervisor_id, mode=LISTEN, leg=leg)
     reply = await driver.stack.ng.command(
@@ -407,7 +401,7 @@ async def _start_listen(driver: SipDriver, call: SipCall, supervisor_id: int, ex
     _invite(session, extension)
 
 
-async def _start_mix(driver: SipDriver, call: SipCall, supervisor_id: int, mode: str, extension: str) -> None:
+async def _start_mix(driver: SipDialogs, call: SipCall, supervisor_id: int, mode: str, extension: str) -> None:
     caller = recording.sdp_media_address(call.caller_sdp)
     agent = recording.sdp_media_address(_agent_sdp(call))
     if caller is None or agent is None or call.bridged is None:
@@ -449,15 +443,15 @@ def end(session: MonitorSession) -> None:
     session.ended = True
     if sessions(driver).get(session.supervisor_id) is session:
         del sessions(driver)[session.supervisor_id]
-    driver._hang_up_leg(leg)  # nothing is sent when it ended already (the seat hung up, or refused)
+    driver.hang_up_leg(leg)  # nothing is sent when it ended already (the seat hung up, or refused)
     if session.call.ended:
         if session.mixer is not None:
             session.mixer.close()
         return
-    driver._run(session.call, lambda: _stop_media(session))
+    driver.run(session.call, lambda: _stop_media(session))
 
 
-def call_ended(driver: SipDriver, call: SipCall) -> None:
+def call_ended(driver: SipDialogs, call: SipCall) -> None:
     """The call is over (``_release``): its monitor legs end; rtpengine's delete takes the rest."""
     for session in list(sessions(driver).values()):
         if session.call is call:
@@ -481,10 +475,8 @@ async def _stop_media(session: MonitorSession) -> None:
 
 # --- SIP on the monitor leg --------------------------------------------------------------------
 def _response(session: MonitorSession, reply: SipMessage) -> None:
-    from apps.telephony.engine.drivers.sip import ANSWERED, REFUSED
-
     driver, leg, call = session.driver, session.leg, session.call
-    progress = driver._invite_progress(leg, reply)
+    progress = driver.invite_progress(leg, reply)
     if progress == REFUSED:
         if not session.ended:
             logger.info("sip %s: supervisor %s's seat answered %s", call.uid, session.supervisor_id, reply.status)
@@ -494,7 +486,7 @@ def _response(session: MonitorSession, reply: SipMessage) -> None:
         return
     if session.ended or call.ended:
         # Answered after we gave up on it (the call ended, a CANCEL raced the 200): hang it up.
-        driver._hang_up_answered(leg)
+        driver.hang_up_answered(leg)
         return
     session.answer = reply.body.decode(errors="replace")
 
@@ -522,7 +514,7 @@ def _response(session: MonitorSession, reply: SipMessage) -> None:
         session.subscribed = True
         logger.info("sip %s: supervisor %s is monitoring (%s)", call.uid, session.supervisor_id, session.mode)
 
-    driver._run(call, connect)
+    driver.run(call, connect)
 
 
 def _request(session: MonitorSession, request: SipMessage, addr: tuple) -> None:

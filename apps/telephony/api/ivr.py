@@ -2,11 +2,15 @@
 
 Administrators edit; supervisors read. A flow's versions are read under
 ``/ivr-flows/{id}/versions``; only the draft (``/ivr-flows/{id}/draft``) is written.
+The draft is edited whole (PUT ``/draft``) or node by node (``/ivr-flows/{id}/nodes``,
+``/nodes/{node_id}``, ``/start``: the console editor's operations, services/ivr.py draft_edit).
 Publishing answers 400 ``invalid_flow`` with the validator's problems in ``fields`` keyed
 ``nodes.<node id>.<field>``; writing a published version answers 409 ``immutable``.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -15,12 +19,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.choices import Role
 from apps.core.api.permissions import HasRole
 from apps.core.errors import ApplicationError
 from apps.telephony.choices import IvrFlowStatus
+from apps.telephony.ivr import schema
 from apps.telephony.ivr.hours import HoursSpec, day_plan, hours_state, zone
 from apps.telephony.models import BusinessHours, HolidayOverride, IvrFlow, IvrFlowVersion, PhoneNumber, Queue
 from apps.telephony.services import business_hours as hours_services
@@ -125,6 +131,33 @@ class TestCallResponseSerializer(serializers.Serializer):
     reached_agent_request = serializers.BooleanField()
     unused_digits = serializers.ListField(child=serializers.CharField(allow_null=True))
     finished = serializers.BooleanField()
+
+
+class NodeCreateSerializer(serializers.Serializer):
+    node_id = serializers.CharField(max_length=64, help_text="Letters, digits, “_” or “-”; unique in the flow.")
+    type = serializers.ChoiceField(choices=list(schema.NODE_TYPES))
+    # The body's "fields"; the metaclass moves declared fields off the class, so the
+    # ``Serializer.fields`` property is not shadowed at run time.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        required=False, help_text='The node\'s fields (docs/ivr.md), e.g. {"prompt": "…", "next": "menu"}.'
+    )
+
+
+class NodeChangesSerializer(serializers.Serializer):
+    """The body of a node PATCH is the node's fields themselves (docs/ivr.md): each one given is
+    set, ``null`` (or ``""``, ``[]``) removes it, the others stay. ``type`` cannot change."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict) or not data:
+            raise serializers.ValidationError({"non_field_errors": [_("Send the node's fields as a JSON object.")]})
+        return dict(data)
+
+    def to_representation(self, instance: Any) -> Any:
+        return instance
+
+
+class StartSerializer(serializers.Serializer):
+    node_id = serializers.CharField(max_length=64)
 
 
 class ImportRequestSerializer(serializers.Serializer):
@@ -256,6 +289,47 @@ class IvrFlowViewSet(
             ivr_services.version_delete(version=draft)
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(IvrFlowVersionSerializer(draft).data)
+
+    # --- editing the draft node by node (the console's node editor; services/ivr.py draft_edit) ---
+
+    @extend_schema(request=NodeCreateSerializer, responses={201: IvrFlowVersionSerializer})
+    @action(detail=True, methods=["post"], url_path="nodes")
+    def nodes(self, request: Request, pk: str | None = None) -> Response:
+        """Add a node to the draft (starting a draft from the published version when needed);
+        answers the draft. The first node of an empty graph becomes the start."""
+        flow = self.get_object()
+        data = _valid(NodeCreateSerializer, request.data)
+        draft = ivr_services.node_add(
+            flow=flow, node_id=data["node_id"], node_type=data["type"], fields=data.get("fields")
+        )
+        return Response(IvrFlowVersionSerializer(draft).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["PATCH"],
+        request=NodeChangesSerializer,
+        responses={200: IvrFlowVersionSerializer},
+        description="Change one node of the draft: the body is the node's fields; each one given is set, "
+        "null removes it, the others stay. Answers the draft; 404 ``not_found`` for a node the draft lacks.",
+    )
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
+    @action(detail=True, methods=["patch", "delete"], url_path=r"nodes/(?P<node_id>[A-Za-z0-9_-]{1,64})")
+    def node(self, request: Request, pk: str | None = None, node_id: str = "") -> Response:
+        """PATCH one node of the draft; DELETE removes it (edges to it dangle until fixed)."""
+        flow = self.get_object()
+        if request.method == "DELETE":
+            ivr_services.node_remove(flow=flow, node_id=node_id)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        changes = _valid(NodeChangesSerializer, request.data)
+        draft = ivr_services.node_update(flow=flow, node_id=node_id, changes=changes)
+        return Response(IvrFlowVersionSerializer(draft).data)
+
+    @extend_schema(request=StartSerializer, responses={200: IvrFlowVersionSerializer})
+    @action(detail=True, methods=["post"], url_path="start")
+    def start(self, request: Request, pk: str | None = None) -> Response:
+        """Choose the node the draft's calls start at; answers the draft."""
+        flow = self.get_object()
+        data = _valid(StartSerializer, request.data)
+        return Response(IvrFlowVersionSerializer(ivr_services.flow_start_set(flow=flow, node_id=data["node_id"])).data)
 
     @extend_schema(request=None, responses={200: PublishResponseSerializer})
     @action(detail=True, methods=["post"])

@@ -1,4 +1,5 @@
-"""IVR flows: drafts, publishing, import/export, number routing and the console's test call.
+"""IVR flows: drafts, editing them one operation at a time, publishing, import/export, number
+routing and the console's test call.
 
 A flow has numbered versions. Only a *draft* is edited; publishing validates it, makes it
 the *published* version (what calls run) and retires the one published before. Published
@@ -8,7 +9,9 @@ and retired versions never change again: any attempt raises ``ApplicationError``
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +23,8 @@ from django.utils.translation import gettext as _
 from apps.core.errors import ApplicationError
 from apps.core.events import publish_on_commit
 from apps.telephony.choices import IvrFlowStatus
-from apps.telephony.ivr import schema
+from apps.telephony.ivr import editing, schema
+from apps.telephony.ivr.editing import GraphEditError
 from apps.telephony.ivr.hours import HoursSpec
 from apps.telephony.ivr.runner import (
     Action,
@@ -110,6 +114,9 @@ def _check_graph_shape(graph) -> None:
             _("The graph must be a JSON object with “start” and “nodes”."),
             fields={"graph": [_("A JSON object with “start” and “nodes”.")]},
         )
+    if editing.has_nul(graph):
+        message = _("Text cannot contain a NUL character.")
+        raise ApplicationError("invalid", message, fields={"graph": [message]})
     if len(graph.get("nodes", {})) > MAX_GRAPH_NODES:
         raise ApplicationError(
             "invalid",
@@ -230,6 +237,77 @@ def draft_update(*, flow: IvrFlow, graph: dict) -> IvrFlowVersion:
     draft.graph = graph
     draft.save(update_fields=["graph"])
     return draft
+
+
+# --- editing the draft, one operation at a time (ivr/editing.py) --------------------------------------
+
+
+def _working_graph(flow: IvrFlow) -> dict[str, Any]:
+    """The graph an edit starts from: the draft, else the published version, else the latest."""
+    version = flow_draft(flow) or flow.published or flow_latest(flow)
+    return copy.deepcopy(version.graph) if version is not None else schema.empty_graph()
+
+
+def _node_fields(error: ApplicationError, node_id: str) -> ApplicationError:
+    """A draft check's ``nodes.<id>.<field>`` keys as the node's own field names (the form's, the
+    API body's), when the edit was about that one node."""
+    prefix = f"nodes.{node_id}."
+    fields = {key.removeprefix(prefix): found for key, found in error.fields.items()}
+    return ApplicationError(error.code, error.message, fields=fields, status=error.status)
+
+
+@transaction.atomic
+def draft_edit(
+    *, flow: IvrFlow, edit: Callable[[dict[str, Any]], dict[str, Any]], node_id: str | None = None
+) -> IvrFlowVersion:
+    """Apply one editing operation (a function of ivr/editing.py, its arguments bound) to the flow's
+    draft, starting the draft from the published version when there is none.
+
+    The flow's row is locked before the draft is read, so edits of one flow run one after the
+    other, each on the graph the previous one saved: two people changing different nodes at once
+    both keep their change. A refused edit raises ``ApplicationError`` (400 ``invalid`` with the
+    field at fault, 404 ``not_found`` for a node that does not exist) and saves nothing."""
+    flow = _lock(flow)
+    try:
+        graph = edit(_working_graph(flow))
+    except GraphEditError as error:
+        raise ApplicationError(
+            error.code, error.message, fields=error.fields, status=404 if error.code == "not_found" else 400
+        ) from error
+    _check_graph_shape(graph)
+    try:
+        _check_audio(graph)
+    except ApplicationError as error:
+        raise (_node_fields(error, node_id) if node_id is not None else error) from error
+    draft = flow_draft(flow)
+    if draft is None:
+        return _new_version(flow, graph)
+    draft.graph = graph
+    draft.save(update_fields=["graph"])
+    return draft
+
+
+def node_add(*, flow: IvrFlow, node_id: str, node_type: str, fields: dict[str, Any] | None = None) -> IvrFlowVersion:
+    """Add a node to the draft (the first node of an empty graph becomes its start)."""
+    return draft_edit(flow=flow, edit=lambda g: editing.add_node(g, node_id, node_type, fields), node_id=node_id)
+
+
+def node_update(*, flow: IvrFlow, node_id: str, changes: dict[str, Any], replace: bool = False) -> IvrFlowVersion:
+    """Change one node of the draft: merge ``changes`` (the API's PATCH) or, with ``replace``,
+    make them the node's fields (the console's node form, which shows every field)."""
+    return draft_edit(
+        flow=flow, edit=lambda g: editing.update_node(g, node_id, changes, replace=replace), node_id=node_id
+    )
+
+
+def node_remove(*, flow: IvrFlow, node_id: str) -> IvrFlowVersion:
+    """Remove one node from the draft (edges to it dangle until fixed; publishing refuses them)."""
+    return draft_edit(flow=flow, edit=lambda g: editing.remove_node(g, node_id))
+
+
+def flow_start_set(*, flow: IvrFlow, node_id: str) -> IvrFlowVersion:
+    """Make ``node_id`` the node the draft's calls start at."""
+    return draft_edit(flow=flow, edit=lambda g: editing.set_start(g, node_id))
 
 
 def _immutable(version: IvrFlowVersion) -> ApplicationError:

@@ -35,8 +35,9 @@ def _declared_tasks() -> dict[str, str | None]:
                 name = None
                 if isinstance(decorator, ast.Call):
                     for keyword in decorator.keywords:
-                        if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
-                            name = keyword.value.value
+                        value = keyword.value
+                        if keyword.arg == "name" and isinstance(value, ast.Constant) and isinstance(value.value, str):
+                            name = value.value
                 found[f"{path.relative_to(APPS.parent)}:{node.name}"] = name
     return found
 

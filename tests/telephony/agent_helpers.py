@@ -5,13 +5,13 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from apps.accounts.choices import Role
 from apps.accounts.models import User
 from apps.telephony.models import Agent, Call, PauseReason, Seat
 from tests.conftest import TenantWorld
+from tests.factories import AgentFactory, CallFactory
 
 _serial = itertools.count(1)
 
@@ -35,7 +35,7 @@ def make_agent(
     user = world.user(*roles, email=f"agent{next(_serial)}@{world.tenant.slug}.test")
     with tenant_context(world.tenant):
         held = Seat.objects.filter(agent__isnull=True).order_by("extension").first() if seat else None
-        agent = Agent.objects.create(
+        agent = AgentFactory(
             user=user,
             seat=held,
             state=state,
@@ -53,9 +53,8 @@ def make_call(world: TenantWorld, *, status: str = "queued", agent: Agent | None
     fields.setdefault("uid", f"h6-call-{next(_serial)}")
     fields.setdefault("caller", "13800138000")
     fields.setdefault("callee", "4008001000")
-    fields.setdefault("arrived_at", timezone.now())
     with tenant_context(world.tenant):
-        return Call.objects.create(status=status, agent=agent, **fields)
+        return CallFactory(status=status, agent=agent, **fields)
 
 
 def give_call(world: TenantWorld, agent: Agent, *, state: str, call_status: str) -> Call:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from apps.accounts.models import User
 from apps.telephony.models import Agent, Call, Disposition, Queue
+from tests.factories import CallFactory, DispositionFactory, QueueFactory
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 _serial = itertools.count(1)
@@ -20,7 +21,7 @@ def at(seconds: float) -> datetime:
 def make_queue(code: str | None = None, **fields) -> Queue:
     code = code or f"h8-queue-{next(_serial)}"
     fields.setdefault("name", code.title())
-    return Queue.objects.create(code=code, **fields)
+    return QueueFactory(code=code, **fields)
 
 
 def make_agent(user: User) -> Agent:
@@ -28,7 +29,7 @@ def make_agent(user: User) -> Agent:
 
 
 def make_disposition(code: str = "h8-solved", name: str = "Solved (H8)") -> Disposition:
-    return Disposition.objects.get_or_create(code=code, defaults={"name": name, "is_resolved": True})[0]
+    return DispositionFactory(code=code, name=name, is_resolved=True)
 
 
 def uid() -> str:
@@ -38,7 +39,5 @@ def uid() -> str:
 def stored_call(**fields) -> Call:
     """A CDR row written directly, for tests that need exact stored values."""
     fields.setdefault("uid", uid())
-    fields.setdefault("caller", "13800000000")
-    fields.setdefault("callee", "4001234567")
     fields.setdefault("arrived_at", T0)
-    return Call.objects.create(**fields)
+    return CallFactory(**fields)

@@ -9,9 +9,10 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from apps.accounts.choices import Role
-from apps.telephony.models import AgentSkill, Call, CallEvent, Campaign, DialAttempt, QueueSkill, Skill
+from apps.telephony.models import Call, CallEvent, Campaign, DialAttempt, QueueSkill
 from apps.telephony.selectors.campaigns.monitor import campaign_monitor_snapshot
 from tests.accounts.helpers import web_login
+from tests.factories import AgentSkillFactory, CallFactory, SkillFactory
 from tests.telephony.agent_helpers import make_agent
 from tests.telephony.campaign_factories import make_campaign, make_contact
 
@@ -33,16 +34,9 @@ def attempts(campaign: Campaign, started_at: datetime, *outcomes: str) -> None:
         )
 
 
-def campaign_call(campaign: Campaign, *, status: str, agent=None, serial: list[int] = [0]) -> Call:  # noqa: B006
-    serial[0] += 1
-    call = Call.objects.create(
-        uid=f"cmp-monitor-{serial[0]}",
-        direction="outbound",
-        caller="4001234567",
-        callee="+8613800000000",
-        arrived_at=NOW,
-        status=status,
-        agent=agent,
+def campaign_call(campaign: Campaign, *, status: str, agent=None) -> Call:
+    call = CallFactory(
+        direction="outbound", caller="4001234567", callee="+8613800000000", arrived_at=NOW, status=status, agent=agent
     )
     CallEvent.objects.create(
         call=call, kind="campaign_dial", at=NOW, data={"campaign_id": campaign.pk, "contact_id": 1}
@@ -109,15 +103,15 @@ def test_no_live_answer_means_no_rate(campaign):
 
 
 def test_agents_by_state_count_only_those_with_the_queues_skills(tenant, campaign):
-    skill = Skill.objects.get(code="general")
+    skill = SkillFactory(code="general")  # the tenant's default skill
     QueueSkill.objects.filter(queue=campaign.queue, skill=skill).update(min_level=3)
     qualified = {}
     for state in ("ready", "ready", "talking", "wrap_up", "not_ready", "offline"):
         agent = make_agent(tenant, state=state, reason="break" if state == "not_ready" else None, seat=False).agent
-        AgentSkill.objects.create(agent=agent, skill=skill, level=5)
+        AgentSkillFactory(agent=agent, skill=skill, level=5)
         qualified[agent.pk] = state
     too_junior = make_agent(tenant, state="talking", seat=False).agent
-    AgentSkill.objects.create(agent=too_junior, skill=skill, level=2)
+    AgentSkillFactory(agent=too_junior, skill=skill, level=2)
     make_agent(tenant, state="ready", seat=False)  # no skill at all
 
     snapshot = campaign_monitor_snapshot(campaign, now=NOW)
@@ -136,16 +130,16 @@ def test_agents_by_state_count_only_those_with_the_queues_skills(tenant, campaig
 
 
 def test_lines_in_flight_and_dial_level_come_from_the_campaigns_calls(tenant, campaign):
-    skill = Skill.objects.get(code="general")
+    skill = SkillFactory(code="general")
     talking = make_agent(tenant, state="talking", seat=False).agent
     for agent in (talking, *(make_agent(tenant, state="ready", seat=False).agent for _ in range(3))):
-        AgentSkill.objects.create(agent=agent, skill=skill, level=5)
+        AgentSkillFactory(agent=agent, skill=skill, level=5)
     for _ in range(3):
         campaign_call(campaign, status="ivr")  # ringing, nobody on our side yet
     campaign_call(campaign, status="talking", agent=talking)
     campaign_call(campaign, status="ended")
     campaign_call(make_campaign(name="Other"), status="ivr")
-    Call.objects.create(uid="inbound-1", caller="13800138000", callee="4001234567", arrived_at=NOW, status="queued")
+    CallFactory(arrived_at=NOW, status="queued")  # inbound
 
     snapshot = campaign_monitor_snapshot(campaign, now=NOW)
 

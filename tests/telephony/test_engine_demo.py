@@ -14,9 +14,10 @@ from apps.crm.models import Customer
 from apps.telephony import agent_states
 from apps.telephony.engine.config import load_tenant_config
 from apps.telephony.engine.runner import _recover
-from apps.telephony.models import Agent, AgentSkill, Call, PhoneNumber, Queue, Trunk
+from apps.telephony.models import Agent, AgentSkill, Call, PhoneNumber, Queue
 from apps.telephony.services.cdr import call_answered, call_open, call_queued
 from apps.telephony.services.demo import DEMO_ARRIVALS_PER_HOUR, demo_traffic_setup
+from tests.factories import AgentFactory, QueueFactory, TrunkFactory
 
 
 def test_demo_setup_creates_virtual_agents_ready_in_seats(acme):
@@ -85,7 +86,7 @@ def test_loaded_config_carries_queues_numbers_and_agents(acme):
 
 def test_scratch_queues_are_not_loaded_for_live_routing(acme):
     with tenant_context(acme.tenant):
-        scratch = Queue.objects.create(code="scratch-test", name="Scratch", is_scratch=True)
+        scratch = QueueFactory(is_scratch=True)
         config = load_tenant_config(acme.tenant)
     assert scratch.pk not in config.queues
 
@@ -93,10 +94,9 @@ def test_scratch_queues_are_not_loaded_for_live_routing(acme):
 def test_recover_closes_calls_and_frees_agents_left_by_a_stopped_engine(acme):
     now = timezone.now()
     with tenant_context(acme.tenant):
-        trunk = Trunk.objects.create(name="recover", channels=2)
-        queue = Queue.objects.create(code="recover", name="Recover")
-        user = User.objects.create_user("stuck@acme.test", "x-Pass-1234", name="Stuck", roles=["agent"])
-        agent = Agent.objects.create(user=user, is_virtual=True, state=agent_states.TALKING)
+        trunk = TrunkFactory(channels=2)
+        queue = QueueFactory()
+        agent = AgentFactory(is_virtual=True, state=agent_states.TALKING)
         call = call_open(uid="stale-1", direction="inbound", caller="138", callee="400", trunk=trunk.pk, at=now)
         call_queued(call, queue=queue, at=now)
         call_answered(call, agent=agent, at=now)

@@ -10,18 +10,17 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from apps.telephony import agent_states
-from apps.telephony.acd import Acd
 from apps.telephony.choices import CallEndReason, CallStatus
 from apps.telephony.engine import state as engine_state
 from apps.telephony.engine.clock import VirtualClock
 from apps.telephony.engine.config import AgentSettings, NumberSettings, QueueSettings
-from apps.telephony.engine.controller import CallController
 from apps.telephony.engine.dbstore import DbStore
 from apps.telephony.engine.drivers.base import SwitchDriver
 from apps.telephony.engine.drivers.sim import CallerBehaviour, Duration, SimDriver, SimNumber, VirtualAgentBehaviour
-from apps.telephony.engine.store import MemoryStore
 from apps.telephony.models import Agent, AgentStateEvent, Call, PhoneNumber, Queue, Trunk
+from tests.recording_store import RecordingStore
 from tests.telephony.agent_helpers import make_agent
+from tests.telephony.harness import make_controller, plant_routing
 
 QUEUE = 1
 SALES = 2
@@ -30,56 +29,18 @@ NUMBER = SimNumber(number_id=1, number="4008001000", trunk_id=1)
 A, B, C = 21, 31, 41
 
 
-class RecordingStore(MemoryStore):
-    def __init__(self, clock):
-        super().__init__(clock)
-        self.finished = {}
-        self.consult_log = []
-        self.transfers = []
-        self.desk = []  # (agent id, message) sent to human desks
-        self.transitions = []
-
-    def call_ended(self, call, queue=None):
-        super().call_ended(call, queue)
-        self.finished[call.uid] = call
-
-    def consult_started(self, call, from_agent, target, *, queue_id=None, ring_timeout_seconds=None):
-        self.consult_log.append(("consult_started", from_agent.agent_id, target.agent_id, queue_id))
-
-    def consult_answered(self, call, from_agent_id, agent_id):
-        self.consult_log.append(("consult_answered", from_agent_id, agent_id))
-
-    def consult_ended(self, call, from_agent_id, agent_id, kind, reason):
-        self.consult_log.append((kind, from_agent_id, agent_id, reason))
-
-    def consult_completed(self, call, from_agent_id, agent_id, **data):
-        self.consult_log.append(("transferred", from_agent_id, agent_id, data["type"], data["how"]))
-
-    def call_transferred(self, call, from_agent_id, **data):
-        self.transfers.append((from_agent_id, data))
-
-    def notify_agent(self, agent_id, message):
-        self.desk.append((agent_id, message))
-
-    def agent_state(self, agent, previous, call=None):
-        super().agent_state(agent, previous, call)
-        self.transitions.append((agent.agent_id, previous, agent.state, agent.reason))
-
-    def sent_to(self, agent_id, kind):
-        return [message for to, message in self.desk if to == agent_id and message["type"] == kind]
-
-
 def build(*, talk_with_human=300.0, queues=None, driver_class=SimDriver):
     clock = VirtualClock()
     caller = CallerBehaviour(talk_with_human=Duration(talk_with_human, "fixed"))
     driver = driver_class(clock, seed=11, caller=caller, default_trunk_id=1)
     driver.set_trunk(1, None)
     store = RecordingStore(clock)
-    controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store, use_ivr=False)
-    for queue in queues or [QueueSettings(queue_id=QUEUE, name="Support", wrapup_seconds=10, ring_timeout_seconds=15)]:
-        controller.set_queue(queue)
-    controller.numbers[NUMBER.number_id] = NumberSettings(
-        number_id=NUMBER.number_id, number=NUMBER.number, trunk_id=1, queue_id=QUEUE
+    controller = make_controller(
+        clock=clock,
+        driver=driver,
+        store=store,
+        queues=queues or [QueueSettings(queue_id=QUEUE, name="Support", wrapup_seconds=10, ring_timeout_seconds=15)],
+        numbers=[NumberSettings(number_id=NUMBER.number_id, number=NUMBER.number, trunk_id=1, queue_id=QUEUE)],
     )
     driver.set_number(NUMBER)
     return clock, driver, controller, store
@@ -498,18 +459,11 @@ def build_db(plant):
     caller = CallerBehaviour(talk_with_human=Duration(600, "fixed"))
     driver = SimDriver(clock, seed=5, caller=caller, default_trunk_id=plant["trunk"].pk)
     store = DbStore(plant["tenant"], clock)
-    controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store, use_ivr=False)
-    store.reservation_lost = controller.reservation_lost
-    queue = plant["queue"]
-    controller.set_queue(QueueSettings.from_model(queue, {}))
-    number = plant["number"]
-    controller.numbers[number.pk] = NumberSettings(
-        number_id=number.pk, number=number.number, trunk_id=plant["trunk"].pk, queue_id=queue.pk
-    )
+    queue, number, sim_number = plant_routing(plant)
+    controller = make_controller(clock=clock, driver=driver, store=store, queues=[queue], numbers=[number])
     driver.set_trunk(plant["trunk"].pk, plant["trunk"].channels)
     first, second = plant["a"].agent, plant["b"].agent
     controller.set_agent(AgentSettings(agent_id=first.pk, name="Ann", state=agent_states.READY))
-    sim_number = SimNumber(number_id=number.pk, number=number.number, trunk_id=plant["trunk"].pk)
     return clock, driver, controller, store, sim_number, first.pk, second.pk
 
 

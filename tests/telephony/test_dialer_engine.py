@@ -9,50 +9,21 @@ from __future__ import annotations
 import pytest
 
 from apps.telephony import agent_states
-from apps.telephony.acd import Acd
 from apps.telephony.dialer.campaign import PAUSED, RUNNING, CampaignRuntime
 from apps.telephony.dialer.contract import CampaignSettings, DialTarget
 from apps.telephony.dialer.memory import MemoryContactSource, RetryRule
 from apps.telephony.engine import state as engine_state
 from apps.telephony.engine.clock import VirtualClock
 from apps.telephony.engine.config import AgentSettings, NumberSettings, QueueSettings
-from apps.telephony.engine.controller import CallController
 from apps.telephony.engine.drivers.base import PROMPT_ABANDON
 from apps.telephony.engine.drivers.sim import Duration, OutboundBehaviour, SimDriver, SimNumber, VirtualAgentBehaviour
-from apps.telephony.engine.store import MemoryStore
+from tests.recording_store import RecordingStore
+from tests.telephony.harness import make_controller
 
 QUEUE = 1
 CAMPAIGN = 7
 RING = 5.0  # the far end answers 5 s after the dial
 DETECT = 1.0  # the detector needs 1 s for a person
-
-
-class RecordingStore(MemoryStore):
-    def __init__(self, clock):
-        super().__init__(clock)
-        self.attempts: list[tuple[int, str, float]] = []
-        self.finished: dict[str, engine_state.CallState] = {}
-        self.offers: list[tuple[str, int, dict | None]] = []
-        self.events: list[tuple[str, str]] = []
-        self.notified: list[tuple[int, dict]] = []
-
-    def campaign_attempt(self, call, outcome):
-        super().campaign_attempt(call, outcome)
-        self.attempts.append((call.contact_id, outcome, self.clock.now()))
-
-    def call_ended(self, call, queue=None):
-        super().call_ended(call, queue)
-        self.finished[call.uid] = call
-
-    def call_offered(self, call, agents, queue=None):
-        for agent in agents:
-            self.offers.append((call.uid, agent.agent_id, call.campaign_offer))
-
-    def call_event(self, call, kind, agent_id=None, **data):
-        self.events.append((call.uid, kind))
-
-    def notify_agent(self, agent_id, message):
-        self.notified.append((agent_id, message))
 
 
 class PlayLog(SimDriver):
@@ -94,8 +65,12 @@ def build(*, behaviour=None, channels=None, mode="progressive", ratio=1.0, targe
     driver.outbound = behaviour or outcomes(answer_rate=1.0)
     driver.set_trunk(1, channels)
     store = RecordingStore(clock)
-    controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store, use_ivr=False)
-    controller.set_queue(QueueSettings(queue_id=QUEUE, name="Outbound", wrapup_seconds=10))
+    controller = make_controller(
+        clock=clock,
+        driver=driver,
+        store=store,
+        queues=[QueueSettings(queue_id=QUEUE, name="Outbound", wrapup_seconds=10)],
+    )
     source = MemoryContactSource()
     source.add(CAMPAIGN, targets if targets is not None else contacts(1))
     values = {"campaign_id": CAMPAIGN, "name": "Spring offer", "mode": mode, "ratio": ratio, "queue_id": QUEUE}
@@ -150,7 +125,7 @@ def test_without_a_free_agent_the_abandon_message_plays_after_the_grace():
     assert call.end_reason == engine_state.END_ABANDONED
     assert call.ended == pytest.approx(live + 2.0)
     assert (call.uid, PROMPT_ABANDON, pytest.approx(live + 2.0)) in driver.played
-    assert (call.uid, "abandon_message") in store.events
+    assert (call.uid, "abandon_message") in [(uid, kind) for uid, kind, _data in store.events]
     assert store.attempts == [(1, "abandoned", pytest.approx(live + 2.0))]
     assert call.uid not in controller.calls and call.uid not in driver.calls  # hung up after the message
     assert store.campaign.abandoned == 1 and store.campaign.live_answers == 1
@@ -300,14 +275,14 @@ def test_a_human_agent_gets_the_contact_card_and_the_rendered_script_with_the_of
     human(controller, 21)
     controller.add_campaign(runtime)
     clock.run_until(RING + DETECT + 0.5)
-    (uid, agent_id, offer) = store.offers[0]
+    (uid, agent_id, offer) = store.campaign_offers[0]
     assert agent_id == 21
     assert offer["campaign_id"] == CAMPAIGN and offer["campaign_name"] == "Spring offer"
     assert offer["contact"]["contact_id"] == 1 and offer["contact"]["name"] == "Contact 1"
     assert offer["contact"]["fields"]["plan"] == "gold"
     assert offer["script"] == "Hello Contact 1, about gold."
     assert controller.calls[uid].status == engine_state.TALKING  # connected without a click
-    assert (21, {"type": "call.answered", "call_uid": uid}) in store.notified
+    assert (21, {"type": "call.answered", "call_uid": uid}) in store.desk
 
 
 def test_preview_shows_the_contact_and_the_agent_dials_or_skips():
@@ -317,14 +292,14 @@ def test_preview_shows_the_contact_and_the_agent_dials_or_skips():
     human(controller, 21)
     controller.add_campaign(runtime)
     clock.advance(0.5)
-    (agent_id, message) = store.notified[-1]
+    (agent_id, message) = store.desk[-1]
     assert agent_id == 21 and message["type"] == "campaign.preview"
     assert message["contact"]["contact_id"] == 1 and message["script"] == "Hi Contact 1"
     assert 21 not in controller.acd.available_agents()  # no inbound call while looking at it
 
     controller.handle_message({"type": "campaign.preview_skip", "agent_id": 21, "contact_id": 1})
     clock.advance(1)
-    (_agent_id, message) = store.notified[-1]
+    (_agent_id, message) = store.desk[-1]
     assert message["contact"]["contact_id"] == 2  # the next one; the skipped contact waits a minute
     assert runtime.skipped[0][1].contact_id == 1
 
@@ -353,7 +328,7 @@ def test_an_agent_owned_callback_is_dialled_for_its_agent_only():
     virtual(driver, controller, 12, ready=False)
     controller.add_campaign(runtime)
     clock.advance(5)
-    assert not store.offers and not store.attempts  # waiting for agent 12
+    assert not store.campaign_offers and not store.attempts  # waiting for agent 12
     controller.agent_state_changed(12, agent_states.READY)
     clock.advance(1.5)
     call = controller.agent(12).call
@@ -367,8 +342,8 @@ def test_a_reloaded_desk_asking_for_its_preview_again_is_shown_the_same_contact(
     human(controller, 21)
     controller.add_campaign(runtime)
     clock.advance(0.5)
-    assert store.notified[-1][1]["contact"]["contact_id"] == 1
+    assert store.desk[-1][1]["contact"]["contact_id"] == 1
     controller.handle_message({"type": "campaign.preview_skip", "agent_id": 21, "contact_id": None})
     clock.advance(1)
-    assert store.notified[-1][1]["contact"]["contact_id"] == 1
+    assert store.desk[-1][1]["contact"]["contact_id"] == 1
     assert not runtime.skipped

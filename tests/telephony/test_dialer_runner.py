@@ -10,14 +10,12 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from apps.telephony import agent_states
-from apps.telephony.acd import Acd
 from apps.telephony.choices import ContactStatus
 from apps.telephony.dialer.campaign import PAUSED, RUNNING, CampaignRuntime
 from apps.telephony.engine import runner
 from apps.telephony.engine.campaigns import DeferredContactSource, load_campaigns
 from apps.telephony.engine.clock import VirtualClock
 from apps.telephony.engine.config import AgentSettings, load_tenant_config
-from apps.telephony.engine.controller import CallController
 from apps.telephony.engine.dbstore import DbStore
 from apps.telephony.engine.drivers.sim import Duration, OutboundBehaviour, SimDriver, VirtualAgentBehaviour
 from apps.telephony.models import Call, CallEvent, Campaign, Contact, DialAttempt
@@ -25,6 +23,7 @@ from apps.telephony.services.campaigns.lifecycle import campaign_pause, campaign
 from apps.telephony.services.campaigns.source import DbContactSource
 from tests.telephony.agent_helpers import make_agent
 from tests.telephony.campaign_factories import T0, clock_at, make_campaign, make_contact
+from tests.telephony.harness import make_controller
 
 
 @pytest.fixture
@@ -39,11 +38,8 @@ def engine(world, behaviour: OutboundBehaviour):
     driver = SimDriver(clock, seed=5, emit_ringing=False)
     driver.outbound = behaviour
     store = DbStore(world.tenant, clock)
-    controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store, use_ivr=False)
-    store.reservation_lost = controller.reservation_lost
     config = load_tenant_config(world.tenant)
-    for queue in config.queues.values():
-        controller.set_queue(queue)
+    controller = make_controller(clock=clock, driver=driver, store=store, queues=config.queues.values())
     return clock, driver, store, controller
 
 

@@ -11,60 +11,19 @@ from django_tenants.utils import tenant_context
 
 from apps.accounts.models import User
 from apps.telephony import agent_states
-from apps.telephony.acd import Acd
 from apps.telephony.choices import CallEndReason, CallStatus
 from apps.telephony.engine import state as engine_state
 from apps.telephony.engine.clock import VirtualClock
 from apps.telephony.engine.config import AgentSettings, CustomerInfo, NumberSettings, QueueSettings
-from apps.telephony.engine.controller import CallController
 from apps.telephony.engine.dbstore import DbStore
 from apps.telephony.engine.drivers.sim import CallerBehaviour, Duration, SimDriver, SimNumber, VirtualAgentBehaviour
-from apps.telephony.engine.store import MemoryStore
 from apps.telephony.models import Agent, AgentStateEvent, Call, PhoneNumber, Queue, Trunk
+from tests.recording_store import RecordingStore
+from tests.telephony.harness import make_controller, plant_routing
 
 QUEUE = 1
 OTHER_QUEUE = 2
 NUMBER = SimNumber(number_id=1, number="4008001000", trunk_id=1)
-
-
-class RecordingStore(MemoryStore):
-    """Counts like the MemoryStore and remembers every finished call and agent transition."""
-
-    def __init__(self, clock):
-        super().__init__(clock)
-        self.finished = {}
-        self.transitions = []
-        self.offers = []
-        self.voicemails = []
-        self.surveys = {}
-        self.callbacks = []
-        self.events = []
-
-    def call_event(self, call, kind, agent_id=None, **data):
-        self.events.append((call.uid, kind, data))
-
-    def voicemail_left(self, call, queue_id, seconds):
-        self.voicemails.append((call.uid, queue_id, seconds))
-
-    def survey_scored(self, call, score):
-        self.surveys[call.uid] = score
-
-    def callback_requested(self, call, queue_id, original_queued):
-        self.callbacks.append(("requested", call.uid, queue_id, original_queued))
-
-    def callback_finished(self, request_uid, callback, status):
-        self.callbacks.append((status, request_uid, callback.uid if callback else None))
-
-    def call_ended(self, call, queue=None):
-        super().call_ended(call, queue)
-        self.finished[call.uid] = call
-
-    def call_offered(self, call, agents, queue=None):
-        self.offers.append((call.uid, tuple(agent.agent_id for agent in agents), self.clock.now()))
-
-    def agent_state(self, agent, previous, call=None):
-        super().agent_state(agent, previous, call)
-        self.transitions.append((self.clock.now(), agent.agent_id, previous, agent.state, agent.reason))
 
 
 def build(*, queues=None, caller=None, store_factory=RecordingStore, trunk_channels=None, graph=None):
@@ -72,11 +31,16 @@ def build(*, queues=None, caller=None, store_factory=RecordingStore, trunk_chann
     driver = SimDriver(clock, seed=7, caller=caller or CallerBehaviour(), default_trunk_id=1)
     driver.set_trunk(1, trunk_channels)
     store = store_factory(clock)
-    controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store, use_ivr=graph is not None)
-    for queue in queues or [QueueSettings(queue_id=QUEUE, name="Support")]:
-        controller.set_queue(queue)
-    controller.numbers[NUMBER.number_id] = NumberSettings(
+    number = NumberSettings(
         number_id=NUMBER.number_id, number=NUMBER.number, trunk_id=1, queue_id=QUEUE, ivr_graph=graph, ivr_version_id=5
+    )
+    controller = make_controller(
+        clock=clock,
+        driver=driver,
+        store=store,
+        queues=queues or [QueueSettings(queue_id=QUEUE, name="Support")],
+        numbers=[number],
+        use_ivr=graph is not None,
     )
     driver.set_number(NUMBER)
     return clock, driver, controller, store
@@ -582,15 +546,8 @@ def build_db(plant, *, patience=None, answer=4.0, talk=50.0):
     clock = VirtualClock()
     driver = SimDriver(clock, seed=3, caller=CallerBehaviour(patience=patience), default_trunk_id=plant["trunk"].pk)
     store = DbStore(plant["tenant"], clock)
-    controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store, use_ivr=False)
-    store.reservation_lost = controller.reservation_lost
-    queue = plant["queue"]
-    controller.set_queue(QueueSettings.from_model(queue, {}))
-    number = plant["number"]
-    controller.numbers[number.pk] = NumberSettings(
-        number_id=number.pk, number=number.number, trunk_id=plant["trunk"].pk, queue_id=queue.pk
-    )
-    sim_number = SimNumber(number_id=number.pk, number=number.number, trunk_id=plant["trunk"].pk)
+    queue, number, sim_number = plant_routing(plant)
+    controller = make_controller(clock=clock, driver=driver, store=store, queues=[queue], numbers=[number])
     driver.set_trunk(plant["trunk"].pk, plant["trunk"].channels)
     driver.set_virtual_agent(
         plant["agent"].pk,
@@ -766,11 +723,16 @@ def test_dbstore_ivr_call_keeps_its_path_version_and_survey_score(acme_plant):
         clock = VirtualClock()
         driver = SimDriver(clock, seed=3, caller=CallerBehaviour(choices={"menu": "1", "survey": "5"}))
         store = DbStore(acme_plant["tenant"], clock)
-        controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store)
-        controller.set_queue(QueueSettings.from_model(queue, {}))
         number = acme_plant["number"]
-        controller.numbers[number.pk] = NumberSettings(
-            number_id=number.pk, number=number.number, ivr_graph=graph, ivr_version_id=version.pk
+        controller = make_controller(
+            clock=clock,
+            driver=driver,
+            store=store,
+            queues=[QueueSettings.from_model(queue, {})],
+            numbers=[
+                NumberSettings(number_id=number.pk, number=number.number, ivr_graph=graph, ivr_version_id=version.pk)
+            ],
+            use_ivr=True,
         )
         driver.set_virtual_agent(
             acme_plant["agent"].pk,

@@ -17,11 +17,9 @@ from django_tenants.utils import tenant_context
 
 from apps.accounts.models import User
 from apps.telephony import agent_states
-from apps.telephony.acd import Acd
 from apps.telephony.engine import lease as lease_module
 from apps.telephony.engine.clock import VirtualClock
 from apps.telephony.engine.config import AgentSettings, NumberSettings, QueueSettings
-from apps.telephony.engine.controller import CallController
 from apps.telephony.engine.dbstore import DbStore, replay_orphans, replay_outbox
 from apps.telephony.engine.drivers.sim import CallerBehaviour, Duration, SimDriver, SimNumber, VirtualAgentBehaviour
 from apps.telephony.engine.lease import LeaseManager
@@ -30,6 +28,7 @@ from apps.telephony.engine.runner import _recover
 from apps.telephony.engine.store import MemoryStore
 from apps.telephony.models import Agent, AgentStateEvent, Call, CallEvent, EngineStoreCursor, PhoneNumber, Queue, Trunk
 from apps.telephony.services.cdr import call_answered, call_event, call_open, call_queued
+from tests.telephony.harness import make_controller, plant_routing
 
 # --- recovery closes calls at the last known time --------------------------------------------------
 
@@ -88,19 +87,13 @@ def journal_calls(plant, outbox_id: str, calls: int = 2) -> tuple[list[str], Out
     clock = VirtualClock()
     driver = SimDriver(clock, seed=3, caller=CallerBehaviour(), default_trunk_id=plant["trunk"].pk)
     store = DbStore(plant["tenant"], clock, asynchronous=True, outbox_id=outbox_id)
-    controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store, use_ivr=False)
-    queue = plant["queue"]
-    controller.set_queue(QueueSettings.from_model(queue, {}))
-    number = plant["number"]
-    controller.numbers[number.pk] = NumberSettings(
-        number_id=number.pk, number=number.number, trunk_id=plant["trunk"].pk, queue_id=queue.pk
-    )
+    queue, number, sim_number = plant_routing(plant)
+    controller = make_controller(clock=clock, driver=driver, store=store, queues=[queue], numbers=[number])
     driver.set_trunk(plant["trunk"].pk, 10)
     driver.set_virtual_agent(
         plant["agent"].pk, VirtualAgentBehaviour(talk=Duration(30, "fixed"), answer_delay=Duration(2, "fixed"))
     )
     controller.set_agent(AgentSettings(agent_id=plant["agent"].pk, is_virtual=True, state=agent_states.READY))
-    sim_number = SimNumber(number_id=number.pk, number=number.number, trunk_id=plant["trunk"].pk)
     uids = [driver.inject(sim_number, caller=f"1381234567{index}") for index in range(calls)]
     clock.run()
     return uids, store.outbox
@@ -198,9 +191,13 @@ def test_new_calls_get_the_busy_treatment_while_the_store_cannot_write():
     driver = SimDriver(clock, seed=1, caller=CallerBehaviour(), default_trunk_id=1)
     driver.set_trunk(1, None)
     store = UnhealthyStore(clock)
-    controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store, use_ivr=False)
-    controller.set_queue(QueueSettings(queue_id=1, name="Support"))
-    controller.numbers[1] = NumberSettings(number_id=1, number="4001", trunk_id=1, queue_id=1)
+    controller = make_controller(
+        clock=clock,
+        driver=driver,
+        store=store,
+        queues=[QueueSettings(queue_id=1, name="Support")],
+        numbers=[NumberSettings(number_id=1, number="4001", trunk_id=1, queue_id=1)],
+    )
     uid = driver.inject(SimNumber(number_id=1, number="4001", trunk_id=1), caller="13800000001")
     clock.run()
     assert store.totals.blocked == 1

@@ -3,6 +3,12 @@
 Plain Python, no Django. ``apps.telephony.services.agent_state.agent_set_state`` is the only
 writer of ``Agent.state`` and checks every change here first.
 
+This is the one definition of the states: the engine's ``A_*`` names
+(:mod:`apps.telephony.engine.state`), the database choices (``choices.AgentState``, which adds
+the labels) and the dialer (:mod:`apps.telephony.dialer.campaign`) all take their values from
+here; tests/telephony/test_one_source_agent_states.py proves they agree, and that the engine
+only makes the changes this table allows it.
+
 Who may make a change (the *source*):
 
 - ``agent``: the agent from the desktop or the API (log in, Ready/NotReady, log out, end

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.telephony import agent_states
+
 
 class TrunkKind(models.TextChoices):
     SIM = "sim", _("Simulated carrier")
@@ -16,13 +18,16 @@ class SeatRegistrationMode(models.TextChoices):
 
 
 class AgentState(models.TextChoices):
-    OFFLINE = "offline", _("Offline")
-    READY = "ready", _("Ready")
-    NOT_READY = "not_ready", _("Not ready")
-    RESERVED = "reserved", _("Ringing")
-    TALKING = "talking", _("Talking")
-    HOLD = "hold", _("On hold")
-    WRAP_UP = "wrap_up", _("Wrap-up")
+    """The database's and the pages' view of :mod:`apps.telephony.agent_states` (the one
+    definition): values taken from it, labels added here; a test checks the two match."""
+
+    OFFLINE = agent_states.OFFLINE, _("Offline")
+    READY = agent_states.READY, _("Ready")
+    NOT_READY = agent_states.NOT_READY, _("Not ready")
+    RESERVED = agent_states.RESERVED, _("Ringing")
+    TALKING = agent_states.TALKING, _("Talking")
+    HOLD = agent_states.HOLD, _("On hold")
+    WRAP_UP = agent_states.WRAP_UP, _("Wrap-up")
 
 
 class RoutingStrategy(models.TextChoices):

@@ -9,6 +9,10 @@ from bisect import bisect_left, insort
 
 from .model import QueueConfig, WaitingCall
 
+# The router's view of an agent: may it be matched now? These are not agent states (those are
+# apps.telephony.agent_states, the one definition): AVAILABLE is an agent the engine has made
+# Ready and handed to the router, RESERVED one the router has put into an assignment it has not
+# had back yet, UNAVAILABLE everything else (NotReady, Offline, in a call, shown a preview).
 UNAVAILABLE = 0
 AVAILABLE = 1
 RESERVED = 2

@@ -17,9 +17,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apps.telephony import kpis
+from apps.telephony.agent_states import HOLD as A_HOLD
+from apps.telephony.agent_states import READY as A_READY
+from apps.telephony.agent_states import RESERVED as A_RESERVED
+from apps.telephony.agent_states import TALKING as A_TALKING
+from apps.telephony.agent_states import WRAP_UP as A_WRAP_UP
 from apps.telephony.dialer.contract import (
     MODE_PREVIEW,
     OUTCOME_ABANDONED,
@@ -31,15 +36,12 @@ from apps.telephony.dialer.contract import (
     DialTarget,
 )
 from apps.telephony.dialer.pacing import Pacer, PacingSnapshot, make_pacer
-from apps.telephony.engine.state import (
-    A_HOLD,
-    A_READY,
-    A_RESERVED,
-    A_TALKING,
-    A_WRAP_UP,
-    QUEUED,
-    CallState,
-)
+
+if TYPE_CHECKING:  # the engine's call, as a type only: the dialer does not import the engine
+    from apps.telephony.engine.state import CallState
+
+# The engine's status of a live answer waiting for an agent (engine.state.QUEUED; a test keeps them equal).
+QUEUED = "queued"
 
 TICK_SECONDS = 1.0
 QUALIFIED_REFRESH_SECONDS = 30.0  # re-check which agents belong to the campaign's queue this often

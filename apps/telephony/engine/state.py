@@ -1,13 +1,15 @@
 """The engine's in-memory view of calls and agents (plain Python, no Django).
 
-The string values are the same as :mod:`apps.telephony.choices` (``CallStatus``,
-``CallEndReason``) and :mod:`apps.telephony.agent_states`; a test keeps them in step.
+The call string values are the same as :mod:`apps.telephony.choices` (``CallStatus``,
+``CallEndReason``); a test keeps them in step. The agent states are
+:mod:`apps.telephony.agent_states`'s own constants under the engine's ``A_`` names.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from apps.telephony import agent_states
 from apps.telephony.engine.clock import TimerHandle
 
 # Call status
@@ -44,15 +46,15 @@ END_NO_ANSWER = "no_answer"
 INBOUND = "inbound"
 OUTBOUND = "outbound"
 
-# Agent states (apps.telephony.agent_states)
-A_OFFLINE = "offline"
-A_READY = "ready"
-A_NOT_READY = "not_ready"
-A_RESERVED = "reserved"
-A_TALKING = "talking"
-A_HOLD = "hold"
-A_WRAP_UP = "wrap_up"
-REASON_MISSED = "missed"
+# Agent states: the one definition is apps.telephony.agent_states; the engine's names for them.
+A_OFFLINE = agent_states.OFFLINE
+A_READY = agent_states.READY
+A_NOT_READY = agent_states.NOT_READY
+A_RESERVED = agent_states.RESERVED
+A_TALKING = agent_states.TALKING
+A_HOLD = agent_states.HOLD
+A_WRAP_UP = agent_states.WRAP_UP
+REASON_MISSED = agent_states.REASON_MISSED
 
 
 class CallState:

@@ -24,20 +24,17 @@ from django_tenants.utils import tenant_context
 from apps.core import events
 from apps.crm.services.customers import customer_create
 from apps.telephony import agent_states
-from apps.telephony.acd import Acd
 from apps.telephony.choices import CampaignStatus, ContactStatus
 from apps.telephony.dialer.campaign import CampaignRuntime
 from apps.telephony.engine.campaigns import DeferredContactSource, load_campaigns
 from apps.telephony.engine.clock import VirtualClock
-from apps.telephony.engine.config import AgentSettings, NumberSettings, QueueSettings, load_tenant_config
-from apps.telephony.engine.controller import CallController
+from apps.telephony.engine.config import AgentSettings, load_tenant_config
 from apps.telephony.engine.dbstore import DbStore
 from apps.telephony.engine.drivers.sim import (
     CallerBehaviour,
     Duration,
     OutboundBehaviour,
     SimDriver,
-    SimNumber,
 )
 from apps.telephony.models import Agent, Campaign, Contact, DialAttempt, PhoneNumber, Queue, Seat, Trunk
 from apps.telephony.realtime_schema import PLUMBING, channel_of, schema_for
@@ -49,6 +46,7 @@ from config.asgi import application
 from tests.conftest import TenantWorld
 from tests.telephony.agent_helpers import give_call, make_agent, make_call
 from tests.telephony.campaign_factories import T0, make_campaign, make_contact
+from tests.telephony.harness import make_controller, plant_routing
 
 CALLER = "13812345678"
 RECEIVE_TIMEOUT = 5
@@ -99,15 +97,12 @@ def _engine(world: TenantWorld, queue: Queue, trunk: Trunk, number: PhoneNumber)
     clock = VirtualClock()
     caller = CallerBehaviour(talk_with_human=Duration(600, "fixed"))
     driver = SimDriver(clock, seed=5, caller=caller, default_trunk_id=trunk.pk)
-    store = DbStore(world.tenant, clock)
-    controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store, use_ivr=False)
-    store.reservation_lost = controller.reservation_lost
-    controller.set_queue(QueueSettings.from_model(queue, {}))
-    controller.numbers[number.pk] = NumberSettings(
-        number_id=number.pk, number=number.number, trunk_id=trunk.pk, queue_id=queue.pk
-    )
     driver.set_trunk(trunk.pk, trunk.channels)
-    sim_number = SimNumber(number_id=number.pk, number=number.number, trunk_id=trunk.pk)
+    store = DbStore(world.tenant, clock)
+    queue_settings, number_settings, sim_number = plant_routing({"queue": queue, "number": number, "trunk": trunk})
+    controller = make_controller(
+        clock=clock, driver=driver, store=store, queues=[queue_settings], numbers=[number_settings]
+    )
     return clock, driver, controller, store, sim_number
 
 
@@ -243,10 +238,8 @@ def _campaign_engine(world: TenantWorld, behaviour: OutboundBehaviour):
     driver = SimDriver(clock, seed=5, emit_ringing=False)
     driver.outbound = behaviour
     store = DbStore(world.tenant, clock)
-    controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store, use_ivr=False)
-    store.reservation_lost = controller.reservation_lost
-    for queue in load_tenant_config(world.tenant).queues.values():
-        controller.set_queue(queue)
+    queues = load_tenant_config(world.tenant).queues.values()
+    controller = make_controller(clock=clock, driver=driver, store=store, queues=queues)
     return clock, driver, store, controller
 
 

@@ -23,7 +23,9 @@ from rest_framework.views import APIView
 
 from apps.accounts.choices import Role
 from apps.core.api.permissions import HasRole
+from apps.core.clientip import client_ip
 from apps.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from apps.core.exports import export_response
 from apps.telephony import kpis
 from apps.telephony.choices import ExportFormat
 from apps.telephony.models import (
@@ -233,7 +235,10 @@ class CampaignViewSet(viewsets.ModelViewSet):
                 "invalid", _("The request has invalid fields."), fields={"file_format": [_("csv or xlsx.")]}
             )
         contact_import.export_check_size(campaign, file_format)
-        return contact_import.campaign_export_response(request, campaign, file_format)
+        export = contact_import.campaign_export(
+            campaign=campaign, file_format=file_format, user=request.user, ip_address=client_ip(request) or None
+        )
+        return export_response(request, export.rows, file_format=export.file_format, filename=export.filename)
 
 
 class CampaignRetryRulesView(APIView):

@@ -21,7 +21,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.choices import Role
 from apps.accounts.views import role_required
+from apps.core.clientip import client_ip
 from apps.core.errors import ApplicationError
+from apps.core.exports import export_response
 from apps.core.forms import apply_error
 from apps.telephony.choices import (
     AgentState,
@@ -263,7 +265,10 @@ def campaign_export(request, pk: int, file_format: str):
     except ApplicationError as error:
         messages.error(request, _error_text(error))
         return redirect("campaigns:detail", pk=campaign.pk)
-    return contact_import.campaign_export_response(request, campaign, file_format)
+    export = contact_import.campaign_export(
+        campaign=campaign, file_format=file_format, user=request.user, ip_address=client_ip(request) or None
+    )
+    return export_response(request, export.rows, file_format=export.file_format, filename=export.filename)
 
 
 # --- contact lists --------------------------------------------------------------------------------------

@@ -40,9 +40,8 @@ from django.utils.translation import gettext as _
 
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
-from apps.core.clientip import client_ip
 from apps.core.errors import ApplicationError
-from apps.core.exports import XLSX_MAX_ROWS, csv_chunks, csv_write, export_response, xlsx_file
+from apps.core.exports import XLSX_MAX_ROWS, csv_chunks, csv_write, xlsx_file
 from apps.core.imports import SpreadsheetRows, read_preview, unneutralise
 from apps.telephony.choices import CampaignStatus, ContactListStatus, ContactStatus, DoNotCallSource, ExportFormat
 from apps.telephony.dialer.numbers import is_time_zone, normalize_number, normalize_number_and_zone
@@ -853,9 +852,21 @@ def export_check_size(campaign: Campaign, file_format: str) -> None:
         raise ApplicationError("too_large", _("Too many contacts for one XLSX sheet; export CSV instead."))
 
 
-def campaign_export_response(request, campaign, file_format: str):
-    """The logged, streamed results file of ``campaign`` — the same for the console page and the
-    API. The caller has checked the format and the size (:func:`export_check_size`)."""
-    export_log(campaign=campaign, user=request.user, file_format=file_format, ip_address=client_ip(request) or None)
-    filename = f"campaign-{campaign.pk}-results.{file_format}"
-    return export_response(request, export_rows(campaign), file_format=file_format, filename=filename)
+@dataclass(frozen=True)
+class ResultsExport:
+    """What a results download writes: the rows (header first, read lazily) and the file's name.
+    The page and the API turn it into a response with :func:`apps.core.exports.export_response`."""
+
+    rows: Iterator[list[Any]]
+    filename: str
+    file_format: str
+
+
+def campaign_export(*, campaign: Campaign, file_format: str, user: Any, ip_address: str | None) -> ResultsExport:
+    """Log a results export of ``campaign`` (who, when, from where) and answer its rows — the
+    same for the console page and the API. The caller has checked the format and the size
+    (:func:`export_check_size`)."""
+    export_log(campaign=campaign, user=user, file_format=file_format, ip_address=ip_address)
+    return ResultsExport(
+        rows=export_rows(campaign), filename=f"campaign-{campaign.pk}-results.{file_format}", file_format=file_format
+    )

@@ -174,6 +174,9 @@
     switch (message.type) {
       case "snapshot":
         current = null;
+        // A first-time agent's page was drawn before their Agent row existed (the page only
+        // reads; this socket made the row): the snapshot says who they are.
+        if (message.agent && message.agent.agent_id) agentId = Number(message.agent.agent_id);
         setState((message.agent && message.agent.state) || "offline");
         if (message.call && message.call.direction === "outbound") loadContext(message.call.call_uid);
         if (state === "ready" && preview === null && !asked) {

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from apps.accounts.choices import Role
+from apps.accounts.models import User
 from apps.audit.models import AuditEntry
 from apps.telephony.choices import CampaignStatus, ContactListStatus, ContactStatus, ScheduledCallbackStatus
 from apps.telephony.models import (
@@ -730,11 +731,14 @@ def test_supervisors_without_the_agent_role_cannot_use_the_desk_api(acme, campai
 
 
 def test_the_desk_carries_the_outbound_panels_and_script(acme, agent_client):
+    # Opening the desk creates no Agent row (the socket or the first action does; a GET writes
+    # nothing): the agent has one here as after their first login.
+    with tenant_context(acme.tenant):
+        agent = Agent.objects.create(user=User.objects.get(email="agent-campaigns@acme.test"))
+
     page = agent_client.get("/desk/").content.decode()
 
     assert 'id="outbound-preview"' in page and 'id="outbound-call"' in page
     assert 'id="callback-form"' in page
     assert "js/desk_outbound.js" in page
-    with tenant_context(acme.tenant):
-        agent = Agent.objects.get(user__email="agent-campaigns@acme.test")
     assert f'data-agent-id="{agent.pk}"' in page

@@ -48,8 +48,9 @@ import pytest
 from django.conf import settings
 from django.db import connections
 from django.utils import timezone
-from django_tenants.utils import schema_context, tenant_context
+from django_tenants.utils import tenant_context
 
+from tests.committed_tenants import committed_tenant_drop, committed_tenant_provision
 from tests.conftest import PASSWORD
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -308,22 +309,8 @@ def _provision_walk(port: int) -> Walk:
     from apps.telephony.services import routing
     from apps.telephony.services.agent_state import agent_ensure
     from apps.telephony.services.cdr import call_answered, call_close, call_open, call_queued, call_wrapup_end
-    from apps.tenants.models import Tenant
-    from apps.tenants.services.provisioning import tenant_provision
 
-    with schema_context("public"):
-        stale = Tenant.objects.filter(slug=SLUG).first()
-        if stale is not None:  # left by a run that was killed before its teardown
-            _drop_walk(stale)
-        tenant = tenant_provision(
-            company="Walkthrough Ltd",
-            slug=SLUG,
-            admin_email=f"admin@{SLUG}.test",
-            admin_password=PASSWORD,
-            seats=3,
-            plan="standard",
-            language="en",
-        ).tenant
+    tenant = committed_tenant_provision(SLUG, company="Walkthrough Ltd", password=PASSWORD)
     host = f"{SLUG}.{settings.PLATFORM_DOMAIN}"
     with tenant_context(tenant):
         agent_user = User.objects.create_user(f"agent@{SLUG}.test", PASSWORD, name="Wendy Agent", roles=[Role.AGENT])
@@ -379,18 +366,6 @@ def _provision_walk(port: int) -> Walk:
     )
 
 
-def _drop_walk(tenant) -> None:
-    """Drop the tenant's schema and rows, and give its service number back to the pool."""
-    from apps.tenants.choices import PoolNumberStatus
-    from apps.tenants.models import PoolNumber
-
-    with schema_context("public"):
-        PoolNumber.objects.filter(tenant=tenant).update(
-            status=PoolNumberStatus.AVAILABLE, tenant=None, assigned_at=None
-        )
-        tenant.delete(force_drop=True)
-
-
 def _fresh_channel_layer() -> None:
     """Forget the process's default channel layer; the next user builds a new one.
 
@@ -438,7 +413,7 @@ def walk(asgi_server, django_db_blocker) -> Iterator[Walk]:
             finally:
                 world.engine.stop()
                 _close_thread_connections()
-                database.run(lambda: _drop_walk(world.tenant))
+                database.run(lambda: committed_tenant_drop(world.tenant))
         finally:
             database.close()
             database_settings["CONN_MAX_AGE"] = max_age

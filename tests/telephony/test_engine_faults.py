@@ -28,7 +28,9 @@ import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
-from django_tenants.utils import schema_context, tenant_context
+from django_tenants.utils import tenant_context
+
+from tests.committed_tenants import committed_tenant_drop, committed_tenant_provision
 
 pytestmark = pytest.mark.faults
 
@@ -54,39 +56,14 @@ def wait_until(predicate: Callable[[], object], timeout: float = WAIT, message: 
 # --- the tenant ------------------------------------------------------------------------------------
 
 
-def _drop(tenant) -> None:
-    from apps.tenants.choices import PoolNumberStatus
-    from apps.tenants.models import PoolNumber
-
-    with schema_context("public"):
-        PoolNumber.objects.filter(tenant=tenant).update(
-            status=PoolNumberStatus.AVAILABLE, tenant=None, assigned_at=None
-        )
-        tenant.delete(force_drop=True)
-
-
 def _provision():
     from apps.accounts.choices import Role
     from apps.accounts.models import User
     from apps.telephony import agent_states
     from apps.telephony.models import Agent, PhoneNumber, Queue
     from apps.telephony.services.agent_state import agent_set_state
-    from apps.tenants.models import Tenant
-    from apps.tenants.services.provisioning import tenant_provision
 
-    with schema_context("public"):
-        stale = Tenant.objects.filter(slug=SLUG).first()
-        if stale is not None:  # left by a run that was killed before its teardown
-            _drop(stale)
-        tenant = tenant_provision(
-            company="Faults Ltd",
-            slug=SLUG,
-            admin_email=f"admin@{SLUG}.test",
-            admin_password=PASSWORD,
-            seats=3,
-            plan="standard",
-            language="en",
-        ).tenant
+    tenant = committed_tenant_provision(SLUG, company="Faults Ltd", password=PASSWORD)
     with tenant_context(tenant):
         queue = Queue.objects.create(code="faults", name="Faults", wrapup_seconds=1, ring_timeout_seconds=20)
         PhoneNumber.objects.update(ivr_flow=None, queue=queue, sim_arrivals_per_hour=ARRIVALS_PER_HOUR)
@@ -107,7 +84,7 @@ def faults_tenant(django_db_setup, django_db_blocker) -> Iterator:
             yield tenant
         finally:
             connection.close()  # it may have been cut with the others
-            _drop(tenant)
+            committed_tenant_drop(tenant)
 
 
 def _reset(tenant) -> None:

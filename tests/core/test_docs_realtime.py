@@ -10,7 +10,8 @@ match the schemas is tests/telephony/test_realtime_payloads.py.
 
 The page documents a type for a channel in a table whose first column is ``type`` (or in a
 ``### `type` `` heading) under the channel's section: ``/ws/agent/``, ``/ws/wallboard/``, the
-engine's inbox, the channel-layer plumbing.
+engine's inbox, the channel-layer plumbing. A table row's payload column must also name the
+fields the schema requires, and only fields the schema knows.
 """
 
 from __future__ import annotations
@@ -85,7 +86,23 @@ def produced_types(*extra: Path) -> dict[str, set[str]]:
 
 def documented_types(path: Path = REALTIME_DOC) -> dict[str, set[str]]:
     """channel → the types the page documents for it."""
-    documented: dict[str, set[str]] = {channel: set() for channel in set(SECTIONS.values())}
+    return {channel: set(types) for channel, types in documented_payloads(path).items()}
+
+
+def _outside_parentheses(text: str) -> str:
+    """The text without its parenthesised remarks (value lists, notes), nested ones included."""
+    kept, depth = [], 0
+    for character in text:
+        depth += character == "("
+        if depth == 0:
+            kept.append(character)
+        depth -= character == ")" and depth > 0
+    return "".join(kept)
+
+
+def documented_payloads(path: Path = REALTIME_DOC) -> dict[str, dict[str, set[str] | None]]:
+    """channel → type → the payload fields its table row names (None: documented by a heading)."""
+    documented: dict[str, dict[str, set[str] | None]] = {channel: {} for channel in set(SECTIONS.values())}
     channel: str | None = None
     in_type_table = False
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -97,7 +114,7 @@ def documented_types(path: Path = REALTIME_DOC) -> dict[str, set[str]]:
             continue
         heading = re.fullmatch(r"###+ `([a-z_.]+)`", line.strip())
         if heading:
-            documented[channel].add(heading.group(1))
+            documented[channel].setdefault(heading.group(1), None)
             continue
         if not line.startswith("|"):
             in_type_table = False
@@ -106,7 +123,9 @@ def documented_types(path: Path = REALTIME_DOC) -> dict[str, set[str]]:
         if cells[0].lower() == "type":
             in_type_table = True
         elif in_type_table and not set(line) <= set("|- "):
-            documented[channel].update(re.findall(r"`([a-z_.]+)`", cells[0]))
+            fields = set(re.findall(r"`([a-z_0-9]+)`", _outside_parentheses(cells[1]))) if len(cells) > 1 else set()
+            for kind in re.findall(r"`([a-z_.]+)`", cells[0]):
+                documented[channel][kind] = fields
     return documented
 
 
@@ -126,6 +145,23 @@ def test_every_type_produced_has_a_schema_and_every_schema_a_producer():
     with_schema = {kind for schemas in CHANNELS.values() for kind in schemas}
     assert sorted(produced - with_schema) == [], "add a schema to apps/telephony/realtime_schema.py"
     assert sorted(with_schema - produced) == [], "no code sends these any more: drop their schema and docs"
+
+
+def test_docs_name_the_fields_of_each_payload_as_the_schema_does():
+    """A table row's payload column names every field the message always carries, and no field
+    the message cannot carry (remarks in parentheses, such as value lists, are not fields)."""
+    problems = []
+    for channel, payloads in documented_payloads().items():
+        for kind, fields in payloads.items():
+            schema = CHANNELS[channel].get(kind)
+            if fields is None or schema is None:
+                continue
+            required = set(schema["required"]) - {"type", "ts"}
+            if missing := sorted(required - fields):
+                problems.append(f"{channel} {kind}: the docs do not name {missing}")
+            if unknown := sorted(fields - set(schema["properties"])):
+                problems.append(f"{channel} {kind}: the schema has no {unknown}")
+    assert problems == [], "\n".join(problems)
 
 
 def test_docs_list_every_type_of_each_channel_and_no_other():

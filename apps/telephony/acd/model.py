@@ -38,6 +38,6 @@ class Assignment:
     the engine releases the others with :meth:`Acd.release_agents`)."""
 
     call_id: str
-    queue_id: int
+    queue_id: int | None  # None: an offer the engine makes itself (a transfer to a named agent of a call never queued)
     agent_ids: tuple[int, ...]
     waited: float

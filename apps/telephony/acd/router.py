@@ -484,7 +484,7 @@ class Acd:
         if strategy == STICKY:
             sticky_id = entry.call.sticky_agent_id
             sticky_agent = self._available.get(sticky_id) if sticky_id is not None else None
-            if sticky_agent is not None and sticky_id not in entry.excluded:
+            if sticky_id is not None and sticky_agent is not None and sticky_id not in entry.excluded:
                 levels = effective_levels(config, expansion_stage(config, entry.call.arrived, now))
                 if self._qualifies(sticky_agent, levels):
                     return (sticky_id,)

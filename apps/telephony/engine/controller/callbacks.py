@@ -110,7 +110,7 @@ class Callbacks:
         agent.call = call
         self.ctl.store.call_arrived(call)
         self.ctl.agent_states.change(agent, A_RESERVED, call=call)
-        self.ctl.store.call_offered(call, [agent], self.ctl.queues.get(call.queue_id))
+        self.ctl.store.call_offered(call, [agent], self.ctl.queue_of(call))
         self.ctl.driver.originate(call.uid, call.callee, agent.agent_id, caller_id=call.caller)
         self.ctl.queueing.changed(call.queue_id)
         if extra:
@@ -118,7 +118,7 @@ class Callbacks:
                 self.ctl.offers.assign(follow_up)
 
     def dial_failed(self, call: CallState, reason: str) -> None:
-        agent = self.ctl.agents.get(call.agent_id)
+        agent = self.ctl.agent_of(call)
         self.ctl.wrapup.finish(call, reason)
         if agent is not None and agent.call is call:
             self.ctl.agent_states.notify(agent, {"type": "call.ended", "call_uid": call.uid, "by": "network"})

@@ -134,7 +134,7 @@ class CampaignCalls:
         runtime = self.runtime(call)
         if runtime is not None:
             runtime.line_resolved(call, live=False)
-        agent = self.ctl.agents.get(call.agent_id) if call.agent_id is not None else None
+        agent = self.ctl.agent_of(call)
         self.ctl.wrapup.finish(call, END_ABANDONED if actual == AMD_HUMAN else END_FAILED)
         self.ctl.driver.hangup(call.uid)
         if agent is not None and agent.call is call:
@@ -188,7 +188,7 @@ class CampaignCalls:
             agent.call = call
             self.ctl.acd.agent_unavailable(agent.agent_id)
             self.ctl.agent_states.change(agent, A_RESERVED, call=call)
-            self.ctl.store.call_offered(call, [agent], self.ctl.queues.get(call.queue_id))
+            self.ctl.store.call_offered(call, [agent], self.ctl.queue_of(call))
         runtime.line_dialed(call)
         self.ctl.driver.dial(
             call.uid,
@@ -214,7 +214,7 @@ class CampaignCalls:
             runtime.line_resolved(call, live=False)
         if outcome == OUTCOME_BLOCKED:
             call.blocked = True
-        agent = self.ctl.agents.get(call.agent_id) if call.agent_id is not None else None
+        agent = self.ctl.agent_of(call)
         end = {OUTCOME_NO_ANSWER: END_NO_ANSWER, OUTCOME_BLOCKED: END_BLOCKED}.get(outcome, END_FAILED)
         self.ctl.wrapup.finish(call, end)
         if agent is not None and agent.call is call:
@@ -277,7 +277,7 @@ class CampaignCalls:
         if runtime is not None and not agent.is_virtual:
             call.campaign_offer = runtime.offer_data(call.contact)
         self.ctl.agent_states.change(agent, A_RESERVED, call=call)
-        self.ctl.store.call_offered(call, [agent], self.ctl.queues.get(call.queue_id))
+        self.ctl.store.call_offered(call, [agent], self.ctl.queue_of(call))
         self.ctl.driver.bridge(call.uid, agent.agent_id)
         self.ctl.driver.answer(call.uid, agent.agent_id)
         call.ring_timer = self.ctl.clock.call_later(

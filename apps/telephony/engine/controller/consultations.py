@@ -109,7 +109,8 @@ class Consultations:
     # --- the consultation itself ---------------------------------------------------------
 
     def of(self, message: dict, *, target: bool) -> Consult | None:
-        consult = self.consults.get(message.get("call_uid"))
+        uid = message.get("call_uid")
+        consult = self.consults.get(uid) if isinstance(uid, str) else None
         if consult is None:
             return None
         agent_id = int(message["agent_id"])
@@ -159,7 +160,7 @@ class Consultations:
         )
         target.call = call
         self.ctl.agent_states.change(target, A_RESERVED, call=call)
-        queue = self.ctl.queues.get(queue_id if queue_id is not None else call.queue_id)
+        queue = self.ctl.queues.get(queue_id) if queue_id is not None else self.ctl.queue_of(call)
         timeout = queue.ring_timeout_seconds if queue is not None else CONSULT_RING_SECONDS
         self.ctl.store.consult_started(call, agent, target, queue_id=queue_id, ring_timeout_seconds=timeout)
         consult.ring_timer = self.ctl.clock.call_later(timeout, self.ring_timeout, call.uid, target.agent_id)
@@ -301,7 +302,7 @@ class Consultations:
         )
         call.agent_id = None
         self.first_agent_done(call, first)
-        queue = self.ctl.queues.get(call.queue_id)
+        queue = self.ctl.queue_of(call)
         if queue is not None and queue.max_wait_seconds > 0:
             call.overflow_at = self.ctl.clock.now() + queue.max_wait_seconds
         target.call = None

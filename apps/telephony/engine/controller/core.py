@@ -39,7 +39,7 @@ from apps.telephony.engine.controller.common import (
 )
 from apps.telephony.engine.controller.consultations import Consult, Consultations
 from apps.telephony.engine.controller.inbox import Inbox
-from apps.telephony.engine.controller.ivr import IvrSteps, ivr_runner
+from apps.telephony.engine.controller.ivr import IvrSteps
 from apps.telephony.engine.controller.offers import Offers
 from apps.telephony.engine.controller.queueing import Queueing
 from apps.telephony.engine.controller.wrapup import Wrapup
@@ -74,6 +74,7 @@ from apps.telephony.engine.state import (
     CallState,
 )
 from apps.telephony.engine.store import Store
+from apps.telephony.ivr import runner as ivr_runner
 
 if TYPE_CHECKING:
     from apps.telephony.dialer.campaign import CampaignRuntime
@@ -101,7 +102,7 @@ class CallController(DriverListener):
         self.acd = acd
         self.store = store
         self.uid_prefix = uid_prefix
-        self.use_ivr = use_ivr and ivr_runner is not None
+        self.use_ivr = use_ivr
         self.queues: dict[int, QueueSettings] = {}
         self.numbers: dict[int | None, NumberSettings] = {}
         self.agents: dict[int, AgentRuntime] = {}
@@ -233,13 +234,13 @@ class CallController(DriverListener):
         self.identify(call)
         self.calls[call.uid] = call
         number = self.numbers.get(inbound.number_id)
-        use_ivr = number is not None and bool(number.ivr_graph) and self.use_ivr
-        if use_ivr:
-            call.ivr_version_id = number.ivr_version_id
+        ivr_number = number if number is not None and number.ivr_graph and self.use_ivr else None
+        if ivr_number is not None:
+            call.ivr_version_id = ivr_number.ivr_version_id
         self.store.call_arrived(call)
-        if use_ivr:
+        if ivr_number is not None:
             self.driver.answer(call.uid)
-            self.ivr.start(call, number)
+            self.ivr.start(call, ivr_number)
         elif number is not None and number.queue_id in self.queues:
             self.queueing.enqueue(call, number.queue_id)
         else:
@@ -330,7 +331,7 @@ class CallController(DriverListener):
         call.status = HOLD
         call.hold_started = self.clock.now()
         self.store.call_held(call)
-        agent = self.agents.get(call.agent_id)
+        agent = self.agent_of(call)
         if agent is not None:
             self.agent_states.change(agent, A_HOLD, call=call)
             self.agent_states.notify(agent, {"type": "call.held", "call_uid": uid})
@@ -342,7 +343,7 @@ class CallController(DriverListener):
         self.wrapup.close_hold(call)
         call.status = TALKING
         self.store.call_resumed(call)
-        agent = self.agents.get(call.agent_id)
+        agent = self.agent_of(call)
         if agent is not None:
             self.agent_states.change(agent, A_TALKING, call=call)
             self.agent_states.notify(agent, {"type": "call.resumed", "call_uid": uid})
@@ -482,6 +483,20 @@ class CallController(DriverListener):
     # =============================================================================
     # reading
     # =============================================================================
+    def queue_of(self, call: CallState) -> QueueSettings | None:
+        """The settings of the call's queue (None: not queued anywhere, or a queue since removed)."""
+        return self.queues.get(call.queue_id) if call.queue_id is not None else None
+
+    def queue_required(self, call: CallState) -> QueueSettings:
+        """The call's queue, for steps that only happen in one (a KeyError otherwise: a bug)."""
+        if call.queue_id is None:
+            raise KeyError(None)
+        return self.queues[call.queue_id]
+
+    def agent_of(self, call: CallState) -> AgentRuntime | None:
+        """The call's agent (None: nobody has it yet, or an agent since removed)."""
+        return self.agents.get(call.agent_id) if call.agent_id is not None else None
+
     def waiting(self, queue_id: int) -> int:
         return self.acd.waiting_count(queue_id)
 

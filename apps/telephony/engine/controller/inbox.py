@@ -209,8 +209,10 @@ class Inbox:
         if queue_id is not None:
             self.ctl.queueing.enqueue(call, queue_id)
             return True
+        if target is None:  # neither a number nor a queue: a Ready agent, checked above
+            return False
         self.ctl.acd.agent_unavailable(target.agent_id)
-        queue = self.ctl.queues.get(call.queue_id)
+        queue = self.ctl.queue_of(call)
         if queue is not None and queue.max_wait_seconds > 0:
             call.overflow_at = self.ctl.clock.now() + queue.max_wait_seconds
         call.status = QUEUED  # so that _assign accepts it

@@ -24,11 +24,7 @@ from apps.telephony.engine.state import (
     VOICEMAIL,
     CallState,
 )
-
-try:  # the IVR runner is plain Python; without it numbers route straight to their queue
-    from apps.telephony.ivr import runner as ivr_runner
-except ImportError:  # pragma: no cover - only while the IVR package is missing
-    ivr_runner = None
+from apps.telephony.ivr import runner as ivr_runner
 
 if TYPE_CHECKING:
     from apps.telephony.engine.controller.core import CallController
@@ -46,8 +42,9 @@ class IvrSteps:
         return self.ctl.clock.wall().astimezone(self.ctl.time_zone)
 
     def start(self, call: CallState, number: NumberSettings) -> None:
+        """Answer the caller with the number's IVR graph (the core calls this only when it has one)."""
         call.ivr = ivr_runner.IvrSession(
-            number.ivr_graph,
+            number.ivr_graph or {},
             now_local=self.local_now(),
             hours_lookup=self.ctl.hours.get,
             queue_lookup=self.ctl.queues.__contains__,

@@ -74,10 +74,10 @@ class Offers:
         for agent in agents:
             agent.call = call
             self.ctl.agent_states.change(agent, A_RESERVED, call=call)
-        self.ctl.store.call_offered(call, agents, self.ctl.queues.get(call.queue_id))
+        self.ctl.store.call_offered(call, agents, self.ctl.queue_of(call))
         for agent_id in assignment.agent_ids:
             self.ctl.driver.bridge(call.uid, agent_id)
-        queue = self.ctl.queues.get(call.queue_id)
+        queue = self.ctl.queue_of(call)
         timeout = queue.ring_timeout_seconds if queue is not None else 15
         call.ring_timer = self.ctl.clock.call_later(timeout, self.ring_timeout, call, call.offer_seq)
         self.ctl.queueing.changed(call.queue_id)

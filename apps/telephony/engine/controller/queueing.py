@@ -110,7 +110,7 @@ class Queueing:
         call.announce_timer = None
         if call.status != QUEUED:
             return
-        queue = self.ctl.queues[call.queue_id]
+        queue = self.ctl.queue_required(call)
         position = self.ctl.acd.position(call.uid)
         data: dict[str, Any] = {}
         if queue.announce_position:
@@ -142,7 +142,7 @@ class Queueing:
     def overflow(self, call: CallState) -> None:
         """The call waited ``max_wait_seconds`` in its queue and is out of the ACD."""
         self.cancel_timers(call)
-        queue = self.ctl.queues[call.queue_id]
+        queue = self.ctl.queue_required(call)
         call.overflows += 1
         self.changed(queue.queue_id)
         target = queue.overflow_queue_id

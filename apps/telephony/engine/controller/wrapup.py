@@ -54,14 +54,14 @@ class Wrapup:
         call.ended_by = by
         call.end_reason = reason
         self.ctl.driver.stop_recording(call.uid)
-        agent = self.ctl.agents.get(call.agent_id)
+        agent = self.ctl.agent_of(call)
         wrapup = self.seconds(call)
         if agent is not None and wrapup > 0:
             call.status = WRAP_UP
         else:
             call.status = ENDED
             call.wrapup_ended = now
-        self.ctl.store.call_ended(call, self.ctl.queues.get(call.queue_id))
+        self.ctl.store.call_ended(call, self.ctl.queue_of(call))
         self.ctl.campaign_calls.talk_ended(call)
         if agent is not None:
             self.ctl.agent_states.notify(agent, {"type": "call.ended", "call_uid": call.uid, "by": by})
@@ -85,7 +85,7 @@ class Wrapup:
         campaign_seconds = self.ctl.campaign_calls.wrapup_seconds(call)
         if campaign_seconds is not None:
             return campaign_seconds
-        queue = self.ctl.queues.get(call.queue_id)
+        queue = self.ctl.queue_of(call)
         if queue is not None:
             return queue.wrapup_seconds
         return OUTBOUND_WRAPUP_SECONDS if call.direction == OUTBOUND else 0
@@ -139,7 +139,7 @@ class Wrapup:
         call.end_reason = reason
         call.status = ENDED
         call.wrapup_ended = call.ended
-        self.ctl.store.call_ended(call, self.ctl.queues.get(call.queue_id))
+        self.ctl.store.call_ended(call, self.ctl.queue_of(call))
         self.ctl.calls.pop(call.uid, None)
 
     def blocked(self, inbound: InboundCall) -> None:

@@ -450,6 +450,22 @@ def test_callback_request_keeps_the_callers_place_and_the_engine_calls_back():
     assert callback.talk_seconds == pytest.approx(20.0)
 
 
+def test_a_callback_nobody_answers_is_retried_then_recorded_as_failed():
+    caller = ivr_caller(menu="3")
+    caller.originate_answer_probability = 0.0
+    clock, driver, controller, store = build(graph=GRAPH, caller=caller)
+    virtual(driver, controller, 31, talk=20, answer=0)
+    waiting = call_in(driver, caller="13800000001")
+    clock.run()
+    attempts = [uid for uid in store.finished if uid.startswith(f"{waiting}-cb")]
+    assert sorted(attempts) == [f"{waiting}-cb1", f"{waiting}-cb2", f"{waiting}-cb3"]
+    # Each retry waits five minutes after the previous attempt failed.
+    starts = sorted(store.finished[uid].arrived for uid in attempts)
+    assert starts[1] - starts[0] >= 300
+    assert starts[2] - starts[1] >= 300
+    assert ("failed", waiting, f"{waiting}-cb3") in store.callbacks
+
+
 def test_callback_keeps_its_place_ahead_of_later_callers():
     clock, driver, controller, store = build(graph=GRAPH, caller=ivr_caller(menu="3"))
     first = call_in(driver, caller="13800000001")  # asks for a callback at 7 s

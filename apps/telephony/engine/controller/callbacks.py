@@ -8,6 +8,7 @@ and the "nobody answered" path.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING
 
@@ -125,8 +126,8 @@ class Callbacks:
             self.return_after_dial(agent, call)
         if call.is_callback:
             if call.callback_attempts < CALLBACK_ATTEMPTS and call.queue_id in self.ctl.queues:
-                self.ctl.clock.call_later(
-                    CALLBACK_RETRY_SECONDS,
+                # The clock passes positional arguments only: the attempt count rides in a partial.
+                retry = functools.partial(
                     self.enqueue,
                     call.callback_for,
                     call,
@@ -134,6 +135,7 @@ class Callbacks:
                     call.waiting.arrived,
                     attempts=call.callback_attempts,
                 )
+                self.ctl.clock.call_later(CALLBACK_RETRY_SECONDS, retry)
             else:
                 self.ctl.store.callback_finished(call.callback_for or "", call, "failed")
 

@@ -32,6 +32,9 @@ import logging
 import time
 from typing import Any
 
+import psycopg
+from django.db import connections
+
 logger = logging.getLogger(__name__)
 
 LOCK_CLASS = 0x656E67  # "eng": the first key of every engine lease (the second is the tenant's id)
@@ -64,8 +67,6 @@ def parse_shard(value: str | None) -> tuple[int, int]:
 
 
 def _connection_params() -> dict[str, Any]:
-    from django.db import connections
-
     params = dict(connections["default"].get_connection_params())
     for key in ("cursor_factory", "context", "prepare_threshold"):
         params.pop(key, None)
@@ -99,8 +100,6 @@ class LeaseManager:
         return tenant_id % self.shards == self.shard
 
     async def _connect(self) -> bool:
-        import psycopg
-
         try:
             self.conn = await psycopg.AsyncConnection.connect(**_connection_params(), autocommit=True)
         except psycopg.Error as error:
@@ -154,8 +153,6 @@ class LeaseManager:
     async def sync(self, wanted: set[int], running: set[int]) -> tuple[set[int], set[int]]:
         """Take free tenants of ``wanted``; check the ones in ``running``. Returns (gained, lost):
         tenants to start now, and tenants someone else holds now (stop them, write nothing)."""
-        import psycopg
-
         gained: set[int] = set()
         lost: set[int] = set()
         fresh = False
@@ -202,8 +199,6 @@ class LeaseManager:
 
     async def release(self, tenant_id: int) -> None:
         """Give a tenant up (stopped, or its start failed)."""
-        import psycopg
-
         self.held.discard(tenant_id)
         if self.conn is None or self.conn.closed:
             return

@@ -29,6 +29,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+
 logger = logging.getLogger(__name__)
 
 TRUNCATE_ABOVE = 256 * 1024  # bytes: once everything is applied, a larger file starts again empty
@@ -59,8 +61,6 @@ def outbox_root() -> Path:
     """``settings.ENGINE_OUTBOX_DIR``, else the ``ENGINE_OUTBOX_DIR`` environment variable, else
     ``.data/engine-outbox`` beside the embedded servers. Local disk of the engine's host (or a
     volume shared by the hosts that may take each other's tenants over)."""
-    from django.conf import settings
-
     configured = getattr(settings, "ENGINE_OUTBOX_DIR", None) or os.environ.get("ENGINE_OUTBOX_DIR")
     return Path(configured) if configured else Path(settings.BASE_DIR) / ".data" / "engine-outbox"
 

@@ -18,6 +18,9 @@ from apps.telephony.engine.state import (
     AgentRuntime,
     CallState,
 )
+from apps.telephony.models import Agent
+from apps.telephony.services.agent_state import agent_set_state
+from apps.telephony.services.reservation import release_reservation, reserve_agent_for_call
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +34,7 @@ def _reserve(agent_id: int, call_row, *, at, compare_and_set: bool) -> bool:
     service's compare-and-set (agent ready → reserved and call queued → offered, or nothing).
     Other offers (ring-all's extra agents, a transfer to an agent, a callback or click-to-dial)
     go through ``agent_set_state``, which refuses an agent who is not free."""
-    from apps.telephony.models import Agent
-    from apps.telephony.services.agent_state import agent_set_state
-
     if compare_and_set:
-        from apps.telephony.services.reservation import reserve_agent_for_call
-
         return reserve_agent_for_call(agent_id=agent_id, call_id=call_row.pk, now=at)
     try:
         agent_set_state(agent=Agent(pk=agent_id), state=A_RESERVED, call=call_row, source="engine", now=at)
@@ -48,15 +46,10 @@ def _reserve(agent_id: int, call_row, *, at, compare_and_set: bool) -> bool:
 def _release(agent_id: int, call_row, state: str, reason: str | None, at) -> bool:
     """Undo a reservation (RONA, reject, withdrawn offer): the reservation service puts the call
     back in the queue without an agent. False if the agent was not reserved for this call."""
-    from apps.telephony.services.reservation import release_reservation
-
     return release_reservation(agent_id=agent_id, call_id=call_row.pk, to_state=state, reason_code=reason, now=at)
 
 
 def _set_agent_state(agent_id: int, state: str, reason: str | None, call_row, at) -> None:
-    from apps.telephony.models import Agent
-    from apps.telephony.services.agent_state import agent_set_state
-
     try:
         agent_set_state(
             agent=Agent(pk=agent_id), state=state, reason_code=reason, call=call_row, source="engine", now=at

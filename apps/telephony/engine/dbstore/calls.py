@@ -10,7 +10,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.files.base import ContentFile
+
 from apps.core.errors import ApplicationError
+from apps.crm.selectors import screen_pop
+from apps.telephony.audio import synthesize_wav
 from apps.telephony.engine.dbstore.agents import _reserve
 from apps.telephony.engine.dbstore.core import _Batch
 from apps.telephony.engine.dbstore.realtime import RealtimeMessages
@@ -19,6 +23,20 @@ from apps.telephony.engine.state import (
     AgentRuntime,
     CallState,
 )
+from apps.telephony.models import Call, CallbackRequest, Voicemail
+from apps.telephony.services.cdr import (
+    call_answered,
+    call_close,
+    call_event,
+    call_hold_start,
+    call_hold_stop,
+    call_offered,
+    call_open,
+    call_queued,
+    call_update,
+    call_wrapup_end,
+)
+from apps.telephony.services.recordings import recording_create
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +61,6 @@ class CallWrites(RealtimeMessages):
         )
 
     def _op_call_arrived(self, batch: _Batch, *, values: dict, ivr_version_id, campaign, state) -> None:
-        from apps.telephony.models import Call
-        from apps.telephony.services.cdr import call_event, call_open, call_update
-
         if Call.objects.filter(uid=values["uid"]).exists():
             return  # written by an earlier run of this operation (an outbox replayed without its cursor)
         row = call_open(**values)
@@ -63,9 +78,6 @@ class CallWrites(RealtimeMessages):
         self._durable("call_blocked", values=self._call_values(call, self._at(call.arrived), self.simulated))
 
     def _op_call_blocked(self, batch: _Batch, *, values: dict) -> None:
-        from apps.telephony.models import Call
-        from apps.telephony.services.cdr import call_close, call_open
-
         if Call.objects.filter(uid=values["uid"]).exists():
             return
         row = call_open(**values)
@@ -75,8 +87,6 @@ class CallWrites(RealtimeMessages):
         self._durable("call_event", uid=call.uid, kind=kind, at=self._at(), agent_id=agent_id, data=data)
 
     def _op_call_event(self, batch: _Batch, *, uid, kind, at, agent_id, data) -> None:
-        from apps.telephony.services.cdr import call_event
-
         row = self._row(uid)
         if row is not None:
             call_event(row, kind, at=at, agent=agent_id, **data)
@@ -86,8 +96,6 @@ class CallWrites(RealtimeMessages):
         self._durable("call_ivr_exited", uid=call.uid, at=self._at(call.ivr_exited), path=path)
 
     def _op_call_ivr_exited(self, batch: _Batch, *, uid, at, path) -> None:
-        from apps.telephony.services.cdr import call_update
-
         row = self._row(uid)
         if row is not None:
             call_update(row, ivr_exited_at=at, ivr_path=path)
@@ -103,8 +111,6 @@ class CallWrites(RealtimeMessages):
         )
 
     def _op_call_queued(self, batch: _Batch, *, uid, at, queue_id, priority, state) -> None:
-        from apps.telephony.services.cdr import call_queued
-
         row = self._row(uid)
         if row is None or (row.status == "queued" and row.queue_id == queue_id):
             return
@@ -143,8 +149,6 @@ class CallWrites(RealtimeMessages):
         )
 
     def _op_call_offered(self, batch: _Batch, *, uid, at, inbound, caller, humans, agent_ids, offer, state) -> None:
-        from apps.telephony.services.cdr import call_offered
-
         row = self._row(uid)
         if row is None:
             return
@@ -155,8 +159,6 @@ class CallWrites(RealtimeMessages):
                 continue
             call_offered(row, agent=agent_id, at=at)
         if humans:
-            from apps.crm.selectors import screen_pop
-
             customer = screen_pop(caller, exclude_uid=uid) if caller else None
             for agent_id in humans:
                 batch.publish(f"agent.{agent_id}", {**offer, "customer": customer})
@@ -171,8 +173,6 @@ class CallWrites(RealtimeMessages):
         )
 
     def _op_call_requeued(self, batch: _Batch, *, uid, at, queue_id, state) -> None:
-        from apps.telephony.services.cdr import call_event, call_update
-
         row = self._row(uid)
         if row is None:
             return
@@ -194,8 +194,6 @@ class CallWrites(RealtimeMessages):
         )
 
     def _op_call_answered(self, batch: _Batch, *, uid, at, agent_id, transferred, state) -> None:
-        from apps.telephony.services.cdr import call_answered, call_event, call_update
-
         row = self._row(uid)
         if row is None:
             return
@@ -210,8 +208,6 @@ class CallWrites(RealtimeMessages):
         self._durable("call_held", uid=call.uid, at=self._at(), state=self._call_state_message(call))
 
     def _op_call_held(self, batch: _Batch, *, uid, at, state) -> None:
-        from apps.telephony.services.cdr import call_hold_start
-
         row = self._row(uid)
         if row is not None:
             call_hold_start(row, at=at)
@@ -221,8 +217,6 @@ class CallWrites(RealtimeMessages):
         self._durable("call_resumed", uid=call.uid, at=self._at(), state=self._call_state_message(call))
 
     def _op_call_resumed(self, batch: _Batch, *, uid, at, state) -> None:
-        from apps.telephony.services.cdr import call_hold_stop
-
         row = self._row(uid)
         if row is not None:
             call_hold_stop(row, at=at)
@@ -239,8 +233,6 @@ class CallWrites(RealtimeMessages):
         )
 
     def _op_call_transferred(self, batch: _Batch, *, uid, at, hold, from_agent_id, data) -> None:
-        from apps.telephony.services.cdr import call_event, call_update
-
         row = self._row(uid)
         if row is None:
             return
@@ -278,8 +270,6 @@ class CallWrites(RealtimeMessages):
             self._kpi_changed(call.queue_id)
 
     def _op_call_ended(self, batch: _Batch, *, uid, at, reason, wrapup, extra, record, talk, state) -> None:
-        from apps.telephony.services.cdr import call_close, call_update
-
         row = self._row(uid)
         if row is None:
             return
@@ -288,8 +278,6 @@ class CallWrites(RealtimeMessages):
         if row.ended_at is None:
             call_close(row, at=at, end_reason=reason, wrapup=wrapup)
         if record:
-            from apps.telephony.services.recordings import recording_create
-
             recording_create(call=row, duration_seconds=min(talk, 4 * 3600), seed=row.pk)
         if not wrapup:
             self._rows.pop(uid, None)
@@ -308,8 +296,6 @@ class CallWrites(RealtimeMessages):
             self._kpi_changed(call.queue_id)
 
     def _op_call_wrapup_ended(self, batch: _Batch, *, uid, at, disposition, notes, state) -> None:
-        from apps.telephony.services.cdr import call_wrapup_end
-
         row = self._row(uid)
         if row is None:
             return
@@ -358,8 +344,6 @@ class CallWrites(RealtimeMessages):
         )
 
     def _op_consult_started(self, batch: _Batch, *, uid, at, from_id, target_id, queue_id, caller, human, offer):
-        from apps.telephony.services.cdr import call_event
-
         row = self._row(uid)
         if row is None:
             return
@@ -368,8 +352,6 @@ class CallWrites(RealtimeMessages):
             batch.lost.append((uid, target_id))
             return
         if human:
-            from apps.crm.selectors import screen_pop
-
             customer = screen_pop(caller, exclude_uid=uid) if caller else None
             batch.publish(f"agent.{target_id}", {**offer, "customer": customer})
         consulting = {"type": "agent.consult", "call_uid": uid, "agent_id": target_id, "from_agent_id": from_id}
@@ -379,8 +361,6 @@ class CallWrites(RealtimeMessages):
         self._durable("consult_answered", uid=call.uid, at=self._at(), from_agent_id=from_agent_id, agent_id=agent_id)
 
     def _op_consult_answered(self, batch: _Batch, *, uid, at, from_agent_id, agent_id) -> None:
-        from apps.telephony.services.cdr import call_event
-
         row = self._row(uid)
         if row is None:
             return
@@ -399,8 +379,6 @@ class CallWrites(RealtimeMessages):
         )
 
     def _op_consult_ended(self, batch: _Batch, *, uid, at, from_agent_id, agent_id, kind, reason) -> None:
-        from apps.telephony.services.cdr import call_event
-
         row = self._row(uid)
         if row is None:
             return
@@ -419,8 +397,6 @@ class CallWrites(RealtimeMessages):
         )
 
     def _op_consult_completed(self, batch: _Batch, *, uid, at, from_agent_id, agent_id, data, state) -> None:
-        from apps.telephony.services.cdr import call_event, call_hold_stop, call_update
-
         row = self._row(uid)
         if row is None:
             return
@@ -443,8 +419,6 @@ class CallWrites(RealtimeMessages):
         )
 
     def _op_callback_requested(self, batch: _Batch, *, uid, queue_id, number, original) -> None:
-        from apps.telephony.models import CallbackRequest
-
         row = self._row(uid)
         if row is not None:
             CallbackRequest.objects.create(call=row, queue_id=queue_id, number=number, original_queued_at=original)
@@ -460,8 +434,6 @@ class CallWrites(RealtimeMessages):
         )
 
     def _op_callback_finished(self, batch: _Batch, *, request_uid, callback_uid, attempts, status, at) -> None:
-        from apps.telephony.models import CallbackRequest
-
         callback_row = self._row(callback_uid) if callback_uid else None
         CallbackRequest.objects.filter(call__uid=request_uid).update(
             status=status, completed_at=at, callback_call=callback_row, attempts=attempts
@@ -479,17 +451,11 @@ class CallWrites(RealtimeMessages):
         )
 
     def _op_voicemail_left(self, batch: _Batch, *, uid, queue_id, caller, seconds, record, at) -> None:
-        from django.core.files.base import ContentFile
-
-        from apps.telephony.models import Voicemail
-
         row = self._row(uid)
         if row is None:
             return
         voicemail = Voicemail(call=row, queue_id=queue_id, caller=caller, duration_seconds=seconds, created_at=at)
         if record and seconds > 0:
-            from apps.telephony.audio import synthesize_wav
-
             voicemail.file.save(
                 f"{row.uid}-voicemail.wav", ContentFile(synthesize_wav(seconds, seed=row.pk)), save=False
             )
@@ -502,8 +468,6 @@ class CallWrites(RealtimeMessages):
         self._durable("survey_scored", uid=call.uid, fields=fields)
 
     def _op_survey_scored(self, batch: _Batch, *, uid, fields) -> None:
-        from apps.telephony.models import Call
-
         # The CDR may be closed already (the survey follows the conversation): update in place.
         Call.objects.filter(uid=uid).update(**fields)
 
@@ -518,8 +482,6 @@ class CallWrites(RealtimeMessages):
         )
 
     def _op_monitor(self, batch: _Batch, *, uid, at, agent_id, supervisor_user_id, mode) -> None:
-        from apps.telephony.services.cdr import call_event
-
         row = self._row(uid)
         if row is None:
             return

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -37,6 +38,7 @@ from apps.telephony.engine.state import (
     CallState,
 )
 from apps.telephony.engine.store import Store
+from apps.telephony.models import Call, EngineStoreCursor
 
 logger = logging.getLogger(__name__)
 
@@ -178,8 +180,6 @@ class StoreCore(Store):
             return None
         row = self._rows.get(uid)
         if row is None:
-            from apps.telephony.models import Call
-
             row = Call.objects.filter(uid=uid).first()
             if row is not None and row.status != "ended":
                 self._rows[uid] = row
@@ -193,8 +193,6 @@ class StoreCore(Store):
 
         An operation that fails on its own (refused by a service, bad data) is logged and skipped
         as before; a lost connection (:data:`TRANSIENT`) aborts the whole batch for a retry."""
-        from apps.telephony.models import EngineStoreCursor
-
         batch = _Batch(replay)
         with tenant_context(self.tenant), transaction.atomic():
             done = 0
@@ -248,8 +246,6 @@ class StoreCore(Store):
         A failed batch stays at the head of the queue and is retried with back-off; nothing is
         dropped. Cancelled (the engine stops and the database is still away), it leaves the
         outbox file for the next engine of the tenant."""
-        import time
-
         self._wakeup = asyncio.Event()
         delay = RETRY_FIRST_SECONDS
         try:
@@ -303,8 +299,6 @@ class StoreCore(Store):
                         await self._execute_plain(self._forget_cursor)
 
     def _forget_cursor(self) -> None:
-        from apps.telephony.models import EngineStoreCursor
-
         with tenant_context(self.tenant):
             EngineStoreCursor.objects.filter(outbox=self.outbox.outbox_id).delete()
 

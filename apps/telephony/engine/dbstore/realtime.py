@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 
 from apps.telephony.engine.dbstore.core import QUEUE_KPI_INTERVAL, QUEUE_UPDATE_INTERVAL, StoreCore, _Batch
+from apps.telephony.selectors.kpis import queue_kpis
+from apps.telephony.selectors.wallboard import KPI_KEYS, today_start
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +76,6 @@ class RealtimeMessages(StoreCore):
         tenant = self.tenant
 
         def job(batch: _Batch) -> None:
-            from apps.telephony.selectors.kpis import queue_kpis
-            from apps.telephony.selectors.wallboard import KPI_KEYS, today_start
-
             for queue_id, kpi in queue_kpis(since=today_start(tenant, at), until=at, queue_ids=queue_ids).items():
                 batch.publish(
                     "wallboard",

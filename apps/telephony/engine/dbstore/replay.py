@@ -14,6 +14,7 @@ from django_tenants.utils import tenant_context
 from apps.telephony.engine.dbstore.core import BATCH_SIZE
 from apps.telephony.engine.dbstore.store import DbStore
 from apps.telephony.engine.outbox import orphan, orphan_paths, read_entries, tenant_key
+from apps.telephony.models import EngineStoreCursor
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +23,6 @@ def replay_outbox(tenant, path: Path) -> int:
     """Apply what an engine that is gone captured for ``tenant`` and did not write yet, in order,
     skipping what its cursor says is done; then delete the file and the cursor. Returns how many
     operations were applied. The caller holds the file's lock (:func:`replay_orphans`)."""
-    from apps.telephony.models import EngineStoreCursor
-
     entries = read_entries(path)
     outbox_id = path.stem
     store = DbStore(tenant, None)

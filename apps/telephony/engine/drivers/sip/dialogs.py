@@ -113,6 +113,7 @@ class SipDialogs(SwitchDriver):
         return handle
 
     def cancel_timers(self, call: SipCall) -> None:
+        """Stop every :meth:`later` timer of the call (it is over: nothing may fire into it)."""
         for handle in call.timers:
             handle.cancel()
         call.timers.clear()

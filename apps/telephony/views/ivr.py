@@ -86,7 +86,7 @@ def _walk_order(graph: dict) -> list[str]:
     The database does not keep the order the graph's keys were written in."""
     nodes = graph.get("nodes") or {}
     order: list[str] = []
-    queue = [graph.get("start")]
+    queue: list[Any] = [graph.get("start")]
     while queue:
         node_id = queue.pop(0)
         if node_id in nodes and node_id not in order:
@@ -314,9 +314,8 @@ def draft_discard(request, pk: int):
 def flow_json(request, pk: int):
     flow = get_object_or_404(IvrFlow, pk=pk)
     form = GraphJsonForm(request.POST, prefix="json")
-    graph = form.cleaned_data["graph"] if form.is_valid() else None
-    if graph is not None and _edited(
-        request, lambda: ivr_services.draft_update(flow=flow, graph=graph), _("Draft saved.")
+    if form.is_valid() and _edited(
+        request, lambda: ivr_services.draft_update(flow=flow, graph=form.cleaned_data["graph"]), _("Draft saved.")
     ):
         return redirect("ivr:flow", pk=flow.pk)
     return render(request, "telephony/ivr/flow.html", _editor_context(request, flow, json_form=form), status=400)

@@ -17,7 +17,8 @@ What it does:
    test). Seat secrets are reset each run: only HA1 digests are stored, the bench needs secrets.
    Earlier runs' seat registrations are deleted (Kamailio would fork every offer to them).
 2. Renders the plane into a temporary directory on free loopback ports and starts the routing
-   endpoint (daphne), rtpengine and Kamailio as ``tests/sip`` do, and a Celery worker as
+   endpoint (daphne), rtpengine and Kamailio with ``tests/sip/harness.py``, the tests' own
+   harness (imported as ``tests.sip.harness``: the repository root is on ``sys.path``), and a Celery worker as
    ``Procfile.sip`` runs it (``--concurrency=2``) on a queue of the run's own, which converts the
    recordings (``recording_convert_task``); one sipp UAS is every agent's
    desk phone (each seat registers its contact on that sipp's port, Expires 3600): it rings,
@@ -84,7 +85,6 @@ import os
 import resource
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -105,13 +105,21 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
+from apps.sip.models import TrunkAddress  # noqa: E402
+from apps.sip.services import trunk_address_add  # noqa: E402
 from apps.telephony.acd import Acd  # noqa: E402
 from apps.telephony.engine.clock import RealClock  # noqa: E402
 from apps.telephony.engine.config import AgentSettings, NumberSettings, QueueSettings  # noqa: E402
 from apps.telephony.engine.controller import CallController  # noqa: E402
 from apps.telephony.engine.drivers.sip import SipDriver, SipStack  # noqa: E402
 from apps.telephony.engine.store import MemoryStore  # noqa: E402
+from apps.telephony.models import PhoneNumber, Seat, Trunk  # noqa: E402
+from apps.telephony.services import seat_reset_secret, seats_add  # noqa: E402
+from apps.telephony.services.seat_credentials import seat_set_registration_mode  # noqa: E402
+from apps.tenants.models import Tenant  # noqa: E402
+from apps.tenants.services.provisioning import tenant_provision  # noqa: E402
 from config.celery import app as celery_app  # noqa: E402
+from tests.sip.harness import Process, free_port, render_plane, start, start_plane, wait_for  # noqa: E402
 
 SLUG = "bench-sip"
 PASSWORD = "Bench!Sip-2026"
@@ -329,141 +337,6 @@ def seat_call_scenario(hold_ms: int) -> str:
 # --- processes ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    for _attempt in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = tcp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-    raise RuntimeError("no free port")
-
-
-def free_port_range(size: int) -> tuple[int, int]:
-    for _attempt in range(50):
-        start = 20000 + (uuid.uuid4().int % 1000) * 20
-        sockets = []
-        try:
-            for port in range(start, start + size):
-                udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                sockets.append(udp)
-                udp.bind(("127.0.0.1", port))
-            return start, start + size - 1
-        except OSError:
-            continue
-        finally:
-            for udp in sockets:
-                udp.close()
-    raise RuntimeError("no free port range")
-
-
-@dataclass
-class Process:
-    name: str
-    popen: subprocess.Popen
-    log: Path
-
-    def tail(self, lines: int = 30) -> str:
-        with contextlib.suppress(OSError):
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        return ""
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(timeout=5)
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU of every process in this one's group (Kamailio forks its workers)."""
-        return group_cpu(self.popen.pid)
-
-
-def group_cpu(pgid: int) -> float:
-    ticks = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, …, utime(11), stime(12)
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def start(name: str, command: list[str], directory: Path, env: dict[str, str] | None = None) -> Process:
-    log = directory / f"{name}.log"
-    with log.open("wb") as handle:
-        popen = subprocess.Popen(  # noqa: S603 - fixed binaries
-            command,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=directory,
-            env=env,
-            start_new_session=True,
-        )
-    return Process(name, popen, log)
-
-
-def wait_for(predicate, what: str, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"timed out waiting for {what}")
-
-
-def sip_options_ok(port: int) -> bool:
-    branch = uuid.uuid4().hex
-    message = (
-        f"OPTIONS sip:127.0.0.1:{port} SIP/2.0\r\n"
-        f"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK{branch};rport\r\n"
-        f"From: <sip:probe@127.0.0.1>;tag={branch[:8]}\r\nTo: <sip:127.0.0.1:{port}>\r\n"
-        f"Call-ID: {branch}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
-    )
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-        udp.settimeout(0.3)
-        udp.bind(("127.0.0.1", 0))
-        udp.sendto(message.encode(), ("127.0.0.1", port))
-        try:
-            return udp.recv(4096).startswith(b"SIP/2.0 200")
-        except OSError:
-            return False
-
-
-def rtpengine_pong(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-        udp.settimeout(0.3)
-        udp.sendto(b"probe d7:command4:pinge", ("127.0.0.1", port))
-        try:
-            return b"pong" in udp.recv(4096)
-        except OSError:
-            return False
-
-
-def http_ok(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.3) as sock:
-            sock.sendall(b"GET /sip/health HTTP/1.1\r\nHost: routing\r\nConnection: close\r\n\r\n")
-            return sock.recv(64).startswith(b"HTTP/1.1 200")
-    except OSError:
-        return False
-
-
 @dataclass
 class SippRun:
     """One sipp client run; its statistics and RTT files are named after ``name``."""
@@ -568,14 +441,6 @@ class Bench:
 
 def setup_tenant(agents: int) -> Bench:
     """``bench-sip`` with ``agents`` seats, a trusted carrier address and no channel cap (idempotent)."""
-    from apps.sip.models import TrunkAddress
-    from apps.sip.services import trunk_address_add
-    from apps.telephony.models import PhoneNumber, Seat, Trunk
-    from apps.telephony.services import seat_reset_secret, seats_add
-    from apps.telephony.services.seat_credentials import seat_set_registration_mode
-    from apps.tenants.models import Tenant
-    from apps.tenants.services.provisioning import tenant_provision
-
     tenant = Tenant.objects.filter(slug=SLUG).first()
     if tenant is None:
         print(f"provisioning tenant {SLUG!r} …", flush=True)
@@ -649,44 +514,21 @@ class Recorder(MemoryStore):
 
 class Plane:
     def __init__(self, directory: Path, agents: int, routing_conn_max_age: int | None = None):
-        from apps.sip.plane import kamailio_database, plane_from_settings, render
-
         self.directory = directory
-        self.ports = {name: free_port() for name in ("sip", "ws", "routing", "engine", "ng", "agents")}
-        rtp_min, rtp_max = free_port_range(max(400, agents * 12))
-        self.plane = plane_from_settings(
-            sip_port=self.ports["sip"],
-            ws_port=self.ports["ws"],
-            routing_port=self.ports["routing"],
-            engine_port=self.ports["engine"],
-            rtpengine_ng_port=self.ports["ng"],
-            rtp_port_min=rtp_min,
-            rtp_port_max=rtp_max,
-            runtime_dir=directory,
-            database=kamailio_database(connection.settings_dict, url=""),
+        # Large media blocks: fewer start slots, so the block ends below the kernel's ports.
+        self.plane, self.ports = render_plane(
+            directory, rtp_ports=max(400, agents * 12), rtp_slots=1000, extra_ports=("agents",)
         )
-        render(self.plane)
         self.processes: dict[str, Process] = {}
         self.routing_conn_max_age = routing_conn_max_age
         self.queue = f"bench-sip-{uuid.uuid4().hex[:8]}"
         celery_app.conf.task_default_queue = self.queue  # this process's hand-overs go there too
 
     def start(self) -> None:
-        from apps.sip.plane import kamailio_command, kamailio_environment
-
         env = {**os.environ, "SIP_ROUTING_SECRET": self.plane.routing_secret, "PYTHONPATH": str(ROOT)}
         if self.routing_conn_max_age is not None:
             env["DATABASE_CONN_MAX_AGE"] = str(self.routing_conn_max_age)
-        daphne = str(Path(sys.executable).parent / "daphne")
-        routing = [daphne, "-b", "127.0.0.1", "-p", str(self.ports["routing"]), "apps.sip.asgi:application"]
-        self.processes["routing"] = start("routing", routing, self.directory, env=env)
-        rtpengine = ["rtpengine", f"--config-file={self.plane.rtpengine_conf}"]
-        self.processes["rtpengine"] = start("rtpengine", rtpengine, self.directory)
-        wait_for(lambda: rtpengine_pong(self.ports["ng"]), "rtpengine")
-        kamailio_env = kamailio_environment(self.plane, dict(os.environ))
-        self.processes["kamailio"] = start("kamailio", kamailio_command(self.plane), self.directory, env=kamailio_env)
-        wait_for(lambda: sip_options_ok(self.ports["sip"]), "kamailio")
-        wait_for(lambda: http_ok(self.ports["routing"]), "the routing endpoint", 30)
+        start_plane(self.plane, self.processes, routing_env=env, routing_wait=30)
         # The Celery worker that converts recordings (recording_convert_task), as Procfile.sip runs
         # it, on a queue of this run's own: nothing else on the broker takes the bench's tasks.
         worker = [sys.executable, "-c", WORKER, self.queue]

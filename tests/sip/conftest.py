@@ -8,6 +8,8 @@ sign-up service and drops them afterwards, like the browser tests do. Processes 
 their own process group and killed in the fixtures' teardown, whatever happened.
 
 Missing binaries: under CI (CI set) the tests fail; elsewhere they are skipped with the reason.
+Starting the processes is ``tests/sip/harness.py``, shared with bench/sip_load.py; the
+fixtures and the sipp runs of the tests are here.
 """
 
 from __future__ import annotations
@@ -16,15 +18,11 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -33,9 +31,16 @@ from django_tenants.utils import schema_context, tenant_context
 
 from tests.conftest import PASSWORD
 from tests.sip import scenarios
+from tests.sip.harness import (
+    BINARIES,
+    Process,
+    database_url,
+    free_port,
+    render_plane,
+    start,
+    start_plane,
+)
 
-BINARIES = ("kamailio", "rtpengine", "sipp")
-WAIT_SECONDS = 20
 TRUNK_ADDRESS = "127.0.0.3"  # the carrier; seats use 127.0.0.1, strangers 127.0.0.2
 STRANGER_ADDRESS = "127.0.0.2"
 ROOT = Path(settings.BASE_DIR)
@@ -52,138 +57,6 @@ def require_binaries() -> None:
     if os.environ.get("CI"):
         pytest.fail(reason)
     pytest.skip(reason)
-
-
-def wait_for(predicate: Callable[[], bool], what: str, seconds: float = WAIT_SECONDS) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def free_port() -> int:
-    """A port free for both UDP and TCP on loopback (SIP listens on both)."""
-    for _attempt in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = tcp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-    raise RuntimeError("no free port")
-
-
-def free_port_range(size: int) -> tuple[int, int]:
-    """A block of UDP ports for rtpengine's media (checked free now; kernel ports stay below it)."""
-    for _attempt in range(50):
-        start = 20000 + (uuid.uuid4().int % 1500) * 20
-        sockets = []
-        try:
-            for port in range(start, start + size):
-                udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                sockets.append(udp)
-                udp.bind(("127.0.0.1", port))
-            return start, start + size - 1
-        except OSError:
-            continue
-        finally:
-            for udp in sockets:
-                udp.close()
-    raise RuntimeError("no free port range")
-
-
-@dataclass
-class Process:
-    name: str
-    popen: subprocess.Popen
-    log: Path
-
-    def tail(self, lines: int = 40) -> str:
-        with contextlib.suppress(OSError):
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        return ""
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(timeout=5)
-
-
-def start(name: str, command: list[str], directory: Path, env: dict[str, str] | None = None) -> Process:
-    log = directory / f"{name}.log"
-    handle = log.open("wb")
-    popen = subprocess.Popen(  # noqa: S603 - fixed binaries
-        command,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        cwd=directory,
-        env=env,
-        start_new_session=True,
-    )
-    handle.close()
-    return Process(name, popen, log)
-
-
-def sip_options_ok(port: int) -> bool:
-    """Kamailio answers an OPTIONS to itself with 200 once it is up."""
-    branch = uuid.uuid4().hex
-    message = (
-        f"OPTIONS sip:127.0.0.1:{port} SIP/2.0\r\n"
-        f"Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK{branch};rport\r\n"
-        f"From: <sip:probe@127.0.0.1>;tag={branch[:8]}\r\nTo: <sip:127.0.0.1:{port}>\r\n"
-        f"Call-ID: {branch}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
-    )
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-        udp.settimeout(0.3)
-        udp.bind(("127.0.0.1", 0))
-        udp.sendto(message.encode(), ("127.0.0.1", port))
-        try:
-            reply = udp.recv(4096)
-        except OSError:
-            return False
-    return reply.startswith(b"SIP/2.0 200")
-
-
-def rtpengine_pong(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-        udp.settimeout(0.3)
-        udp.sendto(b"probe d7:command4:pinge", ("127.0.0.1", port))
-        try:
-            return b"pong" in udp.recv(4096)
-        except OSError:
-            return False
-
-
-def http_ok(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.3) as sock:
-            sock.sendall(b"GET /sip/health HTTP/1.1\r\nHost: routing\r\nConnection: close\r\n\r\n")
-            return sock.recv(64).startswith(b"HTTP/1.1 200")
-    except OSError:
-        return False
-
-
-def database_url(settings_dict: dict) -> str:
-    user = quote(settings_dict.get("USER") or "postgres")
-    password = quote(settings_dict.get("PASSWORD") or "")
-    host = settings_dict.get("HOST") or ""
-    port = settings_dict.get("PORT") or ""
-    name = settings_dict["NAME"]
-    if host.startswith("/"):
-        return f"postgresql://{user}:{password}@/{name}?host={quote(host)}"
-    return f"postgresql://{user}:{password}@{host}{':' + str(port) if port else ''}/{name}"
 
 
 # --- committed tenants -----------------------------------------------------------------------
@@ -450,44 +323,12 @@ class SippRun:
         return f"sipp {self.name} exited {self.returncode}\n{errors}\n{self.output[-1500:]}"
 
 
-def start_kamailio(plane) -> Process:
-    from apps.sip.plane import kamailio_command, kamailio_environment
-
-    process = start(
-        "kamailio", kamailio_command(plane), plane.runtime_dir, env=kamailio_environment(plane, dict(os.environ))
-    )
-    try:
-        wait_for(lambda: sip_options_ok(plane.sip_port), "kamailio")
-    except AssertionError:
-        process.stop()
-        raise AssertionError(f"kamailio did not start:\n{process.tail()}") from None
-    return process
-
-
 @contextlib.contextmanager
 def running_plane(directory: Path, *, engine_stand_in: bool, **overrides) -> Iterator[SipPlaneUnderTest]:
     """Routing endpoint, rtpengine and Kamailio on free loopback ports; with ``engine_stand_in``
     a sipp stand-in answers on the engine's port, otherwise the port is left for a driver under
     test. Every process is stopped on the way out."""
-    from apps.sip.plane import kamailio_database, plane_from_settings, render
-
-    ports = {name: free_port() for name in ("sip", "ws", "routing", "engine", "ng")}
-    rtp_min, rtp_max = free_port_range(40)
-    plane = plane_from_settings(
-        sip_port=ports["sip"],
-        ws_port=ports["ws"],
-        routing_port=ports["routing"],
-        engine_port=ports["engine"],
-        rtpengine_ng_port=ports["ng"],
-        rtp_port_min=rtp_min,
-        rtp_port_max=rtp_max,
-        runtime_dir=directory,
-        children=2,
-        async_workers=2,
-        database=kamailio_database(connection.settings_dict, url=""),
-        **overrides,
-    )
-    render(plane)
+    plane, ports = render_plane(directory, rtp_ports=40, children=2, async_workers=2, **overrides)
     processes: dict[str, Process] = {}
     under_test = SipPlaneUnderTest(
         directory=directory,
@@ -496,7 +337,7 @@ def running_plane(directory: Path, *, engine_stand_in: bool, **overrides) -> Ite
         engine_port=ports["engine"],
         control_socket=plane.control_socket,
         processes=processes,
-        rtp_range=(rtp_min, rtp_max),
+        rtp_range=(plane.rtp_port_min, plane.rtp_port_max),
         plane=plane,
     )
     under_test.ng_port = ports["ng"]
@@ -508,17 +349,7 @@ def running_plane(directory: Path, *, engine_stand_in: bool, **overrides) -> Ite
         PYTHONPATH=str(ROOT),
     )
     try:
-        daphne = str(Path(sys.executable).parent / "daphne")
-        processes["routing"] = start(
-            "routing",
-            [daphne, "-b", "127.0.0.1", "-p", str(ports["routing"]), "apps.sip.asgi:application"],
-            directory,
-            env=env,
-        )
-        processes["rtpengine"] = start("rtpengine", ["rtpengine", f"--config-file={plane.rtpengine_conf}"], directory)
-        wait_for(lambda: rtpengine_pong(ports["ng"]), "rtpengine")
-        processes["kamailio"] = start_kamailio(plane)
-        wait_for(lambda: http_ok(ports["routing"]), "the routing endpoint")
+        start_plane(plane, processes, routing_env=env)
         if engine_stand_in:
             engine = scenarios.write(directory, "engine", scenarios.engine())
             processes["engine"] = start(

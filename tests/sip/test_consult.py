@@ -13,8 +13,10 @@ import asyncio
 import pytest
 
 from apps.telephony.engine.drivers.base import BY_AGENT, BY_CALLER
+from tests.recording_store import RecordingStore
 from tests.sip import consult_scenarios, driver_scenarios
-from tests.sip.conftest import TRUNK_ADDRESS, free_port, running_plane
+from tests.sip.conftest import TRUNK_ADDRESS, running_plane
+from tests.sip.harness import free_port
 from tests.sip.test_driver import _finish, _register_seat, _wait
 from tests.sip.test_outbound import _party, _run, _stats
 
@@ -146,7 +148,6 @@ def test_the_desks_attended_transfer_through_the_controller_over_sip(plane, sip_
     from apps.telephony.engine.clock import RealClock
     from apps.telephony.engine.config import AgentSettings, NumberSettings, QueueSettings
     from apps.telephony.engine.controller import CallController
-    from apps.telephony.engine.store import MemoryStore
     from apps.telephony.models import PhoneNumber
     from tests.sip.test_outbound import _Forward
 
@@ -158,18 +159,9 @@ def test_the_desks_attended_transfer_through_the_controller_over_sip(plane, sip_
     phone_a = _phone(plane, world, first, "desk-a", consult_scenarios.seat(reinvites=1))
     phone_b = _phone(plane, world, second, "desk-b", consult_scenarios.seat(reinvites=1))
 
-    class Store(MemoryStore):
-        def __init__(self, clock):
-            super().__init__(clock)
-            self.finished = {}
-
-        def call_ended(self, call, queue=None):
-            super().call_ended(call, queue)
-            self.finished[call.uid] = call
-
     async def body(driver, events):
         clock = RealClock()
-        store = Store(clock)
+        store = RecordingStore(clock)
         controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store)
         driver.set_listener(_Forward(events, controller))
         driver.set_seat(A, first)

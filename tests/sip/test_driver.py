@@ -25,14 +25,10 @@ from apps.telephony.engine.config import AgentSettings, NumberSettings, QueueSet
 from apps.telephony.engine.controller import CallController
 from apps.telephony.engine.drivers.base import BY_AGENT, BY_CALLER
 from apps.telephony.engine.drivers.sip import SipDriver, SipStack
-from apps.telephony.engine.store import MemoryStore
+from tests.recording_store import RecordingStore
 from tests.sip import driver_scenarios, scenarios
-from tests.sip.conftest import (
-    TRUNK_ADDRESS,
-    free_port,
-    running_plane,
-    start,
-)
+from tests.sip.conftest import TRUNK_ADDRESS, running_plane
+from tests.sip.harness import free_port, start
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -46,25 +42,6 @@ GRAPH = {
         "queue": {"type": "queue", "queue": QUEUE},
     },
 }
-
-
-class Recorder(MemoryStore):
-    def __init__(self, clock):
-        super().__init__(clock)
-        self.finished = {}
-        self.offer_ends = []
-        self.answered = []
-
-    def call_ended(self, call, queue=None):
-        super().call_ended(call, queue)
-        self.finished[call.uid] = call
-
-    def call_answered(self, call):
-        super().call_answered(call)
-        self.answered.append((call.uid, call.agent_id))
-
-    def call_offer_ended(self, call, agent_id, reason):
-        self.offer_ends.append((call.uid, agent_id, reason))
 
 
 class Listening:
@@ -188,7 +165,7 @@ def _run_call(
         await stack.start()
         clock = RealClock()
         driver = SipDriver(stack, schema=world.a.tenant.schema_name, slug=world.a.slug)
-        store = Recorder(clock)
+        store = RecordingStore(clock)
         controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store)
         listening = Listening(controller)
         driver.set_listener(listening)

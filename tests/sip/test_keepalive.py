@@ -17,7 +17,8 @@ from django.db import connection
 
 from apps.telephony.engine.drivers.sip import SipDriver, SipStack
 from tests.sip import driver_scenarios, scenarios
-from tests.sip.conftest import TRUNK_ADDRESS, free_port, running_plane, start
+from tests.sip.conftest import TRUNK_ADDRESS, running_plane
+from tests.sip.harness import free_port, start
 from tests.sip.test_driver import _wait
 from tests.sip.test_outbound import Events
 

@@ -20,11 +20,11 @@ from apps.telephony.engine.clock import RealClock
 from apps.telephony.engine.config import AgentSettings, NumberSettings, QueueSettings
 from apps.telephony.engine.controller import CallController
 from apps.telephony.engine.drivers.base import BY_CALLER
-from apps.telephony.engine.drivers.sip import SipDriver, SipStack
-from apps.telephony.engine.drivers.sip import monitor, recording
-from apps.telephony.engine.store import MemoryStore
+from apps.telephony.engine.drivers.sip import SipDriver, SipStack, monitor, recording
+from tests.recording_store import RecordingStore
 from tests.sip import scenarios
-from tests.sip.conftest import TRUNK_ADDRESS, free_port, running_plane
+from tests.sip.conftest import TRUNK_ADDRESS, running_plane
+from tests.sip.harness import free_port
 from tests.sip.monitor_scenarios import AGENT_FILL, CALLER_FILL, SUPERVISOR_FILL, StandIn, sdp_sections
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -35,20 +35,6 @@ SUPERVISOR_USER = 501
 NO_SEAT_USER = 502
 GRAPH = {"start": "queue", "nodes": {"queue": {"type": "queue", "queue": QUEUE}}}
 PACKETS = 40  # 0.8 s of audio at 20 ms a packet
-
-
-class Recorder(MemoryStore):
-    def __init__(self, clock):
-        super().__init__(clock)
-        self.finished = {}
-        self.monitors = []
-
-    def call_ended(self, call, queue=None):
-        super().call_ended(call, queue)
-        self.finished[call.uid] = call
-
-    def monitor(self, call, supervisor_user_id, mode):
-        self.monitors.append((call.uid, supervisor_user_id, mode))
 
 
 class Listening:
@@ -128,7 +114,7 @@ def _run(plane, world, name, during_talk):
         await stack.start()
         clock = RealClock()
         driver = SipDriver(stack, schema=world.a.tenant.schema_name, slug=world.a.slug)
-        store = Recorder(clock)
+        store = RecordingStore(clock)
         controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store)
         listening = Listening(controller)
         driver.set_listener(listening)

@@ -17,8 +17,10 @@ from django.db import connection
 
 from apps.telephony.engine.drivers.base import AMD_HUMAN, BY_CALLER, FAILED_BLOCKED, FAILED_BUSY, FAILED_NO_ANSWER
 from apps.telephony.engine.drivers.sip import SipDriver, SipStack
+from tests.recording_store import RecordingStore
 from tests.sip import driver_scenarios
-from tests.sip.conftest import TRUNK_ADDRESS, free_port, running_plane
+from tests.sip.conftest import TRUNK_ADDRESS, running_plane
+from tests.sip.harness import free_port
 from tests.sip.test_driver import _finish, _register_seat, _sipp, _wait
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -495,20 +497,6 @@ def test_a_progressive_campaign_dials_over_sip_and_connects_the_answer_to_an_age
     from apps.telephony.engine.clock import RealClock
     from apps.telephony.engine.config import AgentSettings, QueueSettings
     from apps.telephony.engine.controller import CallController
-    from apps.telephony.engine.store import MemoryStore
-
-    class Store(MemoryStore):
-        def __init__(self, clock):
-            super().__init__(clock)
-            self.attempts, self.finished = [], {}
-
-        def campaign_attempt(self, call, outcome):
-            super().campaign_attempt(call, outcome)
-            self.attempts.append((call.contact_id, outcome))
-
-        def call_ended(self, call, queue=None):
-            super().call_ended(call, queue)
-            self.finished[call.uid] = call
 
     carrier_port = free_port()
     carrier = _party(
@@ -522,7 +510,7 @@ def test_a_progressive_campaign_dials_over_sip_and_connects_the_answer_to_an_age
 
     async def body(driver, events):
         clock = RealClock()
-        store = Store(clock)
+        store = RecordingStore(clock)
         controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store, use_ivr=False)
         driver.set_listener(_Forward(events, controller))
         controller.set_queue(QueueSettings(queue_id=1, name="Outbound", wrapup_seconds=0))
@@ -538,7 +526,10 @@ def test_a_progressive_campaign_dials_over_sip_and_connects_the_answer_to_an_age
         (call,) = store.finished.values()
         assert (call.campaign_id, call.contact_id, call.agent_id) == (7, 1, AGENT)
         assert call.answered is not None and call.end_reason == "completed"
-        await _wait(lambda: store.attempts == [(1, "answered")], "the attempt's outcome")
+        await _wait(
+            lambda: [(contact, outcome) for contact, outcome, _at in store.attempts] == [(1, "answered")],
+            "the attempt's outcome",
+        )
         runtime.stop()
         assert await _finish(carrier, 15) == 0, carrier.tail()
         assert await _finish(seat, 15) == 0, seat.tail()

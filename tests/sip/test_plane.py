@@ -15,7 +15,8 @@ from django_tenants.utils import tenant_context
 from apps.sip.selectors import seat_registrations
 from apps.telephony.models import Call
 from tests.sip import scenarios
-from tests.sip.conftest import STRANGER_ADDRESS, TRUNK_ADDRESS, free_port, wait_for
+from tests.sip.conftest import STRANGER_ADDRESS, TRUNK_ADDRESS
+from tests.sip.harness import free_port, wait_for
 
 
 def _seat(world_tenant, extension: str) -> dict:
@@ -222,7 +223,7 @@ def silent_endpoint():
 def hung_routing_plane(sip_plane, silent_endpoint, tmp_path):
     """A second Kamailio whose routing endpoint accepts connections and never answers."""
     from apps.sip.plane import render
-    from tests.sip.conftest import start_kamailio
+    from tests.sip.harness import start_kamailio
 
     port, _accepted = silent_endpoint
     plane = sip_plane.plane.with_changes(

@@ -20,7 +20,8 @@ from django_tenants.utils import tenant_context
 
 from apps.telephony.engine.drivers.sip import media
 from tests.sip import driver_scenarios
-from tests.sip.conftest import TRUNK_ADDRESS, free_port, running_plane
+from tests.sip.conftest import TRUNK_ADDRESS, running_plane
+from tests.sip.harness import free_port
 from tests.sip.test_driver import _finish, _wait
 from tests.sip.test_outbound import _party, _run
 

@@ -29,7 +29,8 @@ from apps.telephony.models import PhoneNumber, Trunk
 from apps.tenants.choices import PoolNumberStatus
 from apps.tenants.models import PoolNumber
 from apps.tenants.services.platform import tenant_number_assign, tenant_resume, tenant_suspend
-from tests.sip.conftest import ROOT, TRUNK_ADDRESS, database_url, free_port, http_ok, start, wait_for
+from tests.sip.conftest import ROOT, TRUNK_ADDRESS
+from tests.sip.harness import database_url, free_port, http_ok, start, wait_for
 
 B_CARRIER = "127.0.0.9"
 

@@ -24,7 +24,7 @@ from apps.telephony.services.agent_state import agent_login, agent_logout
 from apps.telephony.services.seat_credentials import seat_set_registration_mode
 from tests.conftest import PASSWORD
 from tests.sip import scenarios
-from tests.sip.conftest import free_port
+from tests.sip.harness import free_port
 
 EXTENSION = "1003"
 

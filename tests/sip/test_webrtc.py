@@ -36,7 +36,8 @@ from django_tenants.utils import tenant_context
 from tests.browser.conftest import CHROMIUM, DatabaseThread, _missing_browser
 from tests.conftest import PASSWORD
 from tests.sip import scenarios
-from tests.sip.conftest import ROOT, Process, database_url, free_port, start, wait_for
+from tests.sip.conftest import ROOT
+from tests.sip.harness import Process, database_url, free_port, start, wait_for
 
 WAIT_MS = 20_000
 

@@ -25,9 +25,10 @@ from apps.telephony.engine.controller import CallController
 from apps.telephony.engine.drivers.base import BY_AGENT
 from apps.telephony.engine.drivers.sip import SipDriver, SipStack
 from tests.conftest import PASSWORD
+from tests.recording_store import RecordingStore
 from tests.sip import driver_scenarios, test_driver, test_webrtc
 from tests.sip.conftest import TRUNK_ADDRESS
-from tests.sip.test_driver import AGENT, QUEUE, Listening, Recorder
+from tests.sip.test_driver import AGENT, QUEUE, Listening
 from tests.sip.test_webrtc import WAIT_MS, packets_per_leg, rtpengine_query, wait_for_value
 
 # The browser test's fixtures, on the driver test's plane (no sipp stand-in on the engine's port).
@@ -67,7 +68,7 @@ class Engine:
         async def build():
             clock = RealClock()
             self.driver = SipDriver(self.stack, schema=world.a.tenant.schema_name, slug=world.a.slug)
-            self.store = Recorder(clock)
+            self.store = RecordingStore(clock)
             self.controller = CallController(clock=clock, driver=self.driver, acd=Acd(), store=self.store)
             self.listening = Listening(self.controller)
             self.driver.set_listener(self.listening)
@@ -242,7 +243,7 @@ def test_click_to_dial_from_the_browser_seat_answers_itself_and_reaches_the_carr
     from playwright.sync_api import expect
 
     from apps.telephony.models import PhoneNumber
-    from tests.sip.conftest import free_port
+    from tests.sip.harness import free_port
 
     def number_id() -> int:
         try:
@@ -308,7 +309,7 @@ def test_attended_transfer_re_invites_the_browser_seat_through_kamailio(
 
     from apps.telephony.models import PhoneNumber
     from tests.sip import consult_scenarios
-    from tests.sip.conftest import free_port
+    from tests.sip.harness import free_port
 
     def number_id() -> int:
         try:

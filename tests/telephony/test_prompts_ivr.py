@@ -17,7 +17,8 @@ from apps.telephony.models import IvrFlow
 from apps.telephony.services import ivr as ivr_services
 from apps.telephony.services import prompts as prompt_services
 from tests.accounts.helpers import web_login
-from tests.telephony.test_engine import NUMBER, QUEUE, RecordingStore, build, ivr_caller, virtual
+from tests.recording_store import RecordingStore
+from tests.telephony.test_engine import NUMBER, QUEUE, build, ivr_caller, virtual
 from tests.telephony.test_prompts import wav_bytes
 
 NOW = dt.datetime(2025, 10, 9, 10, 0, tzinfo=dt.UTC)

@@ -16,7 +16,8 @@ from celery import shared_task
 from celery.exceptions import Retry
 
 from apps.telephony.models import ContactList, DoNotCallImport
-from apps.telephony.services.campaigns.contact_import import contact_list_import, dnc_import_run
+from apps.telephony.services.campaigns.contact_import import contact_list_import
+from apps.telephony.services.campaigns.dnc_import import dnc_import_run
 from apps.telephony.services.campaigns.import_jobs import import_jobs_mark_stalled
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from django.http import HttpResponseBase
 from django_tenants.utils import tenant_context
 
 from apps.telephony.models import CampaignExport
-from apps.telephony.services.campaigns import contact_import
+from apps.telephony.services.campaigns import results_export
 from tests.telephony.campaign_factories import make_campaign, make_contact
 
 
@@ -23,7 +23,7 @@ def test_the_export_service_logs_and_answers_rows_not_a_response(tenant):
     make_contact(campaign, phone="+8613800000001", name="王伟")
     admin = tenant.admin()
 
-    export = contact_import.campaign_export(campaign=campaign, file_format="csv", user=admin, ip_address="203.0.113.9")
+    export = results_export.campaign_export(campaign=campaign, file_format="csv", user=admin, ip_address="203.0.113.9")
 
     assert not isinstance(export, HttpResponseBase)
     assert export.filename == f"campaign-{campaign.pk}-results.csv"

@@ -18,13 +18,11 @@ from apps.telephony.services.campaigns.contact_import import (
     contact_list_import,
     contact_list_start,
     contact_list_upload,
-    dnc_import_upload,
-    export_csv_chunks,
-    export_rows,
-    export_xlsx_file,
     mapping_suggest,
 )
 from apps.telephony.services.campaigns.dnc import dnc_add
+from apps.telephony.services.campaigns.dnc_import import dnc_import_upload
+from apps.telephony.services.campaigns.results_export import export_csv_chunks, export_rows, export_xlsx_file
 from tests.telephony.campaign_factories import make_campaign, make_contact
 
 

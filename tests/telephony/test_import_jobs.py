@@ -18,7 +18,9 @@ from apps.accounts.choices import Role
 from apps.telephony.choices import ContactListStatus
 from apps.telephony.models import Contact, ContactList, DoNotCall, DoNotCallImport, ImportRowError
 from apps.telephony.services.campaigns import contact_import
-from apps.telephony.services.campaigns.contact_import import contact_list_import, contact_list_upload, dnc_import_run
+from apps.telephony.services.campaigns import dnc_import as dnc_import_service
+from apps.telephony.services.campaigns.contact_import import contact_list_import, contact_list_upload
+from apps.telephony.services.campaigns.dnc_import import dnc_import_run, dnc_import_upload
 from apps.telephony.services.campaigns.import_jobs import import_jobs_mark_stalled
 from apps.telephony.tasks import import_jobs_mark_stalled_task
 from tests.accounts.helpers import web_login
@@ -58,14 +60,15 @@ def tenant(acme):
 @pytest.fixture
 def small_batches(monkeypatch):
     monkeypatch.setattr(contact_import, "BATCH_SIZE", 3)
+    monkeypatch.setattr(dnc_import_service, "BATCH_SIZE", 3)
 
 
 @pytest.fixture
 def killed_after(monkeypatch):
     """Kill the worker when the n-th batch is about to be written (earlier ones are committed)."""
 
-    def arm(batches: int, name: str = "_import_batch_rows"):
-        real = getattr(contact_import, name)
+    def arm(batches: int, name: str = "_import_batch_rows", module=contact_import):
+        real = getattr(module, name)
         calls = {"n": 0}
 
         def dying(*args, **kwargs):
@@ -74,8 +77,8 @@ def killed_after(monkeypatch):
                 raise WorkerKilled
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(contact_import, name, dying)
-        return lambda: monkeypatch.setattr(contact_import, name, real)
+        monkeypatch.setattr(module, name, dying)
+        return lambda: monkeypatch.setattr(module, name, real)
 
     return arm
 
@@ -249,8 +252,8 @@ def test_the_page_offers_retry_and_cancel_for_a_stalled_import(acme, django_capt
 
 def test_a_dnc_import_killed_mid_way_resumes_with_every_number_once(tenant, small_batches, killed_after):
     rows = [["phone"], *[[f"1390000{i:04d}"] for i in range(1, 8)], ["bad"], ["13900000001"]]
-    dnc_import = contact_import.dnc_import_upload(upload=csv_file(rows))
-    revive = killed_after(1, name="dnc_bulk_add")
+    dnc_import = dnc_import_upload(upload=csv_file(rows))
+    revive = killed_after(1, name="dnc_bulk_add", module=dnc_import_service)
 
     with pytest.raises(WorkerKilled):
         dnc_import_run(dnc_import.pk)
@@ -271,7 +274,7 @@ def test_a_dnc_import_killed_mid_way_resumes_with_every_number_once(tenant, smal
 
 def test_the_dnc_page_offers_retry_for_a_stalled_import(acme, django_capture_on_commit_callbacks):
     with tenant_context(acme.tenant):
-        dnc_import = contact_import.dnc_import_upload(upload=csv_file([["phone"], ["13900000001"]]))
+        dnc_import = dnc_import_upload(upload=csv_file([["phone"], ["13900000001"]]))
         age(DoNotCallImport, dnc_import.pk)
         DoNotCallImport.objects.filter(pk=dnc_import.pk).update(status=ContactListStatus.IMPORTING)
         assert import_jobs_mark_stalled() == 1

@@ -1,17 +1,17 @@
-"""Outbound campaigns under /api/v1/: campaigns and their life cycle, retry rules, contact lists
-(upload, mapping, progress, error report), contacts, results export, do-not-call, consent,
-scheduled callbacks and dial attempts, and the tenant's consent policy.
+"""Outbound campaigns under /api/v1/: campaigns and their life cycle, retry rules, results
+export, scheduled callbacks and dial attempts, and the tenant's consent policy. Contact lists and
+contacts are in :mod:`apps.telephony.api.contacts`; do-not-call and consent in
+:mod:`apps.telephony.api.dnc`.
 
-Roles: administrators manage everything; supervisors read, start, pause and resume campaigns,
-add numbers to do-not-call, revoke consent and schedule callbacks; agents see only the contacts
-they spoke to and their own callbacks, and schedule callbacks for those contacts. Every write
-goes through a service; bad input is a 400 ``{"code", "message", "fields"}`` that changes nothing.
+Roles: administrators manage everything; supervisors read, start, pause and resume campaigns
+and schedule callbacks; agents see only their own callbacks, and schedule callbacks for the
+contacts they spoke to. Every write goes through a service; bad input is a 400
+``{"code", "message", "fields"}`` that changes nothing.
 """
 
 from __future__ import annotations
 
 from django.db.models import Count
-from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -24,31 +24,19 @@ from rest_framework.views import APIView
 from apps.accounts.choices import Role
 from apps.core.api.permissions import HasRole
 from apps.core.clientip import client_ip
-from apps.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.exports import export_response
 from apps.telephony import kpis
 from apps.telephony.choices import ExportFormat
-from apps.telephony.models import (
-    Agent,
-    Campaign,
-    CampaignRetryRule,
-    Consent,
-    Contact,
-    ContactList,
-    DialAttempt,
-    DoNotCall,
-    DoNotCallImport,
-    ScheduledCallback,
-)
+from apps.telephony.models import Agent, Campaign, CampaignRetryRule, Contact, DialAttempt, ScheduledCallback
 from apps.telephony.selectors.campaigns.dialing import (
     abandon_history,
     callbacks_visible_to,
     contact_counts,
     contacts_visible_to,
 )
-from apps.telephony.selectors.campaigns.dnc import consent_search, dnc_search
-from apps.telephony.services.campaigns import contact_import, dnc, import_jobs
 from apps.telephony.services.campaigns import lifecycle as campaign_services
+from apps.telephony.services.campaigns import results_export
 from apps.telephony.services.campaigns.lifecycle import CAMPAIGN_SETTINGS
 
 ADMIN = (Role.TENANT_ADMIN,)
@@ -234,8 +222,8 @@ class CampaignViewSet(viewsets.ModelViewSet):
             raise ApplicationError(
                 "invalid", _("The request has invalid fields."), fields={"file_format": [_("csv or xlsx.")]}
             )
-        contact_import.export_check_size(campaign, file_format)
-        export = contact_import.campaign_export(
+        results_export.export_check_size(campaign, file_format)
+        export = results_export.campaign_export(
             campaign=campaign, file_format=file_format, user=request.user, ip_address=client_ip(request) or None
         )
         return export_response(request, export.rows, file_format=export.file_format, filename=export.filename)
@@ -258,401 +246,6 @@ class CampaignRetryRulesView(APIView):
         data = _valid(RetryRulesRequestSerializer, request)
         rules = campaign_services.retry_rules_set(campaign=campaign, rules=data["rules"])
         return Response(RetryRuleSerializer(rules, many=True).data)
-
-
-# --- contact lists ------------------------------------------------------------------------------------------
-
-
-class ContactListSerializer(serializers.ModelSerializer):
-    has_error_report = serializers.SerializerMethodField()
-
-    class Meta:
-        model = ContactList
-        fields = [
-            "id",
-            "campaign",
-            "name",
-            "file_format",
-            "encoding",
-            "columns",
-            "sample",
-            "mapping",
-            "status",
-            "error_message",
-            "rows_total",
-            "rows_processed",
-            "rows_imported",
-            "rows_invalid",
-            "rows_duplicate",
-            "rows_dnc",
-            "progress_percent",
-            "has_error_report",
-            "created_by",
-            "created_at",
-            "started_at",
-            "finished_at",
-            "heartbeat_at",
-            "rows_checkpoint",
-            "attempts",
-        ]
-        read_only_fields = fields
-
-    def get_has_error_report(self, contact_list: ContactList) -> bool:
-        return bool(contact_list.error_report)
-
-
-class ContactListUploadSerializer(serializers.Serializer):
-    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
-    file = serializers.FileField(allow_empty_file=False)
-    name = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-    mapping = serializers.JSONField(
-        required=False, help_text='Optional {"column": "phone"|"name"|"time_zone"|"email"|"external_id"|"custom.<key>"}'
-    )
-
-
-class MappingSerializer(serializers.Serializer):
-    mapping = serializers.JSONField()
-
-
-class ContactListViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
-):
-    """Upload (multipart: ``campaign``, ``file``, optional ``name`` and ``mapping``), then confirm the
-    mapping with ``POST …/import``; poll the list for ``status`` and the counters."""
-
-    permission_classes = [AdminWritesStaffReads]
-    serializer_class = ContactListSerializer
-    queryset = ContactList.objects.order_by("-created_at", "-id")
-    filterset_fields = ["campaign", "status"]
-    lookup_value_regex = r"\d+"
-
-    @extend_schema(request={"multipart/form-data": ContactListUploadSerializer}, responses={201: ContactListSerializer})
-    def create(self, request, *args, **kwargs):
-        data = _valid(ContactListUploadSerializer, request)
-        contact_list = contact_import.contact_list_upload(
-            campaign=data["campaign"],
-            upload=data["file"],
-            name=data.get("name", ""),
-            mapping=data.get("mapping"),
-            user=request.user,
-        )
-        return Response(ContactListSerializer(contact_list).data, status=status.HTTP_201_CREATED)
-
-    def destroy(self, request, *args, **kwargs):
-        contact_import.contact_list_delete(contact_list=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(request=MappingSerializer, responses={202: ContactListSerializer})
-    @action(detail=True, methods=["post"], url_path="import")
-    def start_import(self, request, pk=None):
-        """Confirm the column mapping and queue the import."""
-        data = _valid(MappingSerializer, request)
-        contact_list = contact_import.contact_list_start(contact_list=self.get_object(), mapping=data["mapping"])
-        return Response(ContactListSerializer(contact_list).data, status=status.HTTP_202_ACCEPTED)
-
-    @extend_schema(request=None, responses={(200, "text/csv"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"], permission_classes=[IsStaff])
-    def errors(self, request, pk=None):
-        """The rows the import rejected: row number, value, reason (CSV)."""
-        source = self.get_object()
-        return _report_response(request, source, source.error_report, f"contact-list-{pk}-errors.csv")
-
-    def get_object(self):
-        return import_jobs.import_job_refresh(super().get_object())
-
-    @extend_schema(request=None, responses={202: ContactListSerializer})
-    @action(detail=True, methods=["post"])
-    def retry(self, request, pk=None):
-        """Queue a stalled or failed import again; it resumes after the last committed row."""
-        contact_list = import_jobs.import_job_retry(job=self.get_object())
-        return Response(ContactListSerializer(contact_list).data, status=status.HTTP_202_ACCEPTED)
-
-    @extend_schema(request=None, responses={200: ContactListSerializer})
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
-        """Stop a queued, running or stalled import; contacts already imported stay."""
-        contact_list = import_jobs.import_job_cancel(job=self.get_object())
-        return Response(ContactListSerializer(contact_list).data)
-
-
-def _report_response(request, source, field_file, filename: str) -> FileResponse:
-    if not field_file:
-        raise NotFoundError("not_found", _("There is no error report: every row was accepted."))
-    contact_import.error_report_downloaded(source=source, user=request.user)
-    return FileResponse(field_file.open("rb"), as_attachment=True, filename=filename, content_type="text/csv")
-
-
-# --- contacts ---------------------------------------------------------------------------------------------------
-
-
-class ContactFilterSet(filters.FilterSet):
-    phone = filters.CharFilter(method="filter_phone")
-
-    class Meta:
-        model = Contact
-        fields = ["campaign", "contact_list", "status", "last_outcome", "owner_agent"]
-
-    def filter_phone(self, queryset, name, value):
-        number = dnc.normalize_number(value) if value else None
-        return queryset.filter(phone=number or value)
-
-
-class ContactSerializer(serializers.ModelSerializer):
-    last_disposition = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-
-    class Meta:
-        model = Contact
-        fields = [
-            "id",
-            "campaign",
-            "contact_list",
-            "name",
-            "phone",
-            "time_zone",
-            "email",
-            "external_id",
-            "data",
-            "status",
-            "attempts",
-            "next_attempt_at",
-            "priority",
-            "last_attempt_at",
-            "last_outcome",
-            "last_disposition",
-            "owner_agent",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-
-class ContactDetailSerializer(ContactSerializer):
-    script = serializers.SerializerMethodField(help_text="The campaign's agent script filled in for this contact.")
-
-    class Meta(ContactSerializer.Meta):
-        fields = [*ContactSerializer.Meta.fields, "script"]
-        read_only_fields = fields
-
-    def get_script(self, contact: Contact) -> str:
-        return campaign_services.script_render(contact.campaign.script, contact)
-
-
-class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Contacts with their state in the campaign. Agents see the contacts they spoke to or owe a callback."""
-
-    permission_classes = [HasRole.of(*AT_WORK)]
-    serializer_class = ContactSerializer
-    filterset_class = ContactFilterSet
-    lookup_value_regex = r"\d+"
-
-    def get_queryset(self):
-        return contacts_visible_to(self.request.user).order_by("id")
-
-    def get_serializer_class(self):
-        return ContactDetailSerializer if self.action == "retrieve" else ContactSerializer
-
-
-# --- do-not-call --------------------------------------------------------------------------------------------------
-
-
-class DoNotCallSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = DoNotCall
-        fields = ["id", "number", "campaign", "reason", "source", "added_by", "created_at"]
-        read_only_fields = ["id", "source", "added_by", "created_at"]
-        extra_kwargs = {"number": {"validators": []}}
-
-
-class DoNotCallFilterSet(filters.FilterSet):
-    number = filters.CharFilter(method="filter_number")
-    tenant_wide = filters.BooleanFilter(field_name="campaign", lookup_expr="isnull")
-
-    class Meta:
-        model = DoNotCall
-        fields = ["campaign", "source"]
-
-    def filter_number(self, queryset, name, value):
-        """The lists' page search (selectors/campaigns/dnc.py): a whole number exactly, else digits."""
-        return dnc_search(value, queryset)
-
-
-class DoNotCallViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Do-not-call entries: tenant-wide (no ``campaign``) or per campaign. Supervisors may add a
-    number (a complaint cannot wait); only administrators remove one."""
-
-    permission_classes = [HasRole.of(*STAFF)]
-    serializer_class = DoNotCallSerializer
-    queryset = DoNotCall.objects.order_by("-created_at", "-id")
-    filterset_class = DoNotCallFilterSet
-    lookup_value_regex = r"\d+"
-
-    def get_permissions(self):
-        if self.action == "destroy":
-            return [IsAdmin()]
-        return super().get_permissions()
-
-    def create(self, request, *args, **kwargs):
-        data = _valid(DoNotCallSerializer, request)
-        entry, created = dnc.dnc_add(
-            number=data["number"],
-            campaign=data.get("campaign"),
-            reason=data.get("reason", ""),
-            source="api" if request.auth else "manual",
-            user=request.user,
-        )
-        return Response(
-            DoNotCallSerializer(entry).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
-
-    def destroy(self, request, *args, **kwargs):
-        dnc.dnc_remove(entry=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class DoNotCallImportSerializer(serializers.ModelSerializer):
-    has_error_report = serializers.SerializerMethodField()
-
-    class Meta:
-        model = DoNotCallImport
-        fields = [
-            "id",
-            "campaign",
-            "file_format",
-            "column",
-            "reason",
-            "status",
-            "error_message",
-            "rows_processed",
-            "rows_added",
-            "rows_invalid",
-            "rows_duplicate",
-            "has_error_report",
-            "created_by",
-            "created_at",
-            "started_at",
-            "finished_at",
-            "heartbeat_at",
-            "rows_checkpoint",
-            "attempts",
-        ]
-        read_only_fields = fields
-
-    def get_has_error_report(self, dnc_import: DoNotCallImport) -> bool:
-        return bool(dnc_import.error_report)
-
-
-class DoNotCallUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(allow_empty_file=False)
-    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False, allow_null=True)
-    column = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-
-
-class DoNotCallImportViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
-):
-    """Files of numbers for a do-not-call list, imported in the background."""
-
-    permission_classes = [AdminWritesStaffReads]
-    serializer_class = DoNotCallImportSerializer
-    queryset = DoNotCallImport.objects.order_by("-created_at", "-id")
-    lookup_value_regex = r"\d+"
-
-    @extend_schema(
-        request={"multipart/form-data": DoNotCallUploadSerializer}, responses={201: DoNotCallImportSerializer}
-    )
-    def create(self, request, *args, **kwargs):
-        data = _valid(DoNotCallUploadSerializer, request)
-        dnc_import = contact_import.dnc_import_upload(
-            upload=data["file"],
-            campaign=data.get("campaign"),
-            column=data.get("column", ""),
-            reason=data.get("reason", ""),
-            user=request.user,
-        )
-        return Response(DoNotCallImportSerializer(dnc_import).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=None, responses={(200, "text/csv"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"], permission_classes=[IsStaff])
-    def errors(self, request, pk=None):
-        source = self.get_object()
-        return _report_response(request, source, source.error_report, f"dnc-import-{pk}-errors.csv")
-
-    def get_object(self):
-        return import_jobs.import_job_refresh(super().get_object())
-
-    @extend_schema(request=None, responses={202: DoNotCallImportSerializer})
-    @action(detail=True, methods=["post"])
-    def retry(self, request, pk=None):
-        """Queue a stalled or failed import again; it resumes after the last committed row."""
-        dnc_import = import_jobs.import_job_retry(job=self.get_object())
-        return Response(DoNotCallImportSerializer(dnc_import).data, status=status.HTTP_202_ACCEPTED)
-
-    @extend_schema(request=None, responses={200: DoNotCallImportSerializer})
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
-        """Stop a queued, running or stalled import; numbers already added stay."""
-        dnc_import = import_jobs.import_job_cancel(job=self.get_object())
-        return Response(DoNotCallImportSerializer(dnc_import).data)
-
-
-# --- consent ------------------------------------------------------------------------------------------------------
-
-
-class ConsentSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Consent
-        fields = ["id", "number", "source", "granted_at", "revoked_at", "revoke_reason", "added_by", "created_at"]
-        read_only_fields = ["id", "revoked_at", "revoke_reason", "added_by", "created_at"]
-        extra_kwargs = {"granted_at": {"required": False}}
-
-
-class ConsentFilterSet(filters.FilterSet):
-    number = filters.CharFilter(method="filter_number")
-    active = filters.BooleanFilter(field_name="revoked_at", lookup_expr="isnull")
-
-    class Meta:
-        model = Consent
-        fields = ["number"]
-
-    def filter_number(self, queryset, name, value):
-        """The consents page's search (selectors/campaigns/dnc.py): a whole number exactly, else digits."""
-        return consent_search(value, queryset)
-
-
-class RevokeSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-
-
-class ConsentViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
-):
-    """Marketing consent records. Administrators record consent; supervisors may also revoke it."""
-
-    permission_classes = [AdminWritesStaffReads]
-    serializer_class = ConsentSerializer
-    queryset = Consent.objects.order_by("-granted_at", "-id")
-    filterset_class = ConsentFilterSet
-    lookup_value_regex = r"\d+"
-
-    def create(self, request, *args, **kwargs):
-        data = _valid(ConsentSerializer, request)
-        consent = dnc.consent_record(
-            number=data["number"], source=data["source"], granted_at=data.get("granted_at"), user=request.user
-        )
-        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=RevokeSerializer, responses={200: ConsentSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[IsStaff])
-    def revoke(self, request, pk=None):
-        data = _valid(RevokeSerializer, request)
-        consent = dnc.consent_revoke(consent=self.get_object(), reason=data["reason"])
-        return Response(ConsentSerializer(consent).data)
 
 
 # --- scheduled callbacks ------------------------------------------------------------------------------------------
@@ -798,12 +391,7 @@ def campaign_policy(request):
 __all__ = [
     "CampaignRetryRulesView",
     "CampaignViewSet",
-    "ConsentViewSet",
-    "ContactListViewSet",
-    "ContactViewSet",
     "DialAttemptViewSet",
-    "DoNotCallImportViewSet",
-    "DoNotCallViewSet",
     "ScheduledCallbackViewSet",
     "campaign_policy",
 ]

@@ -7,7 +7,19 @@ only, so the call reads (GET /calls, /calls/<uid>) and the agent's call actions 
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from apps.telephony.api import agents, calls, campaign_desk, campaigns, dialling, ivr, plant, prompts, softphone
+from apps.telephony.api import (
+    agents,
+    calls,
+    campaign_desk,
+    campaigns,
+    contacts,
+    dialling,
+    dnc,
+    ivr,
+    plant,
+    prompts,
+    softphone,
+)
 
 router = SimpleRouter(trailing_slash=False)
 # plant
@@ -25,13 +37,13 @@ router.register("dispositions", agents.DispositionViewSet, basename="disposition
 # ivr
 router.register("ivr-flows", ivr.IvrFlowViewSet, basename="ivr-flow")
 router.register("business-hours", ivr.BusinessHoursViewSet, basename="business-hours")
-# campaigns
+# campaigns, their contacts, do-not-call and consent
 router.register("campaigns", campaigns.CampaignViewSet, basename="campaign")
-router.register("contact-lists", campaigns.ContactListViewSet, basename="contact-list")
-router.register("contacts", campaigns.ContactViewSet, basename="contact")
-router.register("dnc", campaigns.DoNotCallViewSet, basename="dnc")
-router.register("dnc-imports", campaigns.DoNotCallImportViewSet, basename="dnc-import")
-router.register("consents", campaigns.ConsentViewSet, basename="consent")
+router.register("contact-lists", contacts.ContactListViewSet, basename="contact-list")
+router.register("contacts", contacts.ContactViewSet, basename="contact")
+router.register("dnc", dnc.DoNotCallViewSet, basename="dnc")
+router.register("dnc-imports", dnc.DoNotCallImportViewSet, basename="dnc-import")
+router.register("consents", dnc.ConsentViewSet, basename="consent")
 router.register("scheduled-callbacks", campaigns.ScheduledCallbackViewSet, basename="scheduled-callback")
 router.register("dial-attempts", campaigns.DialAttemptViewSet, basename="dial-attempt")
 

@@ -4,7 +4,7 @@ error report), results export, the live monitor, do-not-call, consent and schedu
 
 Administrators do everything; supervisors see every page, start, pause and resume campaigns, add
 numbers to do-not-call, revoke consent and cancel callbacks — the same split as the REST API
-(apps/telephony/api/campaigns.py). Views validate, call one service or selector, render."""
+(apps/telephony/api/campaigns.py, contacts.py, dnc.py). Views validate, call one service or selector, render."""
 
 from __future__ import annotations
 
@@ -66,8 +66,9 @@ from apps.telephony.selectors.campaigns.pages import (
     outcome_rules,
     script_preview,
 )
-from apps.telephony.services.campaigns import contact_import, dnc, import_jobs
+from apps.telephony.services.campaigns import contact_import, dnc, import_files, import_jobs, results_export
 from apps.telephony.services.campaigns import lifecycle as campaign_services
+from apps.telephony.services.campaigns.dnc_import import dnc_import_upload
 
 STAFF = (Role.TENANT_ADMIN, Role.SUPERVISOR)
 staff_only = role_required(*STAFF)
@@ -261,11 +262,11 @@ def campaign_export(request, pk: int, file_format: str):
     if file_format not in ExportFormat.values:
         raise Http404
     try:
-        contact_import.export_check_size(campaign, file_format)
+        results_export.export_check_size(campaign, file_format)
     except ApplicationError as error:
         messages.error(request, _error_text(error))
         return redirect("campaigns:detail", pk=campaign.pk)
-    export = contact_import.campaign_export(
+    export = results_export.campaign_export(
         campaign=campaign, file_format=file_format, user=request.user, ip_address=client_ip(request) or None
     )
     return export_response(request, export.rows, file_format=export.file_format, filename=export.filename)
@@ -374,7 +375,7 @@ def contact_list_progress(request, pk: int):
 def _report(request, source, field_file, filename: str):
     if not field_file:
         raise Http404
-    contact_import.error_report_downloaded(source=source, user=request.user)
+    import_files.error_report_downloaded(source=source, user=request.user)
     return FileResponse(field_file.open("rb"), as_attachment=True, filename=filename, content_type="text/csv")
 
 
@@ -512,7 +513,7 @@ def dnc_import(request):
     data = form.cleaned_data
     campaign = Campaign.objects.filter(pk=data["campaign"]).first() if data["campaign"] else None
     try:
-        contact_import.dnc_import_upload(
+        dnc_import_upload(
             upload=data["file"], campaign=campaign, column=data["column"], reason=data["reason"], user=request.user
         )
     except ApplicationError as error:

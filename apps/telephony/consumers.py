@@ -8,9 +8,10 @@ from channels.db import database_sync_to_async
 from django_tenants.utils import tenant_context
 
 from apps.accounts.choices import Role
+from apps.accounts.models import User
 from apps.core.consumers import TenantConsumer
 from apps.core.errors import ApplicationError
-from apps.telephony.models import Seat
+from apps.telephony.models import Agent, Seat
 from apps.telephony.selectors.wallboard import agent_desktop_snapshot, wallboard_snapshot
 from apps.telephony.services.agent_state import agent_ensure, agent_group_topic
 
@@ -30,6 +31,7 @@ class AgentConsumer(TenantConsumer):
     """One agent's desktop: their own state, offers, call events and screen pops."""
 
     roles = (Role.AGENT,)
+    agent: Agent | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -42,15 +44,22 @@ class AgentConsumer(TenantConsumer):
         await super().connect()
 
     @database_sync_to_async
-    def _agent(self, user):
+    def _agent(self, user: User) -> Agent | None:
         with tenant_context(self.scope["tenant"]):
             try:
                 return agent_ensure(user=user)
             except ApplicationError:
                 return None
 
+    @property
+    def connected_agent(self) -> Agent:
+        """Topics and snapshots are only asked for once :meth:`connect` found the agent."""
+        if self.agent is None:
+            raise RuntimeError("the agent socket has no agent before connect()")
+        return self.agent
+
     def topic_names(self) -> tuple[str, ...]:
-        return (agent_group_topic(self.agent.pk),)
+        return (agent_group_topic(self.connected_agent.pk),)
 
     def snapshot_sync(self) -> dict[str, Any]:
-        return agent_desktop_snapshot(self.agent)
+        return agent_desktop_snapshot(self.connected_agent)

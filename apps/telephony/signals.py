@@ -8,12 +8,12 @@ away (apps.telephony.services.seat_credentials). The receivers only decide wheth
 
 from __future__ import annotations
 
-from django.db import connection
 from django.db.models.signals import post_delete, post_save
 from django_tenants.utils import get_public_schema_name
 
 from apps.accounts.choices import Role
 from apps.accounts.models import User
+from apps.core.tenancy import current_schema
 from apps.telephony.models import Agent, Seat
 from apps.telephony.services.agent_state import agent_access_revoke
 from apps.telephony.services.seat_credentials import seat_credential_revoke
@@ -23,7 +23,7 @@ _ACCESS_FIELDS = {"is_active", "roles"}
 
 def _in_tenant_schema() -> bool:
     # Users also live in the public schema (platform staff), which has no agents.
-    return connection.schema_name != get_public_schema_name()
+    return current_schema() != get_public_schema_name()
 
 
 def _user_saved(sender, instance: User, created: bool, update_fields=None, **kwargs) -> None:

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.tenancy import current_schema
 from apps.telephony.choices import AgentState, CallbackStatus, CallDirection, CallEndReason, CallStatus
 
 
@@ -150,9 +151,7 @@ class CallEvent(models.Model):
 
 
 def recording_path(instance: Recording, filename: str) -> str:
-    from django.db import connection
-
-    return f"tenants/{connection.schema_name}/recordings/{timezone.now():%Y/%m/%d}/{filename}"
+    return f"tenants/{current_schema()}/recordings/{timezone.now():%Y/%m/%d}/{filename}"
 
 
 class Recording(models.Model):
@@ -171,7 +170,7 @@ class Recording(models.Model):
         verbose_name_plural = _("recordings")
 
     def __str__(self) -> str:
-        return self.file.name
+        return self.file.name or ""
 
 
 class RecordingAccess(models.Model):

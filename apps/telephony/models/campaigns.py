@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.tenancy import current_schema
 from apps.telephony.choices import (
     CampaignStatus,
     CampaignType,
@@ -46,9 +47,7 @@ def default_weekdays() -> list[int]:
 
 def campaign_file_path(instance: models.Model, filename: str) -> str:
     """Imports, error reports and exports live under the tenant's prefix (ARCHITECTURE §8)."""
-    from django.db import connection
-
-    return f"tenants/{connection.schema_name}/campaigns/{timezone.now():%Y/%m/%d}/{filename}"
+    return f"tenants/{current_schema()}/campaigns/{timezone.now():%Y/%m/%d}/{filename}"
 
 
 class Campaign(models.Model):

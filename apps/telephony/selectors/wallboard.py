@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.db.models import Count, Min
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from apps.core.tenancy import current_tenant
 from apps.telephony.choices import AgentState, CallStatus
 from apps.telephony.models import Agent, Call, CallEvent, Queue
 from apps.telephony.selectors.kpis import queue_kpis
@@ -42,15 +42,15 @@ def wallboard_agents() -> list[dict[str, Any]]:
 
     agents = list(Agent.objects.select_related("user", "seat", "reason").order_by("user__name", "id"))
     # One query for the whole board: which seats have a phone registered with the SIP plane.
-    tenant = getattr(connection, "tenant", None)
-    registered = seat_registrations(tenant) if getattr(tenant, "slug", None) else {}
+    tenant = current_tenant()  # public's FakeTenant has no slug and no seats
+    registered = seat_registrations(tenant) if tenant is not None and getattr(tenant, "slug", None) else {}
     return [
         {
             **agent_state_payload(agent),
             "name": agent.user.get_full_name(),
-            "extension": agent.seat.extension if agent.seat_id else None,
+            "extension": agent.seat.extension if agent.seat is not None else None,
             "is_virtual": agent.is_virtual,
-            "phone_registered": bool(agent.seat_id and agent.seat.extension in registered),
+            "phone_registered": agent.seat is not None and agent.seat.extension in registered,
         }
         for agent in agents
     ]
@@ -95,7 +95,7 @@ def call_summary(call: Call) -> dict[str, Any]:
         "caller": call.caller,
         "callee": call.callee,
         "queue_id": call.queue_id,
-        "queue_name": call.queue.name if call.queue_id else None,
+        "queue_name": call.queue.name if call.queue is not None else None,
         "agent_id": call.agent_id,
         "since": iso_ms(since) if since else None,
     }
@@ -129,7 +129,7 @@ def agent_desktop_snapshot(agent: Agent) -> dict[str, Any]:
     current = None
     if call is not None and (call.status != CallStatus.ENDED or agent.state == AgentState.WRAP_UP):
         current = {**call_summary(call), "customer": _screen_pop(call.caller, call.uid)}
-        if agent.state == AgentState.RESERVED and call.queue_id:
+        if agent.state == AgentState.RESERVED and call.queue is not None:
             current["ring_timeout_seconds"] = call.queue.ring_timeout_seconds
         if call.status != CallStatus.ENDED:
             current["consult"] = _consult_in_progress(call, agent)

@@ -20,6 +20,7 @@ from apps.accounts.models import User
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.events import publish_on_commit
 from apps.telephony import agent_states
+from apps.telephony.choices import AgentState
 from apps.telephony.models import Agent, AgentStateEvent, Call, PauseReason, Seat
 from apps.telephony.services.seat_credentials import agent_may_use_seat, seat_credential_issue, seat_credential_revoke
 
@@ -45,9 +46,9 @@ def agent_state_payload(agent: Agent) -> dict[str, Any]:
     return {
         "agent_id": agent.pk,
         "state": agent.state,
-        "reason": agent.reason.code if agent.reason_id else None,
+        "reason": agent.reason.code if agent.reason is not None else None,
         "since": iso_ms(agent.state_since),
-        "seat": agent.seat.extension if agent.seat_id else None,
+        "seat": agent.seat.extension if agent.seat is not None else None,
     }
 
 
@@ -90,9 +91,9 @@ def _reason_for(code: str | None, *, source: str) -> PauseReason:
             )
             return reason
     else:
-        reason = PauseReason.objects.filter(code=code, is_active=True).first()
-        if reason is not None:
-            return reason
+        active = PauseReason.objects.filter(code=code, is_active=True).first()
+        if active is not None:
+            return active
     raise ApplicationError(
         "unknown_reason",
         _("Unknown pause reason."),
@@ -101,7 +102,7 @@ def _reason_for(code: str | None, *, source: str) -> PauseReason:
 
 
 def _refuse_transition(agent: Agent, state: str, source: str) -> ApplicationError:
-    labels = dict(Agent._meta.get_field("state").choices)
+    labels = dict(AgentState.choices)
     return ApplicationError(
         "invalid_transition",
         _("An agent who is %(current)s cannot be set to %(target)s.")
@@ -288,7 +289,7 @@ def agent_access_revoke(*, user: User) -> None:
     of their seat goes at once, and they are logged out of it unless a live call must end first
     (the seat is then freed when they leave it, like any log-out)."""
     agent = Agent.objects.select_related("seat").filter(user=user).first()
-    if agent is None or agent.seat_id is None:
+    if agent is None or agent.seat is None:
         return
     if agent.state != agent_states.OFFLINE and agent_states.is_allowed(
         agent.state, agent_states.OFFLINE, agent_states.SUPERVISOR

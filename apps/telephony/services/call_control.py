@@ -17,7 +17,7 @@ from apps.accounts.models import User
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.core.events import publish_on_commit
 from apps.telephony import agent_states
-from apps.telephony.choices import CallStatus
+from apps.telephony.choices import AgentState, CallStatus
 from apps.telephony.models import Agent, Call, Disposition, Queue
 from apps.telephony.services.campaigns.lifecycle import campaign_disposition_apply
 from apps.telephony.services.dialling import dial_check
@@ -48,7 +48,7 @@ def _agent_with_call(agent: Agent, call_uid: str, states: tuple[str, ...]) -> tu
     if not owns:
         raise ApplicationError("not_your_call", _("This is not your current call."))
     if agent.state not in states:
-        labels = dict(Agent._meta.get_field("state").choices)
+        labels = dict(AgentState.choices)
         raise ApplicationError(
             "invalid_state",
             _("Not possible while %(state)s.") % {"state": labels.get(agent.state, agent.state)},

@@ -423,7 +423,7 @@ def call_wrapup_end(call: Call, *, at: datetime, disposition: Any = None, notes:
         if fields:
             call.save(update_fields=fields)
         if was_in_wrapup or fields:
-            data = {"disposition": call.disposition.code if call.disposition_id else None}
+            data = {"disposition": call.disposition.code if call.disposition is not None else None}
             call_event(call, "wrapup_ended", at=at, agent=call.agent_id, **data)
     return call
 

@@ -21,6 +21,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -37,8 +39,8 @@ VIRTUAL_PASSWORD = None  # virtual agents never log in: unusable password
 HUMAN_AGENT_EMAIL = "agent@demo.local"
 
 SKILLS = [("general", "综合咨询 General"), ("billing", "账务 Billing"), ("english", "英语 English")]
-# code, name, required skill, priority, extra settings
-QUEUES = [
+# code, name, required skill, priority, extra settings (Queue fields)
+QUEUES: list[tuple[str, str, str, int, dict[str, Any]]] = [
     (
         "general",
         "综合咨询 General",

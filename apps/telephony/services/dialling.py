@@ -27,7 +27,7 @@ from typing import Any
 
 import redis
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +35,7 @@ from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError
 from apps.core.events import publish_on_commit
+from apps.core.tenancy import current_schema
 from apps.telephony import dialling
 from apps.telephony.dialer.numbers import normalize_number
 from apps.telephony.models import Agent, DiallingPolicy, PhoneNumber
@@ -251,7 +252,7 @@ def transfer_number_check(*, number: Any, field: str) -> None:
 
 
 def _rate_take(*, agent_id: int, policy: DiallingPolicy) -> None:
-    base = f"dialling:rate:{connection.schema_name}:{agent_id}"
+    base = f"dialling:rate:{current_schema()}:{agent_id}"
     try:
         refused, seconds = _redis().eval(
             _RATE_SCRIPT, 2, f"{base}:minute", f"{base}:hour", policy.rate_per_minute, policy.rate_per_hour
@@ -294,11 +295,7 @@ def dial_check(*, agent: Agent, number: Any) -> dialling.Classified:
 
 def caller_id_unrestricted() -> bool:
     """The platform's per-tenant flag (public schema), read fresh."""
-    value = (
-        Tenant.objects.filter(schema_name=connection.schema_name)
-        .values_list("caller_id_unrestricted", flat=True)
-        .first()
-    )
+    value = Tenant.objects.filter(schema_name=current_schema()).values_list("caller_id_unrestricted", flat=True).first()
     return bool(value)
 
 

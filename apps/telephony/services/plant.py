@@ -55,13 +55,17 @@ def seats_add(*, tenant: Tenant, count: int, record_usage: bool = True) -> list[
     if count < 1:
         raise ApplicationError("invalid", _("Add at least one seat."), fields={"count": [_("At least one seat.")]})
     locked = _current_tenant_locked(tenant)
+    plan = locked.plan
+    if plan is None:
+        # Only the platform's own row (the public schema) has no plan, and it has no seats.
+        raise ValueError(f"tenant {locked.schema_name} has no plan: no seats can be added")
     current = Seat.objects.count()
-    if current + count > locked.plan.max_seats:
+    if current + count > plan.max_seats:
         raise ApplicationError(
             "plan_limit",
             _("The %(plan)s plan allows at most %(max)d seats; you have %(current)d.")
-            % {"plan": locked.plan.display_name, "max": locked.plan.max_seats, "current": current},
-            fields={"count": [_("At most %(n)d more seats on this plan.") % {"n": locked.plan.max_seats - current}]},
+            % {"plan": plan.display_name, "max": plan.max_seats, "current": current},
+            fields={"count": [_("At most %(n)d more seats on this plan.") % {"n": plan.max_seats - current}]},
         )
     highest = Seat.objects.aggregate(n=Max(Cast("extension", IntegerField())))["n"]
     start = max(FIRST_EXTENSION, (highest or 0) + 1)

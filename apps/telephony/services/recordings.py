@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from apps.accounts.choices import Role
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from apps.core.tenancy import current_schema
 from apps.telephony.audio import synthesize_wav
 from apps.telephony.models import Call, Recording, RecordingAccess
 
@@ -57,7 +58,8 @@ def recording_create(*, call: Call, duration_seconds: float, seed: int = 0) -> R
     try:
         recording.save(force_insert=True)
     except Exception:
-        default_storage.delete(name)
+        if name:
+            default_storage.delete(name)
         raise
     return recording
 
@@ -83,7 +85,8 @@ def recording_store_file(*, call: Call, path) -> Recording:
     try:
         recording.save(force_insert=True)
     except Exception:
-        default_storage.delete(name)
+        if name:
+            default_storage.delete(name)
         raise
     source.unlink(missing_ok=True)
     return recording
@@ -112,7 +115,7 @@ def recording_link(*, recording: Recording, user, action: str = "play") -> Recor
         raise ApplicationError("invalid", _("Unknown action."), fields={"action": [_("Choose play or download.")]})
     if not recording_may_access(user=user, recording=recording, action=action):
         raise PermissionDeniedError("forbidden", _("You may not open this recording."))
-    payload = {"s": connection.schema_name, "r": recording.pk, "u": user.pk, "a": action}
+    payload = {"s": current_schema(), "r": recording.pk, "u": user.pk, "a": action}
     token = signing.TimestampSigner(salt=_SALT).sign_object(payload)
     url = reverse("calls:recording_file", args=[recording.pk]) + f"?token={token}"
     return RecordingLink(url=url, expires_at=timezone.now() + timedelta(seconds=recording_link_seconds()))
@@ -145,7 +148,7 @@ def recording_open(*, recording_id: int, token: str, user, ip_address: str | Non
         raise PermissionDeniedError("link_expired", _("This link has expired.")) from error
     except signing.BadSignature as error:
         raise PermissionDeniedError("link_invalid", _("This link is not valid.")) from error
-    if payload.get("s") != connection.schema_name or payload.get("r") != recording_id:
+    if payload.get("s") != current_schema() or payload.get("r") != recording_id:
         raise PermissionDeniedError("link_invalid", _("This link is not valid."))
     if not (user and user.is_authenticated) or payload.get("u") != user.pk:
         raise PermissionDeniedError("link_invalid", _("This link was issued to someone else."))
@@ -155,6 +158,8 @@ def recording_open(*, recording_id: int, token: str, user, ip_address: str | Non
         raise NotFoundError("not_found", _("The recording no longer exists."))
     if not recording_may_access(user=user, recording=recording, action=action):
         raise PermissionDeniedError("forbidden", _("You may not open this recording."))
+    if not recording.file.name:
+        raise NotFoundError("not_found", _("The recording file is missing."))
     try:
         handle = default_storage.open(recording.file.name, "rb")
     except FileNotFoundError as error:

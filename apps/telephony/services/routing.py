@@ -187,10 +187,10 @@ def _apply_queue_settings(queue: Queue, values: Mapping[str, Any], errors: dict[
             else:
                 queue.strategy = value
         elif field == "overflow_number":
-            number = str(value or "").strip()
-            if number and not NUMBER_RE.match(number):
+            overflow = str(value or "").strip()
+            if overflow and not NUMBER_RE.match(overflow):
                 errors[field] = [_("Digits only (3–20), optionally starting with +.")]
-            queue.overflow_number = number
+            queue.overflow_number = overflow
         elif field == "overflow_queue":
             target = value.pk if isinstance(value, Queue) else value
             if target in (None, ""):

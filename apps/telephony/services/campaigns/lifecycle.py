@@ -28,7 +28,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +36,7 @@ from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.core.events import publish_on_commit
+from apps.core.tenancy import current_schema, current_tenant
 from apps.telephony.choices import (
     CampaignStatus,
     CampaignType,
@@ -88,9 +89,7 @@ def marketing_requires_consent() -> bool:
     from apps.tenants.models import Tenant
 
     value = (
-        Tenant.objects.filter(schema_name=connection.schema_name)
-        .values_list("marketing_requires_consent", flat=True)
-        .first()
+        Tenant.objects.filter(schema_name=current_schema()).values_list("marketing_requires_consent", flat=True).first()
     )
     return True if value is None else bool(value)
 
@@ -102,9 +101,7 @@ def campaign_policy_set(*, marketing_requires_consent: bool) -> None:
 
     if not isinstance(marketing_requires_consent, bool):
         raise _invalid({"marketing_requires_consent": [_("Must be true or false.")]})
-    Tenant.objects.filter(schema_name=connection.schema_name).update(
-        marketing_requires_consent=marketing_requires_consent
-    )
+    Tenant.objects.filter(schema_name=current_schema()).update(marketing_requires_consent=marketing_requires_consent)
     publish_on_commit("engine", {"type": "config.changed", "kind": "campaign_policy", "id": None})
 
 
@@ -357,7 +354,7 @@ def retry_rules_seed(campaign: Campaign) -> None:
 def campaign_create(*, user: Any = None, **data: Any) -> Campaign:
     """A draft campaign with the default retry rules. ``name`` and ``queue`` are required."""
     campaign = Campaign(created_by=user if getattr(user, "pk", None) else None)
-    campaign.default_time_zone = getattr(connection.tenant, "time_zone", None) or settings.TIME_ZONE
+    campaign.default_time_zone = getattr(current_tenant(), "time_zone", None) or settings.TIME_ZONE
     errors = _clean(campaign, data)
     if "queue" not in data and "queue" not in errors:
         errors["queue"] = [_("This field is required.")]

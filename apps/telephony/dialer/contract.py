@@ -18,6 +18,7 @@ datetimes with the clock's wall-time origin.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -111,5 +112,6 @@ class ContactSource(Protocol):
     def release(self, campaign_id: int, target: DialTarget) -> None:
         """Give a taken contact back without an attempt (campaign paused, preview skipped…)."""
 
-    def counts(self, campaign_id: int) -> dict[str, int]:
-        """``{"remaining": …, "attempted": …, "finished": …}`` for the monitor."""
+    def counts(self, campaign_id: int) -> Mapping[str, int | None]:
+        """``{"remaining": …, "attempted": …, "finished": …}`` for the monitor; ``None`` where a
+        count is not known yet (the engine's deferred source before its first read)."""

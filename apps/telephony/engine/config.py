@@ -178,18 +178,18 @@ def load_tenant_config(tenant, *, customers: bool = True) -> TenantConfig:
         if trunk.is_default or config.default_trunk_id is None:
             config.default_trunk_id = trunk.pk
 
-    published = {}
+    published: dict[int, IvrFlowVersion] = {}
     for version in IvrFlowVersion.objects.filter(status=IvrFlowStatus.PUBLISHED).order_by("flow_id", "number"):
         published[version.flow_id] = version  # the highest published number wins
     for number in PhoneNumber.objects.all():
-        version = published.get(number.ivr_flow_id) if number.ivr_flow_id else None
+        flow_version = published.get(number.ivr_flow_id) if number.ivr_flow_id else None
         config.numbers[number.pk] = NumberSettings(
             number_id=number.pk,
             number=number.number,
             trunk_id=number.trunk_id,
             queue_id=number.queue_id,
-            ivr_graph=version.graph if version else None,
-            ivr_version_id=version.pk if version else None,
+            ivr_graph=flow_version.graph if flow_version else None,
+            ivr_version_id=flow_version.pk if flow_version else None,
             arrivals_per_hour=number.sim_arrivals_per_hour,
             caller_id=number.caller_id,
         )
@@ -206,7 +206,7 @@ def load_tenant_config(tenant, *, customers: bool = True) -> TenantConfig:
             skills=skills.get(agent.pk, {}),
             is_virtual=agent.is_virtual,
             state=agent.state,
-            reason=agent.reason.code if agent.reason_id else None,
+            reason=agent.reason.code if agent.reason is not None else None,
             idle_seconds=max(0.0, (now - idle_since).total_seconds()) if idle_since else 0.0,
         )
 

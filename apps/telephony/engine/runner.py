@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -70,12 +71,12 @@ RECEIVE_TIMEOUT = 5.0
 STORE_THREADS = 4  # default size of the store pool: one slow tenant holds up at most one thread
 
 # How the demo's simulated callers and virtual agents behave on the real clock.
-DEMO_CALLERS = {
-    "patience": 150.0,
-    "choices": {"menu": {"1": 6, "0": 3, "2": 1}, "survey": {"5": 5, "4": 3, "3": 1, "2": 0.5, "1": 0.5}},
-    "known_caller_share": 0.35,
-    "talk_with_human": Duration(150, "lognormal"),
-}
+DEMO_CALLERS = CallerBehaviour(
+    patience=150.0,
+    choices={"menu": {"1": 6, "0": 3, "2": 1}, "survey": {"5": 5, "4": 3, "3": 1, "2": 0.5, "1": 0.5}},
+    known_caller_share=0.35,
+    talk_with_human=Duration(150, "lognormal"),
+)
 DEMO_AGENT = VirtualAgentBehaviour(
     talk=Duration(140, "lognormal"),
     answer_delay=Duration(3, "lognormal", sigma=0.4),
@@ -156,7 +157,9 @@ def _recover(tenant, *, exclude_outbox: str | None = None) -> dict[str, int]:
         busy_states = (agent_states.RESERVED, agent_states.TALKING, agent_states.HOLD, agent_states.WRAP_UP)
         for agent in Agent.objects.filter(state__in=busy_states):
             # Free at the end of their call as recorded (or when they entered the state).
-            at = max(agent.state_since, closed_at.get(agent.current_call_id, agent.state_since))
+            at = agent.state_since
+            if agent.current_call_id is not None and agent.current_call_id in closed_at:
+                at = max(at, closed_at[agent.current_call_id])
             try:
                 agent_set_state(agent=agent, state=agent_states.READY, source=agent_states.ENGINE, now=at)
                 freed += 1
@@ -252,7 +255,7 @@ class TenantEngine:
                 self.sip_stack, schema=self.schema, slug=self.tenant.slug, uid_prefix=f"sip{token}-"
             )
         else:
-            caller = CallerBehaviour(**_scaled_callers(self.sim_scale), known_callers=sorted(config.customers))
+            caller = replace(_scaled_callers(self.sim_scale), known_callers=sorted(config.customers))
             self.driver = SimDriver(
                 self.clock,
                 seed=int(time.time()),
@@ -273,10 +276,10 @@ class TenantEngine:
             outbox_id=self.outbox_id,
             executor=self.executor,
         )
-        self.controller = CallController(
+        self.controller = controller = CallController(
             clock=self.clock, driver=self.driver, acd=Acd(), store=self.store, uid_prefix=f"eng{token}-"
         )
-        self.store.reservation_lost = self.controller.reservation_lost
+        self.store.reservation_lost = controller.reservation_lost
         from apps.telephony.services.campaigns.source import DbContactSource
 
         self.contact_source = DbContactSource(self.clock.wall)
@@ -299,11 +302,18 @@ class TenantEngine:
             len(config.agents),
         )
 
+    @property
+    def started(self) -> CallController:
+        """The controller; configuration, campaigns and inbox messages only come after :meth:`start`."""
+        if self.controller is None:
+            raise RuntimeError(f"engine {self.schema} is not started")
+        return self.controller
+
     def _apply(self, config: TenantConfig) -> None:
         """Hand a configuration to the controller and the simulated switch."""
         self._last_load = time.monotonic()
         driver = self.driver
-        self.controller.apply_config(config)
+        self.started.apply_config(config)
         if self.sip_stack is not None:
             driver.set_trunks(config.trunks, config.default_trunk_id)
             self._apply_campaigns(config.campaigns)
@@ -333,7 +343,7 @@ class TenantEngine:
 
     def _apply_campaigns(self, campaigns: dict[int, tuple[str, Any]]) -> None:
         """Start, pause, resume, update and stop campaign runtimes to match the database."""
-        controller = self.controller
+        controller = self.started
         for campaign_id in [campaign_id for campaign_id in controller.campaigns if campaign_id not in campaigns]:
             self._stop_campaign(campaign_id)
         for campaign_id, (status, settings) in campaigns.items():
@@ -358,10 +368,11 @@ class TenantEngine:
                 runtime.resume()
 
     def _stop_campaign(self, campaign_id: int) -> None:
-        runtime = self.controller.campaigns.get(campaign_id)
+        controller = self.started
+        runtime = controller.campaigns.get(campaign_id)
         if runtime is not None:
             runtime.stop()
-            self.controller.remove_campaign(campaign_id)
+            controller.remove_campaign(campaign_id)
         source = self.campaign_sources.pop(campaign_id, None)
         if source is not None:
             source.close()
@@ -415,10 +426,10 @@ class TenantEngine:
         if message.get("type") == "config.changed":
             await self.reload_soon()
             return
-        if not self.controller.handle_message(message):
+        if not self.started.handle_message(message):
             # An agent the engine has not loaded yet (just created): reload, then try again.
             await self.reload_soon()
-            self.controller.handle_message(message)
+            self.started.handle_message(message)
 
     async def tick(self) -> None:
         """Periodic upkeep from the service loop."""
@@ -476,15 +487,16 @@ def _scaled(duration: Duration, scale: float) -> Duration:
     return Duration(duration.mean * scale, duration.dist, sigma=duration.sigma)
 
 
-def _scaled_callers(scale: float) -> dict:
+def _scaled_callers(scale: float) -> CallerBehaviour:
     """The demo's callers with their patience and talk time scaled (``--sim-scale``)."""
     if scale == 1.0:
-        return dict(DEMO_CALLERS)
-    return {
-        **DEMO_CALLERS,
-        "patience": DEMO_CALLERS["patience"] * scale,
-        "talk_with_human": _scaled(DEMO_CALLERS["talk_with_human"], scale),
-    }
+        return replace(DEMO_CALLERS)
+    patience = DEMO_CALLERS.patience
+    return replace(
+        DEMO_CALLERS,
+        patience=None if patience is None else patience * scale,
+        talk_with_human=_scaled(DEMO_CALLERS.talk_with_human, scale),
+    )
 
 
 def _scaled_agent(scale: float) -> VirtualAgentBehaviour:
@@ -635,9 +647,9 @@ class EngineService:
             if self.lease is not None:
                 await self.lease.release(engine.tenant.pk)
         for schema, tenant in self.wanted.items():
-            engine = self.engines.get(schema)
-            if engine is not None:
-                await engine.tick()
+            running = self.engines.get(schema)
+            if running is not None:
+                await running.tick()
             elif self.lease is None:
                 await self._start(tenant)
 

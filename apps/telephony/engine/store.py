@@ -42,9 +42,12 @@ class Store:
 
     #: does this store want ``queue_changed`` (costs the controller a few ACD reads per change)?
     wants_queue_updates = False
-    #: False while the store cannot keep up (its database is away): the controller refuses new
-    #: calls as it does on a full trunk, rather than take calls it could not account for.
-    accepting_calls = True
+
+    @property
+    def accepting_calls(self) -> bool:
+        """False while the store cannot keep up (its database is away): the controller refuses new
+        calls as it does on a full trunk, rather than take calls it could not account for."""
+        return True
 
     def call_arrived(self, call: CallState) -> None: ...
 
@@ -215,10 +218,8 @@ class MemoryStore(Store):
             return
         totals = self.totals
         totals.offered += 1
-        threshold, short = self.thresholds.get(
-            call.queue_id,
-            (self.sl_threshold or kpis.DEFAULT_SL_THRESHOLD_SECONDS, kpis.DEFAULT_SHORT_ABANDON_SECONDS),
-        )
+        default = (self.sl_threshold or kpis.DEFAULT_SL_THRESHOLD_SECONDS, kpis.DEFAULT_SHORT_ABANDON_SECONDS)
+        threshold, short = self.thresholds.get(call.queue_id, default) if call.queue_id is not None else default
         wait = call.wait_seconds or 0.0
         if call.answered is not None:
             totals.answered += 1

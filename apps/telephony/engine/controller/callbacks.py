@@ -124,12 +124,13 @@ class Callbacks:
         if agent is not None and agent.call is call:
             self.ctl.agent_states.notify(agent, {"type": "call.ended", "call_uid": call.uid, "by": "network"})
             self.return_after_dial(agent, call)
-        if call.is_callback:
+        request_uid = call.callback_for  # set with is_callback by enqueue
+        if call.is_callback and request_uid is not None:
             if call.callback_attempts < CALLBACK_ATTEMPTS and call.queue_id in self.ctl.queues:
                 # The clock passes positional arguments only: the attempt count rides in a partial.
                 retry = functools.partial(
                     self.enqueue,
-                    call.callback_for,
+                    request_uid,
                     call,
                     call.queue_id,
                     call.waiting.arrived,
@@ -137,7 +138,7 @@ class Callbacks:
                 )
                 self.ctl.clock.call_later(CALLBACK_RETRY_SECONDS, retry)
             else:
-                self.ctl.store.callback_finished(call.callback_for or "", call, "failed")
+                self.ctl.store.callback_finished(request_uid, call, "failed")
 
     def return_after_dial(self, agent: AgentRuntime, call: CallState) -> None:
         agent.call = None

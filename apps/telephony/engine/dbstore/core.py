@@ -16,7 +16,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from itertools import islice
 from typing import Any
@@ -139,6 +139,14 @@ class StoreCore(Store):
     def backlog(self) -> int:
         return len(self._jobs)
 
+    @property
+    def live_clock(self) -> Clock:
+        """The engine's clock. Capturing and realtime messages need it; only a replay (another
+        engine's outbox, ``DbStore(tenant, None)``) runs without one, and it only applies batches."""
+        if self.clock is None:
+            raise RuntimeError(f"engine store {self.schema} has no clock (replay only)")
+        return self.clock
+
     # --- capturing -------------------------------------------------------------------------
     def _durable(self, op: str, **payload: Any) -> None:
         """Record one operation: journaled and queued (asynchronous), or applied now."""
@@ -162,7 +170,7 @@ class StoreCore(Store):
         if self._wakeup is not None:
             self._wakeup.set()
 
-    def _run_now(self, entries: list[Entry]) -> None:
+    def _run_now(self, entries: Sequence[Entry]) -> None:
         try:
             batch = self._run_batch(entries)
         except DatabaseError:
@@ -170,9 +178,9 @@ class StoreCore(Store):
             return
         self.published.extend(batch.messages)
         for uid, agent_id in batch.lost:
-            self.clock.call_later(0, self._lost, uid, agent_id)
+            self.live_clock.call_later(0, self._lost, uid, agent_id)
         for done, result in batch.results:
-            self.clock.call_later(0, done, result)
+            self.live_clock.call_later(0, done, result)
 
     # --- applying --------------------------------------------------------------------------
     def _row(self, uid: str | None):
@@ -188,7 +196,7 @@ class StoreCore(Store):
     def _apply(self, op: str, payload: dict, batch: _Batch) -> None:
         getattr(self, f"_op_{op}")(batch, **payload)
 
-    def _run_batch(self, entries: list[Entry], *, cursor: str | None = None, replay: bool = False) -> _Batch:
+    def _run_batch(self, entries: Sequence[Entry], *, cursor: str | None = None, replay: bool = False) -> _Batch:
         """Apply ``entries`` in one transaction (one savepoint each), moving ``cursor`` with them.
 
         An operation that fails on its own (refused by a service, bad data) is logged and skipped
@@ -295,12 +303,13 @@ class StoreCore(Store):
                 done = self._applied == self._seq
                 self.outbox.close(remove=done)
                 if done and self._closed:
+                    outbox_id = self.outbox.outbox_id
                     with contextlib.suppress(Exception):
-                        await self._execute_plain(self._forget_cursor)
+                        await self._execute_plain(lambda: self._forget_cursor(outbox_id))
 
-    def _forget_cursor(self) -> None:
+    def _forget_cursor(self, outbox_id: str) -> None:
         with tenant_context(self.tenant):
-            EngineStoreCursor.objects.filter(outbox=self.outbox.outbox_id).delete()
+            EngineStoreCursor.objects.filter(outbox=outbox_id).delete()
 
     async def _execute_plain(self, work: Callable[[], Any]) -> Any:
         if self.executor is not None:
@@ -349,7 +358,7 @@ class StoreCore(Store):
 
     # --- helpers ---------------------------------------------------------------------
     def _at(self, t: float | None = None):
-        return self.clock.wall(t)
+        return self.live_clock.wall(t)
 
     def _call_state_message(self, call: CallState, status: str | None = None) -> dict:
         # Caller, callee and direction as in the wallboard snapshot's calls: a call that appears

@@ -28,13 +28,13 @@ class RealtimeMessages(StoreCore):
 
     # --- queues ------------------------------------------------------------------------
     def queue_changed(self, queue_id: int, waiting: int, longest_wait: float) -> None:
-        now = self.clock.now()
+        now = self.live_clock.now()
         self._queue_pending[queue_id] = (waiting, longest_wait)
         last = self._queue_sent.get(queue_id)
         if last is None or now - last >= QUEUE_UPDATE_INTERVAL:
             self._send_queue_update(queue_id)
         elif queue_id not in self._queue_timer:
-            self._queue_timer[queue_id] = self.clock.call_at(
+            self._queue_timer[queue_id] = self.live_clock.call_at(
                 last + QUEUE_UPDATE_INTERVAL, self._send_queue_update, queue_id
             )
 
@@ -43,7 +43,7 @@ class RealtimeMessages(StoreCore):
         pending = self._queue_pending.pop(queue_id, None)
         if pending is None:
             return
-        self._queue_sent[queue_id] = self.clock.now()
+        self._queue_sent[queue_id] = self.live_clock.now()
         message = {
             "type": "queue.update",
             "queue_id": queue_id,
@@ -60,16 +60,16 @@ class RealtimeMessages(StoreCore):
         self._kpi_dirty.add(queue_id)
         if self._kpi_timer is not None:
             return
-        now = self.clock.now()
+        now = self.live_clock.now()
         last = max((self._kpi_sent.get(q, -QUEUE_KPI_INTERVAL) for q in self._kpi_dirty), default=None)
         delay = 0.0 if last is None else max(0.0, last + QUEUE_KPI_INTERVAL - now)
-        self._kpi_timer = self.clock.call_later(delay, self._send_kpis)
+        self._kpi_timer = self.live_clock.call_later(delay, self._send_kpis)
 
     def _send_kpis(self) -> None:
         self._kpi_timer = None
         queue_ids = sorted(self._kpi_dirty)
         self._kpi_dirty.clear()
-        now = self.clock.now()
+        now = self.live_clock.now()
         for queue_id in queue_ids:
             self._kpi_sent[queue_id] = now
         at = self._at()

@@ -7,6 +7,8 @@ and monitor calls; administrators edit the routing configuration. Call actions a
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
@@ -15,7 +17,7 @@ from rest_framework.response import Response
 from apps.accounts.choices import Role
 from apps.core.api.permissions import HasRole
 from apps.telephony import agent_states
-from apps.telephony.models import Agent, Disposition, PauseReason, Queue, Skill
+from apps.telephony.models import Agent, Disposition, PauseReason, Queue, Seat, Skill
 from apps.telephony.services import call_control, routing
 from apps.telephony.services.agent_state import (
     agent_ensure,
@@ -67,7 +69,7 @@ class AgentSerializer(serializers.ModelSerializer):
     reason = serializers.CharField(source="reason.code", read_only=True, allow_null=True, default=None)
     since = serializers.SerializerMethodField()
     skills = AgentSkillSerializer(source="agent_skills", many=True, read_only=True)
-    allowed_seats = serializers.SlugRelatedField(
+    allowed_seats: serializers.SlugRelatedField[Seat] = serializers.SlugRelatedField(
         slug_field="extension",
         many=True,
         read_only=True,
@@ -152,7 +154,7 @@ class QueueSerializer(serializers.ModelSerializer):
         fields = ["id", "code", *QUEUE_SETTINGS, "is_scratch", "skills"]
         read_only_fields = ["id", "is_scratch"]
         # Ranges and uniqueness are the service's to check, with its own messages.
-        extra_kwargs = {name: {"validators": []} for name in ["code", *QUEUE_SETTINGS]}
+        extra_kwargs: dict[str, dict[str, Any]] = {name: {"validators": []} for name in ["code", *QUEUE_SETTINGS]}
 
 
 class PauseReasonSerializer(serializers.ModelSerializer):
@@ -160,7 +162,7 @@ class PauseReasonSerializer(serializers.ModelSerializer):
         model = PauseReason
         fields = ["id", "code", "name", "is_system", "is_active", "counts_as_productive"]
         read_only_fields = ["id", "is_system"]
-        extra_kwargs = {"code": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}
 
 
 class DispositionSerializer(serializers.ModelSerializer):
@@ -168,7 +170,7 @@ class DispositionSerializer(serializers.ModelSerializer):
         model = Disposition
         fields = ["id", "code", "name", "is_resolved", "is_active"]
         read_only_fields = ["id"]
-        extra_kwargs = {"code": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"code": {"validators": []}}
 
 
 class AcceptedSerializer(serializers.Serializer):

@@ -13,10 +13,11 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.models import User
 from apps.core.api.permissions import HasRole
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.telephony.filtersets import CallbackFilterSet, CallFilterSet, VoicemailFilterSet
-from apps.telephony.models import Call, CallbackRequest, CallEvent, Recording, Voicemail
+from apps.telephony.models import Call, CallbackRequest, CallEvent, Disposition, Recording, Voicemail
 from apps.telephony.selectors.calls import (
     ALL_CALLS_ROLES,
     CALL_ROLES,
@@ -48,7 +49,9 @@ class CallSerializer(serializers.ModelSerializer):
     queue = serializers.SerializerMethodField()
     agent = serializers.SerializerMethodField()
     customer = serializers.SerializerMethodField()
-    disposition = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    disposition: serializers.SlugRelatedField[Disposition] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     has_recording = serializers.SerializerMethodField()
 
     class Meta:
@@ -140,7 +143,8 @@ class CallDetailSerializer(CallSerializer):
 
     @extend_schema_field(CallEventSerializer(many=True))
     def get_events(self, call) -> list:
-        return CallEventSerializer(call_timeline(call=call), many=True).data
+        # many=True builds a ListSerializer, whose .data is a ReturnList; the stubs see the child's ReturnDict
+        return CallEventSerializer(call_timeline(call=call), many=True).data  # type: ignore[return-value]
 
     @extend_schema_field(RecordingInfoSerializer(allow_null=True))
     def get_recording(self, call) -> dict | None:
@@ -222,9 +226,9 @@ class RecordingLinkView(APIView):
 
 
 class VoicemailSerializer(serializers.ModelSerializer):
-    call = serializers.SlugRelatedField(slug_field="uid", read_only=True)
+    call: serializers.SlugRelatedField[Call] = serializers.SlugRelatedField(slug_field="uid", read_only=True)
     queue = serializers.SerializerMethodField()
-    heard_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    heard_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="email", read_only=True)
 
     class Meta:
         model = Voicemail
@@ -246,8 +250,8 @@ class VoicemailListView(generics.ListAPIView):
 
 
 class CallbackSerializer(serializers.ModelSerializer):
-    call = serializers.SlugRelatedField(slug_field="uid", read_only=True)
-    callback_call = serializers.SlugRelatedField(slug_field="uid", read_only=True)
+    call: serializers.SlugRelatedField[Call] = serializers.SlugRelatedField(slug_field="uid", read_only=True)
+    callback_call: serializers.SlugRelatedField[Call] = serializers.SlugRelatedField(slug_field="uid", read_only=True)
     queue = serializers.SerializerMethodField()
 
     class Meta:

@@ -11,6 +11,8 @@ contacts they spoke to. Every write goes through a service; bad input is a 400
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
@@ -28,7 +30,15 @@ from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.exports import export_response
 from apps.telephony import kpis
 from apps.telephony.choices import ExportFormat
-from apps.telephony.models import Agent, Campaign, CampaignRetryRule, Contact, DialAttempt, ScheduledCallback
+from apps.telephony.models import (
+    Agent,
+    Campaign,
+    CampaignRetryRule,
+    Contact,
+    DialAttempt,
+    Disposition,
+    ScheduledCallback,
+)
 from apps.telephony.selectors.campaigns.dialing import (
     abandon_history,
     callbacks_visible_to,
@@ -90,7 +100,7 @@ class CampaignSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         # Ranges, choices and uniqueness are the service's to check, with its own messages.
-        extra_kwargs = {name: {"validators": []} for name in CAMPAIGN_SETTINGS}
+        extra_kwargs: dict[str, dict[str, Any]] = {name: {"validators": []} for name in CAMPAIGN_SETTINGS}
 
     @staticmethod
     def service_data(validated: dict) -> dict:
@@ -114,7 +124,9 @@ class CampaignSummarySerializer(serializers.Serializer):
 
 
 class RetryRuleSerializer(serializers.ModelSerializer):
-    disposition = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    disposition: serializers.SlugRelatedField[Disposition] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = CampaignRetryRule
@@ -329,7 +341,9 @@ class ScheduledCallbackViewSet(
 
 
 class DialAttemptSerializer(serializers.ModelSerializer):
-    disposition = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    disposition: serializers.SlugRelatedField[Disposition] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = DialAttempt

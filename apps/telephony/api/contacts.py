@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from apps.core.api.permissions import HasRole
 from apps.core.errors import NotFoundError
 from apps.telephony.api.campaigns import AT_WORK, AdminWritesStaffReads, IsStaff
-from apps.telephony.models import Campaign, Contact, ContactList
+from apps.telephony.models import Campaign, Contact, ContactList, Disposition
 from apps.telephony.selectors.campaigns.dialing import contacts_visible_to
 from apps.telephony.services.campaigns import contact_import, dnc, import_files, import_jobs
 from apps.telephony.services.campaigns import lifecycle as campaign_services
@@ -172,7 +172,9 @@ class ContactFilterSet(filters.FilterSet):
 
 
 class ContactSerializer(serializers.ModelSerializer):
-    last_disposition = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    last_disposition: serializers.SlugRelatedField[Disposition] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Contact

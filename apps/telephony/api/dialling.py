@@ -22,7 +22,7 @@ AdminWritesSupervisorReads = HasRole.of(Role.TENANT_ADMIN, read=(Role.TENANT_ADM
 
 class PlatformPrefixSerializer(serializers.Serializer):
     prefix = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the API field, not Field.label (DRF's metaclass takes it)
 
 
 class DiallingPolicySerializer(serializers.Serializer):

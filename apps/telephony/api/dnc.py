@@ -9,6 +9,8 @@ a 400 ``{"code", "message", "fields"}`` that changes nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -39,7 +41,7 @@ class DoNotCallSerializer(serializers.ModelSerializer):
         model = DoNotCall
         fields = ["id", "number", "campaign", "reason", "source", "added_by", "created_at"]
         read_only_fields = ["id", "source", "added_by", "created_at"]
-        extra_kwargs = {"number": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"number": {"validators": []}}
 
 
 class DoNotCallFilterSet(filters.FilterSet):

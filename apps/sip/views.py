@@ -8,6 +8,7 @@ calls (and their cost) go. Hence the console, not the tenant's own admin pages.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -27,15 +28,15 @@ def _error_text(error: ApplicationError) -> str:
 
 
 @staff_required
-def trunk_addresses(request):
-    rows = list(TrunkAddress.objects.select_related("tenant").order_by("tenant__slug", "trunk_id", "address"))
+def trunk_addresses(request: HttpRequest) -> HttpResponse:
+    addresses = list(TrunkAddress.objects.select_related("tenant").order_by("tenant__slug", "trunk_id", "address"))
     trunks: dict[tuple[int, int], str] = {}
-    for tenant in {row.tenant for row in rows}:
+    for tenant in {address.tenant for address in addresses}:
         with tenant_context(tenant):
             for pk, name in Trunk.objects.values_list("pk", "name"):
                 trunks[(tenant.pk, pk)] = name
-    for row in rows:
-        row.trunk_name = trunks.get((row.tenant_id, row.trunk_id), "?")
+    # The trunk's name lives in the tenant's schema, the address in public: shown side by side.
+    rows = [(address, trunks.get((address.tenant_id, address.trunk_id), "?")) for address in addresses]
     tenants = Tenant.objects.exclude(schema_name="public").order_by("slug").values_list("slug", flat=True)
     return render(request, "sip/platform_trunks.html", {"rows": rows, "tenants": tenants[:1000]})
 
@@ -47,7 +48,7 @@ def _trunk_id(value: str) -> int | None:
 
 @require_POST
 @staff_required
-def trunk_address_create(request):
+def trunk_address_create(request: HttpRequest) -> HttpResponse:
     tenant = Tenant.objects.exclude(schema_name="public").filter(slug=request.POST.get("tenant", "")).first()
     trunk_id = _trunk_id(request.POST.get("trunk", ""))
     port = _trunk_id(request.POST.get("port", "") or "5060")
@@ -77,7 +78,7 @@ def trunk_address_create(request):
 
 @require_POST
 @staff_required
-def trunk_address_delete(request, pk: int):
+def trunk_address_delete(request: HttpRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(TrunkAddress.objects.select_related("tenant"), pk=pk)
     try:
         trunk_address_remove(tenant=row.tenant, trunk_id=row.trunk_id, address=row.address)

@@ -175,6 +175,18 @@ def test_download_link_is_an_attachment(world):
     assert f"{world['call'].uid}.wav" in response["Content-Disposition"]
 
 
+def test_a_recording_without_its_file_is_not_found(world):
+    # A row whose file name is empty (nothing stored) answers 404 like a missing file, not a 500.
+    url = _link(world, "supervisor").url
+    with tenant_context(world["tenant"].tenant):
+        Recording.objects.filter(pk=world["recording"].pk).update(file="")
+
+    response = _fetch(world, "supervisor", url)
+
+    assert response.status_code == 404
+    assert _accesses(world) == []
+
+
 def test_every_access_is_logged_with_user_action_and_address(world):
     url = _link(world, "supervisor").url
 

@@ -50,6 +50,7 @@ run: setup
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy apps config
 	$(PY) scripts/check_translations.py
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run --verbosity 0
 	$(VENV)/bin/pytest

@@ -6,7 +6,7 @@ the caller and the agent; the caller and the agent never get the supervisor), an
 supervisor's phone must take an offer with two ``m=audio`` sections. Each stand-in sends
 PCMA packets whose payload is one fill byte of its own and records the fill bytes it receives
 on each of its media sockets — rtpengine relays G.711 untouched, so the byte names the sender.
-SIP parsing and building is the driver's own ``sipstack.message`` (the wire format is what is
+SIP parsing and building is the driver's own ``drivers.sip.message`` (the wire format is what is
 under test, through Kamailio and rtpengine, not the parser).
 """
 

@@ -1,4 +1,4 @@
-"""Attended transfer over SIP with real processes (sipstack/consult.py).
+"""Attended transfer over SIP with real processes (drivers/sip/consult.py).
 
 A carrier call is bridged to agent A's desk phone; A consults agent B: the caller is held, A's
 phone is re-INVITEd into a second rtpengine session where B's phone joins; then the transfer

@@ -326,9 +326,9 @@ class SimDriver(SwitchDriver):
         if call.patience:
             call.patience.cancel()
             call.patience = None
-        for timer in call.ringing.values():
-            if timer:
-                timer.cancel()
+        for ring in call.ringing.values():
+            if ring:
+                ring.cancel()
         call.ringing.clear()
         self.recording.discard(call.uid)
         self.calls.pop(call.uid, None)

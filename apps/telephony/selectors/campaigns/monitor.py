@@ -39,7 +39,7 @@ from apps.telephony.services.agent_state import iso_ms
 RATE_WINDOW_MINUTES = 5
 #: Agents counted for the dial level: logged in and not paused.
 WORKING_STATES = (AgentState.READY, AgentState.RESERVED, AgentState.TALKING, AgentState.HOLD, AgentState.WRAP_UP)
-#: The CDR event the engine writes when it dials for a campaign (engine/dbstore.py ``call_arrived``).
+#: The CDR event the engine writes when it dials for a campaign (engine/dbstore/calls.py ``call_arrived``).
 CAMPAIGN_DIAL_EVENT = "campaign_dial"
 
 

@@ -609,7 +609,7 @@ class SipDriver(CallLifecycle):
         self.run(call, work)
 
     def consult(self, uid: str, agent_id: int) -> bool:
-        """Attended transfer, step 1 (sipstack/consult.py): caller on hold, the two agents talk."""
+        """Attended transfer, step 1 (drivers/sip/consult.py): caller on hold, the two agents talk."""
         return consulting.consult(self, uid, agent_id)
 
     def consult_complete(self, uid: str) -> bool:
@@ -619,7 +619,7 @@ class SipDriver(CallLifecycle):
         return consulting.cancel(self, uid)
 
     def monitor(self, uid: str, supervisor_id: int, mode: str) -> None:
-        """A supervisor's seat joins the call: listen, whisper or barge (sipstack/monitor.py)."""
+        """A supervisor's seat joins the call: listen, whisper or barge (drivers/sip/monitor.py)."""
         monitoring.monitor(self, uid, supervisor_id, mode)
 
     def start_recording(self, uid: str) -> None:

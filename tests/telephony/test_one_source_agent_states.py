@@ -24,9 +24,9 @@ from apps.telephony.engine import state as engine_state
 from apps.telephony.engine.clock import VirtualClock
 from apps.telephony.engine.config import AgentSettings, NumberSettings, QueueSettings
 from apps.telephony.engine.drivers.sim import CallerBehaviour, Duration, SimDriver, SimNumber
-from apps.telephony.engine.store import MemoryStore
 from apps.telephony.models import Agent, Seat
 from apps.telephony.services.agent_state import agent_set_state
+from tests.recording_store import RecordingStore
 from tests.telephony.agent_helpers import make_agent
 from tests.telephony.harness import make_controller
 
@@ -93,21 +93,11 @@ NUMBER = SimNumber(number_id=1, number="4008001000", trunk_id=1)
 HUMAN = 21
 
 
-class TransitionLog(MemoryStore):
-    def __init__(self, clock):
-        super().__init__(clock)
-        self.transitions: list[tuple[str, str]] = []
-
-    def agent_state(self, agent, previous, call=None):
-        super().agent_state(agent, previous, call)
-        self.transitions.append((previous, agent.state))
-
-
 def _engine(*, wrapup=10):
     clock = VirtualClock()
     driver = SimDriver(clock, seed=3, caller=CallerBehaviour(talk_with_human=Duration(600, "fixed")))
     driver.set_trunk(1, None)
-    store = TransitionLog(clock)
+    store = RecordingStore(clock)
     controller = make_controller(
         clock=clock,
         driver=driver,
@@ -160,8 +150,9 @@ def test_every_change_the_engine_makes_is_one_the_table_allows_the_engine():
     clock.run_until(40)  # wrap-up times out
     controller.agent_dial(ringing, "13800000002")
     clock.run_until(80)
-    assert len(store.transitions) >= 8
-    refused = [pair for pair in store.transitions if not agent_states.is_allowed(*pair, agent_states.ENGINE)]
+    pairs = [(previous, state) for _at, _agent, previous, state, _reason in store.transitions]
+    assert len(pairs) >= 8
+    refused = [pair for pair in pairs if not agent_states.is_allowed(*pair, agent_states.ENGINE)]
     assert not refused
 
 

@@ -156,10 +156,11 @@ def test_every_change_the_engine_makes_is_one_the_table_allows_the_engine():
     assert not refused
 
 
-@pytest.mark.parametrize(("current", "target"), list(itertools.product(agent_states.STATES, agent_states.REQUESTABLE)))
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [(a, b) for a, b in itertools.product(agent_states.STATES, agent_states.REQUESTABLE) if a != b],
+)
 def test_the_engine_applies_a_persons_change_as_the_table_says(current, target):
-    if current == target:
-        pytest.skip("no change")
     controller = _engine_agent_in(current)
     controller.agent_state_changed(HUMAN, target, agent_states.REASON_MISSED)
     applied = controller.agent(HUMAN).state == target

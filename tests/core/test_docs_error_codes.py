@@ -230,7 +230,7 @@ def test_the_walk_sees_each_kind_of_raise():
     """If the reading broke, every code would trivially be 'documented': prove it finds each shape."""
     codes = all_codes()
     assert codes["plan_limit"] == {400}  # a literal
-    assert codes["dial_premium"] == {400}  # a module constant (apps/telephony/dialling.py)
+    assert codes["dial_premium"] == {400}  # a module constant (apps/telephony/dialer/dialling.py)
     assert 404 in codes["desk_phone_seat"]  # a subclass's status (NotFoundError)
     assert 409 in codes["invalid_call_state"]  # status=
     assert "tenant_suspended" in codes  # an error body written by hand

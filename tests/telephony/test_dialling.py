@@ -1,11 +1,11 @@
-"""The dialling rule (apps/telephony/dialling.py): plain functions, no database."""
+"""The dialling rule (apps/telephony/dialer/dialling.py): plain functions, no database."""
 
 from __future__ import annotations
 
 import pytest
 
-from apps.telephony import dialling
-from apps.telephony.dialling import Rules, caller_id_matches, check_number, classify, normalise_prefix
+from apps.telephony.dialer import dialling
+from apps.telephony.dialer.dialling import Rules, caller_id_matches, check_number, classify, normalise_prefix
 
 DEFAULT = Rules()
 

@@ -131,7 +131,7 @@ def test_a_callback_offer_from_an_international_caller_keeps_them_waiting():
 
 
 def test_a_callback_to_an_allowed_number_still_works_and_policy_reloads_reach_the_engine():
-    from apps.telephony.dialling import Rules
+    from apps.telephony.dialer.dialling import Rules
     from apps.telephony.engine.config import TenantConfig
 
     queue = QueueSettings(queue_id=QUEUE, callback_offer=True, callback_offer_after_seconds=60)

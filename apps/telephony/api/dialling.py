@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from apps.accounts.choices import Role
 from apps.core.api.permissions import HasRole
-from apps.telephony import dialling
+from apps.telephony.dialer import dialling
 from apps.telephony.models import DiallingPolicy
 from apps.telephony.services.dialling import caller_id_unrestricted, dialling_policy_get, dialling_policy_update
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from apps.telephony import dialling
 from apps.telephony.acd import AgentProfile, QueueConfig
+from apps.telephony.dialer import dialling
 
 VIP_PRIORITY = 10  # same bump as apps.telephony.services.cdr.VIP_PRIORITY
 
@@ -135,7 +135,7 @@ class TenantConfig:
     hours: dict = field(default_factory=dict)  # business hours id -> HoursSpec
     customers: dict[str, CustomerInfo] = field(default_factory=dict)  # phone -> customer
     last_agent: dict[str, tuple[int, float]] = field(default_factory=dict)  # caller -> (agent id, days ago)
-    # The dialling policy (apps/telephony/dialling.py): the engine checks the numbers it calls on
+    # The dialling policy (apps/telephony/dialer/dialling.py): the engine checks the numbers it calls on
     # its own (callbacks to a caller's number) against it; agents' numbers were checked by the API.
     dialling_rules: dialling.Rules = field(default_factory=dialling.Rules)
     # Running and paused campaigns: id -> (status, CampaignSettings); filled by the runner

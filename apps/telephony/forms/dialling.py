@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from apps.telephony import dialling
+from apps.telephony.dialer import dialling
 
 
 class DiallingPolicyForm(forms.Form):

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.telephony import dialling
+from apps.telephony.dialer import dialling
 
 
 def _default_allowed() -> list[str]:
@@ -19,7 +19,7 @@ def _default_blocked() -> list[str]:
 
 
 class DiallingPolicy(models.Model):
-    """Which numbers agents may dial and how often (apps/telephony/dialling.py holds the rule).
+    """Which numbers agents may dial and how often (apps/telephony/dialer/dialling.py holds the rule).
 
     A singleton: the row with ``id`` 1, created with the defaults the first time it is read
     (``services/dialling.py``), so existing and new tenants need no data migration or seeder.

@@ -3,7 +3,7 @@
 Where it applies (toll fraud and misuse, docs/user-guide.md "Dialling policy"):
 
 - click-to-dial (``call_control.call_dial``): :func:`dial_check` — the number rule
-  (``apps/telephony/dialling.py``), the tenant-wide do-not-call list and the per-agent rate limit;
+  (``apps/telephony/dialer/dialling.py``), the tenant-wide do-not-call list and the per-agent rate limit;
 - numbers calls are transferred to (a queue's overflow number, an IVR transfer node):
   :func:`transfer_number_check` — the number rule only (an administrator sets them once; the
   caller is already on the line, so do-not-call and the agent rate limit do not apply);
@@ -36,7 +36,7 @@ from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError
 from apps.core.events import publish_on_commit
 from apps.core.tenancy import current_schema
-from apps.telephony import dialling
+from apps.telephony.dialer import dialling
 from apps.telephony.dialer.numbers import normalize_number
 from apps.telephony.models import Agent, DiallingPolicy, PhoneNumber
 from apps.telephony.services.campaigns.dnc import is_on_dnc

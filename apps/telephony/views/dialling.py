@@ -10,7 +10,7 @@ from apps.accounts.choices import Role
 from apps.accounts.views import role_required
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_error
-from apps.telephony import dialling
+from apps.telephony.dialer import dialling
 from apps.telephony.forms.dialling import DiallingPolicyForm
 from apps.telephony.services.dialling import caller_id_unrestricted, dialling_policy_get, dialling_policy_update
 

@@ -12,8 +12,8 @@ import functools
 import logging
 from typing import TYPE_CHECKING
 
-from apps.telephony import dialling
 from apps.telephony.acd import Assignment, WaitingCall
+from apps.telephony.dialer import dialling
 from apps.telephony.engine.controller.common import (
     CALLBACK_ATTEMPTS,
     CALLBACK_RETRY_SECONDS,

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from apps.crm.phones import phone_variants
-from apps.telephony import dialling
 from apps.telephony.acd import Acd
+from apps.telephony.dialer import dialling
 from apps.telephony.engine.clock import Clock
 from apps.telephony.engine.config import (
     VIP_PRIORITY,

@@ -1,16 +1,16 @@
-"""Agent desktop, wallboard (views/desk.py) and the routing pages of the console (views/routing.py),
+"""Agent desktop (views/desk.py), wallboard (views/wallboard.py) and the routing pages of the console (views/routing.py),
 namespace "agents"."""
 
 from django.urls import path
 
-from apps.telephony.views import desk, routing
+from apps.telephony.views import desk, routing, wallboard
 from apps.telephony.views.plant import seat_mode_view
 
 app_name = "agents"
 
 urlpatterns = [
     path("desk/", desk.desk, name="desk"),
-    path("wallboard/", desk.wallboard, name="wallboard"),
+    path("wallboard/", wallboard.wallboard, name="wallboard"),
     path("console/queues/", routing.queues, name="queues"),
     path("console/queues/<int:pk>/", routing.queue_edit, name="queues_edit"),
     path("console/queues/<int:pk>/delete/", routing.queue_delete, name="queues_delete"),

@@ -21,10 +21,12 @@ from apps.telephony.selectors.calls import (
     CALL_ROLES,
     VOICEMAIL_ROLES,
     access_call,
-    call_timeline,
+    call_timeline_entries,
     calls_visible_to,
+    ivr_steps,
     recording_of,
     voicemail_list,
+    with_parties,
 )
 from apps.telephony.selectors.kpis import day_bounds, queue_kpis
 from apps.telephony.services.recordings import recording_link, recording_may_access, recording_open
@@ -47,9 +49,11 @@ def call_list(request):
     filterset = CallFilterSet(
         request.GET or None, queryset=calls_visible_to(request.user).order_by("-arrived_at", "-id")
     )
+    page = _page(request, filterset.qs)
+    page.object_list = with_parties(page.object_list)
     context = {
         "filter": filterset,
-        "page": _page(request, filterset.qs),
+        "page": page,
         "query": _query_without_page(request),
         "kpis": None,
         "can_see_voicemail": request.user.has_role(*VOICEMAIL_ROLES),
@@ -73,9 +77,11 @@ def call_detail(request, uid: str):
             play = recording_link(recording=recording, user=request.user, action="play")
         if recording_may_access(user=request.user, recording=recording, action="download"):
             download = recording_link(recording=recording, user=request.user, action="download")
+    with_parties([call])
     context = {
         "call": call,
-        "events": call_timeline(call=call),
+        "events": call_timeline_entries(call=call),
+        "ivr_steps": ivr_steps(call),
         "recording": recording,
         "play_link": play,
         "download_link": download,

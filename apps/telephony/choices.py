@@ -124,7 +124,10 @@ class ContactStatus(models.TextChoices):
 
 class DialOutcome(models.TextChoices):
     """What became of one attempt; values equal the dialer contract's ``OUTCOME_*`` constants.
-    ``blocked`` is not stored: a blocked dial is not an attempt."""
+    ``blocked`` is not stored: a blocked dial is not an attempt. ``returned`` is not an outcome
+    of the contract: a contact taken for dialling and handed back undialled (a prefetched
+    contact that waited too long, a skipped preview, a paused campaign, a blocked dial). Its
+    row is kept, since an attempt row is never erased, and no figure counts it as a dial."""
 
     ANSWERED = "answered", _("Answered")
     ABANDONED = "abandoned", _("Abandoned (no agent within 2 s)")
@@ -132,6 +135,7 @@ class DialOutcome(models.TextChoices):
     NO_ANSWER = "no_answer", _("No answer")
     MACHINE = "machine", _("Answering machine")
     FAILED = "failed", _("Failed")
+    RETURNED = "returned", _("Handed back, not dialled")
 
 
 class RetryOutcome(models.TextChoices):

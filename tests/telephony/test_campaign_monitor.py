@@ -68,7 +68,7 @@ def test_dials_live_answers_and_abandon_rates_are_counted_from_the_attempts(camp
     snapshot = campaign_monitor_snapshot(campaign, now=NOW)
 
     assert snapshot["dials_per_minute"] == 0.6  # 3 in the last 5 minutes
-    assert snapshot["dials_today"] == 9
+    assert snapshot["dials_today"] == 8  # the attempt still open counts when it ends
     assert (snapshot["live_answers_today"], snapshot["abandoned_today"]) == (5, 1)
     assert snapshot["abandon_rate_today"] == 0.2  # abandoned ÷ live answers
     assert (snapshot["live_answers_window"], snapshot["abandoned_window"]) == (10, 3)
@@ -154,15 +154,27 @@ def test_no_agent_at_work_means_dial_level_zero(campaign):
 
 
 def test_contacts_remaining_attempted_and_finished(campaign):
+    def dialled(contact, *outcomes: str) -> None:
+        for number, outcome in enumerate(outcomes, start=1):
+            DialAttempt.objects.create(
+                campaign=campaign,
+                contact=contact,
+                attempt_no=number,
+                number=contact.phone,
+                started_at=NOW,
+                outcome=outcome,
+            )
+
     make_contact(campaign, status="new")
-    make_contact(campaign, status="retry", attempts=1)
-    make_contact(campaign, status="dialing", attempts=2)
-    make_contact(campaign, status="done", attempts=1)
+    dialled(make_contact(campaign, status="new"), "returned")  # handed back undialled: not attempted
+    dialled(make_contact(campaign, status="retry", attempts=1), "busy")
+    dialled(make_contact(campaign, status="dialing", attempts=2), "no_answer", "")
+    dialled(make_contact(campaign, status="done", attempts=1), "answered")
     make_contact(campaign, status="dnc")
 
     contacts = campaign_monitor_snapshot(campaign, now=NOW)["contacts"]
 
-    assert contacts == {"remaining": 3, "attempted": 3, "finished": 2}
+    assert contacts == {"remaining": 4, "attempted": 3, "finished": 2}
 
 
 # --- the page -------------------------------------------------------------------------------------------------

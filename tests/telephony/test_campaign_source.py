@@ -161,13 +161,21 @@ def test_blocked_and_release_give_the_contact_back_untouched(tenant):
     dialer.report(campaign.pk, target, contract.OUTCOME_BLOCKED, 1.0)
     contact.refresh_from_db()
     assert (contact.status, contact.attempts, contact.last_attempt_at) == (ContactStatus.NEW, 0, None)
-    assert not DialAttempt.objects.filter(contact=contact).exists()
+    # Not an attempt, yet never erased: the row stays, recorded as handed back.
+    assert list(DialAttempt.objects.filter(contact=contact).values_list("attempt_no", "outcome")) == [(1, "returned")]
 
     [target] = dialer.take(campaign.pk, 1, 2.0)
     assert target.attempt == 1
     dialer.release(campaign.pk, target)
     contact.refresh_from_db()
     assert (contact.status, contact.attempts) == (ContactStatus.NEW, 0)
+    assert DialAttempt.objects.filter(contact=contact, outcome="returned").count() == 2
+
+    [target] = dialer.take(campaign.pk, 1, 3.0)
+    dialer.report(campaign.pk, target, contract.OUTCOME_BUSY, 4.0)
+    contact.refresh_from_db()
+    assert (contact.attempts, target.attempt) == (1, 1)
+    assert dialer.counts(campaign.pk)["attempted"] == 1
 
 
 def test_a_number_put_on_dnc_while_dialling_is_closed_by_the_report(tenant):
@@ -190,6 +198,9 @@ def test_counts_for_the_monitor(tenant):
     targets = dialer.take(campaign.pk, 2, 0.0)
     dialer.report(campaign.pk, targets[0], contract.OUTCOME_ANSWERED, 5.0)
 
+    # Attempted: dialled and ended; the second contact is still being dialled (or may be handed back).
+    assert dialer.counts(campaign.pk) == {"remaining": 3, "attempted": 1, "finished": 1}
+    dialer.report(campaign.pk, targets[1], contract.OUTCOME_NO_ANSWER, 6.0)
     assert dialer.counts(campaign.pk) == {"remaining": 3, "attempted": 2, "finished": 1}
     assert len(contacts) == 4
 

@@ -380,7 +380,15 @@ class DialAttempt(models.Model):
         ordering = ["-started_at", "-id"]
         verbose_name = _("dial attempt")
         verbose_name_plural = _("dial attempts")
-        constraints = [models.UniqueConstraint(fields=["contact", "attempt_no"], name="dialattempt_contact_no_uniq")]
+        constraints = [
+            # A contact handed back undialled keeps its row, and its number is used again by the
+            # next real attempt: only dialled (or still open) attempts are numbered uniquely.
+            models.UniqueConstraint(
+                fields=["contact", "attempt_no"],
+                condition=~Q(outcome="returned"),
+                name="dialattempt_contact_no_uniq",
+            )
+        ]
         indexes = [
             models.Index(fields=["campaign", "started_at"], name="dialattempt_camp_started_idx"),
             models.Index(fields=["call_uid"], condition=~Q(call_uid=""), name="dialattempt_call_uid_idx"),

@@ -28,6 +28,28 @@ from apps.telephony.services.campaigns.dnc import consent_active_q
 
 STAFF_ROLES = (Role.TENANT_ADMIN, Role.SUPERVISOR)
 LIVE_OUTCOMES = (DialOutcome.ANSWERED, DialOutcome.ABANDONED)
+#: Every outcome of a dial that happened and has ended. Not ``""`` (still open: it may be a
+#: prefetched contact that will be handed back) and not ``returned`` (handed back undialled): so
+#: every figure built on it only ever grows, as rows are never deleted and outcomes never reopen.
+DIALLED_OUTCOMES = (
+    DialOutcome.ANSWERED,
+    DialOutcome.ABANDONED,
+    DialOutcome.BUSY,
+    DialOutcome.NO_ANSWER,
+    DialOutcome.MACHINE,
+    DialOutcome.FAILED,
+)
+
+
+def dialled_q(prefix: str = "") -> Q:
+    """An attempt that was dialled and has ended (:data:`DIALLED_OUTCOMES`); ``prefix`` reaches it
+    through a relation (``"dial_attempts__"``)."""
+    return Q(**{f"{prefix}outcome__in": DIALLED_OUTCOMES})
+
+
+def contact_dialled() -> Exists:
+    """The contact has at least one dialled, ended attempt (the *attempted* figure)."""
+    return Exists(DialAttempt.objects.filter(dialled_q(), contact=OuterRef("pk")))
 
 
 def due_contacts(
@@ -52,10 +74,12 @@ def due_contacts(
 
 
 def contact_counts(campaign_id: int) -> dict[str, int]:
-    """``remaining`` (not finished), ``attempted`` (dialled at least once), ``finished`` (closed)."""
+    """``remaining`` (not finished), ``attempted`` (dialled at least once: an ended, dialled
+    attempt — not the contact's attempt counter, which a prefetch raises and a hand-back lowers),
+    ``finished`` (closed)."""
     return Contact.objects.filter(campaign_id=campaign_id).aggregate(
         remaining=Count("id", filter=Q(status__in=(*OPEN_CONTACT_STATUSES, ContactStatus.DIALING))),
-        attempted=Count("id", filter=Q(attempts__gt=0)),
+        attempted=Count("id", filter=contact_dialled()),
         finished=Count("id", filter=Q(status__in=(ContactStatus.DONE, ContactStatus.DNC, ContactStatus.INVALID))),
     )
 

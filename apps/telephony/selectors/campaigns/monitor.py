@@ -6,18 +6,17 @@ monitor page therefore draws its first screen from :func:`campaign_monitor_snaps
 again when no live message arrives; static/js/campaign_monitor.js adds the engine's increments to
 these database counts, so the two sources never show two definitions of one figure.
 
-Definitions (docs/campaigns.md, "Running a campaign"):
+Every figure is defined once, in :data:`FIGURES` (label and definition): the page shows the
+definition as the figure's tooltip, docs/campaigns.md ("The monitor's figures") repeats it, and
+tests/telephony/test_campaign_figures.py holds the figures to it against the database.
 
-* a *dial* is a ``DialAttempt`` (blocked dials are not attempts), counted when it started;
-  dials per minute are those of the last :data:`RATE_WINDOW_MINUTES` minutes;
-* a *live answer* is an attempt whose outcome is ``answered`` or ``abandoned``; the abandon
-  rate is abandoned ÷ live answers, *today* (since midnight in the company's time zone) and over
-  the campaign's window (``abandon_window_days``, 30 by default) — the legal figure;
-* *agents* are those who can take the campaign's calls: every skill the campaign's queue
-  requires at its minimum level, as the ACD and the dialer decide;
-* *lines in flight* are the campaign's calls still up with no agent on them (ringing, the
-  answering-machine detector listening, or a live answer waiting); the *dial level* is lines in
-  flight per agent at work (Ready, ringing, talking, on hold or in wrap-up).
+A *dial* is an attempt that was dialled and has ended (``DIALLED_OUTCOMES``): not one still open
+(a prefetched contact may yet be handed back) and not one handed back undialled (``returned``).
+Attempt rows are never deleted and an outcome never reopens, so dials, live answers, abandons and
+attempted contacts only grow — the engine's ``campaign.stats`` counts the same events as they end,
+and static/js/campaign_monitor.js adds its increments to these database counts. A live answer
+still in progress (a contact waiting for, or talking to, an agent) is counted at once, so that
+live answers are never fewer than the calls talking now.
 """
 
 from __future__ import annotations
@@ -28,11 +27,13 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from apps.telephony import kpis
 from apps.telephony.choices import AgentState, CallStatus, DialOutcome
 from apps.telephony.models import Agent, AgentSkill, Call, CallEvent, Campaign, DialAttempt, QueueSkill
-from apps.telephony.selectors.campaigns.dialing import LIVE_OUTCOMES, contact_counts
+from apps.telephony.selectors.campaigns.dialing import LIVE_OUTCOMES, contact_counts, dialled_q
 from apps.telephony.selectors.wallboard import today_start
 from apps.telephony.services.agent_state import iso_ms
 
@@ -41,6 +42,80 @@ RATE_WINDOW_MINUTES = 5
 WORKING_STATES = (AgentState.READY, AgentState.RESERVED, AgentState.TALKING, AgentState.HOLD, AgentState.WRAP_UP)
 #: The CDR event the engine writes when it dials for a campaign (engine/dbstore/calls.py ``call_arrived``).
 CAMPAIGN_DIAL_EVENT = "campaign_dial"
+#: A campaign call answered by a person: waiting for an agent, offered, talking, on hold, or in
+#: wrap-up before the engine's report of the answer has landed.
+LIVE_CALL_STATUSES = (CallStatus.QUEUED, CallStatus.OFFERED, CallStatus.TALKING, CallStatus.HOLD, CallStatus.WRAP_UP)
+#: The contact and an agent are talking (or the agent holds them).
+TALKING_CALL_STATUSES = (CallStatus.TALKING, CallStatus.HOLD)
+
+#: The monitor's figures: ``{snapshot key: (label, definition)}``, the one place they are defined.
+FIGURES: dict[str, tuple[Promise, Promise]] = {
+    "dials_per_minute": (
+        _("Dials per minute"),
+        _("Dials that ended in the last 5 minutes, divided by 5."),
+    ),
+    "dials_today": (
+        _("Dialled today"),
+        _(
+            "Dial attempts started today that have ended: answered, abandoned, busy, no answer, "
+            "answering machine or failed. A call still ringing counts when it ends; a contact handed "
+            "back undialled never counts. Never goes down during the day."
+        ),
+    ),
+    "live_answers_today": (
+        _("Live answers today"),
+        _(
+            "Calls dialled today that a person answered: those connected to an agent, those abandoned "
+            "(no agent within 2 s) and those waiting for or talking to an agent now. Never fewer than "
+            "the calls talking now."
+        ),
+    ),
+    "connected": (
+        _("Talking to an agent now"),
+        _("The campaign's calls on which a contact and an agent are talking or on hold right now."),
+    ),
+    "abandon_rate_today": (
+        _("Abandon rate today"),
+        _("Abandoned calls today divided by live answers today."),
+    ),
+    "abandoned_today": (
+        _("Abandoned"),
+        _("Live answers today that no agent took within 2 seconds: the abandon message played."),
+    ),
+    "abandon_rate_window": (
+        _("Abandon rate over the window"),
+        _(
+            "Abandoned calls divided by live answers over the campaign's abandon window (30 days "
+            "unless set otherwise): the figure the legal limit applies to."
+        ),
+    ),
+    "dial_level": (
+        _("Dial level (lines per agent)"),
+        _("Lines in flight divided by the agents at work (Ready, ringing, talking, on hold or in wrap-up)."),
+    ),
+    "lines_in_flight": (
+        _("Lines in flight"),
+        _(
+            "The campaign's calls still up with no agent on them: ringing, being screened for a machine, or a live answer waiting."
+        ),
+    ),
+    "contacts.remaining": (
+        _("Remaining"),
+        _("Contacts not finished yet: new, due for a retry, scheduled for a callback, or being dialled."),
+    ),
+    "contacts.attempted": (
+        _("Attempted"),
+        _("Contacts dialled at least once (an attempt that has ended). Never more than the dial attempts."),
+    ),
+    "contacts.finished": (
+        _("Finished"),
+        _("Contacts closed: done, on the do-not-call list, or with an invalid number."),
+    ),
+    "agents_at_work": (
+        _("At work"),
+        _("Agents who can take the campaign's calls and are Ready, ringing, talking, on hold or in wrap-up."),
+    ),
+}
 
 
 def _rate(abandoned: int, live: int) -> float | None:
@@ -74,8 +149,9 @@ def campaign_monitor_snapshot(campaign: Campaign, now: datetime.datetime | None 
     is_today = Q(started_at__gte=today)
     # The same bounds as selectors.campaigns.abandon_history, which the engine loads at start.
     in_window = Q(started_at__gte=window_since)
-    counts = DialAttempt.objects.filter(campaign=campaign, started_at__lte=now).aggregate(
-        dials_recent=Count("id", filter=Q(started_at__gt=recent_since)),
+    dialled = dialled_q()
+    counts = DialAttempt.objects.filter(dialled, campaign=campaign, started_at__lte=now).aggregate(
+        dials_recent=Count("id", filter=Q(ended_at__gt=recent_since)),
         dials_today=Count("id", filter=is_today),
         live_today=Count("id", filter=is_today & live),
         abandoned_today=Count("id", filter=is_today & abandoned),
@@ -87,10 +163,18 @@ def campaign_monitor_snapshot(campaign: Campaign, now: datetime.datetime | None 
     for state in agent_states.values():
         by_state[state] = by_state.get(state, 0) + 1
     at_work = sum(by_state[state] for state in WORKING_STATES)
+    # A live answer in progress has no ended attempt yet (the report names its call when it ends).
+    ended = Exists(DialAttempt.objects.filter(dialled, call_uid=OuterRef("uid")))
+    live_now = Q(status__in=LIVE_CALL_STATUSES) & ~Q(ended)
     calls = campaign_calls_up(campaign).aggregate(
         in_flight=Count("id", filter=Q(agent__isnull=True)),
-        connected=Count("id", filter=Q(agent__isnull=False)),
+        connected=Count("id", filter=Q(agent__isnull=False, status__in=TALKING_CALL_STATUSES)),
+        live_now_today=Count("id", filter=live_now & Q(arrived_at__gte=today)),
+        live_now=Count("id", filter=live_now),
     )
+    in_flight = calls["in_flight"]
+    live_today = counts["live_today"] + calls["live_now_today"]
+    live_window = counts["live_window"] + calls["live_now"]
     return {
         "campaign_id": campaign.pk,
         "status": campaign.status,
@@ -98,20 +182,22 @@ def campaign_monitor_snapshot(campaign: Campaign, now: datetime.datetime | None 
         "at": iso_ms(now),
         "dials_per_minute": round(counts["dials_recent"] / RATE_WINDOW_MINUTES, 2),
         "rate_window_minutes": RATE_WINDOW_MINUTES,
+        "today": iso_ms(today),
         "dials_today": counts["dials_today"],
-        "live_answers_today": counts["live_today"],
+        "live_answers_today": live_today,
+        "live_answers_now": calls["live_now"],
         "abandoned_today": counts["abandoned_today"],
-        "abandon_rate_today": _rate(counts["abandoned_today"], counts["live_today"]),
-        "live_answers_window": counts["live_window"],
+        "abandon_rate_today": _rate(counts["abandoned_today"], live_today),
+        "live_answers_window": live_window,
         "abandoned_window": counts["abandoned_window"],
-        "abandon_rate_window": _rate(counts["abandoned_window"], counts["live_window"]),
+        "abandon_rate_window": _rate(counts["abandoned_window"], live_window),
         "abandon_window_days": campaign.abandon_window_days,
         "max_abandon_rate": float(campaign.max_abandon_rate),
         "agents": by_state,
         "agent_states": {str(agent_id): state for agent_id, state in agent_states.items()},
         "agents_at_work": at_work,
         "contacts": contact_counts(campaign.pk),
-        "lines_in_flight": calls["in_flight"],
+        "lines_in_flight": in_flight,
         "connected": calls["connected"],
-        "dial_level": round(calls["in_flight"] / at_work, 2) if at_work else 0.0,
+        "dial_level": round(in_flight / at_work, 2) if at_work else 0.0,
     }

@@ -19,7 +19,12 @@ from apps.telephony.choices import CampaignStatus, ContactStatus, DialOutcome, R
 from apps.telephony.dialer.retry import DEFAULT_OUTCOME_RULES
 from apps.telephony.models import Agent, Call, CallEvent, Campaign, CampaignRetryRule, Contact, ContactList, Disposition
 from apps.telephony.models.campaigns import OPEN_CONTACT_STATUSES
-from apps.telephony.selectors.campaigns.dialing import LIVE_OUTCOMES, abandon_history
+from apps.telephony.selectors.campaigns.dialing import (
+    DIALLED_OUTCOMES,
+    LIVE_OUTCOMES,
+    abandon_history,
+    contact_dialled,
+)
 from apps.telephony.selectors.campaigns.monitor import CAMPAIGN_DIAL_EVENT
 from apps.telephony.services.campaigns.contact_import import CUSTOM_PREFIX
 from apps.telephony.services.campaigns.lifecycle import (
@@ -137,7 +142,7 @@ def campaign_rows() -> list[dict[str, Any]]:
         .annotate(
             total=Count("id"),
             remaining=Count("id", filter=Q(status__in=(*OPEN_CONTACT_STATUSES, ContactStatus.DIALING))),
-            attempted=Count("id", filter=Q(attempts__gt=0)),
+            attempted=Count("id", filter=contact_dialled()),
             finished=Count("id", filter=Q(status__in=(ContactStatus.DONE, ContactStatus.DNC, ContactStatus.INVALID))),
         )
         .order_by()
@@ -163,11 +168,13 @@ def campaign_rows() -> list[dict[str, Any]]:
 
 
 def campaign_attempt_figures(campaign: Campaign) -> dict[str, int]:
-    """Attempts by outcome, for the campaign's page."""
+    """Attempts by outcome, for the campaign's page. ``total`` is the *dial attempts* figure of
+    selectors/campaigns/monitor.py FIGURES (dialled and ended); contacts handed back undialled
+    are shown apart (``returned``), never in the total."""
     rows = dict(campaign.dial_attempts.exclude(outcome="").values_list("outcome").annotate(n=Count("id")).order_by())
     figures = {outcome: rows.get(outcome, 0) for outcome in DialOutcome.values}
     figures["live"] = sum(rows.get(outcome, 0) for outcome in LIVE_OUTCOMES)
-    figures["total"] = sum(rows.values())
+    figures["total"] = sum(rows.get(outcome, 0) for outcome in DIALLED_OUTCOMES)
     return figures
 
 
@@ -177,6 +184,17 @@ def campaigns_open() -> list[Campaign]:
 
 
 # --- the agent desk -------------------------------------------------------------------------------------
+
+
+def contact_field_labels(contact: Contact) -> dict[str, str]:
+    """The custom fields' names as the list's file called them (its column headers, from the
+    mapping): the desk shows "套餐", not the key "plan" the administrator typed when importing."""
+    mapping = contact.contact_list.mapping if contact.contact_list_id is not None and contact.contact_list else {}
+    return {
+        str(target)[len(CUSTOM_PREFIX) :]: str(column)
+        for column, target in (mapping or {}).items()
+        if isinstance(target, str) and target.startswith(CUSTOM_PREFIX) and str(column).strip()
+    }
 
 
 def campaign_call_context(*, agent: Agent, call_uid: str) -> dict[str, Any]:
@@ -189,7 +207,9 @@ def campaign_call_context(*, agent: Agent, call_uid: str) -> dict[str, Any]:
     event = CallEvent.objects.filter(call=call, kind=CAMPAIGN_DIAL_EVENT).order_by("id").first()
     dialled: dict[str, Any] = (event.data or {}) if event is not None else {}
     contact_id = dialled.get("contact_id")
-    contact = Contact.objects.select_related("campaign").filter(pk=contact_id).first() if contact_id else None
+    contact = (
+        Contact.objects.select_related("campaign", "contact_list").filter(pk=contact_id).first() if contact_id else None
+    )
     if contact is None:
         raise NotFoundError("not_campaign_call", _("This call was not dialled by a campaign."))
     campaign = contact.campaign
@@ -204,6 +224,7 @@ def campaign_call_context(*, agent: Agent, call_uid: str) -> dict[str, Any]:
             "number": contact.phone,
             "attempt": dialled.get("attempt") or contact.attempts,
             "fields": card,
+            "labels": contact_field_labels(contact),
         },
         "script": script_render(campaign.script, contact),
         "dispositions": [

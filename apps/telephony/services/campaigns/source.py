@@ -11,6 +11,11 @@ contact is settled by the campaign's ``failed`` rule with the retry gap counted 
 contact was *taken* — so nobody is dialled again before the gap, and a contact whose attempts
 are used up is closed. A disposition the agent already gave for that attempt still wins.
 
+An attempt row is never deleted. A contact handed back undialled (:meth:`DbContactSource.release`:
+a prefetched contact that waited too long, a skipped preview, a stopped campaign, a blocked dial)
+keeps its row, closed with the outcome ``returned``; the contact goes back as it was (its attempt
+count and last attempt), and no figure counts the row as a dial (selectors/campaigns/monitor.py).
+
 Every method runs in the current database schema (the engine's tenant context); pass
 ``tenant`` to have the source enter that tenant's context itself.
 """
@@ -24,9 +29,10 @@ from collections.abc import Callable, Iterator
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from apps.telephony.choices import CampaignStatus, ContactStatus
+from apps.telephony.choices import CampaignStatus, ContactStatus, DialOutcome
 from apps.telephony.dialer import contract
 from apps.telephony.dialer.contract import DialTarget
 from apps.telephony.dialer.windows import open_time_zones
@@ -146,7 +152,7 @@ class DbContactSource:
         agent_id: int | None = None,
     ) -> None:
         if outcome == contract.OUTCOME_BLOCKED:
-            self.release(campaign_id, target)
+            self.release(campaign_id, target, now)
             return
         if outcome not in REPORTABLE:
             raise ValueError(f"unknown outcome {outcome!r}")
@@ -179,7 +185,7 @@ class DbContactSource:
             self._dnc_guard(contact, fields)
             contact.save(update_fields=fields)
 
-    def release(self, campaign_id: int, target: DialTarget) -> None:
+    def release(self, campaign_id: int, target: DialTarget, now: float | None = None) -> None:
         with self._context(), transaction.atomic():
             contact = Contact.objects.select_for_update().filter(pk=target.contact_id, campaign_id=campaign_id).first()
             if contact is None:
@@ -187,11 +193,21 @@ class DbContactSource:
             attempt = self._open_attempt(target)
             if attempt is None:
                 return
-            attempt.delete()
+            # Recorded as handed back, never erased: the row stays, out of every dial figure, and
+            # its number is free again for the next real attempt (the unique constraint skips it).
+            attempt.outcome = DialOutcome.RETURNED
+            # The engine hands back without a time of its own: the wall clock, never before the take.
+            attempt.ended_at = self.to_datetime(now) if now is not None else max(timezone.now(), attempt.started_at)
+            attempt.save(update_fields=["outcome", "ended_at"])
             if contact.status != ContactStatus.DIALING:
                 return
             contact.attempts = max(0, contact.attempts - 1)
-            previous = DialAttempt.objects.filter(contact=contact).exclude(outcome="").order_by("-attempt_no").first()
+            previous = (
+                DialAttempt.objects.filter(contact=contact)
+                .exclude(outcome__in=("", DialOutcome.RETURNED))
+                .order_by("-attempt_no")
+                .first()
+            )
             contact.last_attempt_at = previous.started_at if previous else None
             contact.status = ContactStatus.RETRY if previous else ContactStatus.NEW
             fields = ["attempts", "last_attempt_at", "status"]

@@ -12,9 +12,9 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -86,14 +86,32 @@ def user_create(
 
 
 def user_send_invite(*, user: User, base_url: str | None, invited_by: User | None = None) -> None:
+    """The invitation names the company and its address: a stranger's e-mail asking to "choose a
+    password" for an unnamed "contact center" reads like phishing. Written in the company's language
+    (the invitee has not chosen one yet)."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
     link = f"{base_url or ''}{path}"
-    inviter = invited_by.get_full_name() if invited_by else _("Your administrator")
+    tenant = getattr(connection, "tenant", None)
+    company = getattr(tenant, "name", "") or settings.PLATFORM_DOMAIN
+    language = getattr(tenant, "default_language", "") or translation.get_language()
+    with translation.override(language):
+        inviter = invited_by.get_full_name() if invited_by else _("Your administrator")
+        values = {"inviter": inviter, "company": company, "link": link, "address": base_url or settings.PLATFORM_DOMAIN}
+        subject = _("%(company)s invites you to its contact center") % values
+        message = "\n\n".join(
+            [
+                _("Hello,"),
+                _("%(inviter)s invited you to the contact center of %(company)s (%(address)s).") % values,
+                _("Please choose your password here:\n%(link)s") % values,
+                _("The link works once. If it has expired, ask %(inviter)s for a new invitation.") % values,
+                _("If you were not expecting this invitation, you may ignore this e-mail."),
+            ]
+        )
     send_mail(
-        subject=_("You are invited to the contact center"),
-        message=_("%(inviter)s invited you. Choose your password here: %(link)s") % {"inviter": inviter, "link": link},
+        subject=subject,
+        message=message + "\n",
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[user.email],
     )

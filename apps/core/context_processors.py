@@ -4,30 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connection
-from django.utils.translation import gettext_lazy as _
 
-from apps.core.api.permissions import has_role
-
-# (label, url name, roles that see it)
-TENANT_NAVIGATION = [
-    (_("Home"), "home", None),
-    (_("Desk"), "agents:desk", ("agent",)),
-    (_("Wallboard"), "agents:wallboard", ("supervisor", "tenant_admin")),
-    (_("Users"), "console:users", ("tenant_admin",)),
-    (_("Security"), "console:security", ("tenant_admin",)),
-    (_("Seats"), "console:seats", ("tenant_admin",)),
-    (_("Trunks & numbers"), "console:telephony", ("tenant_admin", "supervisor")),
-    (_("Dialling policy"), "console:dialling", ("tenant_admin",)),
-    (_("Queues & skills"), "agents:queues", ("tenant_admin",)),
-    (_("IVR"), "ivr:flows", ("tenant_admin",)),
-    (_("Prompts"), "ivr:prompts", ("tenant_admin",)),
-    (_("Campaigns"), "campaigns:list", ("tenant_admin", "supervisor")),
-    (_("Calls"), "calls:list", ("tenant_admin", "supervisor", "qa", "agent")),
-    (_("Holiday calendar"), "console:calendar", ("tenant_admin",)),
-    (_("Customers"), "crm:list", ("tenant_admin", "supervisor", "agent", "qa", "trainer", "hr", "billing")),
-    (_("Audit log"), "console:audit", ("tenant_admin",)),
-    (_("Data retention"), "console:retention", ("tenant_admin",)),
-]
+from apps.core.navigation import navigation_for
 
 
 def shell(request):
@@ -37,7 +15,7 @@ def shell(request):
     is_public = schema == "public"
     nav = []
     if not is_public and user is not None and user.is_authenticated:
-        nav = [(label, name) for label, name, roles in TENANT_NAVIGATION if roles is None or has_role(user, *roles)]
+        nav = navigation_for(user)
     return {
         "current_tenant": None if is_public else tenant,
         "is_public_host": is_public,

@@ -323,12 +323,20 @@ def test_skill_levels_outside_one_to_ten_are_refused(acme, level):
         assert not AgentSkill.objects.filter(agent=subject.agent).exists()
 
 
-def test_supervisor_cannot_set_skills(acme):
+def test_supervisor_sets_skills_but_not_allowed_seats(acme):
+    # Supervisors manage agent skills (docs/user-guide.md "Roles"); seats stay the administrator's.
     subject = make_agent(acme)
-    response = acme.api(acme.user("supervisor")).put(
-        f"/api/v1/agents/{subject.agent.pk}/skills", {"skills": []}, format="json"
-    )
+    supervisor = acme.api(acme.user("supervisor"))
+    response = supervisor.put(f"/api/v1/agents/{subject.agent.pk}/skills", {"skills": []}, format="json")
+    assert response.status_code == 200
+    response = supervisor.put(f"/api/v1/agents/{subject.agent.pk}/allowed-seats", {"seats": []}, format="json")
     assert response.status_code == 403
+    assert (
+        acme.api(acme.user("agent"))
+        .put(f"/api/v1/agents/{subject.agent.pk}/skills", {"skills": []}, format="json")
+        .status_code
+        == 403
+    )
 
 
 def test_agents_may_read_the_agent_list_but_qa_may_not(acme):
@@ -409,11 +417,27 @@ def test_queue_a_number_routes_to_cannot_be_deleted(acme):
     _error(acme.api(acme.admin()).delete(f"/api/v1/queues/{queue.pk}"), 400, "in_use")
 
 
-def test_supervisors_and_agents_read_queues_but_cannot_write(acme):
-    for role in ("supervisor", "agent"):
-        api = acme.api(acme.user(role))
-        assert api.get("/api/v1/queues").status_code == 200
-        assert api.post("/api/v1/queues", {"code": f"x-{role}", "name": "X"}, format="json").status_code == 403
+def test_agents_read_queues_but_cannot_write(acme):
+    api = acme.api(acme.user("agent"))
+    assert api.get("/api/v1/queues").status_code == 200
+    assert api.post("/api/v1/queues", {"code": "x-agent", "name": "X"}, format="json").status_code == 403
+    assert api.post("/api/v1/skills", {"code": "x-agent", "name": "X"}, format="json").status_code == 403
+
+
+def test_supervisors_manage_queues_and_skills(acme):
+    api = acme.api(acme.user("supervisor"))
+    skill = api.post("/api/v1/skills", {"code": "english", "name": "English"}, format="json")
+    assert skill.status_code == 201
+    queue = api.post(
+        "/api/v1/queues",
+        {"code": "english", "name": "English", "queue_skills": [{"skill": skill.json()["id"], "min_level": 1}]},
+        format="json",
+    )
+    assert queue.status_code == 201, queue.content
+    assert api.patch(f"/api/v1/queues/{queue.json()['id']}", {"name": "English line"}, format="json").status_code == 200
+    assert api.delete(f"/api/v1/queues/{queue.json()['id']}").status_code == 204
+    # Pause reasons and dispositions shape the reports: the administrator's alone.
+    assert api.post("/api/v1/pause-reasons", {"code": "x", "name": "X"}, format="json").status_code == 403
 
 
 def test_skill_crud_by_admin(acme):
@@ -784,7 +808,7 @@ def test_live_pages_need_a_login(acme):
 
 def test_navigation_shows_each_role_its_pages(acme):
     _agent, agent = _browser(acme, "agent")
-    agent_page = agent.get("/").content.decode()
+    agent_page = agent.get("/", follow=True).content.decode()
     assert 'href="/desk/"' in agent_page
     assert 'href="/wallboard/"' not in agent_page
     _admin, admin = _browser(acme, "tenant_admin")
@@ -794,14 +818,43 @@ def test_navigation_shows_each_role_its_pages(acme):
 
 
 @pytest.mark.parametrize(
-    "path",
-    ["/console/queues/", "/console/skills/", "/console/agents/", "/console/pause-reasons/", "/console/dispositions/"],
+    ("path", "supervisor_status"),
+    [
+        ("/console/queues/", 200),
+        ("/console/skills/", 200),
+        ("/console/agents/", 200),
+        ("/console/pause-reasons/", 403),
+        ("/console/dispositions/", 403),
+    ],
 )
-def test_routing_console_pages_are_for_admins_only(acme, path):
+def test_routing_console_pages_admins_and_supervisors(acme, path, supervisor_status):
+    # Supervisors manage queues and agent skills (docs/user-guide.md "Roles").
     _admin, admin = _browser(acme, "tenant_admin")
     assert admin.get(path).status_code == 200
     _sup, supervisor = _browser(acme, "supervisor")
-    assert supervisor.get(path).status_code == 403
+    assert supervisor.get(path).status_code == supervisor_status
+    _agent, agent = _browser(acme, "agent")
+    assert agent.get(path).status_code == 403
+
+
+def test_supervisor_tabs_show_only_what_they_can_open(acme):
+    _sup, supervisor = _browser(acme, "supervisor")
+    page = supervisor.get("/console/queues/").content.decode()
+    assert 'href="/console/skills/"' in page
+    assert 'href="/console/pause-reasons/"' not in page
+    assert 'href="/console/dispositions/"' not in page
+
+
+def test_supervisor_gives_an_agent_skills_in_the_console(acme):
+    subject = make_agent(acme)
+    _sup, supervisor = _browser(acme, "supervisor")
+    with tenant_context(acme.tenant):
+        general = Skill.objects.get(code="general")
+    response = supervisor.post(f"/console/agents/{subject.agent.pk}/", {f"skill_{general.pk}": "7"})
+    assert response.status_code == 302, response.content[:2000]
+    with tenant_context(acme.tenant):
+        assert AgentSkill.objects.get(agent=subject.agent, skill=general).level == 7
+    assert supervisor.get(f"/console/agents/{subject.agent.pk}/seats/").status_code == 403
 
 
 def test_admin_adds_a_skill_in_the_console(acme):

@@ -188,8 +188,8 @@ def test_another_tenants_administrator_cannot_see_a_campaign(acme, globex, campa
 
 def test_the_navigation_shows_campaigns_to_staff_only(admin, supervisor, agent_client):
     assert 'href="/console/campaigns/"' in admin.get("/").content.decode()
-    assert 'href="/console/campaigns/"' in supervisor.get("/").content.decode()
-    assert 'href="/console/campaigns/"' not in agent_client.get("/").content.decode()
+    assert 'href="/console/campaigns/"' in supervisor.get("/", follow=True).content.decode()
+    assert 'href="/console/campaigns/"' not in agent_client.get("/", follow=True).content.decode()
 
 
 def test_supervisors_cannot_create_edit_upload_or_delete(acme, supervisor, campaign):

@@ -497,5 +497,5 @@ def test_the_default_flow_sends_holiday_callers_to_voicemail():
     assert s.feed(PlayDone()) == Voicemail(
         "voicemail",
         7,
-        "请在提示音后留言，我们会尽快回复。Please leave a message after the tone; we will call you back.",
+        "请在提示音后留言，我们会尽快回复您。",
     )

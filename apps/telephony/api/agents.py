@@ -395,7 +395,8 @@ def call_release(request, uid: str):
 
 
 class AgentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Agents with their state and skills. Supervisors force states; administrators set skills."""
+    """Agents with their state and skills. Supervisors force states and set skills; administrators
+    also choose the seats an agent may use."""
 
     permission_classes = [HasRole.of(*STAFF, read=EVERYONE_AT_WORK)]
     serializer_class = AgentSerializer
@@ -426,7 +427,7 @@ class AgentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return _state_response(agent)
 
     @extend_schema(request=AgentSkillsRequestSerializer, responses={200: AgentSerializer})
-    @action(detail=True, methods=["put"], permission_classes=[HasRole.of(Role.TENANT_ADMIN)])
+    @action(detail=True, methods=["put"], permission_classes=[IsStaff])
     def skills(self, request, pk=None):
         """Replace the agent's skills: ``{"skills": [{"skill": id, "level": 1-10}, …]}``."""
         data = _valid(AgentSkillsRequestSerializer, request)
@@ -476,6 +477,8 @@ class _ServiceViewSet(viewsets.ModelViewSet):
 
 
 class SkillViewSet(_ServiceViewSet):
+    # Supervisors staff the floor: they manage skills and queues too (views/routing.py ROUTING_MANAGERS).
+    permission_classes = [HasRole.of(*STAFF, read=EVERYONE_AT_WORK)]
     serializer_class = SkillSerializer
     queryset = Skill.objects.order_by("name", "id")
 
@@ -492,6 +495,7 @@ class SkillViewSet(_ServiceViewSet):
 class QueueViewSet(_ServiceViewSet):
     """Queues with their required skills ``[{"skill": id, "min_level": 1-10}]``."""
 
+    permission_classes = [HasRole.of(*STAFF, read=EVERYONE_AT_WORK)]
     serializer_class = QueueSerializer
     queryset = Queue.objects.prefetch_related("queue_skills").order_by("-priority", "name", "id")
     filterset_fields = ["is_scratch"]

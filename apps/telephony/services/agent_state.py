@@ -21,7 +21,8 @@ from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.events import publish_on_commit
 from apps.telephony import agent_states
 from apps.telephony.choices import AgentState
-from apps.telephony.models import Agent, AgentStateEvent, Call, PauseReason, Seat
+from apps.telephony.models import Agent, AgentSkill, AgentStateEvent, Call, PauseReason, Seat, Skill
+from apps.telephony.services.defaults import DEFAULT_SKILL, DEFAULT_SKILL_LEVEL
 from apps.telephony.services.seat_credentials import agent_may_use_seat, seat_credential_issue, seat_credential_revoke
 
 # Names of the system reasons when they must be created on the fly (a tenant provisioned
@@ -62,7 +63,9 @@ def agent_ensure(*, user: User) -> Agent:
         raise PermissionDeniedError("not_an_agent", _("Only users with the agent role can take calls."))
     try:
         with transaction.atomic():
-            return Agent.objects.create(user=user)
+            agent = Agent.objects.create(user=user)
+            _default_skill_give([agent])
+            return agent
     except IntegrityError:
         # Two first requests of the same user raced; the other one created the row.
         return Agent.objects.select_related("reason", "seat").get(user=user)
@@ -71,9 +74,27 @@ def agent_ensure(*, user: User) -> Agent:
 def agents_sync() -> int:
     """Create the missing Agent rows of users with the agent role (so admins can give them skills
     before their first login). Returns how many were created."""
-    missing = User.objects.filter(roles__contains=[Role.AGENT], agent__isnull=True).values_list("pk", flat=True)
-    created = Agent.objects.bulk_create([Agent(user_id=pk) for pk in missing], ignore_conflicts=True)
+    missing = list(User.objects.filter(roles__contains=[Role.AGENT], agent__isnull=True).values_list("pk", flat=True))
+    if not missing:
+        return 0
+    with transaction.atomic():
+        Agent.objects.bulk_create([Agent(user_id=pk) for pk in missing], ignore_conflicts=True)
+        # ignore_conflicts leaves the pks unset: read back the rows, skipping any a racing request made.
+        created = list(Agent.objects.filter(user_id__in=missing, agent_skills__isnull=True))
+        _default_skill_give(created)
     return len(created)
+
+
+def _default_skill_give(agents: list[Agent]) -> None:
+    """A new agent gets the company's default skill, so that the default queue can route calls to
+    them from their first login: without a skill an invited agent would sit Ready and receive nothing.
+    A company that removed the default skill gives skills by hand."""
+    skill = Skill.objects.filter(code=DEFAULT_SKILL).first()
+    if skill is None or not agents:
+        return
+    AgentSkill.objects.bulk_create(
+        [AgentSkill(agent=agent, skill=skill, level=DEFAULT_SKILL_LEVEL) for agent in agents], ignore_conflicts=True
+    )
 
 
 def _reason_for(code: str | None, *, source: str) -> PauseReason:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop
 
 from apps.telephony import agent_states
 from apps.telephony.choices import IvrFlowStatus
-from apps.telephony.ivr.defaults import DEFAULT_FLOW_NAME, DEFAULT_HOURS_NAME, default_graph
+from apps.telephony.ivr.defaults import default_flow_name, default_graph, default_hours_name
 from apps.telephony.models import (
     BusinessHours,
     Disposition,
@@ -29,6 +29,9 @@ from apps.telephony.models import (
 
 DEFAULT_QUEUE = "general"
 DEFAULT_SKILL = "general"
+# The level a new agent gets in the default skill (services/agent_state.agent_ensure): enough for
+# the default queue (min_level 1); supervisors raise it for their best people.
+DEFAULT_SKILL_LEVEL = 1
 
 # (code, name, is_system, counts_as_productive)
 PAUSE_REASONS = [
@@ -73,18 +76,21 @@ def seed_default_ivr(tenant) -> None:
     """The default IVR (apps/telephony/ivr/defaults.py). Runs inside the provisioning transaction
     with the tenant's schema active, after :func:`seed_tenant_defaults` created the queue "general".
 
-    Business hours "Default hours", the published flow "Main menu", and every number routed to it.
+    Business hours "Default hours", the published flow "Main menu" (named, and worded, in the
+    company's language), and every number routed to it.
 
     Does nothing when the queue "general" is missing or the flow exists already.
     """
+    language = getattr(tenant, "default_language", "") or "zh-hans"
+    flow_name, hours_name = default_flow_name(language), default_hours_name(language)
     queue = Queue.objects.filter(code="general").first()
-    if queue is None or IvrFlow.objects.filter(name=DEFAULT_FLOW_NAME).exists():
+    if queue is None or IvrFlow.objects.filter(name=flow_name).exists():
         return
-    hours = BusinessHours.objects.filter(name=DEFAULT_HOURS_NAME).first()
+    hours = BusinessHours.objects.filter(name=hours_name).first()
     if hours is None:
         workday = [["09:00", "18:00"]]
         hours = BusinessHours.objects.create(
-            name=DEFAULT_HOURS_NAME,
+            name=hours_name,
             time_zone=getattr(tenant, "time_zone", "") or "Asia/Shanghai",
             weekly={
                 "mon": workday,
@@ -97,9 +103,9 @@ def seed_default_ivr(tenant) -> None:
             },
             follow_chinese_holidays=True,
         )
-    with translation.override(getattr(tenant, "default_language", "") or "zh-hans"):
+    with translation.override(language):
         description = _("The default flow: opening hours, a menu, the general queue.")
-    flow = IvrFlow.objects.create(name=DEFAULT_FLOW_NAME, description=description)
+    flow = IvrFlow.objects.create(name=flow_name, description=description)
     # Known valid (tests/telephony/test_ivr_services.py validates it), so it is published
     # directly: provisioning must stay fast.
     IvrFlowVersion.objects.create(
@@ -107,6 +113,6 @@ def seed_default_ivr(tenant) -> None:
         number=1,
         status=IvrFlowStatus.PUBLISHED,
         published_at=timezone.now(),
-        graph=default_graph(company=tenant.name, queue_id=queue.pk, hours_id=hours.pk),
+        graph=default_graph(company=tenant.name, queue_id=queue.pk, hours_id=hours.pk, language=language),
     )
     PhoneNumber.objects.update(ivr_flow=flow, queue=None)

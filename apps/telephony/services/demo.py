@@ -179,9 +179,9 @@ def _numbers(queue: Queue) -> list[PhoneNumber]:
             number.save(update_fields=fields)
     # The demo runs at any hour: the IVR's opening hours are 24/7 in the demo tenant.
     always = [["00:00", "24:00"]]
-    from apps.telephony.ivr.defaults import DEFAULT_HOURS_NAME
+    from apps.telephony.ivr.defaults import default_hours_names
 
-    for hours in BusinessHours.objects.filter(name=DEFAULT_HOURS_NAME):
+    for hours in BusinessHours.objects.filter(name__in=default_hours_names()):
         weekly = {day: always for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
         if hours.weekly != weekly or hours.follow_chinese_holidays:
             hours.weekly = weekly

@@ -170,6 +170,15 @@ TABS = [
     ("pause-reasons", gettext_lazy("Pause reasons")),
     ("dispositions", gettext_lazy("Dispositions")),
 ]
+# The tabs a supervisor may open (ROUTING_MANAGERS); the others are the administrator's alone.
+SUPERVISOR_TABS = {"queues", "skills", "agents"}
+
+
+def _tabs_for(user: User) -> list[tuple[str, str]]:
+    """Only the tabs the user can open: a tab that answers 403 is a dead end."""
+    if user.has_role(Role.TENANT_ADMIN):
+        return list(TABS)
+    return [(key, label) for key, label in TABS if key in SUPERVISOR_TABS]
 
 
 def _form(section: Section, data=None, instance=None):
@@ -196,7 +205,7 @@ def _list_page(request, key: str):
     ]
     context = {
         "section": section,
-        "tabs": TABS,
+        "tabs": _tabs_for(request.user),
         "active_tab": key,
         "headers": [label for label, _getter in section.columns],
         "rows": rows,
@@ -219,7 +228,7 @@ def _edit_page(request, key: str, pk: int):
             return redirect(f"agents:{key}")
     context = {
         "section": section,
-        "tabs": TABS,
+        "tabs": _tabs_for(request.user),
         "active_tab": key,
         "subject": obj,
         "form": form,
@@ -242,25 +251,32 @@ def _delete(request, key: str, pk: int):
     return redirect(f"agents:{key}")
 
 
-def _console_views(key: str):
-    @role_required(Role.TENANT_ADMIN)
+# Who runs the floor day to day: supervisors staff queues and give agents skills without waiting
+# for an administrator (docs/user-guide.md "Roles"; tests/core/test_isolation_pages.py ROLE_MATRIX).
+# Pause reasons, dispositions and which seats an agent may use stay the administrator's: they shape
+# reports and licences.
+ROUTING_MANAGERS = (Role.TENANT_ADMIN, Role.SUPERVISOR)
+
+
+def _console_views(key: str, roles: tuple[str, ...] = (Role.TENANT_ADMIN,)):
+    @role_required(*roles)
     def list_view(request):
         return _list_page(request, key)
 
-    @role_required(Role.TENANT_ADMIN)
+    @role_required(*roles)
     def edit_view(request, pk: int):
         return _edit_page(request, key, pk)
 
     @require_POST
-    @role_required(Role.TENANT_ADMIN)
+    @role_required(*roles)
     def delete_view(request, pk: int):
         return _delete(request, key, pk)
 
     return list_view, edit_view, delete_view
 
 
-queues, queue_edit, queue_delete = _console_views("queues")
-skills, skill_edit, skill_delete = _console_views("skills")
+queues, queue_edit, queue_delete = _console_views("queues", ROUTING_MANAGERS)
+skills, skill_edit, skill_delete = _console_views("skills", ROUTING_MANAGERS)
 pause_reasons, pause_reason_edit, pause_reason_delete = _console_views("pause-reasons")
 dispositions, disposition_edit, disposition_delete = _console_views("dispositions")
 
@@ -268,7 +284,7 @@ dispositions, disposition_edit, disposition_delete = _console_views("disposition
 AGENT_PAGES = {"skills": "agents:agents_edit", "seats": "agents:agents_seats"}
 
 
-@role_required(Role.TENANT_ADMIN)
+@role_required(*ROUTING_MANAGERS)
 def agents(request: HttpRequest) -> HttpResponse:
     """Agents, and users with the agent role who have no Agent row yet (they have never opened
     the desk). Opening the page writes nothing; choosing Skills or Seats for such a user POSTs
@@ -283,7 +299,7 @@ def agents(request: HttpRequest) -> HttpResponse:
     )
     pending = User.objects.filter(roles__contains=[Role.AGENT], agent__isnull=True).order_by("name", "id")
     context = {
-        "tabs": TABS,
+        "tabs": _tabs_for(request.user),
         "active_tab": "agents",
         "agents": rows.order_by("user__name", "id"),
         "pending": pending,
@@ -291,7 +307,7 @@ def agents(request: HttpRequest) -> HttpResponse:
     return render(request, "telephony/agents/console_agents.html", context)
 
 
-@role_required(Role.TENANT_ADMIN)
+@role_required(*ROUTING_MANAGERS)
 def agent_skills(request, pk: int):
     agent = get_object_or_404(Agent.objects.select_related("user"), pk=pk)
     form = AgentSkillsForm(request.POST or None, agent=agent)
@@ -303,7 +319,7 @@ def agent_skills(request, pk: int):
         else:
             messages.success(request, _("Saved."))
             return redirect("agents:agents")
-    context = {"tabs": TABS, "active_tab": "agents", "subject": agent, "form": form}
+    context = {"tabs": _tabs_for(request.user), "active_tab": "agents", "subject": agent, "form": form}
     return render(request, "telephony/agents/console_agent_skills.html", context)
 
 
@@ -321,5 +337,5 @@ def agent_seats(request, pk: int):
         else:
             messages.success(request, _("Saved."))
             return redirect("agents:agents")
-    context = {"tabs": TABS, "active_tab": "agents", "subject": agent, "form": form}
+    context = {"tabs": _tabs_for(request.user), "active_tab": "agents", "subject": agent, "form": form}
     return render(request, "telephony/agents/console_agent_seats.html", context)

@@ -1,0 +1,135 @@
+"""Each role lands on its workspace and sees in the navigation only what it can open.
+
+The navigation table (apps/core/navigation.py) and the pages' own checks
+(tests/core/test_isolation_pages.py ROLE_MATRIX) must agree: a link that answers 403 is a dead end.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+from django_tenants.utils import tenant_context
+
+from apps.accounts.choices import Role
+from apps.core.navigation import TENANT_NAVIGATION, home_url_name
+from tests.accounts.helpers import web_login
+from tests.core.test_isolation_pages import EVERYONE, ROLE_MATRIX
+
+# Where each role lands after logging in ("/" is the plain home).
+HOMES = {
+    Role.TENANT_ADMIN: "/",
+    Role.SUPERVISOR: "/wallboard/",
+    Role.AGENT: "/desk/",
+    Role.QA: "/",
+    Role.TRAINER: "/",
+    Role.HR: "/",
+    Role.BILLING: "/",
+}
+# The navigation each role sees, in order.
+NAVIGATION = {
+    Role.TENANT_ADMIN: [
+        "/",
+        "/wallboard/",
+        "/console/users/",
+        "/console/security/",
+        "/console/seats/",
+        "/console/telephony/",
+        "/console/dialling/",
+        "/console/queues/",
+        "/console/ivr/",
+        "/console/ivr/prompts/",
+        "/console/campaigns/",
+        "/calls/",
+        "/console/calendar/",
+        "/customers/",
+        "/console/audit/",
+        "/console/retention/",
+    ],
+    Role.SUPERVISOR: [
+        "/wallboard/",
+        "/console/telephony/",
+        "/console/queues/",
+        "/console/campaigns/",
+        "/calls/",
+        "/customers/",
+    ],
+    Role.AGENT: ["/desk/", "/calls/", "/customers/"],
+    Role.QA: ["/", "/calls/", "/customers/"],
+    Role.TRAINER: ["/", "/customers/"],
+    Role.HR: ["/", "/customers/"],
+    Role.BILLING: ["/", "/customers/"],
+}
+NAV = re.compile(r'<nav class="mainnav">(.*?)</nav>', re.S)
+
+
+def _nav_hrefs(page: str) -> list[str]:
+    """The links of the shell's navigation bar."""
+    match = NAV.search(page)
+    assert match is not None
+    return re.findall(r'<a href="([^"]+)"', match.group(1))
+
+
+@pytest.mark.parametrize("role", EVERYONE)
+def test_each_role_lands_on_its_home_and_sees_its_navigation(acme, role):
+    client = web_login(acme, acme.user(role).email)
+    response = client.get("/")
+    if HOMES[role] == "/":
+        assert response.status_code == 200
+        page = response.content.decode()
+    else:
+        assert response.status_code == 302
+        assert response["Location"] == HOMES[role]
+        page = client.get(HOMES[role]).content.decode()
+    assert _nav_hrefs(page) == NAVIGATION[role]
+
+
+def test_login_sends_an_agent_to_the_desk(acme):
+    user = acme.user(Role.AGENT)
+    client = acme.client()
+    response = client.post(
+        "/accounts/login/", {"username": user.email, "password": "Corr3ct-Horse-Battery"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/desk/"
+
+
+@pytest.mark.parametrize(
+    ("roles", "home"),
+    [
+        ((Role.TENANT_ADMIN, Role.SUPERVISOR), "home"),
+        ((Role.SUPERVISOR, Role.AGENT), "agents:wallboard"),
+        ((Role.AGENT, Role.QA), "agents:desk"),
+        ((Role.QA, Role.HR), "home"),
+    ],
+)
+def test_the_most_senior_role_decides_the_home(acme, roles, home):
+    with tenant_context(acme.tenant):
+        assert home_url_name(acme.user(*roles)) == home
+
+
+def test_every_navigation_entry_opens_for_the_roles_that_see_it():
+    """The table's roles are exactly the page's audience in ROLE_MATRIX (Home aside: "/" serves
+    everyone, and sends agents and supervisors on to their workspace)."""
+    wrong = {}
+    for item in TENANT_NAVIGATION:
+        path = reverse(item.url_name).lstrip("/")
+        if item.url_name == "home":
+            continue
+        if set(item.roles) != set(ROLE_MATRIX[path]):
+            wrong[path] = (sorted(item.roles), sorted(ROLE_MATRIX[path]))
+    assert wrong == {}
+
+
+@pytest.mark.parametrize("role", [Role.QA, Role.TRAINER, Role.HR, Role.BILLING])
+def test_the_plain_home_lists_only_tools_the_role_can_open(acme, role):
+    client = web_login(acme, acme.user(role).email)
+    page = client.get("/").content.decode()
+    main = page.split("<main", 1)[-1]
+    assert "coming soon" not in page.lower()
+    assert 'href="/customers/"' in main
+    assert ('href="/calls/"' in main) == (role == Role.QA)
+    # The administrator's dashboard (seats, trunks, numbers) is not theirs.
+    assert 'class="tiles"' not in main
+    for path in ("/desk/", "/wallboard/", "/console/users/"):
+        assert f'href="{path}"' not in page

@@ -1,8 +1,18 @@
+from __future__ import annotations
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
+from django.utils import translation
 
 from apps.core.navigation import home_redirect, tools_for
 from apps.telephony.models import PhoneNumber, Seat, Trunk
+
+# Hosts a newcomer types for the machine itself: they mean the public site (PLATFORM_DOMAIN),
+# whose cookies and links live on that name, so they are sent there rather than told "no tenant".
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "[::1]", "::1"})
 
 
 @login_required
@@ -21,3 +31,39 @@ def home(request):
         "tools": tools_for(request.user),
     }
     return render(request, "core/home.html", context)
+
+
+def _split_host(request: HttpRequest) -> tuple[str, str]:
+    host = request.get_host()
+    if host.startswith("["):  # IPv6 literal: [::1]:8000
+        name, _, rest = host.partition("]")
+        return name + "]", rest.removeprefix(":")
+    name, _, port = host.partition(":")
+    return name, port
+
+
+def public_site_url(request: HttpRequest, path: str = "/") -> str:
+    """The public site (PLATFORM_DOMAIN) on the port and scheme this request came in on."""
+    _, port = _split_host(request)
+    default_port = "443" if request.is_secure() else "80"
+    netloc = settings.PLATFORM_DOMAIN + (f":{port}" if port and port != default_port else "")
+    return f"{request.scheme}://{netloc}{path}"
+
+
+def unknown_host(request: HttpRequest) -> HttpResponse:
+    """django-tenants' DEFAULT_NOT_FOUND_TENANT_VIEW: a host with no contact center behind it.
+
+    Without it the middleware raises Http404, which under DEBUG lists every URL pattern; a
+    newcomer who mistyped the company's address should instead learn where they are and how to
+    reach the public site. 127.0.0.1 (what ``make run`` users often type) is the public site.
+    """
+    name, _ = _split_host(request)
+    if name in LOOPBACK_HOSTS:
+        return HttpResponseRedirect(public_site_url(request, request.get_full_path()))
+    # The locale middleware comes after the tenant middleware and has not run: the visitor's
+    # own choice (cookie) or browser language, as on the public site.
+    translation.activate(translation.get_language_from_request(request, check_path=False))
+    context = {"host": name, "platform_domain": settings.PLATFORM_DOMAIN, "home_url": public_site_url(request)}
+    response = TemplateResponse(request, "core/unknown_host.html", context, status=404)
+    response["Content-Language"] = translation.get_language()
+    return response

@@ -25,7 +25,11 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 
 PLATFORM_DOMAIN: str = env("PLATFORM_DOMAIN", default="localhost")
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "testserver"])
+# 127.0.0.1 / [::1]: what a newcomer types after `make run`; apps/core/views.unknown_host sends them
+# on to PLATFORM_DOMAIN (the public site). Production lists its hosts in DJANGO_ALLOWED_HOSTS.
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS", default=[PLATFORM_DOMAIN, f".{PLATFORM_DOMAIN}", "127.0.0.1", "[::1]", "testserver"]
+)
 
 # --- servers -------------------------------------------------------------------------
 EMBEDDED_DATABASE = "DATABASE_URL" not in os.environ
@@ -145,6 +149,9 @@ PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls_tenant"
 TENANT_LIMIT_SET_CALLS = True
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
+# A host with no tenant gets a friendly 404 (and 127.0.0.1 goes to the public site), not Http404's
+# debug page with every URL pattern.
+DEFAULT_NOT_FOUND_TENANT_VIEW = "apps.core.views.unknown_host"
 # Seat count allowed to a tenant is checked against its plan; slugs below are never sold.
 RESERVED_SLUGS = env.list(
     "RESERVED_SLUGS",
@@ -291,7 +298,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "home"
+# "/" is the tenant's home on a company host and the landing page on the public host (which has
+# no URL named "home").
+LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))

@@ -1,17 +1,203 @@
-// Small page behaviours that used to be inline attributes (onsubmit, onchange): the
-// Content-Security-Policy allows no inline script, so they are delegated from here.
-//   <form data-confirm="Delete this?">   asks before submitting
-//   <select data-autosubmit>             submits its form when changed
+// The shared page behaviours (CONTRIBUTING.md, "Page components"). The Content-Security-Policy
+// allows no inline script, so pages ask for behaviour with data- attributes, delegated from here:
+//   <form data-confirm="Delete this?">        asks in a <dialog> before submitting
+//   <button data-confirm="…"> / <a data-confirm="…">   the same for one button or link
+//   <select data-autosubmit>                   submits its form when changed
+//   <table data-sortable> <th data-sort="text|number">   sorts the rows by a clicked header
+//                                              (a cell's data-sort-value wins over its text)
+// and one small API other scripts call for realtime notices:
+//   ui.toast(text, kind)                       kind: "info" (default), "good", "warn", "bad"
 (function () {
   "use strict";
+
+  // --- confirm dialog ------------------------------------------------------------------
+  // The labels come from <body data-ui-ok="…" data-ui-cancel="…"> (base.html, translated).
+  var dialog = null;
+
+  function labels() {
+    var body = document.body;
+    return {
+      ok: (body && body.getAttribute("data-ui-ok")) || "OK",
+      cancel: (body && body.getAttribute("data-ui-cancel")) || "Cancel",
+    };
+  }
+
+  function confirmDialog() {
+    if (dialog) return dialog;
+    var text = labels();
+    dialog = document.createElement("dialog");
+    dialog.className = "confirm-dialog";
+    dialog.setAttribute("aria-labelledby", "ui-confirm-text");
+    var form = document.createElement("form");
+    form.method = "dialog";
+    var question = document.createElement("p");
+    question.id = "ui-confirm-text";
+    question.className = "confirm-text";
+    var buttons = document.createElement("div");
+    buttons.className = "confirm-buttons";
+    var cancel = document.createElement("button");
+    cancel.value = "cancel";
+    cancel.textContent = text.cancel;
+    cancel.className = "confirm-cancel";
+    var ok = document.createElement("button");
+    ok.value = "ok";
+    ok.textContent = text.ok;
+    ok.className = "primary confirm-ok";
+    buttons.appendChild(cancel);
+    buttons.appendChild(ok);
+    form.appendChild(question);
+    form.appendChild(buttons);
+    dialog.appendChild(form);
+    document.body.appendChild(dialog);
+    return dialog;
+  }
+
+  // Opens the dialog with the question; calls onYes only when the user confirms.
+  function ask(question, danger, onYes) {
+    var box = confirmDialog();
+    box.querySelector(".confirm-text").textContent = question;
+    box.querySelector(".confirm-ok").classList.toggle("danger", !!danger);
+    box.returnValue = "";
+    box.onclose = function () {
+      box.onclose = null;
+      if (box.returnValue === "ok") onYes();
+    };
+    box.showModal();
+    box.querySelector(danger ? ".confirm-cancel" : ".confirm-ok").focus();
+  }
+
+  var confirmed = null; // the form or element whose next submit/click was already confirmed
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement)) return;
-    var question = form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) event.preventDefault();
+    if (form.method === "dialog") return;
+    var submitter = event.submitter || null;
+    var source = submitter && submitter.hasAttribute("data-confirm") ? submitter : form;
+    var question = source.getAttribute("data-confirm");
+    if (!question) return;
+    if (confirmed === form) { confirmed = null; return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    ask(question, source.hasAttribute("data-danger") || (submitter && submitter.classList.contains("danger")), function () {
+      confirmed = form;
+      if (submitter && form.requestSubmit) form.requestSubmit(submitter);
+      else if (form.requestSubmit) form.requestSubmit();
+      else form.submit();
+    });
   }, true);
+
+  // Links and buttons outside a form submission (e.g. htmx buttons): ask, then click again.
+  document.addEventListener("click", function (event) {
+    var element = event.target && event.target.closest ? event.target.closest("[data-confirm]") : null;
+    if (!element || element instanceof HTMLFormElement) return;
+    // Submit buttons of a form are asked for on submit (above).
+    if (element.form && (element.type === "submit" || element.type === "image")) return;
+    if (confirmed === element) { confirmed = null; return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    ask(element.getAttribute("data-confirm"), element.hasAttribute("data-danger") || element.classList.contains("danger"), function () {
+      if (element instanceof HTMLAnchorElement && element.href) { window.location.href = element.href; return; }
+      confirmed = element;
+      element.click();
+    });
+  }, true);
+
+  // --- autosubmit ----------------------------------------------------------------------
   document.addEventListener("change", function (event) {
     var field = event.target;
     if (field && field.hasAttribute && field.hasAttribute("data-autosubmit") && field.form) field.form.submit();
   });
+
+  // --- sortable tables -----------------------------------------------------------------
+  function cellValue(row, index, type) {
+    var cell = row.cells[index];
+    if (!cell) return type === "number" ? -Infinity : "";
+    var raw = cell.hasAttribute("data-sort-value") ? cell.getAttribute("data-sort-value") : cell.textContent.trim();
+    if (type === "number") {
+      var number = parseFloat(String(raw).replace(/[^0-9.eE+\-]/g, ""));
+      return isNaN(number) ? -Infinity : number;
+    }
+    return String(raw).toLocaleLowerCase();
+  }
+
+  function sortBy(header) {
+    var table = header.closest("table");
+    var body = table && table.tBodies[0];
+    if (!body) return;
+    var index = header.cellIndex;
+    var type = header.getAttribute("data-sort") || "text";
+    var ascending = header.getAttribute("aria-sort") !== "ascending";
+    var rows = Array.prototype.filter.call(body.rows, function (row) { return !row.hasAttribute("data-sort-fixed"); });
+    var fixed = Array.prototype.filter.call(body.rows, function (row) { return row.hasAttribute("data-sort-fixed"); });
+    var collator = new Intl.Collator(document.documentElement.lang || undefined, { numeric: true });
+    rows.sort(function (a, b) {
+      var x = cellValue(a, index, type);
+      var y = cellValue(b, index, type);
+      var order = type === "number" ? (x === y ? 0 : x < y ? -1 : 1) : collator.compare(x, y);
+      return ascending ? order : -order;
+    });
+    rows.concat(fixed).forEach(function (row) { body.appendChild(row); });
+    table.querySelectorAll("th[data-sort]").forEach(function (other) { other.removeAttribute("aria-sort"); });
+    header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+  }
+
+  function prepareSortable(root) {
+    (root || document).querySelectorAll("table[data-sortable] th[data-sort]").forEach(function (header) {
+      if (header.querySelector("button.sort")) return;
+      // A button inside the header: reachable by keyboard, announced as an action.
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      while (header.firstChild) button.appendChild(header.firstChild);
+      header.appendChild(button);
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target && event.target.closest ? event.target.closest("table[data-sortable] th[data-sort] button.sort") : null;
+    if (button) sortBy(button.closest("th"));
+  });
+
+  // --- toasts --------------------------------------------------------------------------
+  var KINDS = { info: 1, good: 1, warn: 1, bad: 1 };
+
+  function toastRegion() {
+    var region = document.getElementById("toasts");
+    if (!region) {
+      region = document.createElement("div");
+      region.id = "toasts";
+      region.className = "toasts";
+      region.setAttribute("role", "status");
+      region.setAttribute("aria-live", "polite");
+      document.body.appendChild(region);
+    }
+    return region;
+  }
+
+  function toast(text, kind, seconds) {
+    var item = document.createElement("div");
+    item.className = "toast toast-" + (KINDS[kind] ? kind : "info");
+    item.textContent = text;
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close";
+    close.setAttribute("aria-label", labels().cancel);
+    close.textContent = "×";
+    close.addEventListener("click", function () { item.remove(); });
+    item.appendChild(close);
+    toastRegion().appendChild(item);
+    window.setTimeout(function () { item.remove(); }, (seconds || (kind === "bad" ? 10 : 5)) * 1000);
+    return item;
+  }
+
+  window.ui = window.ui || {};
+  window.ui.toast = toast;
+  window.ui.confirm = ask;
+  window.ui.sortable = prepareSortable;
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { prepareSortable(); });
+  else prepareSortable();
+  // htmx swaps in new tables (e.g. the audit log's pages): make them sortable too.
+  document.addEventListener("htmx:afterSwap", function (event) { prepareSortable(event.target); });
 })();

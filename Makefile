@@ -39,13 +39,17 @@ setup: $(SYSTEM_STAMP) $(STAMP)
 # The switch under the engine: sim (default; needs no root) or sip (Kamailio + rtpengine beside the
 # web processes and the engine on --driver sip, Procfile.sip).
 SWITCH ?= sim
+# The web port (`make run PORT=8100` when 8000 is taken): daphne listens on it and the printed
+# addresses name it. honcho hands PORT to the first process of the Procfile (web) as it is.
+PORT ?= 8000
 
 run: setup
 	@case "$(SWITCH)" in sim|sip) ;; *) echo "SWITCH must be sim or sip, not '$(SWITCH)'"; exit 2 ;; esac
+	@case "$(PORT)" in ''|*[!0-9]*) echo "PORT must be a number, not '$(PORT)'"; exit 2 ;; esac
 	$(DEV) $(PY) manage.py migrate_schemas --verbosity 0
-	$(DEV) $(PY) manage.py ensure_demo
-	@if [ "$(SWITCH)" = sip ]; then $(DEV) $(PY) manage.py sip_config && exec env $(DEV) $(VENV)/bin/honcho start -f Procfile.sip; \
-	else exec env $(DEV) $(VENV)/bin/honcho start -f Procfile; fi
+	$(DEV) PORT=$(PORT) $(PY) manage.py ensure_demo
+	@if [ "$(SWITCH)" = sip ]; then $(DEV) $(PY) manage.py sip_config && exec env $(DEV) PORT=$(PORT) $(VENV)/bin/honcho start -p $(PORT) -f Procfile.sip; \
+	else exec env $(DEV) PORT=$(PORT) $(VENV)/bin/honcho start -p $(PORT) -f Procfile; fi
 
 test: setup
 	$(VENV)/bin/ruff check .

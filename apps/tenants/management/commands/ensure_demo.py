@@ -1,5 +1,7 @@
 """Make sure the platform admin and the demo tenant exist (idempotent; used by ``make run``)."""
 
+import os
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django_tenants.utils import schema_context, tenant_context
@@ -58,7 +60,9 @@ class Command(BaseCommand):
         Domain.objects.get_or_create(domain=settings.PLATFORM_DOMAIN, defaults={"tenant": public, "is_primary": True})
 
     def _print(self, tenant: Tenant) -> None:
-        port = ":8000"
+        # make run passes its PORT (daphne listens there); 80 needs no port in the address.
+        number = os.environ.get("PORT", "") or "8000"
+        port = "" if number == "80" else f":{number}"
         domain = settings.PLATFORM_DOMAIN
         lines = [
             "",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from django_tenants.utils import tenant_context
+from django_tenants.utils import schema_context, tenant_context
 
 from apps.accounts.choices import Role
 from apps.accounts.models import User
@@ -14,17 +15,60 @@ from apps.core.errors import ApplicationError
 from apps.telephony.models import Agent, Seat
 from apps.telephony.selectors.wallboard import agent_desktop_snapshot, wallboard_snapshot
 from apps.telephony.services.agent_state import agent_ensure, agent_group_topic
+from apps.telephony.services.wallboard_tokens import wallboard_token_check
+from apps.tenants.models import Tenant
 
 
 class WallboardConsumer(TenantConsumer):
     """Supervisors' live view of the whole contact center: agents, queues, live calls."""
 
     topics = ("wallboard",)
-    roles = (Role.SUPERVISOR, Role.TENANT_ADMIN)
+    roles: tuple[str, ...] = (Role.SUPERVISOR, Role.TENANT_ADMIN)
 
     def snapshot_sync(self) -> dict[str, Any]:
         tenant = self.scope["tenant"]
         return {"tenant": tenant.slug, "seats": Seat.objects.count(), **wallboard_snapshot(tenant)}
+
+
+def _screen_token(scope: dict[str, Any]) -> str | None:
+    return parse_qs(scope.get("query_string", b"").decode("latin1")).get("token", [None])[0]
+
+
+class WallboardScreenConsumer(WallboardConsumer):
+    """The wallboard for a wall screen (``/ws/wallboard/tv/?token=<wall-screen token>``).
+
+    The same snapshot and events as the supervisors' socket, authenticated by a wall-screen
+    token (apps/telephony/services/wallboard_tokens.py) instead of a user: the scope's user is
+    ignored, so a session cookie or an API token opens nothing here. Read-only like every
+    socket (actions go through the REST API, which the token does not open). The token is
+    re-checked with the access re-check, so a revoked or expired one loses the socket.
+    """
+
+    roles = ()  # no user: the token is the credential
+    screen_token_id: int | None = None
+
+    async def connect(self) -> None:
+        self.screen_token_id = await self._check_token(touch=True)
+        await super().connect()
+
+    def access_allowed(self, user: Any) -> bool:
+        return self.screen_token_id is not None
+
+    @database_sync_to_async
+    def _check_token(self, *, touch: bool) -> int | None:
+        with tenant_context(self.scope["tenant"]):
+            token = wallboard_token_check(_screen_token(self.scope), touch=touch)
+        return token.pk if token is not None else None
+
+    @database_sync_to_async
+    def _still_allowed(self) -> bool:
+        with schema_context("public"):
+            tenant = Tenant.objects.filter(pk=self.scope["tenant"].pk).first()
+        if tenant is None or not tenant.is_active:
+            return False
+        with tenant_context(tenant):
+            token = wallboard_token_check(_screen_token(self.scope), touch=True)
+        return token is not None and token.pk == self.screen_token_id
 
 
 class AgentConsumer(TenantConsumer):

@@ -1,5 +1,9 @@
 /* The supervisor wallboard: a snapshot from /ws/wallboard/, then deltas (agent.state, agent.seat,
- * queue.update, queue.kpi, call.state, seats.changed). Timers tick here, between messages. */
+ * queue.update, queue.kpi, call.state, seats.changed). Timers tick here, between messages.
+ * config.tv: the wall-screen mode (/wallboard/tv/?token=…): the same board without buttons, calls
+ * or API calls (the token opens only the page and its socket).
+ * Counts by state and the queues' colours follow config.thresholds, the rules of
+ * apps/telephony/selectors/wallboard.py (STATE_GROUPS, sl_level, wait_level): keep them in step. */
 (function () {
   "use strict";
   var Live = window.Live;
@@ -12,6 +16,35 @@
   var agents = {}; // agent_id -> {agent_id, name, extension, state, reason, since}
   var queues = {}; // queue_id -> {queue_id, name, waiting, longest_wait_seconds, …kpis, longest_at}
   var calls = {}; // call_uid -> {call_uid, status, caller, queue_id, agent_id, since}
+  var monitoring = {}; // call_uid -> {mode, text, kind}: what the supervisor's listen request came to
+  var thresholds = config.thresholds || { sl_amber_points: 10, wait_red_seconds: 120, groups: {} };
+  var tv = !!config.tv;
+
+  function toast(text, kind) {
+    if (window.ui && window.ui.toast) window.ui.toast(text, kind);
+  }
+
+  // --- thresholds (selectors/wallboard.py sl_level / wait_level) -------------------------------------
+
+  function slLevel(queue) {
+    var value = queue.sl_percent;
+    var target = queue.sl_target_percent;
+    if (value === null || value === undefined || !target) return "none";
+    if (value >= target) return "ok";
+    return value >= target - thresholds.sl_amber_points ? "amber" : "red";
+  }
+
+  function waitLevel(queue, longest) {
+    if (!queue.waiting) return "ok";
+    var amber = queue.sl_threshold_seconds || thresholds.wait_red_seconds;
+    if (longest >= Math.max(amber, thresholds.wait_red_seconds)) return "red";
+    return longest >= amber ? "amber" : "ok";
+  }
+
+  function worst(a, b) {
+    var order = ["none", "ok", "amber", "red"];
+    return order.indexOf(a) > order.indexOf(b) ? a : b;
+  }
 
   function fail(error) {
     $("wb-error").textContent = (error && error.message) || labels.error;
@@ -67,8 +100,11 @@
       facts.appendChild(Live.element("dd", {}, pair[1]));
     });
     node.appendChild(facts);
-    if (queue.sl_percent !== null && queue.sl_percent !== undefined && queue.sl_target_percent) {
-      if (queue.sl_percent < queue.sl_target_percent) node.classList.add("warn");
+    var sl = slLevel(queue);
+    node.dataset.sl = sl;
+    facts.querySelectorAll("dd")[0].className = "level-" + sl;
+    if (sl === "amber" || sl === "red") {
+      node.title = labels.sl_below.replace("%(target)s", queue.sl_target_percent).replace("%%", "%");
     }
     return node;
   }
@@ -82,6 +118,46 @@
       box.appendChild(tile(queue));
     });
     tick();
+  }
+
+  // --- counts by state (selectors/wallboard.py STATE_GROUPS) ---------------------------------------
+
+  function drawCounts() {
+    var box = $("wb-counts");
+    if (!box) return;
+    var groupOf = {};
+    Object.keys(thresholds.groups || {}).forEach(function (group) {
+      thresholds.groups[group].forEach(function (state) {
+        groupOf[state] = group;
+      });
+    });
+    var counts = {};
+    var reasons = {};
+    Object.values(agents).forEach(function (agent) {
+      var group = groupOf[agent.state];
+      if (!group) return;
+      counts[group] = (counts[group] || 0) + 1;
+      if (agent.state === "not_ready") {
+        var name = reasonName(agent.reason) || labels.no_reason;
+        reasons[name] = (reasons[name] || 0) + 1;
+      }
+    });
+    box.textContent = "";
+    Object.keys(thresholds.groups || {}).forEach(function (group) {
+      if (group === "offline") return; // not in the room
+      var card = Live.element("div", { className: "card stat-card wb-count", dataset: { group: group } });
+      card.appendChild(Live.element("span", { className: "stat-label" }, labels.groups[group] || group));
+      card.appendChild(Live.element("span", { className: "stat-value", dataset: { count: group } }, counts[group] || 0));
+      if (group === "not_ready") {
+        var names = Object.keys(reasons).sort();
+        var list = Live.element("ul", { className: "wb-reasons" });
+        names.forEach(function (name) {
+          list.appendChild(Live.element("li", { dataset: { reason: name } }, name + " " + reasons[name]));
+        });
+        card.appendChild(list);
+      }
+      box.appendChild(card);
+    });
   }
 
   function forceButton(agent, state, text) {
@@ -116,7 +192,7 @@
     });
     if (!list.length) {
       var empty = Live.element("tr");
-      empty.appendChild(Live.element("td", { colspan: "6" }, labels.no_agents));
+      empty.appendChild(Live.element("td", { colspan: tv ? "5" : "6" }, labels.no_agents));
       body.appendChild(empty);
     }
     list.forEach(function (agent) {
@@ -131,6 +207,10 @@
       var note = agent.state === "not_ready" ? reasonName(agent.reason) : consultNote(agent);
       tr.appendChild(Live.element("td", {}, note));
       tr.appendChild(Live.element("td", { className: "timer", dataset: { since: agent.since || "" } }));
+      if (tv) {
+        body.appendChild(tr);
+        return;
+      }
       var actions = Live.element("td", { className: "actions" });
       if (["ready", "not_ready", "wrap_up"].indexOf(agent.state) >= 0) {
         if (agent.state !== "ready") actions.appendChild(forceButton(agent, "ready", labels.ready));
@@ -142,18 +222,39 @@
       tr.appendChild(actions);
       body.appendChild(tr);
     });
+    drawCounts();
     tick();
   }
 
+  /* Listen, whisper, barge: "Listening…" at once, then what the API says will happen (the
+   * simulated switch has no audio; a supervisor without a seat has no phone to hear it on). */
   function monitorButton(call, mode) {
     var button = Live.element("button", { type: "button" }, labels[mode]);
     button.addEventListener("click", function () {
-      post("calls/" + encodeURIComponent(call.call_uid) + "/monitor", { mode: mode });
+      $("wb-error").hidden = true;
+      monitoring[call.call_uid] = { mode: mode, text: labels.monitor_sending[mode], kind: "info" };
+      drawCalls();
+      Live.api(config.api, "POST", "calls/" + encodeURIComponent(call.call_uid) + "/monitor", { mode: mode }).then(
+        function (answer) {
+          var kind = answer && answer.audio === false ? "warn" : "good";
+          var text = (answer && answer.notice) || labels.monitor_sending[mode];
+          monitoring[call.call_uid] = { mode: mode, text: labels.monitor_sending[mode] + " " + text, kind: kind };
+          toast(text, kind);
+          drawCalls();
+        },
+        function (error) {
+          var text = labels.monitor_failed.replace("%(message)s", (error && error.message) || labels.error);
+          monitoring[call.call_uid] = { mode: mode, text: text, kind: "bad" };
+          toast(text, "bad");
+          drawCalls();
+        }
+      );
     });
     return button;
   }
 
   function drawCalls() {
+    if (!$("wb-calls")) return; // the TV mode shows no calls (no callers' numbers on the wall)
     var body = $("wb-calls").querySelector("tbody");
     body.textContent = "";
     var list = Object.values(calls);
@@ -182,6 +283,12 @@
         if (window.confirm(labels.confirm_release)) post("calls/" + encodeURIComponent(call.call_uid) + "/release");
       });
       actions.appendChild(release);
+      var note = monitoring[call.call_uid];
+      if (note) {
+        actions.appendChild(
+          Live.element("p", { className: "monitor-note level-" + note.kind, dataset: { monitor: note.mode } }, note.text)
+        );
+      }
       tr.appendChild(actions);
       body.appendChild(tr);
     });
@@ -189,18 +296,34 @@
   }
 
   function tick() {
+    var clock = document.getElementById("tv-clock");
+    if (clock) clock.textContent = new Date(Live.serverNow()).toLocaleTimeString();
     document.querySelectorAll("[data-since]").forEach(function (cell) {
       cell.textContent = cell.dataset.since ? Live.duration(Live.secondsSince(cell.dataset.since)) : "";
     });
     document.querySelectorAll("[data-longest]").forEach(function (cell) {
       var queue = queues[cell.dataset.longest];
-      cell.textContent = queue ? labels.longest + " " + Live.duration(longestNow(queue)) : "";
+      if (!queue) {
+        cell.textContent = "";
+        return;
+      }
+      var longest = longestNow(queue);
+      var level = waitLevel(queue, longest);
+      cell.textContent = labels.longest + " " + Live.duration(longest);
+      cell.className = "longest level-" + level;
+      cell.title = level === "ok" ? "" : labels.wait_over.replace("%(seconds)s", queue.sl_threshold_seconds || thresholds.wait_red_seconds);
+      var node = cell.closest(".queue-tile");
+      if (node) {
+        node.dataset.wait = level;
+        node.dataset.alert = worst(node.dataset.sl || "none", level);
+      }
     });
   }
 
   // --- messages ----------------------------------------------------------------------------------
 
   function fetchAgent(agentId) {
+    if (tv) return; // no API on a wall screen: the name comes with the next snapshot
     Live.api(config.api, "GET", "agents/" + agentId).then(function (row) {
       agents[agentId] = Object.assign(agents[agentId] || {}, {
         agent_id: row.id,
@@ -228,7 +351,7 @@
         (message.calls || []).forEach(function (call) {
           calls[call.call_uid] = call;
         });
-        $("wb-seats").textContent = message.seats;
+        if ($("wb-seats")) $("wb-seats").textContent = message.seats;
         drawQueues();
         drawAgents();
         drawCalls();
@@ -270,6 +393,7 @@
       case "call.state":
         if (message.status === "ended" || message.status === "queued" || message.status === "ivr") {
           delete calls[message.call_uid];
+          delete monitoring[message.call_uid];
         } else {
           var call = calls[message.call_uid] || { call_uid: message.call_uid, since: message.ts };
           if (call.status !== message.status) call.since = message.ts;
@@ -281,7 +405,7 @@
         drawCalls();
         break;
       case "seats.changed":
-        $("wb-seats").textContent = message.seats;
+        if ($("wb-seats")) $("wb-seats").textContent = message.seats;
         break;
       default:
         break;

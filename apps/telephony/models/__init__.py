@@ -18,6 +18,7 @@ from .ivr import BusinessHours, HolidayOverride, IvrFlow, IvrFlowVersion
 from .plant import PhoneNumber, Seat, Trunk
 from .prompts import Prompt
 from .routing import Agent, AgentSkill, Disposition, PauseReason, Queue, QueueSkill, Skill
+from .wallboard import WallboardToken
 
 __all__ = [
     "Agent",
@@ -55,4 +56,5 @@ __all__ = [
     "Skill",
     "Trunk",
     "Voicemail",
+    "WallboardToken",
 ]

@@ -18,6 +18,7 @@ from apps.accounts.choices import Role
 from apps.core.api.permissions import HasRole
 from apps.telephony import agent_states
 from apps.telephony.models import Agent, Disposition, PauseReason, Queue, Seat, Skill
+from apps.telephony.selectors.wallboard import monitor_feedback
 from apps.telephony.services import call_control, routing
 from apps.telephony.services.agent_state import (
     agent_ensure,
@@ -376,10 +377,14 @@ def call_wrapup(request, uid: str):
 @api_view(["POST"])
 @permission_classes([IsStaff])
 def call_monitor(request, uid: str):
-    """Supervisors: listen, whisper or barge into a live call."""
+    """Supervisors: listen, whisper or barge into a live call.
+
+    The engine takes the request asynchronously; the answer adds what the supervisor will hear
+    (``audio``: whether any phone can ring for it; ``notice``: the sentence to show).
+    """
     data = _valid(MonitorRequestSerializer, request)
     message = call_control.call_monitor(supervisor=request.user, call_uid=uid, mode=data["mode"])
-    return Response(message, status=status.HTTP_202_ACCEPTED)
+    return Response({**message, **monitor_feedback(request.user)}, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(request=None, responses={202: AcceptedSerializer})

@@ -7,13 +7,17 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Count, Min
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from apps.accounts.models import User
 from apps.core.tenancy import current_tenant
+from apps.telephony import agent_states
 from apps.telephony.choices import AgentState, CallStatus
-from apps.telephony.models import Agent, Call, CallEvent, Queue
+from apps.telephony.models import Agent, Call, CallEvent, Queue, Seat
 from apps.telephony.selectors.kpis import queue_kpis
 from apps.telephony.services.agent_state import agent_state_payload, iso_ms
 
@@ -172,6 +176,103 @@ def _consult_in_progress(call, agent: Agent) -> dict[str, Any] | None:
     return {"role": role, "name": name, "answered": answered}
 
 
+# --- the room's view: counts by state, thresholds, monitor feedback ---------------------------------
+
+# The header's counts group the states of the one definition (apps/telephony/agent_states.py);
+# every state is in exactly one group (tests/telephony/test_wallboard.py checks it). Ringing
+# (reserved) is shown apart from Talking: an offer is not yet a conversation.
+STATE_GROUPS: dict[str, tuple[str, ...]] = {
+    "ready": (agent_states.READY,),
+    "ringing": (agent_states.RESERVED,),
+    "talking": (agent_states.TALKING, agent_states.HOLD),
+    "wrap_up": (agent_states.WRAP_UP,),
+    "not_ready": (agent_states.NOT_READY,),
+    "offline": (agent_states.OFFLINE,),
+}
+# Service level below the queue's target by less than this many points: amber; by more: red.
+SL_AMBER_POINTS = 10
+# Longest wait: amber from the queue's SL threshold (that caller already misses the service
+# level), red from this many seconds (or the SL threshold, when that is higher). Queues have no
+# field of their own for it; this default is documented in docs/user-guide.md ("Wallboard").
+WAIT_RED_SECONDS = 120
+OK, AMBER, RED, NONE = "ok", "amber", "red", "none"
+
+
+def wallboard_thresholds() -> dict[str, Any]:
+    """The rules the page colours by (static/js/wallboard.js applies them as figures change)."""
+    return {"sl_amber_points": SL_AMBER_POINTS, "wait_red_seconds": WAIT_RED_SECONDS, "groups": STATE_GROUPS}
+
+
+def state_counts(agents: list[dict[str, Any]]) -> dict[str, Any]:
+    """Agents per group of :data:`STATE_GROUPS`, and Not ready per reason code."""
+    group_of = {state: group for group, states in STATE_GROUPS.items() for state in states}
+    counts: dict[str, Any] = dict.fromkeys(STATE_GROUPS, 0)
+    reasons: dict[str, int] = {}
+    for agent in agents:
+        group = group_of.get(agent["state"])
+        if group is None:
+            continue
+        counts[group] += 1
+        if agent["state"] == agent_states.NOT_READY:
+            code = agent.get("reason") or ""
+            reasons[code] = reasons.get(code, 0) + 1
+    counts["not_ready_reasons"] = reasons
+    return counts
+
+
+def sl_level(sl_percent: float | None, target_percent: float | None) -> str:
+    if sl_percent is None or not target_percent:
+        return NONE
+    if sl_percent >= target_percent:
+        return OK
+    return AMBER if sl_percent >= target_percent - SL_AMBER_POINTS else RED
+
+
+def wait_level(longest_wait_seconds: float, sl_threshold_seconds: float | None, waiting: int) -> str:
+    if not waiting:
+        return OK
+    amber = sl_threshold_seconds or WAIT_RED_SECONDS
+    if longest_wait_seconds >= max(amber, WAIT_RED_SECONDS):
+        return RED
+    return AMBER if longest_wait_seconds >= amber else OK
+
+
+def queue_alerts(row: dict[str, Any]) -> dict[str, str]:
+    """The colours of one queue row of the snapshot: ``sl`` and ``wait``, each ok, amber, red (or none)."""
+    return {
+        "sl": sl_level(row.get("sl_percent"), row.get("sl_target_percent")),
+        "wait": wait_level(
+            row.get("longest_wait_seconds") or 0.0, row.get("sl_threshold_seconds"), row.get("waiting") or 0
+        ),
+    }
+
+
+def monitor_feedback(supervisor: User) -> dict[str, Any]:
+    """What the supervisor will hear after asking to listen, whisper or barge, said plainly.
+
+    The engine takes the request asynchronously, so the API cannot wait for the phone to ring;
+    it can say whether anything can ring at all. Without a SIP plane (``make run``'s simulated
+    switch: ``SOFTPHONE_ENABLED`` off) there is no audio anywhere; with one, the supervisor's
+    phone is the one on the seat they are logged into (engine/drivers/sip/monitor.py).
+    """
+    if not settings.SOFTPHONE_ENABLED:
+        return {
+            "audio": False,
+            "notice": _(
+                "The simulated switch carries no audio: the request was accepted, but there is nothing to hear."
+            ),
+        }
+    seat = Seat.objects.filter(agent__user=supervisor).values_list("extension", flat=True).first()
+    if seat is None:
+        return {
+            "audio": False,
+            "notice": _(
+                "You are not logged into a seat: log into one on the desk, its phone is where you will hear the call."
+            ),
+        }
+    return {"audio": True, "notice": _("Your phone on seat %(seat)s rings: answer it to listen.") % {"seat": seat}}
+
+
 # The engine's store imported the first, private name; both stay.
 _kpis_today = queue_kpis_today
 
@@ -179,6 +280,10 @@ __all__ = [
     "KPI_KEYS",
     "agent_desktop_snapshot",
     "call_summary",
+    "monitor_feedback",
+    "queue_alerts",
+    "state_counts",
+    "wallboard_thresholds",
     "queue_kpis_today",
     "today_start",
     "wallboard_agents",

@@ -1,7 +1,9 @@
 /* The outbound side of the agent desk (templates/telephony/campaigns/_desk_outbound.html).
  * It keeps to itself: its own /ws/agent/ socket (the server sends every socket of the agent the
- * same messages), its own panels, and one point of contact with desktop.js — a disposition
- * picked here is set in the wrap-up form's #wrapup-disposition, which desktop.js submits.
+ * same messages), its own panels, and two points of contact with desktop.js — a disposition
+ * picked here is set in the wrap-up form's #wrapup-disposition, which desktop.js submits (during a
+ * campaign wrap-up the campaign's choices replace the plain list: one disposition control), and a
+ * "desk:contact" event names the contact for the customer panel after a reload.
  *   campaign.preview → the next contact with Dial / Skip (preview mode);
  *   call.offer with campaign_id → the contact's card and the rendered script;
  *   call.wrapup → the campaign's dispositions (final / retry / do not call) and a callback form.
@@ -48,14 +50,16 @@
     return ((error && error.message) || data.labelError) + (details ? " " + details : "");
   }
 
-  function fillFields(list, fields) {
+  // ``labels``: custom fields' names as the contact list's columns called them (campaign_call_context).
+  function fillFields(list, fields, labels) {
     list.textContent = "";
     Object.keys(fields || {})
       .filter(function (key) {
         return fields[key] !== "" && fields[key] !== null && key !== "name";
       })
       .forEach(function (key) {
-        list.appendChild(Live.element("dt", {}, root.getAttribute("data-field-" + key) || key)); // standard fields by name
+        var label = root.getAttribute("data-field-" + key) || (labels && labels[key]) || key; // standard fields by name
+        list.appendChild(Live.element("dt", {}, label));
         list.appendChild(Live.element("dd", {}, fields[key]));
       });
   }
@@ -73,7 +77,15 @@
     $("preview-script").textContent = preview.script || "";
   }
 
+  // One disposition control in the wrap-up form: the campaign's choices, else the plain list.
+  function renderDispositionControl() {
+    var campaignChoices = current !== null && state === "wrap_up" && (current.dispositions || []).length > 0;
+    $("wrapup-campaign").hidden = !campaignChoices;
+    $("wrapup-disposition-field").hidden = campaignChoices;
+  }
+
   function renderCall() {
+    renderDispositionControl();
     $("outbound-call").hidden = current === null;
     if (current === null) return;
     var contact = current.contact || {};
@@ -81,7 +93,7 @@
     $("outbound-name").textContent = contact.name || "";
     $("outbound-number").textContent = contact.number || "";
     $("outbound-attempt").textContent = format(data.labelAttempt, { n: contact.attempt || 1 });
-    fillFields($("outbound-fields"), contact.fields);
+    fillFields($("outbound-fields"), contact.fields, contact.labels || current.labels);
     $("outbound-script").textContent = current.script || "";
     $("outbound-wrapup").hidden = state !== "wrap_up";
     if (state === "wrap_up" && !$("callback-at").value) $("callback-at").value = tomorrowAtTen();
@@ -125,7 +137,12 @@
   function choose(row) {
     chosen = row.code;
     var select = $("wrapup-disposition"); // the desk's own wrap-up form saves it
-    if (select) select.value = row.code;
+    if (select) {
+      if (!select.querySelector('option[value="' + CSS.escape(row.code) + '"]')) {
+        select.appendChild(Live.element("option", { value: row.code }, row.name));
+      }
+      select.value = row.code;
+    }
     renderDispositions();
   }
 
@@ -133,8 +150,11 @@
     return request("GET", "calls/" + encodeURIComponent(callUid) + "/campaign")
       .then(function (context) {
         if (current === null || current.call_uid !== callUid) current = { call_uid: callUid };
-        Object.assign(current, context);
+        var labels = (context.contact && context.contact.labels) || {};
+        Object.assign(current, context, { labels: labels });
         renderCall();
+        var name = context.contact && context.contact.name;
+        if (name) document.dispatchEvent(new CustomEvent("desk:contact", { detail: { call_uid: callUid, name: name } }));
       })
       .catch(function () {
         // Not a campaign call (or no longer ours): nothing to show.

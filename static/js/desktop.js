@@ -11,7 +11,9 @@
   };
 
   var agent = { agent_id: config.agent_id, state: "offline", reason: null, since: null, seat: null };
-  var call = null; // {call_uid, caller, queue_id, queue_name, status, since, customer, ring_timeout_seconds, monitor}
+  // {call_uid, caller, direction, contact_name, queue_id, queue_name, status, since, customer, ring_timeout_seconds, monitor}
+  // ``caller`` is the party on the line: for an outbound call, the number dialled.
+  var call = null;
   // call.consult while an attended transfer is under way: {role: "first" | "target", name, answered}.
   // Dates and times in the page's language, not the browser's.
   var locale = document.documentElement.lang || undefined;
@@ -74,13 +76,32 @@
     if (!call || call.call_uid !== message.call_uid) {
       call = { call_uid: message.call_uid, customer: null };
     }
-    ["caller", "queue_id", "queue_name", "customer", "ring_timeout_seconds", "consult"].forEach(function (key) {
-      if (message[key] !== undefined) call[key] = message[key];
-    });
+    ["caller", "direction", "queue_id", "queue_name", "customer", "ring_timeout_seconds", "consult"].forEach(
+      function (key) {
+        if (message[key] !== undefined) call[key] = message[key];
+      }
+    );
+    // A campaign offer carries the contact's card: the customer panel names them.
+    if (message.contact && message.contact.name) call.contact_name = message.contact.name;
     if (status && call.status !== status) {
       call.status = status;
       call.since = message.ts || new Date(Live.serverNow()).toISOString();
     }
+  }
+
+  function isOutbound() {
+    return Boolean(call && call.direction === "outbound");
+  }
+
+  // Who is on the line, in words: the CRM customer, else the campaign contact, else the number.
+  function knownName() {
+    if (!call) return "";
+    return (call.customer && call.customer.name) || call.contact_name || "";
+  }
+
+  function partyName() {
+    if (!call) return "";
+    return knownName() || (isOutbound() ? call.caller || "" : labels.unknown_caller);
   }
 
   function show(id, visible) {
@@ -111,8 +132,8 @@
     show("consult-form", !consult);
     show("consult-actions", Boolean(consult && consult.role === "first"));
     $("btn-consult-complete").disabled = !(consult && consult.answered);
-    $("offer-title").textContent =
-      consult && consult.role === "target" ? named(labels.consult_from, consult.name) : labels.offer;
+    var offerTitle = isOutbound() ? labels.outbound : labels.offer;
+    $("offer-title").textContent = consult && consult.role === "target" ? named(labels.consult_from, consult.name) : offerTitle;
     var consultText = "";
     if (consult && consult.role === "first") {
       consultText = named(consult.answered ? labels.consult_talking : labels.consult_ringing, consult.name);
@@ -122,12 +143,14 @@
     $("call-consult").textContent = consultText;
     show("call-consult", Boolean(consultText));
     if (call) {
-      var caller = call.caller || labels.unknown_caller;
+      var name = knownName();
+      var caller = name ? name + (call.caller ? " · " + call.caller : "") : call.caller || labels.unknown_caller;
       $("offer-caller").textContent = caller;
       $("call-caller").textContent = caller;
       $("offer-queue").textContent = call.queue_name || "";
       $("call-queue").textContent = call.queue_name ? labels.queue + ": " + call.queue_name : "";
-      $("call-status").textContent = state === "hold" ? labels.on_hold : labels.talking_to;
+      var talking = isOutbound() ? labels.outbound : labels.talking_to;
+      $("call-status").textContent = state === "hold" ? labels.on_hold : talking;
     }
     var monitored = call && call.monitor && labels.monitor[call.monitor];
     $("call-monitor").textContent = monitored || "";
@@ -140,7 +163,7 @@
     var customer = call && call.customer;
     show("panel-pop", Boolean(call));
     if (!call) return;
-    $("pop-name").textContent = customer ? customer.name : labels.unknown_caller;
+    $("pop-name").textContent = partyName();
     $("pop-vip").hidden = !(customer && customer.is_vip);
     $("pop-number").textContent = call.caller || "";
     $("pop-notes").textContent = (customer && customer.notes) || "";
@@ -199,7 +222,7 @@
         break;
       case "call.offer":
         setCall(message, "offered");
-        log(labels.offer + " " + (message.caller || ""));
+        log((isOutbound() ? labels.outbound : labels.offer) + " " + (call.contact_name || message.caller || ""));
         render();
         break;
       case "call.answered":
@@ -216,7 +239,7 @@
         break;
       case "call.ended":
         if (call && call.call_uid === message.call_uid) call.status = "ended";
-        log((labels.call_statuses.ended || message.type) + " " + (message.call_uid || ""));
+        log(labels.call_ended);
         render();
         break;
       case "call.wrapup":
@@ -293,9 +316,8 @@
 
   function callAction(action, body) {
     if (!call) return Promise.resolve();
-    return post("calls/" + encodeURIComponent(call.call_uid) + "/" + action, body).then(function () {
-      log(labels.sent);
-    });
+    // What the action did arrives over the socket (and shows on the desk); a refusal shows as an error.
+    return post("calls/" + encodeURIComponent(call.call_uid) + "/" + action, body);
   }
 
   $("login-form").addEventListener("submit", function (event) {
@@ -406,6 +428,17 @@
   // /desk/?dial=<number> (for example from a customer page) fills in the number.
   var wanted = new URLSearchParams(window.location.search).get("dial");
   if (wanted) $("dial-number").value = wanted;
+
+  // static/js/desk_outbound.js tells who a campaign call reached when the socket's snapshot (after
+  // a reload) did not carry the contact.
+  document.addEventListener("desk:contact", function (event) {
+    var detail = event.detail || {};
+    if (call && call.call_uid === detail.call_uid && detail.name) {
+      call.contact_name = detail.name;
+      call.direction = "outbound";
+      render();
+    }
+  });
 
   render();
   window.setInterval(tick, 1000);

@@ -33,6 +33,11 @@ class CampaignContactSerializer(serializers.Serializer):
     attempt = serializers.IntegerField()
     # The offer message's key (docs/realtime.md); DRF's metaclass moves it out of the class attributes.
     fields = serializers.DictField(help_text="Standard and custom fields.")  # type: ignore[assignment]
+    labels = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Custom fields' names as the contact list's columns called them (key → column header).",
+    )
 
 
 class CampaignCallSerializer(serializers.Serializer):

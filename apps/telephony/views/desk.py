@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from apps.accounts.choices import Role
 from apps.accounts.models import User
@@ -35,6 +36,13 @@ def _common_labels() -> dict[str, Any]:
     }
 
 
+def softphone_available() -> bool:
+    """Whether the desk offers the browser softphone: only where a SIP plane answers (docs/sip.md).
+    With the simulated switch (``make run``: SOFTPHONE_ENABLED false) the engine delivers calls to
+    the desk itself, and a softphone dialling a server that is not there would only show errors."""
+    return bool(settings.SOFTPHONE_ENABLED and getattr(settings, "SIP_WS_PUBLIC_URL", ""))
+
+
 def _desk_seats(agent: Agent | None) -> QuerySet[Seat]:
     """The seats the desk offers: the agent's allowed seats, or every seat when none are set
     (the login service refuses the others anyway, with ``seat_not_allowed``)."""
@@ -54,6 +62,8 @@ def desk(request: HttpRequest) -> HttpResponse:
     labels = {
         **_common_labels(),
         "offer": _("Incoming call"),
+        "outbound": pgettext("desk", "Outbound call"),
+        "call_ended": _("Call ended"),
         "vip": _("VIP"),
         "unknown_caller": _("Unknown caller"),
         "no_history": _("No earlier calls."),
@@ -63,7 +73,6 @@ def desk(request: HttpRequest) -> HttpResponse:
         "wrap_up": _("Wrap-up"),
         "logged_out": _("Log into a seat to take calls."),
         "dialing": _("Dialling…"),
-        "sent": _("Sent."),
         "choose_target": _("Choose a queue or an agent."),
         "choose_transfer_target": _("Choose a queue, an agent or a number."),
         "seat": _("Seat"),
@@ -110,6 +119,6 @@ def desk(request: HttpRequest) -> HttpResponse:
         .filter(is_virtual=False),
         "labels": labels,
         "config": {"agent_id": agent.pk if agent is not None else None, "ws": "/ws/agent/", "api": "/api/v1/"},
-        "softphone_enabled": settings.SOFTPHONE_ENABLED,
+        "softphone_enabled": softphone_available(),
     }
     return render(request, "telephony/agents/desk.html", context)

@@ -4,7 +4,15 @@
  * `agent.state` (docs/realtime.md). The engine counts from zero in each engine process, so its
  * counters are applied as increments on top of the database figures, never shown raw. When no
  * `campaign.stats` arrives (engine stopped, campaign paused or not loaded, socket down), htmx
- * re-reads the figures from the database (#monitor-figures polls while shouldPoll() is true). */
+ * re-reads the figures from the database (#monitor-figures polls while shouldPoll() is true).
+ *
+ * The figures are defined once (selectors/campaigns/monitor.py FIGURES). Dials, live answers,
+ * abandons and attempted contacts only grow within a day: the database counts attempts that
+ * have ended, as the engine does, and a figure that must grow is never shown lower than it was
+ * already shown today (a re-read racing a report would otherwise show one dial less for a tick).
+ * Live answers include those in progress (`live_answers_now` of the snapshot), which end as
+ * answered or abandoned: until the engine's count of live answers has caught up with them they
+ * are not counted twice. */
 (function () {
   "use strict";
   var Live = window.Live;
@@ -23,6 +31,17 @@
   var lastAt = 0;
   var samples = []; // [time, engine dials] for the rolling dials per minute
   var socketUp = false;
+  var shown = {}; // the highest value shown today of each figure that only grows
+  var shownDay = null; // the snapshot's start of today: a new day starts from zero
+  var GROWING = [
+    "dials_today",
+    "live_answers_today",
+    "abandoned_today",
+    "live_answers_window",
+    "abandoned_window",
+    "contacts.attempted",
+    "contacts.finished",
+  ];
 
   function counters(message) {
     return { dials: message.dials || 0, live: message.live_answers || 0, abandoned: message.abandoned || 0 };
@@ -37,6 +56,17 @@
     if (!element) return;
     snap = JSON.parse(element.textContent);
     snapAt = Date.now();
+    if (snap.today !== shownDay) {
+      shownDay = snap.today;
+      shown = {};
+    }
+    GROWING.forEach(function (name) {
+      var parts = name.split(".");
+      var value = parts.length > 1 ? (snap[parts[0]] || {})[parts[1]] : snap[name];
+      if (typeof value === "number") set(name, value); // the server drew it; keep the high mark
+    });
+    set("abandon_rate_today", ratio(shown.abandoned_today, shown.live_answers_today));
+    set("abandon_rate_window", ratio(shown.abandoned_window, shown.live_answers_window));
     // The database already counts what the engine had done by now: increments start here.
     base = fresh() ? counters(last) : null;
   }
@@ -54,6 +84,10 @@
   }
 
   function set(name, value) {
+    if (GROWING.indexOf(name) >= 0 && typeof value === "number") {
+      value = Math.max(value, shown[name] || 0);
+      shown[name] = value;
+    }
     document.querySelectorAll('[data-figure="' + name + '"]').forEach(function (node) {
       node.textContent = node.dataset.format === "percent" ? percent(value) : text(value);
     });
@@ -72,19 +106,26 @@
       samples = [];
     }
     var dials = snap.dials_today + now.dials - base.dials;
-    var liveToday = snap.live_answers_today + now.live - base.live;
+    // The live answers in progress at the snapshot end as live answers the engine counts: count
+    // each once, whichever is more (those ended since, or those that were in progress).
+    var inProgress = snap.live_answers_now || 0;
+    var liveGrowth = Math.max(0, now.live - base.live - inProgress);
+    var liveToday = snap.live_answers_today + liveGrowth;
     var abandonedToday = snap.abandoned_today + now.abandoned - base.abandoned;
-    var liveWindow = snap.live_answers_window + now.live - base.live;
+    var liveWindow = snap.live_answers_window + liveGrowth;
     var abandonedWindow = snap.abandoned_window + now.abandoned - base.abandoned;
     set("dials_today", dials);
     set("live_answers_today", liveToday);
     set("abandoned_today", abandonedToday);
-    set("abandon_rate_today", ratio(abandonedToday, liveToday));
     set("live_answers_window", liveWindow);
     set("abandoned_window", abandonedWindow);
-    set("abandon_rate_window", ratio(abandonedWindow, liveWindow));
-    flag("abandon_today", ratio(abandonedToday, liveToday));
-    flag("abandon_window", ratio(abandonedWindow, liveWindow));
+    // The rates from the figures shown, so that the rate and its two parts agree on the page.
+    var rateToday = ratio(shown.abandoned_today, shown.live_answers_today);
+    var rateWindow = ratio(shown.abandoned_window, shown.live_answers_window);
+    set("abandon_rate_today", rateToday);
+    set("abandon_rate_window", rateWindow);
+    flag("abandon_today", rateToday);
+    flag("abandon_window", rateWindow);
 
     var at = Date.now();
     samples.push([at, now.dials]);

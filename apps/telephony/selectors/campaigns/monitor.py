@@ -48,7 +48,8 @@ LIVE_CALL_STATUSES = (CallStatus.QUEUED, CallStatus.OFFERED, CallStatus.TALKING,
 #: The contact and an agent are talking (or the agent holds them).
 TALKING_CALL_STATUSES = (CallStatus.TALKING, CallStatus.HOLD)
 
-#: The monitor's figures: ``{snapshot key: (label, definition)}``, the one place they are defined.
+#: The campaign figures: ``{snapshot key: (label, definition)}``, the one place they are defined
+#: (``dial_attempts`` is the campaign page's; every other key is one of the monitor snapshot's).
 FIGURES: dict[str, tuple[Promise, Promise]] = {
     "dials_per_minute": (
         _("Dials per minute"),
@@ -110,6 +111,13 @@ FIGURES: dict[str, tuple[Promise, Promise]] = {
     "contacts.finished": (
         _("Finished"),
         _("Contacts closed: done, on the do-not-call list, or with an invalid number."),
+    ),
+    "dial_attempts": (
+        _("Dial attempts"),
+        _(
+            "Every attempt of the campaign that was dialled and has ended, since it started (the "
+            "campaign's page). Contacts handed back undialled are kept on record but not counted."
+        ),
     ),
     "agents_at_work": (
         _("At work"),

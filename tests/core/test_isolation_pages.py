@@ -95,6 +95,9 @@ ROLE_MATRIX: dict[str, tuple[str, ...]] = {
     "customers/new/": (A, S),
     "desk/": (G,),
     "wallboard/": (A, S),
+    "wallboard/screens/": (A, S),
+    # Nobody with a login: a wall-screen token is its only credential (tests/telephony/test_wallboard.py).
+    "wallboard/tv/": (),
 }
 POST_ONLY = {
     "console/audit/settings/",

@@ -21,8 +21,9 @@ from apps.accounts.choices import Role
 from apps.accounts.models import User
 from apps.accounts.views import role_required
 from apps.core.errors import ApplicationError
+from apps.telephony.choices import AgentState
 from apps.telephony.models import PauseReason, WallboardToken
-from apps.telephony.selectors.wallboard import wallboard_thresholds
+from apps.telephony.selectors.wallboard import STATE_GROUPS, wallboard_thresholds
 from apps.telephony.services.wallboard_tokens import (
     DEFAULT_DAYS,
     MAX_DAYS,
@@ -31,6 +32,9 @@ from apps.telephony.services.wallboard_tokens import (
     wallboard_token_revoke,
 )
 from apps.telephony.views.desk import _common_labels
+
+# Each group of the header is named after its first state (the choices' labels: one wording).
+STATE_LABELS = dict(AgentState.choices)
 
 
 def _board_labels() -> dict[str, Any]:
@@ -59,14 +63,7 @@ def _board_labels() -> dict[str, Any]:
         "consulting": _("Consulting %(name)s"),
         "consulted_by": _("Consultation from %(name)s"),
         # The header's counts (selectors/wallboard.py STATE_GROUPS).
-        "groups": {
-            "ready": _("Ready"),
-            "ringing": pgettext("agent state", "Ringing"),
-            "talking": pgettext("agent state", "Talking"),
-            "wrap_up": _("Wrap-up"),
-            "not_ready": _("Not ready"),
-            "offline": pgettext("agent state", "Logged out"),
-        },
+        "groups": {group: str(STATE_LABELS[states[0]]) for group, states in STATE_GROUPS.items()},
         "no_reason": _("no reason"),
         "sl_below": _("Service level below the target of %(target)s%%"),
         "wait_over": _("A caller has waited longer than %(seconds)s s"),

@@ -855,6 +855,10 @@ def test_supervisor_gives_an_agent_skills_in_the_console(acme):
     with tenant_context(acme.tenant):
         assert AgentSkill.objects.get(agent=subject.agent, skill=general).level == 7
     assert supervisor.get(f"/console/agents/{subject.agent.pk}/seats/").status_code == 403
+    # ... and the agents page offers them no Seats link that would answer 403.
+    assert (
+        f'href="/console/agents/{subject.agent.pk}/seats/"' not in supervisor.get("/console/agents/").content.decode()
+    )
 
 
 def test_admin_adds_a_skill_in_the_console(acme):

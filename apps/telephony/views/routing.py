@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -19,6 +21,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.choices import Role
 from apps.accounts.models import User
 from apps.accounts.views import role_required
+from apps.core.api.permissions import has_role
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_error
 from apps.telephony.forms.routing import (
@@ -174,9 +177,9 @@ TABS = [
 SUPERVISOR_TABS = {"queues", "skills", "agents"}
 
 
-def _tabs_for(user: User) -> list[tuple[str, str]]:
+def _tabs_for(user: User | AnonymousUser) -> list[tuple[str, str | Promise]]:
     """Only the tabs the user can open: a tab that answers 403 is a dead end."""
-    if user.has_role(Role.TENANT_ADMIN):
+    if has_role(user, Role.TENANT_ADMIN):
         return list(TABS)
     return [(key, label) for key, label in TABS if key in SUPERVISOR_TABS]
 

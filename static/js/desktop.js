@@ -243,8 +243,7 @@
         render();
         break;
       case "call.wrapup":
-        log(labels.wrap_up);
-        break;
+        break; // agent.state "wrap_up" has logged it already
       case "call.transfer_failed":
         // The engine could not transfer (the colleague is no longer Ready): the call stays here.
         showError(labels.transfer_failed);

@@ -5,15 +5,61 @@ monitor follows live. The live server, the engine and the tenant ``walk`` come f
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import polib
+import pytest
 from playwright.sync_api import expect
 
-from apps.telephony.models import Campaign, Contact, DialAttempt
+from apps.telephony.models import Campaign, Contact, ContactList, DialAttempt
 from tests.browser.conftest import SLUG, log_in, wait_until
+from tests.conftest import PASSWORD
+
+SHOTS = Path("/work/notes/shots")
+
+
+def console_errors(page) -> list[str]:
+    """Console errors (SIP.js's among them), beside the page errors conftest collects."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    return errors
+
+
+def shot(page, name: str) -> None:
+    if SHOTS.parent.is_dir():
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+def expect_the_desk_of_a_campaign_call(desk, *, name: str, outbound: str) -> None:
+    """Issue 12 item 4: the contact by name, outbound wording, the list's own field names."""
+    expect(desk.locator("#pop-name")).to_have_text(name)
+    expect(desk.locator("#call-status")).to_have_text(outbound)
+    expect(desk.locator("#call-caller")).to_contain_text(name)
+    expect(desk.locator("#outbound-fields")).to_contain_text("套餐宽带 200M")  # the column's name, not "plan"
+    expect(desk.locator("#outbound-fields dt", has_text="plan")).to_have_count(0)
+    # No SIP plane here (make run's simulated switch): a neutral note, no softphone.
+    expect(desk.locator("#softphone-off")).to_be_visible()
+    expect(desk.locator("#softphone")).to_have_count(0)
+
+
+def expect_one_disposition_control(desk) -> None:
+    expect(desk.locator("#wrapup-campaign")).to_be_visible()
+    expect(desk.locator("#wrapup-disposition-field")).to_be_hidden()
+    expect(desk.locator("#panel-wrapup select:visible, #panel-wrapup .outbound-dispositions:visible")).to_have_count(1)
+
+
+def expect_a_quiet_event_log(desk, call_uid: str) -> None:
+    log = desk.locator("#desk-log").inner_text()
+    assert "Sent" not in log and "已发送" not in log and call_uid not in log, log
+
 
 CONTACTS_CSV = "客户姓名,手机号码,套餐\n李娜,13900139001,宽带 200M\n"
 
 
-def test_an_outbound_campaign_from_the_console_to_the_desk_and_the_monitor(walk, engine, new_page, tmp_path):
+def test_an_outbound_campaign_from_the_console_to_the_desk_and_the_monitor(walk, engine, new_page, tmp_path, settings):
+    settings.SOFTPHONE_ENABLED = False  # as `make run` with the simulated switch (Procfile)
+
     def every_dial_a_quick_live_answer() -> None:
         from apps.telephony.engine.drivers.sim import OutboundBehaviour
 
@@ -61,6 +107,7 @@ def test_an_outbound_campaign_from_the_console_to_the_desk_and_the_monitor(walk,
 
     # The agent goes Ready: the dialer calls the contact and connects the live answer, with the card.
     desk = new_page()
+    desk_console = console_errors(desk)
     log_in(desk, walk.agent_email, "/desk/")
     expect(desk.locator("#desk-link")).to_have_text("Live")
     if desk.locator("#panel-login").is_visible():
@@ -75,6 +122,8 @@ def test_an_outbound_campaign_from_the_console_to_the_desk_and_the_monitor(walk,
     expect(desk.locator("#outbound-fields")).to_contain_text("Phone number+8613900139001")
     # The contact is already on the line: the engine connects the agent without a ringing phone.
     expect(desk.locator("#desk-state")).to_have_text("Talking")
+    expect_the_desk_of_a_campaign_call(desk, name="李娜", outbound="Outbound call")
+    shot(desk, "i2-desk-campaign-call-en.png")
     expect(supervisor.locator("#monitor-link")).to_have_text("Live")
     # Started from another page: the monitor's status and buttons follow.
     expect(supervisor.locator("#monitor-status")).to_have_text("Running")
@@ -83,6 +132,7 @@ def test_an_outbound_campaign_from_the_console_to_the_desk_and_the_monitor(walk,
     # Wrap-up: the campaign's dispositions with their meaning; "Needs follow-up" retries here.
     desk.get_by_role("button", name="Hang up").click()
     expect(desk.locator("#outbound-wrapup")).to_be_visible()
+    expect_one_disposition_control(desk)
     desk.locator("#outbound-dispositions").get_by_role("button", name="Needs follow-up").click()
     expect(desk.locator("#wrapup-disposition")).to_have_value("follow_up")
     expect(desk.locator("#outbound-disposition-meaning")).to_contain_text("retry")
@@ -96,7 +146,19 @@ def test_an_outbound_campaign_from_the_console_to_the_desk_and_the_monitor(walk,
     assert (attempt.outcome, attempt.disposition.code) == ("answered", "follow_up")
     assert walk.read(lambda: Contact.objects.get(pk=attempt.contact_id).status) == "retry"
     expect(supervisor.locator("[data-figure=live_answers_today]")).to_have_text("1")
+    expect_a_quiet_event_log(desk, attempt.call_uid)
+
+    # The call page, from the agent's own calls: titled by the contact, a timeline in words.
+    desk.goto(f"/calls/{attempt.call_uid}/")
+    expect(desk.locator("h1")).to_contain_text("李娜")
+    expect(desk.locator("h1")).to_contain_text("+8613900139001")
+    timeline = desk.locator(".timeline")
+    expect(timeline).to_contain_text("Broadband renewals")
+    expect(timeline).to_contain_text("Needs follow-up")
+    assert "None" not in timeline.inner_text() and "_id" not in timeline.inner_text()
+    shot(desk, "i2-call-page-en.png")
     assert admin.js_errors == [] and desk.js_errors == [] and supervisor.js_errors == []
+    assert desk_console == [], desk_console
 
 
 def test_preview_mode_shows_the_next_contact_to_dial_or_skip(walk, engine, new_page):
@@ -153,3 +215,112 @@ def test_preview_mode_shows_the_next_contact_to_dial_or_skip(walk, engine, new_p
     )
     assert attempt.outcome == "answered"
     assert desk.js_errors == []
+
+
+@pytest.fixture
+def pending_translations(settings, tmp_path):
+    """The zh-Hans fragments not yet merged into locale/ (locale/pending/*.po), compiled ahead of
+    the catalog, so the page shows the wording this change brings."""
+    pending = sorted((Path(settings.BASE_DIR) / "locale" / "pending").glob("*.po"))
+    if not pending:
+        pytest.skip("no pending translations")
+    target = tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    catalog = polib.POFile()
+    catalog.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "zh_Hans"}
+    seen: set[tuple[str | None, str]] = set()
+    for path in pending:
+        for entry in polib.pofile(str(path)):
+            if entry.msgstr and (entry.msgctxt, entry.msgid) not in seen:
+                seen.add((entry.msgctxt, entry.msgid))
+                catalog.append(entry)
+    catalog.save_as_mofile(str(target / "django.mo"))
+    settings.LOCALE_PATHS = [str(tmp_path / "locale"), *settings.LOCALE_PATHS]
+
+
+def test_the_desk_during_a_campaign_call_in_chinese(walk, engine, new_page, settings, pending_translations):
+    """The same desk in the company's language: 呼出, the contact's name, one disposition control."""
+    from apps.telephony.services.campaigns.lifecycle import campaign_create, campaign_start
+
+    settings.SOFTPHONE_ENABLED = False
+
+    def every_dial_a_quick_live_answer() -> None:
+        from apps.telephony.engine.drivers.sim import OutboundBehaviour
+
+        engine.tenant_engine.driver.outbound = OutboundBehaviour(
+            answer_rate=1.0, machine_rate=0.0, busy_rate=0.0, ring=(0.5, 1.0), amd_human_seconds=(0.2, 0.4)
+        )
+
+    engine.on_loop(every_dial_a_quick_live_answer)
+    status, body = walk.api("POST", "agents/me/state", token=walk.token(walk.agent_email), body={"state": "offline"})
+    assert status == 200, body
+
+    def chinese_campaign() -> int:
+        campaign = campaign_create(
+            name="宽带续约",
+            dial_mode="progressive",
+            queue=walk.queue_id,
+            window_start="00:00",
+            window_end="23:59",
+            skip_holidays=False,
+            script="您好，{{contact.name}}，关于您的 {{contact.plan}} 套餐。",
+            abandon_message="这里是 Walkthrough 公司，请回拨 400 800 1000。",
+        )
+        listed = ContactList.objects.create(
+            campaign=campaign,
+            name="续约名单.csv",
+            file="x.csv",
+            file_format="csv",
+            columns=["客户姓名", "手机号码", "套餐"],
+            mapping={"客户姓名": "name", "手机号码": "phone", "套餐": "custom.plan"},
+            status="done",
+        )
+        Contact.objects.create(
+            campaign=campaign,
+            contact_list=listed,
+            name="陈静",
+            phone="+8613900139021",
+            time_zone="Asia/Shanghai",
+            data={"plan": "宽带 200M"},
+        )
+        campaign_start(campaign=campaign)
+        return campaign.pk
+
+    desk = new_page()
+    desk.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": walk.base_url}])
+    desk_console = console_errors(desk)
+    desk.goto("/desk/")  # the login page in Chinese: its fields by name, not by their English labels
+    desk.locator("input[name=username]").fill(walk.agent_email)
+    desk.locator("input[name=password]").fill(PASSWORD)
+    desk.locator("form button[type=submit], form button").last.click()
+    desk.wait_for_url(lambda url: url.rstrip("/").endswith("/desk"))
+    expect(desk.locator("html")).to_have_attribute("lang", "zh-hans")
+    expect(desk.locator("#panel-login")).to_be_visible()
+    desk.locator("#login-seat").select_option(walk.seat)
+    desk.locator("#login-form button").click()
+    expect(desk.locator("#btn-ready")).to_be_enabled()
+    campaign_id = walk.read(chinese_campaign)
+    desk.locator("#btn-ready").click()
+
+    expect(desk.locator("#outbound-call")).to_be_visible()
+    expect_the_desk_of_a_campaign_call(desk, name="陈静", outbound="呼出")
+    expect(desk.locator("#panel-call")).not_to_contain_text("来电")
+    shot(desk, "i2-desk-campaign-call-zh.png")
+
+    desk.locator("#btn-hangup").click()
+    expect_one_disposition_control(desk)
+    desk.locator("#outbound-dispositions button").first.click()
+    shot(desk, "i2-desk-campaign-wrapup-zh.png")
+    desk.locator("#wrapup-form button.primary").click()
+
+    def disposed():
+        attempt = DialAttempt.objects.filter(campaign_id=campaign_id).exclude(disposition=None).first()
+        return attempt if attempt and attempt.outcome else None
+
+    attempt = wait_until(lambda: walk.read(disposed), "the attempt disposed")
+    expect_a_quiet_event_log(desk, attempt.call_uid)
+    desk.goto(f"/calls/{attempt.call_uid}/")
+    expect(desk.locator("h1")).to_contain_text("陈静")
+    expect(desk.locator(".timeline")).to_contain_text("宽带续约")
+    shot(desk, "i2-call-page-zh.png")
+    assert desk.js_errors == [] and desk_console == [], (desk.js_errors, desk_console)

@@ -231,10 +231,12 @@ def call_timeline_entries(*, call: Call) -> list[TimelineEntry]:
     for event in events:
         data = event.data or {}
         agent = (event.agent.user.get_full_name() or event.agent.user.email) if event.agent else ""
+        # An outbound call's first event is the dial, not an arrival.
+        outbound_start = event.kind == "arrived" and call.direction == CallDirection.OUTBOUND
         entries.append(
             TimelineEntry(
                 at=event.at,
-                kind=event.kind,
+                kind="dialled" if outbound_start else event.kind,
                 agent=agent,
                 detail=_detail(call, event.kind, data, agents, queues, users, dispositions, contacts),
             )

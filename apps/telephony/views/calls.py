@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -64,6 +66,18 @@ def call_list(request):
     return render(request, "telephony/calls/list.html", context)
 
 
+def _call_heading(call) -> dict[str, str]:
+    """The call page's title: whom the call was with (name and number), then its direction, when
+    and who took it; a call ID means nothing to the people reading the page."""
+    number = call.party_number or "—"
+    heading = f"{call.party_name} {number}" if call.party_name and call.party_name != number else number
+    when = date_format(localtime(call.arrived_at), "Y-m-d H:i")
+    parts = [str(call.get_direction_display()), when]
+    if call.agent is not None:
+        parts.append(call.agent.user.get_full_name() or call.agent.user.email)
+    return {"heading": heading, "subheading": " · ".join(parts)}
+
+
 @role_required(*CALL_ROLES)
 def call_detail(request, uid: str):
     try:
@@ -80,6 +94,7 @@ def call_detail(request, uid: str):
     with_parties([call])
     context = {
         "call": call,
+        **_call_heading(call),
         "events": call_timeline_entries(call=call),
         "ivr_steps": ivr_steps(call),
         "recording": recording,

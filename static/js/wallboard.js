@@ -187,7 +187,10 @@
   function drawAgents() {
     var body = $("wb-agents").querySelector("tbody");
     body.textContent = "";
-    var list = Object.values(agents).sort(function (a, b) {
+    var list = Object.values(agents).filter(function (agent) {
+      return !tv || agent.state !== "offline"; // the room's screen shows who is at work
+    });
+    list.sort(function (a, b) {
       return String(a.name).localeCompare(String(b.name));
     });
     if (!list.length) {
@@ -297,7 +300,7 @@
 
   function tick() {
     var clock = document.getElementById("tv-clock");
-    if (clock) clock.textContent = new Date(Live.serverNow()).toLocaleTimeString();
+    if (clock) clock.textContent = new Date(Live.serverNow()).toLocaleTimeString(document.documentElement.lang || undefined);
     document.querySelectorAll("[data-since]").forEach(function (cell) {
       cell.textContent = cell.dataset.since ? Live.duration(Live.secondsSince(cell.dataset.since)) : "";
     });

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -28,6 +29,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 import django  # noqa: E402
+
+from apps.telephony.dialer.pacing import Pacer  # noqa: E402 -- Django-free; after the path and settings above
 
 TARGET_RATIO = 1.35
 MAX_ABANDON = 0.03
@@ -48,10 +51,6 @@ def reference_pacers():
       throttle is multiplied by target ÷ drop rate of the last 500 live answers (at least
       by 0.5) when over the target, and grows by 5 % otherwise.
     """
-    import math
-
-    from apps.telephony.dialer.pacing import Pacer
-
     target = MAX_ABANDON - FALSE_POSITIVES
 
     class VicidialAdapt(Pacer):
@@ -138,7 +137,7 @@ def main() -> None:
     args = parser.parse_args()
 
     django.setup()  # settings only; the runs never touch the database
-    from apps.telephony.engine.simulation.campaigns import (
+    from apps.telephony.engine.simulation.campaigns import (  # noqa: PLC0415 -- needs the app registry: after django.setup()
         CampaignSimulationOptions,
         CampaignSimulationResult,
         build_campaign_simulation,

@@ -19,7 +19,10 @@ from collections import deque
 from dataclasses import replace
 from typing import Any
 
+from apps.telephony.choices import CampaignStatus
 from apps.telephony.dialer.contract import DialTarget
+from apps.telephony.models import Campaign
+from apps.telephony.selectors.campaigns.dialing import campaign_settings
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +34,6 @@ COUNTS_EVERY = 5.0  # seconds between two refreshes of the remaining/attempted/f
 
 def load_campaigns() -> dict[int, tuple[str, Any]]:
     """``{campaign id: (status, CampaignSettings)}`` of the running and paused campaigns."""
-    from apps.telephony.choices import CampaignStatus
-    from apps.telephony.models import Campaign
-    from apps.telephony.selectors.campaigns.dialing import campaign_settings
-
     campaigns = (
         Campaign.objects.filter(status__in=(CampaignStatus.RUNNING, CampaignStatus.PAUSED))
         .select_related("queue", "trunk")

@@ -8,10 +8,29 @@ these dataclasses once, and again whenever the configuration changes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from django.db.models import Max
+from django.utils import timezone
+
+from apps.crm.models import Customer
 from apps.telephony.acd import AgentProfile, QueueConfig
+from apps.telephony.choices import IvrFlowStatus
 from apps.telephony.dialer import dialling
+from apps.telephony.ivr.hours import HoursSpec
+from apps.telephony.models import (
+    Agent,
+    AgentSkill,
+    BusinessHours,
+    Call,
+    DiallingPolicy,
+    IvrFlowVersion,
+    PhoneNumber,
+    Queue,
+    QueueSkill,
+    Trunk,
+)
 
 VIP_PRIORITY = 10  # same bump as apps.telephony.services.cdr.VIP_PRIORITY
 
@@ -145,27 +164,6 @@ class TenantConfig:
 
 def load_tenant_config(tenant, *, customers: bool = True) -> TenantConfig:
     """Read a tenant's routing configuration. Call inside ``tenant_context(tenant)``, from sync code."""
-    from datetime import timedelta
-
-    from django.db.models import Max
-    from django.utils import timezone
-
-    from apps.crm.models import Customer
-    from apps.telephony.choices import IvrFlowStatus
-    from apps.telephony.ivr.hours import HoursSpec
-    from apps.telephony.models import (
-        Agent,
-        AgentSkill,
-        BusinessHours,
-        Call,
-        DiallingPolicy,
-        IvrFlowVersion,
-        PhoneNumber,
-        Queue,
-        QueueSkill,
-        Trunk,
-    )
-
     config = TenantConfig(schema=tenant.schema_name, time_zone=getattr(tenant, "time_zone", "Asia/Shanghai"))
     required: dict[int, dict[int, int]] = {}
     for queue_id, skill_id, level in QueueSkill.objects.values_list("queue_id", "skill_id", "min_level"):

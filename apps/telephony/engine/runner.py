@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import logging
 import os
 import socket
@@ -42,10 +43,18 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from channels_redis.core import RedisChannelLayer
+from django.conf import settings
+from django.db import connections
+from django.db.models import Max
+from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
+from apps.core.errors import ApplicationError
 from apps.core.events import tenant_group
+from apps.telephony import agent_states
 from apps.telephony.acd import Acd
+from apps.telephony.choices import CallStatus
 from apps.telephony.dialer.campaign import PAUSED, RUNNING, CampaignRuntime
 from apps.telephony.engine.campaigns import DeferredContactSource, load_campaigns
 from apps.telephony.engine.clock import RealClock
@@ -59,6 +68,15 @@ from apps.telephony.engine.drivers.sim import (
     SimNumber,
     VirtualAgentBehaviour,
 )
+from apps.telephony.engine.drivers.sip import SipDriver, load_gateways, load_seats, monitor, stack_from_settings
+from apps.telephony.engine.lease import TICK_SECONDS, LeaseManager
+from apps.telephony.models import Agent, Call
+from apps.telephony.services.agent_state import agent_set_state
+from apps.telephony.services.campaigns.source import DbContactSource
+from apps.telephony.services.cdr import call_close, call_wrapup_end
+from apps.telephony.services.prompts import publish_all_prompts  # tenants' uploaded prompt audio
+from apps.tenants.choices import TenantStatus
+from apps.tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -95,12 +113,9 @@ def inbox_layer() -> Any:
     socket timeout is also 5 s: an idle receive then fails with a TimeoutError (and a message
     arriving at that moment could be lost). The engine's own listening layer gets a longer
     socket timeout; publishing keeps using the default layer."""
-    from django.conf import settings
-
     config = settings.CHANNEL_LAYERS.get("default", {})
     if config.get("BACKEND") != "channels_redis.core.RedisChannelLayer":
         return get_channel_layer()
-    from channels_redis.core import RedisChannelLayer
 
     options = dict(config.get("CONFIG", {}))
     hosts = []
@@ -118,8 +133,6 @@ class TenantBusy(Exception):
 
 def _last_known(call) -> Any:
     """The last moment anything was known of ``call``: its newest timeline event (or fields)."""
-    from django.db.models import Max
-
     times = [call.arrived_at, call.queued_at, call.offered_at, call.answered_at, call.ended_at]
     times.append(call.events.aggregate(last=Max("at"))["last"])
     return max(value for value in times if value is not None)
@@ -130,13 +143,6 @@ def _recover(tenant, *, exclude_outbox: str | None = None) -> dict[str, int]:
     (replayed, nothing twice), then the calls and agents they left mid-call, closed and freed at
     the last known time of each (not now: a crash must not add talk time or billed minutes);
     then the dial attempts they left open (:func:`_recover_campaigns`)."""
-    from apps.core.errors import ApplicationError
-    from apps.telephony import agent_states
-    from apps.telephony.choices import CallStatus
-    from apps.telephony.models import Agent, Call
-    from apps.telephony.services.agent_state import agent_set_state
-    from apps.telephony.services.cdr import call_close, call_wrapup_end
-
     replayed, busy = replay_orphans(tenant, exclude=exclude_outbox)
     if busy:
         raise TenantBusy(f"{busy} outbox(es) of {tenant.schema_name} still owned by a live process")
@@ -175,10 +181,6 @@ def _recover_campaigns(tenant) -> int:
     """Dial attempts a previous engine process left open: closed by the campaign source's rule
     (counted as attempts, retried no earlier than the campaign's gap from when they were dialled),
     so nobody is redialled early. Returns how many."""
-    from django.utils import timezone
-
-    from apps.telephony.services.campaigns.source import DbContactSource
-
     now = timezone.now()
     with tenant_context(tenant):
         return DbContactSource(lambda _t: now).recover(0.0)
@@ -192,9 +194,6 @@ def _load(tenant) -> TenantConfig:
 
 
 def active_tenants() -> list:
-    from apps.tenants.choices import TenantStatus
-    from apps.tenants.models import Tenant
-
     with schema_context("public"):
         return list(Tenant.objects.exclude(schema_name="public").filter(status=TenantStatus.ACTIVE))
 
@@ -249,8 +248,6 @@ class TenantEngine:
         self.clock = RealClock()
         token = f"{int(time.time()):x}"
         if self.sip_stack is not None:
-            from apps.telephony.engine.drivers.sip import SipDriver
-
             self.driver = SipDriver(
                 self.sip_stack, schema=self.schema, slug=self.tenant.slug, uid_prefix=f"sip{token}-"
             )
@@ -280,7 +277,6 @@ class TenantEngine:
             clock=self.clock, driver=self.driver, acd=Acd(), store=self.store, uid_prefix=f"eng{token}-"
         )
         self.store.reservation_lost = controller.reservation_lost
-        from apps.telephony.services.campaigns.source import DbContactSource
 
         self.contact_source = DbContactSource(self.clock.wall)
         self._apply(config)
@@ -346,18 +342,18 @@ class TenantEngine:
         controller = self.started
         for campaign_id in [campaign_id for campaign_id in controller.campaigns if campaign_id not in campaigns]:
             self._stop_campaign(campaign_id)
-        for campaign_id, (status, settings) in campaigns.items():
+        for campaign_id, (status, campaign_settings) in campaigns.items():
             runtime = controller.campaigns.get(campaign_id)
             if runtime is None:
                 source = DeferredContactSource(self.contact_source, self.store, campaign_id)
                 self.campaign_sources[campaign_id] = source
-                runtime = CampaignRuntime(settings, source, state=status, finish_when_empty=False)
+                runtime = CampaignRuntime(campaign_settings, source, state=status, finish_when_empty=False)
                 if status != RUNNING:
                     source.close()
                 controller.add_campaign(runtime)
-                logger.info("engine %s: campaign %s (%s, %s)", self.schema, campaign_id, settings.mode, status)
+                logger.info("engine %s: campaign %s (%s, %s)", self.schema, campaign_id, campaign_settings.mode, status)
                 continue
-            runtime.update(settings)
+            runtime.update(campaign_settings)
             source = self.campaign_sources[campaign_id]
             if status == PAUSED and runtime.state == RUNNING:
                 runtime.pause()
@@ -390,8 +386,6 @@ class TenantEngine:
         """The SIP driver rings an agent's seat (agent → extension) and dials out through a trunk's
         carrier address (trunk → outbound address, public schema)."""
         if self.sip_stack is not None:
-            from apps.telephony.engine.drivers.sip import load_gateways, load_seats, monitor
-
             self.driver.set_seats(await sync_to_async(load_seats)(self.tenant))
             self.driver.set_gateways(await sync_to_async(load_gateways)(self.tenant))
             monitor.set_user_seats(self.driver, await sync_to_async(monitor.load_user_seats)(self.tenant))
@@ -519,8 +513,6 @@ class SimLogFile:
         self.file = open(path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
 
     def __call__(self, schema: str, event: str, args: tuple) -> None:
-        import json
-
         values = [{"uid": arg.uid, "number_id": arg.number_id} if hasattr(arg, "number_id") else arg for arg in args]
         uid = values[0]["uid"] if isinstance(values[0], dict) else values[0]
         record = {"t": time.time(), "schema": schema, "event": event, "uid": uid, "args": values[1:]}
@@ -530,8 +522,6 @@ class SimLogFile:
 def _close_pool_connections(executor: ThreadPoolExecutor, threads: int) -> None:
     """Close the database connection of every thread of the store pool (Django's connections are
     per thread): each of ``threads`` jobs waits at a barrier, so each runs on its own thread."""
-    from django.db import connections
-
     barrier = threading.Barrier(threads)
 
     def close() -> None:
@@ -567,10 +557,6 @@ class EngineService:
         sim_log: Callable[[str, str, tuple], None] | None = None,
         sim_scale: float = 1.0,
     ) -> None:
-        from django.conf import settings
-
-        from apps.telephony.engine.lease import TICK_SECONDS, LeaseManager
-
         self.driver = driver
         self.sip_stack: Any = None
         self.list_tenants = tenants or active_tenants
@@ -682,10 +668,7 @@ class EngineService:
         started = time.monotonic()
         self.store_executor = ThreadPoolExecutor(max_workers=self.store_threads, thread_name_prefix="engine-store")
         if self.driver == "sip":
-            from apps.telephony.engine.drivers.sip import stack_from_settings
-
             self.sip_stack = stack_from_settings()
-            from apps.telephony.services.prompts import publish_all_prompts  # tenants' uploaded prompt audio
 
             await sync_to_async(publish_all_prompts)(directory=self.sip_stack.prompts_dir)
             await self.sip_stack.start()

@@ -11,8 +11,12 @@ import faulthandler
 import gc
 import logging
 import signal
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
+
+from apps.telephony.engine.lease import parse_shard
+from apps.telephony.engine.runner import EngineService, SimLogFile, active_tenants
 
 DRIVERS = ("sim", "sip")
 
@@ -47,7 +51,6 @@ class Command(BaseCommand):
             raise CommandError("--duration must be a positive number of seconds.")
         if options["sim_scale"] <= 0:
             raise CommandError("--sim-scale must be a positive number.")
-        from apps.telephony.engine.lease import parse_shard
 
         try:
             shard = parse_shard(options["shard"])
@@ -55,15 +58,12 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
         faulthandler.register(signal.SIGUSR1, all_threads=True)  # kill -USR1 <pid> prints every thread's stack
-        from apps.telephony.engine.runner import EngineService, SimLogFile
 
         tenants = None
         if options["tenants"]:
             slugs = set(options["tenants"])
 
             def tenants():
-                from apps.telephony.engine.runner import active_tenants
-
                 return [tenant for tenant in active_tenants() if tenant.slug in slugs]
 
         service = EngineService(
@@ -95,7 +95,5 @@ class Command(BaseCommand):
 
 
 def _dump_tasks() -> None:
-    import sys
-
     for task in asyncio.all_tasks():
         task.print_stack(file=sys.stderr)

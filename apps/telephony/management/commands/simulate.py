@@ -23,8 +23,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context, tenant_context
 
 from apps.telephony import kpis
+from apps.telephony.engine.config import QueueSettings
 from apps.telephony.engine.drivers.sim import TALK_DISTRIBUTIONS
 from apps.telephony.engine.simulation.inbound import SimulationOptions, run_simulation
+from apps.telephony.services.simulation_results import scratch_queue, simulation_samples_write
+from apps.tenants.models import Tenant
 
 MAX_AGENTS = 20_000
 MAX_HOURS = 24 * 366
@@ -99,8 +102,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args, **options):
-        from apps.tenants.models import Tenant
-
         for dest, (flag, parse) in OPTIONS.items():
             value = options.get(dest)
             if value is not None:  # parsing twice is harmless; kwargs were not parsed at all
@@ -125,9 +126,6 @@ class Command(BaseCommand):
             raise CommandError(f"There is no tenant {options['tenant']!r}.")
         if not tenant.is_active:
             raise CommandError(f"Tenant {tenant.slug!r} is suspended.")
-
-        from apps.telephony.engine.config import QueueSettings
-        from apps.telephony.services.simulation_results import scratch_queue, simulation_samples_write
 
         with tenant_context(tenant):
             queue = scratch_queue()

@@ -23,7 +23,11 @@ from django_tenants.utils import schema_context, tenant_context
 
 from apps.telephony import kpis
 from apps.telephony.dialer.contract import MODE_POWER, MODE_PREDICTIVE, MODE_PROGRESSIVE
+from apps.telephony.engine.config import QueueSettings
 from apps.telephony.engine.drivers.sim import TALK_DISTRIBUTIONS
+from apps.telephony.engine.simulation.campaigns import CampaignSimulationOptions, run_campaign_simulation
+from apps.telephony.services.simulation_results import scratch_queue, simulation_samples_write
+from apps.tenants.models import Tenant
 
 MODES = (MODE_PROGRESSIVE, MODE_POWER, MODE_PREDICTIVE)
 MAX_AGENTS = 5_000
@@ -115,8 +119,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args, **options):
-        from apps.tenants.models import Tenant
-
         for dest, (flag, parse) in OPTIONS.items():
             value = options.get(dest)
             if value is not None:  # parsing twice is harmless; kwargs were not parsed at all
@@ -145,10 +147,6 @@ class Command(BaseCommand):
             raise CommandError(f"There is no tenant {options['tenant']!r}.")
         if not tenant.is_active:
             raise CommandError(f"Tenant {tenant.slug!r} is suspended.")
-
-        from apps.telephony.engine.config import QueueSettings
-        from apps.telephony.engine.simulation.campaigns import CampaignSimulationOptions, run_campaign_simulation
-        from apps.telephony.services.simulation_results import scratch_queue, simulation_samples_write
 
         with tenant_context(tenant):
             queue = scratch_queue()

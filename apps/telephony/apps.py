@@ -7,6 +7,6 @@ class TelephonyConfig(AppConfig):
     verbose_name = _("Telephony")
 
     def ready(self) -> None:
-        from apps.telephony import signals
+        from apps.telephony import signals  # noqa: PLC0415 -- signals import models: the app registry is ready only here
 
         signals.connect()

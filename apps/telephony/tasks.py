@@ -14,11 +14,17 @@ from pathlib import Path
 
 from celery import shared_task
 from celery.exceptions import Retry
+from django_tenants.utils import schema_context, tenant_context
 
-from apps.telephony.models import ContactList, DoNotCallImport
+from apps.telephony.engine.drivers.sip import recording
+from apps.telephony.models import Call, ContactList, DoNotCallImport
 from apps.telephony.services.campaigns.contact_import import contact_list_import
 from apps.telephony.services.campaigns.dnc_import import dnc_import_run
 from apps.telephony.services.campaigns.import_jobs import import_jobs_mark_stalled
+from apps.telephony.services.prompts import prompt_convert_pending
+from apps.telephony.services.recordings import recording_store_file
+from apps.tenants.choices import TenantStatus
+from apps.tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +54,6 @@ def dnc_import_task(import_id: int) -> int:
 @shared_task(name="apps.telephony.tasks.prompt_convert_task")
 def prompt_convert_task(prompt_id: int) -> str:
     """Decode an uploaded prompt into the WAV the SIP plane plays; returns the prompt's status."""
-    from apps.telephony.services.prompts import prompt_convert_pending
-
     prompt = prompt_convert_pending(prompt_id=prompt_id)
     return prompt.status if prompt is not None else "gone"
 
@@ -58,11 +62,6 @@ def prompt_convert_task(prompt_id: int) -> str:
 def import_jobs_mark_stalled_task() -> int:
     """Beat, every minute, from the public schema: in every active tenant, mark the imports whose
     worker stopped sending heartbeats as stalled (they then offer Retry and Cancel)."""
-    from django_tenants.utils import tenant_context
-
-    from apps.tenants.choices import TenantStatus
-    from apps.tenants.models import Tenant
-
     count = 0
     for tenant in Tenant.objects.exclude(schema_name="public").filter(status=TenantStatus.ACTIVE):
         with tenant_context(tenant):
@@ -89,9 +88,6 @@ def recording_store_task(self, call_uid: str, path: str) -> int:
 
 def _recording_store(call_uid: str, path: str) -> int | None:
     """The Recording's pk once the WAV is stored with the call's CDR; None while there is no CDR."""
-    from apps.telephony.models import Call
-    from apps.telephony.services.recordings import recording_store_file
-
     call = Call.objects.filter(uid=call_uid).first()
     if call is None:
         return None
@@ -116,10 +112,6 @@ def recording_convert_task(
     Sent from the public schema with the tenant's ``schema`` as an argument: the conversion needs
     no database, so the worker does not look the tenant up (nor open a connection) for it; the
     store task it queues runs in ``schema``."""
-    from django_tenants.utils import schema_context
-
-    from apps.telephony.engine.drivers.sip import recording
-
     directory = Path(recording_dir)
     out = directory / "wav" / f"{call_uid}.wav"
     source = (str(caller[0]), int(caller[1]))

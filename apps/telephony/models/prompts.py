@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,16 +13,12 @@ from apps.telephony.choices import PromptStatus
 def prompt_file_path(instance: Prompt, filename: str) -> str:
     """``tenants/<schema>/prompts/<name>-<timestamp>.wav``: a replaced file gets a new name, so a
     cached copy of the old audio is never served for the new one."""
-    from django.db import connection
-
     schema = connection.schema_name  # type: ignore[attr-defined]  # set by django-tenants
     return f"tenants/{schema}/prompts/{instance.name}-{timezone.now():%Y%m%d%H%M%S%f}.wav"
 
 
 def prompt_upload_path(instance: Prompt, filename: str) -> str:
     """``tenants/<schema>/prompts/uploads/…``: an upload waiting for the worker to convert it."""
-    from django.db import connection
-
     schema = connection.schema_name  # type: ignore[attr-defined]  # set by django-tenants
     return f"tenants/{schema}/prompts/uploads/{instance.name}-{timezone.now():%Y%m%d%H%M%S%f}.upload"
 

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.core.tenancy import current_tenant
+from apps.crm.selectors import screen_pop
+from apps.sip.selectors import seat_registrations
 from apps.telephony import agent_states
 from apps.telephony.choices import AgentState, CallStatus
 from apps.telephony.models import Agent, Call, CallEvent, Queue, Seat
@@ -42,8 +44,6 @@ def queue_kpis_today(tenant, queue_ids: list[int], now: datetime) -> dict[int, d
 
 
 def wallboard_agents() -> list[dict[str, Any]]:
-    from apps.sip.selectors import seat_registrations
-
     agents = list(Agent.objects.select_related("user", "seat", "reason").order_by("user__name", "id"))
     # One query for the whole board: which seats have a phone registered with the SIP plane.
     tenant = current_tenant()  # public's FakeTenant has no slug and no seats
@@ -119,10 +119,6 @@ def wallboard_snapshot(tenant, now: datetime | None = None) -> dict[str, Any]:
 
 
 def _screen_pop(caller: str, call_uid: str) -> dict[str, Any] | None:
-    try:
-        from apps.crm.selectors import screen_pop
-    except ImportError:  # the CRM selector lands with the CRM work; until then, no pop
-        return None
     return screen_pop(caller, exclude_uid=call_uid) if caller else None
 
 

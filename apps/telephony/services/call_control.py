@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.core.events import publish_on_commit
+from apps.crm.models import Customer
 from apps.telephony import agent_states
 from apps.telephony.choices import AgentState, CallStatus
 from apps.telephony.models import Agent, Call, Disposition, Queue
@@ -256,8 +257,6 @@ def call_wrapup(*, agent: Agent, call_uid: str, disposition: str | None = None, 
 @transaction.atomic
 def call_dial(*, agent: Agent, number: str = "", customer_id: int | None = None) -> dict[str, Any]:
     """Click-to-dial from Ready or NotReady; with only a customer, their first number is dialled."""
-    from apps.crm.models import Customer
-
     agent = Agent.objects.select_for_update().get(pk=agent.pk)
     number = (number or "").strip().replace(" ", "").replace("-", "")
     customer = None

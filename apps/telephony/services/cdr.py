@@ -33,6 +33,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.core.errors import ApplicationError
+from apps.crm.models import Customer
+from apps.crm.selectors import customer_by_phone
 from apps.telephony import kpis
 from apps.telephony.choices import CallDirection, CallEndReason, CallStatus
 from apps.telephony.models import Call, CallEvent, Disposition, Queue
@@ -80,9 +82,6 @@ def _set(obj: models.Model, name: str, value: Any) -> str:
 
 
 def _customer_for(number: str, customer: Any) -> Any:
-    from apps.crm.models import Customer
-    from apps.crm.selectors import customer_by_phone
-
     if isinstance(customer, int):
         return Customer.objects.filter(pk=customer).first()
     if customer is None and number:

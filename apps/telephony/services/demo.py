@@ -30,9 +30,24 @@ from django_tenants.utils import tenant_context
 
 from apps.accounts.choices import Role
 from apps.accounts.models import User
+from apps.crm.models import Customer
 from apps.telephony import agent_states
-from apps.telephony.models import Agent, AgentSkill, BusinessHours, PhoneNumber, Queue, QueueSkill, Seat, Skill
+from apps.telephony.ivr.defaults import default_hours_names
+from apps.telephony.models import (
+    Agent,
+    AgentSkill,
+    BusinessHours,
+    Disposition,
+    PauseReason,
+    PhoneNumber,
+    Queue,
+    QueueSkill,
+    Seat,
+    Skill,
+)
+from apps.telephony.services.agent_state import agent_ensure, agent_set_state
 from apps.telephony.services.campaigns.demo import demo_campaign_setup
+from apps.telephony.services.defaults import DISPOSITIONS, PAUSE_REASONS, seed_default_ivr
 
 DEMO_ARRIVALS_PER_HOUR = 120
 VIRTUAL_PASSWORD = None  # virtual agents never log in: unusable password
@@ -119,8 +134,6 @@ def _set_skills(agent: Agent, levels: dict[str, int], skills: dict[str, Skill]) 
 
 
 def _virtual_agents(skills: dict[str, Skill]) -> list[Agent]:
-    from apps.telephony.services.agent_state import agent_set_state
-
     free_seats = list(Seat.objects.filter(agent__isnull=True).order_by("extension"))
     agents = []
     for index, (name, levels) in enumerate(VIRTUAL_AGENTS, start=1):
@@ -143,8 +156,6 @@ def _virtual_agents(skills: dict[str, Skill]) -> list[Agent]:
 
 
 def _human_agent(skills: dict[str, Skill]) -> Agent | None:
-    from apps.telephony.services.agent_state import agent_ensure
-
     user = User.objects.filter(email=HUMAN_AGENT_EMAIL).first()
     if user is None:
         return None
@@ -154,8 +165,6 @@ def _human_agent(skills: dict[str, Skill]) -> Agent | None:
 
 
 def _customers() -> int:
-    from apps.crm.models import Customer
-
     created = 0
     for name, phones, is_vip, notes in CUSTOMERS:
         if Customer.objects.filter(phones__overlap=phones).exists():
@@ -179,7 +188,6 @@ def _numbers(queue: Queue) -> list[PhoneNumber]:
             number.save(update_fields=fields)
     # The demo runs at any hour: the IVR's opening hours are 24/7 in the demo tenant.
     always = [["00:00", "24:00"]]
-    from apps.telephony.ivr.defaults import default_hours_names
 
     for hours in BusinessHours.objects.filter(name__in=default_hours_names()):
         weekly = {day: always for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -192,9 +200,6 @@ def _numbers(queue: Queue) -> list[PhoneNumber]:
 
 def _tenant_defaults(tenant) -> None:
     """A demo tenant provisioned before the telephony seeders existed lacks their rows: add them."""
-    from apps.telephony.models import Disposition, PauseReason
-    from apps.telephony.services.defaults import DISPOSITIONS, PAUSE_REASONS, seed_default_ivr
-
     with translation.override(tenant.default_language or "zh-hans"):
         for code, name, is_system, productive in PAUSE_REASONS:
             PauseReason.objects.get_or_create(

@@ -34,16 +34,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import miniaudio
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context, tenant_context
 
-from apps.core.errors import ApplicationError
-from apps.telephony.choices import PromptStatus
-from apps.telephony.models import Prompt
+from apps.core.errors import ApplicationError, NotFoundError
+from apps.telephony.choices import IvrFlowStatus, PromptStatus
+from apps.telephony.ivr.schema import audio_names
+from apps.telephony.models import IvrFlowVersion, Prompt
+from apps.tenants.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +100,6 @@ def _sniff(data: bytes) -> str:
 
 def prompt_convert(data: bytes) -> ConvertedAudio:
     """Decode WAV or MP3 ``data`` into 8 kHz mono 16-bit PCM WAV, or raise ``ApplicationError``."""
-    import miniaudio
-
     if not data:
         raise _file_error("empty_file", _("The file is empty."))
     if len(data) > MAX_UPLOAD_BYTES:
@@ -180,10 +182,6 @@ def _check_description(description: str) -> str:
 
 def flows_playing(name: str) -> list[str]:
     """Names of the IVR flows whose published version plays the prompt ``name``."""
-    from apps.telephony.choices import IvrFlowStatus
-    from apps.telephony.ivr.schema import audio_names
-    from apps.telephony.models import IvrFlowVersion
-
     published = IvrFlowVersion.objects.filter(status=IvrFlowStatus.PUBLISHED).select_related("flow")
     return sorted({version.flow.name for version in published if name in audio_names(version.graph)})
 
@@ -253,7 +251,7 @@ def _keep_upload(prompt: Prompt, upload) -> None:
 
 
 def _convert_after_commit(prompt: Prompt) -> None:
-    from apps.telephony.tasks import prompt_convert_task
+    from apps.telephony.tasks import prompt_convert_task  # noqa: PLC0415 -- import cycle: tasks imports this module
 
     pk = prompt.pk
     transaction.on_commit(lambda: prompt_convert_task.delay(pk))
@@ -390,8 +388,6 @@ def prompt_names() -> list[str]:
 def prompt_open(*, prompt: Prompt):
     """The stored WAV of a prompt, open for reading (``ApplicationError`` 404 if it is gone or
     not converted yet)."""
-    from apps.core.errors import NotFoundError
-
     if not prompt.file:
         raise NotFoundError("not_found", _("The prompt's audio is still being converted."))
     try:
@@ -483,10 +479,6 @@ def prompts_publish_tenant(*, directory: Path | None = None) -> int:
 def publish_all_prompts(*, directory: Path | None = None) -> int:
     """Rewrite every tenant's prompt files from storage (the sip engine calls it at start).
     A tenant that fails is logged and skipped. Returns the number of files written."""
-    from django_tenants.utils import schema_context, tenant_context
-
-    from apps.tenants.models import Tenant
-
     with schema_context("public"):
         tenants = list(Tenant.objects.exclude(schema_name="public"))
     total = 0

@@ -8,8 +8,10 @@ issued and again when it is used, so a role removed in between takes effect at o
 
 from __future__ import annotations
 
+import wave
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import IO
 
 from django.conf import settings
@@ -68,9 +70,6 @@ def recording_store_file(*, call: Call, path) -> Recording:
     """Store a recording the switch produced (the SIP plane's stereo WAV: caller left, agent
     right) as the call's ``Recording``, under the same tenant path and access rules as the
     simulator's; the source file is removed once it is safely stored."""
-    import wave
-    from pathlib import Path
-
     source = Path(path)
     if Recording.objects.filter(call=call).exists():
         raise ApplicationError("recording_exists", _("This call already has a recording."), status=409)

@@ -7,6 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.telephony.models import Queue
+from apps.telephony.services.cdr import (
+    call_answered,
+    call_close,
+    call_open,
+    call_queued,
+    call_wrapup_end,
+)
+from apps.telephony.services.recordings import recording_create
 
 SCRATCH_QUEUE_CODE = "simulation-scratch"
 
@@ -32,15 +40,6 @@ def simulation_samples_write(*, queue: Queue, calls, clock, direction: str = "in
     """Write finished simulated calls (engine ``CallState`` objects) as CDRs in ``queue``, each
     with a recording of its talk time. Virtual times are placed so the run ends now.
     ``direction``: ``outbound`` for ``simulate_campaign``'s calls."""
-    from apps.telephony.services.cdr import (
-        call_answered,
-        call_close,
-        call_open,
-        call_queued,
-        call_wrapup_end,
-    )
-    from apps.telephony.services.recordings import recording_create
-
     shift = timezone.now() - clock.wall(clock.now())
 
     def at(t: float):

@@ -42,6 +42,7 @@ from apps.telephony.models import (
     Seat,
     Skill,
 )
+from apps.telephony.services.agent_state import agent_ensure, agent_set_state
 from apps.telephony.services.campaigns.lifecycle import campaign_create, retry_rules_set
 
 CAMPAIGN_NAME = "春季续约回访 Spring renewals (demo)"
@@ -79,8 +80,6 @@ def _queue() -> Queue:
 
 
 def _agents(skill: Skill) -> int:
-    from apps.telephony.services.agent_state import agent_ensure, agent_set_state
-
     free_seats = list(Seat.objects.filter(agent__isnull=True).order_by("extension"))
     count = 0
     for email, name in VIRTUAL_AGENTS:

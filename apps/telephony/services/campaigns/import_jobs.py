@@ -151,7 +151,7 @@ def import_job_cancel(*, job: JobT) -> JobT:
 
 
 def _enqueue(job: Any) -> None:
-    from apps.telephony.tasks import contact_list_import_task, dnc_import_task
+    from apps.telephony.tasks import contact_list_import_task, dnc_import_task  # noqa: PLC0415 -- import cycle: tasks imports this module
 
     task = contact_list_import_task if isinstance(job, ContactList) else dnc_import_task
     pk = job.pk

@@ -63,6 +63,7 @@ from apps.telephony.models import (
 from apps.telephony.models.campaigns import MIN_RING_TIMEOUT_SECONDS
 from apps.telephony.services.campaigns.dnc import dnc_from_disposition
 from apps.telephony.services.dialling import caller_id_check
+from apps.tenants.models import Tenant
 
 DO_NOT_CALL_DISPOSITION = "do_not_call"
 CALLBACK_PRIORITY = 10
@@ -86,8 +87,6 @@ def _engine_changed(campaign_id: int) -> None:
 
 def marketing_requires_consent() -> bool:
     """The tenant's policy (Tenant.marketing_requires_consent), read fresh: the engine is long-lived."""
-    from apps.tenants.models import Tenant
-
     value = (
         Tenant.objects.filter(schema_name=current_schema()).values_list("marketing_requires_consent", flat=True).first()
     )
@@ -97,8 +96,6 @@ def marketing_requires_consent() -> bool:
 @transaction.atomic
 def campaign_policy_set(*, marketing_requires_consent: bool) -> None:
     """Turn the tenant's consent rule for marketing campaigns on or off (a public-schema row)."""
-    from apps.tenants.models import Tenant
-
     if not isinstance(marketing_requires_consent, bool):
         raise _invalid({"marketing_requires_consent": [_("Must be true or false.")]})
     Tenant.objects.filter(schema_name=current_schema()).update(marketing_requires_consent=marketing_requires_consent)

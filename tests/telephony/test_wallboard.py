@@ -281,6 +281,7 @@ def test_supervisors_make_and_revoke_screens_on_the_screens_page(acme):
     assert response.status_code == 302
     with tenant_context(acme.tenant):
         assert WallboardToken.objects.get(pk=token.pk).revoked_at is not None
+    assert client.post("/wallboard/screens/", {"revoke": "x"}).status_code == 404
     agent_client = web_login(acme, acme.user("agent").email)
     assert agent_client.get("/wallboard/screens/").status_code in (302, 403)
 

@@ -128,7 +128,8 @@ def wallboard_screens(request: HttpRequest) -> HttpResponse:
         actor = cast(User, request.user)
         try:
             if "revoke" in request.POST:
-                token = get_object_or_404(WallboardToken, pk=request.POST.get("revoke"))
+                revoke = request.POST.get("revoke", "")
+                token = get_object_or_404(WallboardToken, pk=int(revoke) if revoke.isdigit() else 0)
                 wallboard_token_revoke(token=token, actor=actor)
                 messages.success(request, _("The screen's token is revoked: it shows nothing from now on."))
                 return redirect("agents:wallboard_screens")

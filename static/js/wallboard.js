@@ -325,8 +325,27 @@
 
   // --- messages ----------------------------------------------------------------------------------
 
+  /* A wall screen runs all day unattended: when its link has been down for a minute (a revoked or
+   * expired token is refused with 4403 at every try) or an agent it cannot name appears (it has
+   * no API), it reloads: the page then shows the refusal, or a fresh board. */
+  var TV_RELOAD_DOWN_MS = 60000;
+  var downSince = null;
+  var reloadTimer = null;
+  function tvReload(delay) {
+    if (reloadTimer !== null) return;
+    reloadTimer = window.setTimeout(function () {
+      window.location.reload();
+    }, delay);
+  }
+  function tvWatch() {
+    if (tv && downSince !== null && Date.now() - downSince > TV_RELOAD_DOWN_MS) tvReload(0);
+  }
+
   function fetchAgent(agentId) {
-    if (tv) return; // no API on a wall screen: the name comes with the next snapshot
+    if (tv) {
+      tvReload(5000); // no API on a wall screen: the name comes with the next page's snapshot
+      return;
+    }
     Live.api(config.api, "GET", "agents/" + agentId).then(function (row) {
       agents[agentId] = Object.assign(agents[agentId] || {}, {
         agent_id: row.id,
@@ -416,10 +435,14 @@
   }
 
   function onLink(up) {
+    downSince = up ? null : downSince === null ? Date.now() : downSince;
     $("wb-link").textContent = up ? labels.connected : labels.disconnected;
     $("wb-link").dataset.up = String(up);
   }
 
-  window.setInterval(tick, 1000);
+  window.setInterval(function () {
+    tick();
+    tvWatch();
+  }, 1000);
   Live.connect(config.ws, onMessage, onLink);
 })();

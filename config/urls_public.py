@@ -21,3 +21,7 @@ urlpatterns = [
 # MEDIA_ROOT is never served as files, not even under DEBUG: recordings and prompts are
 # tenant data, reachable only through their views' signed-link and role checks
 # (apps/telephony/views/calls.py recording_file). tests/core/test_media.py keeps it so.
+
+# Error pages rendered in the request's tenant schema (apps/core/views.py explains why).
+handler403 = "apps.core.views.permission_denied"
+handler404 = "apps.core.views.page_not_found"

@@ -20,3 +20,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_tenant"), name="schema"),
     path("api/docs/", api_docs_view("schema"), name="api-docs"),
 ]
+
+# Error pages rendered in the request's tenant schema (apps/core/views.py explains why).
+handler403 = "apps.core.views.permission_denied"
+handler404 = "apps.core.views.page_not_found"

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.utils import translation
+from django.views import defaults
+from django_tenants.utils import tenant_context
 
 from apps.core.navigation import home_redirect, tools_for
 from apps.telephony.models import PhoneNumber, Seat, Trunk
@@ -63,7 +67,41 @@ def unknown_host(request: HttpRequest) -> HttpResponse:
     # The locale middleware comes after the tenant middleware and has not run: the visitor's
     # own choice (cookie) or browser language, as on the public site.
     translation.activate(translation.get_language_from_request(request, check_path=False))
-    context = {"host": name, "platform_domain": settings.PLATFORM_DOMAIN, "home_url": public_site_url(request)}
+    context = {
+        "host": name,
+        "platform_domain": settings.PLATFORM_DOMAIN,
+        "home_url": public_site_url(request),
+        # WhiteNoise sits after the tenant middleware and never sees this host's requests.
+        "static_base": public_site_url(request, "").rstrip("/"),
+    }
     response = TemplateResponse(request, "core/unknown_host.html", context, status=404)
     response["Content-Language"] = translation.get_language()
     return response
+
+
+def _in_request_tenant(request: HttpRequest, render_page: Callable[[], HttpResponse]) -> HttpResponse:
+    """Render an error page against the request's tenant schema.
+
+    Under ASGI Django turns an exception into a response with ``sync_to_async(...,
+    thread_sensitive=False)``: another thread, whose database connection is still on the public
+    schema. The page would then show no company and an anonymous user (``request.user`` is
+    loaded lazily, from the wrong schema). The response is rendered here, while the schema is right.
+    """
+    tenant = getattr(request, "tenant", None)
+    if tenant is None:
+        return render_page()
+    with tenant_context(tenant):
+        response = render_page()
+        if hasattr(response, "render"):
+            response.render()
+        return response
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404 of both URL confs: templates/404.html in the page shell of the request's host."""
+    return _in_request_tenant(request, lambda: defaults.page_not_found(request, exception))
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler403 of both URL confs: templates/403.html in the page shell of the request's host."""
+    return _in_request_tenant(request, lambda: defaults.permission_denied(request, exception))

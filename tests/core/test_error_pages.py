@@ -93,6 +93,7 @@ def test_an_unknown_host_lists_no_url_patterns_even_in_development(db):
     assert response.status_code == 404
     assert "URLconf" not in page and "console/" not in page.replace("/console/", "")
     assert f"http://{settings.PLATFORM_DOMAIN}:8100/" in page
+    assert f'href="http://{settings.PLATFORM_DOMAIN}:8100/static/css/app.css"' in page
 
 
 def test_an_unknown_host_in_chinese(db):

@@ -241,7 +241,9 @@
         function (answer) {
           var kind = answer && answer.audio === false ? "warn" : "good";
           var text = (answer && answer.notice) || labels.monitor_sending[mode];
-          monitoring[call.call_uid] = { mode: mode, text: labels.monitor_sending[mode] + " " + text, kind: kind };
+          // Without audio, "Listening…" would mislead: the notice alone says what happens.
+          var shown = kind === "warn" ? text : labels.monitor_sending[mode] + " " + text;
+          monitoring[call.call_uid] = { mode: mode, text: shown, kind: kind };
           toast(text, kind);
           drawCalls();
         },

@@ -71,11 +71,14 @@ def _finish_login(request, user: User, data: dict, device) -> None:
     otp_login(request, device)
 
 
-def _home() -> str:
-    """The tenant home page, or the public host's landing page (it has no ``home``)."""
+def _home(user: User | None = None) -> str:
+    """The tenant home page; on the public host (no ``home``) the platform console for staff,
+    else the landing page."""
     try:
         return reverse("home")
     except NoReverseMatch:
+        if user is not None and user.is_staff:
+            return reverse("platform:tenants")
         return "/"
 
 
@@ -86,10 +89,12 @@ class LoginView(auth_views.LoginView):
     authentication_form = EmailAuthenticationForm
 
     def get_default_redirect_url(self) -> str:
-        return _home()
+        # The user is not logged in yet when the next page is chosen: form_valid names them.
+        return _home(getattr(self, "logging_in", None))
 
     def form_valid(self, form):
         user = form.get_user()
+        self.logging_in = user
         if two_factor_enabled(user):
             _pending_start(self.request, user, self.get_success_url())
             return HttpResponseRedirect(reverse("accounts:two_factor_verify"))
@@ -118,7 +123,7 @@ def two_factor_verify(request):
                     request,
                     _("You used a recovery code; %(n)d left. Make new ones on the two-factor page.") % {"n": left},
                 )
-            return HttpResponseRedirect(data.get("next") or _home())
+            return HttpResponseRedirect(data.get("next") or _home(user))
         form.add_error("code", _("That code is not right (or was already used). Try the newest code."))
     return render(request, "accounts/two_factor_verify.html", {"form": form, "subject": user})
 
@@ -149,7 +154,7 @@ def two_factor_setup(request):
             next_url = reverse("accounts:two_factor")
             if not request.user.is_authenticated:
                 _finish_login(request, user, data, TOTPDevice.objects.get(user=user, confirmed=True))
-                next_url = data.get("next") or _home()
+                next_url = data.get("next") or _home(user)
             return render(request, "accounts/two_factor_codes.html", {"codes": codes, "next_url": next_url})
     enrolment = two_factor_enrolment_start(user=user)
     return render(

@@ -122,19 +122,29 @@ def test_public_host_root_is_the_landing_page(db):
 
 
 def test_public_login_without_next(db):
+    """The public host has no URL named "home": logging in there without ``next`` was a 500."""
     from apps.accounts.models import User
+    from apps.accounts.two_factor import two_factor_required
 
-    User.objects.create_user("operator@platform.test", PASSWORD, name="Operator")
+    User.objects.create_user("visitor@platform.test", PASSWORD, name="Visitor")
+    staff = User.objects.create_user("operator@platform.test", PASSWORD, name="Operator", is_staff=True)
     client = Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
 
     assert client.get("/accounts/login/").status_code == 200
-    response = client.post("/accounts/login/", {"username": "operator@platform.test", "password": PASSWORD})
-
-    # Platform users go on to their second factor; the page after it is the landing page (this
-    # host has no URL named "home": a NoReverseMatch here was a 500).
+    response = client.post("/accounts/login/", {"username": "visitor@platform.test", "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] in ("/", "/accounts/two-factor/setup/")
-    assert client.get(response["Location"]).status_code == 200
+    if response["Location"] == "/":
+        assert client.get("/").status_code == 200
+
+    # Staff go on to their second factor, and from there to the platform console.
+    staff_client = Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
+    response = staff_client.post("/accounts/login/", {"username": staff.email, "password": PASSWORD})
+    assert response.status_code == 302
+    if two_factor_required(staff):
+        assert response["Location"] == "/accounts/two-factor/setup/"
+        assert staff_client.session["two_factor_pending"]["next"] == "/platform/"
+    else:
+        assert response["Location"] == "/platform/"
 
 
 def test_base_links_a_real_favicon(acme):

@@ -3,12 +3,13 @@ from django.urls import path
 from apps.audit import views as audit_views
 from apps.calendar import views as calendar_views
 from apps.sip import views as sip_views
-from apps.tenants.views import platform
+from apps.tenants.views import platform, platform_tenant
 
 app_name = "platform"
 
 urlpatterns = [
     path("", platform.tenants, name="tenants"),
+    path("tenants/<slug:slug>/", platform_tenant.tenant_detail, name="tenant"),
     path("tenants/<slug:slug>/status/", platform.tenant_status, name="tenant_status"),
     path("tenants/<slug:slug>/number/", platform.tenant_number, name="tenant_number"),
     path("tenants/<slug:slug>/caller-id/", platform.tenant_caller_id, name="tenant_caller_id"),

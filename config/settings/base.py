@@ -353,6 +353,11 @@ STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
 SIPJS_DIR = BASE_DIR / "node_modules" / "sip.js" / "lib"
 if SIPJS_DIR.is_dir():
     STATICFILES_DIRS.append(("sipjs", SIPJS_DIR))
+# The product's chart library (ECharts, docs/decisions/0015-charts.md), from the same package-lock.json:
+# served as static/echarts/ when present; pages keep their figures in a table without it.
+ECHARTS_DIR = BASE_DIR / "node_modules" / "echarts" / "dist"
+if ECHARTS_DIR.is_dir():
+    STATICFILES_DIRS.append(("echarts", ECHARTS_DIR))
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media")))
 MEDIA_URL = "/media/"

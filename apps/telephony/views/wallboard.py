@@ -53,7 +53,7 @@ def _board_labels() -> dict[str, Any]:
         "listen": _("Listen"),
         "whisper": _("Whisper"),
         "barge": _("Barge"),
-        "release": _("Release"),
+        "release": pgettext("call", "Release"),
         "confirm_release": _("Release this call? The caller will be disconnected."),
         "no_agents": _("No agents yet."),
         "no_calls": _("No calls in progress."),

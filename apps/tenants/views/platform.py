@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Count, Q
-from django.http import HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
@@ -51,6 +51,13 @@ def tenants(request):
     return render(request, "tenants/platform_tenants.html", context)
 
 
+def _back(request: HttpRequest, slug: str) -> HttpResponseBase:
+    """Back to the page the form was on: the tenant's own page or the list."""
+    if request.POST.get("back") == "tenant":
+        return redirect("platform:tenant", slug=slug)
+    return redirect("platform:tenants")
+
+
 @require_POST
 @staff_required
 def tenant_status(request, slug: str):
@@ -63,7 +70,7 @@ def tenant_status(request, slug: str):
         elif action == "delete":
             if request.POST.get("confirm", "").strip() != slug:
                 messages.error(request, _("Type the tenant's slug to confirm its deletion."))
-                return redirect("platform:tenants")
+                return _back(request, slug)
             tenant = tenant_deletion_schedule(tenant=tenant, reason=request.POST.get("reason", ""))
             messages.success(
                 request,
@@ -78,7 +85,7 @@ def tenant_status(request, slug: str):
             messages.success(request, _("%(slug)s resumed.") % {"slug": slug})
     except ApplicationError as error:
         messages.error(request, str(error.message))
-    return redirect("platform:tenants")
+    return _back(request, slug)
 
 
 @require_POST

@@ -3,6 +3,7 @@ business hours and number routing. Views validate input, call one service, rende
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import json
@@ -15,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.accounts.choices import Role
@@ -38,7 +40,7 @@ from apps.telephony.forms.ivr import (
     node_from_form,
     node_initial,
 )
-from apps.telephony.ivr import schema
+from apps.telephony.ivr import diagram, schema
 from apps.telephony.ivr.hours import HoursSpec, day_plan, hours_state, zone
 from apps.telephony.models import BusinessHours, HolidayOverride, IvrFlow, IvrFlowVersion, PhoneNumber, Queue
 from apps.telephony.services import business_hours as hours_services
@@ -59,6 +61,11 @@ def _graph_of(flow: IvrFlow) -> dict[str, Any]:
     return copy.deepcopy(version.graph) if version is not None else schema.empty_graph()
 
 
+def _htmx(request: HttpRequest) -> bool:
+    """Whether htmx asked (django_htmx's middleware sets ``request.htmx``; the stubs do not know it)."""
+    return bool(getattr(request, "htmx", False))
+
+
 def _edited(request: HttpRequest, edit: Callable[[], object], success: str) -> bool:
     """Run one draft edit (a services/ivr.py call); say how it went."""
     try:
@@ -70,15 +77,36 @@ def _edited(request: HttpRequest, edit: Callable[[], object], success: str) -> b
     return True
 
 
-def _summary(node: dict) -> str:
+# The words written on the diagram's arrows (a menu key is written as it is). Contexts: "open",
+# "next" and "closed" read differently elsewhere in the product.
+EDGE_LABELS = {
+    "next": pgettext_lazy("ivr branch", "next"),
+    "open": pgettext_lazy("ivr branch", "open"),
+    "closed": pgettext_lazy("ivr branch", "closed"),
+    "holiday": pgettext_lazy("ivr branch", "holiday"),
+    "invalid": pgettext_lazy("ivr branch", "no match"),
+    "no_input": pgettext_lazy("ivr branch", "timeout"),
+    "after_call": pgettext_lazy("ivr branch", "after call"),
+}
+
+
+def _summary(node: dict, queue_names: dict[int, str] | None = None) -> str:
     """One line describing a node in the editor's table."""
-    node_type = node.get("type")
-    if node_type in (schema.PLAY, schema.SURVEY, schema.GATHER, schema.MENU):
-        text = str(node.get("prompt") or "")
-        return text if len(text) <= 80 else text[:77] + "…"
-    if node_type == schema.TRANSFER:
-        return str(node.get("number") or "")
-    return ""
+    return diagram.clip(diagram.summary(node, queue_names), 80)
+
+
+def _queue_names() -> dict[int, str]:
+    return dict(Queue.objects.values_list("id", "name"))
+
+
+def _diagram(graph: dict, problems: dict, warnings: dict, queue_names: dict[int, str]) -> diagram.Diagram:
+    """The laid-out diagram, with its words in the user's language (the layout is language-free)."""
+    laid = diagram.layout(graph, problems, warnings, queue_names)
+    for node in laid.nodes:
+        node.type_label = str(NODE_TYPE_LABELS.get(node.type, node.type))
+    for edge in laid.edges:
+        edge.text = edge.key if edge.field == "options" else str(EDGE_LABELS.get(edge.field, edge.field))
+    return laid
 
 
 def _walk_order(graph: dict) -> list[str]:
@@ -96,7 +124,7 @@ def _walk_order(graph: dict) -> list[str]:
     return order + sorted(node_id for node_id in nodes if node_id not in order)
 
 
-def _node_rows(graph: dict, problems: dict[str, list[str]]) -> list[dict]:
+def _node_rows(graph: dict, problems: dict[str, list[str]], queue_names: dict[int, str]) -> list[dict]:
     rows = []
     nodes = graph.get("nodes") or {}
     for node_id in _walk_order(graph):
@@ -110,7 +138,7 @@ def _node_rows(graph: dict, problems: dict[str, list[str]]) -> list[dict]:
                 "type": node.get("type"),
                 "type_label": NODE_TYPE_LABELS.get(str(node.get("type")), node.get("type")),
                 "label": node.get("label", ""),
-                "summary": _summary(node),
+                "summary": _summary(node, queue_names),
                 "edges": schema.edges(node),
                 "is_start": node_id == graph.get("start"),
                 "problems": [
@@ -207,8 +235,62 @@ def number_route(request, pk: int):
     return redirect("ivr:flows")
 
 
+def _node_panel(
+    flow: IvrFlow, graph: dict, node_id: str, form: forms.Form | None = None, problems: dict | None = None
+) -> dict[str, Any] | None:
+    """What the diagram's side panel needs to edit one node (``form``: a bound one to show again)."""
+    node = (graph.get("nodes") or {}).get(node_id)
+    if not isinstance(node, dict) or node.get("type") not in schema.NODE_SPECS:
+        return None
+    if form is None:
+        form = node_form_class(node["type"], sorted(graph["nodes"]))(initial=node_initial(node))
+    return {
+        "node_id": node_id,
+        "node": node,
+        "type_label": NODE_TYPE_LABELS.get(node["type"]),
+        "form": form,
+        "problems": diagram.problems_of(problems or {}, node_id),
+    }
+
+
+def _test_view(result: Any, queue_names: dict[int, str]) -> dict[str, Any] | None:
+    """The test call's path and ending as people read them: node types and queues by name."""
+    if result is None:
+        return None
+    path = [
+        {**step, "type_label": NODE_TYPE_LABELS.get(str(step.get("type")), step.get("type"))} for step in result.path
+    ]
+    ending = result.result or {}
+    queue_id = ending.get("queue_id")
+    return {
+        "path": path,
+        "queue_name": queue_names.get(queue_id, f"#{queue_id}") if queue_id is not None else "",
+        "ending_label": NODE_TYPE_LABELS.get(str(ending.get("type")), ending.get("type")),
+    }
+
+
+def _listed(found: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """The validator's problems as list items, each with the node it names (to open it from the list)."""
+    items: list[dict[str, Any]] = []
+    for key, messages_found in found.items():
+        parts = key.split(".")
+        node_id = parts[1] if parts[0] == "nodes" and len(parts) > 1 else None
+        items.extend({"key": key, "node": node_id, "message": message} for message in messages_found)
+    return items
+
+
 def _editor_context(
-    request, flow: IvrFlow, *, problems=None, warnings=None, test_form=None, test_result=None, json_form=None
+    request,
+    flow: IvrFlow,
+    *,
+    problems=None,
+    warnings=None,
+    test_form=None,
+    test_result=None,
+    json_form=None,
+    panel_node: str | None = None,
+    panel_form: forms.Form | None = None,
+    saved: bool = False,
 ):
     version = _working_version(flow)
     graph = _graph_of(flow)
@@ -218,6 +300,7 @@ def _editor_context(
         problems, warnings = checked.error_fields(), checked.warning_fields()
     problems = problems or {}
     warnings = warnings or {}
+    queue_names = _queue_names()
     versions = list(flow.versions.order_by("-number"))
     start_form = StartForm(initial={"start": graph.get("start")}, prefix="start")
     cast(forms.ChoiceField, start_form.fields["start"]).choices = [(n, n) for n in node_ids]
@@ -230,11 +313,18 @@ def _editor_context(
         "flow": flow,
         "version": version,
         "is_draft": version is not None and version.status == IvrFlowStatus.DRAFT,
+        "version_text": f"v{version.number} · {version.get_status_display()}" if version is not None else "",
+        "problem_count": sum(len(found) for found in problems.values()),
         "graph": graph,
-        "rows": _node_rows(graph, {**warnings, **problems}),
+        "rows": _node_rows(graph, {**warnings, **problems}, queue_names),
+        "diagram": _diagram(graph, problems, warnings, queue_names),
+        "panel": _node_panel(flow, graph, panel_node, panel_form, {**warnings, **problems}) if panel_node else None,
+        "saved": saved,
+        "test_view": _test_view(test_result, queue_names),
         "problems": problems,
         "warnings": warnings,
-        "graph_problems": {k: v for k, v in problems.items() if not k.startswith("nodes.")},
+        "problem_list": _listed(problems),
+        "warning_list": _listed(warnings),
         "versions": versions,
         "add_form": NodeAddForm(prefix="add"),
         "start_form": start_form,
@@ -251,6 +341,12 @@ def _editor_context(
 def flow(request, pk: int):
     flow = get_object_or_404(IvrFlow, pk=pk)
     return render(request, "telephony/ivr/flow.html", _editor_context(request, flow))
+
+
+def _editor_swap(request: HttpRequest, flow: IvrFlow, **kwargs: Any) -> HttpResponse:
+    """The editor region alone, for htmx: the diagram, list, JSON and cards drawn from the new draft
+    and validated again, so every edit shows its problems at once."""
+    return render(request, "telephony/ivr/_editor.html", _editor_context(request, flow, **kwargs))
 
 
 @require_POST
@@ -326,6 +422,10 @@ def flow_json(request, pk: int):
 def flow_start(request: HttpRequest, pk: int) -> HttpResponse:
     flow = get_object_or_404(IvrFlow, pk=pk)
     start = request.POST.get("start-start", "")
+    if _htmx(request):
+        with contextlib.suppress(ApplicationError):  # the diagram drawn again shows the start unchanged
+            ivr_services.flow_start_set(flow=flow, node_id=start)
+        return _editor_swap(request, flow)
     _edited(request, lambda: ivr_services.flow_start_set(flow=flow, node_id=start), _("Start node saved."))
     return redirect("ivr:flow", pk=flow.pk)
 
@@ -335,12 +435,24 @@ def flow_start(request: HttpRequest, pk: int) -> HttpResponse:
 def node_add(request: HttpRequest, pk: int) -> HttpResponse:
     flow = get_object_or_404(IvrFlow, pk=pk)
     form = NodeAddForm(request.POST, prefix="add")
+    if not form.is_valid() and _htmx(request):
+        for found in form.errors.values():
+            for message in found:
+                messages.error(request, str(message))
+        return HttpResponse(status=204, headers={"HX-Refresh": "true"})
     if not form.is_valid():
         for found in form.errors.values():
             for message in found:
                 messages.error(request, str(message))
         return redirect("ivr:flow", pk=flow.pk)
     node_id = form.cleaned_data["node_id"]
+    if _htmx(request):
+        try:
+            ivr_services.node_add(flow=flow, node_id=node_id, node_type=form.cleaned_data["type"])
+        except ApplicationError as error:
+            messages.error(request, str(error.message))
+            return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+        return _editor_swap(request, flow, panel_node=node_id)
     added = _edited(
         request,
         lambda: ivr_services.node_add(flow=flow, node_id=node_id, node_type=form.cleaned_data["type"]),
@@ -382,8 +494,17 @@ def node_edit(request: HttpRequest, pk: int, node_id: str) -> HttpResponse:
         except ApplicationError as error:
             apply_error(form, _option_fields(error))
         else:
+            if _htmx(request):
+                return _editor_swap(request, flow, panel_node=node_id, saved=True)
             messages.success(request, _("Node “%(id)s” saved to the draft.") % {"id": node_id})
             return redirect("ivr:flow", pk=flow.pk)
+    if _htmx(request) and request.method == "POST":
+        # 200, not 400: htmx swaps only successful answers, and the form must show its errors.
+        return _editor_swap(request, flow, panel_node=node_id, panel_form=form)
+    if _htmx(request):
+        checked = ivr_services.graph_validate(graph)
+        panel = _node_panel(flow, graph, node_id, form, {**checked.warning_fields(), **checked.error_fields()})
+        return render(request, "telephony/ivr/_node_panel.html", {"flow": flow, "panel": panel})
     context = {
         "flow": flow,
         "node_id": node_id,

@@ -143,8 +143,8 @@
     $("call-consult").textContent = consultText;
     show("call-consult", Boolean(consultText));
     if (call) {
-      var name = knownName();
-      var caller = name ? name + (call.caller ? " · " + call.caller : "") : call.caller || labels.unknown_caller;
+      // The number on the line; who it is shows in the customer panel (partyName).
+      var caller = call.caller || labels.unknown_caller;
       $("offer-caller").textContent = caller;
       $("call-caller").textContent = caller;
       $("offer-queue").textContent = call.queue_name || "";

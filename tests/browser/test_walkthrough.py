@@ -150,7 +150,9 @@ def test_agent_takes_a_vip_call_from_offer_to_wrap_up_and_plays_its_recording(wa
     expect(row).to_contain_text(walk.queue_name)
     expect(row).to_contain_text("Wendy Agent")
     row.locator("td").first.get_by_role("link").click()
-    expect(page.locator("h1")).to_contain_text(uid)
+    # Titled by whom the call was with (issue 12); the call ID stays among the facts.
+    expect(page.locator("h1")).to_contain_text(VIP_NAME)
+    expect(page.locator("dl.facts")).to_contain_text(uid)
     expect(page.locator("dl.facts")).to_contain_text("Asked about invoice 42; sent a copy.")
     audio = page.locator("audio")
     expect(audio).to_have_attribute("src", re.compile(rf"^/calls/recordings/{recording.pk}/file\?token="))

@@ -100,6 +100,16 @@ def test_the_landing_page_sends_a_known_address_to_its_login_page(acme):
     assert response["Location"] == "http://acme.localhost/accounts/login/"
 
 
+def test_the_public_forms_may_send_the_browser_on_to_a_company_host(acme):
+    """CSP form-action also holds a form's redirects: 'self' alone would stop the browser after
+    the sign-up and after the landing page's login entry."""
+    for path in ("/", "/signup/"):
+        policy = Client(HTTP_HOST="localhost").get(path)["Content-Security-Policy"]
+        form_action = next(part for part in policy.split(";") if part.strip().startswith("form-action"))
+        assert "'self'" in form_action
+        assert "*.localhost:*" in form_action
+
+
 def test_an_unknown_address_is_explained_on_the_landing_page(acme):
     response = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE="en").get("/", {"address": "no-such-company"})
     assert response.status_code == 200

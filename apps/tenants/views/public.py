@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +15,11 @@ from apps.tenants.forms import SignupForm
 from apps.tenants.models import Domain, Plan
 from apps.tenants.services.provisioning import tenant_provision
 from apps.tenants.services.ratelimit import signup_rate_limit_check
+
+# The landing page's login entry and the sign-up form answer with a redirect to the company's own
+# host; browsers hold a form's redirects to the page's form-action (CSP, 'self' by default), so
+# without this the browser stops on the public host and the new company never sees its address.
+tenant_form_action = csp_update({"form-action": [f"*.{settings.PLATFORM_DOMAIN}:*"]})
 
 
 def _tenant_url(request: HttpRequest, domain: str, path: str) -> str:
@@ -37,6 +43,7 @@ def address_slug(address: str) -> str:
     return value
 
 
+@tenant_form_action
 def landing(request: HttpRequest) -> HttpResponse:
     """The public home: what the product is, sign-up, and the way to one's own contact center
     (a company's people arrive here by habit and need their address's login page)."""
@@ -56,6 +63,7 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "tenants/landing.html", context)
 
 
+@tenant_form_action
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None, platform_domain=settings.PLATFORM_DOMAIN)
     if request.method == "POST" and form.is_valid():

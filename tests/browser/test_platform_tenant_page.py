@@ -40,14 +40,15 @@ def shots(tmp_path) -> Path:
 @pytest.fixture
 def merged_catalog(tmp_path, settings):
     """The zh-Hans catalog with this item's pending fragment over it (msgcat + msgfmt)."""
-    if not (shutil.which("msgcat") and shutil.which("msgfmt")):
+    msgcat, msgfmt = shutil.which("msgcat"), shutil.which("msgfmt")
+    if not (msgcat and msgfmt):
         pytest.skip("gettext tools (msgcat, msgfmt) are not installed")
     folder = tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES"
     folder.mkdir(parents=True)
     merged = folder / "django.po"
     subprocess.run(  # noqa: S603 -- fixed gettext tools on our own files
         [
-            "msgcat",
+            msgcat,
             "--use-first",
             "-o",
             str(merged),
@@ -56,7 +57,7 @@ def merged_catalog(tmp_path, settings):
         ],
         check=True,
     )
-    subprocess.run(["msgfmt", "-o", str(folder / "django.mo"), str(merged)], check=True)  # noqa: S603, S607
+    subprocess.run([msgfmt, "-o", str(folder / "django.mo"), str(merged)], check=True)  # noqa: S603
     settings.LOCALE_PATHS = [tmp_path / "locale", *settings.LOCALE_PATHS]
 
 

@@ -7,6 +7,13 @@
 
   var currentTab = "diagram";
 
+  // htmx "settles" a swap by giving each new element, for 20 ms, the class, style, width and height of
+  // the old one with the same id (for CSS transitions, which this editor has none of). Chromium leaves an
+  // empty style="" on form inputs, and copying a style attribute is an inline style that the
+  // Content-Security-Policy refuses (a console error per input); copying classes would show the old
+  // problems on the boxes for a moment. So nothing is settled here.
+  if (window.htmx) window.htmx.config.attributesToSettle = [];
+
   function showTab(name) {
     var editor = document.getElementById("ivr-editor");
     if (!editor) return;

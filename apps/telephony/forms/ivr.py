@@ -172,7 +172,9 @@ def node_form_class(node_type: str, node_ids: list[str]):
                 label=label, required=required, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
             )
         elif field.kind == schema.FieldKind.NODE:
-            choices = node_choices if required else [("", "—")] + node_choices
+            # A required edge starts blank too: a new node must not silently point at the first id.
+            blank = ("", _("— choose the next step —")) if required else ("", "—")
+            choices = [blank, *node_choices]
             fields[field.name] = forms.ChoiceField(label=label, required=required, choices=choices)
         elif field.kind == schema.FieldKind.OPTIONS:
             for key in KEYS:

@@ -248,6 +248,7 @@ def _node_panel(
         "node_id": node_id,
         "node": node,
         "type_label": NODE_TYPE_LABELS.get(node["type"]),
+        "icon": diagram.ICONS.get(node["type"], ""),
         "form": form,
         "problems": diagram.problems_of(problems or {}, node_id),
     }
@@ -510,6 +511,7 @@ def node_edit(request: HttpRequest, pk: int, node_id: str) -> HttpResponse:
         "node_id": node_id,
         "node": node,
         "type_label": NODE_TYPE_LABELS.get(node["type"]),
+        "icon": diagram.ICONS.get(node["type"], ""),
         "form": form,
     }
     return render(request, "telephony/ivr/node_edit.html", context)

@@ -133,3 +133,25 @@ def test_the_plain_home_lists_only_tools_the_role_can_open(acme, role):
     assert 'class="tiles"' not in main
     for path in ("/desk/", "/wallboard/", "/console/users/"):
         assert f'href="{path}"' not in page
+
+
+def test_the_administrator_is_told_which_agents_can_receive_no_calls(acme):
+    from apps.telephony.models import Agent
+    from apps.telephony.services.agent_state import agent_ensure
+
+    with tenant_context(acme.tenant):
+        stranded = acme.user(Role.AGENT, email="stranded@acme.test")
+        stranded.name = "Stella Stranded"
+        stranded.save(update_fields=["name"])
+        Agent.objects.create(user=stranded)  # made by hand: no skill at all
+        ready = acme.user(Role.AGENT, email="ready@acme.test")
+        ready.name = "Rita Ready"
+        ready.save(update_fields=["name"])
+        agent_ensure(user=ready)  # the default skill, which the default queue asks for
+    admin = web_login(acme, acme.admin_email)
+    page = admin.get("/").content.decode()
+    assert "data-agents-without-queue" in page
+    assert "Stella Stranded" in page
+    assert "Rita Ready" not in page
+    # Agents and supervisors do not get the administrator's warnings.
+    assert "data-agents-without-queue" not in web_login(acme, stranded.email).get("/", follow=True).content.decode()

@@ -46,10 +46,10 @@
     var close = event.target.closest("[data-ivr-close]");
     if (close) {
       var panel = document.getElementById("node-panel");
-      var hint = panel && panel.getAttribute("data-hint");
       select(null);
-      if (panel) panel.innerHTML = hint ? '<p class="help ivr-panel-hint"></p>' : "";
-      if (panel && hint) panel.querySelector("p").textContent = hint;
+      if (panel) panel.innerHTML = "";
+      var bench = document.querySelector(".ivr-workbench");
+      if (bench) bench.classList.remove("has-panel");
       return;
     }
     // A box of the diagram, or a problem in the lists above it that names a node.
@@ -58,6 +58,8 @@
       event.preventDefault();
       showTab("diagram");
       select(node.getAttribute("data-node") || node.getAttribute("data-open-node"));
+      var workbench = document.querySelector(".ivr-workbench");
+      if (workbench) workbench.classList.add("has-panel");
       window.htmx.ajax("GET", node.getAttribute("href"), { target: "#node-panel", swap: "innerHTML" });
     }
   });

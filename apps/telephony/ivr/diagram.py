@@ -22,11 +22,11 @@ from typing import Any
 
 from apps.telephony.ivr import schema
 
-NODE_WIDTH = 210
+NODE_WIDTH = 186
 NODE_MIN_HEIGHT = 66
 PROBLEM_LINE = 18  # extra height of a box that shows a problem
 PORT_GAP = 18  # vertical room per outgoing edge
-COLUMN_GAP = 110  # room for the arrows and their labels between columns
+COLUMN_GAP = 78  # room for the arrows and their labels between columns
 ROW_GAP = 26
 MARGIN = 24
 BAND_GAP = 70  # between the reachable flow and the unreachable nodes
@@ -34,9 +34,9 @@ LOOP_DROP = 26  # how far under the lowest box a back arrow runs
 STUB = 70  # length of an arrow to a node that does not exist
 
 # Wide characters (CJK) take about two Latin ones: texts are cut to this many "columns".
-TITLE_COLUMNS = 24
-SUMMARY_COLUMNS = 30
-PROBLEM_COLUMNS = 30
+TITLE_COLUMNS = 20
+SUMMARY_COLUMNS = 27
+PROBLEM_COLUMNS = 26
 
 # One glyph per node type, drawn in the box's badge (the type's words are written next to it).
 ICONS = {
@@ -313,7 +313,7 @@ def layout(
     return Diagram(
         nodes=list(placed.values()),
         edges=edges,
-        width=right + MARGIN + 40,
+        width=right + MARGIN,
         height=height,
         unreachable_y=unreachable_y,
     )

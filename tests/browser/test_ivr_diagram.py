@@ -108,9 +108,9 @@ def test_click_a_node_edit_it_and_see_the_diagram_redrawn(walk, admin_page, shot
     expect(page.locator("#dnode-goodbye .ivr-problem")).to_be_visible()
     page.screenshot(path=str(shots / f"i6-flow-edited-{language}.png"), full_page=True)
 
-    # Connect it: the welcome prompt now goes to the new node, and the new node hangs up after.
+    # Connect it: the welcome prompt now goes to the new node, and the new node on to the menu.
     page.locator("#node-panel textarea[name=prompt], #node-panel input[name=prompt]").fill("Goodbye")
-    page.locator("#node-panel select[name=next]").select_option("voicemail")
+    page.locator("#node-panel select[name=next]").select_option("menu")
     page.locator("#node-panel button.primary").click()
     expect(page.locator("#node-panel .notice.good")).to_be_visible()
     page.locator("#dnode-welcome").click()
@@ -118,6 +118,7 @@ def test_click_a_node_edit_it_and_see_the_diagram_redrawn(walk, admin_page, shot
     page.locator("#node-panel select[name=next]").select_option("goodbye")
     page.locator("#node-panel button.primary").click()
     expect(page.locator('.ivr-edge[data-source="welcome"][data-target="goodbye"]')).to_have_count(1)
+    expect(page.locator(".ivr-node.unreachable, .ivr-node.has-problem")).to_have_count(0)
     expect(page.locator("#dnode-goodbye")).not_to_have_class(re.compile(r"\bunreachable\b|\bhas-problem\b"))
 
     # The JSON is a tab away and shows the same draft.

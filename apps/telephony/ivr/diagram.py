@@ -74,6 +74,10 @@ class DiagramNode:
         return ICONS.get(self.type, "?")
 
     @property
+    def type_short(self) -> str:
+        return clip(self.type_label, 17 if self.is_start else 25)  # the start box has its pill on that line
+
+    @property
     def title(self) -> str:
         return clip(self.label or self.id, TITLE_COLUMNS)
 
@@ -171,6 +175,16 @@ def _layers(roots: Sequence[str], nodes: Mapping[str, Any], allowed: set[str]) -
     return depth
 
 
+def _back_edges(nodes: Mapping[str, Any], depth: dict[str, int]) -> int:
+    """How many edges of a band run back to an earlier column (each needs a lane under the band)."""
+    return sum(
+        1
+        for node_id, column in depth.items()
+        for _field, target in _node_edges(nodes, node_id)
+        if target in depth and target != node_id and depth[target] < column
+    )
+
+
 def _height(node: Mapping[str, Any], out_degree: int, has_problem: bool) -> int:
     base = NODE_MIN_HEIGHT + (PROBLEM_LINE if has_problem else 0)
     return max(base, out_degree * PORT_GAP + 12)
@@ -243,11 +257,15 @@ def layout(
         for node_id in nodes
     }
     positions, bottom = _place(reachable, heights, MARGIN)
+    # Each band keeps room under its boxes for its own loops back to an earlier column.
+    floors = {True: bottom + LOOP_DROP}
     unreachable_y = None
     if apart:
-        unreachable_y = (bottom + BAND_GAP // 2) if reachable else MARGIN
+        loop_room = LOOP_DROP + 8 * _back_edges(nodes, reachable) if _back_edges(nodes, reachable) else 0
+        unreachable_y = (bottom + loop_room + BAND_GAP // 2) if reachable else MARGIN
         band_positions, bottom = _place(apart, heights, unreachable_y + BAND_GAP // 2)
         positions.update(band_positions)
+        floors[False] = bottom + LOOP_DROP
 
     placed: dict[str, DiagramNode] = {}
     for node_id in list(reachable) + list(apart):
@@ -271,7 +289,7 @@ def layout(
     lowest = max((n.y + n.height for n in placed.values()), default=MARGIN)
     right = max((n.x + n.width for n in placed.values()), default=MARGIN)
     edges: list[DiagramEdge] = []
-    loops = 0
+    loops: dict[bool, int] = {}
     for source in placed.values():
         out = _node_edges(nodes, source.id)
         for index, (field_name, target_id) in enumerate(out):
@@ -296,20 +314,30 @@ def layout(
                 end_x, end_y = target.x, target.center_y
                 bend = max(40, (end_x - port_x) // 2)
                 path = f"M{port_x},{port_y} C{port_x + bend},{port_y} {end_x - bend},{end_y} {end_x},{end_y}"
-            else:
-                # Back (or within the column): out to the right, under every box, up into the target's bottom.
+            elif target.x == source.x:
+                # Within the column: a bend on the right into the target's top (below) or bottom (above).
                 kind = "back"
-                loops += 1
-                floor = lowest + LOOP_DROP + 8 * (loops - 1)
-                end_x = target.x + target.width // 2 + min(40, 8 * loops)
+                end_x = target.x + target.width - 30
+                end_y = target.y if target.y > source.y else target.y + target.height
+                turn = end_y - 14 if target.y > source.y else end_y + 14
+                path = f"M{port_x},{port_y} C{port_x + 36},{port_y} {end_x},{turn} {end_x},{end_y}"
+                right = max(right, port_x + 36)
+            else:
+                # Back to an earlier column: out to the right, under the band's boxes, up into the target.
+                kind = "back"
+                loops[source.reachable] = loops.get(source.reachable, 0) + 1
+                floor = floors[source.reachable] + 8 * (loops[source.reachable] - 1)
+                end_x = target.x + target.width // 2 + min(40, 8 * loops[source.reachable])
                 end_y = target.y + target.height
                 path = (
                     f"M{port_x},{port_y} C{port_x + 50},{port_y} {port_x + 40},{floor} {port_x},{floor} "
                     f"L{end_x + 20},{floor} Q{end_x},{floor} {end_x},{end_y}"
                 )
+                right = max(right, port_x + 45)
+                lowest = max(lowest, floor)
             edges.append(DiagramEdge(source.id, target_id, name, key, path, label_x, label_y, kind))
 
-    height = max(lowest + LOOP_DROP + 8 * loops + MARGIN, 2 * MARGIN + NODE_MIN_HEIGHT)
+    height = max(lowest + MARGIN, 2 * MARGIN + NODE_MIN_HEIGHT)
     return Diagram(
         nodes=list(placed.values()),
         edges=edges,

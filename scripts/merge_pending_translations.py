@@ -26,23 +26,26 @@ PENDING = ROOT / "locale" / "pending"
 def main(argv: list[str]) -> int:
     keep = "--keep" in argv
     catalog = polib.pofile(str(CATALOG))
-    by_id = {entry.msgid: entry for entry in catalog if not entry.obsolete}
+    # Keyed by (context, msgid): one English word may have two Chinese meanings (pgettext).
+    by_id = {(entry.msgctxt, entry.msgid): entry for entry in catalog if not entry.obsolete}
     filled = 0
-    unplaced: dict[str, list[str]] = {}
+    unplaced: dict[str, list[tuple[str | None, str]]] = {}
     for fragment in sorted([*PENDING.glob("*.json"), *PENDING.glob("*.po")]):
         if fragment.suffix == ".po":
             pairs = {
-                entry.msgid: entry.msgstr or entry.msgstr_plural.get(0, "")
+                (entry.msgctxt, entry.msgid): entry.msgstr or entry.msgstr_plural.get(0, "")
                 for entry in polib.pofile(str(fragment))
                 if entry.msgid and (entry.msgstr or entry.msgstr_plural.get(0))
             }
         else:
-            pairs = json.loads(fragment.read_text(encoding="utf-8"))
+            pairs = {
+                (None, msgid): msgstr for msgid, msgstr in json.loads(fragment.read_text(encoding="utf-8")).items()
+            }
         missing = []
-        for msgid, msgstr in pairs.items():
-            entry = by_id.get(msgid)
+        for key, msgstr in pairs.items():
+            entry = by_id.get(key)
             if entry is None:
-                missing.append(msgid)
+                missing.append(key)
                 continue
             if entry.msgid_plural:
                 if not any(entry.msgstr_plural.values()) or entry.fuzzy:
@@ -62,10 +65,10 @@ def main(argv: list[str]) -> int:
             fragment.unlink()
     catalog.save(str(CATALOG))
     print(f"filled {filled} entries")
-    for name, msgids in unplaced.items():
-        print(f"{name}: {len(msgids)} msgids not in the catalog (run makemessages first?):")
-        for msgid in msgids[:20]:
-            print(f"  {msgid!r}")
+    for name, keys in unplaced.items():
+        print(f"{name}: {len(keys)} msgids not in the catalog (run makemessages first?):")
+        for context, msgid in keys[:20]:
+            print(f"  {msgid!r}" + (f" (context {context!r})" if context else ""))
     untranslated = [e.msgid for e in catalog.untranslated_entries() if not e.obsolete]
     fuzzy = [e.msgid for e in catalog.fuzzy_entries()]
     print(f"still untranslated: {len(untranslated)}, fuzzy: {len(fuzzy)}")

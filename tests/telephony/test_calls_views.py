@@ -140,4 +140,3 @@ def test_call_page_shows_the_ivr_path_with_the_keys_pressed_and_the_queue(world)
     assert "Welcome menu: pressed 2" in timeline
     assert "Renewals desk" in timeline  # the queue by name (IVR step and "queued")
     assert "queue_id" not in timeline and "None" not in timeline
-

@@ -98,7 +98,7 @@ def test_the_monitor_explains_its_figures(browser, walk, campaign_id, shots, lan
         page.locator(".figure-definitions summary").click()
         expect(page.locator(".figure-definitions dd").first).to_be_visible()
         if language == "zh-hans":
-            # (the definitions' own zh-Hans is in locale/pending/ until the catalog is merged)
+            # the definitions themselves are translated too
             expect(page.locator(".figure-definitions")).to_contain_text("今日真人接听")
         page.screenshot(path=str(shots / f"i3-campaign-monitor-{language}.png"), full_page=True)
         assert not errors, errors

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import polib
-import pytest
 from playwright.sync_api import expect
 
 from apps.telephony.models import Campaign, Contact, ContactList, DialAttempt
@@ -217,28 +215,7 @@ def test_preview_mode_shows_the_next_contact_to_dial_or_skip(walk, engine, new_p
     assert desk.js_errors == []
 
 
-@pytest.fixture
-def pending_translations(settings, tmp_path):
-    """The zh-Hans fragments not yet merged into locale/ (locale/pending/*.po), compiled ahead of
-    the catalog, so the page shows the wording this change brings."""
-    pending = sorted((Path(settings.BASE_DIR) / "locale" / "pending").glob("*.po"))
-    if not pending:
-        pytest.skip("no pending translations")
-    target = tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    catalog = polib.POFile()
-    catalog.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "zh_Hans"}
-    seen: set[tuple[str | None, str]] = set()
-    for path in pending:
-        for entry in polib.pofile(str(path)):
-            if entry.msgstr and (entry.msgctxt, entry.msgid) not in seen:
-                seen.add((entry.msgctxt, entry.msgid))
-                catalog.append(entry)
-    catalog.save_as_mofile(str(target / "django.mo"))
-    settings.LOCALE_PATHS = [str(tmp_path / "locale"), *settings.LOCALE_PATHS]
-
-
-def test_the_desk_during_a_campaign_call_in_chinese(walk, engine, new_page, settings, pending_translations):
+def test_the_desk_during_a_campaign_call_in_chinese(walk, engine, new_page, settings):
     """The same desk in the company's language: 呼出, the contact's name, one disposition control."""
     from apps.telephony.services.campaigns.lifecycle import campaign_create, campaign_start
 

@@ -4,15 +4,12 @@ the page, and the staff actions list them; in English and in Chinese ("恢复", 
 
 Platform staff sign in with a password and a TOTP code; the tests give the browser a session made
 by Django's test client instead (as tests/tenants/test_platform.py does), the second factor being
-tested in tests/accounts/test_two_factor.py. The Chinese run merges locale/pending/i7-platform.po
-over the catalog into a temporary LOCALE_PATHS entry, so the page is seen as it will be once the
-fragment is merged. Screenshots go to SCREENSHOT_DIR when set (else the test's tmp_path)."""
+tested in tests/accounts/test_two_factor.py. Screenshots go to SCREENSHOT_DIR when set (else the
+test's tmp_path)."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,30 +32,6 @@ def shots(tmp_path) -> Path:
     folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-@pytest.fixture
-def merged_catalog(tmp_path, settings):
-    """The zh-Hans catalog with this item's pending fragment over it (msgcat + msgfmt)."""
-    msgcat, msgfmt = shutil.which("msgcat"), shutil.which("msgfmt")
-    if not (msgcat and msgfmt):
-        pytest.skip("gettext tools (msgcat, msgfmt) are not installed")
-    folder = tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    merged = folder / "django.po"
-    subprocess.run(  # noqa: S603 -- fixed gettext tools on our own files
-        [
-            msgcat,
-            "--use-first",
-            "-o",
-            str(merged),
-            str(ROOT / "locale" / "pending" / "i7-platform.po"),
-            str(ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"),
-        ],
-        check=True,
-    )
-    subprocess.run([msgfmt, "-o", str(folder / "django.mo"), str(merged)], check=True)  # noqa: S603
-    settings.LOCALE_PATHS = [tmp_path / "locale", *settings.LOCALE_PATHS]
 
 
 @pytest.fixture
@@ -128,7 +101,7 @@ def _suspend_and_resume(page, resume_label: str) -> None:
     ("language", "resume_label", "suspended_label"),
     [("en", "Resume", "Suspended by the platform"), ("zh-hans", "恢复", None)],
 )
-def test_tenant_page(browser, walk, staff_session, merged_catalog, shots, language, resume_label, suspended_label):
+def test_tenant_page(browser, walk, staff_session, shots, language, resume_label, suspended_label):
     context, page = _open(browser, walk, staff_session, language)
     try:
         page.goto(f"/platform/tenants/{walk.tenant.slug}/")

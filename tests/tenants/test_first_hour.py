@@ -166,19 +166,15 @@ def test_the_set_password_page_names_the_company(acme):
 
 # --- Django's own messages, in Chinese and in the product's tone --------------------------------
 # Django 5.2's "too short" msgid has no zh_Hans translation in Django's catalog, and its help texts
-# say 你: locale/pending/i4-homes-tenants.po has ours. Remove the marks once it is merged into
-# locale/zh_Hans and compiled.
-PENDING_CATALOG = pytest.mark.xfail(reason="locale/pending/i4-homes-tenants.po not merged yet", strict=False)
+# say 你: apps/accounts/django_messages.py keeps ours in locale/zh_Hans.
 
 
-@PENDING_CATALOG
 def test_password_rules_read_in_chinese_with_the_polite_you():
     with translation.override("zh-hans"):
         texts = password_validators_help_texts()
     assert all("您" in text and "你" not in text.replace("您", "") for text in texts), texts
 
 
-@PENDING_CATALOG
 @pytest.mark.parametrize("password", ["abc12", "password", "12345678901"])
 def test_password_refusals_read_in_chinese(password):
     with translation.override("zh-hans"):

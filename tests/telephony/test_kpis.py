@@ -253,6 +253,16 @@ def test_kpi_api_refuses_a_bad_date(world):
     assert "since" in response.json()["fields"]
 
 
+@pytest.mark.parametrize("since", ["0001-01-01", "0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-10:00"])
+def test_kpi_api_refuses_a_date_outside_the_calendar(world, since):
+    """A moment that cannot be expressed in UTC (the first day of year 1 east of Greenwich) is a
+    400 on its field, not an overflow deep in the database adapter."""
+    response = _api_kpis(world, world["tenant"].user("supervisor"), since=since, until="9999-12-31")
+
+    assert response.status_code == 400
+    assert "since" in response.json()["fields"]
+
+
 def test_kpi_api_refuses_an_empty_window(world):
     response = _api_kpis(world, world["tenant"].user("supervisor"), since=UNTIL.isoformat(), until=SINCE.isoformat())
 

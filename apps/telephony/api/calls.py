@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -296,10 +296,16 @@ def _moment(request, name: str, default):
             value = datetime.combine(day, time.min) if day else None
     except ValueError:
         value = None
+    if value is not None:
+        try:
+            value = timezone.make_aware(value) if timezone.is_naive(value) else value
+            value.astimezone(UTC)  # 0001-01-01 east of UTC is before the first representable instant
+        except OverflowError:
+            value = None
     if value is None:
         message = _("Give an ISO 8601 date or date-time, e.g. 2025-01-31T08:00:00+08:00.")
         raise ApplicationError("invalid", message, fields={name: [message]})
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    return value
 
 
 class QueueKpiView(APIView):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from tests.core.source_walk import ROOT
 
-DOCS = sorted((ROOT / "docs").glob("*.md"))
+DOCS = sorted([*(ROOT / "docs").glob("*.md"), ROOT / "README.md", ROOT / "CONTRIBUTING.md"])
 CODE = re.compile(r"`([^`\n]+)`")
 PATH = re.compile(r"^[\w.-]+(/[\w.-]+)*(\.(py|js|html|css)|/)$")
 MODULE = re.compile(r"^apps(\.\w+)+$")

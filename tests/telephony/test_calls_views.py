@@ -12,7 +12,7 @@ from django_tenants.utils import tenant_context
 
 from apps.crm.services import customer_create
 from apps.telephony.choices import CallEndReason
-from apps.telephony.models import IvrFlow, IvrFlowVersion
+from apps.telephony.models import IvrFlow, IvrFlowVersion, Recording
 from apps.telephony.services import cdr
 from tests.accounts.helpers import web_login
 from tests.telephony.call_factories import at, make_agent, make_disposition, make_queue, uid
@@ -140,3 +140,24 @@ def test_call_page_shows_the_ivr_path_with_the_keys_pressed_and_the_queue(world)
     assert "Welcome menu: pressed 2" in timeline
     assert "Renewals desk" in timeline  # the queue by name (IVR step and "queued")
     assert "queue_id" not in timeline and "None" not in timeline
+
+
+@pytest.mark.parametrize(("seconds", "text"), [(1.2, "1 second<"), (42.0, "42 seconds<")])
+def test_call_page_recording_length_agrees_in_number(world, seconds, text):
+    with tenant_context(world["tenant"].tenant):
+        Recording.objects.create(call=world["inbound"], file="rec/x.wav", duration_seconds=seconds, size_bytes=10)
+    page = _page(world, f"/calls/{world['inbound'].uid}/")
+
+    assert text in page
+    assert "1 seconds" not in page
+
+
+def test_outbound_call_has_no_ivr_time(world):
+    with tenant_context(world["tenant"].tenant):
+        world["outbound"].refresh_from_db()
+    assert world["outbound"].ivr_exited_at is None
+    page = _page(world, f"/calls/{world['outbound'].uid}/")
+    assert "IVR (s)" not in page
+
+    inbound = _page(world, f"/calls/{world['inbound'].uid}/")
+    assert "IVR (s)" in inbound

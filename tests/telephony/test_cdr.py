@@ -131,6 +131,19 @@ def test_queued_sets_queue_time_and_ends_ivr(tenant, queue):
     assert kinds(call) == ["arrived", "queued"]
 
 
+def test_outbound_call_queued_for_an_agent_never_was_in_an_ivr(tenant, queue, agent):
+    # A campaign's live answer is queued for an agent: it rang, it never was in an IVR, so it
+    # has no "IVR time" (it used to get its ringing time, shown as "IVR (s) 0.9").
+    call = cdr.call_open(uid=uid(), direction="outbound", caller="4008200000", callee="13900000009", at=at(0))
+    cdr.call_queued(call, queue=queue, at=at(0.9))
+    cdr.call_answered(call, agent=agent, at=at(2))
+    cdr.call_close(call, at=at(30), end_reason=CallEndReason.COMPLETED)
+
+    call.refresh_from_db()
+    assert call.ivr_exited_at is None
+    assert call.ivr_seconds == 0
+
+
 def test_overflow_to_another_queue_keeps_the_first_queue_time(tenant, queue):
     other = make_queue()
     call = queued_call(queue, queued=5)

@@ -217,7 +217,9 @@ def call_queued(call: Call, *, queue: Any, at: datetime, priority: int | None = 
     fields: dict[str, Any] = {"queue": queue, "status": CallStatus.QUEUED}
     if call.queued_at is None:
         fields["queued_at"] = _aware(at)
-    if call.ivr_exited_at is None:
+    # An outbound call (a campaign's live answer queued for an agent) never was in an IVR: marking
+    # it as having left one would give it an "IVR time" equal to its ringing time.
+    if call.ivr_exited_at is None and call.direction != CallDirection.OUTBOUND:
         fields["ivr_exited_at"] = at
     if priority is not None:
         fields["priority"] = priority

@@ -285,7 +285,10 @@
       }
       var release = Live.element("button", { type: "button", className: "danger" }, labels.release);
       release.addEventListener("click", function () {
-        if (window.confirm(labels.confirm_release)) post("calls/" + encodeURIComponent(call.call_uid) + "/release");
+        // The shared dialog (static/js/ui.js), not window.confirm: styled, translated buttons.
+        window.ui.confirm(labels.confirm_release, true, function () {
+          post("calls/" + encodeURIComponent(call.call_uid) + "/release");
+        });
       });
       actions.appendChild(release);
       var note = monitoring[call.call_uid];

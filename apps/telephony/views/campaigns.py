@@ -8,6 +8,7 @@ numbers to do-not-call, revoke consent and cancel callbacks — the same split a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -88,6 +89,18 @@ def _error_text(error: ApplicationError) -> str:
     """The message with the field messages, for a flash message."""
     details = " ".join(str(message) for messages_ in error.fields.values() for message in messages_)
     return f"{error.message} {details}".strip()
+
+
+def _flash(request, call: Callable[[], object], success: str) -> bool:
+    """Run one service call and say how it went: its error's text, or ``success``. The button views
+    (retry, cancel, delete, revoke) then redirect whatever happened."""
+    try:
+        call()
+    except ApplicationError as error:
+        messages.error(request, _error_text(error))
+        return False
+    messages.success(request, success)
+    return True
 
 
 def _page(request, queryset):
@@ -223,18 +236,17 @@ def campaign_action(request, pk: int, action: str):
         messages.error(request, _("Only an administrator can stop a campaign."))
         return redirect("campaigns:detail", pk=pk)
     campaign = _campaign(pk)
-    try:
-        campaign_services.campaign_transition(campaign=campaign, action=action, user=request.user)
-    except ApplicationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        labels = {
-            "start": _("Campaign started."),
-            "pause": _("Campaign paused."),
-            "resume": _("Campaign resumed."),
-            "stop": _("Campaign stopped."),
-        }
-        messages.success(request, labels[action])
+    labels = {
+        "start": _("Campaign started."),
+        "pause": _("Campaign paused."),
+        "resume": _("Campaign resumed."),
+        "stop": _("Campaign stopped."),
+    }
+    _flash(
+        request,
+        lambda: campaign_services.campaign_transition(campaign=campaign, action=action, user=request.user),
+        labels[action],
+    )
     target = request.POST.get("next", "")
     if target == "monitor":
         return redirect("campaigns:monitor", pk=campaign.pk)
@@ -245,12 +257,8 @@ def campaign_action(request, pk: int, action: str):
 @admin_only
 def campaign_delete(request, pk: int):
     campaign = _campaign(pk)
-    try:
-        campaign_services.campaign_delete(campaign=campaign)
-    except ApplicationError as error:
-        messages.error(request, _error_text(error))
+    if not _flash(request, lambda: campaign_services.campaign_delete(campaign=campaign), _("Campaign deleted.")):
         return redirect("campaigns:detail", pk=campaign.pk)
-    messages.success(request, _("Campaign deleted."))
     return redirect("campaigns:list")
 
 
@@ -301,24 +309,15 @@ def _contact_list(pk: int) -> ContactList:
 @admin_only
 def contact_list_retry(request, pk: int):
     """Queue a stalled or failed import again (it resumes after the last committed row)."""
-    try:
-        import_jobs.import_job_retry(job=_contact_list(pk))
-    except ApplicationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(request, _("Import queued again."))
+    _flash(request, lambda: import_jobs.import_job_retry(job=_contact_list(pk)), _("Import queued again."))
     return redirect("campaigns:contact_list", pk=pk)
 
 
 @require_POST
 @admin_only
 def contact_list_cancel(request, pk: int):
-    try:
-        import_jobs.import_job_cancel(job=_contact_list(pk))
-    except ApplicationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(request, _("Import cancelled; the contacts imported so far stay."))
+    cancelled = _("Import cancelled; the contacts imported so far stay.")
+    _flash(request, lambda: import_jobs.import_job_cancel(job=_contact_list(pk)), cancelled)
     return redirect("campaigns:contact_list", pk=pk)
 
 
@@ -372,18 +371,23 @@ def contact_list_progress(request, pk: int):
     return render(request, "telephony/campaigns/_list_progress.html", context)
 
 
-def _report(request, source, field_file, filename: str):
-    if not field_file:
+def _report(request, source: ContactList | DoNotCallImport, name: str) -> FileResponse:
+    """An import's rejected rows as ``<name>-<pk>-errors.csv``, audited (they hold the uploader's numbers)."""
+    if not source.error_report:
         raise Http404
     import_files.error_report_downloaded(source=source, user=request.user)
-    return FileResponse(field_file.open("rb"), as_attachment=True, filename=filename, content_type="text/csv")
+    return FileResponse(
+        source.error_report.open("rb"),
+        as_attachment=True,
+        filename=f"{name}-{source.pk}-errors.csv",
+        content_type="text/csv",
+    )
 
 
 @require_GET
 @staff_only
 def contact_list_errors(request, pk: int):
-    contact_list = _contact_list(pk)
-    return _report(request, contact_list, contact_list.error_report, f"contact-list-{contact_list.pk}-errors.csv")
+    return _report(request, _contact_list(pk), "contact-list")
 
 
 @require_POST
@@ -391,12 +395,7 @@ def contact_list_errors(request, pk: int):
 def contact_list_delete(request, pk: int):
     contact_list = _contact_list(pk)
     campaign_id = contact_list.campaign_id
-    try:
-        contact_import.contact_list_delete(contact_list=contact_list)
-    except ApplicationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(request, _("Contact list deleted."))
+    _flash(request, lambda: contact_import.contact_list_delete(contact_list=contact_list), _("Contact list deleted."))
     return redirect("campaigns:detail", pk=campaign_id)
 
 
@@ -537,32 +536,22 @@ def _dnc_import_job(pk: int) -> DoNotCallImport:
 @require_POST
 @admin_only
 def dnc_import_retry(request, pk: int):
-    try:
-        import_jobs.import_job_retry(job=_dnc_import_job(pk))
-    except ApplicationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(request, _("Import queued again."))
+    _flash(request, lambda: import_jobs.import_job_retry(job=_dnc_import_job(pk)), _("Import queued again."))
     return redirect("campaigns:dnc")
 
 
 @require_POST
 @admin_only
 def dnc_import_cancel(request, pk: int):
-    try:
-        import_jobs.import_job_cancel(job=_dnc_import_job(pk))
-    except ApplicationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(request, _("Import cancelled; the numbers added so far stay."))
+    cancelled = _("Import cancelled; the numbers added so far stay.")
+    _flash(request, lambda: import_jobs.import_job_cancel(job=_dnc_import_job(pk)), cancelled)
     return redirect("campaigns:dnc")
 
 
 @require_GET
 @staff_only
 def dnc_import_errors(request, pk: int):
-    dnc_import_row = get_object_or_404(DoNotCallImport, pk=pk)
-    return _report(request, dnc_import_row, dnc_import_row.error_report, f"dnc-import-{dnc_import_row.pk}-errors.csv")
+    return _report(request, _dnc_import_job(pk), "dnc-import")
 
 
 @require_POST
@@ -647,12 +636,7 @@ def consent_revoke(request, pk: int):
     consent = get_object_or_404(Consent, pk=pk)
     form = RevokeForm(request.POST, prefix="revoke")
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        dnc.consent_revoke(consent=consent, reason=reason)
-    except ApplicationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(request, _("Consent revoked."))
+    _flash(request, lambda: dnc.consent_revoke(consent=consent, reason=reason), _("Consent revoked."))
     return redirect("campaigns:consents")
 
 
@@ -687,12 +671,7 @@ def callbacks(request):
 @staff_only
 def callback_cancel(request, pk: int):
     callback = get_object_or_404(ScheduledCallback, pk=pk)
-    try:
-        campaign_services.callback_cancel(callback=callback)
-    except ApplicationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(request, _("Callback cancelled."))
+    _flash(request, lambda: campaign_services.callback_cancel(callback=callback), _("Callback cancelled."))
     return redirect("campaigns:callbacks")
 
 

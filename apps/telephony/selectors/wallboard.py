@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, Min
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -21,6 +20,7 @@ from apps.telephony import agent_states
 from apps.telephony.choices import AgentState, CallStatus
 from apps.telephony.models import Agent, Call, CallEvent, Queue, Seat
 from apps.telephony.selectors.kpis import queue_kpis
+from apps.telephony.selectors.softphone import sip_plane_configured
 from apps.telephony.services.agent_state import agent_state_payload, iso_ms
 
 KPI_COUNTS = ("offered", "answered", "abandoned", "handled")
@@ -248,10 +248,11 @@ def monitor_feedback(supervisor: User) -> dict[str, Any]:
 
     The engine takes the request asynchronously, so the API cannot wait for the phone to ring;
     it can say whether anything can ring at all. Without a SIP plane (``make run``'s simulated
-    switch: ``SOFTPHONE_ENABLED`` off) there is no audio anywhere; with one, the supervisor's
-    phone is the one on the seat they are logged into (engine/drivers/sip/monitor.py).
+    switch) there is no audio anywhere — by the same rule as the desk's softphone
+    (selectors/softphone.py), so the two never disagree; with one, the supervisor's phone is the
+    one on the seat they are logged into (engine/drivers/sip/monitor.py).
     """
-    if not settings.SOFTPHONE_ENABLED:
+    if not sip_plane_configured():
         return {
             "audio": False,
             "notice": _(

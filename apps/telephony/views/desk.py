@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,6 +17,7 @@ from apps.accounts.models import User
 from apps.accounts.views import role_required
 from apps.telephony.choices import AgentState, CallStatus
 from apps.telephony.models import Agent, Disposition, PauseReason, Queue, Seat
+from apps.telephony.selectors.softphone import sip_plane_configured
 
 
 def _state_labels() -> dict[str, str]:
@@ -37,10 +37,11 @@ def _common_labels() -> dict[str, Any]:
 
 
 def softphone_available() -> bool:
-    """Whether the desk offers the browser softphone: only where a SIP plane answers (docs/sip.md).
-    With the simulated switch (``make run``: SOFTPHONE_ENABLED false) the engine delivers calls to
-    the desk itself, and a softphone dialling a server that is not there would only show errors."""
-    return bool(settings.SOFTPHONE_ENABLED and getattr(settings, "SIP_WS_PUBLIC_URL", ""))
+    """Whether the desk offers the browser softphone: only where a SIP plane answers, by the rule
+    the wallboard's listen feedback uses too (selectors/softphone.py). With the simulated switch
+    the engine delivers calls to the desk itself, and a softphone dialling a server that is not
+    there would only show errors."""
+    return sip_plane_configured()
 
 
 def _desk_seats(agent: Agent | None) -> QuerySet[Seat]:

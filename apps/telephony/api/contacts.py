@@ -8,21 +8,18 @@ a service; bad input is a 400 ``{"code", "message", "fields"}`` that changes not
 
 from __future__ import annotations
 
-from django.http import FileResponse
-from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core.api.permissions import HasRole
-from apps.core.errors import NotFoundError
-from apps.telephony.api.campaigns import AT_WORK, AdminWritesStaffReads, IsStaff
+from apps.telephony.api.campaigns import AT_WORK, AdminWritesStaffReads
+from apps.telephony.api.imports import ImportJobActionsMixin
 from apps.telephony.models import Campaign, Contact, ContactList, Disposition
 from apps.telephony.selectors.campaigns.dialing import contacts_visible_to
-from apps.telephony.services.campaigns import contact_import, dnc, import_files, import_jobs
+from apps.telephony.services.campaigns import contact_import, dnc
 from apps.telephony.services.campaigns import lifecycle as campaign_services
 
 
@@ -86,8 +83,20 @@ class MappingSerializer(serializers.Serializer):
     mapping = serializers.JSONField()
 
 
+@extend_schema_view(
+    retry=extend_schema(request=None, responses={202: ContactListSerializer}),
+    cancel=extend_schema(
+        request=None,
+        responses={200: ContactListSerializer},
+        description="Stop a queued, running or stalled import; contacts already imported stay.",
+    ),
+)
 class ContactListViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+    ImportJobActionsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Upload (multipart: ``campaign``, ``file``, optional ``name`` and ``mapping``), then confirm the
     mapping with ``POST …/import``; poll the list for ``status`` and the counters."""
@@ -97,6 +106,7 @@ class ContactListViewSet(
     queryset = ContactList.objects.order_by("-created_at", "-id")
     filterset_fields = ["campaign", "status"]
     lookup_value_regex = r"\d+"
+    error_report_name = "contact-list"
 
     @extend_schema(request={"multipart/form-data": ContactListUploadSerializer}, responses={201: ContactListSerializer})
     def create(self, request, *args, **kwargs):
@@ -121,39 +131,6 @@ class ContactListViewSet(
         data = _valid(MappingSerializer, request)
         contact_list = contact_import.contact_list_start(contact_list=self.get_object(), mapping=data["mapping"])
         return Response(ContactListSerializer(contact_list).data, status=status.HTTP_202_ACCEPTED)
-
-    @extend_schema(request=None, responses={(200, "text/csv"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"], permission_classes=[IsStaff])
-    def errors(self, request, pk=None):
-        """The rows the import rejected: row number, value, reason (CSV)."""
-        source = self.get_object()
-        return error_report_response(request, source, source.error_report, f"contact-list-{pk}-errors.csv")
-
-    def get_object(self):
-        return import_jobs.import_job_refresh(super().get_object())
-
-    @extend_schema(request=None, responses={202: ContactListSerializer})
-    @action(detail=True, methods=["post"])
-    def retry(self, request, pk=None):
-        """Queue a stalled or failed import again; it resumes after the last committed row."""
-        contact_list = import_jobs.import_job_retry(job=self.get_object())
-        return Response(ContactListSerializer(contact_list).data, status=status.HTTP_202_ACCEPTED)
-
-    @extend_schema(request=None, responses={200: ContactListSerializer})
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
-        """Stop a queued, running or stalled import; contacts already imported stay."""
-        contact_list = import_jobs.import_job_cancel(job=self.get_object())
-        return Response(ContactListSerializer(contact_list).data)
-
-
-def error_report_response(request, source, field_file, filename: str) -> FileResponse:
-    """The rejected rows of an import as a CSV download, audited (they hold the uploader's numbers
-    and names); the same for contact lists and do-not-call imports (:mod:`apps.telephony.api.dnc`)."""
-    if not field_file:
-        raise NotFoundError("not_found", _("There is no error report: every row was accepted."))
-    import_files.error_report_downloaded(source=source, user=request.user)
-    return FileResponse(field_file.open("rb"), as_attachment=True, filename=filename, content_type="text/csv")
 
 
 # --- contacts ---------------------------------------------------------------------------------------------------
@@ -230,5 +207,4 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 __all__ = [
     "ContactListViewSet",
     "ContactViewSet",
-    "error_report_response",
 ]

@@ -12,18 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core.api.permissions import HasRole
 from apps.telephony.api.campaigns import STAFF, AdminWritesStaffReads, IsAdmin, IsStaff
-from apps.telephony.api.contacts import error_report_response
+from apps.telephony.api.imports import ImportJobActionsMixin
 from apps.telephony.models import Campaign, Consent, DoNotCall, DoNotCallImport
 from apps.telephony.selectors.campaigns.dnc import consent_search, dnc_search
-from apps.telephony.services.campaigns import dnc, import_jobs
+from apps.telephony.services.campaigns import dnc
 from apps.telephony.services.campaigns.dnc_import import dnc_import_upload
 
 
@@ -135,8 +134,20 @@ class DoNotCallUploadSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
+@extend_schema_view(
+    retry=extend_schema(request=None, responses={202: DoNotCallImportSerializer}),
+    cancel=extend_schema(
+        request=None,
+        responses={200: DoNotCallImportSerializer},
+        description="Stop a queued, running or stalled import; numbers already added stay.",
+    ),
+)
 class DoNotCallImportViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ImportJobActionsMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Files of numbers for a do-not-call list, imported in the background."""
 
@@ -144,6 +155,7 @@ class DoNotCallImportViewSet(
     serializer_class = DoNotCallImportSerializer
     queryset = DoNotCallImport.objects.order_by("-created_at", "-id")
     lookup_value_regex = r"\d+"
+    error_report_name = "dnc-import"
 
     @extend_schema(
         request={"multipart/form-data": DoNotCallUploadSerializer}, responses={201: DoNotCallImportSerializer}
@@ -158,29 +170,6 @@ class DoNotCallImportViewSet(
             user=request.user,
         )
         return Response(DoNotCallImportSerializer(dnc_import).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=None, responses={(200, "text/csv"): OpenApiTypes.BINARY})
-    @action(detail=True, methods=["get"], permission_classes=[IsStaff])
-    def errors(self, request, pk=None):
-        source = self.get_object()
-        return error_report_response(request, source, source.error_report, f"dnc-import-{pk}-errors.csv")
-
-    def get_object(self):
-        return import_jobs.import_job_refresh(super().get_object())
-
-    @extend_schema(request=None, responses={202: DoNotCallImportSerializer})
-    @action(detail=True, methods=["post"])
-    def retry(self, request, pk=None):
-        """Queue a stalled or failed import again; it resumes after the last committed row."""
-        dnc_import = import_jobs.import_job_retry(job=self.get_object())
-        return Response(DoNotCallImportSerializer(dnc_import).data, status=status.HTTP_202_ACCEPTED)
-
-    @extend_schema(request=None, responses={200: DoNotCallImportSerializer})
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
-        """Stop a queued, running or stalled import; numbers already added stay."""
-        dnc_import = import_jobs.import_job_cancel(job=self.get_object())
-        return Response(DoNotCallImportSerializer(dnc_import).data)
 
 
 # --- consent ------------------------------------------------------------------------------------------------------

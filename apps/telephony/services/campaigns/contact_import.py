@@ -39,10 +39,9 @@ from apps.telephony.services.campaigns.import_files import (
     BATCH_SIZE,
     RowErrors,
     error_report_store,
-    file_format_of,
     invalid_fields,
-    read_header,
-    upload_limit_problem,
+    upload_check,
+    upload_header,
 )
 from apps.telephony.services.campaigns.import_jobs import LeaseLost, import_job_checkpoint, import_job_lease
 
@@ -154,23 +153,11 @@ def contact_list_upload(
     """Store the file and read its header; with a ``mapping`` the import starts at once."""
     if campaign.status == CampaignStatus.FINISHED:
         raise ApplicationError("invalid_state", _("A finished campaign takes no more contacts."))
-    errors: dict[str, list[Any]] = {}
-    file_format = file_format_of(getattr(upload, "name", ""))
-    if upload is None:
-        errors["file"] = [_("Upload a file.")]
-    elif file_format is None:
-        errors["file"] = [_("Upload a CSV or XLSX file.")]
-    elif problem := upload_limit_problem(upload):
-        errors["file"] = [problem]
+    file_format, errors = upload_check(upload)
     name = (name or getattr(upload, "name", "") or "").strip()[:200]
     if errors or file_format is None:
         raise invalid_fields(errors)
-    upload.seek(0)
-    try:
-        header = read_header(upload, file_format)
-    except ApplicationError as error:
-        raise invalid_fields({"file": [error.message]}) from error
-    upload.seek(0)
+    header = upload_header(upload, file_format)
     contact_list = ContactList(
         campaign=campaign,
         name=name,

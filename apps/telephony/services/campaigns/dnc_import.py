@@ -27,10 +27,9 @@ from apps.telephony.services.campaigns.import_files import (
     BATCH_SIZE,
     RowErrors,
     error_report_store,
-    file_format_of,
     invalid_fields,
-    read_header,
-    upload_limit_problem,
+    upload_check,
+    upload_header,
 )
 from apps.telephony.services.campaigns.import_jobs import LeaseLost, import_job_checkpoint, import_job_lease
 
@@ -43,25 +42,13 @@ def dnc_import_upload(
 ) -> DoNotCallImport:
     """Queue a file of numbers for a do-not-call list (tenant-wide without ``campaign``). ``column``
     names the number column; by default the one whose header looks like a phone, else the first."""
-    errors: dict[str, list[Any]] = {}
-    file_format = file_format_of(getattr(upload, "name", ""))
-    if upload is None:
-        errors["file"] = [_("Upload a file.")]
-    elif file_format is None:
-        errors["file"] = [_("Upload a CSV or XLSX file.")]
-    elif problem := upload_limit_problem(upload):
-        errors["file"] = [problem]
+    file_format, errors = upload_check(upload)
     reason = (reason or "").strip()
     if len(reason) > 200:
         errors["reason"] = [_("At most %(n)d characters.") % {"n": 200}]
     if errors or file_format is None:
         raise invalid_fields(errors)
-    upload.seek(0)
-    try:
-        header = read_header(upload, file_format)
-    except ApplicationError as error:
-        raise invalid_fields({"file": [error.message]}) from error
-    upload.seek(0)
+    header = upload_header(upload, file_format)
     columns = header["columns"]
     column = (column or "").strip()
     if column and column not in columns:

@@ -52,6 +52,32 @@ def read_header(binary: IO[bytes], file_format: str) -> dict[str, Any]:
     return read_preview(binary, file_format, sample_rows=SAMPLE_ROWS)
 
 
+def upload_check(upload: Any) -> tuple[str | None, dict[str, list[Any]]]:
+    """The upload's format and what is wrong with it as field errors, which the caller completes
+    with its own fields' before raising them all together (one 400 names every bad field)."""
+    errors: dict[str, list[Any]] = {}
+    file_format = file_format_of(getattr(upload, "name", ""))
+    if upload is None:
+        errors["file"] = [_("Upload a file.")]
+    elif file_format is None:
+        errors["file"] = [_("Upload a CSV or XLSX file.")]
+    elif problem := upload_limit_problem(upload):
+        errors["file"] = [problem]
+    return file_format, errors
+
+
+def upload_header(upload: Any, file_format: str) -> dict[str, Any]:
+    """:func:`read_header` of a checked upload, an unreadable one being a 400 on ``file``; the
+    upload is left rewound for storing."""
+    upload.seek(0)
+    try:
+        header = read_header(upload, file_format)
+    except ApplicationError as error:
+        raise invalid_fields({"file": [error.message]}) from error
+    upload.seek(0)
+    return header
+
+
 # --- rejected rows and the error report ----------------------------------------------------------
 
 

@@ -191,17 +191,25 @@ def _form(section: Section, data=None, instance=None):
     return form
 
 
+def _saved(request, form, save: Callable[[], object], success: str) -> bool:
+    """Whether a POSTed form was valid and ``save`` took it (then ``success`` is flashed); a
+    refusal's errors go onto the form, which the page shows again."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        save()
+    except ApplicationError as error:
+        apply_error(form, error)
+        return False
+    messages.success(request, success)
+    return True
+
+
 def _list_page(request, key: str):
     section = _sections()[key]
     form = _form(section, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            section.create(form)
-        except ApplicationError as error:
-            apply_error(form, error)
-        else:
-            messages.success(request, _("Added."))
-            return redirect(f"agents:{key}")
+    if _saved(request, form, lambda: section.create(form), _("Added.")):
+        return redirect(f"agents:{key}")
     rows = [
         (obj, [getter(obj) for _label, getter in section.columns], reverse(f"agents:{key}_edit", args=[obj.pk]))
         for obj in section.queryset()
@@ -221,14 +229,8 @@ def _edit_page(request, key: str, pk: int):
     section = _sections()[key]
     obj: Any = get_object_or_404(section.model, pk=pk)
     form = _form(section, request.POST or None, instance=obj)
-    if request.method == "POST" and form.is_valid():
-        try:
-            section.update(obj, form)
-        except ApplicationError as error:
-            apply_error(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(f"agents:{key}")
+    if _saved(request, form, lambda: section.update(obj, form), _("Saved.")):
+        return redirect(f"agents:{key}")
     context = {
         "section": section,
         "tabs": _tabs_for(request.user),
@@ -314,14 +316,8 @@ def agents(request: HttpRequest) -> HttpResponse:
 def agent_skills(request, pk: int):
     agent = get_object_or_404(Agent.objects.select_related("user"), pk=pk)
     form = AgentSkillsForm(request.POST or None, agent=agent)
-    if request.method == "POST" and form.is_valid():
-        try:
-            routing.agent_skills_set(agent=agent, skills=form.levels())
-        except ApplicationError as error:
-            apply_error(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("agents:agents")
+    if _saved(request, form, lambda: routing.agent_skills_set(agent=agent, skills=form.levels()), _("Saved.")):
+        return redirect("agents:agents")
     context = {"tabs": _tabs_for(request.user), "active_tab": "agents", "subject": agent, "form": form}
     return render(request, "telephony/agents/console_agent_skills.html", context)
 
@@ -332,13 +328,11 @@ def agent_seats(request, pk: int):
     agent = get_object_or_404(Agent.objects.select_related("user"), pk=pk)
     initial = {"seats": list(agent.allowed_seats.values_list("extension", flat=True))}
     form = AgentSeatsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            agent_allowed_seats_set(agent=agent, extensions=[seat.extension for seat in form.cleaned_data["seats"]])
-        except ApplicationError as error:
-            apply_error(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("agents:agents")
+
+    def save() -> None:
+        agent_allowed_seats_set(agent=agent, extensions=[seat.extension for seat in form.cleaned_data["seats"]])
+
+    if _saved(request, form, save, _("Saved.")):
+        return redirect("agents:agents")
     context = {"tabs": _tabs_for(request.user), "active_tab": "agents", "subject": agent, "form": form}
     return render(request, "telephony/agents/console_agent_seats.html", context)

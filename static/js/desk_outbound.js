@@ -23,6 +23,7 @@
   var state = "offline";
   var current = null; // {call_uid, campaign_id, campaign_name, contact, script, dispositions}
   var preview = null; // the campaign.preview message shown now
+  var previewLabels = {}; // contact_id → its list's column headers (campaign.preview has keys only)
   var asked = false; // preview/next sent once after this page loaded
   var chosen = null;
 
@@ -73,7 +74,7 @@
     $("preview-name").textContent = contact.name || contact.number || "";
     $("preview-number").textContent = contact.number || "";
     $("preview-attempt").textContent = format(data.labelAttempt, { n: contact.attempt || 1 });
-    fillFields($("preview-fields"), contact.fields);
+    fillFields($("preview-fields"), contact.fields, previewLabels[contact.contact_id]);
     $("preview-script").textContent = preview.script || "";
   }
 
@@ -161,6 +162,21 @@
       });
   }
 
+  // The engine's campaign.preview carries custom fields by key only: ask once per contact for the
+  // list's column headers (GET agents/me/preview/labels), as the campaign-call panel gets them
+  // from calls/<uid>/campaign, and draw the card again with them.
+  function loadPreviewLabels(contactId) {
+    if (!contactId || previewLabels[contactId]) return;
+    request("GET", "agents/me/preview/labels?contact_id=" + encodeURIComponent(contactId))
+      .then(function (answer) {
+        previewLabels[contactId] = (answer && answer.labels) || {};
+        if (preview && preview.contact && preview.contact.contact_id === contactId) renderPreview();
+      })
+      .catch(function () {
+        // The keys stay shown: the card still works without the headers.
+      });
+  }
+
   function startCall(message) {
     chosen = null;
     current = {
@@ -210,6 +226,7 @@
       case "campaign.preview":
         preview = message;
         renderPreview();
+        loadPreviewLabels(message.contact && message.contact.contact_id);
         break;
       case "call.offer":
         if (message.campaign_id) startCall(message);

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from apps.accounts.choices import Role
 from apps.core.api.permissions import HasRole
-from apps.telephony.selectors.campaigns.pages import campaign_call_context
+from apps.telephony.selectors.campaigns.pages import campaign_call_context, preview_contact_labels
 from apps.telephony.services.agent_state import agent_ensure
 from apps.telephony.services.campaigns import preview
 
@@ -63,6 +63,18 @@ class PreviewAcceptedSerializer(serializers.Serializer):
     contact_id = serializers.IntegerField(allow_null=True)
 
 
+class PreviewLabelsQuerySerializer(serializers.Serializer):
+    contact_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class PreviewLabelsSerializer(serializers.Serializer):
+    contact_id = serializers.IntegerField()
+    labels = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="Custom fields' names as the contact list's columns called them (key → column header).",
+    )
+
+
 def _valid(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -105,3 +117,15 @@ def preview_next(request):
     """Show the contact to preview again (a reloaded desk has lost it); it arrives as ``campaign.preview``."""
     message = preview.preview_next(agent=agent_ensure(user=request.user))
     return Response(message, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(parameters=[PreviewLabelsQuerySerializer], responses={200: PreviewLabelsSerializer})
+@api_view(["GET"])
+@permission_classes([IsAgent])
+def preview_labels(request):
+    """The column headers for the custom fields of the contact on the preview card (``campaign.preview``
+    carries the fields by key only); the campaign-call panel gets the same from ``calls/<uid>/campaign``."""
+    query = PreviewLabelsQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    contact_id = query.validated_data["contact_id"]
+    return Response({"contact_id": contact_id, "labels": preview_contact_labels(contact_id=contact_id)})

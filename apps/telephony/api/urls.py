@@ -56,6 +56,7 @@ agent_desk = [
     path("agents/me/preview/next", campaign_desk.preview_next, name="agent-me-preview-next"),
     path("agents/me/preview/dial", campaign_desk.preview_dial, name="agent-me-preview-dial"),
     path("agents/me/preview/skip", campaign_desk.preview_skip, name="agent-me-preview-skip"),
+    path("agents/me/preview/labels", campaign_desk.preview_labels, name="agent-me-preview-labels"),
 ]
 
 call_actions = [

@@ -197,6 +197,17 @@ def contact_field_labels(contact: Contact) -> dict[str, str]:
     }
 
 
+def preview_contact_labels(*, contact_id: int) -> dict[str, str]:
+    """The custom fields' names for a contact shown on the desk's preview card. The engine's
+    ``campaign.preview`` message carries the fields by key only (its shape is fixed,
+    docs/realtime.md), so the desk asks for the list's column headers here, as the campaign-call
+    panel gets them from ``campaign_call_context``. Only the headers: no contact data."""
+    contact = Contact.objects.select_related("contact_list").filter(pk=contact_id).first()
+    if contact is None:
+        raise NotFoundError("not_found", _("There is no such contact."))
+    return contact_field_labels(contact)
+
+
 def campaign_call_context(*, agent: Agent, call_uid: str) -> dict[str, Any]:
     """The campaign side of an agent's current (or just ended) call: the contact's card, the script
     rendered for them and the campaign's dispositions. The desk asks for it when an outbound offer

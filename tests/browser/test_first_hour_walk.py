@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +53,28 @@ VISIBLE_TEXT = """() => {
 }"""
 
 
-def _translated_msgids() -> frozenset[str]:
-    """English msgids that the catalog translates into something else (the ones a Chinese page
-    must never show as they are)."""
-    msgids = set()
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdf]|%[sdf]|\{\{ *\w+ *\}\}|\{\w*\}")
+
+
+@dataclass(frozen=True)
+class EnglishCatalog:
+    """The English a Chinese page must never show: msgids the catalog translates into something
+    else, as they are, and those with placeholders as patterns ("%(d)s seconds" is "2 seconds")."""
+
+    exact: frozenset[str]
+    patterns: tuple[re.Pattern[str], ...]
+
+    def untranslated(self, segments: set[str]) -> list[str]:
+        return sorted(
+            segment
+            for segment in segments
+            if segment in self.exact or any(pattern.fullmatch(segment) for pattern in self.patterns)
+        )
+
+
+def _english_catalog() -> EnglishCatalog:
+    exact: set[str] = set()
+    patterns: dict[str, re.Pattern[str]] = {}
     for entry in polib.pofile(str(CATALOG)):
         if entry.obsolete or entry.fuzzy:
             continue
@@ -64,15 +83,23 @@ def _translated_msgids() -> frozenset[str]:
             continue
         for msgid in (entry.msgid, entry.msgid_plural):
             text = msgid.strip()
-            readable = text and re.search("[A-Za-z]{2}", text) and "%" not in text and "{" not in text
-            if readable and text not in translations:
-                msgids.add(text)
-    return frozenset(msgids)
+            if not text or text in translations:
+                continue
+            if not PLACEHOLDER.search(text):
+                if re.search("[A-Za-z]{2}", text):
+                    exact.add(text)
+                continue
+            # Only patterns with English words of their own: "%(name)s" alone would match anything.
+            literal = PLACEHOLDER.sub("", text)
+            if "\n" not in text and re.search("[A-Za-z]{3}", literal):
+                pieces = PLACEHOLDER.split(text)
+                patterns[text] = re.compile(".+?".join(re.escape(piece) for piece in pieces))
+    return EnglishCatalog(frozenset(exact), tuple(patterns.values()))
 
 
 @pytest.fixture(scope="module")
-def english_msgids() -> frozenset[str]:
-    return _translated_msgids()
+def english_catalog() -> EnglishCatalog:
+    return _english_catalog()
 
 
 @pytest.fixture
@@ -85,10 +112,10 @@ def shots(tmp_path: Path) -> Path:
 class Visitor:
     """One person's browser context; every page they reach is checked and photographed."""
 
-    def __init__(self, browser: Any, base_url: str, language: str, shots: Path, msgids: frozenset[str]) -> None:
+    def __init__(self, browser: Any, base_url: str, language: str, shots: Path, catalog: EnglishCatalog) -> None:
         self.language = language
         self.shots = shots
-        self.msgids = msgids
+        self.catalog = catalog
         self.context = browser.new_context(
             base_url=base_url,
             locale=LOCALES[language],
@@ -127,7 +154,7 @@ class Visitor:
             assert call_uid not in text, f"{step}: the call's uid {call_uid} shown outside the facts"
         if self.language == "zh-hans":
             segments = {segment.strip() for segment in re.split(r"[\n\t]", text)}
-            untranslated = sorted(segment for segment in segments if segment in self.msgids)
+            untranslated = self.catalog.untranslated(segments)
             assert not untranslated, f"{step}: English left on the Chinese page {page.url}: {untranslated}"
         assert not self.errors, f"{step}: {self.errors}"
         page.screenshot(path=str(self.shots / f"{step}-{self.language}.png"))
@@ -167,7 +194,7 @@ def _route_the_number_to_the_queue(tenant: Any) -> None:
 def test_the_first_hour_of_a_new_company(
     browser: Any,
     walk: Walk,
-    english_msgids: frozenset[str],
+    english_catalog: EnglishCatalog,
     shots: Path,
     settings: Any,
     tmp_path: Path,
@@ -186,7 +213,7 @@ def test_the_first_hour_of_a_new_company(
     visitors: list[Visitor] = []
 
     def visitor() -> Visitor:
-        person = Visitor(browser, base_url, language, shots, english_msgids)
+        person = Visitor(browser, base_url, language, shots, english_catalog)
         person.set_language(hosts)
         visitors.append(person)
         return person

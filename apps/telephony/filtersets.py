@@ -15,6 +15,15 @@ from apps.telephony.models import Agent, Call, CallbackRequest, Disposition, Que
 _DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"})
 
 
+class AnyYesNo(forms.NullBooleanSelect):
+    """A yes/no filter whose empty choice reads "All" (Django's says "Unknown", which on a filter
+    bar reads as a third kind of call)."""
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs)
+        self.choices = [("unknown", _("All")), ("true", _("Yes")), ("false", _("No"))]
+
+
 class AgentChoiceField(forms.ModelChoiceField):
     """Agents by name: the filter is read by colleagues, who have no business with each other's e-mails."""
 
@@ -37,7 +46,7 @@ class CallFilterSet(django_filters.FilterSet):
     agent = AgentFilter(queryset=Agent.objects.select_related("user").order_by("user__name", "id"), label=_("Agent"))
     direction = django_filters.ChoiceFilter(choices=CallDirection.choices, label=_("Direction"))
     status = django_filters.ChoiceFilter(choices=CallStatus.choices, label=_("Status"))
-    abandoned = django_filters.BooleanFilter(label=_("Abandoned"))
+    abandoned = django_filters.BooleanFilter(label=_("Abandoned"), widget=AnyYesNo)
     disposition = django_filters.ModelChoiceFilter(
         queryset=Disposition.objects.all(), to_field_name="code", label=_("Disposition")
     )
@@ -59,7 +68,9 @@ class CallFilterSet(django_filters.FilterSet):
 
 class VoicemailFilterSet(django_filters.FilterSet):
     queue = django_filters.ModelChoiceFilter(queryset=Queue.objects.all(), label=_("Queue"))
-    heard = django_filters.BooleanFilter(field_name="heard_at", lookup_expr="isnull", exclude=True, label=_("Heard"))
+    heard = django_filters.BooleanFilter(
+        field_name="heard_at", lookup_expr="isnull", exclude=True, label=_("Heard"), widget=AnyYesNo
+    )
 
     class Meta:
         model = Voicemail

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlencode, urlparse, urlunparse
 
 import environ
 from celery.schedules import crontab
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -441,6 +442,9 @@ IMPORT_PREVIEW_BYTES = env.int("IMPORT_PREVIEW_BYTES", default=1024 * 1024)
 # it shows Retry and Cancel, and a redelivered task takes it over.
 IMPORT_STALL_SECONDS = env.int("IMPORT_STALL_SECONDS", default=300)
 IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
+
+# Filter bars (django-filter): a choice left empty means every value, so it reads "All", not "---------".
+FILTERS_EMPTY_CHOICE_LABEL = gettext_lazy("All")
 
 # --- API ---------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -24,3 +24,19 @@ def test_the_agent_filter_lists_names_not_emails(acme):
     options = select.group(1)
     assert "Mei Han" in options and "李娜" in options
     assert "@" not in options
+
+
+def test_empty_filter_choices_read_all_in_both_languages(acme):
+    """An empty choice on the filter bar means every value: it reads "All" / "全部", not Django's
+    "---------", and the yes/no filters don't offer "Unknown" / "未知" as if it were a third kind."""
+    client = web_login(acme, acme.user("supervisor", email="filters@acme.test").email)
+    for language, everything, unknown in (("en", "All", "Unknown"), ("zh-hans", "全部", "未知")):
+        client.cookies["django_language"] = language
+        page = client.get("/calls/").content.decode()
+        for name in ("queue", "agent", "direction", "abandoned"):
+            select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', page, re.S)
+            assert select is not None, name
+            first = re.search(r"<option[^>]*>(.*?)</option>", select.group(1), re.S)
+            assert first is not None and first.group(1).strip() == everything, (language, name, first)
+        assert "---------" not in page
+        assert f">{unknown}<" not in page

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -33,6 +34,7 @@ from apps.telephony.models import (
     DoNotCallImport,
     Queue,
     ScheduledCallback,
+    Trunk,
 )
 from apps.telephony.services.campaigns.dnc import consent_record, dnc_add
 from apps.telephony.services.campaigns.lifecycle import callback_schedule
@@ -205,6 +207,24 @@ def test_supervisors_cannot_create_edit_upload_or_delete(acme, supervisor, campa
 
 
 # --- create and edit ---------------------------------------------------------------------------------------
+
+
+def test_the_trunk_choice_names_the_default_trunk_once(acme, admin):
+    with tenant_context(acme.tenant):
+        default = Trunk.objects.filter(is_default=True).first()
+    assert default is not None
+    page = admin.get("/console/campaigns/new/").content.decode()
+    select = re.search(r'<select name="trunk"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None
+    assert f"Always the default trunk (now {default.name})" in select.group(1)
+
+
+def test_the_campaign_page_says_when_it_has_no_dates_and_words_its_units(admin, campaign):
+    page = admin.get(f"/console/campaigns/{campaign.pk}/").content.decode()
+
+    assert "No start or end date" in page
+    assert f"{campaign.ring_timeout_seconds} seconds" in page
+    assert "…" not in page.split("Dates", 1)[1][:200]
 
 
 def test_the_new_campaign_form_shows_every_setting_and_the_default_rules(admin):

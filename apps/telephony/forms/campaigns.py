@@ -78,7 +78,13 @@ class CampaignForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["queue"].queryset = Queue.objects.filter(is_scratch=False).order_by("name")  # type: ignore[attr-defined]
-        self.fields["trunk"].queryset = Trunk.objects.order_by("name")  # type: ignore[attr-defined]
+        trunks = Trunk.objects.order_by("name")
+        self.fields["trunk"].queryset = trunks  # type: ignore[attr-defined]
+        default = next((trunk for trunk in trunks if trunk.is_default), None)
+        if default is not None:
+            # The empty choice follows whichever trunk is the default then; naming it avoids two
+            # lines that read alike (the seeded trunk is itself called "default trunk").
+            self.fields["trunk"].empty_label = _("Always the default trunk (now %(name)s)") % {"name": default.name}  # type: ignore[attr-defined]
         # The preview beside the script follows the typing (htmx posts the whole form).
         self.fields["script"].widget.attrs.update(
             {

@@ -112,7 +112,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     context = {
         "agent": agent,
         "seats": _desk_seats(agent),
-        "reasons": PauseReason.objects.filter(is_active=True, is_system=False).order_by("name"),
+        "reasons": PauseReason.objects.filter(is_active=True, is_system=False).order_by("id"),  # as set up: Break first
         "dispositions": Disposition.objects.filter(is_active=True).order_by("name"),
         "queues": Queue.objects.filter(is_scratch=False).order_by("-priority", "name"),
         "colleagues": Agent.objects.select_related("user")

@@ -81,7 +81,7 @@ def _board_labels() -> dict[str, Any]:
 def wallboard(request: HttpRequest) -> HttpResponse:
     """Agents, queues and live calls as they change; force states; listen, whisper, barge, release."""
     context = {
-        "reasons": PauseReason.objects.filter(is_active=True, is_system=False).order_by("name"),
+        "reasons": PauseReason.objects.filter(is_active=True, is_system=False).order_by("id"),  # as set up: Break first
         "labels": _board_labels(),
         "config": {"ws": "/ws/wallboard/", "api": "/api/v1/", "thresholds": wallboard_thresholds(), "tv": False},
     }

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from apps.core.api.permissions import HasRole
 from apps.telephony.api.campaigns import AT_WORK, AdminWritesStaffReads
-from apps.telephony.api.imports import ImportJobActionsMixin
+from apps.telephony.api.imports import JOB_FIELDS, ImportJobActionsMixin, ImportJobSerializer
 from apps.telephony.models import Campaign, Contact, ContactList, Disposition
 from apps.telephony.selectors.campaigns.dialing import contacts_visible_to
 from apps.telephony.services.campaigns import contact_import, dnc
@@ -32,9 +32,7 @@ def _valid(serializer_class, request, **kwargs) -> dict:
 # --- contact lists ------------------------------------------------------------------------------------------
 
 
-class ContactListSerializer(serializers.ModelSerializer):
-    has_error_report = serializers.SerializerMethodField()
-
+class ContactListSerializer(ImportJobSerializer):
     class Meta:
         model = ContactList
         fields = [
@@ -55,19 +53,9 @@ class ContactListSerializer(serializers.ModelSerializer):
             "rows_duplicate",
             "rows_dnc",
             "progress_percent",
-            "has_error_report",
-            "created_by",
-            "created_at",
-            "started_at",
-            "finished_at",
-            "heartbeat_at",
-            "rows_checkpoint",
-            "attempts",
+            *JOB_FIELDS,
         ]
         read_only_fields = fields
-
-    def get_has_error_report(self, contact_list: ContactList) -> bool:
-        return bool(contact_list.error_report)
 
 
 class ContactListUploadSerializer(serializers.Serializer):

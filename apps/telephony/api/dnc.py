@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from apps.core.api.permissions import HasRole
 from apps.telephony.api.campaigns import STAFF, AdminWritesStaffReads, IsAdmin, IsStaff
-from apps.telephony.api.imports import ImportJobActionsMixin
+from apps.telephony.api.imports import JOB_FIELDS, ImportJobActionsMixin, ImportJobSerializer
 from apps.telephony.models import Campaign, Consent, DoNotCall, DoNotCallImport
 from apps.telephony.selectors.campaigns.dnc import consent_search, dnc_search
 from apps.telephony.services.campaigns import dnc
@@ -95,9 +95,7 @@ class DoNotCallViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class DoNotCallImportSerializer(serializers.ModelSerializer):
-    has_error_report = serializers.SerializerMethodField()
-
+class DoNotCallImportSerializer(ImportJobSerializer):
     class Meta:
         model = DoNotCallImport
         fields = [
@@ -112,19 +110,9 @@ class DoNotCallImportSerializer(serializers.ModelSerializer):
             "rows_added",
             "rows_invalid",
             "rows_duplicate",
-            "has_error_report",
-            "created_by",
-            "created_at",
-            "started_at",
-            "finished_at",
-            "heartbeat_at",
-            "rows_checkpoint",
-            "attempts",
+            *JOB_FIELDS,
         ]
         read_only_fields = fields
-
-    def get_has_error_report(self, dnc_import: DoNotCallImport) -> bool:
-        return bool(dnc_import.error_report)
 
 
 class DoNotCallUploadSerializer(serializers.Serializer):

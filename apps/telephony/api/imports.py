@@ -10,12 +10,13 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core.errors import NotFoundError
 from apps.telephony.api.campaigns import IsStaff
+from apps.telephony.models import ContactList, DoNotCallImport
 from apps.telephony.services.campaigns import import_files, import_jobs
 
 
@@ -26,6 +27,28 @@ def error_report_response(request, source, field_file, filename: str) -> FileRes
         raise NotFoundError("not_found", _("There is no error report: every row was accepted."))
     import_files.error_report_downloaded(source=source, user=request.user)
     return FileResponse(field_file.open("rb"), as_attachment=True, filename=filename, content_type="text/csv")
+
+
+#: The job's fields every import serializer ends with (after its own counters).
+JOB_FIELDS = [
+    "has_error_report",
+    "created_by",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "heartbeat_at",
+    "rows_checkpoint",
+    "attempts",
+]
+
+
+# An import job, read only: its own fields (``Meta.fields``) then JOB_FIELDS. A comment, not a
+# docstring: the schema would show it as every import serializer's description.
+class ImportJobSerializer(serializers.ModelSerializer):
+    has_error_report = serializers.SerializerMethodField()
+
+    def get_has_error_report(self, job: ContactList | DoNotCallImport) -> bool:
+        return bool(job.error_report)
 
 
 class ImportJobActionsMixin:
@@ -59,4 +82,4 @@ class ImportJobActionsMixin:
         return Response(self.get_serializer_class()(job).data)  # type: ignore[attr-defined]
 
 
-__all__ = ["ImportJobActionsMixin", "error_report_response"]
+__all__ = ["JOB_FIELDS", "ImportJobActionsMixin", "ImportJobSerializer", "error_report_response"]

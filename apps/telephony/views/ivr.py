@@ -67,7 +67,7 @@ def _htmx(request: HttpRequest) -> bool:
 
 
 def _edited(request: HttpRequest, edit: Callable[[], object], success: str) -> bool:
-    """Run one draft edit (a services/ivr.py call); say how it went."""
+    """Run one change (a services/ivr.py or business-hours call); say how it went."""
     try:
         edit()
     except ApplicationError as error:
@@ -226,12 +226,11 @@ def number_route(request, pk: int):
         flow = get_object_or_404(IvrFlow, pk=int(ident))
     elif kind == "queue" and ident.isdigit():
         queue = get_object_or_404(Queue, pk=int(ident))
-    try:
-        ivr_services.number_route_set(number=number, ivr_flow=flow, queue=queue)
-    except ApplicationError as error:
-        messages.error(request, str(error.message))
-    else:
-        messages.success(request, _("Routing of %(number)s saved.") % {"number": number.number})
+    _edited(
+        request,
+        lambda: ivr_services.number_route_set(number=number, ivr_flow=flow, queue=queue),
+        _("Routing of %(number)s saved.") % {"number": number.number},
+    )
     return redirect("ivr:flows")
 
 
@@ -356,12 +355,7 @@ def flow_meta(request, pk: int):
     flow = get_object_or_404(IvrFlow, pk=pk)
     form = FlowForm(request.POST, prefix="meta")
     if form.is_valid():
-        try:
-            ivr_services.flow_update(flow=flow, **form.cleaned_data)
-        except ApplicationError as error:
-            messages.error(request, str(error.message))
-        else:
-            messages.success(request, _("Saved."))
+        _edited(request, lambda: ivr_services.flow_update(flow=flow, **form.cleaned_data), _("Saved."))
     else:
         messages.error(request, _("Enter a name."))
     return redirect("ivr:flow", pk=flow.pk)
@@ -371,12 +365,8 @@ def flow_meta(request, pk: int):
 @admin_only
 def flow_delete(request, pk: int):
     flow = get_object_or_404(IvrFlow, pk=pk)
-    try:
-        ivr_services.flow_delete(flow=flow)
-    except ApplicationError as error:
-        messages.error(request, str(error.message))
+    if not _edited(request, lambda: ivr_services.flow_delete(flow=flow), _("Flow deleted.")):
         return redirect("ivr:flow", pk=flow.pk)
-    messages.success(request, _("Flow deleted."))
     return redirect("ivr:flows")
 
 
@@ -619,12 +609,8 @@ def hours_edit(request, pk: int):
 @admin_only
 def hours_delete(request, pk: int):
     hours = get_object_or_404(BusinessHours, pk=pk)
-    try:
-        hours_services.business_hours_delete(hours=hours)
-    except ApplicationError as error:
-        messages.error(request, str(error.message))
+    if not _edited(request, lambda: hours_services.business_hours_delete(hours=hours), _("Business hours deleted.")):
         return redirect("ivr:hours", pk=hours.pk)
-    messages.success(request, _("Business hours deleted."))
     return redirect("ivr:hours_list")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -91,16 +91,21 @@ class FlowForm(forms.Form):
     )
 
 
+def _json_field(text: str) -> Any:
+    """A pasted JSON document, its syntax error the field's message (the editor shows it in place)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise forms.ValidationError(_("Not valid JSON: %(error)s") % {"error": exc.msg}) from exc
+
+
 class ImportForm(forms.Form):
     document = forms.CharField(
         label=gettext_lazy("Exported JSON"), widget=forms.Textarea(attrs={"rows": 6, "class": "code"})
     )
 
-    def clean_document(self):
-        try:
-            return json.loads(self.cleaned_data["document"])
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(_("Not valid JSON: %(error)s") % {"error": exc.msg}) from exc
+    def clean_document(self) -> Any:
+        return _json_field(self.cleaned_data["document"])
 
 
 class GraphJsonForm(forms.Form):
@@ -108,11 +113,8 @@ class GraphJsonForm(forms.Form):
         label=gettext_lazy("Graph (JSON)"), widget=forms.Textarea(attrs={"rows": 18, "class": "code"})
     )
 
-    def clean_graph(self):
-        try:
-            return json.loads(self.cleaned_data["graph"])
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(_("Not valid JSON: %(error)s") % {"error": exc.msg}) from exc
+    def clean_graph(self) -> Any:
+        return _json_field(self.cleaned_data["graph"])
 
 
 class NodeAddForm(forms.Form):

@@ -13,7 +13,7 @@ handled = 4 (one answered call still in wrap-up); AHT = (120 + 240 + 60 + 180) /
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django_tenants.utils import tenant_context
@@ -261,6 +261,16 @@ def test_kpi_api_refuses_a_date_outside_the_calendar(world, since):
 
     assert response.status_code == 400
     assert "since" in response.json()["fields"]
+
+
+def test_kpi_api_takes_any_utc_offset_iso_8601_allows(world):
+    """+16:40 is a valid ISO 8601 offset that PostgreSQL refuses as a time zone: the API reads the
+    moment in UTC, so the window is answered, not a 500."""
+    response = _api_kpis(world, world["tenant"].user("supervisor"), since="2025-03-03T00:00:00+16:40")
+
+    assert response.status_code == 200, response.content
+    since = datetime.fromisoformat(response.json()["since"])
+    assert since == datetime(2025, 3, 2, 7, 20, tzinfo=UTC)
 
 
 def test_kpi_api_refuses_an_empty_window(world):

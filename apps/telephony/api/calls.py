@@ -299,7 +299,9 @@ def _moment(request, name: str, default):
     if value is not None:
         try:
             value = timezone.make_aware(value) if timezone.is_naive(value) else value
-            value.astimezone(UTC)  # 0001-01-01 east of UTC is before the first representable instant
+            # In UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 parsing accepts, and
+            # 0001-01-01 east of UTC is before the first representable instant (OverflowError).
+            value = value.astimezone(UTC)
         except OverflowError:
             value = None
     if value is None:

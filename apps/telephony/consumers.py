@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -13,7 +14,7 @@ from apps.accounts.models import User
 from apps.core.consumers import TenantConsumer
 from apps.core.errors import ApplicationError
 from apps.telephony.models import Agent, Seat
-from apps.telephony.selectors.wallboard import agent_desktop_snapshot, wallboard_snapshot
+from apps.telephony.selectors.wallboard import agent_desktop_snapshot, screen_safe, wallboard_snapshot
 from apps.telephony.services.agent_state import agent_ensure, agent_group_topic
 from apps.telephony.services.wallboard_tokens import wallboard_token_check
 from apps.tenants.models import Tenant
@@ -42,10 +43,33 @@ class WallboardScreenConsumer(WallboardConsumer):
     ignored, so a session cookie or an API token opens nothing here. Read-only like every
     socket (actions go through the REST API, which the token does not open). The token is
     re-checked with the access re-check, so a revoked or expired one loses the socket.
+
+    No personal data reaches a wall screen: the snapshot and every event go through
+    ``screen_safe`` (callers' and callees' numbers blanked, customers' names dropped; types and
+    other fields unchanged, docs/realtime.md). Events therefore always take ``send``: the hub's
+    pre-framed fast path writes the supervisors' bytes as they are, so this socket offers it no wire.
     """
 
     roles = ()  # no user: the token is the credential
     screen_token_id: int | None = None
+
+    @property  # type: ignore[override]
+    def wire(self) -> None:
+        return None
+
+    @wire.setter
+    def wire(self, value: Any) -> None:
+        """Ignored: see the class docstring (pre-framed bytes would skip ``screen_safe``)."""
+
+    def snapshot_sync(self) -> dict[str, Any]:
+        return screen_safe(super().snapshot_sync())
+
+    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False) -> None:
+        if text_data is not None:
+            message = json.loads(text_data)
+            if isinstance(message, dict):
+                text_data = json.dumps(screen_safe(message))
+        await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
 
     async def connect(self) -> None:
         self.screen_token_id = await self._check_token(touch=True)

@@ -270,6 +270,37 @@ def monitor_feedback(supervisor: User) -> dict[str, Any]:
     return {"audio": True, "notice": _("Your phone on seat %(seat)s rings: answer it to listen.") % {"seat": seat}}
 
 
+# What a wall screen may not carry: the parties' numbers are blanked (the fields stay, as strings,
+# so the TV's messages keep the supervisors' shapes, docs/realtime.md), and names of customers or
+# contacts are dropped wherever a future message would carry them. Agents' names stay: the room
+# sees its colleagues on the board anyway.
+SCREEN_BLANKED_FIELDS = ("caller", "callee")
+SCREEN_DROPPED_FIELDS = ("customer", "contact", "customer_name", "contact_name")
+
+
+def _screen_safe_record(record: dict[str, Any]) -> dict[str, Any]:
+    safe = {key: value for key, value in record.items() if key not in SCREEN_DROPPED_FIELDS}
+    for key in SCREEN_BLANKED_FIELDS:
+        if key in safe:
+            safe[key] = ""
+    return safe
+
+
+def screen_safe(message: dict[str, Any]) -> dict[str, Any]:
+    """A wallboard snapshot or event as a wall screen may receive it: no personal data.
+
+    A wall screen hangs where visitors and cameras see it and is opened by a token in its
+    address, not by a person; the supervisors' board shows callers' numbers, the wall does not
+    (static/js/wallboard.js draws no calls there), so its socket does not carry them either
+    (consumers.py WallboardScreenConsumer applies this to everything it sends).
+    """
+    safe = _screen_safe_record(message)
+    calls = safe.get("calls")
+    if isinstance(calls, list):
+        safe["calls"] = [_screen_safe_record(call) if isinstance(call, dict) else call for call in calls]
+    return safe
+
+
 # The engine's store imported the first, private name; both stay.
 _kpis_today = queue_kpis_today
 
@@ -279,6 +310,7 @@ __all__ = [
     "call_summary",
     "monitor_feedback",
     "queue_alerts",
+    "screen_safe",
     "state_counts",
     "wallboard_thresholds",
     "queue_kpis_today",

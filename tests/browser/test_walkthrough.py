@@ -250,8 +250,10 @@ def test_wallboard_follows_agents_and_queues_live_and_forces_states(walk, engine
     assert forced.actor.email == walk.supervisor_email
 
     # The supervisor releases the call (after confirming): it ends, the agent is free again.
-    board.once("dialog", lambda dialog: dialog.accept())
     live_call.get_by_role("button", name="Release").click()
+    confirm = board.locator("dialog.confirm-dialog")  # the shared confirm dialog (static/js/ui.js)
+    expect(confirm).to_be_visible()
+    confirm.locator(".confirm-ok").click()
     expect(live_call).to_have_count(0)
     expect(board.locator("#wb-calls")).to_contain_text("No calls in progress.")
     expect(desk.locator("#panel-offer")).to_be_hidden()

@@ -209,6 +209,23 @@ def test_supervisors_cannot_create_edit_upload_or_delete(acme, supervisor, campa
 # --- create and edit ---------------------------------------------------------------------------------------
 
 
+def test_saving_a_campaign_that_cannot_start_yet_says_why(acme, admin):
+    """The legal message is checked at Start; the administrator hears about it when saving."""
+    response = admin.post("/console/campaigns/new/", campaign_form(acme, abandon_message=""), follow=True)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Campaign saved." in page
+    assert "Before it can start: Set the message played when no agent is free" in page
+
+
+def test_saving_a_campaign_ready_to_start_warns_of_nothing(acme, admin):
+    page = admin.post("/console/campaigns/new/", campaign_form(acme), follow=True).content.decode()
+
+    assert "Campaign saved." in page
+    assert "Before it can start" not in page
+
+
 def test_the_trunk_choice_names_the_default_trunk_once(acme, admin):
     with tenant_context(acme.tenant):
         default = Trunk.objects.filter(is_default=True).first()

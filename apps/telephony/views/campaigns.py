@@ -158,6 +158,8 @@ def _edit_page(request, campaign: Campaign | None):
                     apply_error(form, ApplicationError(error.code, error.message, fields=settings_errors))
             else:
                 messages.success(request, _("Campaign saved."))
+                for problem in campaign_services.campaign_start_problems(saved):
+                    messages.warning(request, _("Before it can start: %(problem)s") % {"problem": problem})
                 return redirect("campaigns:detail", pk=saved.pk)
         status = 400
     context = {

@@ -458,6 +458,12 @@ def _start_problems(campaign: Campaign) -> dict[str, list[Any]]:
     return errors
 
 
+def campaign_start_problems(campaign: Campaign) -> list[str]:
+    """What would stop the campaign from starting now, in words: the form tells the administrator
+    when saving, rather than only when Start is pressed."""
+    return [str(message) for messages in _start_problems(campaign).values() for message in messages]
+
+
 @transaction.atomic
 def campaign_transition(*, campaign: Campaign, action: str, user: Any = None) -> Campaign:
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)

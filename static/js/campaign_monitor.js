@@ -180,7 +180,9 @@
     var node = document.getElementById("monitor-link");
     if (!node) return;
     var live = fresh();
-    node.dataset.up = String(live);
+    // Socket up but no fresh figures from the engine (just started, or a quiet campaign): the page
+    // reads the database, which is normal, so the badge is neutral; red only when the socket is down.
+    node.dataset.up = live ? "true" : socketUp ? "polling" : "false";
     node.textContent = live ? labels.connected : socketUp ? labels.polling : labels.disconnected;
   }
 

@@ -155,3 +155,21 @@ def test_the_administrator_is_told_which_agents_can_receive_no_calls(acme):
     assert "Rita Ready" not in page
     # Agents and supervisors do not get the administrator's warnings.
     assert "data-agents-without-queue" not in web_login(acme, stranded.email).get("/", follow=True).content.decode()
+
+
+def test_the_home_greets_by_name_or_else_by_the_company(acme):
+    """Sign-up asks for no name: an administrator without one is not greeted by the first half of
+    their e-mail address ("Welcome, admin"), but welcomed to the company."""
+    with tenant_context(acme.tenant):
+        admin_user = acme.user(Role.TENANT_ADMIN, email="noname-admin@acme.test")
+        admin_user.name = ""
+        admin_user.save(update_fields=["name"])
+    page = web_login(acme, "noname-admin@acme.test").get("/").content.decode()
+    assert f"Welcome to {acme.tenant.name}" in page
+    assert "Welcome, noname-admin" not in page
+
+    with tenant_context(acme.tenant):
+        admin_user.name = "Ada Admin"
+        admin_user.save(update_fields=["name"])
+    page = web_login(acme, "noname-admin@acme.test").get("/").content.decode()
+    assert "Welcome, Ada Admin" in page

@@ -31,6 +31,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core import mail
 from django_tenants.utils import tenant_context
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from apps.accounts.models import User
@@ -161,7 +162,22 @@ class Visitor:
             untranslated = self.catalog.untranslated(segments)
             assert not untranslated, f"{step}: English left on the Chinese page {page.url}: {untranslated}"
         assert not self.errors, f"{step}: {self.errors}"
-        page.screenshot(path=str(self.shots / f"{step}-{self.language}.png"))
+        self.screenshot(step)
+
+    def screenshot(self, step: str) -> None:
+        """The step's picture for the report. Chromium sometimes answers "Unable to capture
+        screenshot" on a loaded machine (a compositor hiccup, not the page's fault): try again, and
+        a picture that still cannot be taken is noted in the report instead of failing the walk."""
+        path = self.shots / f"{step}-{self.language}.png"
+        for attempt in range(3):
+            try:
+                self.page.screenshot(path=str(path))
+                return
+            except PlaywrightError as error:
+                if "Unable to capture screenshot" not in str(error):
+                    raise
+                self.page.wait_for_timeout(500 * (attempt + 1))
+        path.with_suffix(".missing.txt").write_text("Chromium could not capture this screenshot.\n")
 
     def log_in(self, email: str, password: str = PASSWORD) -> None:
         page = self.page

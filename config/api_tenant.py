@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("apps.calendar.api.urls")),
     path("", include("apps.audit.api.urls")),
     path("", include("apps.retention.api.urls")),
+    path("", include("apps.reports.api.urls")),
 ]

@@ -2,4 +2,12 @@
 
 Each module adds its names to ``__all__`` below (kept sorted)."""
 
-__all__: list[str] = []
+from .rollups import AgentStateRollup, CallRollup, RollupState
+from .settings import KpiSettings
+
+__all__: list[str] = [
+    "AgentStateRollup",
+    "CallRollup",
+    "KpiSettings",
+    "RollupState",
+]

@@ -47,6 +47,7 @@ CALL_MEASURES = (
     "talk_sum",
     "hold_sum",
     "wrapup_sum",
+    "fcr_handled",
     "fcr_no_repeat",
     "fcr_resolved_repeat",
     "csat_count",
@@ -108,6 +109,7 @@ class CallRollup(models.Model):
     talk_sum = _seconds(_("talk (s)"))
     hold_sum = _seconds(_("hold (s)"))
     wrapup_sum = _seconds(_("wrap-up (s)"))
+    fcr_handled = _count(_("handled inbound queue calls (FCR base)"))
     fcr_no_repeat = _count(_("handled, no repeat call in the window"))
     fcr_resolved_repeat = _count(_("handled, repeat call, resolving disposition"))
     csat_count = _count(_("survey answers"))

@@ -1,0 +1,114 @@
+"""``GET /api/v1/reports/kpis``: the KPI table of apps/reports/selectors/kpis.py over HTTP.
+
+Thin: a serializer validates the query (bad input is ``400 invalid`` with field messages, and
+nothing is read), the selector counts from the rollups. Supervisors and administrators only, like
+the queue KPIs of apps/telephony/api/calls.py (plus QA there: QA reviews calls, not performance).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.choices import Role
+from apps.core.api.permissions import HasRole
+from apps.reports.selectors.kpis import INTERVALS, kpi_table
+from apps.telephony.models import Agent, Campaign, Queue
+
+KPI_ROLES = (Role.TENANT_ADMIN, Role.SUPERVISOR)
+API_GROUPINGS = ("queue", "agent", "interval", "day", "week", "month", "campaign", "disposition", "trunk", "number")
+MAX_DAYS = 400  # a year and a bit: a report period, not the whole history
+MAX_INTERVAL_DAYS = 62  # 15-minute rows of two months are 5,952 rows already
+
+
+class _Ids(serializers.ListField):
+    child = serializers.IntegerField(min_value=1)
+
+
+class KpiQuerySerializer(serializers.Serializer):
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+    group_by = serializers.ChoiceField(choices=API_GROUPINGS)
+    interval_minutes = serializers.ChoiceField(choices=INTERVALS, required=False, default=30)
+    queue = _Ids(required=False)
+    agent = _Ids(required=False)
+    campaign = _Ids(required=False)
+
+    def _known(self, model, ids: list[int], field: str) -> list[int]:
+        known = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise serializers.ValidationError(
+                {field: [_("No such id: %(ids)s.") % {"ids": ", ".join(map(str, unknown))}]}
+            )
+        return ids
+
+    def validate(self, attrs):
+        zone = timezone.get_current_timezone()
+        today = datetime.combine(timezone.localdate(), time.min, tzinfo=zone)
+        since = attrs.get("since") or today
+        until = attrs.get("until") or today + timedelta(days=1)
+        try:
+            # In UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 parsing accepts.
+            since, until = since.astimezone(UTC), until.astimezone(UTC)
+        except OverflowError as error:
+            raise serializers.ValidationError({"since": [_("Out of range.")]}) from error
+        if until <= since:
+            raise serializers.ValidationError({"until": [_("until must be after since.")]})
+        limit = MAX_INTERVAL_DAYS if attrs["group_by"] == "interval" else MAX_DAYS
+        if until - since > timedelta(days=limit):
+            raise serializers.ValidationError(
+                {"until": [_("At most %(days)s days for this grouping.") % {"days": limit}]}
+            )
+        attrs["since"], attrs["until"] = since, until
+        for field, model in (("queue", Queue), ("agent", Agent), ("campaign", Campaign)):
+            if attrs.get(field):
+                self._known(model, attrs[field], field)
+        return attrs
+
+
+class ReportKpiView(APIView):
+    permission_classes = [HasRole.of(*KPI_ROLES)]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.DATETIME, description="Default: today 00:00 (tenant time)."),
+            OpenApiParameter("until", OpenApiTypes.DATETIME, description="Default: tomorrow 00:00 (exclusive)."),
+            OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(API_GROUPINGS), required=True),
+            OpenApiParameter("interval_minutes", OpenApiTypes.INT, enum=list(INTERVALS), description="Default 30."),
+            OpenApiParameter("queue", OpenApiTypes.INT, many=True, description="Only these queues (repeat)."),
+            OpenApiParameter("agent", OpenApiTypes.INT, many=True, description="Only these agents (repeat)."),
+            OpenApiParameter("campaign", OpenApiTypes.INT, many=True, description="Only these campaigns (repeat)."),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        """One row per group with every KPI of docs/reports.md §KPIs, the totals and the settings
+        the figures were computed with. Percentages 0–100 with 2 decimals; ``null`` when the
+        denominator is 0."""
+        data = {key: request.query_params.get(key) for key in ("since", "until", "group_by", "interval_minutes")}
+        data = {key: value.strip().replace(" ", "+") for key, value in data.items() if value}  # unencoded "+"
+        for key in ("queue", "agent", "campaign"):
+            values = [v for raw in request.query_params.getlist(key) for v in raw.split(",") if v.strip()]
+            if values:
+                data[key] = values
+        query = KpiQuerySerializer(data=data)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        table = kpi_table(
+            since=params["since"],
+            until=params["until"],
+            group_by=params["group_by"],
+            interval_minutes=int(params["interval_minutes"]),
+            queue_ids=params.get("queue"),
+            agent_ids=params.get("agent"),
+            campaign_ids=params.get("campaign"),
+        )
+        return Response(table)

@@ -1,0 +1,213 @@
+"""The SQL that fills the KPI rollups from the CDRs and agent-state events.
+
+Kept apart from the service (apps/reports/services/rollups.py) so the counting rules are read in
+one place. Each rule here is the SQL form of a rule of apps/telephony/kpis.py as applied by
+apps/telephony/selectors/kpis.py (the per-call flags ``abandoned``, ``short_abandon``,
+``answered_within_sl`` and ``sl_threshold_seconds`` were fixed when the call closed, by
+apps/telephony/services/cdr.py): tests/reports/test_kpis_rollups.py checks the rollups against
+those raw-CDR selectors and against hand-computed call sets.
+
+Parameters (psycopg named): ``since``/``until`` (15-minute aligned, ``until`` exclusive),
+``fcr_window`` (an interval), ``tz`` (the tenant's IANA zone).
+
+Rules:
+
+- the queue of a call is its own, or (a blocked call never reaches one) its number's queue;
+- *offered*: the call waited in a queue (``queued_at`` set), whatever its direction — a campaign's
+  live answer waiting in a queue is offered there, as the wallboard counts it;
+- *handled*: answered, ended and wrap-up over (any direction: agents' manual calls are work too);
+- *FCR*: handled inbound calls with a queue; the next inbound call of the same caller number to the
+  same queue arriving after it and within the window makes it a repeat (found with ``LEAD`` over
+  the calls of ``[since, until + window)``);
+- *CSAT*: ``survey_score`` 1–5; the top two boxes are 4 and 5;
+- *IVR containment*: the call ran an IVR (``ivr_version`` set); contained when it ended without
+  being queued or answered, without asking for an agent and without being blocked;
+- *RONA* and *transfers* are timeline events (``rona``, ``transferred``) counted on the agent who
+  let the offer ring out or made the transfer, in the bucket of the call.
+"""
+
+from __future__ import annotations
+
+from apps.reports.models.rollups import CALL_MEASURES
+
+# Rows of one call-rollup grain, built from CDRs: insert into reports_callrollup.
+CALLS_M15 = """
+WITH base AS (
+    SELECT c.*, COALESCE(c.queue_id, n.queue_id) AS kpi_queue_id
+    FROM telephony_call c
+    LEFT JOIN telephony_phonenumber n ON n.id = c.number_id
+    WHERE c.arrived_at >= %(since)s AND c.arrived_at < %(until)s
+),
+repeat AS (
+    SELECT id, LEAD(arrived_at) OVER (PARTITION BY caller, queue_id ORDER BY arrived_at, id) AS next_arrival
+    FROM telephony_call
+    WHERE arrived_at >= %(since)s AND arrived_at < %(until)s + %(fcr_window)s
+      AND direction = 'inbound' AND queue_id IS NOT NULL
+),
+per_call AS (
+    SELECT
+        b.*,
+        (b.queued_at IS NOT NULL AND b.queue_id IS NOT NULL) AS q,
+        (b.answered_at IS NOT NULL AND b.ended_at IS NOT NULL AND b.wrapup_ended_at IS NOT NULL) AS h,
+        (r.next_arrival IS NOT NULL AND r.next_arrival <= b.arrived_at + %(fcr_window)s) AS repeated,
+        COALESCE(d.is_resolved, FALSE) AS resolved
+    FROM base b
+    LEFT JOIN repeat r ON r.id = b.id
+    LEFT JOIN telephony_disposition d ON d.id = b.disposition_id
+),
+events AS (
+    SELECT e.call_id, e.agent_id,
+           count(*) FILTER (WHERE e.kind = 'transferred') AS transfers,
+           count(*) FILTER (WHERE e.kind = 'rona') AS ronas
+    FROM telephony_callevent e
+    WHERE e.kind IN ('transferred', 'rona')
+      AND e.call_id IN (SELECT id FROM base)
+    GROUP BY e.call_id, e.agent_id
+),
+measured AS (
+    SELECT
+        to_timestamp(floor(extract(epoch FROM p.arrived_at) / 900) * 900) AS bucket_start,
+        p.kpi_queue_id AS queue_id, p.agent_id, p.campaign_id, p.disposition_id, p.direction,
+        p.trunk_id, p.number_id,
+        1 AS calls,
+        (p.q)::int AS offered,
+        (p.q AND p.answered_at IS NOT NULL)::int AS answered,
+        (p.q AND p.answered_at IS NOT NULL AND p.answered_within_sl IS TRUE)::int AS answered_in_sl,
+        (p.q AND p.abandoned AND NOT p.short_abandon)::int AS abandoned,
+        (p.q AND p.abandoned AND NOT p.short_abandon AND p.wait_seconds > p.sl_threshold_seconds)::int
+            AS abandoned_after_sl,
+        (p.q AND p.abandoned AND p.short_abandon)::int AS short_abandons,
+        (p.q AND p.abandoned AND p.short_abandon AND p.wait_seconds > p.sl_threshold_seconds)::int
+            AS short_abandons_after_sl,
+        CASE WHEN p.q AND p.answered_at IS NOT NULL THEN COALESCE(p.wait_seconds, 0) ELSE 0 END AS wait_sum,
+        (p.q AND p.answered_at IS NOT NULL AND p.wait_seconds IS NOT NULL)::int AS waited,
+        (p.h)::int AS handled,
+        CASE WHEN p.h THEN p.talk_seconds + p.hold_seconds + p.wrapup_seconds ELSE 0 END AS handle_sum,
+        CASE WHEN p.h THEN p.talk_seconds ELSE 0 END AS talk_sum,
+        CASE WHEN p.h THEN p.hold_seconds ELSE 0 END AS hold_sum,
+        CASE WHEN p.h THEN p.wrapup_seconds ELSE 0 END AS wrapup_sum,
+        (p.h AND p.direction = 'inbound' AND p.queue_id IS NOT NULL)::int AS fcr_handled,
+        (p.h AND p.direction = 'inbound' AND p.queue_id IS NOT NULL AND NOT p.repeated)::int AS fcr_no_repeat,
+        (p.h AND p.direction = 'inbound' AND p.queue_id IS NOT NULL AND p.repeated AND p.resolved)::int
+            AS fcr_resolved_repeat,
+        (p.survey_score BETWEEN 1 AND 5)::int AS csat_count,
+        CASE WHEN p.survey_score BETWEEN 1 AND 5 THEN p.survey_score ELSE 0 END AS csat_sum,
+        (p.survey_score BETWEEN 4 AND 5)::int AS csat_top2,
+        (p.ivr_version_id IS NOT NULL)::int AS ivr_entered,
+        (p.ivr_version_id IS NOT NULL AND p.ended_at IS NOT NULL AND p.queued_at IS NULL
+         AND p.answered_at IS NULL AND NOT p.reached_agent_request AND NOT p.blocked)::int AS ivr_contained,
+        (p.blocked)::int AS blocked,
+        0 AS transfers,
+        0 AS ronas,
+        (EXISTS (SELECT 1 FROM telephony_callbackrequest cb WHERE cb.call_id = p.id))::int AS callbacks,
+        (EXISTS (SELECT 1 FROM telephony_voicemail vm WHERE vm.call_id = p.id))::int AS voicemails
+    FROM per_call p
+    UNION ALL
+    SELECT
+        to_timestamp(floor(extract(epoch FROM b.arrived_at) / 900) * 900),
+        b.kpi_queue_id, ev.agent_id, b.campaign_id, b.disposition_id, b.direction, b.trunk_id, b.number_id,
+        {event_zeros},
+        ev.transfers, ev.ronas, 0, 0
+    FROM events ev JOIN base b ON b.id = ev.call_id
+)
+INSERT INTO reports_callrollup (
+    grain, bucket_start, queue_id, agent_id, campaign_id, disposition_id, direction, trunk_id, number_id,
+    {measures}
+)
+SELECT 'm15', bucket_start, queue_id, agent_id, campaign_id, disposition_id, direction, trunk_id, number_id,
+    {sums}
+FROM measured
+GROUP BY bucket_start, queue_id, agent_id, campaign_id, disposition_id, direction, trunk_id, number_id
+"""
+
+# Day rows re-aggregated from the 15-minute rows of whole local days [since, until).
+CALLS_DAY = """
+INSERT INTO reports_callrollup (
+    grain, bucket_start, queue_id, agent_id, campaign_id, disposition_id, direction, trunk_id, number_id,
+    {measures}
+)
+SELECT 'day', date_trunc('day', bucket_start AT TIME ZONE %(tz)s) AT TIME ZONE %(tz)s AS day_start,
+    queue_id, agent_id, campaign_id, disposition_id, direction, trunk_id, number_id,
+    {sums}
+FROM reports_callrollup
+WHERE grain = 'm15' AND bucket_start >= %(since)s AND bucket_start < %(until)s
+GROUP BY day_start, queue_id, agent_id, campaign_id, disposition_id, direction, trunk_id, number_id
+"""
+
+# Agent-state seconds per 15-minute bucket: each event's state lasts until the agent's next event
+# (or now); the state at ``since`` is the last event before it (one index probe per agent).
+STATES_M15 = """
+WITH ev AS (
+    SELECT last.agent_id, last.at, last.id, last.to_state
+    FROM telephony_agent a
+    CROSS JOIN LATERAL (
+        SELECT e.agent_id, e.at, e.id, e.to_state FROM telephony_agentstateevent e
+        WHERE e.agent_id = a.id AND e.at < %(since)s ORDER BY e.at DESC, e.id DESC LIMIT 1
+    ) last
+    UNION ALL
+    SELECT agent_id, at, id, to_state FROM telephony_agentstateevent
+    WHERE at >= %(since)s AND at < %(until)s
+),
+seg AS (
+    SELECT agent_id, to_state AS state,
+           GREATEST(at, %(since)s) AS a,
+           LEAST(COALESCE(LEAD(at) OVER w, LEAST(now(), %(until)s)), %(until)s) AS b
+    FROM ev
+    WINDOW w AS (PARTITION BY agent_id ORDER BY at, id)
+),
+pieces AS (
+    SELECT s.agent_id, s.state, bk AS bucket_start,
+           extract(epoch FROM LEAST(s.b, bk + interval '15 minutes') - GREATEST(s.a, bk)) AS secs
+    FROM seg s
+    CROSS JOIN LATERAL generate_series(
+        to_timestamp(floor(extract(epoch FROM s.a) / 900) * 900), s.b - interval '1 microsecond',
+        interval '15 minutes') AS bk
+    WHERE s.b > s.a AND s.state NOT IN ('offline')
+)
+INSERT INTO reports_agentstaterollup (
+    grain, bucket_start, agent_id, ready_seconds, talking_seconds, hold_seconds, wrapup_seconds,
+    reserved_seconds, not_ready_seconds
+)
+SELECT 'm15', bucket_start, agent_id,
+    COALESCE(sum(secs) FILTER (WHERE state = 'ready'), 0),
+    COALESCE(sum(secs) FILTER (WHERE state = 'talking'), 0),
+    COALESCE(sum(secs) FILTER (WHERE state = 'hold'), 0),
+    COALESCE(sum(secs) FILTER (WHERE state = 'wrap_up'), 0),
+    COALESCE(sum(secs) FILTER (WHERE state = 'reserved'), 0),
+    COALESCE(sum(secs) FILTER (WHERE state = 'not_ready'), 0)
+FROM pieces
+GROUP BY bucket_start, agent_id
+"""
+
+STATES_DAY = """
+INSERT INTO reports_agentstaterollup (
+    grain, bucket_start, agent_id, ready_seconds, talking_seconds, hold_seconds, wrapup_seconds,
+    reserved_seconds, not_ready_seconds
+)
+SELECT 'day', date_trunc('day', bucket_start AT TIME ZONE %(tz)s) AT TIME ZONE %(tz)s AS day_start, agent_id,
+    sum(ready_seconds), sum(talking_seconds), sum(hold_seconds), sum(wrapup_seconds),
+    sum(reserved_seconds), sum(not_ready_seconds)
+FROM reports_agentstaterollup
+WHERE grain = 'm15' AND bucket_start >= %(since)s AND bucket_start < %(until)s
+GROUP BY day_start, agent_id
+"""
+
+DELETE_CALLS = (
+    "DELETE FROM reports_callrollup WHERE grain = %(grain)s AND bucket_start >= %(since)s AND bucket_start < %(until)s"
+)
+DELETE_STATES = "DELETE FROM reports_agentstaterollup WHERE grain = %(grain)s AND bucket_start >= %(since)s AND bucket_start < %(until)s"
+
+
+def _measures() -> tuple[str, str]:
+    return ", ".join(CALL_MEASURES), ", ".join(f"COALESCE(sum({m}), 0)" for m in CALL_MEASURES)
+
+
+def calls_m15_sql() -> str:
+    measures, sums = _measures()
+    zeros = ", ".join("0" for _ in range(CALL_MEASURES.index("transfers")))
+    return CALLS_M15.format(measures=measures, sums=sums, event_zeros=zeros)
+
+
+def calls_day_sql() -> str:
+    measures, sums = _measures()
+    return CALLS_DAY.format(measures=measures, sums=sums)

@@ -1,0 +1,153 @@
+"""Filling the KPI rollups (apps/reports/models/rollups.py): idempotent, re-buildable by period.
+
+:func:`rollups_rebuild` replaces every rollup row of a period — 15-minute rows from the CDRs and
+agent-state events, then the day rows of the local days it touches from the 15-minute rows — by
+delete + insert in one transaction, so running it twice changes nothing and a failure leaves the
+old rows. Three callers:
+
+- the Celery beat task ``reports.rollups_refresh`` every minute (:func:`rollups_refresh`): the
+  last two hours (calls still closing, wrap-ups, surveys) plus the earlier buckets whose FCR a new
+  call has just changed (a repeat call within the window makes an earlier call "not resolved");
+- ``manage.py rebuild_rollups --tenant <slug> --since --until`` (a period, in chunks of days);
+- the ``history_written`` signal of apps.telephony (generated history): that period.
+
+The FCR window is read from the tenant's settings when the rows are built and recorded in
+``RollupState``; a changed window needs a rebuild (the selector states which window was used).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.core.tenancy import current_tenant
+from apps.reports import kpi_sql
+from apps.reports.models import RollupState
+from apps.reports.selectors.kpis import kpi_settings
+
+BUCKET = timedelta(minutes=15)
+REFRESH_LOOKBACK = timedelta(hours=2)
+CHUNK = timedelta(days=7)
+
+
+def tenant_zone() -> zoneinfo.ZoneInfo:
+    """The tenant's time zone (days and intervals are local), the project's default outside one."""
+    tenant = current_tenant()
+    name = getattr(tenant, "time_zone", None) or django_settings.TIME_ZONE
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except zoneinfo.ZoneInfoNotFoundError:
+        return zoneinfo.ZoneInfo(django_settings.TIME_ZONE)
+
+
+def floor_bucket(at: datetime) -> datetime:
+    epoch = int(at.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % 900, tz=UTC)
+
+
+def ceil_bucket(at: datetime) -> datetime:
+    floor = floor_bucket(at)
+    return floor if floor == at else floor + BUCKET
+
+
+def local_day_start(at: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
+    local = at.astimezone(zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def rollup_state() -> RollupState:
+    state, _created = RollupState.objects.get_or_create(pk=RollupState.SINGLETON_ID)
+    return state
+
+
+def rollups_rebuild(*, since: datetime, until: datetime) -> dict[str, int]:
+    """Rebuild the rollups of ``[since, until)`` (widened to whole 15-minute buckets) and the day
+    rows of the local days it touches. Returns the number of 15-minute call and state rows written."""
+    start, end = floor_bucket(since), ceil_bucket(until)
+    if end <= start:
+        return {"call_rows": 0, "state_rows": 0}
+    zone = tenant_zone()
+    window_hours = kpi_settings().fcr_window_hours
+    params: dict[str, Any] = {
+        "since": start,
+        "until": end,
+        "fcr_window": timedelta(hours=window_hours),
+        "tz": str(zone),
+    }
+    day_from = local_day_start(start, zone)
+    day_to = local_day_start(end - timedelta(microseconds=1), zone) + timedelta(days=1)
+    day_params: dict[str, Any] = {"since": day_from, "until": day_to, "tz": str(zone)}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(kpi_sql.DELETE_CALLS, {**params, "grain": "m15"})
+        cursor.execute(kpi_sql.calls_m15_sql(), params)
+        call_rows = cursor.rowcount
+        cursor.execute(kpi_sql.DELETE_STATES, {**params, "grain": "m15"})
+        cursor.execute(kpi_sql.STATES_M15, params)
+        state_rows = cursor.rowcount
+        cursor.execute(kpi_sql.DELETE_CALLS, {**day_params, "grain": "day"})
+        cursor.execute(kpi_sql.calls_day_sql(), day_params)
+        cursor.execute(kpi_sql.DELETE_STATES, {**day_params, "grain": "day"})
+        cursor.execute(kpi_sql.STATES_DAY, day_params)
+        RollupState.objects.update_or_create(
+            pk=RollupState.SINGLETON_ID,
+            defaults={"fcr_window_hours": window_hours, "updated_at": timezone.now()},
+        )
+    return {"call_rows": call_rows, "state_rows": state_rows}
+
+
+def periods(since: datetime, until: datetime, step: timedelta = CHUNK) -> Iterator[tuple[datetime, datetime]]:
+    """``[since, until)`` cut at local midnights into pieces of at most ``step`` (so each piece's
+    day rows are complete when it is built)."""
+    zone = tenant_zone()
+    at = since
+    while at < until:
+        nxt = local_day_start(at + step, zone) if step >= timedelta(days=1) else at + step
+        nxt = min(max(nxt, at + BUCKET), until)
+        yield at, nxt
+        at = nxt
+
+
+def rollups_rebuild_period(*, since: datetime, until: datetime) -> dict[str, int]:
+    """A long period, chunk by chunk (each its own transaction); the day rows of a local day cut
+    between two chunks are rebuilt by both, the second time complete."""
+    totals = {"call_rows": 0, "state_rows": 0, "chunks": 0}
+    for start, end in periods(floor_bucket(since), ceil_bucket(until)):
+        written = rollups_rebuild(since=start, until=end)
+        totals["call_rows"] += written["call_rows"]
+        totals["state_rows"] += written["state_rows"]
+        totals["chunks"] += 1
+    return totals
+
+
+_FCR_TOUCHED = """
+SELECT DISTINCT to_timestamp(floor(extract(epoch FROM p.arrived_at) / 900) * 900)
+FROM telephony_call c
+JOIN telephony_call p ON p.caller = c.caller AND p.queue_id = c.queue_id AND p.direction = 'inbound'
+     AND p.arrived_at >= c.arrived_at - %(fcr_window)s AND p.arrived_at < %(before)s
+WHERE c.arrived_at >= %(new_since)s AND c.direction = 'inbound' AND c.queue_id IS NOT NULL
+"""
+
+
+def rollups_refresh(*, now: datetime | None = None) -> dict[str, int]:
+    """The every-minute refresh: the last two hours, plus the earlier 15-minute buckets holding
+    calls that a call arrived since the previous refresh turned into repeats (FCR)."""
+    now = now or timezone.now()
+    state = rollup_state()
+    since = floor_bucket(now - REFRESH_LOOKBACK)
+    new_since = min(state.refreshed_until or since, since)
+    window = timedelta(hours=kpi_settings().fcr_window_hours)
+    with connection.cursor() as cursor:
+        touched_params: dict[str, Any] = {"fcr_window": window, "before": since, "new_since": new_since}
+        cursor.execute(_FCR_TOUCHED, touched_params)
+        touched = sorted(row[0] for row in cursor.fetchall())
+    written = rollups_rebuild(since=since, until=now)
+    for bucket in touched:
+        rollups_rebuild(since=bucket, until=bucket + BUCKET)
+    RollupState.objects.filter(pk=RollupState.SINGLETON_ID).update(refreshed_at=now, refreshed_until=since)
+    return {**written, "fcr_buckets": len(touched)}

@@ -123,6 +123,7 @@ SHARED_APPS = [
     "apps.core",
     "apps.sip",
     "apps.calendar",
+    "apps.billing",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -422,6 +423,11 @@ CELERY_BEAT_SCHEDULE = {
     "audit-purge": {
         "task": "apps.audit.tasks.audit_purge_task",
         "schedule": crontab(minute=20, hour=3),
+    },
+    # After meter-seat-days (00:05): yesterday's final figures and today's so far.
+    "billing-meter-usage": {
+        "task": "billing.meter_usage",
+        "schedule": crontab(minute=25, hour=0),
     },
 }
 

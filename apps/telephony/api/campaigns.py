@@ -25,9 +25,10 @@ from rest_framework.views import APIView
 
 from apps.accounts.choices import Role
 from apps.core.api.permissions import HasRole
+from apps.core.api.renderers import EXPORT_RENDERER_CLASSES, ExportNegotiation, file_renderer_format
 from apps.core.clientip import client_ip
 from apps.core.errors import ApplicationError, PermissionDeniedError
-from apps.core.exports import export_response
+from apps.core.exports import XLSX_CONTENT_TYPE, export_response
 from apps.telephony import kpis
 from apps.telephony.choices import ExportFormat
 from apps.telephony.models import (
@@ -220,25 +221,48 @@ class CampaignViewSet(viewsets.ModelViewSet):
     @extend_schema(
         request=None,
         parameters=[
-            OpenApiParameter("file_format", str, enum=ExportFormat.values, description="csv (default) or xlsx")
+            OpenApiParameter("format", str, enum=ExportFormat.values, description="csv (default) or xlsx"),
+            OpenApiParameter(
+                "file_format", str, enum=ExportFormat.values, description="The same as format (kept for old clients)."
+            ),
         ],
-        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+            (400, "application/json"): OpenApiTypes.OBJECT,
+        },
     )
-    @action(detail=True, methods=["get"], permission_classes=[IsStaff])
+    @action(
+        detail=True,
+        methods=["get"],
+        permission_classes=[IsStaff],
+        renderer_classes=EXPORT_RENDERER_CLASSES,
+        content_negotiation_class=ExportNegotiation,
+    )
     def export(self, request, pk=None):
         """Results per contact (attempts, last outcome, disposition), streamed. Every export is logged."""
         campaign = self.get_object()
-        # Not ``format``: DRF reserves that query parameter for choosing a renderer.
-        file_format = request.query_params.get("file_format") or ExportFormat.CSV
-        if file_format not in ExportFormat.values:
-            raise ApplicationError(
-                "invalid", _("The request has invalid fields."), fields={"file_format": [_("csv or xlsx.")]}
-            )
+        file_format = _export_format(request)
         results_export.export_check_size(campaign, file_format)
         export = results_export.campaign_export(
             campaign=campaign, file_format=file_format, user=request.user, ip_address=client_ip(request) or None
         )
         return export_response(request, export.rows, file_format=export.file_format, filename=export.filename)
+
+
+def _export_format(request) -> str:
+    """``?format=`` (DRF's format override, the same as everywhere in the API) or the older
+    ``?file_format=``; csv when neither (nor an ``Accept`` of a file type) says otherwise."""
+    legacy = request.query_params.get("file_format")
+    if legacy and legacy not in ExportFormat.values:
+        raise ApplicationError(
+            "invalid", _("The request has invalid fields."), fields={"file_format": [_("csv or xlsx.")]}
+        )
+    chosen = file_renderer_format(request)  # from ?format= (checked by ExportNegotiation) or Accept
+    if legacy and request.query_params.get("format") and legacy != chosen:
+        message = _("format and file_format disagree; give one of them.")
+        raise ApplicationError("invalid", message, fields={"format": [message], "file_format": [message]})
+    return legacy or chosen or ExportFormat.CSV
 
 
 class CampaignRetryRulesView(APIView):

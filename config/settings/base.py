@@ -424,6 +424,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.audit.tasks.audit_purge_task",
         "schedule": crontab(minute=20, hour=3),
     },
+    # The last two hours of KPI rollups (and buckets whose FCR just changed), every tenant.
+    "reports-rollups-refresh": {
+        "task": "reports.rollups_refresh",
+        "schedule": 60.0,
+    },
     # After meter-seat-days (00:05): yesterday's final figures and today's so far.
     "billing-meter-usage": {
         "task": "billing.meter_usage",

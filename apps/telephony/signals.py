@@ -9,6 +9,7 @@ away (apps.telephony.services.seat_credentials). The receivers only decide wheth
 from __future__ import annotations
 
 from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
 from django_tenants.utils import get_public_schema_name
 
 from apps.accounts.choices import Role
@@ -19,6 +20,12 @@ from apps.telephony.services.agent_state import agent_access_revoke
 from apps.telephony.services.seat_credentials import seat_credential_revoke
 
 _ACCESS_FIELDS = {"is_active", "roles"}
+
+# Sent by ``generate_history`` (apps/telephony/services/history.py) after it committed a
+# tenant's generated past, inside that tenant's schema: ``sender`` is ``Call``, with ``since`` and
+# ``until`` (aware datetimes, the half-open range written) and ``tenant``. The reports app
+# connects a receiver that rebuilds its rollups for the period (docs/simulation.md).
+history_written = Signal()
 
 
 def _in_tenant_schema() -> bool:

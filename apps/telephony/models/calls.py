@@ -224,6 +224,9 @@ class AgentStateEvent(models.Model):
         related_name="+",
     )
     seconds_in_previous = models.FloatField(_("seconds in previous state"), default=0)
+    # Written by ``generate_history`` (a tenant's simulated past), not by a live agent or engine:
+    # a re-run replaces exactly these rows, and reports may tell them apart (decision 0019).
+    is_generated = models.BooleanField(_("generated"), default=False)
 
     class Meta:
         ordering = ["at", "id"]

@@ -1,0 +1,125 @@
+"""The report pages' forms: the filter bar every report shows (only the filters the report
+declares), and the tenant's KPI settings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.reports.catalog.contract import ReportParams
+from apps.reports.models import KpiSettings
+from apps.telephony.filtersets import AgentChoiceField
+from apps.telephony.models import Agent, Campaign, Queue
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# A report over more than this many days is an export job, not a page.
+MAX_DAYS = 400
+INTERVALS = ((15, _("15 minutes")), (30, _("30 minutes")), (60, _("60 minutes")))
+
+
+def default_days() -> tuple[date, date]:
+    """The last 7 whole days in the tenant's time zone (today is not over yet)."""
+    today = timezone.localdate()
+    return today - timedelta(days=7), today - timedelta(days=1)
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+class ReportFilterForm(forms.Form):
+    """since/until are whole days, *until* included; a report runs from the start of *since* to
+    the end of *until* in the tenant's time zone."""
+
+    since = forms.DateField(label=_("From"), widget=_DATE, required=False)
+    until = forms.DateField(label=_("To (included)"), widget=_DATE, required=False)
+    queue = forms.ModelChoiceField(queryset=Queue.objects.none(), label=_("Queue"), required=False)
+    agent = AgentChoiceField(queryset=Agent.objects.none(), label=_("Agent"), required=False)
+    campaign = forms.ModelChoiceField(queryset=Campaign.objects.none(), label=_("Campaign"), required=False)
+    interval_minutes = forms.TypedChoiceField(
+        label=_("Interval"), choices=INTERVALS, coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, data=None, *, filters: tuple[str, ...] = ("since", "until", "queue"), **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        shown = {"interval_minutes" if name == "interval" else name for name in filters}
+        for name in list(self.fields):
+            if name not in shown:
+                del self.fields[name]
+        choices: dict[str, Any] = {
+            "queue": Queue.objects.filter(is_scratch=False).order_by("name"),
+            "agent": Agent.objects.select_related("user").order_by("user__name", "id"),
+            "campaign": Campaign.objects.order_by("name"),
+        }
+        for name, queryset in choices.items():
+            field = self.fields.get(name)
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = queryset
+        first, last = default_days()
+        for name, day in (("since", first), ("until", last)):
+            if name in self.fields:
+                self.fields[name].initial = day
+                self.fields[name].widget.attrs["max"] = timezone.localdate().isoformat()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, last = default_days()
+        since = data.get("since") or first
+        until = data.get("until") or last
+        if "since" in self.errors or "until" in self.errors:
+            return data
+        if until < since:
+            self.add_error("until", _("The last day is before the first day."))
+        elif (until - since).days + 1 > MAX_DAYS:
+            self.add_error("until", _("A report covers at most %(days)s days.") % {"days": MAX_DAYS})
+        data["since"], data["until"] = since, until
+        return data
+
+    def params(self) -> ReportParams:
+        """The validated filters as the report framework's parameters (call after is_valid)."""
+        data = self.cleaned_data
+        return ReportParams(
+            since=day_start(data["since"]),
+            until=day_start(data["until"] + timedelta(days=1)),
+            queue_ids=[data["queue"].pk] if data.get("queue") else [],
+            agent_ids=[data["agent"].pk] if data.get("agent") else [],
+            campaign_ids=[data["campaign"].pk] if data.get("campaign") else [],
+            interval_minutes=data.get("interval_minutes") or 30,
+        )
+
+    def query(self) -> dict[str, str]:
+        """The filters as GET parameters (export links, the schedule link)."""
+        data = self.cleaned_data
+        query = {"since": data["since"].isoformat(), "until": data["until"].isoformat()}
+        for name in ("queue", "agent", "campaign"):
+            if data.get(name):
+                query[name] = str(data[name].pk)
+        if "interval_minutes" in self.fields:
+            query["interval_minutes"] = str(data.get("interval_minutes") or 30)
+        return query
+
+
+class KpiSettingsForm(forms.ModelForm):
+    class Meta:
+        model = KpiSettings
+        fields = [
+            "fcr_window_hours",
+            "fcr_resolved_counts",
+            "short_abandons_excluded",
+            "abandon_rate_target_percent",
+            "asa_target_seconds",
+            "fcr_target_percent",
+            "occupancy_target_percent",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in ("abandon_rate_target_percent", "fcr_target_percent", "occupancy_target_percent"):
+            value = data.get(name)
+            if value is not None and not 0 <= value <= 100:
+                self.add_error(name, _("Enter a percentage between 0 and 100."))
+        return data

@@ -1,0 +1,205 @@
+"""The report pages: the dashboard, the catalogue, each standard report and its files, the KPI
+settings — for supervisors and administrators, in English and Chinese; refused to agents; bad
+filters answered with form errors, never a crash."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from apps.accounts.choices import Role
+from apps.reports.models import KpiSettings
+from apps.reports.services.rollups import rollups_rebuild
+from tests.accounts.helpers import web_login
+from tests.reports.test_catalog import CODES
+from tests.telephony.call_factories import make_agent, make_queue, stored_call
+
+LANGUAGES = ("en", "zh-hans")
+
+
+@pytest.fixture
+def calls_yesterday(acme):
+    """A queue with an answered and an abandoned call yesterday (inside the reports' default
+    period, the last 7 whole days) and one answered today (the dashboard's day)."""
+    agent_user = acme.user(Role.AGENT, email="pages-agent@acme.test")
+    with tenant_context(acme.tenant):
+        queue = make_queue("pages-queue", name="Pages queue")
+        agent = make_agent(agent_user)
+        now = timezone.now()
+        for arrived, answered in ((now - timedelta(days=1), True), (now - timedelta(days=1, minutes=5), False)):
+            stored_call(
+                queue=queue,
+                agent=agent if answered else None,
+                arrived_at=arrived,
+                queued_at=arrived,
+                answered_at=arrived + timedelta(seconds=8) if answered else None,
+                ended_at=arrived + timedelta(seconds=60),
+                wrapup_ended_at=arrived + timedelta(seconds=70) if answered else None,
+                wait_seconds=8 if answered else 40,
+                talk_seconds=52 if answered else 0,
+                answered_within_sl=True if answered else None,
+                sl_threshold_seconds=15,
+                abandoned=not answered,
+                status="ended",
+            )
+        rollups_rebuild(since=now - timedelta(days=2), until=now + timedelta(minutes=15))
+    return queue
+
+
+@pytest.fixture
+def supervisor(acme):
+    return web_login(acme, acme.user(Role.SUPERVISOR, email="pages-supervisor@acme.test").email)
+
+
+def _get(client, path: str, language: str = "en"):
+    client.cookies["django_language"] = language
+    return client.get(path)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_dashboard_and_catalogue_render_for_a_supervisor(supervisor, calls_yesterday, language):
+    page = _get(supervisor, "/reports/", language)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'<html lang="{language}">' in html
+    assert 'id="dashboard-live-config"' in html and "js/report_dashboard.js" in html
+    assert 'id="trend-1-data"' in html  # yesterday's calls make a trend
+    assert "Pages queue" in html
+    assert "/reports/settings/" not in html  # administrators only
+    listing = _get(supervisor, "/reports/list/", language).content.decode()
+    for code in CODES:
+        assert f'href="/reports/r/{code}/"' in listing
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_each_report_renders_with_chart_table_and_definitions(supervisor, calls_yesterday, code, language):
+    response = _get(supervisor, f"/reports/r/{code}/", language)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="filter-bar"' in html
+    assert 'class="grid" data-sortable' in html
+    assert "report-definitions" in html
+    for fmt in ("csv", "xlsx", "pdf"):
+        assert f"/reports/r/{code}/export/{fmt}/?since=" in html
+    if code in ("queue_performance", "interval", "abandons"):
+        assert 'id="report-chart-data"' in html and "js/report_chart.js" in html
+        assert 'href="/calls/?since=' in html or 'href="/calls/' in html
+
+
+def test_queue_report_figures_link_to_the_calls_behind_them(supervisor, calls_yesterday):
+    html = _get(supervisor, "/reports/r/queue_performance/").content.decode()
+    links = re.findall(r'href="(/calls/\?[^"]+)"', html)
+    assert any(f"queue={calls_yesterday.pk}" in link and "abandoned=true" in link for link in links)
+
+
+@pytest.mark.parametrize(
+    "query, field, message",
+    [
+        ("since=yesterday", "since", "Enter a valid date."),
+        ("since=2025-03-10&until=2025-03-01", "until", "The last day is before the first day."),
+        ("since=2020-01-01&until=2025-03-01", "until", "A report covers at most"),
+        ("queue=999999", "queue", "Select a valid choice."),
+        ("interval_minutes=7", "interval_minutes", "Select a valid choice."),
+    ],
+)
+def test_bad_filters_are_form_errors_not_crashes(supervisor, query, field, message):
+    code = "interval" if field == "interval_minutes" else "queue_performance"
+    response = _get(supervisor, f"/reports/r/{code}/?{query}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="error"' in html and message in html
+    assert "report-chart-data" not in html and "/export/" not in html
+    export = supervisor.get(f"/reports/r/{code}/export/csv/?{query}")
+    assert export.status_code == 400
+    assert message in export.content.decode()
+
+
+@pytest.mark.parametrize(
+    "fmt, content_type",
+    [
+        ("csv", "text/csv"),
+        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("pdf", "application/pdf"),
+    ],
+)
+def test_exports_have_the_right_content_type(supervisor, calls_yesterday, fmt, content_type):
+    response = supervisor.get(f"/reports/r/queue_performance/export/{fmt}/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(content_type)
+    assert "attachment" in response["Content-Disposition"] and f".{fmt}" in response["Content-Disposition"]
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if fmt == "csv":
+        assert "Pages queue" in body.decode("utf-8-sig")
+    elif fmt == "pdf":
+        assert body.startswith(b"%PDF")
+    else:
+        assert body.startswith(b"PK")
+
+
+def test_unknown_report_and_format_are_404(supervisor):
+    assert supervisor.get("/reports/r/nothing/").status_code == 404
+    assert supervisor.get("/reports/r/interval/export/doc/").status_code == 404
+
+
+def test_agents_are_refused_every_report_page(acme):
+    agent = web_login(acme, acme.user(Role.AGENT, email="pages-refused@acme.test").email)
+    for path in (
+        "/reports/",
+        "/reports/list/",
+        "/reports/r/interval/",
+        "/reports/r/interval/export/csv/",
+        "/reports/settings/",
+    ):
+        assert agent.get(path).status_code == 403, path
+
+
+def test_kpi_settings_page_is_for_administrators_and_validates(acme, supervisor):
+    assert supervisor.get("/reports/settings/").status_code == 403
+    admin = web_login(acme, acme.admin_email)
+    assert 'href="/reports/settings/"' in admin.get("/reports/").content.decode()
+    for language in LANGUAGES:
+        assert _get(admin, "/reports/settings/", language).status_code == 200
+    valid = {
+        "fcr_window_hours": "48",
+        "fcr_resolved_counts": "on",
+        "short_abandons_excluded": "on",
+        "abandon_rate_target_percent": "3",
+        "asa_target_seconds": "20",
+        "fcr_target_percent": "85",
+        "occupancy_target_percent": "75",
+    }
+    bad = admin.post("/reports/settings/", {**valid, "fcr_window_hours": "0", "fcr_target_percent": "150"})
+    assert bad.status_code == 200
+    assert bad.content.decode().count('class="error"') >= 2
+    with tenant_context(acme.tenant):
+        assert KpiSettings.objects.get().fcr_window_hours == 72  # unchanged
+    good = admin.post("/reports/settings/", valid)
+    assert good.status_code == 302
+    with tenant_context(acme.tenant):
+        saved = KpiSettings.objects.get()
+        assert (saved.fcr_window_hours, saved.asa_target_seconds, saved.fcr_resolved_counts) == (48, 20, True)
+
+
+def test_dashboard_tiles_compare_today_with_the_targets(acme, supervisor, calls_yesterday):
+    with tenant_context(acme.tenant):
+        now = timezone.now()
+        stored_call(
+            queue=calls_yesterday,
+            arrived_at=now - timedelta(minutes=1),
+            queued_at=now - timedelta(minutes=1),
+            ended_at=now,
+            wait_seconds=50,
+            abandoned=True,
+            sl_threshold_seconds=15,
+            status="ended",
+        )
+        rollups_rebuild(since=now - timedelta(hours=1), until=now + timedelta(minutes=15))
+    html = supervisor.get("/reports/").content.decode()
+    # One call today, abandoned: abandon rate 100% against a 2% target is red, with its definition.
+    assert re.search(r'class="card stat-card stat-bad"[^>]*title="Abandoned calls ÷ offered calls', html)
+    assert "100.0%" in html

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.audit.choices import AuditAction
 from apps.audit.models import AuditEntry
+from apps.core.widgets import DateInput
 
-_DATE = forms.DateInput(attrs={"type": "date"})
+_DATE = DateInput()
 
 
 class AuditEntryFilterSet(django_filters.FilterSet):

@@ -8,11 +8,12 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.widgets import DateTimeInput
 from apps.crm.phones import normalize_phone
 from apps.telephony.choices import CallDirection, CallStatus
 from apps.telephony.models import Agent, Call, CallbackRequest, Disposition, Queue, Voicemail
 
-_DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"})
+_DATETIME = DateTimeInput()
 
 
 class AnyYesNo(forms.NullBooleanSelect):

@@ -106,7 +106,7 @@
     var pad = function (n) {
       return String(n).padStart(2, "0");
     };
-    return at.getFullYear() + "-" + pad(at.getMonth() + 1) + "-" + pad(at.getDate()) + "T10:00";
+    return at.getFullYear() + "-" + pad(at.getMonth() + 1) + "-" + pad(at.getDate()) + " 10:00"; // the field's format (apps/core/widgets.py DateTimeInput)
   }
 
   function meaning(row) {
@@ -272,7 +272,7 @@
   $("callback-form").addEventListener("submit", function (event) {
     event.preventDefault();
     if (!current || !current.contact) return;
-    var at = new Date($("callback-at").value); // the browser's local time
+    var at = new Date($("callback-at").value.trim().replace(" ", "T")); // "2026-12-08 10:00", the browser's local time
     request("POST", "scheduled-callbacks", {
       contact: current.contact.contact_id,
       due_at: isNaN(at) ? $("callback-at").value : at.toISOString(),

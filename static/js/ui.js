@@ -5,6 +5,9 @@
 //   <select data-autosubmit>                   submits its form when changed
 //   <table data-sortable> <th data-sort="text|number">   sorts the rows by a clicked header
 //                                              (a cell's data-sort-value wins over its text)
+//   <span data-file-picker>                    shows the chosen file's name (widgets.FileInput)
+//   <button data-date-picker="date|datetime">  opens a calendar for its .date-field's input
+//                                              (widgets.DateInput / DateTimeInput)
 // and one small API other scripts call for realtime notices:
 //   ui.toast(text, kind)                       kind: "info" (default), "good", "warn", "bad"
 (function () {
@@ -190,6 +193,157 @@
     window.setTimeout(function () { item.remove(); }, (seconds || (kind === "bad" ? 10 : 5)) * 1000);
     return item;
   }
+
+  // --- file picker (apps/core/widgets.py FileInput) -------------------------------------
+  // The browser's own button and "No file chosen" are in its UI language: the native input is
+  // hidden inside a translated label-button, and the chosen file's name is written beside it.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!(input instanceof HTMLInputElement) || input.type !== "file") return;
+    var picker = input.closest("[data-file-picker]");
+    var name = picker && picker.querySelector(".file-picker-name");
+    if (!name) return;
+    var names = Array.prototype.map.call(input.files || [], function (file) { return file.name; });
+    name.textContent = names.length ? names.join(", ") : name.getAttribute("data-empty");
+    picker.classList.toggle("chosen", names.length > 0);
+  });
+
+  // --- date picker (apps/core/widgets.py DateInput / DateTimeInput) ----------------------
+  // A text input in ISO order (2026-12-07) and a small calendar whose month and weekday names
+  // come from Intl in the page's language, whatever the browser's own language is.
+  var calendar = null; // { box, input, toggle, kind, year, month }
+
+  function pad(number) { return (number < 10 ? "0" : "") + number; }
+  function isoDay(year, month, day) { return year + "-" + pad(month + 1) + "-" + pad(day); }
+  function pageLanguage() { return document.documentElement.lang || undefined; }
+
+  function parseDay(value) {
+    var match = /^\s*(\d{4})-(\d{1,2})-(\d{1,2})/.exec(value || "");
+    if (!match) return null;
+    var date = new Date(+match[1], +match[2] - 1, +match[3]);
+    return isNaN(date.getTime()) ? null : date;
+  }
+
+  function closeCalendar(focusToggle) {
+    if (!calendar) return;
+    var toggle = calendar.toggle;
+    calendar.box.remove();
+    toggle.setAttribute("aria-expanded", "false");
+    calendar = null;
+    if (focusToggle) toggle.focus();
+  }
+
+  function calendarButton(text, label, className, onClick) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = className;
+    button.textContent = text;
+    if (label) button.setAttribute("aria-label", label);
+    button.addEventListener("click", onClick);
+    return button;
+  }
+
+  function pickDay(day) {
+    var input = calendar.input;
+    if (calendar.kind === "datetime") {
+      var time = /(\d{1,2}:\d{2}(:\d{2})?)\s*$/.exec(input.value);
+      input.value = day + " " + (time ? time[1] : "00:00");
+    } else {
+      input.value = day;
+    }
+    closeCalendar(false);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    input.focus();
+  }
+
+  function drawCalendar() {
+    var state = calendar;
+    var box = state.box;
+    box.textContent = "";
+    var head = document.createElement("div");
+    head.className = "date-picker-head";
+    var title = document.createElement("span");
+    title.className = "date-picker-title";
+    title.textContent = new Intl.DateTimeFormat(pageLanguage(), { year: "numeric", month: "long" })
+      .format(new Date(state.year, state.month, 1));
+    head.appendChild(calendarButton("‹", state.toggle.getAttribute("data-prev-label"), "date-picker-prev", function () { moveMonth(-1); }));
+    head.appendChild(title);
+    head.appendChild(calendarButton("›", state.toggle.getAttribute("data-next-label"), "date-picker-next", function () { moveMonth(1); }));
+    box.appendChild(head);
+
+    var table = document.createElement("table");
+    table.className = "date-picker-days";
+    var headRow = table.createTHead().insertRow();
+    var weekday = new Intl.DateTimeFormat(pageLanguage(), { weekday: "narrow" });
+    for (var i = 0; i < 7; i++) { // Monday first (2024-01-01 was a Monday)
+      var th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = weekday.format(new Date(2024, 0, 1 + i));
+      headRow.appendChild(th);
+    }
+    var body = table.createTBody();
+    var offset = (new Date(state.year, state.month, 1).getDay() + 6) % 7;
+    var days = new Date(state.year, state.month + 1, 0).getDate();
+    var now = new Date();
+    var today = isoDay(now.getFullYear(), now.getMonth(), now.getDate());
+    var chosen = parseDay(state.input.value);
+    var selected = chosen ? isoDay(chosen.getFullYear(), chosen.getMonth(), chosen.getDate()) : "";
+    var row = body.insertRow();
+    for (var blank = 0; blank < offset; blank++) row.insertCell();
+    for (var day = 1; day <= days; day++) {
+      if (row.cells.length === 7) row = body.insertRow();
+      var value = isoDay(state.year, state.month, day);
+      var button = calendarButton(String(day), value, "date-picker-day", pickDay.bind(null, value));
+      button.setAttribute("data-day", value);
+      if (value === today) button.classList.add("today");
+      if (value === selected) { button.classList.add("selected"); button.setAttribute("aria-pressed", "true"); }
+      row.insertCell().appendChild(button);
+    }
+    box.appendChild(table);
+  }
+
+  function moveMonth(delta) {
+    var first = new Date(calendar.year, calendar.month + delta, 1);
+    calendar.year = first.getFullYear();
+    calendar.month = first.getMonth();
+    drawCalendar();
+  }
+
+  function openCalendar(toggle) {
+    var field = toggle.closest(".date-field");
+    var input = field && field.querySelector("input");
+    if (!input) return;
+    var start = parseDay(input.value) || new Date();
+    var box = document.createElement("div");
+    box.className = "date-picker";
+    box.setAttribute("role", "dialog");
+    box.setAttribute("aria-label", toggle.getAttribute("aria-label") || "");
+    calendar = { box: box, input: input, toggle: toggle, kind: toggle.getAttribute("data-date-picker") || "date",
+                 year: start.getFullYear(), month: start.getMonth() };
+    drawCalendar();
+    field.appendChild(box);
+    toggle.setAttribute("aria-expanded", "true");
+    var focus = box.querySelector(".date-picker-day.selected") || box.querySelector(".date-picker-day.today") || box.querySelector(".date-picker-day");
+    if (focus) focus.focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    var toggle = target && target.closest ? target.closest("[data-date-picker]") : null;
+    if (toggle) {
+      var same = calendar && calendar.toggle === toggle;
+      closeCalendar(false);
+      if (!same) openCalendar(toggle);
+      return;
+    }
+    // A click on a month button redraws the calendar, detaching the button before this runs.
+    if (calendar && target.isConnected && !calendar.box.contains(target)) closeCalendar(false);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (calendar && event.key === "Escape") { event.preventDefault(); closeCalendar(true); }
+  });
 
   window.ui = window.ui || {};
   window.ui.toast = toast;

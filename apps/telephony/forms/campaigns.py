@@ -15,6 +15,7 @@ from django.urls import reverse_lazy
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.widgets import DateInput, DateTimeInput, FileInput, TimeInput
 from apps.telephony.choices import CampaignType, DialMode, ExportFormat
 from apps.telephony.models import Campaign, Queue, Trunk
 from apps.telephony.selectors.campaigns.pages import DISPOSITION_KINDS, KIND_DNC, KIND_RETRY
@@ -54,10 +55,10 @@ class CampaignForm(forms.Form):
     queue = forms.ModelChoiceField(queryset=Queue.objects.none())
     trunk = forms.ModelChoiceField(queryset=Trunk.objects.none(), required=False, empty_label=_("The default trunk"))
     caller_id = forms.CharField(required=False, max_length=32)
-    start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    window_start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    window_end = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    start_date = forms.DateField(required=False, widget=DateInput())
+    end_date = forms.DateField(required=False, widget=DateInput())
+    window_start = forms.TimeField(widget=TimeInput())
+    window_end = forms.TimeField(widget=TimeInput())
     weekdays = forms.TypedMultipleChoiceField(choices=WEEKDAY_CHOICES, coerce=int, widget=forms.CheckboxSelectMultiple)
     skip_holidays = forms.BooleanField(required=False)
     default_time_zone = forms.CharField(max_length=64)
@@ -251,7 +252,7 @@ class ContactListUploadForm(forms.Form):
     file = forms.FileField(
         label=_("File (CSV or XLSX)"),
         help_text=_("The first row names the columns; you map them to contact fields next."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
+        widget=FileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
     )
     name = forms.CharField(label=_("Name of the list"), required=False, max_length=200)
 
@@ -351,9 +352,7 @@ class DncAddForm(forms.Form):
 
 
 class DncImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("File (CSV or XLSX)"), widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"})
-    )
+    file = forms.FileField(label=_("File (CSV or XLSX)"), widget=FileInput(attrs={"accept": ".csv,.txt,.xlsx"}))
     campaign = forms.ChoiceField(label=_("List"), required=False)
     column = forms.CharField(
         label=_("Number column"),
@@ -383,7 +382,7 @@ class ConsentForm(forms.Form):
     granted_at = forms.DateTimeField(
         label=_("Granted (local time)"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         help_text=_("Empty: now."),
     )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_error
+from apps.core.widgets import DateInput, DateTimeInput
 from apps.telephony.ivr import schema
 from apps.telephony.ivr.hours import WEEKDAYS
 from apps.telephony.models import BusinessHours, Prompt, Queue
@@ -142,7 +143,7 @@ class TestCallForm(forms.Form):
     at = forms.DateTimeField(
         label=gettext_lazy("Date and time (local)"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
     )
     version = forms.TypedChoiceField(label=gettext_lazy("Version"), coerce=int)
@@ -324,7 +325,7 @@ def apply_hours_error(form: HoursForm, error: ApplicationError) -> None:
 
 
 class OverrideForm(forms.Form):
-    date = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100, required=False)
     is_open = forms.BooleanField(label=gettext_lazy("Open on this date"), required=False)
     open_hours = forms.CharField(

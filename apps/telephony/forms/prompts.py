@@ -6,6 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from apps.core.widgets import FileInput
+
 AUDIO_ACCEPT = ".wav,.mp3,audio/wav,audio/x-wav,audio/mpeg"
 
 
@@ -22,7 +24,7 @@ class PromptForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Audio file"),
         help_text=gettext_lazy("WAV or MP3, at most 20 MB and 10 minutes."),
-        widget=forms.ClearableFileInput(attrs={"accept": AUDIO_ACCEPT}),
+        widget=FileInput(attrs={"accept": AUDIO_ACCEPT}),
     )
 
 
@@ -31,5 +33,5 @@ class PromptEditForm(PromptForm):
         label=gettext_lazy("Replace the audio"),
         required=False,
         help_text=gettext_lazy("WAV or MP3; leave empty to keep the current audio."),
-        widget=forms.ClearableFileInput(attrs={"accept": AUDIO_ACCEPT}),
+        widget=FileInput(attrs={"accept": AUDIO_ACCEPT}),
     )

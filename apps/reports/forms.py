@@ -10,8 +10,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.reports.catalog.contract import ReportParams
 from apps.reports.models import KpiSettings
+from apps.reports.registry import ReportParams
 from apps.telephony.filtersets import AgentChoiceField
 from apps.telephony.models import Agent, Campaign, Queue
 

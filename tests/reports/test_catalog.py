@@ -10,8 +10,8 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from apps.accounts.choices import Role
-from apps.reports.catalog import contract as registry
-from apps.reports.catalog.contract import ReportParams
+from apps.reports import registry
+from apps.reports.registry import ReportParams
 from apps.reports.services.rollups import rollups_rebuild
 from apps.telephony.choices import AgentState
 from apps.telephony.models import AgentStateEvent, IvrFlow, IvrFlowVersion, PauseReason

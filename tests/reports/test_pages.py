@@ -203,3 +203,14 @@ def test_dashboard_tiles_compare_today_with_the_targets(acme, supervisor, calls_
     # One call today, abandoned: abandon rate 100% against a 2% target is red, with its definition.
     assert re.search(r'class="card stat-card stat-bad"[^>]*title="Abandoned calls ÷ offered calls', html)
     assert "100.0%" in html
+
+
+@pytest.mark.parametrize("code", sorted(CODES))
+def test_every_report_prints_as_pdf_and_csv(supervisor, calls_yesterday, code):
+    """Each report's chart spec and rows go through the framework's files (the PDF draws the
+    chart as SVG and refuses a malformed spec)."""
+    pdf = supervisor.get(f"/reports/r/{code}/export/pdf/")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    csv = supervisor.get(f"/reports/r/{code}/export/csv/")
+    assert csv.status_code == 200
+    assert b"".join(csv.streaming_content).decode("utf-8-sig").strip()

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from apps.reports.catalog.common import chart_spec
-from apps.reports.catalog.contract import Column, Report, ReportParams, register
 from apps.reports.definitions import FIGURES
+from apps.reports.registry import Column, Report, ReportParams, register
 from apps.reports.selectors.details import abandoned_calls
 
 # Wait buckets of the chart, in seconds (upper bounds; the last is open).

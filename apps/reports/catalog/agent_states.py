@@ -9,8 +9,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from apps.reports.catalog.common import calls_url, chart_spec, params_filters
-from apps.reports.catalog.contract import Column, Report, ReportParams, register
 from apps.reports.definitions import FIGURES
+from apps.reports.registry import Column, Report, ReportParams, register
 from apps.reports.selectors.details import STATE_ORDER, agent_names, agent_state_times, pause_reason_names
 from apps.telephony.choices import AgentState
 

@@ -15,8 +15,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from apps.reports.catalog.contract import Column, Report, ReportParams
 from apps.reports.definitions import FIGURES
+from apps.reports.registry import Column, Report, ReportParams
 from apps.reports.selectors.kpis import kpi_table
 
 # The calls list's since/until fields are <input type="datetime-local">: local time, minutes.

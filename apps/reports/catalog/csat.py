@@ -8,8 +8,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from apps.reports.catalog.common import calls_url, chart_spec, params_filters
-from apps.reports.catalog.contract import Column, Report, ReportParams, register
 from apps.reports.definitions import FIGURES
+from apps.reports.registry import Column, Report, ReportParams, register
 from apps.reports.selectors.details import agent_names, queue_names, survey_scores
 from apps.reports.selectors.kpis import kpi_table
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from apps.reports.catalog.common import KpiReport
-from apps.reports.catalog.contract import ReportParams, register
+from apps.reports.registry import ReportParams, register
 from apps.reports.selectors.details import disposition_codes
 
 

@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from apps.reports.catalog.common import KpiReport
-from apps.reports.catalog.contract import register
+from apps.reports.registry import register
 
 
 @register

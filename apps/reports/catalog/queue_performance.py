@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from apps.reports.catalog.common import KpiReport
-from apps.reports.catalog.contract import register
+from apps.reports.registry import register
 
 
 @register

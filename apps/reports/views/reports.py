@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 from apps.accounts.choices import Role
 from apps.accounts.views import role_required
 from apps.core.http import stream_for
-from apps.reports.catalog import contract as registry
+from apps.reports import registry
 from apps.reports.forms import ReportFilterForm
 
 REPORT_ROLES = (Role.SUPERVISOR, Role.TENANT_ADMIN)

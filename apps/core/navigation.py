@@ -57,6 +57,18 @@ TENANT_NAVIGATION: list[NavItem] = [
         (A, S, Q, G),
         _("Find calls by date, queue or agent, read their timeline and listen to the recordings."),
     ),
+    NavItem(
+        _("Dashboard"),
+        "reports:dashboard",
+        (A, S),
+        _("Today's service level, abandons and handle time against your targets, and the last 30 days."),
+    ),
+    NavItem(
+        _("Reports"),
+        "reports:list",
+        (A, S),
+        _("Queue, interval, agent, abandon, campaign, IVR and satisfaction reports, with charts and exports."),
+    ),
     NavItem(_("Holiday calendar"), "console:calendar", (A,)),
     NavItem(
         _("Customers"),

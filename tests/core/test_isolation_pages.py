@@ -94,6 +94,9 @@ ROLE_MATRIX: dict[str, tuple[str, ...]] = {
     "customers/": EVERYONE,
     "customers/new/": (A, S),
     "desk/": (G,),
+    "reports/": (A, S),
+    "reports/list/": (A, S),
+    "reports/settings/": (A,),
     "wallboard/": (A, S),
     "wallboard/screens/": (A, S),
     # Nobody with a login: a wall-screen token is its only credential (tests/telephony/test_wallboard.py).

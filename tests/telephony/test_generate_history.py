@@ -33,8 +33,10 @@ from apps.telephony.models import (
     Skill,
     Voicemail,
 )
-from apps.telephony.services.history import UID_PREFIX, history_generate
+from apps.telephony.services.history import UID_PREFIX, demo_history_ensure, history_generate
 from apps.telephony.signals import history_written
+from apps.tenants.management.commands.ensure_demo import history_wanted
+from tests.telephony.campaign_factories import make_campaign
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -315,3 +317,33 @@ def test_keyword_arguments_are_checked_too(acme):
         )
     with tenant_context(acme.tenant):
         assert not _generated_calls().exists()
+
+
+def test_campaign_calls_are_dialled_through_the_tenant_campaign(acme):
+    with tenant_context(acme.tenant):
+        campaign = make_campaign(running=False)
+    _generate(acme, calls_per_day=300, agents=4)
+    with tenant_context(acme.tenant):
+        dialled = _generated_calls().filter(campaign=campaign)
+        assert dialled.exists()
+        assert set(dialled.values_list("direction", flat=True)) == {"outbound"}
+        assert dialled.filter(answered_at__isnull=False).exists()  # live answers talked to an agent
+        hours = {arrived.astimezone(SHANGHAI).hour for arrived in dialled.values_list("arrived_at", flat=True)}
+        assert hours <= {10, 11}  # the morning window of the first campaign
+        assert not _generated_calls().filter(direction="inbound", campaign__isnull=False).exists()
+
+
+def test_the_demo_history_is_generated_once(acme):
+    first = demo_history_ensure(acme.tenant, days=1, calls_per_day=40)
+    assert first is not None and first.calls > 0
+    with tenant_context(acme.tenant):
+        before = _figures()
+    assert demo_history_ensure(acme.tenant, days=1, calls_per_day=40) is None  # the history is the marker
+    with tenant_context(acme.tenant):
+        assert _figures() == before
+
+
+def test_ensure_demo_generates_history_only_when_asked_under_the_test_settings():
+    assert history_wanted(None) is False  # tests never pay for a month of calls by accident
+    assert history_wanted(True) is True
+    assert history_wanted(False) is False

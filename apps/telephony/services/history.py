@@ -36,7 +36,6 @@ from apps.accounts.choices import Role
 from apps.accounts.models import User
 from apps.core.errors import ApplicationError
 from apps.telephony import agent_states
-from apps.telephony.choices import CampaignStatus
 from apps.telephony.engine.config import NumberSettings, load_tenant_config
 from apps.telephony.engine.simulation.history import (
     CampaignWindow,
@@ -193,7 +192,9 @@ def _reasons() -> dict[str, int]:
 
 def _campaigns() -> list[CampaignWindow]:
     windows = []
-    campaigns = Campaign.objects.exclude(status=CampaignStatus.DRAFT).select_related("queue", "trunk").order_by("pk")
+    # Every campaign with a queue dials in the past, whatever its status now (a draft included:
+    # the demo's campaign waits for an administrator to start it, and its reports need a past).
+    campaigns = Campaign.objects.filter(queue__isnull=False).select_related("queue", "trunk").order_by("pk")
     for index, campaign in enumerate(campaigns):
         if campaign.queue_id is None:
             continue
@@ -321,4 +322,30 @@ def history_generate(
         simulate_seconds=simulated - started,
         write_seconds=finished - simulated,
         wall_seconds=time.perf_counter() - started,
+    )
+
+
+# --- the demo tenant (``make run``) -----------------------------------------------------------
+DEMO_DAYS = 30
+DEMO_CALLS_PER_DAY = 450
+DEMO_SEED = 1
+
+
+def history_exists() -> bool:
+    """Whether the current tenant holds generated history (the demo's "done once" marker)."""
+    return Call.objects.filter(uid__startswith=UID_PREFIX, is_simulated=True).exists()
+
+
+def demo_history_ensure(
+    tenant, *, days: int = DEMO_DAYS, calls_per_day: int = DEMO_CALLS_PER_DAY, seed: int = DEMO_SEED
+) -> HistoryResult | None:
+    """Give the demo tenant its past once: ``days`` days with every agent it has (virtual agents
+    and the demo agent alike). Nothing when it has generated history already — the history
+    itself is the marker, so a restart next week does not add another month."""
+    with tenant_context(tenant):
+        if history_exists():
+            return None
+        agents = Agent.objects.filter(user__is_active=True).count()
+    return history_generate(
+        tenant=tenant, days=days, calls_per_day=calls_per_day, agents=min(max(agents, 1), MAX_AGENTS), seed=seed
     )

@@ -1,4 +1,9 @@
-"""Make sure the platform admin and the demo tenant exist (idempotent; used by ``make run``)."""
+"""Make sure the platform admin and the demo tenant exist (idempotent; used by ``make run``).
+
+The first run also gives the demo tenant 30 days of generated history (``generate_history``'s
+service; about 15 s), so every report has data; later runs find it and skip. Under the test
+settings it is skipped unless ``--history`` asks for it; ``--no-history`` skips it anywhere.
+"""
 
 import os
 
@@ -9,6 +14,7 @@ from django_tenants.utils import schema_context, tenant_context
 from apps.accounts.choices import Role
 from apps.accounts.models import User
 from apps.telephony.services.demo import demo_traffic_setup
+from apps.telephony.services.history import demo_history_ensure
 from apps.tenants.models import Domain, Tenant
 from apps.tenants.services.provisioning import tenant_provision
 from apps.tenants.services.spares import spare_schemas_fill
@@ -23,8 +29,27 @@ DEMO_USERS = [
 ]
 
 
+def history_wanted(asked: bool | None) -> bool:
+    """``--history``/``--no-history`` decide; otherwise yes, except under the test settings (the
+    tests call this command and must not pay for a month of calls unless they ask)."""
+    if asked is not None:
+        return asked
+    return not str(getattr(settings, "SETTINGS_MODULE", "")).endswith(".test")
+
+
 class Command(BaseCommand):
     help = "Create the platform admin and the demo tenant if they are missing, then print the logins."
+
+    def add_arguments(self, parser):
+        history = parser.add_mutually_exclusive_group()
+        history.add_argument(
+            "--history",
+            dest="history",
+            action="store_true",
+            default=None,
+            help="generate the demo's 30 days of history",
+        )
+        history.add_argument("--no-history", dest="history", action="store_false", help="do not generate history")
 
     def handle(self, *args, **options):
         with schema_context("public"):
@@ -50,6 +75,12 @@ class Command(BaseCommand):
                 if not User.objects.filter(email=email).exists():
                     User.objects.create_user(email, password, name=name, roles=roles)
             demo_traffic_setup(tenant)
+        if history_wanted(options.get("history")):
+            result = demo_history_ensure(tenant)
+            if result is not None:
+                self.stdout.write(
+                    f"demo history: {result.calls} calls over {result.days} days in {result.wall_seconds:.1f} s"
+                )
         built = spare_schemas_fill()
         if built:
             self.stdout.write(f"built {built} spare tenant schema(s) for instant sign-ups")

@@ -134,6 +134,15 @@ WHERE grain = 'm15' AND bucket_start >= %(since)s AND bucket_start < %(until)s
 GROUP BY day_start, queue_id, agent_id, campaign_id, disposition_id, direction, trunk_id, number_id
 """
 
+# 15-minute rows by queue and direction only, summed from the full 15-minute rows of [since, until).
+CALLS_Q15 = """
+INSERT INTO reports_callrollup (grain, bucket_start, queue_id, direction, {measures})
+SELECT 'q15', bucket_start, queue_id, direction, {sums}
+FROM reports_callrollup
+WHERE grain = 'm15' AND bucket_start >= %(since)s AND bucket_start < %(until)s
+GROUP BY bucket_start, queue_id, direction
+"""
+
 # Agent-state seconds per 15-minute bucket: each event's state lasts until the agent's next event
 # (or now); the state at ``since`` is the last event before it (one index probe per agent).
 STATES_M15 = """
@@ -206,6 +215,11 @@ def calls_m15_sql() -> str:
     measures, sums = _measures()
     zeros = ", ".join("0" for _ in range(CALL_MEASURES.index("transfers")))
     return CALLS_M15.format(measures=measures, sums=sums, event_zeros=zeros)
+
+
+def calls_q15_sql() -> str:
+    measures, sums = _measures()
+    return CALLS_Q15.format(measures=measures, sums=sums)
 
 
 def calls_day_sql() -> str:

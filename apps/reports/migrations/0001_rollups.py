@@ -18,7 +18,9 @@ class Migration(migrations.Migration):
                 (
                     "grain",
                     models.CharField(
-                        choices=[("m15", "15 minutes"), ("day", "day")], max_length=4, verbose_name="grain"
+                        choices=[("m15", "15 minutes"), ("q15", "15 minutes by queue"), ("day", "day")],
+                        max_length=4,
+                        verbose_name="grain",
                     ),
                 ),
                 ("bucket_start", models.DateTimeField(verbose_name="bucket start")),
@@ -43,7 +45,9 @@ class Migration(migrations.Migration):
                 (
                     "grain",
                     models.CharField(
-                        choices=[("m15", "15 minutes"), ("day", "day")], max_length=4, verbose_name="grain"
+                        choices=[("m15", "15 minutes"), ("q15", "15 minutes by queue"), ("day", "day")],
+                        max_length=4,
+                        verbose_name="grain",
                     ),
                 ),
                 ("bucket_start", models.DateTimeField(verbose_name="bucket start")),

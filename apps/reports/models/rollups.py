@@ -9,6 +9,8 @@ sums by the one set of formulas (apps/telephony/kpis.py, apps/reports/kpi_math.p
 
 - ``grain = "m15"``: 15-minute buckets (UTC-aligned; every real time-zone offset is a multiple of
   15 minutes, so they are also the tenant's local 15/30/60-minute intervals).
+- ``grain = "q15"``: the same 15-minute buckets summed over every dimension but queue and direction
+  (the others null): a month by interval reads ~60,000 of these instead of ~10× as many ``m15`` rows.
 - ``grain = "day"``: local days of the tenant's time zone, the same dimensions; a month query reads
   whole days from here and only its ragged edges from ``m15``.
 
@@ -27,8 +29,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 GRAIN_15MIN = "m15"
+GRAIN_QUEUE_15MIN = "q15"
 GRAIN_DAY = "day"
-GRAIN_CHOICES = [(GRAIN_15MIN, _("15 minutes")), (GRAIN_DAY, _("day"))]
+GRAIN_CHOICES = [(GRAIN_15MIN, _("15 minutes")), (GRAIN_QUEUE_15MIN, _("15 minutes by queue")), (GRAIN_DAY, _("day"))]
 
 #: The additive measures of a call rollup row (the order of the INSERT in kpi_sql.py).
 CALL_MEASURES = (

@@ -86,22 +86,31 @@ def _time_key(group_by: str, interval_minutes: int) -> str:
     return f"date_trunc('{group_by}', {local})"
 
 
-def _period_filter(start: datetime, end: datetime, zone: zoneinfo.ZoneInfo, *, days: bool) -> tuple[str, dict]:
+def _period_filter(
+    start: datetime, end: datetime, zone: zoneinfo.ZoneInfo, *, days: bool, grain: str = "m15"
+) -> tuple[str, dict]:
     """SQL selecting the rollup rows that cover ``[start, end)`` exactly once: day rows for the whole
-    local days inside it (unless ``days`` is False), 15-minute rows for the rest."""
-    params: dict[str, Any] = {"start": start, "end": end}
+    local days inside it (unless ``days`` is False), 15-minute rows of ``grain`` for the rest."""
+    params: dict[str, Any] = {"start": start, "end": end, "grain": grain}
     first_day = _day_start(start, zone)
     if first_day < start:
         first_day = _day_start(first_day + timedelta(days=1, hours=2), zone)
     last_day = _day_start(end, zone)
     if not days or first_day >= last_day:
-        return "(grain = 'm15' AND bucket_start >= %(start)s AND bucket_start < %(end)s)", params
+        return "(grain = %(grain)s AND bucket_start >= %(start)s AND bucket_start < %(end)s)", params
     params.update(d0=first_day, d1=last_day)
     return (
-        "((grain = 'day' AND bucket_start >= %(d0)s AND bucket_start < %(d1)s) OR (grain = 'm15' AND "
+        "((grain = 'day' AND bucket_start >= %(d0)s AND bucket_start < %(d1)s) OR (grain = %(grain)s AND "
         "((bucket_start >= %(start)s AND bucket_start < %(d0)s) OR (bucket_start >= %(d1)s AND bucket_start < %(end)s))))",
         params,
     )
+
+
+def _prefixed(sql: str) -> str:
+    """The same filter with its parameter names prefixed ``s_`` (state rows have no ``q15`` grain)."""
+    for name in ("start", "end", "grain", "d0", "d1"):
+        sql = sql.replace(f"%({name})s", f"%(s_{name})s")
+    return sql
 
 
 def _ids_filter(column: str, ids: list[int] | None, name: str, params: dict) -> str:
@@ -286,15 +295,21 @@ def kpi_table(
     current = kpi_settings()
     options = {"short_excluded": current.short_abandons_excluded, "resolved_counts": current.fcr_resolved_counts}
 
-    where, params = _period_filter(start, end, zone, days=group_by != "interval")
+    # Queue-only 15-minute rows answer whatever needs no agent, campaign, disposition, trunk or number.
+    by_queue_only = agent_ids is None and campaign_ids is None and (group_by == "queue" or group_by in TIME_GROUPINGS)
+    where, params = _period_filter(
+        start, end, zone, days=group_by != "interval", grain="q15" if by_queue_only else "m15"
+    )
     params["tz"] = str(zone)
+    state_filter, state_params = _period_filter(start, end, zone, days=group_by != "interval")
     call_where = (
         where
         + _ids_filter("queue_id", queue_ids, "queue_ids", params)
         + _ids_filter("agent_id", agent_ids, "agent_ids", params)
         + _ids_filter("campaign_id", campaign_ids, "campaign_ids", params)
     )
-    state_where = where + _ids_filter("agent_id", agent_ids, "agent_ids", params)
+    params.update({f"s_{key}": value for key, value in state_params.items()})
+    state_where = _prefixed(state_filter) + _ids_filter("agent_id", agent_ids, "agent_ids", params)
 
     key_sql = _time_key(group_by, interval_minutes) if group_by in TIME_GROUPINGS else DIMENSIONS[group_by]
     by_key = _call_sums(key_sql, call_where, params)

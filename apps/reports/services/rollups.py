@@ -2,7 +2,7 @@
 
 :func:`rollups_rebuild` replaces every rollup row of a period — 15-minute rows from the CDRs and
 agent-state events, then the day rows of the local days it touches from the 15-minute rows — by
-delete + insert in one transaction, so running it twice changes nothing and a failure leaves the
+delete + insert in one transaction (the ``q15`` rows follow the ``m15`` ones), so running it twice changes nothing and a failure leaves the
 old rows. Three callers:
 
 - the Celery beat task ``reports.rollups_refresh`` every minute (:func:`rollups_refresh`): the
@@ -87,6 +87,8 @@ def rollups_rebuild(*, since: datetime, until: datetime) -> dict[str, int]:
         cursor.execute(kpi_sql.DELETE_CALLS, {**params, "grain": "m15"})
         cursor.execute(kpi_sql.calls_m15_sql(), params)
         call_rows = cursor.rowcount
+        cursor.execute(kpi_sql.DELETE_CALLS, {**params, "grain": "q15"})
+        cursor.execute(kpi_sql.calls_q15_sql(), params)
         cursor.execute(kpi_sql.DELETE_STATES, {**params, "grain": "m15"})
         cursor.execute(kpi_sql.STATES_M15, params)
         state_rows = cursor.rowcount

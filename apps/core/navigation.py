@@ -78,6 +78,12 @@ TENANT_NAVIGATION: list[NavItem] = [
     ),
     NavItem(_("Audit log"), "console:audit", (A,)),
     NavItem(_("Data retention"), "console:retention", (A,)),
+    NavItem(
+        _("Billing"),
+        "billing:usage",
+        (A, B),
+        _("This month's usage and charges so far, and the company's invoices to download."),
+    ),
 ]
 
 # The page a role lands on, most senior role first: a user holding several gets the first that applies.

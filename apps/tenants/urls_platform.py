@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from apps.audit import views as audit_views
 from apps.calendar import views as calendar_views
@@ -19,6 +19,7 @@ urlpatterns = [
     path("trunks/add/", sip_views.trunk_address_create, name="trunk_address_create"),
     path("trunks/<int:pk>/remove/", sip_views.trunk_address_delete, name="trunk_address_delete"),
     path("calendar/", calendar_views.platform_calendar, name="calendar"),
+    path("billing/", include("apps.billing.urls_platform")),
     path("calendar/days/", calendar_views.platform_day_save, name="calendar_day_save"),
     path("calendar/days/<str:date>/remove/", calendar_views.platform_day_delete, name="calendar_day_delete"),
     path("calendar/years/<int:year>/", calendar_views.platform_year_official, name="calendar_year"),

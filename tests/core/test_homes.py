@@ -48,6 +48,7 @@ NAVIGATION = {
         "/customers/",
         "/console/audit/",
         "/console/retention/",
+        "/billing/",
     ],
     Role.SUPERVISOR: [
         "/wallboard/",
@@ -63,7 +64,7 @@ NAVIGATION = {
     Role.QA: ["/", "/calls/", "/customers/"],
     Role.TRAINER: ["/", "/customers/"],
     Role.HR: ["/", "/customers/"],
-    Role.BILLING: ["/", "/customers/"],
+    Role.BILLING: ["/", "/customers/", "/billing/"],
 }
 NAV = re.compile(r'<nav class="mainnav">(.*?)</nav>', re.S)
 

@@ -61,6 +61,7 @@ EVERYONE = (A, S, G, Q, T, H, B)
 ROLE_MATRIX: dict[str, tuple[str, ...]] = {
     "": EVERYONE,
     "accounts/two-factor/setup/": EVERYONE,
+    "billing/": (A, B),
     "calls/": (A, S, G, Q),
     "calls/voicemails/": (A, S),
     "console/agents/": (A, S),

@@ -14,6 +14,8 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.models import User
 from apps.audit.choices import AuditAction
+from apps.billing.periods import previous_month
+from apps.billing.services.invoices import billing_close_month
 from apps.tenants.choices import TenantStatus, UsageKind
 from apps.tenants.models import SeatUsageDay, Tenant, UsageEvent
 from apps.tenants.selectors.usage import platform_today
@@ -163,11 +165,17 @@ def test_usage_figures_count_the_events(staff, acme):
     assert "Seats added" in response.content.decode()
 
 
-def test_invoices_have_a_place_but_no_figures_until_billing_exists(staff, acme):
+def test_invoices_box_lists_the_tenants_invoices(staff, acme, globex):
     html = _console(staff).get("/platform/tenants/acme/").content.decode()
+    assert 'id="invoices"' in html and "No invoice yet." in html
 
-    assert 'id="invoices"' in html
-    assert "Billing is not built yet" in html
+    month = previous_month(platform_today().replace(day=1))
+    with schema_context("public"):
+        acme_invoice = billing_close_month(tenant=_tenant("acme"), month=month)
+        globex_invoice = billing_close_month(tenant=_tenant("globex"), month=month)
+    html = _console(staff).get("/platform/tenants/acme/").content.decode()
+    assert f'data-invoice="{acme_invoice.number}"' in html
+    assert globex_invoice.number not in html
 
 
 # --- staff actions ------------------------------------------------------------------------------------

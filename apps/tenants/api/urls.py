@@ -12,4 +12,5 @@ urlpatterns = [
     path("auth/token", token_obtain, name="api-token-public"),
     path("", include(router.urls)),
     path("", include("apps.calendar.api.urls_platform")),
+    path("", include("apps.billing.api.urls")),
 ]

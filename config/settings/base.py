@@ -399,6 +399,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# Task modules besides the apps' tasks.py (autodiscovered): report runs and scheduled delivery.
+CELERY_IMPORTS = ("apps.reports.tasks_delivery",)
 CELERY_BEAT_SCHEDULE = {
     "import-jobs-stalled": {
         "task": "apps.telephony.tasks.import_jobs_mark_stalled_task",
@@ -427,6 +429,11 @@ CELERY_BEAT_SCHEDULE = {
     # The last two hours of KPI rollups (and buckets whose FCR just changed), every tenant.
     "reports-rollups-refresh": {
         "task": "reports.rollups_refresh",
+        "schedule": 60.0,
+    },
+    # Report schedules whose time has come, every tenant (apps/reports/services/schedules.py).
+    "reports-schedules-due": {
+        "task": "reports.schedules_due",
         "schedule": 60.0,
     },
     # After meter-seat-days (00:05): yesterday's final figures and today's so far.

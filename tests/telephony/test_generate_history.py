@@ -197,6 +197,8 @@ def test_call_flags_follow_the_kpi_rules(acme):
     assert ends["ivr_hangup"] and ends["voicemail"]  # callers who finished in the IVR, and messages
     assert surveys and set(surveys) <= {1, 2, 3, 4, 5}
     assert resolved  # some dispositions resolve the contact
+    callers = Counter(call.caller for call in calls)
+    assert 0 < sum(1 for n in callers.values() if n > 1) < len(callers)  # repeat callers, for FCR
     assert any(call.hold_seconds > 0 for call in calls)
     with tenant_context(acme.tenant):
         assert Voicemail.objects.filter(call__uid__startswith=UID_PREFIX).count() == ends["voicemail"]
@@ -347,3 +349,17 @@ def test_ensure_demo_generates_history_only_when_asked_under_the_test_settings()
     assert history_wanted(None) is False  # tests never pay for a month of calls by accident
     assert history_wanted(True) is True
     assert history_wanted(False) is False
+
+
+def test_a_failing_receiver_is_logged_and_the_history_stays(acme, caplog):
+    def broken(sender, **kwargs):
+        raise RuntimeError("rollups are down")
+
+    history_written.connect(broken)
+    try:
+        result = _generate(acme, days=1, calls_per_day=50)
+    finally:
+        history_written.disconnect(broken)
+    assert "rollups are down" in caplog.text
+    with tenant_context(acme.tenant):
+        assert _generated_calls().count() == result.calls > 0

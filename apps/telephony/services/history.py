@@ -20,6 +20,7 @@ can be rebuilt for that period.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -61,6 +62,8 @@ from apps.telephony.models import (
 from apps.telephony.selectors.campaigns.dialing import campaign_settings
 from apps.telephony.services.agent_state import SYSTEM_REASON_NAMES
 from apps.telephony.signals import history_written
+
+logger = logging.getLogger(__name__)
 
 UID_PREFIX = "hist-"
 MAX_DAYS = 366
@@ -207,7 +210,7 @@ def _campaigns() -> list[CampaignWindow]:
 def _plan(tenant, *, day_starts, calls_per_day, agents, seed) -> tuple[HistoryPlan, int]:
     config = load_tenant_config(tenant)
     if not config.queues:
-        raise ApplicationError("no_queue", _("The company has no queue to take calls."))
+        raise ApplicationError("invalid", _("The company has no queue to take calls."))
     if not any(number.ivr_graph or number.queue_id in config.queues for number in config.numbers.values()):
         # No number routes anywhere yet: callers dial the first queue directly (a CDR without a number).
         first = min(config.queues)
@@ -306,7 +309,10 @@ def history_generate(
                 request.callback_call_id = request.callback_call.pk if request.callback_call is not None else None
             CallbackRequest.objects.bulk_create(callbacks, batch_size=BATCH_SIZE)
         finished = time.perf_counter()
-        history_written.send(sender=Call, since=since, until=until, tenant=tenant)
+        # Robust: a receiver that fails (a rollup rebuild) is logged; the history is written already.
+        for receiver, outcome in history_written.send_robust(sender=Call, since=since, until=until, tenant=tenant):
+            if isinstance(outcome, Exception):
+                logger.error("history_written receiver %r failed: %r", receiver, outcome, exc_info=outcome)
     return HistoryResult(
         calls=len(calls),
         call_events=len(events),

@@ -272,6 +272,16 @@ def _hourly_rates(plan: HistoryPlan, inbound: int) -> Callable[[int], float]:
     return rate
 
 
+def _repeat_callers(plan: HistoryPlan) -> list[str]:
+    """The numbers that call more than once: the tenant's customers, and a pool of as many other
+    numbers as calls in a day. :data:`CALLERS` draws ``known_caller_share`` of its callers from
+    them, so that some callers call again within 72 hours (first-call resolution has repeats to
+    find) and screen pops find customers."""
+    rng = random.Random(plan.seed * 104729 + 3)  # noqa: S311 - simulation
+    pool = {f"13{rng.randrange(10**9):09d}" for _ in range(plan.calls_per_day)}
+    return sorted(plan.config.customers) + sorted(pool)
+
+
 def build_history(plan: HistoryPlan) -> HistoryRun:
     """Set up the controller, the switch, the store and the desks for ``plan`` (nothing runs yet)."""
     start = plan.day_starts[0]
@@ -281,7 +291,7 @@ def build_history(plan: HistoryPlan) -> HistoryRun:
     driver = HistoryDriver(
         clock,
         seed=plan.seed,
-        caller=replace(CALLERS, known_callers=sorted(plan.config.customers)),
+        caller=replace(CALLERS, known_callers=_repeat_callers(plan)),
         arrivals_until=horizon,
         default_trunk_id=plan.config.default_trunk_id,
         emit_ringing=False,

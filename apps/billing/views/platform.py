@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.billing.documents import LANGUAGES, invoice_pdf, invoice_pdf_filename
@@ -82,7 +83,13 @@ def billing_close(request: HttpRequest, month: str) -> HttpResponseBase:
                 break
     if closed:
         messages.success(
-            request, _("%(count)d draft invoice(s) written for %(month)s.") % {"count": closed, "month": month}
+            request,
+            ngettext(
+                "%(count)d draft invoice written for %(month)s.",
+                "%(count)d draft invoices written for %(month)s.",
+                closed,
+            )
+            % {"count": closed, "month": month},
         )
     return _back(first_day, slug if request.POST.get("back") == "invoice" else "")
 

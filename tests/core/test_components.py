@@ -135,3 +135,14 @@ def test_adopted_pages_use_the_components():
     for page in pages:
         text = (ROOT / "templates" / page).read_text()
         assert "components/page_header.html" in text, page
+
+
+def test_page_header_names_another_last_crumb_and_shows_a_badge_in_the_title():
+    html = _render(
+        '{% crumbs "Campaigns" "/c/" "Spring" "/c/1/" as trail %}'
+        '{% include "components/page_header.html" with title="Spring" current="Live monitor" crumbs=trail '
+        'after_title="components/badge.html" state="running" text="Running" class="campaign-status" %}'
+    )
+
+    assert '<li aria-current="page">Live monitor</li>' in html
+    assert re.search(r'<h1>Spring\s+<span class="badge badge-info campaign-status" data-state="running">Running</span>', html)

@@ -145,4 +145,6 @@ def test_page_header_names_another_last_crumb_and_shows_a_badge_in_the_title():
     )
 
     assert '<li aria-current="page">Live monitor</li>' in html
-    assert re.search(r'<h1>Spring\s+<span class="badge badge-info campaign-status" data-state="running">Running</span>', html)
+    assert re.search(
+        r'<h1>Spring\s+<span class="badge badge-info campaign-status" data-state="running">Running</span>', html
+    )

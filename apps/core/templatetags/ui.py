@@ -19,10 +19,23 @@ BADGE_KINDS: dict[str, str] = {
         "good",
     ),
     **dict.fromkeys(
-        ("talking", "ringing", "running", "in_progress", "busy", "dialing", "queued", "importing", "live", "info"), "info"
+        ("talking", "ringing", "running", "in_progress", "busy", "dialing", "queued", "importing", "live", "info"),
+        "info",
     ),
     **dict.fromkeys(
-        ("wrap_up", "wrapup", "not_ready", "paused", "pending", "draft", "scheduled", "stalled", "warn", "unregistered"), "warn"
+        (
+            "wrap_up",
+            "wrapup",
+            "not_ready",
+            "paused",
+            "pending",
+            "draft",
+            "scheduled",
+            "stalled",
+            "warn",
+            "unregistered",
+        ),
+        "warn",
     ),
     **dict.fromkeys(
         ("suspended", "failed", "abandoned", "missed", "error", "blocked", "deleted", "disabled", "locked", "bad"),

@@ -33,7 +33,11 @@ from apps.reports.models.rollups import CALL_MEASURES
 # Rows of one call-rollup grain, built from CDRs: insert into reports_callrollup.
 CALLS_M15 = """
 WITH base AS (
-    SELECT c.*, COALESCE(c.queue_id, n.queue_id) AS kpi_queue_id
+    SELECT c.id, c.arrived_at, c.direction, c.queue_id, c.agent_id, c.campaign_id, c.disposition_id,
+           c.trunk_id, c.number_id, c.queued_at, c.answered_at, c.ended_at, c.wrapup_ended_at,
+           c.wait_seconds, c.talk_seconds, c.hold_seconds, c.wrapup_seconds, c.abandoned, c.short_abandon,
+           c.answered_within_sl, c.sl_threshold_seconds, c.survey_score, c.ivr_version_id,
+           c.reached_agent_request, c.blocked, COALESCE(c.queue_id, n.queue_id) AS kpi_queue_id
     FROM telephony_call c
     LEFT JOIN telephony_phonenumber n ON n.id = c.number_id
     WHERE c.arrived_at >= %(since)s AND c.arrived_at < %(until)s
@@ -120,28 +124,19 @@ FROM measured
 GROUP BY bucket_start, queue_id, agent_id, campaign_id, disposition_id, direction, trunk_id, number_id
 """
 
-# Day rows re-aggregated from the 15-minute rows of whole local days [since, until).
-CALLS_DAY = """
-INSERT INTO reports_callrollup (
-    grain, bucket_start, queue_id, agent_id, campaign_id, disposition_id, direction, trunk_id, number_id,
-    {measures}
-)
-SELECT 'day', date_trunc('day', bucket_start AT TIME ZONE %(tz)s) AT TIME ZONE %(tz)s AS day_start,
-    queue_id, agent_id, campaign_id, disposition_id, direction, trunk_id, number_id,
-    {sums}
+# Derived call rows: re-aggregated from the rows of another grain of [since, until) — the day rows
+# (local days, all dimensions) and the queue-only rows (q15, qday: every dimension but queue and
+# direction summed away) — so each is exactly the sum of the rows below it.
+CALL_DIMENSIONS = ("queue_id", "agent_id", "campaign_id", "disposition_id", "direction", "trunk_id", "number_id")
+QUEUE_DIMENSIONS = ("queue_id", "direction")
+_DERIVED_CALLS = """
+INSERT INTO reports_callrollup (grain, bucket_start, {dims}, {measures})
+SELECT %(target)s, {bucket} AS bucket, {dims}, {sums}
 FROM reports_callrollup
-WHERE grain = 'm15' AND bucket_start >= %(since)s AND bucket_start < %(until)s
-GROUP BY day_start, queue_id, agent_id, campaign_id, disposition_id, direction, trunk_id, number_id
+WHERE grain = %(source)s AND bucket_start >= %(since)s AND bucket_start < %(until)s
+GROUP BY bucket, {dims}
 """
-
-# 15-minute rows by queue and direction only, summed from the full 15-minute rows of [since, until).
-CALLS_Q15 = """
-INSERT INTO reports_callrollup (grain, bucket_start, queue_id, direction, {measures})
-SELECT 'q15', bucket_start, queue_id, direction, {sums}
-FROM reports_callrollup
-WHERE grain = 'm15' AND bucket_start >= %(since)s AND bucket_start < %(until)s
-GROUP BY bucket_start, queue_id, direction
-"""
+LOCAL_DAY = "date_trunc('day', bucket_start AT TIME ZONE %(tz)s) AT TIME ZONE %(tz)s"
 
 # Agent-state seconds per 15-minute bucket: each event's state lasts until the agent's next event
 # (or now); the state at ``since`` is the last event before it (one index probe per agent).
@@ -188,17 +183,18 @@ FROM pieces
 GROUP BY bucket_start, agent_id
 """
 
-STATES_DAY = """
+# Derived state rows: local days per agent, and the all-agents rows (t15, tday: agent_id 0).
+_DERIVED_STATES = """
 INSERT INTO reports_agentstaterollup (
     grain, bucket_start, agent_id, ready_seconds, talking_seconds, hold_seconds, wrapup_seconds,
     reserved_seconds, not_ready_seconds
 )
-SELECT 'day', date_trunc('day', bucket_start AT TIME ZONE %(tz)s) AT TIME ZONE %(tz)s AS day_start, agent_id,
+SELECT %(target)s, {bucket} AS bucket, {agent} AS agent,
     sum(ready_seconds), sum(talking_seconds), sum(hold_seconds), sum(wrapup_seconds),
     sum(reserved_seconds), sum(not_ready_seconds)
 FROM reports_agentstaterollup
-WHERE grain = 'm15' AND bucket_start >= %(since)s AND bucket_start < %(until)s
-GROUP BY day_start, agent_id
+WHERE grain = %(source)s AND bucket_start >= %(since)s AND bucket_start < %(until)s
+GROUP BY bucket, agent
 """
 
 DELETE_CALLS = (
@@ -217,11 +213,17 @@ def calls_m15_sql() -> str:
     return CALLS_M15.format(measures=measures, sums=sums, event_zeros=zeros)
 
 
-def calls_q15_sql() -> str:
-    measures, sums = _measures()
-    return CALLS_Q15.format(measures=measures, sums=sums)
+def derived_calls_sql(*, to_day: bool, queue_only: bool) -> str:
+    """Call rows of a coarser grain from a finer one: ``to_day`` buckets into local days;
+    ``queue_only`` keeps only the queue and direction."""
+    _names, sums = _measures()
+    dims = ", ".join(QUEUE_DIMENSIONS if queue_only else CALL_DIMENSIONS)
+    return _DERIVED_CALLS.format(
+        dims=dims, measures=", ".join(CALL_MEASURES), sums=sums, bucket=LOCAL_DAY if to_day else "bucket_start"
+    )
 
 
-def calls_day_sql() -> str:
-    measures, sums = _measures()
-    return CALLS_DAY.format(measures=measures, sums=sums)
+def derived_states_sql(*, to_day: bool, all_agents: bool) -> str:
+    return _DERIVED_STATES.format(
+        bucket=LOCAL_DAY if to_day else "bucket_start", agent="0" if all_agents else "agent_id"
+    )

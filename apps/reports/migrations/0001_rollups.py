@@ -18,7 +18,14 @@ class Migration(migrations.Migration):
                 (
                     "grain",
                     models.CharField(
-                        choices=[("m15", "15 minutes"), ("q15", "15 minutes by queue"), ("day", "day")],
+                        choices=[
+                            ("m15", "15 minutes"),
+                            ("day", "day"),
+                            ("q15", "15 minutes by queue"),
+                            ("qday", "day by queue"),
+                            ("t15", "15 minutes, all agents"),
+                            ("tday", "day, all agents"),
+                        ],
                         max_length=4,
                         verbose_name="grain",
                     ),
@@ -45,7 +52,14 @@ class Migration(migrations.Migration):
                 (
                     "grain",
                     models.CharField(
-                        choices=[("m15", "15 minutes"), ("q15", "15 minutes by queue"), ("day", "day")],
+                        choices=[
+                            ("m15", "15 minutes"),
+                            ("day", "day"),
+                            ("q15", "15 minutes by queue"),
+                            ("qday", "day by queue"),
+                            ("t15", "15 minutes, all agents"),
+                            ("tday", "day, all agents"),
+                        ],
                         max_length=4,
                         verbose_name="grain",
                     ),

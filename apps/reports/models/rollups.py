@@ -9,10 +9,14 @@ sums by the one set of formulas (apps/telephony/kpis.py, apps/reports/kpi_math.p
 
 - ``grain = "m15"``: 15-minute buckets (UTC-aligned; every real time-zone offset is a multiple of
   15 minutes, so they are also the tenant's local 15/30/60-minute intervals).
-- ``grain = "q15"``: the same 15-minute buckets summed over every dimension but queue and direction
-  (the others null): a month by interval reads ~60,000 of these instead of ~10× as many ``m15`` rows.
 - ``grain = "day"``: local days of the tenant's time zone, the same dimensions; a month query reads
   whole days from here and only its ragged edges from ``m15``.
+- ``grain = "q15"`` / ``"qday"``: the same buckets summed over every dimension but queue and
+  direction (the others null), for the groupings that need no more (queue, interval, day, week,
+  month without agent or campaign filters): a month by interval reads ~60,000 rows, not ~10× as many.
+
+``AgentStateRollup`` has ``m15``/``day`` rows per agent and ``t15``/``tday`` rows for all agents
+together (``agent_id`` 0), for occupancy by interval or day.
 
 A call belongs to the bucket of its ``arrived_at`` (as in apps/telephony/selectors/kpis.py).
 Dimension columns are plain integers, not foreign keys: a rollup must survive the deletion of a
@@ -29,9 +33,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 GRAIN_15MIN = "m15"
-GRAIN_QUEUE_15MIN = "q15"
 GRAIN_DAY = "day"
-GRAIN_CHOICES = [(GRAIN_15MIN, _("15 minutes")), (GRAIN_QUEUE_15MIN, _("15 minutes by queue")), (GRAIN_DAY, _("day"))]
+GRAIN_QUEUE_15MIN = "q15"  # call rows: queue and direction only
+GRAIN_QUEUE_DAY = "qday"
+GRAIN_ALL_AGENTS_15MIN = "t15"  # state rows: every agent together (agent_id 0)
+GRAIN_ALL_AGENTS_DAY = "tday"
+GRAIN_CHOICES = [
+    (GRAIN_15MIN, _("15 minutes")),
+    (GRAIN_DAY, _("day")),
+    (GRAIN_QUEUE_15MIN, _("15 minutes by queue")),
+    (GRAIN_QUEUE_DAY, _("day by queue")),
+    (GRAIN_ALL_AGENTS_15MIN, _("15 minutes, all agents")),
+    (GRAIN_ALL_AGENTS_DAY, _("day, all agents")),
+]
 
 #: The additive measures of a call rollup row (the order of the INSERT in kpi_sql.py).
 CALL_MEASURES = (

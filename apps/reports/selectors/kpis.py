@@ -87,28 +87,29 @@ def _time_key(group_by: str, interval_minutes: int) -> str:
 
 
 def _period_filter(
-    start: datetime, end: datetime, zone: zoneinfo.ZoneInfo, *, days: bool, grain: str = "m15"
+    start: datetime, end: datetime, zone: zoneinfo.ZoneInfo, *, days: bool, grains: tuple[str, str] = ("m15", "day")
 ) -> tuple[str, dict]:
-    """SQL selecting the rollup rows that cover ``[start, end)`` exactly once: day rows for the whole
-    local days inside it (unless ``days`` is False), 15-minute rows of ``grain`` for the rest."""
-    params: dict[str, Any] = {"start": start, "end": end, "grain": grain}
+    """SQL selecting the rollup rows that cover ``[start, end)`` exactly once: rows of the day grain
+    for the whole local days inside it (unless ``days`` is False), of the 15-minute grain for the
+    rest. ``grains``: (15-minute grain, day grain)."""
+    params: dict[str, Any] = {"start": start, "end": end, "g15": grains[0], "gday": grains[1]}
     first_day = _day_start(start, zone)
     if first_day < start:
         first_day = _day_start(first_day + timedelta(days=1, hours=2), zone)
     last_day = _day_start(end, zone)
     if not days or first_day >= last_day:
-        return "(grain = %(grain)s AND bucket_start >= %(start)s AND bucket_start < %(end)s)", params
+        return "(grain = %(g15)s AND bucket_start >= %(start)s AND bucket_start < %(end)s)", params
     params.update(d0=first_day, d1=last_day)
     return (
-        "((grain = 'day' AND bucket_start >= %(d0)s AND bucket_start < %(d1)s) OR (grain = %(grain)s AND "
+        "((grain = %(gday)s AND bucket_start >= %(d0)s AND bucket_start < %(d1)s) OR (grain = %(g15)s AND "
         "((bucket_start >= %(start)s AND bucket_start < %(d0)s) OR (bucket_start >= %(d1)s AND bucket_start < %(end)s))))",
         params,
     )
 
 
 def _prefixed(sql: str) -> str:
-    """The same filter with its parameter names prefixed ``s_`` (state rows have no ``q15`` grain)."""
-    for name in ("start", "end", "grain", "d0", "d1"):
+    """The same filter with its parameter names prefixed ``s_`` (for the state rows' own grains)."""
+    for name in ("start", "end", "g15", "gday", "d0", "d1"):
         sql = sql.replace(f"%({name})s", f"%(s_{name})s")
     return sql
 
@@ -295,13 +296,17 @@ def kpi_table(
     current = kpi_settings()
     options = {"short_excluded": current.short_abandons_excluded, "resolved_counts": current.fcr_resolved_counts}
 
-    # Queue-only 15-minute rows answer whatever needs no agent, campaign, disposition, trunk or number.
+    # Queue-only rows answer whatever needs no agent, campaign, disposition, trunk or number; the
+    # all-agents state rows whatever needs no single agent.
     by_queue_only = agent_ids is None and campaign_ids is None and (group_by == "queue" or group_by in TIME_GROUPINGS)
     where, params = _period_filter(
-        start, end, zone, days=group_by != "interval", grain="q15" if by_queue_only else "m15"
+        start, end, zone, days=group_by != "interval", grains=("q15", "qday") if by_queue_only else ("m15", "day")
     )
     params["tz"] = str(zone)
-    state_filter, state_params = _period_filter(start, end, zone, days=group_by != "interval")
+    per_agent = group_by == "agent" or agent_ids is not None
+    state_filter, state_params = _period_filter(
+        start, end, zone, days=group_by != "interval", grains=("m15", "day") if per_agent else ("t15", "tday")
+    )
     call_where = (
         where
         + _ids_filter("queue_id", queue_ids, "queue_ids", params)

@@ -84,23 +84,41 @@ def rollups_rebuild(*, since: datetime, until: datetime) -> dict[str, int]:
     day_to = local_day_start(end - timedelta(microseconds=1), zone) + timedelta(days=1)
     day_params: dict[str, Any] = {"since": day_from, "until": day_to, "tz": str(zone)}
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(kpi_sql.DELETE_CALLS, {**params, "grain": "m15"})
+        # Sorts and hash aggregates of a week of calls spill to disk at the default 4 MB.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        for grain in ("m15", "q15"):
+            cursor.execute(kpi_sql.DELETE_CALLS, {**params, "grain": grain})
+        for grain in ("m15", "t15"):
+            cursor.execute(kpi_sql.DELETE_STATES, {**params, "grain": grain})
         cursor.execute(kpi_sql.calls_m15_sql(), params)
         call_rows = cursor.rowcount
-        cursor.execute(kpi_sql.DELETE_CALLS, {**params, "grain": "q15"})
-        cursor.execute(kpi_sql.calls_q15_sql(), params)
-        cursor.execute(kpi_sql.DELETE_STATES, {**params, "grain": "m15"})
         cursor.execute(kpi_sql.STATES_M15, params)
         state_rows = cursor.rowcount
-        cursor.execute(kpi_sql.DELETE_CALLS, {**day_params, "grain": "day"})
-        cursor.execute(kpi_sql.calls_day_sql(), day_params)
-        cursor.execute(kpi_sql.DELETE_STATES, {**day_params, "grain": "day"})
-        cursor.execute(kpi_sql.STATES_DAY, day_params)
+        _derive(cursor, params, source="m15", target="q15", to_day=False, narrow=True)
+        for grain in ("day", "qday"):
+            cursor.execute(kpi_sql.DELETE_CALLS, {**day_params, "grain": grain})
+        for grain in ("day", "tday"):
+            cursor.execute(kpi_sql.DELETE_STATES, {**day_params, "grain": grain})
+        _derive(cursor, day_params, source="m15", target="day", to_day=True, narrow=False)
+        _derive(cursor, day_params, source="q15", target="qday", to_day=True, narrow=True)
         RollupState.objects.update_or_create(
             pk=RollupState.SINGLETON_ID,
             defaults={"fcr_window_hours": window_hours, "updated_at": timezone.now()},
         )
     return {"call_rows": call_rows, "state_rows": state_rows}
+
+
+def _derive(cursor, params: dict[str, Any], *, source: str, target: str, to_day: bool, narrow: bool) -> None:
+    """Coarser rows from finer ones: call rows (``narrow``: queue and direction only) and the
+    matching state rows (``narrow``: all agents together, agent 0)."""
+    grains = {**params, "source": source, "target": target}
+    cursor.execute(kpi_sql.derived_calls_sql(to_day=to_day, queue_only=narrow), grains)
+    state_source = {"q15": "t15"}.get(source, source)
+    state_target = {"q15": "t15", "qday": "tday"}.get(target, target)
+    cursor.execute(
+        kpi_sql.derived_states_sql(to_day=to_day, all_agents=narrow),
+        {**params, "source": state_source, "target": state_target},
+    )
 
 
 def periods(since: datetime, until: datetime, step: timedelta = CHUNK) -> Iterator[tuple[datetime, datetime]]:

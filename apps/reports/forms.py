@@ -37,9 +37,14 @@ class ReportFilterForm(forms.Form):
 
     since = forms.DateField(label=_("From"), widget=_DATE, required=False)
     until = forms.DateField(label=_("To (included)"), widget=_DATE, required=False)
-    queue = forms.ModelChoiceField(queryset=Queue.objects.none(), label=_("Queue"), required=False)
-    agent = AgentChoiceField(queryset=Agent.objects.none(), label=_("Agent"), required=False)
-    campaign = forms.ModelChoiceField(queryset=Campaign.objects.none(), label=_("Campaign"), required=False)
+    # An empty choice means every queue (agent, campaign): it reads "All", as on the other filter bars.
+    queue = forms.ModelChoiceField(
+        queryset=Queue.objects.none(), label=_("Queue"), required=False, empty_label=_("All")
+    )
+    agent = AgentChoiceField(queryset=Agent.objects.none(), label=_("Agent"), required=False, empty_label=_("All"))
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.none(), label=_("Campaign"), required=False, empty_label=_("All")
+    )
     interval_minutes = forms.TypedChoiceField(
         label=_("Interval"), choices=INTERVALS, coerce=int, required=False, empty_value=None
     )

@@ -110,7 +110,7 @@ def trend_charts(since, until) -> list[dict[str, Any]]:
     if not rows:
         return []
     days = [str(row["label"]) for row in rows]
-    title = _("Last %(days)s days") % {"days": TREND_DAYS}
+    title = _("Per day, up to yesterday")
     charts = [
         chart_spec(
             title,

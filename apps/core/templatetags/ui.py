@@ -19,7 +19,19 @@ BADGE_KINDS: dict[str, str] = {
         "good",
     ),
     **dict.fromkeys(
-        ("talking", "ringing", "running", "in_progress", "busy", "dialing", "queued", "importing", "live", "info"),
+        (
+            "talking",
+            "ringing",
+            "running",
+            "in_progress",
+            "busy",
+            "dialing",
+            "queued",
+            "importing",
+            "converting",
+            "live",
+            "info",
+        ),
         "info",
     ),
     **dict.fromkeys(

@@ -27,7 +27,9 @@ from django.http import FileResponse, StreamingHttpResponse
 from apps.core.http import stream_for
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# ASCII digits, up to the very end of the text (``$`` would also match before a final newline):
+# the rule of safe_cell_sql too, so a CSV written by PostgreSQL and one written here agree.
+PLAIN_NUMBER_RE = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)\Z")
 # XML 1.0 allows TAB, LF and CR among the control characters, nothing else below 0x20.
 ILLEGAL_XML_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header
@@ -46,6 +48,28 @@ def safe_cell(value: Any) -> Any:
     if value.startswith(FORMULA_START) and not PLAIN_NUMBER_RE.match(value):
         return "'" + value
     return value
+
+
+_XML_ILLEGAL_SQL = (
+    "E'"
+    + "".join(f"\\x{code:02x}" for code in [*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+    + "\\uFFFE\\uFFFF'"
+)
+_PLAIN_NUMBER_SQL = r"'^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$'"
+
+
+def safe_cell_sql(expression: str) -> str:
+    """:func:`safe_cell` as a PostgreSQL expression over the text ``expression``, for exports
+    written by the database itself (``COPY (SELECT …) TO STDOUT``, see
+    ``apps/telephony/selectors/calls_export.py``): the characters XML cannot hold are dropped,
+    then a formula-like start gets a leading ``'`` unless the text is wholly a number. NULL stays
+    NULL. (PostgreSQL text cannot hold NUL, the one character of ``ILLEGAL_XML_RE`` not here.)"""
+    clean = f"translate({expression}, {_XML_ILLEGAL_SQL}, '')"
+    starts = "('=', '+', '-', '@', E'\\t', E'\\r')"
+    return (
+        f"CASE WHEN left({clean}, 1) IN {starts} AND {clean} !~ {_PLAIN_NUMBER_SQL}"
+        f" THEN '''' || {clean} ELSE {clean} END"
+    )
 
 
 class _Echo:

@@ -29,7 +29,7 @@ from typing import Any, ClassVar, cast
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from rest_framework import renderers
-from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
 from rest_framework.settings import api_settings
 
 from apps.core import exports
@@ -186,7 +186,7 @@ class ExportNegotiation(DefaultContentNegotiation):
 
 
 class ExportFormatMixin:
-    """For an API view that offers its data as CSV and XLSX besides JSON."""
+    """For an API view that offers its data as CSV and XLSX besides JSON (put it before APIView)."""
 
-    renderer_classes = EXPORT_RENDERER_CLASSES
-    content_negotiation_class = ExportNegotiation
+    renderer_classes: Sequence[type[renderers.BaseRenderer]] = EXPORT_RENDERER_CLASSES
+    content_negotiation_class: type[BaseContentNegotiation] = ExportNegotiation

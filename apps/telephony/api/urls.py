@@ -10,6 +10,7 @@ from rest_framework.routers import SimpleRouter
 from apps.telephony.api import (
     agents,
     calls,
+    calls_export,
     campaign_desk,
     campaigns,
     contacts,
@@ -77,6 +78,7 @@ call_actions = [
 
 call_reads = [
     path("calls", calls.CallListView.as_view(), name="call-list"),
+    path("calls/export", calls_export.CallExportView.as_view(), name="call-export"),  # before calls/<uid>
     path("calls/<str:uid>", calls.CallDetailView.as_view(), name="call-detail"),
     path("recordings/<int:pk>/link", calls.RecordingLinkView.as_view(), name="recording-link"),
     path("voicemails", calls.VoicemailListView.as_view(), name="voicemail-list"),

@@ -70,7 +70,7 @@ events AS (
 ),
 measured AS (
     SELECT
-        to_timestamp(floor(extract(epoch FROM p.arrived_at) / 900) * 900) AS bucket_start,
+        date_bin('15 minutes', p.arrived_at, TIMESTAMPTZ '2000-01-01 00:00+00') AS bucket_start,
         p.kpi_queue_id AS queue_id, p.agent_id, p.campaign_id, p.disposition_id, p.direction,
         p.trunk_id, p.number_id,
         1 AS calls,
@@ -108,7 +108,7 @@ measured AS (
     FROM per_call p
     UNION ALL
     SELECT
-        to_timestamp(floor(extract(epoch FROM b.arrived_at) / 900) * 900),
+        date_bin('15 minutes', b.arrived_at, TIMESTAMPTZ '2000-01-01 00:00+00'),
         b.kpi_queue_id, ev.agent_id, b.campaign_id, b.disposition_id, b.direction, b.trunk_id, b.number_id,
         {event_zeros},
         ev.transfers, ev.ronas, 0, 0
@@ -153,26 +153,29 @@ WITH ev AS (
     WHERE at >= %(since)s AND at < %(until)s
 ),
 seg AS (
-    SELECT agent_id, to_state AS state,
-           GREATEST(at, %(since)s) AS a,
-           LEAST(COALESCE(LEAD(at) OVER w, LEAST(now(), %(until)s)), %(until)s) AS b
-    FROM ev
-    WINDOW w AS (PARTITION BY agent_id ORDER BY at, id)
+    SELECT agent_id, state, ea, eb, floor(ea / 900)::bigint AS ka, floor((eb - 0.000001) / 900)::bigint AS kb
+    FROM (
+        SELECT agent_id, to_state AS state,
+               date_part('epoch', GREATEST(at, %(since)s)) AS ea,
+               date_part('epoch', LEAST(COALESCE(LEAD(at) OVER w, LEAST(now(), %(until)s)), %(until)s)) AS eb
+        FROM ev
+        WINDOW w AS (PARTITION BY agent_id ORDER BY at, id)
+    ) spans
+    WHERE eb > ea AND state <> 'offline'
 ),
 pieces AS (
-    SELECT s.agent_id, s.state, bk AS bucket_start,
-           extract(epoch FROM LEAST(s.b, bk + interval '15 minutes') - GREATEST(s.a, bk)) AS secs
-    FROM seg s
-    CROSS JOIN LATERAL generate_series(
-        to_timestamp(floor(extract(epoch FROM s.a) / 900) * 900), s.b - interval '1 microsecond',
-        interval '15 minutes') AS bk
-    WHERE s.b > s.a AND s.state NOT IN ('offline')
+    -- most states begin and end inside one 15-minute bucket: no series needed
+    SELECT agent_id, state, ka AS k, eb - ea AS secs FROM seg WHERE ka = kb
+    UNION ALL
+    SELECT agent_id, state, k, LEAST(eb, (k + 1) * 900) - GREATEST(ea, k * 900)
+    FROM seg CROSS JOIN LATERAL generate_series(ka, kb) AS k
+    WHERE ka < kb
 )
 INSERT INTO reports_agentstaterollup (
     grain, bucket_start, agent_id, ready_seconds, talking_seconds, hold_seconds, wrapup_seconds,
     reserved_seconds, not_ready_seconds
 )
-SELECT 'm15', bucket_start, agent_id,
+SELECT 'm15', to_timestamp(k * 900), agent_id,
     COALESCE(sum(secs) FILTER (WHERE state = 'ready'), 0),
     COALESCE(sum(secs) FILTER (WHERE state = 'talking'), 0),
     COALESCE(sum(secs) FILTER (WHERE state = 'hold'), 0),
@@ -180,7 +183,7 @@ SELECT 'm15', bucket_start, agent_id,
     COALESCE(sum(secs) FILTER (WHERE state = 'reserved'), 0),
     COALESCE(sum(secs) FILTER (WHERE state = 'not_ready'), 0)
 FROM pieces
-GROUP BY bucket_start, agent_id
+GROUP BY k, agent_id
 """
 
 # Derived state rows: local days per agent, and the all-agents rows (t15, tday: agent_id 0).

@@ -33,7 +33,7 @@ from apps.reports.selectors.kpis import kpi_settings
 
 BUCKET = timedelta(minutes=15)
 REFRESH_LOOKBACK = timedelta(hours=2)
-CHUNK = timedelta(days=7)
+CHUNK = timedelta(days=31)
 
 
 def tenant_zone() -> zoneinfo.ZoneInfo:
@@ -146,7 +146,7 @@ def rollups_rebuild_period(*, since: datetime, until: datetime) -> dict[str, int
 
 
 _FCR_TOUCHED = """
-SELECT DISTINCT to_timestamp(floor(extract(epoch FROM p.arrived_at) / 900) * 900)
+SELECT DISTINCT date_bin('15 minutes', p.arrived_at, TIMESTAMPTZ '2000-01-01 00:00+00')
 FROM telephony_call c
 JOIN telephony_call p ON p.caller = c.caller AND p.queue_id = c.queue_id AND p.direction = 'inbound'
      AND p.arrived_at >= c.arrived_at - %(fcr_window)s AND p.arrived_at < %(before)s

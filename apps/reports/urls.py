@@ -3,7 +3,7 @@ the KPI settings (and the schedules, apps/reports/views/schedules.py)."""
 
 from django.urls import path
 
-from apps.reports.views import dashboard, reports, settings
+from apps.reports.views import dashboard, reports, schedules, settings
 
 app_name = "reports"
 urlpatterns: list = [
@@ -12,4 +12,9 @@ urlpatterns: list = [
     path("r/<slug:code>/", reports.report_page, name="report"),
     path("r/<slug:code>/export/<slug:fmt>/", reports.report_export, name="export"),
     path("settings/", settings.kpi_settings_page, name="settings"),
+    path("schedules/", schedules.schedule_list, name="schedules"),
+    path("schedules/new/", schedules.schedule_new, name="schedule_new"),
+    path("schedules/<int:pk>/", schedules.schedule_edit, name="schedule_edit"),
+    path("schedules/<int:pk>/delete/", schedules.schedule_remove, name="schedule_delete"),
+    path("schedules/<int:pk>/send/", schedules.schedule_send_now, name="schedule_send"),
 ]

@@ -97,6 +97,8 @@ ROLE_MATRIX: dict[str, tuple[str, ...]] = {
     "desk/": (G,),
     "reports/": (A, S),
     "reports/list/": (A, S),
+    "reports/schedules/": (A, S),
+    "reports/schedules/new/": (A, S),
     "reports/settings/": (A,),
     "wallboard/": (A, S),
     "wallboard/screens/": (A, S),

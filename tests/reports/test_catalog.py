@@ -167,36 +167,45 @@ def test_agent_states_sums_time_per_state_and_not_ready_per_reason(acme):
         assert report.drill_url(params, row, "state_ready") is None
 
 
-def test_ivr_funnel_counts_each_stage_and_containment(acme, traffic):
+def test_ivr_funnel_counts_each_stage_and_containment_per_flow_and_exit_node(acme, traffic):
     with tenant_context(acme.tenant):
         flow = IvrFlow.objects.create(name="Main menu")
-        version = IvrFlowVersion.objects.create(flow=flow, number=1)
+        graph = {"nodes": {"n1": {"type": "menu", "label": "Welcome"}, "n2": {"type": "play"}}}
+        version = IvrFlowVersion.objects.create(flow=flow, number=1, graph=graph)
         sales = traffic["sales"]
-        stored_call(ivr_version=version, arrived_at=at(10))  # ended in the IVR
-        stored_call(ivr_version=version, arrived_at=at(20))  # ended in the IVR
+        menu = {"node": "n1", "type": "menu", "input": "1"}
+        message = {"node": "n2", "type": "play"}
+        stored_call(ivr_version=version, arrived_at=at(10), ivr_path=[menu, message])  # ended in the IVR
+        stored_call(ivr_version=version, arrived_at=at(20), ivr_path=[menu, message])  # ended in the IVR
         stored_call(
             ivr_version=version,
             arrived_at=at(30),
+            ivr_path=[menu],
             reached_agent_request=True,
             queue=sales,
             queued_at=at(40),
             answered_at=at(50),
         )
-        stored_call(ivr_version=version, arrived_at=at(60), reached_agent_request=True, queue=sales, queued_at=at(70))
+        stored_call(
+            ivr_version=version,
+            arrived_at=at(60),
+            ivr_path=[menu],
+            reached_agent_request=True,
+            queue=sales,
+            queued_at=at(70),
+        )
         report = registry.get("ivr_funnel")
         params = _params()
-        (row,) = report.rows(params)
-        assert (row["label"], row["entered"], row["asked_agent"], row["queued"], row["answered"], row["contained"]) == (
-            "Main menu",
-            4,
-            2,
-            2,
-            1,
-            2,
-        )
-        assert row["containment_percent"] == 50.0
-        chart = report.chart(params, [row])
-        assert chart is not None and chart["series"][0]["data"] == [4, 2, 2, 1]
+        rows = report.rows(params)
+        stages = ("entered", "asked_agent", "queued", "answered", "contained")
+        assert [(row["label"], *(row[stage] for stage in stages)) for row in rows] == [
+            ("Main menu", 4, 2, 2, 1, 2),
+            ("Main menu › Message", 2, 0, 0, 0, 2),
+            ("Main menu › Welcome", 2, 2, 2, 1, 0),
+        ]
+        assert [row["containment_percent"] for row in rows] == [50.0, 100.0, 0.0]
+        chart = report.chart(params, rows)
+        assert chart is not None and chart["series"] == [{"name": "Main menu", "data": [4, 2, 2, 1]}]
 
 
 def test_queue_performance_rows_are_the_kpi_table_and_figures_open_their_calls(acme, traffic):

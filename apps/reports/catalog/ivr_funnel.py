@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.reports.catalog.common import calls_url, chart_spec, params_filters
 from apps.reports.definitions import FIGURES
 from apps.reports.registry import Column, Report, ReportParams, register
-from apps.reports.selectors.details import ivr_funnel
+from apps.reports.selectors.details import ivr_exits, ivr_funnel
 
 STAGES = (
     ("entered", _("Entered the IVR")),
@@ -38,19 +38,36 @@ class IvrFunnel(Report):
         ]
 
     def rows(self, params: ReportParams) -> list[dict[str, Any]]:
-        rows = ivr_funnel(since=params.since, until=params.until)
+        """Each flow, followed by one row per node where its calls left the IVR ("Main menu ›
+        Opening hours"): the flow's figures split by the end of the callers' path."""
+        exits: dict[Any, list[dict[str, Any]]] = {}
+        for entry in ivr_exits(since=params.since, until=params.until):
+            exits.setdefault(entry["flow_id"], []).append(
+                {
+                    "key": None,
+                    "flow_id": entry["flow_id"],
+                    "level": "node",
+                    "label": f"{entry['flow']} › {entry['node'] or '—'}",
+                    **{stage: entry[stage] for stage in ("entered", "asked_agent", "queued", "answered", "contained")},
+                }
+            )
+        rows: list[dict[str, Any]] = []
+        for flow in ivr_funnel(since=params.since, until=params.until):
+            rows.append({**flow, "level": "flow"})
+            rows.extend(exits.get(flow["key"], []))
         for row in rows:
             entered = row["entered"]
             row["containment_percent"] = round(row["contained"] / entered * 100, 2) if entered else None
         return rows
 
     def chart(self, params: ReportParams, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
-        if not rows:
+        flows = [row for row in rows if row.get("level") != "node"]
+        if not flows:
             return None
         return chart_spec(
             self.title,
             [str(label) for _key, label in STAGES],
-            [(row["label"], [row[key] for key, _label in STAGES]) for row in rows],
+            [(row["label"], [row[key] for key, _label in STAGES]) for row in flows],
             "count",
         )
 
@@ -65,6 +82,14 @@ class IvrFunnel(Report):
                 str(_("Calls that ended in the IVR without asking for an agent or entering a queue.")),
             ),
             (str(FIGURES["containment_percent"].label), str(FIGURES["containment_percent"].definition)),
+            (
+                str(_("Flow › node")),
+                str(
+                    _(
+                        "The flow's calls split by the IVR node where each call left the IVR (the last step of its path)."
+                    )
+                ),
+            ),
         ]
 
     def drill_url(self, params: ReportParams, row: dict[str, Any], column_key: str) -> str | None:

@@ -15,9 +15,20 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Q
+from django.db.models.expressions import RawSQL
+from django.utils.translation import pgettext_lazy
 
 from apps.telephony.choices import AgentState
-from apps.telephony.models import Agent, AgentStateEvent, Call, Campaign, Disposition, PauseReason, Queue
+from apps.telephony.models import (
+    Agent,
+    AgentStateEvent,
+    Call,
+    Campaign,
+    Disposition,
+    IvrFlowVersion,
+    PauseReason,
+    Queue,
+)
 
 # The states of the agent-state report, in the order an agent's day reads.
 STATE_ORDER = (
@@ -150,6 +161,69 @@ def ivr_funnel(*, since: datetime, until: datetime, queue_ids: list[int] | None 
         }
         for row in rows
     ]
+
+
+# An IVR node without a label of its own is named by its kind (the words of the call page's IVR steps).
+IVR_NODE_KINDS = {
+    "play": pgettext_lazy("IVR node", "Message"),
+    "menu": pgettext_lazy("IVR node", "Menu"),
+    "gather": pgettext_lazy("IVR node", "Digits"),
+    "hours": pgettext_lazy("IVR node", "Opening hours"),
+    "queue": pgettext_lazy("IVR node", "Queue"),
+    "voicemail": pgettext_lazy("IVR node", "Voicemail"),
+    "callback": pgettext_lazy("IVR node", "Callback"),
+    "transfer": pgettext_lazy("IVR node", "Transfer"),
+    "survey": pgettext_lazy("IVR node", "Survey"),
+    "hangup": pgettext_lazy("IVR node", "Hang up"),
+}
+
+
+def _node_label(graph: dict[str, Any], node: Any, kind: Any) -> str:
+    spec = (graph.get("nodes") or {}).get(str(node)) or {}
+    label = str(spec.get("label") or "")
+    kind = str(kind or spec.get("type") or "")
+    return label or str(IVR_NODE_KINDS.get(kind, kind))
+
+
+def ivr_exits(*, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """The funnel per IVR flow *and the node where each call left the IVR* (the last step of its
+    path, named by the node's label in the version the call ran): where callers give up, ask for
+    an agent or are served. The stages count as in :func:`ivr_funnel`."""
+    calls = Call.objects.filter(_period(since, until), ivr_version__isnull=False).annotate(
+        last_node=RawSQL("(ivr_path -> -1) ->> 'node'", []),  # noqa: S611 - constant SQL
+        last_kind=RawSQL("(ivr_path -> -1) ->> 'type'", []),  # noqa: S611 - constant SQL
+    )
+    grouped = (
+        calls.values("ivr_version_id", "ivr_version__flow_id", "ivr_version__flow__name", "last_node", "last_kind")
+        .annotate(
+            entered=Count("id"),
+            asked_agent=Count("id", filter=Q(reached_agent_request=True)),
+            queued=Count("id", filter=Q(queued_at__isnull=False)),
+            answered=Count("id", filter=Q(queued_at__isnull=False, answered_at__isnull=False)),
+            contained=Count("id", filter=Q(reached_agent_request=False, queued_at__isnull=True, blocked=False)),
+        )
+        .order_by()
+    )
+    rows: list[dict[str, Any]] = [dict(row) for row in grouped]
+    graphs = dict(
+        IvrFlowVersion.objects.filter(pk__in={row["ivr_version_id"] for row in rows}).values_list("id", "graph")
+    )
+    merged: dict[tuple[int, str], dict[str, Any]] = {}
+    for row in rows:
+        node = _node_label(graphs.get(row["ivr_version_id"]) or {}, row["last_node"], row["last_kind"])
+        key = (row["ivr_version__flow_id"], node)
+        entry = merged.setdefault(
+            key,
+            {
+                "flow_id": row["ivr_version__flow_id"],
+                "flow": row["ivr_version__flow__name"],
+                "node": node,
+                **dict.fromkeys(("entered", "asked_agent", "queued", "answered", "contained"), 0),
+            },
+        )
+        for stage in ("entered", "asked_agent", "queued", "answered", "contained"):
+            entry[stage] += row[stage]
+    return sorted(merged.values(), key=lambda entry: (str(entry["flow"]), -entry["entered"], entry["node"]))
 
 
 def survey_scores(

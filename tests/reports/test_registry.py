@@ -214,3 +214,19 @@ def test_a_month_of_a_100_agent_queue_report_is_fast_and_small(in_acme):
     print(f"month PDF: {seconds:.2f} s, {len(content)} bytes")
     assert seconds < 5
     assert len(content) < 500_000
+
+
+def test_pdf_in_chinese(in_acme, report, tmp_path):
+    from django.utils import translation
+
+    from tests.pending_po import pending_translations
+
+    QueueFactory(name="售后队列")
+    params = ReportParams.from_query({"since": "2026-11-01", "until": "2026-11-30"})
+    with pending_translations("framework", "kpi"), translation.override("zh-hans"):
+        content, name, _ = render_report(report, params, "pdf")
+    path = tmp_path / name
+    path.write_bytes(content)
+    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout  # noqa: S603, S607
+    assert "筛选条件" in text and "时区" in text
+    assert "售后队列" in text

@@ -33,6 +33,7 @@ from apps.telephony.models import (
     Skill,
     Voicemail,
 )
+from apps.telephony.services.demo import demo_traffic_setup
 from apps.telephony.services.history import UID_PREFIX, demo_history_ensure, history_generate
 from apps.telephony.signals import history_written
 from apps.tenants.management.commands.ensure_demo import history_wanted
@@ -363,3 +364,24 @@ def test_a_failing_receiver_is_logged_and_the_history_stays(acme, caplog):
     assert "rollups are down" in caplog.text
     with tenant_context(acme.tenant):
         assert _generated_calls().count() == result.calls > 0
+
+
+def test_the_demo_configuration_gives_a_plausible_contact_center(acme):
+    """The demo's queues (24/7 IVR, callback offers, three queues), agents and draft campaign:
+    the figures a supervisor sees must look like a center that works, not a broken one."""
+    demo_traffic_setup(acme.tenant)
+    result = demo_history_ensure(acme.tenant, days=3)
+    assert result is not None
+    with tenant_context(acme.tenant):
+        calls = _generated_calls()
+        offered = calls.filter(queued_at__isnull=False, campaign__isnull=True)
+        answered = offered.filter(answered_at__isnull=False).count()
+        abandoned = offered.filter(abandoned=True, short_abandon=False).count()
+        within = offered.filter(answered_within_sl=True).count()
+        assert 0.005 < abandoned / offered.count() < 0.12
+        assert within / answered > 0.7
+        assert calls.filter(campaign__isnull=False, answered_at__isnull=False).exists()
+        assert CallbackRequest.objects.filter(call__uid__startswith=UID_PREFIX).exists()
+        assert calls.filter(ivr_version__isnull=False, end_reason="ivr_hangup").exists()
+        served = set(calls.exclude(agent=None).values_list("agent__user__email", flat=True))
+        assert {f"vagent0{n}@demo.local" for n in range(1, 9)} <= served  # the demo's own agents

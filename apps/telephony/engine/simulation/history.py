@@ -50,7 +50,15 @@ from apps.telephony.engine.drivers.sim import (
     VirtualAgentBehaviour,
 )
 from apps.telephony.engine.simulation.history_store import HistoryStore
-from apps.telephony.engine.state import A_NOT_READY, A_OFFLINE, A_READY, A_TALKING, AgentRuntime, CallState
+from apps.telephony.engine.state import (
+    A_NOT_READY,
+    A_OFFLINE,
+    A_READY,
+    A_TALKING,
+    A_WRAP_UP,
+    AgentRuntime,
+    CallState,
+)
 
 # Relative call volume per local hour 0–23: two peaks, 9–12 and 14–17, a lunch dip, quiet nights.
 HOURLY_WEIGHTS = (
@@ -64,6 +72,8 @@ SHIFTS = ((8.5, 17.5), (9.0, 18.0), (8.0, 17.0), (13.0, 22.0), (10.0, 19.0), (22
 # Pauses in a shift: (hours after the shift starts, preferred reason code, minutes min–max).
 PAUSES = ((2.0, "break", (8, 15)), (4.0, "lunch", (30, 45)), (6.5, "break", (8, 15)), (5.5, "training", (20, 40)))
 TRAINING_SHARE = 0.15  # share of agent-days with a training session as well
+MISSED_BACK_SECONDS = (20.0, 90.0)  # after a missed offer (NotReady "missed") an agent is Ready again within this
+WEEKEND_VOLUME = 0.45  # Saturday and Sunday bring this share of a weekday's calls
 RETRY_SECONDS = 20.0  # an agent busy with a call when a pause or log-out is due tries again this much later
 TRANSFER_SHARE = 0.03  # answered calls an agent transfers to another queue
 RESOLVED_SHARE = 0.6  # wrap-ups ending with a disposition that resolves the contact
@@ -166,9 +176,9 @@ class _Desks:
         rng = self.rng
         for index, agent in enumerate(self.plan.agents):
             shift = SHIFTS[index % len(SHIFTS)]
-            for day in self.plan.day_starts[:-1]:
-                if day.weekday() >= 5 and rng.random() < 0.5:
-                    continue  # half the staff has the weekend off
+            for number, day in enumerate(self.plan.day_starts[:-1]):
+                if day.weekday() >= 5 and (index + number) % 2:
+                    continue  # half the staff works each weekend day, in turn
                 base = self.t(day)
                 start = base + shift[0] * 3600 + rng.uniform(-600, 600)
                 end = min(base + shift[1] * 3600 + rng.uniform(-300, 900), self.end - 1)
@@ -243,6 +253,14 @@ class _Desks:
             target = others[self.rng.randrange(len(others))]
             message = {"type": "call.transfer", "agent_id": call.agent_id, "call_uid": call.uid, "queue_id": target}
             self.clock.call_later(self.rng.uniform(20, 90), self._message, message)
+
+    def agent_state(self, agent: AgentRuntime, call: CallState | None) -> None:
+        """The engine moved ``agent``: in wrap-up they pick a disposition; after a missed offer
+        (RONA leaves them NotReady "missed") they notice and go Ready again."""
+        if agent.state == A_WRAP_UP and call is not None:
+            self.wrapup(agent, call)
+        elif agent.state == A_NOT_READY and agent.reason == agent_states.REASON_MISSED:
+            self.clock.call_later(self.rng.uniform(*MISSED_BACK_SECONDS), self.person, agent.agent_id, A_READY, None)
 
     def wrapup(self, agent: AgentRuntime, call: CallState) -> None:
         if call.agent_id != agent.agent_id:
@@ -321,17 +339,19 @@ def build_history(plan: HistoryPlan) -> HistoryRun:
         store.users[agent.agent_id] = agent.user_id
     desks = _Desks(plan, clock, controller, store)
     store.on_answered = desks.answered
-    store.on_wrapup = desks.wrapup
+    store.on_agent_state = desks.agent_state
     desks.schedule()
 
     inbound = [number for number in config.numbers.values() if number.ivr_graph or number.queue_id in config.queues]
     rate = _hourly_rates(plan, len(inbound))
     for day in plan.day_starts[:-1]:
         base = (day - start).total_seconds()
+        volume = WEEKEND_VOLUME if day.weekday() >= 5 else 1.0
         for hour in range(24):
             when = base + hour * 3600
             for number in inbound:
-                sim = SimNumber(number.number_id, number.number, number.trunk_id, arrivals_per_hour=rate(hour))
+                hourly = rate(hour) * volume
+                sim = SimNumber(number.number_id, number.number, number.trunk_id, arrivals_per_hour=hourly)
                 clock.call_at(when, driver.set_number, sim)
     for window in plan.campaigns:
         _schedule_campaign(plan, clock, controller, window)

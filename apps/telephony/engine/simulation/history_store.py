@@ -75,8 +75,9 @@ class HistoryStore(Store):
     """Builds CDRs, timelines, agent state events, voicemails and callback requests in memory.
 
     ``uid_prefix`` is put before the engine's call ids (``hist-…``: recognisable, unique per
-    range and seed). ``desk``: the virtual desktops, told when a call is answered and when an
-    agent starts wrap-up (they pick transfers and dispositions, as people at a desk would)."""
+    range and seed). ``on_answered`` and ``on_agent_state`` tell the virtual desks when a call is
+    answered and when the engine moves an agent (they transfer, pick dispositions and come back
+    from a missed call, as people at a desk would)."""
 
     wants_queue_updates = False
 
@@ -107,7 +108,7 @@ class HistoryStore(Store):
         self.agents: dict[int, _AgentTrack] = {}
         self.users: dict[int, int | None] = {}  # agent id -> user id (the actor of their own changes)
         self.on_answered: Callable[[CallState], None] | None = None
-        self.on_wrapup: Callable[[AgentRuntime, CallState], None] | None = None
+        self.on_agent_state: Callable[[AgentRuntime, CallState | None], None] | None = None
 
     # --- helpers -------------------------------------------------------------------------
     def _at(self, t: float | None = None) -> datetime:
@@ -386,8 +387,8 @@ class HistoryStore(Store):
         else:
             reason = self._reason_id(agent.reason) if state == A_NOT_READY else None
             self._agent_event(agent.agent_id, state, at, reason_id=reason, call=row if state in IN_CALL else None)
-        if state == A_WRAP_UP and call is not None and self.on_wrapup is not None:
-            self.on_wrapup(agent, call)
+        if self.on_agent_state is not None:
+            self.on_agent_state(agent, call)
 
     # --- the rest ----------------------------------------------------------------------------
     def callback_requested(self, call: CallState, queue_id: int, original_queued: float) -> None:

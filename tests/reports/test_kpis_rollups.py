@@ -199,6 +199,22 @@ def test_history_receiver_rebuilds_the_period(acme):
         assert kpi_table(since=START, until=START + timedelta(hours=1), group_by="queue")["totals"]["offered"] == 1
 
 
+def test_generated_history_reaches_the_rollups_through_the_signal(acme):
+    """ReportsConfig.ready connects the receiver to apps.telephony.signals.history_written."""
+    from apps.telephony import signals  # noqa: PLC0415 -- the attribute is looked up, as receivers.py does
+
+    signal = getattr(signals, "history_written", None)
+    with tenant_context(acme.tenant):
+        queue = make_queue()
+        answered(queue, make_agent(acme.user("agent")), wait=5, arrived_at=START, queued_at=START)
+        if signal is None:  # a checkout without generate_history: nothing to connect to
+            receivers.connect()
+            assert not CallRollup.objects.exists()
+            return
+        signal.send(sender=Call, since=START, until=START + timedelta(hours=1), tenant=acme.tenant)
+        assert kpi_table(since=START, until=START + timedelta(hours=1), group_by="queue")["totals"]["offered"] == 1
+
+
 def test_rebuild_command(acme):
     with tenant_context(acme.tenant):
         answered(make_queue(), make_agent(acme.user("agent")), wait=5, arrived_at=START, queued_at=START)

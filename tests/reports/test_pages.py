@@ -91,6 +91,17 @@ def test_each_report_renders_with_chart_table_and_definitions(supervisor, calls_
         assert 'href="/calls/?since=' in html or 'href="/calls/' in html
 
 
+def test_schedule_button_carries_the_report_and_its_filters(supervisor, calls_yesterday):
+    html = supervisor.get(f"/reports/r/interval/?queue={calls_yesterday.pk}&interval_minutes=15").content.decode()
+    match = re.search(r'href="(/reports/schedules/new/\?[^"]+)"', html)
+    assert match is not None
+    link = match.group(1).replace("&amp;", "&")
+    assert "report=interval" in link and f"queue={calls_yesterday.pk}" in link and "interval_minutes=15" in link
+    form = supervisor.get(link).content.decode()
+    assert 'value="interval" selected' in form
+    assert "/reports/schedules/" in supervisor.get("/reports/").content.decode()
+
+
 def test_queue_report_figures_link_to_the_calls_behind_them(supervisor, calls_yesterday):
     html = _get(supervisor, "/reports/r/queue_performance/").content.decode()
     links = re.findall(r'href="(/calls/\?[^"]+)"', html)

@@ -148,20 +148,10 @@ def _report_context(request, report) -> dict[str, Any]:
                 (fmt.upper(), reverse("reports:export", args=[report.code, fmt]) + "?" + urlencode(query))
                 for fmt in EXPORT_FORMATS
             ],
-            "schedule_url": reverse("reports:schedule_new") + "?" + urlencode({"report": report.code, **query})
-            if _has_route("reports:schedule_new")
-            else "",
+            "schedule_url": reverse("reports:schedule_new") + "?" + urlencode({"report": report.code, **query}),
         }
     )
     return context
-
-
-def _has_route(name: str) -> bool:
-    try:
-        reverse(name)
-    except Exception:  # NoReverseMatch: the schedule pages are not mounted
-        return False
-    return True
 
 
 @role_required(*REPORT_ROLES)

@@ -1,0 +1,130 @@
+"""The pages of issue 12's last pass show the shared components (CONTRIBUTING.md, "Page
+components"): a page header with breadcrumbs instead of a bare <h1>, sortable tables, empty
+states, state badges and confirm dialogs for what cannot be undone; the administrator's home shows
+its figures as stat cards. Pages are fetched as their users fetch them (an administrator's
+session on the tenant host)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from apps.accounts.models import User
+from apps.telephony.models import ContactList, PhoneNumber, Prompt, Trunk
+from tests.accounts.helpers import web_login
+from tests.telephony.campaign_factories import make_campaign
+
+
+@pytest.fixture
+def admin(acme):
+    return web_login(acme, acme.admin_email)
+
+
+@pytest.fixture
+def objects(acme):
+    with tenant_context(acme.tenant):
+        campaign = make_campaign(running=False, name="Spring renewals")
+        contact_list = ContactList.objects.create(campaign=campaign, name="March list", status="uploaded")
+        other = User.objects.create_user("colleague@acme.test", "Colleague!2026pass", name="Cole", roles=["agent"])
+        prompt = Prompt.objects.create(name="greeting", description="The welcome")
+        return {
+            "campaign": campaign.pk,
+            "list": contact_list.pk,
+            "user": other.pk,
+            "prompt": prompt.pk,
+            "trunk": Trunk.objects.order_by("pk").first().pk,
+            "number": PhoneNumber.objects.order_by("pk").first().pk,
+        }
+
+
+PAGES = [
+    ("/console/campaigns/", "Outbound campaigns"),
+    ("/console/campaigns/new/", "New campaign"),
+    ("/console/campaigns/{campaign}/", "Spring renewals"),
+    ("/console/campaigns/{campaign}/edit/", "Edit Spring renewals"),
+    ("/console/campaigns/{campaign}/monitor/", "Spring renewals"),
+    ("/console/campaigns/lists/{list}/", "March list"),
+    ("/console/campaigns/dnc/", "Do-not-call lists"),
+    ("/console/campaigns/consents/", "Marketing consent"),
+    ("/console/campaigns/callbacks/", "Scheduled callbacks"),
+    ("/console/ivr/prompts/", "Prompts"),
+    ("/console/ivr/prompts/{prompt}/", "greeting"),
+    ("/console/telephony/", "Trunks & numbers"),
+    ("/console/telephony/trunks/{trunk}/", None),
+    ("/console/telephony/numbers/{number}/", None),
+    ("/console/dialling/", "Dialling policy"),
+    ("/console/security/", "Security"),
+    ("/console/users/{user}/", "colleague@acme.test"),
+    ("/console/tokens/", "API tokens"),
+    ("/accounts/two-factor/", "Two-factor authentication"),
+]
+
+
+def _main(page: str) -> str:
+    return page.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+@pytest.mark.parametrize(("path", "title"), PAGES)
+def test_page_has_a_header_with_breadcrumbs_and_no_bare_heading(admin, objects, path, title):
+    response = admin.get(path.format(**objects))
+
+    assert response.status_code == 200
+    main = _main(response.content.decode())
+    header = re.search(r'<header class="page-header">(.*?)</header>', main, re.S)
+    assert header, "no page header"
+    assert '<nav class="crumbs"' in header.group(1)
+    assert '<a href="/">Home</a>' in header.group(1)
+    if title:
+        assert re.search(rf"<h1>{re.escape(title)}(?=[\s<])", header.group(1))
+    # The page's one <h1> is the header's.
+    assert main.count("<h1") == 1
+
+
+def test_lists_are_sortable_with_empty_states(admin, objects):
+    for path in ("/console/campaigns/dnc/", "/console/campaigns/consents/", "/console/campaigns/callbacks/"):
+        main = _main(admin.get(path).content.decode())
+        assert "data-sortable" in main and 'class="empty-state"' in main, path
+        assert 'class="filter-bar"' in main, path
+    campaigns = _main(admin.get("/console/campaigns/").content.decode())
+    assert "data-sortable" in campaigns and '<th data-sort="number" class="num" scope="col">Contacts</th>' in campaigns
+    tokens = _main(admin.get("/console/tokens/").content.decode())
+    assert "No tokens yet." in tokens and 'class="empty-state"' in tokens
+
+
+def test_states_are_badges(admin, objects):
+    detail = _main(admin.get(f"/console/campaigns/{objects['campaign']}/").content.decode())
+    assert re.search(
+        r'<h1>Spring renewals\s+<span class="badge badge-warn campaign-status" data-state="draft">Draft</span>', detail
+    )
+    assert 'class="badge badge-neutral list-status" data-state="uploaded"' in detail
+    user = _main(admin.get(f"/console/users/{objects['user']}/").content.decode())
+    assert re.search(r'<span class="badge badge-good">Active</span>', user)
+
+
+def test_destructive_actions_ask_first(admin, objects):
+    contact_list = _main(admin.get(f"/console/campaigns/lists/{objects['list']}/").content.decode())
+    assert re.search(r'<form id="delete-list"[^>]*data-confirm="Delete this contact list\?" data-danger', contact_list)
+    user = _main(admin.get(f"/console/users/{objects['user']}/").content.decode())
+    assert 'data-confirm="Delete this user?" data-danger' in user
+    prompt = _main(admin.get(f"/console/ivr/prompts/{objects['prompt']}/").content.decode())
+    assert 'data-confirm="Delete this prompt?" data-danger' in prompt
+
+
+def test_token_revoke_asks_first(admin, acme):
+    admin.post("/console/tokens/", {"name": "wall screen"})
+    tokens = _main(admin.get("/console/tokens/").content.decode())
+
+    assert 'data-confirm="Revoke this token? Scripts and screens using it stop working at once." data-danger' in tokens
+
+
+def test_admin_home_shows_stat_cards(admin):
+    main = _main(admin.get("/").content.decode())
+
+    assert '<header class="page-header">' in main
+    assert 'class="stat-cards home-figures"' in main
+    assert re.search(
+        r'<a href="/console/seats/" class="card stat-card" title="[^"]+">\s*<span class="stat-label">Seats</span>', main
+    )
+    assert 'class="tiles"' not in main

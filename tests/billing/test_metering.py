@@ -12,7 +12,8 @@ from django_tenants.utils import tenant_context
 from apps.billing.models import MeteredDay, UsageDay
 from apps.billing.services.metering import usage_meter_missing, usage_meter_tenant
 from apps.billing.tasks import meter_usage_task
-from apps.telephony.models import Recording
+from apps.telephony.models import Call, Recording
+from apps.telephony.signals import history_written
 from tests.factories import CallFactory
 
 from .conftest import at
@@ -113,3 +114,16 @@ def test_meter_usage_command_refuses_bad_input(acme, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("meter_usage", *args)
     assert UsageDay.objects.count() == before
+
+
+def test_generated_history_is_metered_when_written(acme, known_month):
+    day = known_month.day
+    with tenant_context(acme.tenant):
+        history_written.send(
+            sender=Call, since=at(day - timedelta(days=1), 0), until=at(day + timedelta(days=1), 0), tenant=acme.tenant
+        )
+    assert set(MeteredDay.objects.filter(tenant=acme.tenant).values_list("day", flat=True)) == {
+        day - timedelta(days=1),
+        day,
+    }
+    assert _rows(acme.tenant, day, day)[(day, "minutes_inbound", str(known_month.unicom.pk))] == 3

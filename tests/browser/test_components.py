@@ -135,3 +135,49 @@ def test_unknown_host_page(walk, browser, shots):
         page.screenshot(path=str(shots / "i1-unknown-host-zh-hans.png"))
     finally:
         context.close()
+
+
+def test_the_last_pages_to_adopt_the_components(walk, admin_page, shots):
+    """Campaign, prompt, plant, dialling, account pages and the administrator's home (issue 12's
+    last pass): a page header with breadcrumbs, no JavaScript error; revoking a token asks first."""
+    page = admin_page("zh-hans")
+    page.goto("/")
+    expect(page.locator(".stat-cards .stat-card").first).to_be_visible()
+    for path, name in (
+        ("/", "home"),
+        ("/console/campaigns/", "campaigns"),
+        ("/console/campaigns/dnc/", "dnc"),
+        ("/console/campaigns/callbacks/", "callbacks"),
+        ("/console/ivr/prompts/", "prompts"),
+        ("/console/telephony/", "telephony"),
+        ("/console/dialling/", "dialling"),
+        ("/console/security/", "security"),
+        ("/console/tokens/", "tokens"),
+        ("/accounts/two-factor/", "two-factor"),
+    ):
+        page.goto(path)
+        expect(page.locator("main .page-header h1")).to_be_visible()
+        assert page.locator("main h1").count() == 1, path
+        if path != "/":
+            expect(page.locator("main .page-header .crumbs a").first).to_have_text("首页")
+        page.screenshot(path=str(shots / f"h7-{name}-zh-hans.png"), full_page=True)
+
+    # A token is revoked only after the dialog's Confirm.
+    page.goto("/console/tokens/")
+    revokes = page.locator("main form[data-confirm] button.danger")
+    before = revokes.count()
+    page.locator("#id_name").fill("wall screen")
+    page.locator("main form button.primary").click()
+    expect(page.locator("#issued-token")).to_be_visible()
+    expect(revokes).to_have_count(before + 1)
+    revoke = revokes.first
+    revoke.click()
+    dialog = page.locator("dialog.confirm-dialog")
+    expect(dialog).to_be_visible()
+    dialog.locator("button.confirm-cancel").click()
+    expect(revokes).to_have_count(before + 1)
+    revoke.click()
+    with page.expect_navigation():
+        dialog.locator("button.confirm-ok").click()
+    expect(revokes).to_have_count(before)
+    assert page.js_errors == []

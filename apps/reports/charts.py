@@ -45,13 +45,16 @@ def _fmt(value: float, unit: str) -> str:
     return text
 
 
-def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values covering [low, high] (1, 2, 2.5 or 5 times a power of ten apart)."""
+def nice_ticks(low: float, high: float, count: int = 5, *, whole: bool = False) -> list[float]:
+    """Round tick values covering [low, high] (1, 2, 2.5 or 5 times a power of ten apart);
+    ``whole``: no step below 1 (counts have no fractions)."""
     if high <= low:
         high = low + 1
     raw = (high - low) / count
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    if whole:
+        step = max(1, math.ceil(step))
     start = math.floor(low / step) * step
     ticks = []
     value = start
@@ -119,7 +122,7 @@ def chart_svg(spec: dict[str, Any], *, width: int = WIDTH, height: int = HEIGHT)
     low = min(values + [0])
     if unit == "percent" and high <= 100 and low >= 0:
         high = max(high, 1)
-    ticks = nice_ticks(low, high if high > low else low + 1)
+    ticks = nice_ticks(low, high if high > low else low + 1, whole=unit == "count")
     y_min, y_max = ticks[0], ticks[-1]
 
     def y_of(value: float) -> float:

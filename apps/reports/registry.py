@@ -41,6 +41,8 @@ DEFAULT_DAYS = 7
 # A year and a day: a yearly report crosses a leap day; longer ranges belong to the export API.
 MAX_DAYS = 367
 ID_FILTERS = {"queue": "queue_ids", "agent": "agent_ids", "campaign": "campaign_ids"}
+# Wide and low: the chart spans the page above the table (A4 portrait ~57 mm, landscape ~84 mm tall).
+PDF_CHART_SIZE = (960, 300)
 COLUMN_KINDS = ("text", "count", "percent", "seconds", "datetime", "score")
 
 
@@ -201,41 +203,43 @@ class ReportParams:
                 query[kind] = list(ids)
         return query
 
-    def words(self) -> list[tuple[str, str]]:
-        """The filters as a reader says them ("Period", "1 Nov 2026 00:00 – 1 Dec 2026 00:00"…),
-        printed at the top of every PDF and e-mail: a report on paper must say what it covers."""
+    def words(self, shown: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+        """The filters as a reader says them ("Period covered", "2026-11-01 00:00 – …"), printed
+        at the top of every PDF: a report on paper must say what it covers. ``shown``: the
+        report's filters (a filter it does not take is left out unless ids were given)."""
         from apps.telephony.models import Agent, Campaign, Queue  # noqa: PLC0415 -- see _known_ids
 
         zone = tenant_zone()
         since, until = self.since.astimezone(zone), self.until.astimezone(zone)
-        lines = [
+        lines = [(gettext("Period covered"), f"{since:%Y-%m-%d %H:%M} – {until:%Y-%m-%d %H:%M} ({zone.key})")]
+
+        def agent_names(ids: list[int]) -> list[str]:
+            return [a.user.name or a.user.email for a in Agent.objects.filter(pk__in=ids).select_related("user")]
+
+        names: list[tuple[str, str, list[int], Any]] = [
             (
-                gettext("Period"),
-                f"{since:%Y-%m-%d %H:%M} – {until:%Y-%m-%d %H:%M} ({zone.key})",
-            )
-        ]
-        names = [
-            (
+                "queue",
                 gettext("Queues"),
                 self.queue_ids,
-                lambda ids: Queue.objects.filter(pk__in=ids).order_by("name").values_list("name", flat=True),
+                lambda ids: Queue.objects.filter(pk__in=ids).values_list("name", flat=True),
             ),
+            ("agent", gettext("Agents"), self.agent_ids, agent_names),
             (
-                gettext("Agents"),
-                self.agent_ids,
-                lambda ids: [
-                    a.user.name or a.user.email for a in Agent.objects.filter(pk__in=ids).select_related("user")
-                ],
-            ),
-            (
+                "campaign",
                 gettext("Campaigns"),
                 self.campaign_ids,
-                lambda ids: Campaign.objects.filter(pk__in=ids).order_by("name").values_list("name", flat=True),
+                lambda ids: Campaign.objects.filter(pk__in=ids).values_list("name", flat=True),
             ),
         ]
-        for label, ids, lookup in names:
-            lines.append((label, ", ".join(sorted(lookup(ids))) if ids else gettext("All")))
-        lines.append((gettext("Interval"), gettext("%(minutes)s minutes") % {"minutes": self.interval_minutes}))
+        for kind, label, ids, lookup in names:
+            if ids:
+                lines.append((label, ", ".join(sorted(lookup(ids)))))
+            elif shown is None or kind in shown:
+                lines.append((label, gettext("All")))
+        if shown is None or "interval" in shown or "interval_minutes" in shown:
+            lines.append(
+                (gettext("Interval length"), gettext("%(minutes)s minutes") % {"minutes": self.interval_minutes})
+            )
         return lines
 
 
@@ -419,8 +423,8 @@ def render_report_pdf(
     context = {
         "document_title": str(report.title),
         "description": str(report.description),
-        "filters": params.words(),
-        "chart_svg": chart_svg(spec) if spec else "",
+        "filters": params.words(tuple(report.filters)),
+        "chart_svg": chart_svg(spec, width=PDF_CHART_SIZE[0], height=PDF_CHART_SIZE[1]) if spec else "",
         "columns": [{"label": str(column.label), "num": column.kind != "text"} for column in columns],
         "rows": body,
         "totals": footer,

@@ -148,6 +148,7 @@ def test_pdf_prints_title_filters_chart_table_and_definitions(in_acme, report, t
     assert "Queues (framework test)" in text
     assert "2026-11-01 00:00 – 2026-12-01 00:00 (Asia/Shanghai)" in text  # the filters in words
     assert "售后队列" in text
+    assert "Agents" not in text and "Interval length" not in text  # filters the report does not take
     assert "87.50%" in text
     assert "Service level" in text and "Calls answered within T seconds" in text  # the definition
     assert in_acme.tenant.name in text

@@ -182,6 +182,20 @@ def test_refresh_rolls_recent_buckets_and_earlier_fcr(acme):
         assert written["fcr_buckets"] == 1
         totals = kpi_table(since=START, until=now, group_by="queue")["totals"]
         assert (totals["offered"], totals["fcr_percent"]) == (2, 0.0)
+        # a minute later the repeat is old news: the earlier bucket is not rebuilt again
+        assert rollups_refresh(now=now + timedelta(minutes=1))["fcr_buckets"] == 0
+
+
+def test_refresh_catches_up_after_a_stopped_beat(acme):
+    with tenant_context(acme.tenant):
+        queue = make_queue()
+        agent = make_agent(acme.user("agent"))
+        now = START + timedelta(hours=10)
+        rollups_refresh(now=now)
+        later = now + timedelta(hours=5)
+        answered(queue, agent, wait=5, arrived_at=now + timedelta(hours=1), queued_at=now + timedelta(hours=1))
+        rollups_refresh(now=later)
+        assert kpi_table(since=now, until=later, group_by="queue")["totals"]["offered"] == 1
 
 
 def test_refresh_task_is_named_and_runs_every_tenant(acme, globex):

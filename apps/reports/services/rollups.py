@@ -33,6 +33,7 @@ from apps.reports.selectors.kpis import kpi_settings
 
 BUCKET = timedelta(minutes=15)
 REFRESH_LOOKBACK = timedelta(hours=2)
+MAX_CATCH_UP = timedelta(days=7)  # beyond that, manage.py rebuild_rollups
 CHUNK = timedelta(days=31)
 
 
@@ -155,19 +156,25 @@ WHERE c.arrived_at >= %(new_since)s AND c.direction = 'inbound' AND c.queue_id I
 
 
 def rollups_refresh(*, now: datetime | None = None) -> dict[str, int]:
-    """The every-minute refresh: the last two hours, plus the earlier 15-minute buckets holding
-    calls that a call arrived since the previous refresh turned into repeats (FCR)."""
+    """The every-minute refresh: the last two hours (from two hours before the previous refresh,
+    if that is earlier: a stopped beat catches up, up to :data:`MAX_CATCH_UP`), plus the earlier
+    15-minute buckets holding calls that a call arrived since the previous refresh turned into
+    repeats (FCR) — each such bucket once, not every minute for two hours."""
     now = now or timezone.now()
     state = rollup_state()
     since = floor_bucket(now - REFRESH_LOOKBACK)
-    new_since = min(state.refreshed_until or since, since)
+    start = since
+    new_since = since
+    if state.refreshed_at is not None:
+        start = max(min(since, floor_bucket(state.refreshed_at - REFRESH_LOOKBACK)), since - MAX_CATCH_UP)
+        new_since = max(start, state.refreshed_at - timedelta(minutes=1))  # calls that arrived since then
     window = timedelta(hours=kpi_settings().fcr_window_hours)
     with connection.cursor() as cursor:
-        touched_params: dict[str, Any] = {"fcr_window": window, "before": since, "new_since": new_since}
+        touched_params: dict[str, Any] = {"fcr_window": window, "before": start, "new_since": new_since}
         cursor.execute(_FCR_TOUCHED, touched_params)
         touched = sorted(row[0] for row in cursor.fetchall())
-    written = rollups_rebuild(since=since, until=now)
+    written = rollups_rebuild_period(since=start, until=now)
     for bucket in touched:
         rollups_rebuild(since=bucket, until=bucket + BUCKET)
-    RollupState.objects.filter(pk=RollupState.SINGLETON_ID).update(refreshed_at=now, refreshed_until=since)
-    return {**written, "fcr_buckets": len(touched)}
+    RollupState.objects.filter(pk=RollupState.SINGLETON_ID).update(refreshed_at=now, refreshed_until=now)
+    return {"call_rows": written["call_rows"], "state_rows": written["state_rows"], "fcr_buckets": len(touched)}

@@ -10,6 +10,7 @@ from apps.accounts.choices import Role
 from apps.billing.documents import invoice_pdf
 from apps.billing.services.invoices import billing_close_month, invoice_issue
 from tests.accounts.helpers import web_login
+from tests.pending_po import pending_translations
 
 from .conftest import console
 
@@ -41,3 +42,22 @@ def test_pdf_downloads_for_staff_and_the_tenant(staff, acme, known_month):
     client = web_login(acme, acme.user(Role.BILLING).email)
     response = client.get(f"/billing/invoices/{invoice.number}/zh.pdf")
     assert response.status_code == 200 and str(invoice.total) in _text(response.content)
+
+
+def test_the_chinese_pdf_prints_chinese_labels(acme, known_month):
+    invoice = billing_close_month(tenant=acme.tenant, month=known_month.month)
+    with pending_translations("billing"):
+        text = _text(invoice_pdf(invoice=invoice, language="zh"))
+    for words in ("账单编号", "计费期间", "合计", "坐席天", "草稿"):
+        assert words in text
+
+
+def test_the_console_in_chinese(staff, acme, known_month):
+    billing_close_month(tenant=acme.tenant, month=known_month.month)
+    with pending_translations("billing"):
+        html = (
+            console(staff, language="zh-hans")
+            .get(f"/platform/billing/?month={known_month.month:%Y-%m}")
+            .content.decode()
+        )
+    assert "为所有租户月结" in html and "草稿" in html and "年-月" in html

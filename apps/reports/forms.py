@@ -10,12 +10,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.widgets import DateInput
 from apps.reports.models import KpiSettings
 from apps.reports.registry import ReportParams
 from apps.telephony.filtersets import AgentChoiceField
 from apps.telephony.models import Agent, Campaign, Queue
 
-_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # A report over more than this many days is an export job, not a page.
 MAX_DAYS = 400
 INTERVALS = ((15, _("15 minutes")), (30, _("30 minutes")), (60, _("60 minutes")))
@@ -35,8 +35,9 @@ class ReportFilterForm(forms.Form):
     """since/until are whole days, *until* included; a report runs from the start of *since* to
     the end of *until* in the tenant's time zone."""
 
-    since = forms.DateField(label=_("From"), widget=_DATE, required=False)
-    until = forms.DateField(label=_("To (included)"), widget=_DATE, required=False)
+    # The project's date box (apps/core/widgets.py, decision 0021): ISO order, a calendar in the page's language.
+    since = forms.DateField(label=_("From"), widget=DateInput(), required=False)
+    until = forms.DateField(label=_("To (included)"), widget=DateInput(), required=False)
     # An empty choice means every queue (agent, campaign): it reads "All", as on the other filter bars.
     queue = forms.ModelChoiceField(
         queryset=Queue.objects.none(), label=_("Queue"), required=False, empty_label=_("All")
@@ -68,7 +69,6 @@ class ReportFilterForm(forms.Form):
         for name, day in (("since", first), ("until", last)):
             if name in self.fields:
                 self.fields[name].initial = day
-                self.fields[name].widget.attrs["max"] = timezone.localdate().isoformat()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

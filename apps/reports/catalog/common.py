@@ -19,8 +19,8 @@ from apps.reports.definitions import FIGURES
 from apps.reports.registry import Column, Report, ReportParams
 from apps.reports.selectors.kpis import kpi_table
 
-# The calls list's since/until fields are <input type="datetime-local">: local time, minutes.
-_LOCAL_MINUTES = "%Y-%m-%dT%H:%M"
+# The calls list's since/until fields read local time to the minute, as its date-time box shows it.
+_LOCAL_MINUTES = "%Y-%m-%d %H:%M"
 
 # Figures whose calls the calls list can narrow to (the extra filter to add); any other figure
 # links to all the calls of its row, the set it was computed from.

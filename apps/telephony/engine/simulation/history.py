@@ -134,7 +134,7 @@ class HistoryPlan:
 
 @dataclass
 class HistoryRun:
-    store: HistoryStore
+    store: Any  # a HistoryStore (or the store ``make_store`` gave)
     clock: VirtualClock
     controller: CallController
     until: datetime
@@ -300,8 +300,12 @@ def _repeat_callers(plan: HistoryPlan) -> list[str]:
     return sorted(plan.config.customers) + sorted(pool)
 
 
-def build_history(plan: HistoryPlan) -> HistoryRun:
-    """Set up the controller, the switch, the store and the desks for ``plan`` (nothing runs yet)."""
+def build_history(plan: HistoryPlan, *, make_store: Callable[[VirtualClock], Any] | None = None) -> HistoryRun:
+    """Set up the controller, the switch, the store and the desks for ``plan`` (nothing runs yet).
+
+    ``make_store(clock)``: another store with the history store's hooks (``person_state``,
+    ``users``, ``on_answered``, ``on_agent_state``) — the tests run the same plan through the
+    engine's database store and compare what both wrote."""
     start = plan.day_starts[0]
     until = plan.day_starts[-1]
     horizon = (until - start).total_seconds()
@@ -317,13 +321,17 @@ def build_history(plan: HistoryPlan) -> HistoryRun:
     driver.outbound = OutboundBehaviour(answer_rate=0.3, machine_rate=0.12, busy_rate=0.1, amd_false_positive=0.01)
     for trunk_id, channels in plan.config.trunks.items():
         driver.set_trunk(trunk_id, channels)
-    store = HistoryStore(
-        clock,
-        uid_prefix=plan.uid_prefix,
-        queues=plan.queues,
-        reasons=plan.reasons,
-        dispositions=plan.dispositions,
-        start=start,
+    store = (
+        make_store(clock)
+        if make_store is not None
+        else HistoryStore(
+            clock,
+            uid_prefix=plan.uid_prefix,
+            queues=plan.queues,
+            reasons=plan.reasons,
+            dispositions=plan.dispositions,
+            start=start,
+        )
     )
     config = plan.config
     config.agents = {
@@ -381,9 +389,9 @@ def _schedule_campaign(plan: HistoryPlan, clock: VirtualClock, controller: CallC
         clock.call_at(opens, open_window)
 
 
-def run_history(plan: HistoryPlan) -> HistoryRun:
+def run_history(plan: HistoryPlan, *, make_store: Callable[[VirtualClock], Any] | None = None) -> HistoryRun:
     """Run ``plan`` to the end: every call that arrived in the range finished, every agent logged out."""
-    run = build_history(plan)
+    run = build_history(plan, make_store=make_store)
     horizon = (run.until - plan.day_starts[0]).total_seconds()
     run.clock.run(limit=horizon + 6 * 3600)
     return run

@@ -56,10 +56,10 @@ def _tile(key: str, value: Any, *, target: Any = None, higher_is_better: bool = 
     figure = FIGURES[key]
     hint = str(figure.definition)
     if target is not None:
-        hint = _("%(definition)s Target: %(target)s.") % {
-            "definition": hint,
-            "target": format_value(target, figure.unit),
-        }
+        shown = format_value(target, figure.unit)
+        if figure.unit == "seconds":
+            shown = _("%(n)s s") % {"n": shown}
+        hint = _("%(definition)s Target: %(target)s.") % {"definition": hint, "target": shown}
     return {
         "key": key,
         "label": figure.label,

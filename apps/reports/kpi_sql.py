@@ -125,10 +125,12 @@ GROUP BY bucket_start, queue_id, agent_id, campaign_id, disposition_id, directio
 """
 
 # Derived call rows: re-aggregated from the rows of another grain of [since, until) — the day rows
-# (local days, all dimensions) and the queue-only rows (q15, qday: every dimension but queue and
-# direction summed away) — so each is exactly the sum of the rows below it.
+# (local days, all dimensions), the queue-only rows (q15, qday: every dimension but queue and
+# direction summed away) and the agent rows (a15, aday: queue, agent, direction) — so each is
+# exactly the sum of the rows below it.
 CALL_DIMENSIONS = ("queue_id", "agent_id", "campaign_id", "disposition_id", "direction", "trunk_id", "number_id")
 QUEUE_DIMENSIONS = ("queue_id", "direction")
+AGENT_DIMENSIONS = ("queue_id", "agent_id", "direction")
 _DERIVED_CALLS = """
 INSERT INTO reports_callrollup (grain, bucket_start, {dims}, {measures})
 SELECT %(target)s, {bucket} AS bucket, {dims}, {sums}
@@ -218,11 +220,11 @@ def calls_m15_sql() -> str:
     return CALLS_M15.format(measures=measures, sums=sums, event_zeros=zeros)
 
 
-def derived_calls_sql(*, to_day: bool, queue_only: bool) -> str:
+def derived_calls_sql(*, to_day: bool, dimensions: tuple[str, ...] = CALL_DIMENSIONS) -> str:
     """Call rows of a coarser grain from a finer one: ``to_day`` buckets into local days;
-    ``queue_only`` keeps only the queue and direction."""
+    ``dimensions`` are the ones kept (the others are summed away and stay null)."""
     _names, sums = _measures()
-    dims = ", ".join(QUEUE_DIMENSIONS if queue_only else CALL_DIMENSIONS)
+    dims = ", ".join(dimensions)
     return _DERIVED_CALLS.format(
         dims=dims, measures=", ".join(CALL_MEASURES), sums=sums, bucket=LOCAL_DAY if to_day else "bucket_start"
     )

@@ -306,12 +306,17 @@ def kpi_table(
     current = kpi_settings()
     options = {"short_excluded": current.short_abandons_excluded, "resolved_counts": current.fcr_resolved_counts}
 
-    # Queue-only rows answer whatever needs no agent, campaign, disposition, trunk or number; the
+    # The narrowest rows that answer: queue-only rows whatever needs no agent, campaign,
+    # disposition, trunk or number; agent rows what needs agents but none of the others; the
     # all-agents state rows whatever needs no single agent.
-    by_queue_only = agent_ids is None and campaign_ids is None and (group_by == "queue" or group_by in TIME_GROUPINGS)
-    where, params = _period_filter(
-        start, end, zone, days=group_by != "interval", grains=("q15", "qday") if by_queue_only else ("m15", "day")
-    )
+    narrow = campaign_ids is None and (group_by in ("queue", "agent") or group_by in TIME_GROUPINGS)
+    if narrow and agent_ids is None and group_by != "agent":
+        grains = ("q15", "qday")  # queue and direction only
+    elif narrow:
+        grains = ("a15", "aday")  # queue, agent and direction
+    else:
+        grains = ("m15", "day")
+    where, params = _period_filter(start, end, zone, days=group_by != "interval", grains=grains)
     params["tz"] = str(zone)
     per_agent = group_by == "agent" or agent_ids is not None
     state_filter, state_params = _period_filter(

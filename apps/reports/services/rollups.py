@@ -87,7 +87,7 @@ def rollups_rebuild(*, since: datetime, until: datetime) -> dict[str, int]:
     with transaction.atomic(), connection.cursor() as cursor:
         # Sorts and hash aggregates of a week of calls spill to disk at the default 4 MB.
         cursor.execute("SET LOCAL work_mem = '64MB'")
-        for grain in ("m15", "q15"):
+        for grain in ("m15", "q15", "a15"):
             cursor.execute(kpi_sql.DELETE_CALLS, {**params, "grain": grain})
         for grain in ("m15", "t15"):
             cursor.execute(kpi_sql.DELETE_STATES, {**params, "grain": grain})
@@ -96,12 +96,14 @@ def rollups_rebuild(*, since: datetime, until: datetime) -> dict[str, int]:
         cursor.execute(kpi_sql.STATES_M15, params)
         state_rows = cursor.rowcount
         _derive(cursor, params, source="m15", target="q15", to_day=False, narrow=True)
-        for grain in ("day", "qday"):
+        _derive_calls(cursor, params, source="m15", target="a15", to_day=False, dimensions=kpi_sql.AGENT_DIMENSIONS)
+        for grain in ("day", "qday", "aday"):
             cursor.execute(kpi_sql.DELETE_CALLS, {**day_params, "grain": grain})
         for grain in ("day", "tday"):
             cursor.execute(kpi_sql.DELETE_STATES, {**day_params, "grain": grain})
         _derive(cursor, day_params, source="m15", target="day", to_day=True, narrow=False)
         _derive(cursor, day_params, source="q15", target="qday", to_day=True, narrow=True)
+        _derive_calls(cursor, day_params, source="a15", target="aday", to_day=True, dimensions=kpi_sql.AGENT_DIMENSIONS)
         RollupState.objects.update_or_create(
             pk=RollupState.SINGLETON_ID,
             defaults={"fcr_window_hours": window_hours, "updated_at": timezone.now()},
@@ -112,14 +114,21 @@ def rollups_rebuild(*, since: datetime, until: datetime) -> dict[str, int]:
 def _derive(cursor, params: dict[str, Any], *, source: str, target: str, to_day: bool, narrow: bool) -> None:
     """Coarser rows from finer ones: call rows (``narrow``: queue and direction only) and the
     matching state rows (``narrow``: all agents together, agent 0)."""
-    grains = {**params, "source": source, "target": target}
-    cursor.execute(kpi_sql.derived_calls_sql(to_day=to_day, queue_only=narrow), grains)
+    dimensions = kpi_sql.QUEUE_DIMENSIONS if narrow else kpi_sql.CALL_DIMENSIONS
+    _derive_calls(cursor, params, source=source, target=target, to_day=to_day, dimensions=dimensions)
     state_source = {"q15": "t15"}.get(source, source)
     state_target = {"q15": "t15", "qday": "tday"}.get(target, target)
     cursor.execute(
         kpi_sql.derived_states_sql(to_day=to_day, all_agents=narrow),
         {**params, "source": state_source, "target": state_target},
     )
+
+
+def _derive_calls(
+    cursor, params: dict[str, Any], *, source: str, target: str, to_day: bool, dimensions: tuple[str, ...]
+) -> None:
+    grains = {**params, "source": source, "target": target}
+    cursor.execute(kpi_sql.derived_calls_sql(to_day=to_day, dimensions=dimensions), grains)
 
 
 def periods(since: datetime, until: datetime, step: timedelta = CHUNK) -> Iterator[tuple[datetime, datetime]]:

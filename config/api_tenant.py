@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("apps.audit.api.urls")),
     path("", include("apps.retention.api.urls")),
     path("", include("apps.reports.api.urls")),
+    path("", include("apps.billing.api.urls_tenant")),
 ]

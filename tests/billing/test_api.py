@@ -7,6 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from apps.accounts.choices import Role
 from apps.billing.models import Invoice
 from apps.billing.periods import billing_today
 from apps.billing.services.invoices import billing_close_month, invoice_issue
@@ -93,3 +94,65 @@ def test_only_platform_staff(outsider, acme, known_month):
     assert platform_api(outsider).get(path).status_code == 403
     tenant_admin = acme.api(acme.admin())
     assert tenant_admin.get(path).status_code == 404  # not routed on a tenant host
+
+
+def test_close_and_issue_through_the_api(staff, acme, globex, known_month):
+    client = platform_api(staff)
+    base = f"/api/v1/platform/billing/{known_month.month:%Y-%m}"
+    first = client.post(f"{base}/close", {"tenant": "acme"}, format="json")
+    assert first.status_code == 200
+    [invoice] = first.json()["invoices"]
+    assert (invoice["number"], invoice["status"], invoice["currency"]) == (
+        f"INV-{known_month.month:%Y%m}-ACME",
+        "draft",
+        "CNY",
+    )
+    again = client.post(f"{base}/close", {"tenant": "acme"}, format="json").json()["invoices"][0]
+    assert again == {**invoice, "closed_at": again["closed_at"]}
+    issued = client.post(f"{base}/acme/issue")
+    assert issued.status_code == 200 and issued.json()["status"] == "issued"
+    assert client.post(f"{base}/acme/issue").json()["code"] == "invoice_issued"
+    refused = client.post(f"{base}/close", {"tenant": "acme"}, format="json")
+    assert (refused.status_code, refused.json()["code"]) == (409, "invoice_issued")
+    everyone = client.post(f"{base}/close", {}, format="json").json()
+    assert [row["tenant"] for row in everyone["refused"]] == ["acme"]
+    assert "globex" in [row["tenant"] for row in everyone["invoices"]]
+    detail = client.get(f"{base}/acme").json()
+    assert detail["status"] == "issued" and detail["lines"][0]["item"] == "seat_days"
+
+
+def test_api_close_refuses_the_open_month_and_unknown_tenants(staff, acme):
+    client = platform_api(staff)
+    open_month = f"/api/v1/platform/billing/{billing_today():%Y-%m}"
+    response = client.post(f"{open_month}/close", {"tenant": "acme"}, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "billing_month_open")
+    assert client.post("/api/v1/platform/billing/2020-01/close", {"tenant": "nobody"}, format="json").status_code == 404
+    assert client.post("/api/v1/platform/billing/2020-01/acme/issue").status_code == 404  # nothing closed
+    assert client.get(f"{open_month}/acme").json()["status"] == "open"
+    assert not Invoice.objects.exists()
+
+
+def test_api_close_and_issue_are_platform_staff_only(outsider, acme, known_month):
+    base = f"/api/v1/platform/billing/{known_month.month:%Y-%m}"
+    assert platform_api(outsider).post(f"{base}/close", {}, format="json").status_code == 403
+    assert acme.api(acme.admin()).post(f"{base}/close", {}, format="json").status_code == 404
+    assert not Invoice.objects.exists()
+
+
+def test_the_tenant_api_shows_its_own_usage_and_issued_invoices(acme, globex, known_month):
+    acme_invoice = invoice_issue(
+        invoice=billing_close_month(tenant=acme.tenant, month=known_month.month), issued_by="ops"
+    )
+    invoice_issue(invoice=billing_close_month(tenant=globex.tenant, month=known_month.month), issued_by="ops")
+    client = acme.api(acme.user(Role.BILLING))
+    invoices = client.get("/api/v1/billing/invoices").json()
+    assert [invoice["number"] for invoice in invoices] == [acme_invoice.number]
+    assert invoices[0]["total"] == str(acme_invoice.total)
+    usage = client.get("/api/v1/billing/usage").json()
+    assert usage["month"] == f"{billing_today():%Y-%m}" and usage["currency"] == "CNY"
+    assert acme.api(acme.user(Role.AGENT)).get("/api/v1/billing/invoices").status_code == 403
+
+
+def test_the_tenant_api_hides_drafts(acme, known_month):
+    billing_close_month(tenant=acme.tenant, month=known_month.month)
+    assert acme.api(acme.admin()).get("/api/v1/billing/invoices").json() == []

@@ -2,9 +2,26 @@
 
 from django.urls import path
 
-from apps.billing.api import views
+from apps.billing.api import platform
 
 urlpatterns = [
-    # Any text after billing/ reaches the view, so that a bad month is a 400 naming the field, not a 404.
-    path("platform/billing/<str:month>", views.PlatformBillingMonthView.as_view(), name="api-platform-billing-month"),
+    # Any text reaches the views, so that a bad month is a 400 naming the field, not a 404.
+    path(
+        "platform/billing/<str:month>", platform.PlatformBillingMonthView.as_view(), name="api-platform-billing-month"
+    ),
+    path(
+        "platform/billing/<str:month>/close",
+        platform.PlatformBillingCloseView.as_view(),
+        name="api-platform-billing-close",
+    ),
+    path(
+        "platform/billing/<str:month>/<slug:slug>",
+        platform.PlatformBillingInvoiceView.as_view(),
+        name="api-platform-billing-invoice",
+    ),
+    path(
+        "platform/billing/<str:month>/<slug:slug>/issue",
+        platform.PlatformBillingIssueView.as_view(),
+        name="api-platform-billing-issue",
+    ),
 ]

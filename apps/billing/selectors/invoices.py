@@ -53,7 +53,8 @@ def tenant_invoices(*, tenant: Tenant, issued_only: bool = True) -> list[Invoice
     return list(invoices.order_by("-month"))
 
 
-def _state(month: date, invoice: Invoice | None) -> str:
+def month_state(month: date, invoice: Invoice | None) -> str:
+    """open (month not over), unbilled (over, no invoice), draft or issued."""
     if invoice is not None:
         return str(invoice.status)
     return "unbilled" if month_is_over(month) else "open"
@@ -66,7 +67,7 @@ def platform_month(*, month: date) -> list[TenantMonth]:
     for tenant in billed_tenants(month=month):
         invoice = invoices.get(tenant.pk)
         total = invoice.total if invoice is not None else month_figures(tenant=tenant, month=month).total
-        rows.append(TenantMonth(tenant=tenant, invoice=invoice, total=total, state=_state(month, invoice)))
+        rows.append(TenantMonth(tenant=tenant, invoice=invoice, total=total, state=month_state(month, invoice)))
     return rows
 
 
@@ -83,7 +84,7 @@ def platform_month_lines(*, month: date) -> list[dict[str, Any]]:
                     "month": f"{month:%Y-%m}",
                     "tenant": tenant.slug,
                     "tenant_name": tenant.name,
-                    "status": _state(month, invoice),
+                    "status": month_state(month, invoice),
                     "invoice": invoice.number if invoice is not None else "",
                     "item": line.item,
                     "description": line.description_en,

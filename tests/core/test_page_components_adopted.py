@@ -12,8 +12,9 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from apps.accounts.models import User
-from apps.telephony.models import ContactList, PhoneNumber, Prompt, Trunk
+from apps.telephony.models import BusinessHours, ContactList, IvrFlowVersion, PhoneNumber, Prompt, Queue, Trunk
 from tests.accounts.helpers import web_login
+from tests.telephony.agent_helpers import make_agent
 from tests.telephony.campaign_factories import make_campaign
 
 
@@ -24,6 +25,7 @@ def admin(acme):
 
 @pytest.fixture
 def objects(acme):
+    agent = make_agent(acme)
     with tenant_context(acme.tenant):
         campaign = make_campaign(running=False, name="Spring renewals")
         contact_list = ContactList.objects.create(campaign=campaign, name="March list", status="uploaded")
@@ -36,6 +38,11 @@ def objects(acme):
             "prompt": prompt.pk,
             "trunk": Trunk.objects.order_by("pk").first().pk,
             "number": PhoneNumber.objects.order_by("pk").first().pk,
+            "queue": Queue.objects.order_by("pk").first().pk,
+            "agent": agent.agent.pk,
+            "hours": BusinessHours.objects.order_by("pk").first().pk,
+            "flow": IvrFlowVersion.objects.order_by("pk").first().flow_id,
+            "version": IvrFlowVersion.objects.order_by("pk").first().number,
         }
 
 
@@ -59,6 +66,17 @@ PAGES = [
     ("/console/users/{user}/", "colleague@acme.test"),
     ("/console/tokens/", "API tokens"),
     ("/accounts/two-factor/", "Two-factor authentication"),
+    ("/console/queues/", "Queues & skills"),
+    ("/console/skills/", "Queues & skills"),
+    ("/console/dispositions/", "Queues & skills"),
+    ("/console/agents/", "Queues & skills"),
+    ("/console/queues/{queue}/", None),
+    ("/console/agents/{agent}/", None),
+    ("/console/agents/{agent}/seats/", None),
+    ("/console/ivr/", "IVR flows"),
+    ("/console/ivr/hours/", "Business hours"),
+    ("/console/ivr/hours/{hours}/", None),
+    ("/console/ivr/flows/{flow}/versions/{version}/", None),
 ]
 
 
@@ -110,6 +128,8 @@ def test_destructive_actions_ask_first(admin, objects):
     assert 'data-confirm="Delete this user?" data-danger' in user
     prompt = _main(admin.get(f"/console/ivr/prompts/{objects['prompt']}/").content.decode())
     assert 'data-confirm="Delete this prompt?" data-danger' in prompt
+    queue = _main(admin.get(f"/console/queues/{objects['queue']}/").content.decode())
+    assert re.search(r'class="delete-form" data-confirm="Delete [^"]+\? This cannot be undone." data-danger', queue)
 
 
 def test_token_revoke_asks_first(admin, acme):

@@ -12,6 +12,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from apps.accounts.models import User
+from apps.crm.services import customer_create
 from apps.telephony.models import BusinessHours, ContactList, IvrFlowVersion, PhoneNumber, Prompt, Queue, Trunk
 from tests.accounts.helpers import web_login
 from tests.telephony.agent_helpers import make_agent
@@ -31,6 +32,7 @@ def objects(acme):
         contact_list = ContactList.objects.create(campaign=campaign, name="March list", status="uploaded")
         other = User.objects.create_user("colleague@acme.test", "Colleague!2026pass", name="Cole", roles=["agent"])
         prompt = Prompt.objects.create(name="greeting", description="The welcome")
+        customer = customer_create(name="Han Meimei", phones=["13800138123"], is_vip=True)
         return {
             "campaign": campaign.pk,
             "list": contact_list.pk,
@@ -43,6 +45,7 @@ def objects(acme):
             "hours": BusinessHours.objects.order_by("pk").first().pk,
             "flow": IvrFlowVersion.objects.order_by("pk").first().flow_id,
             "version": IvrFlowVersion.objects.order_by("pk").first().number,
+            "customer": customer.pk,
         }
 
 
@@ -77,6 +80,10 @@ PAGES = [
     ("/console/ivr/hours/", "Business hours"),
     ("/console/ivr/hours/{hours}/", None),
     ("/console/ivr/flows/{flow}/versions/{version}/", None),
+    ("/calls/voicemails/", "Voicemail"),
+    ("/customers/new/", "New customer"),
+    ("/customers/{customer}/", "Han Meimei"),
+    ("/customers/{customer}/edit/", "Edit customer"),
 ]
 
 

@@ -180,7 +180,7 @@ def test_ivr_funnel_counts_each_stage_and_containment_per_flow_and_exit_node(acm
         stored_call(
             ivr_version=version,
             arrived_at=at(30),
-            ivr_path=[menu],
+            ivr_path=[menu, {"node": "n9", "type": "survey", "input": "5"}],  # surveyed after the call
             reached_agent_request=True,
             queue=sales,
             queued_at=at(40),

@@ -28,3 +28,7 @@ class CampaignReport(KpiReport):
     )
     chart_figures = ("answered", "abandoned")
     chart_type = "stacked_bar"
+    # Only campaign calls: the inbound calls (no campaign) are not a campaign, and the totals of
+    # the period would count them, so there is no Total line either.
+    ungrouped = "drop"
+    totals_line = False

@@ -108,6 +108,10 @@ class KpiReport(Report):
     chart_figures: tuple[str, ...] = ()
     chart_type: str = "bar"
     chart_unit: str = "count"
+    # The group of calls outside any queue/campaign/…: "keep", "drop_empty" or "drop".
+    ungrouped: str = "keep"
+    # A Total line (the kpi_table totals: every call of the period within the filters).
+    totals_line: bool = True
 
     def table(self, params: ReportParams) -> dict[str, Any]:
         return kpi_table(
@@ -130,16 +134,28 @@ class KpiReport(Report):
         """Add what the drill-down links need to the rows (one query for all of them)."""
         return rows
 
+    def _kept(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows to print: the "(none)" group (calls outside any queue, campaign…) goes when
+        the report says so, always ("drop") or when it has no figure ("drop_empty")."""
+        if self.ungrouped == "keep":
+            return rows
+        return [
+            row
+            for row in rows
+            if row.get("key") is not None
+            or (self.ungrouped == "drop_empty" and any(row.get(key) for key in self.figures))
+        ]
+
     def rows(self, params: ReportParams) -> list[dict[str, Any]]:
-        return self.decorate([self._row(row) for row in self.table(params)["rows"]])
+        return self.decorate(self._kept([self._row(row) for row in self.table(params)["rows"]]))
 
     def rows_and_totals(self, params: ReportParams) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         """The rows and the totals line in one query (the page prints both)."""
         table = self.table(params)
-        totals = table.get("totals") or None
+        totals = (table.get("totals") or None) if self.totals_line else None
         if totals is not None:
             totals = {"key": None, "label": _("Total"), **{key: totals.get(key) for key in self.figures}}
-        return self.decorate([self._row(row) for row in table["rows"]]), totals
+        return self.decorate(self._kept([self._row(row) for row in table["rows"]])), totals
 
     def chart(self, params: ReportParams, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
         if not rows or not self.chart_figures:

@@ -31,3 +31,4 @@ class QueuePerformance(KpiReport):
     )
     chart_figures = ("answered", "abandoned")
     chart_type = "stacked_bar"
+    ungrouped = "drop_empty"  # calls that never reached a queue have no queue figures

@@ -185,13 +185,22 @@ def _node_label(graph: dict[str, Any], node: Any, kind: Any) -> str:
     return label or str(IVR_NODE_KINDS.get(kind, kind))
 
 
+# The last step of a call's IVR path before it left the menus: the post-call survey, which an
+# answered call reaches after its conversation, is not where the caller left the IVR.
+_LAST_STEP = (
+    "(SELECT step ->> '{field}' FROM jsonb_array_elements(ivr_path) WITH ORDINALITY AS path(step, n)"
+    " WHERE jsonb_typeof(step) = 'object' AND step ->> 'type' IS DISTINCT FROM 'survey'"
+    " ORDER BY n DESC LIMIT 1)"
+)
+
+
 def ivr_exits(*, since: datetime, until: datetime) -> list[dict[str, Any]]:
     """The funnel per IVR flow *and the node where each call left the IVR* (the last step of its
-    path, named by the node's label in the version the call ran): where callers give up, ask for
+    path but the post-call survey, named by the node's label in the version the call ran): where callers give up, ask for
     an agent or are served. The stages count as in :func:`ivr_funnel`."""
     calls = Call.objects.filter(_period(since, until), ivr_version__isnull=False).annotate(
-        last_node=RawSQL("(ivr_path -> -1) ->> 'node'", []),  # noqa: S611 - constant SQL
-        last_kind=RawSQL("(ivr_path -> -1) ->> 'type'", []),  # noqa: S611 - constant SQL
+        last_node=RawSQL(_LAST_STEP.format(field="node"), []),  # noqa: S611 - constant SQL
+        last_kind=RawSQL(_LAST_STEP.format(field="type"), []),  # noqa: S611 - constant SQL
     )
     grouped = (
         calls.values("ivr_version_id", "ivr_version__flow_id", "ivr_version__flow__name", "last_node", "last_kind")

@@ -99,7 +99,9 @@ def table_rows(report, params, columns, rows: list[dict[str, Any]]) -> list[list
         for column in columns:
             value = row.get(column.key)
             numeric = column.kind in ("count", "percent", "seconds", "score")
-            href = report.drill_url(params, row, column.key) if numeric and value not in (None, "") else None
+            # No calls behind an empty figure or a zero count: no link (and no URL to build).
+            linked = numeric and value not in (None, "") and not (column.kind == "count" and value == 0)
+            href = report.drill_url(params, row, column.key) if linked else None
             if href is None and column.key in ("label", "time") and row.get("href"):
                 href = row["href"]
             cells.append(

@@ -30,8 +30,9 @@ def test_invoice_pdf_in_both_languages(acme, known_month, language, words):
     assert pdf.startswith(b"%PDF")
     text = _text(pdf)
     assert acme.tenant.name in text and str(invoice.total) in text and invoice.number in text
+    flat = "".join(text.split())  # table cells wrap where the column is narrow
     for word in words:
-        assert word in text
+        assert "".join(word.split()) in flat
 
 
 def test_pdf_downloads_for_staff_and_the_tenant(staff, acme, known_month):

@@ -165,6 +165,9 @@ def test_agent_states_sums_time_per_state_and_not_ready_per_reason(acme):
         talking = report.drill_url(params, row, "state_talking")
         assert talking is not None and _query(talking)["agent"] == [str(agent.pk)]
         assert report.drill_url(params, row, "state_ready") is None
+        assert report.display("state_not_ready", 300) == "0:05:00"
+        assert report.display("state_ready", 3725.4) == "1:02:05"
+        assert report.display("occupancy_percent", 47.37) is None
 
 
 def test_ivr_funnel_counts_each_stage_and_containment_per_flow_and_exit_node(acme, traffic):

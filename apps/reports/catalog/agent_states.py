@@ -72,6 +72,14 @@ class AgentStates(Report):
             rows.append(row)
         return sorted(rows, key=lambda row: str(row["label"]))
 
+    def display(self, column_key: str, value: Any) -> str | None:
+        """How the page prints a cell (the files keep seconds): a day of state times reads as
+        hours, minutes and seconds ("7:41:05"), not as 27665 seconds."""
+        if not (column_key.startswith("state_") or column_key.startswith("reason_")) or value is None:
+            return None
+        seconds = int(round(value))
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
     def chart(self, params: ReportParams, rows: list[dict[str, Any]]) -> dict[str, Any] | None:
         if not rows:
             return None

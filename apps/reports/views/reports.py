@@ -93,6 +93,7 @@ def _sort_value(value: Any, kind: str) -> str:
 
 def table_rows(report, params, columns, rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Each row as cells ``{text, sort, href, num}`` for the template."""
+    display = getattr(report, "display", None)  # a report may print some cells its own way
     out = []
     for row in rows:
         cells = []
@@ -104,9 +105,10 @@ def table_rows(report, params, columns, rows: list[dict[str, Any]]) -> list[list
             href = report.drill_url(params, row, column.key) if linked else None
             if href is None and column.key in ("label", "time") and row.get("href"):
                 href = row["href"]
+            text = display(column.key, value) if display is not None else None
             cells.append(
                 {
-                    "text": format_value(value, column.kind),
+                    "text": format_value(value, column.kind) if text is None else text,
                     "sort": _sort_value(value, column.kind),
                     "href": href,
                     "num": numeric,

@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from django_tenants.utils import tenant_context
+from django.conf import settings
+from django.test import Client
+from django_tenants.utils import schema_context, tenant_context
 
 from apps.accounts.models import User
 from apps.crm.services import customer_create
 from apps.telephony.models import BusinessHours, ContactList, IvrFlowVersion, PhoneNumber, Prompt, Queue, Trunk
 from tests.accounts.helpers import web_login
+from tests.conftest import PASSWORD
 from tests.telephony.agent_helpers import make_agent
 from tests.telephony.campaign_factories import make_campaign
 
@@ -154,4 +157,26 @@ def test_admin_home_shows_stat_cards(admin):
     assert re.search(
         r'<a href="/console/seats/" class="card stat-card" title="[^"]+">\s*<span class="stat-label">Seats</span>', main
     )
+    assert 'class="tiles"' not in main
+
+
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [("/platform/", "Tenants"), ("/platform/trunks/", "Carrier addresses"), ("/platform/calendar/", None)],
+)
+def test_platform_console_pages_have_a_header(db, path, title):
+    with schema_context("public"):
+        staff = User.objects.create_superuser("ops-components@platform.test", PASSWORD)
+        client = Client(HTTP_HOST=settings.PLATFORM_DOMAIN, HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(staff)
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    main = _main(response.content.decode())
+    header = re.search(r'<header class="page-header">(.*?)</header>', main, re.S)
+    assert header and '<nav class="crumbs"' in header.group(1)
+    if title:
+        assert f"<h1>{title}</h1>" in header.group(1)
+    assert main.count("<h1") == 1
     assert 'class="tiles"' not in main

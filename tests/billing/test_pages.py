@@ -100,3 +100,8 @@ def test_tenant_billing_page_hides_drafts_and_refuses_other_roles(acme, known_mo
     assert agent.get("/billing/").status_code == 403
     with schema_context("public"):
         assert Invoice.objects.get(pk=draft.pk).status == "draft"
+
+
+def test_the_console_links_to_billing(staff, acme):
+    html = console(staff).get("/platform/").content.decode()
+    assert 'href="/platform/billing/"' in html

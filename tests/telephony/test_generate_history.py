@@ -298,6 +298,7 @@ def test_tenants_do_not_mix(acme, globex):
         (["--days", "2", "--calls-per-day", "10", "--agents", "two", "--seed", "1"], "--agents"),
         (["--days", "400", "--calls-per-day", "10", "--agents", "2", "--seed", "1"], "--days"),
         (["--days", "2", "--calls-per-day", "10", "--agents", "2", "--seed", "x"], "--seed"),
+        (["--days", "300", "--calls-per-day", "5000", "--agents", "2", "--seed", "1"], "--calls-per-day: Days ×"),
     ],
 )
 def test_bad_arguments_are_refused_and_nothing_is_written(acme, args, message):
@@ -385,3 +386,17 @@ def test_the_demo_configuration_gives_a_plausible_contact_center(acme):
         assert calls.filter(ivr_version__isnull=False, end_reason="ivr_hangup").exists()
         served = set(calls.exclude(agent=None).values_list("agent__user__email", flat=True))
         assert {f"vagent0{n}@demo.local" for n in range(1, 9)} <= served  # the demo's own agents
+
+
+def test_the_range_is_the_tenants_own_days(acme):
+    acme.tenant.time_zone = "America/New_York"  # in memory: the service reads the tenant it is given
+    result = _generate(acme, days=1, calls_per_day=60)
+    new_york = ZoneInfo("America/New_York")
+    assert (result.since, result.until) == (
+        datetime(2026, 12, 2, tzinfo=new_york),
+        datetime(2026, 12, 3, tzinfo=new_york),
+    )
+    with tenant_context(acme.tenant):
+        arrivals = list(_generated_calls().values_list("arrived_at", flat=True))
+    assert arrivals and all(result.since <= at < result.until for at in arrivals)
+    assert min(arrivals) >= datetime(2026, 12, 2, 5, tzinfo=ZoneInfo("UTC"))  # New York's midnight, not Shanghai's

@@ -87,7 +87,11 @@ class Command(BaseCommand):
             history_validate(**values)
             result = history_generate(tenant=tenant, **values)
         except ApplicationError as error:
-            raise CommandError(str(error.message)) from None
+            details = " ".join(
+                f"{OPTIONS[name][0] if name in OPTIONS else name}: {' '.join(str(m) for m in messages)}"
+                for name, messages in error.fields.items()
+            )
+            raise CommandError(f"{error.message} {details}".strip()) from None
         data = result.as_dict()
         if options["json"]:
             self.stdout.write(json.dumps(data))

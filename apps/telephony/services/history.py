@@ -70,7 +70,7 @@ MAX_DAYS = 366
 MAX_CALLS_PER_DAY = 100_000
 MAX_AGENTS = 500
 # Days × calls a day: a run holds its rows in memory until the one transaction that writes them
-# (about 2 GB for a million calls); bigger pasts are made in several runs over adjacent ranges.
+# (about 2 GB for a million calls).
 MAX_CALLS_TOTAL = 1_000_000
 BATCH_SIZE = 5000
 GENERATED_AGENT_EMAIL = "history-agent-{n:02d}@{slug}.generated.invalid"  # recognisable, never deliverable
@@ -133,8 +133,7 @@ def history_validate(*, days: Any, calls_per_day: Any, agents: Any, seed: Any) -
     whole("seed", seed, 0, 2**31 - 1)
     if not problems and days * calls_per_day > MAX_CALLS_TOTAL:
         problems["calls_per_day"] = [
-            _("Days × calls per day must be at most %(total)s; generate a longer past in several runs.")
-            % {"total": f"{MAX_CALLS_TOTAL:,}"}
+            _("Days × calls per day must be at most %(total)s.") % {"total": f"{MAX_CALLS_TOTAL:,}"}
         ]
     if problems:
         raise ApplicationError("invalid", _("The history options are not valid."), fields=problems)

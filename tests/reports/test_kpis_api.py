@@ -100,6 +100,7 @@ def test_dates_are_local_days(world):
         ({"group_by": "queue", "queue": "abc"}, "queue"),
         ({"group_by": "queue", "queue": "999999"}, "queue"),
         ({"group_by": "queue", "agent": "0"}, "agent"),
+        ({"group_by": "queue", "campaign": str(2**63)}, "campaign"),
     ],
 )
 def test_bad_parameters_are_400_with_field_messages(world, params, field):

@@ -58,7 +58,7 @@ class MomentField(serializers.Field):
 
 
 class _Ids(serializers.ListField):
-    child = serializers.IntegerField(min_value=1)
+    child = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
 
 
 class KpiQuerySerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from django_tenants.utils import tenant_context
@@ -194,3 +195,22 @@ def test_campaign_export_is_still_refused_to_agents_as_json(acme, campaign):
 
     assert response.status_code == 403
     assert response["Content-Type"] == "application/json"
+
+
+def test_an_xlsx_over_one_sheet_is_a_json_400(monkeypatch):
+    monkeypatch.setattr("apps.core.exports.XLSX_MAX_ROWS", 1)
+
+    response = get(TableView, format="xlsx")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["code"] == "too_large"
+    assert "Content-Disposition" not in response
+
+
+def test_the_filename_may_come_from_a_callable():
+    class Named(TableView):
+        def export_filename(self, extension):
+            return f"people-2026.{extension}"
+
+    assert get(Named, format="xlsx")["Content-Disposition"] == 'attachment; filename="people-2026.xlsx"'

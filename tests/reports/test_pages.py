@@ -239,3 +239,18 @@ def test_every_report_prints_as_pdf_and_csv(supervisor, calls_yesterday, code):
     csv = supervisor.get(f"/reports/r/{code}/export/csv/")
     assert csv.status_code == 200
     assert b"".join(csv.streaming_content).decode("utf-8-sig").strip()
+
+
+def test_reports_show_only_the_own_tenants_calls(acme, globex, supervisor, calls_yesterday):
+    with tenant_context(globex.tenant):
+        other = make_queue("pages-globex", name="Globex only queue")
+        arrived = timezone.now() - timedelta(days=1)
+        stored_call(
+            queue=other, arrived_at=arrived, queued_at=arrived, ended_at=arrived, abandoned=True, status="ended"
+        )
+        rollups_rebuild(since=arrived - timedelta(hours=1), until=arrived + timedelta(hours=1))
+    for path in ("/reports/", "/reports/r/queue_performance/", "/reports/r/abandons/"):
+        html = supervisor.get(path).content.decode()
+        assert "Globex only queue" not in html, path
+    csv = b"".join(supervisor.get("/reports/r/abandons/export/csv/").streaming_content).decode("utf-8-sig")
+    assert "Globex only queue" not in csv and "Pages queue" in csv

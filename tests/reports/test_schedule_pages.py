@@ -142,3 +142,21 @@ def test_agents_are_refused_and_other_tenants_schedules_are_not_found(acme, glob
     assert stranger.post(f"/reports/schedules/{schedule.pk}/delete/").status_code == 404
     with tenant_context(acme.tenant):
         assert ReportSchedule.objects.filter(pk=schedule.pk).exists()
+
+
+def test_the_pages_in_chinese(acme):
+    from tests.pending_po import pending_translations
+
+    schedule = _saved(acme)
+    with tenant_context(acme.tenant):
+        ReportSchedule.objects.filter(pk=schedule.pk).update(last_status="retrying", last_error="x")
+    client = web_login(acme, acme.admin_email)
+    client.cookies["django_language"] = "zh-hans"
+    with pending_translations("framework"):
+        listing = client.get("/reports/schedules/").content.decode()
+        form = client.get("/reports/schedules/new/").content.decode()
+    assert "<h1>报表定时发送</h1>" in listing
+    assert "立即发送" in listing and "重试中" in listing and "每天" in listing
+    assert "Send now" not in listing and "Next sending" not in listing
+    assert "<h1>新建定时发送</h1>" in form
+    assert "收件人" in form

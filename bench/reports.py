@@ -281,16 +281,11 @@ WHERE s.kind = 3 AND (s.rona OR s.transfer)
 
 STATES = """
 INSERT INTO telephony_agentstateevent (agent_id, at, from_state, to_state, seconds_in_previous {extra_columns})
-SELECT agent_id, at, from_state, to_state, 0 {extra_values} FROM (
-    SELECT agent_id, answered_at AS at, 'ready' AS from_state, 'talking' AS to_state FROM telephony_call
-        WHERE agent_id IS NOT NULL AND arrived_at >= %(states_since)s
-    UNION ALL
-    SELECT agent_id, ended_at, 'talking', 'wrap_up' FROM telephony_call
-        WHERE agent_id IS NOT NULL AND arrived_at >= %(states_since)s
-    UNION ALL
-    SELECT agent_id, wrapup_ended_at, 'wrap_up', 'ready' FROM telephony_call
-        WHERE agent_id IS NOT NULL AND arrived_at >= %(states_since)s
-) e
+SELECT c.agent_id, v.at, v.from_state, v.to_state, 0 {extra_values}
+FROM telephony_call c
+CROSS JOIN LATERAL (VALUES (c.answered_at, 'ready', 'talking'), (c.ended_at, 'talking', 'wrap_up'),
+                           (c.wrapup_ended_at, 'wrap_up', 'ready')) AS v (at, from_state, to_state)
+WHERE c.agent_id IS NOT NULL AND c.arrived_at >= %(states_since)s
 """
 
 

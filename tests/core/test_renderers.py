@@ -174,6 +174,7 @@ def test_campaign_export_as_xlsx_by_format_or_file_format(acme, campaign, query)
     ("query", "fields"),
     [
         ({"format": "pdf"}, ["format"]),
+        ({"format": "json"}, ["format"]),
         ({"file_format": "pdf"}, ["file_format"]),
         ({"format": "xlsx", "file_format": "csv"}, ["file_format", "format"]),
     ],

@@ -241,6 +241,7 @@ def test_xlsx_over_one_sheet_is_a_json_400_telling_to_use_csv(acme, world, super
         ({"since": "2026-03-05T00:00:00+08:00", "until": "2026-03-04T00:00:00+08:00"}, ["until"]),
         ({"since": "2025-01-01T00:00:00+08:00", "until": "2026-03-04T00:00:00+08:00"}, ["until"]),
         ({**RANGE, "format": "pdf"}, ["format"]),
+        ({**RANGE, "format": "json"}, ["format"]),
     ],
 )
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

@@ -171,6 +171,20 @@ def file_renderer_format(request: Any) -> str | None:
     return renderer.format if isinstance(renderer, _TableRenderer) else None
 
 
+def requested_file_format(request: Any, default: str = "csv") -> str:
+    """The file format of a view that only answers files (a streamed export): the negotiated one,
+    else ``default``; a ``?format=`` naming a format that is not a file (``json``, ``api``) is a 400,
+    not a CSV the client did not ask for."""
+    chosen = file_renderer_format(request)
+    if chosen:
+        return chosen
+    asked = request.query_params.get(api_settings.URL_FORMAT_OVERRIDE or "format")
+    if asked:
+        message = _("Unknown format; use one of: %(formats)s.") % {"formats": ", ".join(exports.FORMATS)}
+        raise ApplicationError("invalid", _("The request has invalid fields."), fields={"format": [message]})
+    return default
+
+
 class ExportNegotiation(DefaultContentNegotiation):
     """DRF's negotiation, except that an unknown ``?format=`` is a 400 naming the formats
     offered, not a bare 404 (the client made a mistake in a parameter, not in the path)."""

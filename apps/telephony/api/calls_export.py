@@ -36,7 +36,7 @@ from apps.accounts.choices import Role
 from apps.audit.choices import AuditAction
 from apps.audit.services import AuditTarget, audit_record
 from apps.core.api.permissions import HasRole
-from apps.core.api.renderers import ExportFormatMixin, file_renderer_format
+from apps.core.api.renderers import ExportFormatMixin, requested_file_format
 from apps.core.errors import ApplicationError
 from apps.core.exports import XLSX_CONTENT_TYPE, XLSX_MAX_ROWS, export_response
 from apps.core.http import stream_for
@@ -116,7 +116,7 @@ class CallExportView(ExportFormatMixin, APIView):
         """Every call (CDR) that arrived in [since, until), streamed; times in the tenant's time
         zone with their offset. Every export is written to the audit log."""
         since, until = export_range(request.query_params)
-        file_format = file_renderer_format(request) or "csv"
+        file_format = requested_file_format(request)
         if file_format == "xlsx" and calls_export_count(since=since, until=until) > XLSX_MAX_ROWS:
             raise ApplicationError(
                 "too_large",

@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.choices import Role
 from apps.core.api.permissions import HasRole
-from apps.core.api.renderers import EXPORT_RENDERER_CLASSES, ExportNegotiation, file_renderer_format
+from apps.core.api.renderers import EXPORT_RENDERER_CLASSES, ExportNegotiation, requested_file_format
 from apps.core.clientip import client_ip
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.exports import XLSX_CONTENT_TYPE, export_response
@@ -258,7 +258,8 @@ def _export_format(request) -> str:
         raise ApplicationError(
             "invalid", _("The request has invalid fields."), fields={"file_format": [_("csv or xlsx.")]}
         )
-    chosen = file_renderer_format(request)  # from ?format= (checked by ExportNegotiation) or Accept
+    # ?format= (checked by ExportNegotiation; json is refused here) or Accept; None without either.
+    chosen = requested_file_format(request, default="") or None
     if legacy and request.query_params.get("format") and legacy != chosen:
         message = _("format and file_format disagree; give one of them.")
         raise ApplicationError("invalid", message, fields={"format": [message], "file_format": [message]})

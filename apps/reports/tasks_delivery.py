@@ -15,7 +15,7 @@ from django.db import DatabaseError
 from django.utils.dateparse import parse_datetime
 from django_tenants.utils import tenant_context
 
-from apps.reports.services.runs import run_render
+from apps.reports.services.runs import run_render, runs_purge
 from apps.reports.services.schedules import schedule_record_failure, schedule_send, schedules_claim_due
 from apps.tenants.choices import TenantStatus
 from apps.tenants.models import Tenant
@@ -48,6 +48,21 @@ def schedules_due_task() -> dict[str, int]:
             continue
         totals["tenants"] += 1
         totals["sent"] += len(claimed)
+    return totals
+
+
+@shared_task(name="reports.runs_purge")
+def runs_purge_task() -> dict[str, int]:
+    """Nightly: in each tenant, delete report runs and their files older than RUN_KEEP_DAYS."""
+    totals = {"tenants": 0, "runs": 0}
+    for tenant in Tenant.objects.exclude(schema_name="public").exclude(status=TenantStatus.DELETED).order_by("pk"):
+        try:
+            with tenant_context(tenant):
+                totals["runs"] += runs_purge()
+        except DatabaseError:
+            logger.exception("report runs purge failed for tenant %s", tenant.schema_name)
+            continue
+        totals["tenants"] += 1
     return totals
 
 

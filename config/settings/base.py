@@ -436,6 +436,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.schedules_due",
         "schedule": 60.0,
     },
+    # Report files older than 35 days (apps/reports/services/runs.py RUN_KEEP_DAYS).
+    "reports-runs-purge": {
+        "task": "reports.runs_purge",
+        "schedule": crontab(minute=10, hour=4),
+    },
     # After meter-seat-days (00:05): yesterday's final figures and today's so far.
     "billing-meter-usage": {
         "task": "billing.meter_usage",

@@ -156,3 +156,26 @@ def test_a_failing_report_is_a_failed_run_with_its_error(acme, django_capture_on
     assert body["status"] == "failed"
     assert "the warehouse is closed" in body["error"]
     assert body["download_url"] is None
+
+
+def test_old_runs_and_their_files_are_purged(acme, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.core.files.storage import default_storage
+
+    from apps.reports.tasks_delivery import runs_purge_task
+
+    api = acme.api(acme.admin())
+    old_id = _request(api, django_capture_on_commit_callbacks).json()["id"]
+    new_id = _request(api, django_capture_on_commit_callbacks).json()["id"]
+    with tenant_context(acme.tenant):
+        old = ReportRun.objects.get(pk=old_id)
+        ReportRun.objects.filter(pk=old_id).update(created_at=old.created_at - dt.timedelta(days=36))
+        assert default_storage.exists(old.file.name)
+
+    assert runs_purge_task.name == "reports.runs_purge"
+    runs_purge_task()
+
+    with tenant_context(acme.tenant):
+        assert list(ReportRun.objects.values_list("pk", flat=True)) == [new_id]
+        assert not default_storage.exists(old.file.name)

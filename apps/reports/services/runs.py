@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,6 +34,9 @@ from apps.reports.models.runs import ReportFormat, ReportRun, RunStatus
 logger = logging.getLogger(__name__)
 
 DOWNLOAD_MAX_AGE = 60 * 60  # seconds a download link stays valid
+# Run files are kept this long: long enough to fetch a file and to see what a schedule sent
+# last month; the reports themselves can be rendered again at any time.
+RUN_KEEP_DAYS = 35
 SIGNER_SALT = "apps.reports.run-download"
 ERROR_MAX_CHARS = 2000
 
@@ -166,3 +170,18 @@ def run_for_download(*, run_id: int, token: str, max_age: int | None = None) -> 
     if run is None:
         raise NotFoundError("not_found", gettext("The report file no longer exists."))
     return run
+
+
+def runs_purge(*, now=None, keep_days: int = RUN_KEEP_DAYS) -> int:
+    """Delete runs (and their files) older than ``keep_days``; returns how many. A file already
+    gone from storage is not an error (the row goes anyway)."""
+    cutoff = (now or timezone.now()) - timedelta(days=keep_days)
+    old = list(ReportRun.objects.filter(created_at__lt=cutoff).only("pk", "file"))
+    for run in old:
+        if run.file:
+            try:
+                run.file.delete(save=False)
+            except OSError:
+                logger.warning("report run %s: file %s could not be deleted", run.pk, run.file.name)
+    ReportRun.objects.filter(pk__in=[run.pk for run in old]).delete()
+    return len(old)

@@ -7,6 +7,7 @@ the real today and is tested for its contract (arguments, ``--json``, errors).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -36,7 +37,9 @@ from apps.telephony.models import (
 from apps.telephony.services.demo import demo_traffic_setup
 from apps.telephony.services.history import UID_PREFIX, demo_history_ensure, history_generate
 from apps.telephony.signals import history_written
+from apps.tenants.management.commands import ensure_demo
 from apps.tenants.management.commands.ensure_demo import history_wanted
+from apps.tenants.models import Tenant
 from tests.telephony.campaign_factories import make_campaign
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -400,3 +403,23 @@ def test_the_range_is_the_tenants_own_days(acme):
         arrivals = list(_generated_calls().values_list("arrived_at", flat=True))
     assert arrivals and all(result.since <= at < result.until for at in arrivals)
     assert min(arrivals) >= datetime(2026, 12, 2, 5, tzinfo=ZoneInfo("UTC"))  # New York's midnight, not Shanghai's
+
+
+def test_ensure_demo_gives_the_demo_tenant_its_past_once(monkeypatch):
+    """The ``make run`` path end to end (one day instead of thirty, to stay quick)."""
+    monkeypatch.setattr(
+        ensure_demo, "demo_history_ensure", functools.partial(demo_history_ensure, days=1, calls_per_day=80)
+    )
+
+    def run(*args: str) -> tuple[str, int]:
+        out = StringIO()
+        call_command("ensure_demo", *args, stdout=out)
+        with tenant_context(Tenant.objects.get(slug="demo")):
+            return out.getvalue(), _generated_calls().count()
+
+    output, calls = run()  # the test settings: no history unless asked
+    assert "demo history" not in output and calls == 0
+    output, calls = run("--history")
+    assert "demo history:" in output and calls > 0
+    again, calls_again = run("--history")  # the history is the marker: not twice
+    assert "demo history" not in again and calls_again == calls

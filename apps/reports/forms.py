@@ -77,6 +77,14 @@ class ReportFilterForm(forms.Form):
         until = data.get("until") or last
         if "since" in self.errors or "until" in self.errors:
             return data
+        earliest, latest = date(2000, 1, 1), timezone.localdate() + timedelta(days=366)
+        for name, day in (("since", since), ("until", until)):
+            if not earliest <= day <= latest:
+                self.add_error(
+                    name, _("Choose a day between %(first)s and %(last)s.") % {"first": earliest, "last": latest}
+                )
+        if self.errors:
+            return data
         if until < since:
             self.add_error("until", _("The last day is before the first day."))
         elif (until - since).days + 1 > MAX_DAYS:

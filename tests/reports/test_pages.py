@@ -129,6 +129,11 @@ def test_queue_report_figures_link_to_the_calls_behind_them(supervisor, calls_ye
         ("since=2025-03-10&until=2025-03-01", "until", "The last day is before the first day."),
         ("since=2020-01-01&until=2025-03-01", "until", "A report covers at most"),
         ("queue=999999", "queue", "Select a valid choice."),
+        ("since=9999-12-30&until=9999-12-31", "since", "Choose a day between 2000-01-01 and"),
+        ("since=0001-01-01&until=0001-01-02", "since", "Choose a day between 2000-01-01 and"),
+        ("since=2025-02-30", "since", "Enter a valid date."),
+        ("queue=99999999999999999999", "queue", "Select a valid choice."),
+        ("queue=abc", "queue", "Select a valid choice."),
         ("interval_minutes=7", "interval_minutes", "Select a valid choice."),
     ],
 )

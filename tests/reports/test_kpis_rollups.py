@@ -252,3 +252,26 @@ def test_rebuild_command(acme):
         call_command("rebuild_rollups", "--tenant", "acme", "--since", "yesterday")
     with pytest.raises(CommandError, match="after"):
         call_command("rebuild_rollups", "--tenant", "acme", "--since", "2025-05-03", "--until", "2025-05-02")
+
+
+def test_rebuilds_take_the_tenants_rollup_lock(acme):
+    """Overlapping rebuilds (the beat and the command) are serialised by a transaction-level
+    advisory lock: while one holds it, a second connection cannot take it."""
+    import psycopg  # noqa: PLC0415
+    from django.db import connection  # noqa: PLC0415
+
+    with tenant_context(acme.tenant):
+        queue = make_queue()
+        answered(queue, make_agent(acme.user("agent")), wait=5, arrived_at=START, queued_at=START)
+        rollups_rebuild_period(since=START, until=START + timedelta(hours=1))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT hashtext('reports.rollups:' || current_schema())")
+            (key,) = cursor.fetchone()
+            # the test's transaction has taken it (the rebuild ran inside it); another session cannot
+            params = connection.get_connection_params()
+            other = psycopg.connect(**{k: v for k, v in params.items() if k not in ("cursor_factory", "context")})
+            try:
+                taken = other.execute("SELECT pg_try_advisory_xact_lock(%s)", [key]).fetchone()[0]
+            finally:
+                other.close()
+        assert taken is False

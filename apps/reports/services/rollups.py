@@ -85,7 +85,10 @@ def rollups_rebuild(*, since: datetime, until: datetime) -> dict[str, int]:
     day_to = local_day_start(end - timedelta(microseconds=1), zone) + timedelta(days=1)
     day_params: dict[str, Any] = {"since": day_from, "until": day_to, "tz": str(zone)}
     with transaction.atomic(), connection.cursor() as cursor:
-        # Sorts and hash aggregates of a week of calls spill to disk at the default 4 MB.
+        # One writer per tenant at a time: two overlapping delete + insert transactions (the beat
+        # and a rebuild) would each miss the other's new rows and leave both.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('reports.rollups:' || current_schema()))")
+        # Sorts and hash aggregates of a month of calls spill to disk at the default 4 MB.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         for grain in ("m15", "q15", "a15"):
             cursor.execute(kpi_sql.DELETE_CALLS, {**params, "grain": grain})

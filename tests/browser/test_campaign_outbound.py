@@ -5,11 +5,14 @@ monitor follows live. The live server, the engine and the tenant ``walk`` come f
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
-from apps.telephony.models import Campaign, Contact, ContactList, DialAttempt
+from apps.telephony.models import Campaign, Contact, ContactList, DialAttempt, ScheduledCallback
 from tests.browser.conftest import SLUG, log_in, wait_until
 from tests.conftest import PASSWORD
 
@@ -87,7 +90,7 @@ def test_an_outbound_campaign_from_the_console_to_the_desk_and_the_monitor(walk,
     csv_file = tmp_path / "contacts.csv"
     csv_file.write_text(CONTACTS_CSV, encoding="utf-8")
     admin.get_by_label("File (CSV or XLSX)").set_input_files(str(csv_file))
-    admin.get_by_role("button", name="Upload").click()
+    admin.get_by_role("button", name="Upload", exact=True).click()
     expect(admin.get_by_role("heading", name="Map the columns")).to_be_visible()
     admin.locator("#id_map-target_2").select_option("custom")
     admin.locator("#id_map-key_2").fill("plan")
@@ -134,6 +137,19 @@ def test_an_outbound_campaign_from_the_console_to_the_desk_and_the_monitor(walk,
     desk.locator("#outbound-dispositions").get_by_role("button", name="Needs follow-up").click()
     expect(desk.locator("#wrapup-disposition")).to_have_value("follow_up")
     expect(desk.locator("#outbound-disposition-meaning")).to_contain_text("retry")
+    # The callback's time is a field of ours in ISO order (decision 0021), tomorrow at 10:00 by
+    # default, read as the browser's local time.
+    callback_at = desk.locator("#callback-at")
+    expect(callback_at).to_have_attribute("type", "text")
+    expect(callback_at).to_have_value(re.compile(r"^\d{4}-\d{2}-\d{2} 10:00$"))
+    shanghai = ZoneInfo("Asia/Shanghai")  # the browser's time zone (new_page)
+    day = (datetime.now(shanghai) + timedelta(days=2)).date()
+    callback_at.fill(f"{day.isoformat()} 10:30")
+    desk.locator("#callback-form").get_by_role("button", name="Schedule").click()
+    callback = wait_until(
+        lambda: walk.read(lambda: ScheduledCallback.objects.filter(campaign=campaign).first()), "the callback scheduled"
+    )
+    assert callback.due_at == datetime(day.year, day.month, day.day, 10, 30, tzinfo=shanghai)
     desk.get_by_role("button", name="Finish wrap-up").click()
 
     def settled():

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from apps.accounts.choices import Role
-from apps.billing.models import Invoice
+from apps.billing.models import Invoice, UsageDay
 from apps.billing.periods import billing_today
 from apps.billing.services.invoices import billing_close_month, invoice_issue
 from apps.billing.services.metering import usage_meter_tenant
@@ -156,3 +156,11 @@ def test_the_tenant_api_shows_its_own_usage_and_issued_invoices(acme, globex, kn
 def test_the_tenant_api_hides_drafts(acme, known_month):
     billing_close_month(tenant=acme.tenant, month=known_month.month)
     assert acme.api(acme.admin()).get("/api/v1/billing/invoices").json() == []
+
+
+def test_api_meter_reads_the_month_again(staff, acme, globex, known_month):
+    response = platform_api(staff).post(f"/api/v1/platform/billing/{known_month.month:%Y-%m}/meter")
+    assert response.status_code == 200
+    assert {row["tenant"] for row in response.json()["tenants"]} >= {"acme", "globex"}
+    assert UsageDay.objects.filter(tenant=globex.tenant, day=known_month.day).exists()
+    assert platform_api(staff).post("/api/v1/platform/billing/2026-13/meter").status_code == 400

@@ -6,7 +6,8 @@ from django.urls import reverse
 from django_tenants.utils import schema_context
 
 from apps.accounts.choices import Role
-from apps.billing.models import Invoice
+from apps.billing.models import Invoice, UsageDay
+from apps.billing.periods import billing_today
 from apps.billing.services.invoices import billing_close_month, invoice_issue
 from apps.billing.services.metering import usage_meter_tenant
 from tests.accounts.helpers import web_login
@@ -105,3 +106,25 @@ def test_tenant_billing_page_hides_drafts_and_refuses_other_roles(acme, known_mo
 def test_the_console_links_to_billing(staff, acme):
     html = console(staff).get("/platform/").content.decode()
     assert 'href="/platform/billing/"' in html
+
+
+def test_read_usage_now_meters_the_month_for_every_tenant(staff, acme, globex, known_month):
+    code = f"{known_month.month:%Y-%m}"
+    html = console(staff).get(f"/platform/billing/?month={code}").content.decode()
+    assert f"/platform/billing/{code}/meter/" in html
+    response = console(staff).post(f"/platform/billing/{code}/meter/", follow=True)
+    assert f"Usage of {code} read again for" in response.content.decode()
+    assert UsageDay.objects.filter(tenant=globex.tenant, day=known_month.day, item="minutes_outbound").exists()
+    assert UsageDay.objects.filter(tenant=acme.tenant, day=known_month.day, item="seat_days").exists()
+
+
+def test_read_usage_now_is_staff_only(outsider, acme, known_month):
+    response = console(outsider).post(f"/platform/billing/{known_month.month:%Y-%m}/meter/")
+    assert response.status_code == 302 and not UsageDay.objects.exists()
+
+
+def test_the_tenant_page_says_when_the_figures_were_metered(acme):
+    client = web_login(acme, acme.user(Role.BILLING).email)
+    assert "nothing metered in this month yet" in client.get("/billing/").content.decode()
+    usage_meter_tenant(tenant=acme.tenant, first_day=billing_today().replace(day=1), last_day=billing_today())
+    assert "as metered at" in client.get("/billing/").content.decode()

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from apps.billing.api.serializers import invoice_data, line_data
 from apps.billing.models import Invoice
-from apps.billing.periods import parse_month
+from apps.billing.periods import month_last_day, parse_month
 from apps.billing.selectors.invoices import (
     EXPORT_COLUMNS,
     invoice_for,
@@ -24,6 +24,7 @@ from apps.billing.selectors.invoices import (
 )
 from apps.billing.selectors.usage import month_figures
 from apps.billing.services.invoices import billing_close_month, invoice_issue
+from apps.billing.services.metering import usage_meter
 from apps.core.api.renderers import EXPORT_RENDERER_CLASSES, ExportNegotiation
 from apps.core.errors import ApplicationError
 from apps.tenants.models import Tenant
@@ -82,6 +83,22 @@ class PlatformBillingCloseView(APIView):
                     raise
                 refused.append({"tenant": row.tenant.slug, "code": error.code, "message": str(error.message)})
         return Response({"invoices": invoices, "refused": refused})
+
+
+class PlatformBillingMeterView(APIView):
+    """``POST``: read the month's usage again for every tenant now (the nightly meter, on demand):
+    ``{"tenants": [{"tenant", "days", "rows"}]}``. Issued invoices do not change."""
+
+    permission_classes = [IsAdminUser]
+
+    def post(self, request, month: str):
+        first_day = _month(month)
+        results = usage_meter(
+            tenants=[row.tenant for row in platform_month(month=first_day)],
+            first_day=first_day,
+            last_day=month_last_day(first_day),
+        )
+        return Response({"tenants": [{"tenant": r.tenant, "days": r.days, "rows": r.rows} for r in results]})
 
 
 class PlatformBillingInvoiceView(APIView):

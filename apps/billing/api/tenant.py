@@ -21,7 +21,7 @@ def _host_tenant(request) -> Tenant:
 
 
 class BillingUsageView(APIView):
-    """This month so far: ``{"month", "last_day", "currency", "total", "lines"}``."""
+    """This month so far: ``{"month", "last_day", "metered_at", "currency", "total", "lines"}``."""
 
     permission_classes = [HasRole.of(Role.TENANT_ADMIN, Role.BILLING)]
 
@@ -31,6 +31,7 @@ class BillingUsageView(APIView):
             {
                 "month": f"{figures.month:%Y-%m}",
                 "last_day": figures.last_day.isoformat(),
+                "metered_at": figures.metered_at.isoformat() if figures.metered_at else None,
                 "currency": "CNY",
                 "total": str(figures.total),
                 "lines": [line_data(line) for line in figures.lines],

@@ -15,6 +15,11 @@ urlpatterns = [
         name="api-platform-billing-close",
     ),
     path(
+        "platform/billing/<str:month>/meter",
+        platform.PlatformBillingMeterView.as_view(),
+        name="api-platform-billing-meter",
+    ),
+    path(
         "platform/billing/<str:month>/<slug:slug>",
         platform.PlatformBillingInvoiceView.as_view(),
         name="api-platform-billing-invoice",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Max, Sum
 
-from apps.billing.models import Invoice, PriceList, UsageDay
+from apps.billing.models import Invoice, MeteredDay, PriceList, UsageDay
 from apps.billing.periods import billing_today, month_last_day
 from apps.billing.rating import Prices, RatedLine, UsageTotal, lines_total, rate_month
 from apps.tenants.choices import TenantStatus
@@ -67,6 +67,9 @@ class MonthFigures:
     tenant: Tenant
     month: date
     last_day: date
+    # When the meter last read this tenant's days of the month (None: never): month-to-date
+    # figures are as fresh as that, not as "now".
+    metered_at: datetime | None
     lines: list[RatedLine]
     total: Decimal
 
@@ -81,7 +84,12 @@ def month_figures(*, tenant: Tenant, month: date) -> MonthFigures:
         usage=usage_totals(tenant=tenant, first_day=month, last_day=last_day),
         prices=prices_for(tenant=tenant, month=month),
     )
-    return MonthFigures(tenant=tenant, month=month, last_day=last_day, lines=lines, total=lines_total(lines))
+    metered_at = MeteredDay.objects.filter(tenant=tenant, day__gte=month, day__lte=last_day).aggregate(
+        latest=Max("metered_at")
+    )["latest"]
+    return MonthFigures(
+        tenant=tenant, month=month, last_day=last_day, metered_at=metered_at, lines=lines, total=lines_total(lines)
+    )
 
 
 def billed_tenants(*, month: date) -> list[Tenant]:

@@ -14,10 +14,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.billing.documents import LANGUAGES, invoice_pdf, invoice_pdf_filename
 from apps.billing.models import Invoice
-from apps.billing.periods import billing_today, month_is_over, next_month, parse_month, previous_month
+from apps.billing.periods import (
+    billing_today,
+    month_is_over,
+    month_last_day,
+    next_month,
+    parse_month,
+    previous_month,
+)
 from apps.billing.selectors.invoices import invoice_for, platform_month
 from apps.billing.selectors.usage import month_figures
 from apps.billing.services.invoices import billing_close_month, invoice_issue
+from apps.billing.services.metering import usage_meter
 from apps.core.errors import ApplicationError
 from apps.tenants.models import Tenant
 from apps.tenants.views.platform import staff_required
@@ -92,6 +100,28 @@ def billing_close(request: HttpRequest, month: str) -> HttpResponseBase:
             % {"count": closed, "month": month},
         )
     return _back(first_day, slug if request.POST.get("back") == "invoice" else "")
+
+
+@require_POST
+@staff_required
+def billing_meter(request: HttpRequest, month: str) -> HttpResponseBase:
+    """Re-read the month's usage for every tenant now (the nightly meter, on demand)."""
+    first_day = _month_or_404(month)
+    results = usage_meter(
+        tenants=[row.tenant for row in platform_month(month=first_day)],
+        first_day=first_day,
+        last_day=month_last_day(first_day),
+    )
+    messages.success(
+        request,
+        ngettext(
+            "Usage of %(month)s read again for %(tenants)d tenant.",
+            "Usage of %(month)s read again for %(tenants)d tenants.",
+            len(results),
+        )
+        % {"month": month, "tenants": len(results)},
+    )
+    return _back(first_day)
 
 
 @require_POST

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.signals import worker_init
 from django.db import DatabaseError
 from django.utils.dateparse import parse_datetime
 from django_tenants.utils import tenant_context
@@ -24,6 +25,14 @@ logger = logging.getLogger(__name__)
 
 SEND_MAX_RETRIES = 3
 SEND_BACKOFF_SECONDS = 60  # 1, 2, then 4 minutes between attempts
+
+
+@worker_init.connect
+def _load_pdf_renderer(**_kwargs) -> None:
+    """Import WeasyPrint (Pango, HarfBuzz, fontconfig bindings) once when the worker starts,
+    before prefork children are forked: importing it takes ~1-3 s, which the first report of
+    every worker process would otherwise spend."""
+    import weasyprint  # noqa: F401, PLC0415 -- loaded for its side effect, see above
 
 
 @shared_task(name="reports.render_run")

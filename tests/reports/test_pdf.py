@@ -183,3 +183,15 @@ def test_nice_ticks_cover_the_range():
     ticks = nice_ticks(0, 87)
     assert ticks[0] == 0 and ticks[-1] >= 87
     assert len(ticks) <= 8
+
+
+def test_a_starting_worker_loads_the_pdf_renderer():
+    import sys
+
+    from celery.signals import worker_init
+
+    from apps.reports.tasks_delivery import _load_pdf_renderer
+
+    assert _load_pdf_renderer in [receiver() for _key, receiver in worker_init.receivers]
+    _load_pdf_renderer(sender=None)
+    assert "weasyprint" in sys.modules

@@ -8,6 +8,7 @@ import asyncio
 import csv
 import io
 import warnings
+import zoneinfo
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -16,7 +17,7 @@ from asgiref.sync import async_to_sync
 from django.core import signals
 from django.core.asgi import get_asgi_application
 from django.core.management import call_command
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django_tenants.utils import tenant_context
 from openpyxl import load_workbook
 
@@ -311,10 +312,13 @@ def test_csv_is_streamed_in_chunks(acme, world, supervisor_api, monkeypatch):
     assert b"".join(chunks).count(b"\n") == 5
 
 
-def asgi_get(host: str, path: str, query: dict, token: str) -> tuple[int, dict, list[bytes]]:
+def asgi_get(
+    host: str, path: str, query: dict, token: str, leave_after: int | None = None
+) -> tuple[int, dict, list[bytes]]:
     """A GET through Django's ASGI application (as daphne calls it): the status, the headers and
     the body messages as they were sent. Like Django's test clients, the request's end does not
-    close the test's database connection (it holds the test's transaction)."""
+    close the test's database connection (it holds the test's transaction). ``leave_after``: the
+    client disconnects once it has that many body messages."""
 
     async def scenario():
         application = get_asgi_application()
@@ -345,6 +349,8 @@ def asgi_get(host: str, path: str, query: dict, token: str) -> tuple[int, dict, 
 
         async def send(message):
             sent.append(message)
+            if leave_after is not None and sum(1 for m in sent if m.get("body")) >= leave_after:
+                never.set()
 
         await application(scope, receive, send)
         return sent
@@ -376,6 +382,20 @@ def test_under_asgi_the_export_streams_chunk_by_chunk_without_djangos_warning(ac
     assert [row["uid"] for row in rows] == ["edge-in", "in-1", "out-1", "ab-1"]
 
 
+def test_a_client_that_leaves_mid_stream_cancels_the_copy_and_leaves_the_connection_clean(acme, world, monkeypatch):
+    token = acme.token(acme.user(Role.SUPERVISOR))
+    monkeypatch.setattr(calls_export, "CHUNK_BYTES", 1)
+
+    status, _headers, chunks = asgi_get(acme.host, URL, {**RANGE, "format": "csv"}, token, leave_after=2)
+
+    assert status == 200
+    assert 2 <= len(chunks) < 5  # not the whole file
+    with tenant_context(acme.tenant), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('TimeZone')")
+        assert cursor.fetchone() == ("UTC",)  # the export's zone went with its rolled-back savepoint
+        assert Call.objects.filter(uid="in-1").exists()  # the connection and the test's transaction work
+
+
 def test_under_asgi_the_xlsx_streams_too(acme, world):
     token = acme.token(acme.user(Role.SUPERVISOR))
 
@@ -400,8 +420,6 @@ def test_under_asgi_a_bad_range_is_json(acme):
 
 def test_the_typed_rows_match_the_csv(acme, world):
     """The report framework reads calls_export_rows; the API's CSV comes from COPY: same columns."""
-    import zoneinfo
-
     tz = zoneinfo.ZoneInfo("Asia/Shanghai")
     since, until = datetime(2026, 3, 2, 16, tzinfo=UTC), datetime(2026, 3, 3, 16, tzinfo=UTC)
     with tenant_context(acme.tenant):
@@ -452,8 +470,6 @@ TRICKY = [
 
 
 def test_the_sql_cell_rule_is_the_python_rule(acme):
-    from django.db import connection
-
     with tenant_context(acme.tenant), connection.cursor() as cursor:
         sql = f"SELECT {safe_cell_sql('v')} FROM unnest(%s::text[]) WITH ORDINALITY AS t(v, i) ORDER BY i"  # noqa: S608
         cursor.execute(sql, [TRICKY])  # the expression is ours, the values are parameters

@@ -378,6 +378,10 @@ def filename(report: Report, params: ReportParams, fmt: str) -> str:
     return f"{report.code}-{first:%Y%m%d}-{last:%Y%m%d}.{fmt}"
 
 
+class TooLarge(ValueError):
+    """A report with more rows than the format can hold (XLSX: one sheet)."""
+
+
 def render_report(report: Report, params: ReportParams, fmt: str) -> tuple[bytes | Iterator[bytes], str, str]:
     """The report as a file: ``(content, filename, content_type)``. CSV is an iterator of
     UTF-8 chunks (stream it, or ``b"".join`` it); XLSX and PDF are bytes."""
@@ -390,6 +394,11 @@ def render_report(report: Report, params: ReportParams, fmt: str) -> tuple[bytes
         chunks = exports.csv_chunks(_sheet(columns, rows, totals, zone))
         return (chunk.encode("utf-8") for chunk in chunks), name, CONTENT_TYPES[fmt]
     if fmt == "xlsx":
+        if len(rows) + 2 > exports.XLSX_MAX_ROWS:
+            raise TooLarge(
+                gettext("More rows than one XLSX sheet holds (%(rows)s); export CSV or choose a shorter period.")
+                % {"rows": f"{exports.XLSX_MAX_ROWS:,}"}
+            )
         with exports.xlsx_file(_sheet(columns, rows, totals, zone), sheet_title=report.code) as handle:
             return handle.read(), name, CONTENT_TYPES[fmt]
     return render_report_pdf(report, params, columns, rows, totals), name, CONTENT_TYPES[fmt]

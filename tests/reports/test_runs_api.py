@@ -179,3 +179,30 @@ def test_old_runs_and_their_files_are_purged(acme, django_capture_on_commit_call
     with tenant_context(acme.tenant):
         assert list(ReportRun.objects.values_list("pk", flat=True)) == [new_id]
         assert not default_storage.exists(old.file.name)
+
+
+def test_a_download_is_audited(acme, django_capture_on_commit_callbacks):
+    from apps.audit.models import AuditEntry
+
+    requester = acme.user("supervisor")
+    api = acme.api(requester)
+    run_id = _request(api, django_capture_on_commit_callbacks).json()["id"]
+    link = urlsplit(api.get(f"{RUNS}/{run_id}").json()["download_url"])
+    assert acme.client().get(f"{link.path}?{link.query}").status_code == 200
+    with tenant_context(acme.tenant):
+        entry = AuditEntry.objects.filter(action="export.downloaded").latest("pk")
+        assert entry.actor_id == requester.pk
+        assert entry.target_id == str(run_id)
+
+
+def test_an_xlsx_too_big_for_one_sheet_is_refused(acme, monkeypatch):
+    from apps.core import exports
+    from apps.reports import registry
+
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)
+    with tenant_context(acme.tenant):
+        QueueFactory(), QueueFactory()
+        params = registry.ReportParams.from_query({})
+        with pytest.raises(registry.TooLarge):
+            registry.render_report(registry.get(framework_report.CODE), params, "xlsx")
+        registry.render_report(registry.get(framework_report.CODE), params, "csv")  # CSV has no limit

@@ -18,6 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.choices import Role
+from apps.audit.choices import AuditAction
+from apps.audit.services import audit_record
 from apps.core.api.permissions import HasRole
 from apps.reports.models.runs import ReportRun, RunStatus
 from apps.reports.services.runs import DOWNLOAD_MAX_AGE, can_read, download_path, run_for_download, run_request
@@ -84,6 +86,14 @@ class ReportRunDownloadView(APIView):
         """The run's file. 403 ``link_invalid``/``link_expired`` for a forged, altered, expired
         or another tenant's link; 404 when the run is gone."""
         run = run_for_download(run_id=pk, token=request.query_params.get("token", ""))
+        # Like every export (CONTRIBUTING, "Exports"): who asked for the file, from where.
+        audit_record(
+            action=AuditAction.EXPORT_DOWNLOADED,
+            actor=run.requested_by,
+            request=request,
+            target=run,
+            extra={"kind": "report", "report": run.report_code, "format": run.format},
+        )
         response = FileResponse(run.file.open("rb"), as_attachment=True, filename=run.filename)
         response["Cache-Control"] = "private, no-store"
         return response

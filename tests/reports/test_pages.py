@@ -171,6 +171,29 @@ def test_exports_have_the_right_content_type(supervisor, calls_yesterday, fmt, c
         assert body.startswith(b"PK")
 
 
+@pytest.mark.parametrize(
+    "language, message",
+    [
+        ("en", "More rows than one XLSX sheet holds (2); export CSV or choose a shorter period."),
+        ("zh-hans", "行数超过单个 XLSX 工作表的上限（2）；请导出 CSV 或选择较短的期间。"),
+    ],
+)
+def test_an_xlsx_too_large_for_one_sheet_is_a_400_with_the_message(
+    supervisor, calls_yesterday, monkeypatch, language, message
+):
+    """The sheet limit lowered to 2 rows: the header, one queue row and the totals no longer fit.
+    The page answers 400 in the user's language, like a bad filter; CSV still downloads."""
+    monkeypatch.setattr(registry.exports, "XLSX_MAX_ROWS", 2)
+    with pending_translations(*PENDING):
+        response = _get(supervisor, "/reports/r/queue_performance/export/xlsx/", language)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content.decode() == message
+    csv = supervisor.get("/reports/r/queue_performance/export/csv/")
+    assert csv.status_code == 200
+    assert "Pages queue" in b"".join(csv.streaming_content).decode("utf-8-sig")
+
+
 def test_unknown_report_and_format_are_404(supervisor):
     assert supervisor.get("/reports/r/nothing/").status_code == 404
     assert supervisor.get("/reports/r/interval/export/doc/").status_code == 404

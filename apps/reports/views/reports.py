@@ -168,7 +168,8 @@ def report_page(request, code: str):
 @role_required(*REPORT_ROLES)
 def report_export(request, code: str, fmt: str):
     """The report as a file, through the framework's ``render_report`` (the same as a scheduled
-    delivery). Bad filters answer 400 with the messages; the PDF renders inline (a week of a
+    delivery). Bad filters, and an XLSX with more rows than one sheet holds, answer 400 with the
+    messages; the PDF renders inline (a week of a
     queue report takes well under the 5 s the issue allows)."""
     report = _report_or_404(code)
     if fmt not in EXPORT_FORMATS:
@@ -179,7 +180,11 @@ def report_export(request, code: str, fmt: str):
             f"{field}: {' '.join(str(error) for error in errors)}" for field, errors in form.errors.items()
         )
         return HttpResponse(messages, status=400, content_type="text/plain; charset=utf-8")
-    content, filename, content_type = registry.render_report(report, form.params(), fmt)
+    try:
+        content, filename, content_type = registry.render_report(report, form.params(), fmt)
+    except registry.TooLarge as error:
+        # More rows than one XLSX sheet holds: the user's choice of period, not a server fault.
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
     response: HttpResponse | StreamingHttpResponse
     if isinstance(content, (bytes, str)):
         response = HttpResponse(content, content_type=content_type)

@@ -59,6 +59,7 @@ class AuditAction(models.TextChoices):
     PLATFORM_CALLER_ID_RULE_CHANGED = "platform.caller_id_rule_changed", _("Caller ID rule changed by the platform")
     PLATFORM_TRUNK_ADDRESS_ADDED = "platform.trunk_address_added", _("Carrier address added by the platform")
     PLATFORM_TRUNK_ADDRESS_REMOVED = "platform.trunk_address_removed", _("Carrier address removed by the platform")
+    PLATFORM_INVOICE_ISSUED = "platform.invoice_issued", _("Invoice issued by the platform")
 
 
 class ActorKind(models.TextChoices):

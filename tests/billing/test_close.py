@@ -8,13 +8,15 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_tenants.utils import tenant_context
 
+from apps.audit.choices import AuditAction
+from apps.audit.models import AuditEntry
 from apps.billing.models import Invoice, InvoiceLine
 from apps.billing.periods import billing_today, days_in_month
 from apps.billing.services.invoices import billing_close_month, invoice_issue
 from apps.core.errors import ApplicationError
 from tests.factories import CallFactory
 
-from .conftest import at
+from .conftest import at, console
 
 
 def _fen(value: Decimal) -> Decimal:
@@ -137,3 +139,13 @@ def test_close_billing_month_command_refuses_a_bad_month(acme, month):
 def test_close_billing_month_command_refuses_the_open_month(acme):
     with pytest.raises(CommandError, match="not over"):
         call_command("close_billing_month", "--month", f"{billing_today():%Y-%m}", "--tenant", "acme")
+
+
+def test_issuing_is_written_to_the_tenants_audit_log(staff, acme, known_month):
+    invoice = billing_close_month(tenant=acme.tenant, month=known_month.month)
+    console(staff).post(f"/platform/billing/{known_month.month:%Y-%m}/acme/issue/")
+    invoice.refresh_from_db()
+    with tenant_context(acme.tenant):
+        entry = AuditEntry.objects.get(action=AuditAction.PLATFORM_INVOICE_ISSUED)
+    assert (entry.actor_kind, entry.actor_email) == ("platform", staff.email)
+    assert (entry.after["number"], entry.after["total"]) == (invoice.number, str(invoice.total))

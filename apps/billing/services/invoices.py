@@ -17,12 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.audit.choices import AuditAction
+from apps.audit.services import AuditTarget, audit_record_platform
 from apps.billing.choices import InvoiceStatus
 from apps.billing.models import Invoice, InvoiceLine
 from apps.billing.periods import month_is_over, month_last_day, next_month
 from apps.billing.selectors.usage import month_figures
 from apps.billing.services.metering import usage_meter_missing
 from apps.core.errors import ApplicationError
+from apps.tenants.choices import TenantStatus
 from apps.tenants.models import Tenant
 
 CURRENCY = "CNY"
@@ -92,11 +95,20 @@ def billing_close_month(*, tenant: Tenant, month: date) -> Invoice:
 def invoice_issue(*, invoice: Invoice, issued_by: str) -> Invoice:
     """Lock a draft for good: from now on the tenant sees it and no close changes it."""
     with transaction.atomic():
-        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        locked = Invoice.objects.select_for_update().select_related("tenant").get(pk=invoice.pk)
         if locked.is_issued:
             _refuse_issued(locked)
         locked.status = InvoiceStatus.ISSUED
         locked.issued_at = timezone.now()
         locked.issued_by = issued_by
         locked.save(update_fields=["status", "issued_at", "issued_by"])
+        if locked.tenant.status != TenantStatus.DELETED:  # a deleted tenant's log went with its schema
+            # In the tenant's own log: its administrators see what they were billed, and by whom.
+            audit_record_platform(
+                tenant=locked.tenant,
+                action=AuditAction.PLATFORM_INVOICE_ISSUED,
+                target=AuditTarget("billing.invoice", locked.pk, locked.number),
+                after={"number": locked.number, "month": locked.month_code, "total": str(locked.total)},
+                extra={"issued_by": issued_by},
+            )
     return locked

@@ -12,11 +12,11 @@ from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.core.widgets import TimeInput
 from apps.reports import registry
 from apps.reports.models.runs import ReportSchedule
 from apps.telephony.models import Agent, Campaign, Queue
 
-_TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 INTERVALS = ((15, _("15 minutes")), (30, _("30 minutes")), (60, _("60 minutes")))
 
 
@@ -70,7 +70,8 @@ class ScheduleForm(forms.ModelForm):
     class Meta:
         model = ReportSchedule
         fields = ["report_code", "format", "frequency", "weekday", "day_of_month", "time_of_day", "time_zone", "active"]
-        widgets = {"time_of_day": _TIME}
+        # The project's time box (apps/core/widgets.py, decision 0021): "09:30", hint in the page's language.
+        widgets = {"time_of_day": TimeInput()}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -4,6 +4,7 @@ from a report page's link, edit, delete, send now; supervisors and administrator
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
@@ -49,6 +50,10 @@ def test_supervisor_creates_a_schedule_from_a_report_link(acme):
     html = page.content.decode()
     assert f'value="{framework_report.CODE}" selected' in html
     assert f'value="{queue.pk}" selected' in html
+    # The time of day is the project's text box with its format hint (decision 0021), not the
+    # browser's own time input (which would say "--:-- --" in the browser's language).
+    time_box = re.search(r'<input[^>]*name="time_of_day"[^>]*>', html).group(0)
+    assert 'type="text"' in time_box and 'placeholder="HH:MM"' in time_box and 'type="time"' not in time_box
 
     response = client.post(
         "/reports/schedules/new/",

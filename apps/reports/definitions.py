@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,8 @@ def _figures(*figures: Figure) -> dict[str, Figure]:
 
 
 FIGURES: dict[str, Figure] = _figures(
-    Figure("offered", _("Offered"), _("Calls that entered a queue."), "count"),
+    # "Offered" alone is also a call status (振铃): the queue figure has its own context (进线量).
+    Figure("offered", pgettext_lazy("queue statistic", "Offered"), _("Calls that entered a queue."), "count"),
     Figure("answered", _("Answered"), _("Offered calls an agent answered."), "count"),
     Figure(
         "abandoned",

@@ -59,3 +59,15 @@ def test_control_characters_never_break_an_xlsx():
     values = [row[0] for row in workbook.active.iter_rows(min_row=2, values_only=True)]
     assert values == ["ok text\ttab", "'=1+1"]
     assert workbook.active.title == "badtitle"
+
+
+def test_openpyxl_writes_through_lxml():
+    """lxml is a requirement (decision 0020, "lxml"): openpyxl's write-only mode serialises the
+    sheet's cells with it (about 1.3 times the rows per second of its pure-Python writer)."""
+    import openpyxl  # noqa: PLC0415 -- openpyxl's flags, read where they are asserted
+    from openpyxl.cell import _writer  # noqa: PLC0415
+
+    assert openpyxl.LXML is True
+    assert _writer.write_cell is _writer.lxml_write_cell
+    sheet = load_workbook(xlsx_file([["王伟", 1]])).active
+    assert [cell.value for cell in next(sheet.iter_rows())] == ["王伟", 1]

@@ -81,13 +81,15 @@ def _values(data: Mapping, key: str) -> list[Any]:
 
 
 def _moment(value: Any, zone: ZoneInfo, *, end: bool) -> dt.datetime:
-    """A filter's date or date-time as an aware datetime. A date alone means the start of that
-    local day for ``since`` and the end of it (the next midnight) for ``until``, so that
-    ``since=2026-11-01&until=2026-11-30`` is the whole of November."""
+    """A filter's date or date-time as an aware datetime. A date alone means its local midnight,
+    for ``since`` and ``until`` alike, and ``until`` is exclusive: ``since=2026-11-01&until=2026-12-01``
+    is the whole of November. That is what every period means in the API (``/reports/kpis``,
+    ``/calls/export``), so one query string gives the same calls everywhere; only the report
+    pages' form says "to (included)" and adds the day itself (apps/reports/forms.py)."""
     if isinstance(value, dt.datetime):
         moment = value
     elif isinstance(value, dt.date):
-        moment = dt.datetime.combine(value + dt.timedelta(days=1 if end else 0), dt.time(), tzinfo=zone)
+        moment = dt.datetime.combine(value, dt.time(), tzinfo=zone)
     else:
         text = str(value).strip()
         day = parse_date(text) if len(text) == 10 else None

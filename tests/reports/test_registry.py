@@ -34,8 +34,8 @@ def in_acme(acme):
         yield acme
 
 
-def test_dates_are_whole_local_days(in_acme):
-    params = ReportParams.from_query({"since": "2026-11-01", "until": "2026-11-30"})
+def test_dates_are_local_midnights_and_until_is_exclusive(in_acme):
+    params = ReportParams.from_query({"since": "2026-11-01", "until": "2026-12-01"})
     assert params.since == dt.datetime(2026, 11, 1, tzinfo=SHANGHAI)
     assert params.until == dt.datetime(2026, 12, 1, tzinfo=SHANGHAI)
 
@@ -108,7 +108,7 @@ def test_a_code_belongs_to_one_report(report):
 def test_csv_has_header_rows_totals_and_is_formula_safe(in_acme, report):
     QueueFactory(name="=HYPERLINK(1)")
     QueueFactory(name="售后")
-    params = ReportParams.from_query({"since": "2026-11-01", "until": "2026-11-01"})
+    params = ReportParams.from_query({"since": "2026-11-01", "until": "2026-11-02"})
     content, name, content_type = render_report(report, params, "csv")
     text = b"".join(content).decode("utf-8")
 
@@ -138,7 +138,7 @@ def test_xlsx_opens_with_the_same_cells(in_acme, report):
 
 def test_pdf_prints_title_filters_chart_table_and_definitions(in_acme, report, tmp_path):
     queue = QueueFactory(name="售后队列")
-    params = ReportParams.from_query({"since": "2026-11-01", "until": "2026-11-30", "queue": [queue.pk]})
+    params = ReportParams.from_query({"since": "2026-11-01", "until": "2026-12-01", "queue": [queue.pk]})
     content, name, content_type = render_report(report, params, "pdf")
     path = tmp_path / name
     path.write_bytes(content)
@@ -205,7 +205,7 @@ def test_a_month_of_a_100_agent_queue_report_is_fast_and_small(in_acme):
 
     registry.register(Month)
     try:
-        params = ReportParams.from_query({"since": "2026-11-01", "until": "2026-11-30"})
+        params = ReportParams.from_query({"since": "2026-11-01", "until": "2026-12-01"})
         render_report(registry.get("framework_month"), params, "pdf")  # warm: fontconfig, imports
         started = time.perf_counter()
         content, _, _ = render_report(registry.get("framework_month"), params, "pdf")
@@ -223,7 +223,7 @@ def test_pdf_in_chinese(in_acme, report, tmp_path):
     from tests.pending_po import pending_translations
 
     QueueFactory(name="售后队列")
-    params = ReportParams.from_query({"since": "2026-11-01", "until": "2026-11-30"})
+    params = ReportParams.from_query({"since": "2026-11-01", "until": "2026-12-01"})
     with pending_translations("framework", "kpi"), translation.override("zh-hans"):
         content, name, _ = render_report(report, params, "pdf")
     path = tmp_path / name

@@ -3,6 +3,8 @@
 Thin: a serializer validates the query (bad input is ``400 invalid`` with field messages, and
 nothing is read), the selector counts from the rollups. Supervisors and administrators only, like
 the queue KPIs of apps/telephony/api/calls.py (plus QA there: QA reviews calls, not performance).
+``?format=csv|xlsx`` gives the rows as a file (apps/core/api/renderers.py, decision 0020): one row
+per group, ``key``, ``label`` and the figures in the JSON's order; a table in memory, not a stream.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from rest_framework.views import APIView
 
 from apps.accounts.choices import Role
 from apps.core.api.permissions import HasRole
+from apps.core.api.renderers import ExportFormatMixin, file_renderer_format
+from apps.reports.definitions import FIGURES
 from apps.reports.selectors.kpis import INTERVALS, kpi_table
 from apps.telephony.models import Agent, Campaign, Queue
 
@@ -99,8 +103,17 @@ class KpiQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class ReportKpiView(APIView):
+def export_columns(table: dict) -> list[tuple[str, str]]:
+    """The file's columns: ``key``, ``label``, then the figures in the order the JSON rows carry
+    them (the totals' order when there is no row, so an empty period still has its header)."""
+    sample = table["rows"][0] if table["rows"] else table["totals"]
+    keys = ["key", "label", *(key for key in sample if key not in ("key", "label"))]
+    return [(key, str(FIGURES[key].label) if key in FIGURES else key) for key in keys]
+
+
+class ReportKpiView(ExportFormatMixin, APIView):
     permission_classes = [HasRole.of(*KPI_ROLES)]
+    export_sheet_title = "kpis"
 
     @extend_schema(
         parameters=[
@@ -111,6 +124,7 @@ class ReportKpiView(APIView):
             OpenApiParameter("queue", OpenApiTypes.INT, many=True, description="Only these queues (repeat)."),
             OpenApiParameter("agent", OpenApiTypes.INT, many=True, description="Only these agents (repeat)."),
             OpenApiParameter("campaign", OpenApiTypes.INT, many=True, description="Only these campaigns (repeat)."),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv", "xlsx"], description="Default json."),
         ],
         responses={200: OpenApiTypes.OBJECT},
     )
@@ -136,4 +150,10 @@ class ReportKpiView(APIView):
             agent_ids=params.get("agent"),
             campaign_ids=params.get("campaign"),
         )
+        if file_renderer_format(request):
+            self.export_columns = export_columns(table)
+            zone = timezone.get_current_timezone()
+            first = params["since"].astimezone(zone).date()
+            last = (params["until"].astimezone(zone) - timedelta(microseconds=1)).date()
+            self.export_filename = f"kpis-{params['group_by']}-{first:%Y%m%d}-{last:%Y%m%d}"
         return Response(table)

@@ -55,15 +55,18 @@ def level(value: Any, target: Any, *, higher_is_better: bool) -> str:
 def _tile(key: str, value: Any, *, target: Any = None, higher_is_better: bool = True, href: str = "") -> dict[str, Any]:
     figure = FIGURES[key]
     hint = str(figure.definition)
+
+    def with_unit(number: Any) -> str:
+        # A tile stands alone (no column header to carry the unit): seconds say so.
+        shown = format_value(number, figure.unit)
+        return _("%(n)s s") % {"n": shown} if figure.unit == "seconds" and number is not None else shown
+
     if target is not None:
-        shown = format_value(target, figure.unit)
-        if figure.unit == "seconds":
-            shown = _("%(n)s s") % {"n": shown}
-        hint = _("%(definition)s Target: %(target)s.") % {"definition": hint, "target": shown}
+        hint = _("%(definition)s Target: %(target)s.") % {"definition": hint, "target": with_unit(target)}
     return {
         "key": key,
         "label": figure.label,
-        "value": format_value(value, figure.unit),
+        "value": with_unit(value),
         "hint": hint,
         "kind": level(value, target, higher_is_better=higher_is_better),
         "href": href,

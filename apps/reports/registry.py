@@ -21,7 +21,6 @@ from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
@@ -29,6 +28,7 @@ from django.utils.translation import gettext
 
 from apps.core import exports
 from apps.reports.definitions import FIGURES, settings_lines
+from apps.reports.periods import tenant_zone
 
 FORMATS = ("pdf", "csv", "xlsx")
 CONTENT_TYPES = {
@@ -53,15 +53,6 @@ class Column:
     key: str
     label: Promise | str
     kind: str = "text"  # text | count | percent | seconds | datetime | score
-
-
-def tenant_zone() -> ZoneInfo:
-    """The current tenant's time zone: days, "last 7 days" and printed times are local to it."""
-    name = getattr(getattr(connection, "tenant", None), "time_zone", None) or "Asia/Shanghai"
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        return ZoneInfo("Asia/Shanghai")
 
 
 def _values(data: Mapping, key: str) -> list[Any]:

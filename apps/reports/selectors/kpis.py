@@ -22,18 +22,17 @@ campaign filters.
 from __future__ import annotations
 
 import zoneinfo
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings as django_settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from apps.core.tenancy import current_tenant
 from apps.reports import kpi_math
 from apps.reports.definitions import settings_lines
 from apps.reports.models import KpiSettings, RollupState
 from apps.reports.models.rollups import CALL_MEASURES
+from apps.reports.periods import ceil_bucket, floor_bucket, local_day_start, tenant_zone
 from apps.telephony import kpis
 from apps.telephony.models import Agent, Campaign, Disposition, PhoneNumber, Queue, Trunk
 
@@ -48,35 +47,12 @@ DIMENSIONS = {
     "trunk": "trunk_id",
     "number": "number_id",
 }
-_BUCKET = timedelta(minutes=15)
 
 
 def kpi_settings() -> KpiSettings:
     """The tenant's KPI settings row, created with the defaults on first read."""
     settings, _created = KpiSettings.objects.get_or_create(pk=KpiSettings.SINGLETON_ID)
     return settings
-
-
-def _zone() -> zoneinfo.ZoneInfo:
-    name = getattr(current_tenant(), "time_zone", None) or django_settings.TIME_ZONE
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except zoneinfo.ZoneInfoNotFoundError:
-        return zoneinfo.ZoneInfo(django_settings.TIME_ZONE)
-
-
-def _floor(at: datetime) -> datetime:
-    epoch = int(at.timestamp())
-    return datetime.fromtimestamp(epoch - epoch % 900, tz=UTC)
-
-
-def _ceil(at: datetime) -> datetime:
-    floor = _floor(at)
-    return floor if floor == at else floor + _BUCKET
-
-
-def _day_start(at: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
-    return at.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _time_key(group_by: str, interval_minutes: int) -> str:
@@ -93,10 +69,10 @@ def _period_filter(
     for the whole local days inside it (unless ``days`` is False), of the 15-minute grain for the
     rest. ``grains``: (15-minute grain, day grain)."""
     params: dict[str, Any] = {"start": start, "end": end, "g15": grains[0], "gday": grains[1]}
-    first_day = _day_start(start, zone)
+    first_day = local_day_start(start, zone)
     if first_day < start:
-        first_day = _day_start(first_day + timedelta(days=1, hours=2), zone)
-    last_day = _day_start(end, zone)
+        first_day = local_day_start(first_day + timedelta(days=1, hours=2), zone)
+    last_day = local_day_start(end, zone)
     if not days or first_day >= last_day:
         return "(grain = %(g15)s AND bucket_start >= %(start)s AND bucket_start < %(end)s)", params
     params.update(d0=first_day, d1=last_day)
@@ -301,8 +277,8 @@ def kpi_table(
         raise ValueError("no teams exist yet: group by agent instead")
     if interval_minutes not in INTERVALS:
         raise ValueError(f"interval_minutes must be one of {INTERVALS}")
-    zone = _zone()
-    start, end = _floor(since), _ceil(until)
+    zone = tenant_zone()
+    start, end = floor_bucket(since), ceil_bucket(until)
     current = kpi_settings()
     options = {"short_excluded": current.short_abandons_excluded, "resolved_counts": current.fcr_resolved_counts}
 

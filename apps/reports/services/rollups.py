@@ -17,49 +17,21 @@ The FCR window is read from the tenant's settings when the rows are built and re
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.core.tenancy import current_tenant
 from apps.reports import kpi_sql
 from apps.reports.models import RollupState
+from apps.reports.periods import BUCKET, ceil_bucket, floor_bucket, local_day_start, tenant_zone
 from apps.reports.selectors.kpis import kpi_settings
 
-BUCKET = timedelta(minutes=15)
 REFRESH_LOOKBACK = timedelta(hours=2)
 MAX_CATCH_UP = timedelta(days=7)  # beyond that, manage.py rebuild_rollups
 CHUNK = timedelta(days=31)
-
-
-def tenant_zone() -> zoneinfo.ZoneInfo:
-    """The tenant's time zone (days and intervals are local), the project's default outside one."""
-    tenant = current_tenant()
-    name = getattr(tenant, "time_zone", None) or django_settings.TIME_ZONE
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except zoneinfo.ZoneInfoNotFoundError:
-        return zoneinfo.ZoneInfo(django_settings.TIME_ZONE)
-
-
-def floor_bucket(at: datetime) -> datetime:
-    epoch = int(at.timestamp())
-    return datetime.fromtimestamp(epoch - epoch % 900, tz=UTC)
-
-
-def ceil_bucket(at: datetime) -> datetime:
-    floor = floor_bucket(at)
-    return floor if floor == at else floor + BUCKET
-
-
-def local_day_start(at: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
-    local = at.astimezone(zone)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def rollup_state() -> RollupState:

@@ -16,7 +16,6 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Q
 from django.db.models.expressions import RawSQL
-from django.utils.translation import pgettext_lazy
 
 from apps.telephony.choices import AgentState
 from apps.telephony.models import (
@@ -29,6 +28,7 @@ from apps.telephony.models import (
     PauseReason,
     Queue,
 )
+from apps.telephony.selectors.calls import IVR_NODE_KINDS
 
 # The states of the agent-state report, in the order an agent's day reads.
 STATE_ORDER = (
@@ -161,21 +161,6 @@ def ivr_funnel(*, since: datetime, until: datetime, queue_ids: list[int] | None 
         }
         for row in rows
     ]
-
-
-# An IVR node without a label of its own is named by its kind (the words of the call page's IVR steps).
-IVR_NODE_KINDS = {
-    "play": pgettext_lazy("IVR node", "Message"),
-    "menu": pgettext_lazy("IVR node", "Menu"),
-    "gather": pgettext_lazy("IVR node", "Digits"),
-    "hours": pgettext_lazy("IVR node", "Opening hours"),
-    "queue": pgettext_lazy("IVR node", "Queue"),
-    "voicemail": pgettext_lazy("IVR node", "Voicemail"),
-    "callback": pgettext_lazy("IVR node", "Callback"),
-    "transfer": pgettext_lazy("IVR node", "Transfer"),
-    "survey": pgettext_lazy("IVR node", "Survey"),
-    "hangup": pgettext_lazy("IVR node", "Hang up"),
-}
 
 
 def _node_label(graph: dict[str, Any], node: Any, kind: Any) -> str:

@@ -163,7 +163,7 @@ def ivr_steps(call: Call) -> list[str]:
         label = str(node.get("label") or "")
         if not label and node_type == "queue" and _int(node.get("queue")) in queues:
             label = queues[node["queue"]]
-        text = label or str(_IVR_NODE_TYPES.get(node_type, node_type)) or str(step.get("node") or "")
+        text = label or str(IVR_NODE_KINDS.get(node_type, node_type)) or str(step.get("node") or "")
         if step.get("retry"):
             text = _("%(step)s (asked again)") % {"step": text}
         pressed = step.get("input")
@@ -177,7 +177,8 @@ def ivr_steps(call: Call) -> list[str]:
     return steps
 
 
-_IVR_NODE_TYPES = {
+# The words for an IVR node without a label of its own (the call page's IVR steps, the IVR funnel report).
+IVR_NODE_KINDS = {
     "play": pgettext_lazy("IVR node", "Message"),
     "menu": pgettext_lazy("IVR node", "Menu"),
     "gather": pgettext_lazy("IVR node", "Digits"),

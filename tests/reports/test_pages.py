@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone, translation
@@ -241,10 +242,16 @@ def test_kpi_settings_page_is_for_administrators_and_validates(acme, supervisor)
 def test_dashboard_tiles_compare_today_with_the_targets(acme, supervisor, calls_yesterday):
     with tenant_context(acme.tenant):
         now = timezone.now()
+        # A minute ago, but never before the tenant's midnight: the tile is about *today*, and
+        # a run just after midnight (CI runs at any hour) must not put the call on yesterday.
+        midnight = timezone.localtime(now, ZoneInfo(acme.tenant.time_zone)).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        arrived = max(now - timedelta(minutes=1), midnight)
         stored_call(
             queue=calls_yesterday,
-            arrived_at=now - timedelta(minutes=1),
-            queued_at=now - timedelta(minutes=1),
+            arrived_at=arrived,
+            queued_at=arrived,
             ended_at=now,
             wait_seconds=50,
             abandoned=True,

@@ -7,6 +7,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     AGENT = "agent", _("Agent")
     QA = "qa", _("Quality analyst")
+    QA_LEAD = "qa_lead", _("QA lead")
     TRAINER = "trainer", _("Trainer")
     HR = "hr", _("HR")
     BILLING = "billing", _("Billing")

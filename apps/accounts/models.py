@@ -126,3 +126,23 @@ class SecurityPolicy(models.Model):
 
     def __str__(self) -> str:
         return str(_("security policy"))
+
+
+class Team(models.Model):
+    """A group of people with their supervisors (班组). Departments read it to decide what a
+    supervisor may see (their teams' evaluations, rosters, attendance) and to report by team."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    supervisors = models.ManyToManyField(
+        User, verbose_name=_("supervisors"), related_name="supervised_teams", blank=True
+    )
+    members = models.ManyToManyField(User, verbose_name=_("members"), related_name="teams", blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name

@@ -31,7 +31,7 @@ from apps.telephony.models import (
 )
 from apps.telephony.selectors.campaigns.monitor import CAMPAIGN_DIAL_EVENT
 
-ALL_CALLS_ROLES = (Role.TENANT_ADMIN, Role.SUPERVISOR, Role.QA)
+ALL_CALLS_ROLES = (Role.TENANT_ADMIN, Role.SUPERVISOR, Role.QA, Role.QA_LEAD)
 CALL_ROLES = (*ALL_CALLS_ROLES, Role.AGENT)
 VOICEMAIL_ROLES = (Role.TENANT_ADMIN, Role.SUPERVISOR)
 

@@ -32,7 +32,7 @@ from apps.telephony.audio import synthesize_wav
 from apps.telephony.models import Call, Recording, RecordingAccess
 
 ACTIONS = ("play", "download")
-FULL_ACCESS_ROLES = (Role.TENANT_ADMIN, Role.SUPERVISOR, Role.QA)
+FULL_ACCESS_ROLES = (Role.TENANT_ADMIN, Role.SUPERVISOR, Role.QA, Role.QA_LEAD)
 MAX_DURATION_SECONDS = 4 * 3600
 _SALT = "telephony.recording-link"
 

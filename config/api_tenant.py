@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("apps.audit.api.urls")),
     path("", include("apps.retention.api.urls")),
     path("", include("apps.reports.api.urls")),
+    path("", include("apps.qa.api.urls")),
     path("", include("apps.billing.api.urls_tenant")),
 ]

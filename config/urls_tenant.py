@@ -16,6 +16,7 @@ urlpatterns = [
     path("calls/", include("apps.telephony.urls.calls")),
     path("customers/", include("apps.crm.urls")),
     path("reports/", include("apps.reports.urls")),
+    path("qa/", include("apps.qa.urls")),
     path("billing/", include("apps.billing.urls_tenant")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api_tenant")),

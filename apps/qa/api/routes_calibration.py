@@ -1,0 +1,3 @@
+"""API routes of the QA calibration concern (see apps/qa/api/urls.py)."""
+
+urlpatterns: list = []

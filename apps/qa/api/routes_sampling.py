@@ -1,0 +1,3 @@
+"""API routes of the QA sampling concern (see apps/qa/api/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API routes of the QA scorecards concern (see apps/qa/api/urls.py)."""
+
+urlpatterns: list = []

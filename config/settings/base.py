@@ -362,6 +362,12 @@ if SIPJS_DIR.is_dir():
 ECHARTS_DIR = BASE_DIR / "node_modules" / "echarts" / "dist"
 if ECHARTS_DIR.is_dir():
     STATICFILES_DIRS.append(("echarts", ECHARTS_DIR))
+# The QA workspace's waveform player (wavesurfer.js, docs/decisions/0022-qa-player.md), same
+# package-lock.json: served as static/wavesurfer/ when present; without it the page plays the
+# recording in the browser's own audio element.
+WAVESURFER_DIR = BASE_DIR / "node_modules" / "wavesurfer.js" / "dist"
+if WAVESURFER_DIR.is_dir():
+    STATICFILES_DIRS.append(("wavesurfer", WAVESURFER_DIR))
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media")))
 MEDIA_URL = "/media/"

@@ -49,6 +49,13 @@ class AuditAction(models.TextChoices):
     RETENTION_HOLD_PLACED = "retention.hold_placed", _("Legal hold placed")
     RETENTION_HOLD_RELEASED = "retention.hold_released", _("Legal hold released")
     RETENTION_PURGED = "retention.purged", _("Data purged by retention")
+    # quality assurance (apps/qa)
+    SCORECARD_CREATED = "scorecard.created", _("Scorecard created")
+    SCORECARD_CHANGED = "scorecard.changed", _("Scorecard changed")
+    SCORECARD_PUBLISHED = "scorecard.published", _("Scorecard published")
+    SCORECARD_RETIRED = "scorecard.retired", _("Scorecard retired")
+    EVALUATION_SUBMITTED = "evaluation.submitted", _("Evaluation submitted")
+    EVALUATION_CHANGED = "evaluation.changed", _("Evaluation changed after submission")
     # the platform operator acting on this tenant
     PLATFORM_TENANT_SUSPENDED = "platform.tenant_suspended", _("Suspended by the platform")
     PLATFORM_TENANT_RESUMED = "platform.tenant_resumed", _("Resumed by the platform")

@@ -56,6 +56,8 @@ class AuditAction(models.TextChoices):
     SCORECARD_RETIRED = "scorecard.retired", _("Scorecard retired")
     EVALUATION_SUBMITTED = "evaluation.submitted", _("Evaluation submitted")
     EVALUATION_CHANGED = "evaluation.changed", _("Evaluation changed after submission")
+    CALIBRATION_CREATED = "calibration.created", _("Calibration session created")
+    CALIBRATION_CLOSED = "calibration.closed", _("Calibration session closed")
     # the platform operator acting on this tenant
     PLATFORM_TENANT_SUSPENDED = "platform.tenant_suspended", _("Suspended by the platform")
     PLATFORM_TENANT_RESUMED = "platform.tenant_resumed", _("Resumed by the platform")

@@ -180,3 +180,20 @@ class ScheduledCallbackStatus(models.TextChoices):
 class ExportFormat(models.TextChoices):
     CSV = "csv", "CSV"
     XLSX = "xlsx", "XLSX"
+
+
+class CallAnalysisStatus(models.TextChoices):
+    DONE = "done", _("Analysed")
+    FAILED = "failed", _("Failed")
+
+
+class CallAnalysisFlag(models.TextChoices):
+    """What the automatic analysis of a recording points a QA analyst at (thresholds:
+    :mod:`apps.telephony.analysis.thresholds`)."""
+
+    DEAD_AIR = "dead_air", _("Dead air")
+    OVERTALK = "overtalk", _("Overtalk")
+    AGENT_TALK_HIGH = "agent_talk_high", _("Agent talks too much")
+    AGENT_TALK_LOW = "agent_talk_low", _("Agent talks too little")
+    LOUD = "loud", _("Loud peaks")
+    LONG_HOLD_MUSIC = "long_hold_music", _("Long hold")

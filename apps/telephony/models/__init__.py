@@ -1,3 +1,4 @@
+from .analysis import CallAnalysis, Transcript
 from .calls import AgentStateEvent, Call, CallbackRequest, CallEvent, Recording, RecordingAccess, Voicemail
 from .campaigns import (
     Campaign,
@@ -26,6 +27,7 @@ __all__ = [
     "AgentStateEvent",
     "BusinessHours",
     "Call",
+    "CallAnalysis",
     "CallEvent",
     "CallbackRequest",
     "Campaign",
@@ -54,6 +56,7 @@ __all__ = [
     "ScheduledCallback",
     "Seat",
     "Skill",
+    "Transcript",
     "Trunk",
     "Voicemail",
     "WallboardToken",

@@ -54,11 +54,18 @@ def wait_for(predicate: Callable[[], bool], what: str, seconds: float = WAIT_SEC
 
 
 def free_port() -> int:
-    """A port free for both UDP and TCP on loopback (SIP listens on both)."""
-    for _attempt in range(50):
+    """A port free for both UDP and TCP on loopback (SIP listens on both), taken from 10000–19999:
+    below the kernel's ephemeral range (32768+) and rtpengine's blocks (20000+, free_port_range).
+    A port the kernel handed out (port 0) could be handed out again to some process's outgoing UDP
+    socket before the test binds it — Kamailio's, sipp's — and the engine's bind then failed with
+    "Address already in use" (seen on a loaded 2-core machine)."""
+    for _attempt in range(200):
+        port = 10000 + uuid.uuid4().int % 10000
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = tcp.getsockname()[1]
+            try:
+                tcp.bind(("127.0.0.1", port))
+            except OSError:
+                continue
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
                 try:
                     udp.bind(("127.0.0.1", port))

@@ -58,6 +58,12 @@ class AuditAction(models.TextChoices):
     EVALUATION_CHANGED = "evaluation.changed", _("Evaluation changed after submission")
     CALIBRATION_CREATED = "calibration.created", _("Calibration session created")
     CALIBRATION_CLOSED = "calibration.closed", _("Calibration session closed")
+    SAMPLING_RULE_CREATED = "sampling_rule.created", _("Sampling rule created")
+    SAMPLING_RULE_CHANGED = "sampling_rule.changed", _("Sampling rule changed")
+    SAMPLING_RULE_DELETED = "sampling_rule.deleted", _("Sampling rule deleted")
+    SAMPLING_RUN = "sampling_rule.run", _("Calls sampled for evaluation")
+    ASSIGNMENT_REASSIGNED = "qa_assignment.reassigned", _("Evaluation assignment reassigned")
+    ASSIGNMENT_SKIPPED = "qa_assignment.skipped", _("Evaluation assignment skipped")
     # the platform operator acting on this tenant
     PLATFORM_TENANT_SUSPENDED = "platform.tenant_suspended", _("Suspended by the platform")
     PLATFORM_TENANT_RESUMED = "platform.tenant_resumed", _("Resumed by the platform")

@@ -1,0 +1,1 @@
+"""Forms of the QA pages, one module per concern."""

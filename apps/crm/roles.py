@@ -1,6 +1,15 @@
-"""Who may read and who may change customers (API and pages alike)."""
+"""Who may read and who may change customers and tickets (API and pages alike)."""
 
 from apps.accounts.choices import Role
 
 WRITE_ROLES = (Role.TENANT_ADMIN, Role.SUPERVISOR)
 READ_ROLES = tuple(Role.values)  # every tenant role
+
+# Tickets (docs/tickets.md "Who may do what"). Managers see and do everything; QA reads every
+# ticket (service quality); an agent sees the tickets they created, hold, or that are with a
+# department whose team they belong to, and works those; other roles see none.
+TICKET_MANAGER_ROLES = (Role.TENANT_ADMIN, Role.SUPERVISOR)
+TICKET_ALL_READ_ROLES = (*TICKET_MANAGER_ROLES, Role.QA, Role.QA_LEAD)
+TICKET_READ_ROLES = (*TICKET_ALL_READ_ROLES, Role.AGENT)
+TICKET_CREATE_ROLES = (*TICKET_MANAGER_ROLES, Role.AGENT)
+TICKET_ADMIN_ROLES = (Role.TENANT_ADMIN,)  # categories, SLA targets, departments

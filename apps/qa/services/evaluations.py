@@ -264,6 +264,16 @@ def _clean_comments(errors: _Errors, comments: Any) -> list[tuple[float | None, 
     return clean
 
 
+def _listed(items: Any) -> Any:
+    """A generator becomes a list; anything not list-like is passed on for the field message."""
+    if isinstance(items, list | tuple | dict | str | bytes):
+        return items
+    try:
+        return list(items)
+    except TypeError:
+        return items
+
+
 # --- saving ---------------------------------------------------------------------------------
 
 
@@ -352,8 +362,8 @@ def evaluation_save(  # noqa: PLR0913 -- the workspace, the API, calibration and
     questions = {q.pk: q for q in Question.objects.filter(section__scorecard=scorecard).select_related("section")}
     clean: dict[int, CleanAnswer] | None = None
     if answers is not None:
-        clean = clean_answers(questions=questions, answers=list(answers), errors=errors)
-    clean_comments = None if comments is None else _clean_comments(errors, list(comments))
+        clean = clean_answers(questions=questions, answers=_listed(answers), errors=errors)
+    clean_comments = None if comments is None else _clean_comments(errors, _listed(comments))
     if summary is not None and (not isinstance(summary, str) or len(summary) > SUMMARY_MAX):
         errors.add("summary", _("At most %(n)d characters.") % {"n": SUMMARY_MAX})
     errors.raise_if_any()

@@ -142,6 +142,7 @@ TENANT_APPS = [
     "apps.workforce",
     "apps.audit",
     "apps.retention",
+    "apps.notifications",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

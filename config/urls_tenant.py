@@ -17,6 +17,7 @@ urlpatterns = [
     path("customers/", include("apps.crm.urls")),
     path("reports/", include("apps.reports.urls")),
     path("qa/", include("apps.qa.urls")),
+    path("notifications/", include("apps.notifications.urls")),
     path("billing/", include("apps.billing.urls_tenant")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api_tenant")),

@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("apps.retention.api.urls")),
     path("", include("apps.reports.api.urls")),
     path("", include("apps.qa.api.urls")),
+    path("", include("apps.notifications.api.urls")),
     path("", include("apps.billing.api.urls_tenant")),
 ]

@@ -95,6 +95,8 @@ ROLE_MATRIX: dict[str, tuple[str, ...]] = {
     "customers/": EVERYONE,
     "customers/new/": (A, S),
     "desk/": (G,),
+    "notifications/": EVERYONE,
+    "notifications/read-all/": EVERYONE,
     "reports/": (A, S),
     "reports/list/": (A, S),
     "reports/schedules/": (A, S),
@@ -111,6 +113,7 @@ POST_ONLY = {
     "console/campaigns/dnc/import/",
     "console/campaigns/script-preview/",
     "console/ivr/import/",
+    "notifications/read-all/",
 }
 
 

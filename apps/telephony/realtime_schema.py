@@ -353,16 +353,36 @@ PLUMBING: dict[str, Schema] = {
     "engine.stop": record({"type": {"const": "engine.stop"}}),
 }
 
+# One person's notifications (apps/notifications, topic ``notifications.<user id>``).
+NOTIFICATION: dict[str, Schema] = {
+    "id": INTEGER,
+    "kind": STRING,
+    "title": STRING,
+    "body": STRING,
+    "url": STRING,
+    "created_at": TIMESTAMP,
+    "read": BOOLEAN,
+}
+NOTIFICATIONS: dict[str, Schema] = {
+    "snapshot": message("snapshot", {"unread": INTEGER, "latest": {"type": "array", "items": record(NOTIFICATION)}}),
+    "notification.new": message("notification.new", {**NOTIFICATION, "unread": INTEGER}),
+    "notification.read": message("notification.read", {"ids": {"type": "array", "items": INTEGER}, "unread": INTEGER}),
+    "pong": message("pong", {}),
+}
+
 CHANNELS: dict[str, dict[str, Schema]] = {
     "agent": AGENT,
     "wallboard": WALLBOARD,
     "engine": ENGINE,
     "plumbing": PLUMBING,
+    "notifications": NOTIFICATIONS,
 }
 
 
 def channel_of(topic: str) -> str:
-    """The channel of a publish topic (``wallboard``, ``engine``, ``agent.<id>``)."""
+    """The channel of a publish topic (``wallboard``, ``engine``, ``agent.<id>``, ``notifications.<user id>``)."""
+    if topic.startswith("notifications."):
+        return "notifications"
     return "agent" if topic.startswith("agent.") else topic
 
 

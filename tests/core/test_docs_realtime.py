@@ -37,7 +37,13 @@ from tests.core.source_walk import (
 REALTIME_DOC = ROOT / "docs" / "realtime.md"
 DOTTED = re.compile(r"^[a-z][a-z_]*\.[a-z_]+$")
 ASGI = ("http.", "websocket.", "lifespan.")
-SECTIONS = {"/ws/agent/": "agent", "/ws/wallboard/": "wallboard", "engine's inbox": "engine", "plumbing": "plumbing"}
+SECTIONS = {
+    "/ws/agent/": "agent",
+    "/ws/wallboard/": "wallboard",
+    "/ws/notifications/": "notifications",
+    "engine's inbox": "engine",
+    "plumbing": "plumbing",
+}
 
 
 def _type_value(node: ast.Dict) -> ast.expr | None:

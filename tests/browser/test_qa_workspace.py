@@ -261,3 +261,25 @@ def test_an_analyst_scores_a_call_on_the_player(walk, new_page):
 
     assert page.js_errors == []
     assert violations == [], violations
+
+
+def test_without_the_waveform_library_the_browsers_player_plays(walk, new_page):
+    """node_modules absent (or the library not loading): the same page plays the recording in
+    the browser's own audio controls; the time, the speed and the comments still work."""
+    scene = qa_scene(walk, uid="walk-qa-2")
+    page = new_page()
+    page.route("**/static/wavesurfer/**", lambda route: route.abort())
+    log_in(page, scene.analyst_email, f"/qa/evaluate/{scene.call_uid}/?scorecard={scene.scorecard_id}")
+
+    expect(page.locator("#qa-player")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#qa-audio")).to_be_visible()
+    expect(page.locator("#qa-wave")).to_be_hidden()
+    page.locator("#qa-speed").select_option("0.5")
+    page.locator("#qa-play").click()
+    wait_until(lambda: player_time(page) > 0.3, "the recording to play")
+    page.locator("#qa-play").click()
+    assert page.evaluate("window.qaWorkspace.player.audio.playbackRate") == 0.5
+    page.locator("#qa-comment-text").fill("Heard without the waveform")
+    page.locator("#qa-comment-add").click()
+    expect(page.locator("#qa-comment-list li button.qa-seek")).to_have_count(1)
+    assert page.js_errors == []

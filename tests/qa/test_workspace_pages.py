@@ -502,3 +502,15 @@ def test_the_call_picker_finds_a_call_by_its_id(world):
     assert f'data-call="{other.uid}"' in picker
     assert f'data-call="{world["call"].uid}"' not in picker
     assert f"/qa/evaluate/{other.uid}/" in picker
+
+
+def test_without_node_modules_the_page_plays_in_the_browsers_own_player(world, settings, tmp_path):
+    settings.WAVESURFER_DIR = tmp_path / "absent"
+
+    response = world["client"].get(evaluate_url(world))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "wavesurfer" not in page and "data-csp-nonce" not in page
+    assert 'id="qa-audio"' in page and "data-src=" in page  # qa-workspace.js plays it without a waveform
+    assert "'nonce-" not in response["Content-Security-Policy"]

@@ -612,7 +612,7 @@ def assignment_reassign(*, assignment: Assignment, assignee: User | None, actor:
     """Give an open assignment to another analyst (or back to the pool with None)."""
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.status not in OPEN_STATUSES:
-        raise ApplicationError("not_open", _("Only an assignment still to do or in progress can be reassigned."))
+        raise ApplicationError("invalid_state", _("Only an assignment still to do or in progress can be reassigned."))
     if assignee is not None and (not assignee.is_active or not assignee.has_role(*EVALUATOR_ROLES)):
         raise ApplicationError(
             "invalid",
@@ -647,7 +647,7 @@ def assignment_skip(*, assignment: Assignment, actor: User | None = None) -> Ass
     recorded, and the rule will not sample the call again."""
     assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.status not in OPEN_STATUSES:
-        raise ApplicationError("not_open", _("Only an assignment still to do or in progress can be skipped."))
+        raise ApplicationError("invalid_state", _("Only an assignment still to do or in progress can be skipped."))
     assignment.status = AssignmentStatus.SKIPPED
     assignment.save(update_fields=["status"])
     audit_record(action=AuditAction.ASSIGNMENT_SKIPPED, actor=actor, target=assignment)

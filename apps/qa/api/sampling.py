@@ -60,7 +60,7 @@ def rule_data(rule: SamplingRule) -> dict:
     data["created_at"] = rule.created_at.isoformat()
     if hasattr(rule, "open_count"):
         data["open_assignments"] = rule.open_count
-        data["assignments"] = rule.total_count
+        data["assignments"] = getattr(rule, "total_count", 0)
     return data
 
 

@@ -92,6 +92,12 @@ class AuditAction(models.TextChoices):
     TICKET_CATEGORY_CHANGED = "ticket_category.changed", _("Ticket category or SLA targets changed")
     TICKET_DEPARTMENT_CREATED = "ticket_department.created", _("Ticket department created")
     TICKET_DEPARTMENT_CHANGED = "ticket_department.changed", _("Ticket department changed")
+    # knowledge base (apps/crm)
+    KB_ARTICLE_CREATED = "kb_article.created", _("Knowledge-base article created")
+    KB_ARTICLE_CHANGED = "kb_article.changed", _("Knowledge-base article changed")
+    KB_CATEGORY_CREATED = "kb_category.created", _("Knowledge-base category created")
+    KB_PHRASE_CREATED = "kb_phrase.created", _("Standard phrase created")
+    KB_PHRASE_CHANGED = "kb_phrase.changed", _("Standard phrase changed")
     # the platform operator acting on this tenant
     PLATFORM_TENANT_SUSPENDED = "platform.tenant_suspended", _("Suspended by the platform")
     PLATFORM_TENANT_RESUMED = "platform.tenant_resumed", _("Resumed by the platform")

@@ -18,6 +18,7 @@ from django_tenants.utils import schema_context, tenant_context
 
 from apps.telephony.engine.drivers.sip import recording
 from apps.telephony.models import Call, ContactList, DoNotCallImport
+from apps.telephony.services.analysis import call_analyse
 from apps.telephony.services.campaigns.contact_import import contact_list_import
 from apps.telephony.services.campaigns.dnc_import import dnc_import_run
 from apps.telephony.services.campaigns.import_jobs import import_jobs_mark_stalled
@@ -92,6 +93,18 @@ def _recording_store(call_uid: str, path: str) -> int | None:
     if call is None:
         return None
     return recording_store_file(call=call, path=path).pk
+
+
+@shared_task(name="apps.telephony.tasks.call_analyse_task")
+def call_analyse_task(call_id: int) -> str:
+    """Analyse a call's recording (queued when the recording is stored). Safe to run again: it
+    replaces the call's analysis. An unreadable recording is stored as a failed analysis, not
+    retried; a call deleted in the meantime is nothing to do."""
+    call = Call.objects.filter(pk=call_id).first()
+    if call is None:
+        logger.info("call %s is gone; nothing to analyse", call_id)
+        return "gone"
+    return call_analyse(call=call).status
 
 
 RECORDING_WAIT_SECONDS = 2.0  # rtpengine closes a pcap just after answering the engine's delete

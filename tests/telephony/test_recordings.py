@@ -68,11 +68,11 @@ def _wav(world) -> wave.Wave_read:
         return wave.open(io.BytesIO(handle.read()))
 
 
-def test_recording_is_8khz_mono_16bit(world):
+def test_recording_is_8khz_stereo_16bit(world):
     wav = _wav(world)
 
     assert wav.getframerate() == 8000
-    assert wav.getnchannels() == 1
+    assert wav.getnchannels() == 2  # caller left, agent right, as the switch records
     assert wav.getsampwidth() == 2
     assert wav.getcomptype() == "NONE"
 

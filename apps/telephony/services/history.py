@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,10 +58,12 @@ from apps.telephony.models import (
     PauseReason,
     Queue,
     QueueSkill,
+    Recording,
     Voicemail,
 )
 from apps.telephony.selectors.campaigns.dialing import campaign_settings
 from apps.telephony.services.agent_state import SYSTEM_REASON_NAMES
+from apps.telephony.services.history_recordings import history_recordings_write
 from apps.telephony.signals import history_written
 
 logger = logging.getLogger(__name__)
@@ -94,6 +97,8 @@ class HistoryResult:
     simulate_seconds: float
     write_seconds: float
     wall_seconds: float
+    recordings: int = 0  # recorded (and analysed) calls: services/history_recordings.py
+    recording_seconds: float = 0.0
 
     @property
     def calls_per_minute(self) -> float:
@@ -116,6 +121,8 @@ class HistoryResult:
             "write_seconds": round(self.write_seconds, 3),
             "wall_seconds": round(self.wall_seconds, 3),
             "calls_per_minute": self.calls_per_minute,
+            "recordings": self.recordings,
+            "recording_seconds": round(self.recording_seconds, 3),
         }
 
 
@@ -283,14 +290,30 @@ def history_clear(*, since: datetime, until: datetime) -> int:
             " AND c.is_simulated AND c.arrived_at >= %s AND c.arrived_at < %s",
             [UID_PREFIX + "%", since, until],
         )
+    # Recording files go with their rows, once the deletion is committed.
+    files = [name for name in Recording.objects.filter(call__in=calls).values_list("file", flat=True) if name]
     calls.delete()
+
+    def delete_files() -> None:
+        for name in files:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete_files)
     return deleted_calls
 
 
 def history_generate(
-    *, tenant, days: int, calls_per_day: int, agents: int, seed: int, today: date | None = None
+    *,
+    tenant,
+    days: int,
+    calls_per_day: int,
+    agents: int,
+    seed: int,
+    today: date | None = None,
+    recordings: int = 0,
 ) -> HistoryResult:
-    """Generate and write ``days`` days of history for ``tenant`` (see the module docstring)."""
+    """Generate and write ``days`` days of history for ``tenant`` (see the module docstring).
+    ``recordings``: how many answered calls also get a stereo recording and its analysis."""
     history_validate(days=days, calls_per_day=calls_per_day, agents=agents, seed=seed)
     started = time.perf_counter()
     day_starts = history_range(tenant, days, today=today)
@@ -329,6 +352,7 @@ def history_generate(
                 request.callback_call_id = request.callback_call.pk if request.callback_call is not None else None
             CallbackRequest.objects.bulk_create(callbacks, batch_size=BATCH_SIZE)
         finished = time.perf_counter()
+        recorded = history_recordings_write(since=since, until=until, limit=recordings, uid_prefix=UID_PREFIX)
         # Robust: a receiver that fails (a rollup rebuild) is logged; the history is written already.
         for receiver, outcome in history_written.send_robust(sender=Call, since=since, until=until, tenant=tenant):
             if isinstance(outcome, Exception):
@@ -348,6 +372,8 @@ def history_generate(
         simulate_seconds=simulated - started,
         write_seconds=finished - simulated,
         wall_seconds=time.perf_counter() - started,
+        recordings=recorded.recordings,
+        recording_seconds=recorded.wall_seconds,
     )
 
 
@@ -355,6 +381,7 @@ def history_generate(
 DEMO_DAYS = 30
 DEMO_CALLS_PER_DAY = 450
 DEMO_SEED = 1
+DEMO_RECORDINGS_PER_DAY = 2  # 60 stereo recordings (about 350 MB) for the demo's month
 
 
 def history_exists() -> bool:
@@ -363,15 +390,26 @@ def history_exists() -> bool:
 
 
 def demo_history_ensure(
-    tenant, *, days: int = DEMO_DAYS, calls_per_day: int = DEMO_CALLS_PER_DAY, seed: int = DEMO_SEED
+    tenant,
+    *,
+    days: int = DEMO_DAYS,
+    calls_per_day: int = DEMO_CALLS_PER_DAY,
+    seed: int = DEMO_SEED,
+    recordings_per_day: int = DEMO_RECORDINGS_PER_DAY,
 ) -> HistoryResult | None:
     """Give the demo tenant its past once: ``days`` days with every agent it has (virtual agents
-    and the demo agent alike). Nothing when it has generated history already — the history
-    itself is the marker, so a restart next week does not add another month."""
+    and the demo agent alike), ``recordings_per_day`` × ``days`` of its calls recorded and
+    analysed. Nothing when it has generated history already — the history itself is the
+    marker, so a restart next week does not add another month."""
     with tenant_context(tenant):
         if history_exists():
             return None
         agents = Agent.objects.filter(user__is_active=True).count()
     return history_generate(
-        tenant=tenant, days=days, calls_per_day=calls_per_day, agents=min(max(agents, 1), MAX_AGENTS), seed=seed
+        tenant=tenant,
+        days=days,
+        calls_per_day=calls_per_day,
+        agents=min(max(agents, 1), MAX_AGENTS),
+        seed=seed,
+        recordings=recordings_per_day * days,
     )

@@ -28,8 +28,9 @@ from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from apps.core.tenancy import current_schema
-from apps.telephony.audio import synthesize_wav
+from apps.telephony.audio import synthesize_call_wav
 from apps.telephony.models import Call, Recording, RecordingAccess
+from apps.telephony.services.analysis import analysis_enqueue
 
 ACTIONS = ("play", "download")
 FULL_ACCESS_ROLES = (Role.TENANT_ADMIN, Role.SUPERVISOR, Role.QA, Role.QA_LEAD)
@@ -41,9 +42,31 @@ def recording_link_seconds() -> int:
     return int(getattr(settings, "RECORDING_LINK_SECONDS", 300))
 
 
+def call_hold_spans(call: Call) -> list[tuple[float, float]]:
+    """The call's hold stretches as seconds from its answer (where a recording starts), from its
+    ``held``/``resumed`` events; a hold still open at the end runs to the end of the call."""
+    if call.pk is None or call.answered_at is None:
+        return []
+    spans: list[tuple[float, float]] = []
+    started: float | None = None
+    events = call.events.filter(kind__in=("held", "resumed")).order_by("at", "id").values_list("kind", "at")
+    for kind, at in events:
+        offset = (at - call.answered_at).total_seconds()
+        if kind == "held" and started is None:
+            started = offset
+        elif kind == "resumed" and started is not None:
+            spans.append((started, offset))
+            started = None
+    if started is not None and call.ended_at is not None:
+        spans.append((started, (call.ended_at - call.answered_at).total_seconds()))
+    return spans
+
+
 @transaction.atomic
 def recording_create(*, call: Call, duration_seconds: float, seed: int = 0) -> Recording:
-    """Synthesise a WAV of ``duration_seconds`` for ``call`` and store it.
+    """Synthesise the stereo recording of ``call`` (caller left, agent right; its hold events
+    put hold music where they happened: :mod:`apps.telephony.audio`) of ``duration_seconds``
+    and store it; its analysis is queued once the transaction commits.
 
     Path: ``tenants/<schema>/recordings/YYYY/MM/DD/<call uid>.wav``. If the row cannot be saved,
     the file is removed again."""
@@ -53,7 +76,19 @@ def recording_create(*, call: Call, duration_seconds: float, seed: int = 0) -> R
         )
     if Recording.objects.filter(call=call).exists():
         raise ApplicationError("recording_exists", _("This call already has a recording."), status=409)
-    data = synthesize_wav(duration_seconds, seed=seed)
+    data = synthesize_call_wav(duration_seconds, seed=seed, holds=call_hold_spans(call))
+    return _store(call, data, duration_seconds=duration_seconds)
+
+
+def recording_store_bytes(*, call: Call, data: bytes, duration_seconds: float, analyse: bool = True) -> Recording:
+    """Store WAV ``data`` as ``call``'s recording. ``analyse=False``: the caller stores the
+    analysis itself (``generate_history`` analyses the audio it has in memory)."""
+    if Recording.objects.filter(call=call).exists():
+        raise ApplicationError("recording_exists", _("This call already has a recording."), status=409)
+    return _store(call, data, duration_seconds=duration_seconds, analyse=analyse)
+
+
+def _store(call: Call, data: bytes, *, duration_seconds: float, analyse: bool = True) -> Recording:
     recording = Recording(call=call, duration_seconds=duration_seconds, size_bytes=len(data), content_type="audio/wav")
     recording.file.save(f"{call.uid}.wav", ContentFile(data), save=False)
     name = recording.file.name
@@ -63,30 +98,23 @@ def recording_create(*, call: Call, duration_seconds: float, seed: int = 0) -> R
         if name:
             default_storage.delete(name)
         raise
+    if analyse:
+        analysis_enqueue(call.pk)
     return recording
 
 
 def recording_store_file(*, call: Call, path) -> Recording:
     """Store a recording the switch produced (the SIP plane's stereo WAV: caller left, agent
     right) as the call's ``Recording``, under the same tenant path and access rules as the
-    simulator's; the source file is removed once it is safely stored."""
+    simulator's; the source file is removed once it is safely stored, and its analysis is
+    queued once the transaction commits."""
     source = Path(path)
     if Recording.objects.filter(call=call).exists():
         raise ApplicationError("recording_exists", _("This call already has a recording."), status=409)
     with wave.open(str(source), "rb") as handle:
         duration = handle.getnframes() / float(handle.getframerate() or 1)
-    data = source.read_bytes()
-    recording = Recording(
-        call=call, duration_seconds=round(duration, 3), size_bytes=len(data), content_type="audio/wav"
-    )
-    recording.file.save(f"{call.uid}.wav", ContentFile(data), save=False)
-    name = recording.file.name
-    try:
-        recording.save(force_insert=True)
-    except Exception:
-        if name:
-            default_storage.delete(name)
-        raise
+    with transaction.atomic():
+        recording = _store(call, source.read_bytes(), duration_seconds=round(duration, 3))
     source.unlink(missing_ok=True)
     return recording
 

@@ -278,7 +278,9 @@ class CallWrites(RealtimeMessages):
         if row.ended_at is None:
             call_close(row, at=at, end_reason=reason, wrapup=wrapup)
         if record:
-            recording_create(call=row, duration_seconds=min(talk, 4 * 3600), seed=row.pk)
+            # The switch records from the answer to the end, hold included (as hold music).
+            span = (row.ended_at - row.answered_at).total_seconds() if row.answered_at and row.ended_at else talk
+            recording_create(call=row, duration_seconds=min(max(span, talk), 4 * 3600), seed=row.pk)
         if not wrapup:
             self._rows.pop(uid, None)
         batch.publish("wallboard", state)

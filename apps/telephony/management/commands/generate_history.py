@@ -29,6 +29,8 @@ from apps.telephony.services.history import (
 )
 from apps.tenants.models import Tenant
 
+MAX_RECORDINGS = 10_000  # about 60 GB of stereo audio at the usual talk time: plenty
+
 # dest -> (option, lowest, highest)
 OPTIONS = {
     "days": ("--days", 1, MAX_DAYS),
@@ -67,6 +69,12 @@ class Command(BaseCommand):
         }
         for dest, (flag, low, high) in OPTIONS.items():
             parser.add_argument(flag, dest=dest, required=True, type=_whole(flag, low, high), help=helps[dest])
+        parser.add_argument(
+            "--recordings",
+            type=_whole("--recordings", 0, MAX_RECORDINGS),
+            default=0,
+            help="how many answered calls, spread over the range, also get a stereo recording and its analysis",
+        )
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args, **options):
@@ -84,8 +92,12 @@ class Command(BaseCommand):
             raise CommandError(f"Tenant {tenant.slug!r} is suspended.")
         values = {dest: options[dest] for dest in OPTIONS}
         try:
+            recordings = _whole("--recordings", 0, MAX_RECORDINGS)(options.get("recordings") or 0)
+        except argparse.ArgumentTypeError as error:
+            raise CommandError(f"--recordings {error}.") from None
+        try:
             history_validate(**values)
-            result = history_generate(tenant=tenant, **values)
+            result = history_generate(tenant=tenant, recordings=recordings, **values)
         except ApplicationError as error:
             details = " ".join(
                 f"{OPTIONS[name][0] if name in OPTIONS else name}: {' '.join(str(m) for m in messages)}"
@@ -108,6 +120,7 @@ class Command(BaseCommand):
                     f"callback requests  {data['callbacks']}",
                     f"agents             {data['agents']} ({data['agents_created']} generated)",
                     f"replaced calls     {data['replaced_calls']}",
+                    f"recordings         {data['recordings']} (recorded and analysed)",
                     f"wall time          {data['wall_seconds']:.2f} s "
                     f"(engine {data['simulate_seconds']:.2f} s, writing {data['write_seconds']:.2f} s)",
                     f"speed              {data['calls_per_minute']:,.0f} calls/minute",

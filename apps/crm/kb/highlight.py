@@ -21,7 +21,7 @@ def term_spans(text: str, terms: QueryTerms) -> list[Span]:
     (refunds marks "refund" and "refunded"). Overlaps merged, in order."""
     spans: list[Span] = []
     lowered = text.lower()
-    for word in terms.chinese:
+    for word in [*terms.chinese, *terms.prefixes]:
         start = lowered.find(word)
         while start >= 0:
             spans.append((start, start + len(word)))

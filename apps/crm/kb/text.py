@@ -1,11 +1,12 @@
 """Turning article text and questions into search terms, for Chinese and English alike.
 
-Chinese has no spaces, so PostgreSQL's parser would take a whole sentence for one word: jieba
-segments every run of Chinese characters (its search mode also emits the shorter words inside a
-long one: 信用卡 → 信用, 信用卡), and the words go into the 'simple' text-search configuration
-joined by spaces. Latin-script words go into the 'english' configuration, which stems them
-(refunds → refund). Questions are segmented the same way and lose their function words
-(我想…怎么办, "how do I"), so a natural question matches the article that answers it.
+Chinese has no spaces, so PostgreSQL's parser would take a whole sentence for one word. Stored
+text is cut into overlapping character bigrams (退款申请 → 退款 款申 申请) for the 'simple'
+text-search configuration; Latin-script words go to the 'english' configuration, which stems
+them (refunds → refund). A question is first segmented by jieba so that its function words
+(我想…怎么办, "how do I") can be dropped, then its content words are cut into bigrams the same
+way. docs/decisions/0025-kb-search.md has the measurements behind this choice (jieba words in
+the index, pure n-grams, both combined, and this).
 
 jieba's dictionary ships in its package; loading it costs about a second, so it happens once per
 process, on first use, under a lock (web workers are threaded).
@@ -117,15 +118,33 @@ def chinese_words(run: str) -> list[str]:
     return [w for w in _jieba().cut_for_search(run) if w.strip() and is_cjk(w)]
 
 
+def cjk_bigrams(run: str) -> list[str]:
+    """Overlapping character pairs of a run of Chinese characters (退款申请 → 退款 款申 申请)."""
+    return [run] if len(run) < 2 else [run[i : i + 2] for i in range(len(run) - 1)]
+
+
 @dataclass(frozen=True)
 class IndexText:
     """What an article contributes to its stored search vector, per configuration."""
 
-    chinese: str  # jieba words joined by spaces → to_tsvector('simple', …)
+    chinese: str  # space-joined tokens → to_tsvector('simple', …)
     english: str  # Latin-script words and numbers → to_tsvector('english', …)
 
 
 def index_text(text: str) -> IndexText:
+    """The stored form (docs/decisions/0025): Chinese as character bigrams, English as words."""
+    chinese: list[str] = []
+    english: list[str] = []
+    for run in _runs(text):
+        if is_cjk(run):
+            chinese.extend(cjk_bigrams(run))
+        else:
+            english.append(run.replace("’", "'"))
+    return IndexText(" ".join(chinese), " ".join(english))
+
+
+def segmented_text(text: str) -> IndexText:
+    """The alternative the decision measured: Chinese as jieba's words instead of bigrams."""
     chinese: list[str] = []
     english: list[str] = []
     for run in _runs(text):
@@ -138,21 +157,24 @@ def index_text(text: str) -> IndexText:
 
 @dataclass(frozen=True)
 class QueryTerms:
-    """A question as search terms: Chinese words, English words (stemmed by the database)."""
+    """A question as search terms: Chinese tokens, English words (stemmed by the database).
+    ``prefixes`` are single Chinese characters, matched as the first half of a bigram."""
 
     chinese: list[str] = field(default_factory=list)
     english: list[str] = field(default_factory=list)
+    prefixes: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.chinese or self.english)
+        return bool(self.chinese or self.english or self.prefixes)
 
     @property
     def all(self) -> list[str]:
-        return [*self.chinese, *self.english]
+        return [*self.chinese, *self.prefixes, *self.english]
 
 
-def query_terms(question: str, *, limit: int = 24) -> QueryTerms:
-    """The question's content words, in order, without repeats or function words."""
+def query_words(question: str, *, limit: int = 24) -> QueryTerms:
+    """The question's content words, in order, without repeats or function words (jieba
+    finds the Chinese words: 我想申请退款怎么办 → 申请, 退款)."""
     chinese: list[str] = []
     english: list[str] = []
     for run in _runs(question[:500]):
@@ -165,17 +187,28 @@ def query_terms(question: str, *, limit: int = 24) -> QueryTerms:
     return QueryTerms(chinese[:limit], english[:limit])
 
 
-def ngram_text(text: str) -> str:
-    """Overlapping character bigrams of Chinese runs and trigrams of Latin words, space-joined.
+def query_terms(question: str, *, limit: int = 40) -> QueryTerms:
+    """The search terms of a question as the stored vectors hold them: the bigrams of its Chinese
+    content words (a single-character word becomes a prefix), its English content words."""
+    words = query_words(question)
+    grams: list[str] = []
+    prefixes: list[str] = []
+    for word in words.chinese:
+        if len(word) == 1:
+            if word not in prefixes:
+                prefixes.append(word)
+            continue
+        grams.extend(g for g in cjk_bigrams(word) if g not in grams)
+    return QueryTerms(grams[:limit], words.english, prefixes[:8])
 
-    The alternative to segmentation that docs/decisions/0025 measured (pg_trgm's idea, which the
-    embedded PostgreSQL cannot load): no dictionary, tolerant of unknown words and typos, but
-    bigrams such as 退款 also match 款退 spans across word boundaries.
-    """
+
+def ngram_text(text: str) -> str:
+    """Chinese bigrams and English trigrams, space-joined: the pure n-gram alternative measured
+    in docs/decisions/0025 (pg_trgm's idea; the embedded PostgreSQL cannot load pg_trgm)."""
     grams: list[str] = []
     for run in _runs(text):
         if is_cjk(run):
-            grams.extend(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+            grams.extend(cjk_bigrams(run))
         else:
             word = run.lower().replace("’", "").replace("'", "")
             grams.extend([word] if len(word) <= 3 else [word[i : i + 3] for i in range(len(word) - 2)])
@@ -183,10 +216,9 @@ def ngram_text(text: str) -> str:
 
 
 def ngram_query(question: str) -> list[str]:
-    """The question's n-grams (without those made only of function words), no repeats."""
-    terms = query_terms(question)
+    """The question's n-grams (without those of function words), no repeats."""
     grams: list[str] = []
-    for word in terms.all:
+    for word in query_words(question).all:
         for gram in ngram_text(word).split():
             if gram not in grams:
                 grams.append(gram)

@@ -1,6 +1,7 @@
 """The CRM app's tables, one module per aggregate; each adds its names to ``__all__`` (kept sorted)."""
 
 from .customers import Customer
+from .kb import Article, ArticleCategory, ArticleVersion, KbUsage, StandardPhrase
 from .tickets import (
     OPEN_STATUSES,
     Department,
@@ -16,9 +17,14 @@ from .tickets import (
 
 __all__: list[str] = [
     "OPEN_STATUSES",
+    "Article",
+    "ArticleCategory",
+    "ArticleVersion",
     "Customer",
     "Department",
+    "KbUsage",
     "SlaTarget",
+    "StandardPhrase",
     "Ticket",
     "TicketAttachment",
     "TicketCategory",

@@ -514,3 +514,32 @@ def test_without_node_modules_the_page_plays_in_the_browsers_own_player(world, s
     assert "wavesurfer" not in page and "data-csp-nonce" not in page
     assert 'id="qa-audio"' in page and "data-src=" in page  # qa-workspace.js plays it without a waveform
     assert "'nonce-" not in response["Content-Security-Policy"]
+
+
+def test_the_pages_speak_chinese(world):
+    from tests.pending_po import pending_translations
+
+    client = world["client"]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"  # the page's language switch
+    with pending_translations("qa-workspace"):
+        workspace = client.get(evaluate_url(world)).content.decode()
+        home = client.get("/qa/").content.decode()
+
+    for words in (
+        "保存草稿",
+        "提交",
+        "评分表",
+        "倍速",
+        "整表致命项",
+        "分项致命项",
+        "评分说明",
+        "不适用",
+        "主叫",
+        "座席代表",
+    ):
+        assert words in workspace, words
+    for words in ("Save draft", "Submit this evaluation", "Critical to the", "Loading the recording"):
+        assert words not in workspace, words
+    for words in ("我的质检任务", "我的草稿", "最近提交", "评估通话"):
+        assert words in home, words
+    assert "My assignments" not in home and "Recently submitted" not in home

@@ -83,7 +83,7 @@ def _int_param(request, name: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise Http404(_("No such %(thing)s.") % {"thing": name})
+        raise Http404(_("Not found."))
     return int(value)
 
 

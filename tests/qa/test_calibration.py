@@ -231,7 +231,7 @@ def test_a_closed_session_takes_no_more_scoring_and_is_audited(world):
         _score(world, session, world["analysts"][1], [True, True, True, 5, 10, True])
     with pytest.raises(ApplicationError) as caught:
         calibration_close(actor=world["lead"], session=session)
-    assert caught.value.code == "closed"
+    assert caught.value.code == "calibration_closed"
     actions = list(AuditEntry.objects.filter(target_id=str(session.pk)).values_list("action", flat=True))
     assert {"calibration.created", "calibration.closed"} <= set(actions)
 

@@ -196,7 +196,7 @@ def calibration_close(*, actor, session: CalibrationSession, benchmark_evaluatio
     with transaction.atomic():
         session = CalibrationSession.objects.select_for_update().get(pk=session.pk)
         if session.status != CalibrationStatus.OPEN:
-            raise ApplicationError("closed", _("This calibration session is already closed."))
+            raise ApplicationError("calibration_closed", _("This calibration session is already closed."))
         submitted = submitted_by_evaluator(session)
         participant_ids = set(session.participants.values_list("pk", flat=True))
         errors: dict[str, list[str]] = {}

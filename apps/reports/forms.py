@@ -12,13 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.widgets import DateInput
 from apps.reports.models import KpiSettings
-from apps.reports.registry import ReportParams
+from apps.reports.registry import DEFAULT_GRAIN, ReportParams, extra_filters
 from apps.telephony.filtersets import AgentChoiceField
 from apps.telephony.models import Agent, Campaign, Queue
 
 # A report over more than this many days is an export job, not a page.
 MAX_DAYS = 400
 INTERVALS = ((15, _("15 minutes")), (30, _("30 minutes")), (60, _("60 minutes")))
+GRAINS = (("day", _("Day")), ("week", _("Week")), ("month", _("Month")))
 
 
 def default_days() -> tuple[date, date]:
@@ -49,6 +50,7 @@ class ReportFilterForm(forms.Form):
     interval_minutes = forms.TypedChoiceField(
         label=_("Interval"), choices=INTERVALS, coerce=int, required=False, empty_value=None
     )
+    grain = forms.ChoiceField(label=_("Grouped by"), choices=GRAINS, required=False)
 
     def __init__(self, data=None, *, filters: tuple[str, ...] = ("since", "until", "queue"), **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
@@ -65,6 +67,15 @@ class ReportFilterForm(forms.Form):
             field = self.fields.get(name)
             if isinstance(field, forms.ModelChoiceField):
                 field.queryset = queryset
+        # A department's filters (registry.register_filter) that this report declares: one choice each.
+        self.extra_names = [name for name in extra_filters() if name in shown]
+        for name in self.extra_names:
+            id_filter = extra_filters()[name]
+            self.fields[name] = forms.ModelChoiceField(
+                queryset=id_filter.choices(), label=str(id_filter.label), required=False, empty_label=_("All")
+            )
+        if "grain" in self.fields:
+            self.fields["grain"].initial = DEFAULT_GRAIN
         first, last = default_days()
         for name, day in (("since", first), ("until", last)):
             if name in self.fields:
@@ -102,6 +113,8 @@ class ReportFilterForm(forms.Form):
             agent_ids=[data["agent"].pk] if data.get("agent") else [],
             campaign_ids=[data["campaign"].pk] if data.get("campaign") else [],
             interval_minutes=data.get("interval_minutes") or 30,
+            ids={name: [data[name].pk] for name in self.extra_names if data.get(name)},
+            grain=data.get("grain") or DEFAULT_GRAIN,
         )
 
     def query(self) -> dict[str, str]:
@@ -111,6 +124,11 @@ class ReportFilterForm(forms.Form):
         for name in ("queue", "agent", "campaign"):
             if data.get(name):
                 query[name] = str(data[name].pk)
+        for name in self.extra_names:
+            if data.get(name):
+                query[name] = str(data[name].pk)
+        if "grain" in self.fields:
+            query["grain"] = data.get("grain") or DEFAULT_GRAIN
         if "interval_minutes" in self.fields:
             query["interval_minutes"] = str(data.get("interval_minutes") or 30)
         return query

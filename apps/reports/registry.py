@@ -9,13 +9,17 @@ as a page (apps/reports/views), exports it as CSV/XLSX through the one safe-expo
 
 Filters are one validated object, :class:`ReportParams`, read from a page's query string, an API
 body or a stored run/schedule (:meth:`ReportParams.from_query`, :meth:`ReportParams.as_query`),
-so the page, the API and the scheduled e-mail read the same words the same way.
+so the page, the API and the scheduled e-mail read the same words the same way. Besides the
+call core's queue, agent and campaign, a department may add its own id filters
+(:func:`register_filter`: QA's team and scorecard) and a report may group by ``grain`` (day, week
+or month); ``Report.roles`` says who may read a report (supervisors and administrators unless the
+report says otherwise: the QA reports add the QA roles).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo
@@ -26,6 +30,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 
+from apps.accounts.choices import Role
 from apps.core import exports
 from apps.reports.definitions import FIGURES, settings_lines
 from apps.reports.periods import tenant_zone
@@ -44,6 +49,38 @@ ID_FILTERS = {"queue": "queue_ids", "agent": "agent_ids", "campaign": "campaign_
 # Wide and low: the chart spans the page above the table (A4 portrait ~57 mm, landscape ~84 mm tall).
 PDF_CHART_SIZE = (960, 300)
 COLUMN_KINDS = ("text", "count", "percent", "seconds", "datetime", "score")
+# The periods a report over time groups by (``grain``): local days, weeks from Monday, months.
+GRAINS = ("day", "week", "month")
+DEFAULT_GRAIN = "day"
+# Who reads a report unless it says otherwise (``Report.roles``).
+DEFAULT_ROLES: tuple[str, ...] = (Role.SUPERVISOR, Role.TENANT_ADMIN)
+
+
+@dataclass(frozen=True)
+class IdFilter:
+    """A filter by id that a department adds (``team``, ``scorecard``): its query key, its label
+    on the filter bar and in the PDF, and the rows it chooses from (in the current tenant)."""
+
+    name: str
+    label: Promise | str
+    choices: Callable[[], Any]  # () -> QuerySet; str(row) is how the row reads
+
+
+_EXTRA_FILTERS: dict[str, IdFilter] = {}
+
+
+def register_filter(name: str, *, label: Promise | str, choices: Callable[[], Any]) -> None:
+    """Make ``name`` a filter every report may declare in its ``filters``: ids, repeated or
+    comma-separated (``team=3&team=4``, ``{"team": [3]}``), checked against ``choices()``.
+    Registering the same name again replaces it (an app's ``ready`` may run twice in tests)."""
+    if name in ID_FILTERS or name in ("since", "until", "interval", "interval_minutes", "grain"):
+        raise ValueError(f"{name!r} is a built-in report filter")
+    _EXTRA_FILTERS[name] = IdFilter(name=name, label=label, choices=choices)
+
+
+def extra_filters() -> dict[str, IdFilter]:
+    """The filters departments registered, by name."""
+    return dict(_EXTRA_FILTERS)
 
 
 @dataclass
@@ -122,13 +159,21 @@ class ReportParams:
     agent_ids: list[int] = field(default_factory=list)
     campaign_ids: list[int] = field(default_factory=list)
     interval_minutes: int = 30
+    # A department's filters (register_filter): name -> chosen ids; a name absent means all.
+    ids: dict[str, list[int]] = field(default_factory=dict)
+    grain: str = DEFAULT_GRAIN
+
+    def chosen(self, name: str) -> list[int]:
+        """The ids chosen for a registered filter (empty: all)."""
+        return list(self.ids.get(name, []))
 
     @classmethod
     def from_query(cls, data: Mapping) -> ReportParams:
         """Filters from a query string, a JSON body or a stored run. Accepts ``since``/``until``
         (ISO 8601 date or date-time; naive ones are the tenant's local time), ``queue``,
         ``agent``, ``campaign`` (ids, repeated or comma-separated; ``queue_ids`` … too) and
-        ``interval_minutes`` (15, 30 or 60). Missing dates: the last 7 whole local days.
+        ``interval_minutes`` (15, 30 or 60), the registered filters (:func:`register_filter`)
+        and ``grain`` (day, week or month). Missing dates: the last 7 whole local days.
 
         Raises ``ValidationError({"field": [message]})``; nothing is half-read."""
         zone = tenant_zone()
@@ -170,6 +215,30 @@ class ReportParams:
                 continue
             chosen[attribute] = ids
 
+        extra: dict[str, list[int]] = {}
+        for name, id_filter in _EXTRA_FILTERS.items():
+            raw_ids = _values(data, name) + _values(data, f"{name}_ids")
+            if not raw_ids:
+                continue
+            try:
+                ids = sorted({int(value) for value in raw_ids})
+            except (TypeError, ValueError):
+                errors[name] = [gettext("Choose by id (whole numbers).")]
+                continue
+            if any(value <= 0 for value in ids):
+                errors[name] = [gettext("Choose by id (whole numbers).")]
+                continue
+            known = set(id_filter.choices().filter(pk__in=ids).values_list("pk", flat=True))
+            unknown = sorted(set(ids) - known)
+            if unknown:
+                errors[name] = [gettext("Unknown id: %(ids)s.") % {"ids": ", ".join(map(str, unknown))}]
+                continue
+            extra[name] = ids
+
+        grain = data.get("grain") or DEFAULT_GRAIN
+        if grain not in GRAINS:
+            errors["grain"] = [gettext("Choose day, week or month.")]
+
         interval = data.get("interval_minutes")
         interval_minutes = 30
         if interval not in (None, ""):
@@ -181,7 +250,7 @@ class ReportParams:
                 errors["interval_minutes"] = [gettext("Choose 15, 30 or 60 minutes.")]
         if errors:
             raise ValidationError(errors)
-        return cls(since=since, until=until, interval_minutes=interval_minutes, **chosen)
+        return cls(since=since, until=until, interval_minutes=interval_minutes, ids=extra, grain=grain, **chosen)
 
     def as_query(self) -> dict[str, Any]:
         """The filters as JSON-safe query values (``from_query(p.as_query()) == p``)."""
@@ -194,6 +263,11 @@ class ReportParams:
             ids = getattr(self, attribute)
             if ids:
                 query[kind] = list(ids)
+        for name, ids in sorted(self.ids.items()):
+            if ids:
+                query[name] = list(ids)
+        if self.grain != DEFAULT_GRAIN:
+            query["grain"] = self.grain
         return query
 
     def words(self, shown: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
@@ -229,6 +303,16 @@ class ReportParams:
                 lines.append((label, ", ".join(sorted(lookup(ids)))))
             elif shown is None or kind in shown:
                 lines.append((label, gettext("All")))
+        for name, id_filter in _EXTRA_FILTERS.items():
+            chosen_ids = self.ids.get(name)
+            if chosen_ids:
+                rows = id_filter.choices().filter(pk__in=chosen_ids)
+                lines.append((str(id_filter.label), ", ".join(sorted(str(row) for row in rows))))
+            elif shown is not None and name in shown:
+                lines.append((str(id_filter.label), gettext("All")))
+        if shown is not None and "grain" in shown:
+            grain_words = {"day": gettext("Day"), "week": gettext("Week"), "month": gettext("Month")}
+            lines.append((gettext("Grouped by"), grain_words[self.grain]))
         if shown is None or "interval" in shown or "interval_minutes" in shown:
             lines.append(
                 (gettext("Interval length"), gettext("%(minutes)s minutes") % {"minutes": self.interval_minutes})
@@ -244,6 +328,10 @@ class Report:
     title: ClassVar[Promise | str] = ""
     description: ClassVar[Promise | str] = ""
     filters: ClassVar[tuple[str, ...]] = ("since", "until", "queue")  # which filters the page shows
+    roles: ClassVar[tuple[str, ...]] = DEFAULT_ROLES  # who may read it (page, files, runs)
+    # What the page says over an empty table, and whether its figures open the calls behind them.
+    empty_text: ClassVar[Promise | str] = ""
+    drills_to_calls: ClassVar[bool] = True
 
     def columns(self, params: ReportParams) -> list[Column]:
         raise NotImplementedError

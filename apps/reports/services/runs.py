@@ -79,6 +79,8 @@ def validate_request(data: Mapping[str, Any]) -> tuple[registry.Report, str, reg
 def run_request(*, user, data: Mapping[str, Any]) -> ReportRun:
     """Validate a request and queue its rendering (the task is sent once the run is committed)."""
     report, fmt, params = validate_request(data)
+    if not user.has_role(*report.roles):  # a report for other roles reads as one that does not exist
+        raise ValidationError({"report": [gettext("Unknown report.")]})
     run = ReportRun.objects.create(report_code=report.code, format=fmt, params=params.as_query(), requested_by=user)
     enqueue_render(run)
     return run

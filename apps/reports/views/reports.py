@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,6 +28,10 @@ from apps.reports import registry
 from apps.reports.forms import ReportFilterForm
 
 REPORT_ROLES = (Role.SUPERVISOR, Role.TENANT_ADMIN)
+# The catalogue and a report page let in anyone who reads some report; each report then checks
+# its own ``roles`` (the QA reports are for the QA roles too, apps/qa/reports/).
+READER_ROLES = (*REPORT_ROLES, Role.QA, Role.QA_LEAD)
+SCHEDULER_ROLES = REPORT_ROLES  # apps/reports/views/schedules.py SCHEDULE_ROLES
 EXPORT_FORMATS = ("csv", "xlsx", "pdf")
 # The page shows this many rows at most; the files carry them all.
 PAGE_ROWS = 500
@@ -36,18 +41,36 @@ GROUPS: list[tuple[Any, tuple[str, ...]]] = [
     (_("Queues and traffic"), ("queue_performance", "interval", "abandons", "ivr_funnel")),
     (_("Agents"), ("agent_performance", "agent_states")),
     (_("Outcomes"), ("campaigns", "dispositions", "csat")),
+    (
+        _("Quality"),
+        (
+            "qa_score_agent",
+            "qa_score_team",
+            "qa_score_queue",
+            "qa_score_question",
+            "qa_critical_failures",
+            "qa_missed_questions",
+            "qa_disputes",
+            "qa_evaluator_throughput",
+            "qa_evaluator_alignment",
+        ),
+    ),
 ]
 
 
-def _report_or_404(code: str) -> registry.Report:
+def _report_or_404(code: str, user=None) -> registry.Report:
     try:
-        return registry.get(code)
+        report = registry.get(code)
     except (KeyError, LookupError) as error:
         raise Http404(str(_("No such report."))) from error
+    if user is not None and not user.has_role(*report.roles):
+        raise PermissionDenied
+    return report
 
 
-def catalogue() -> list[tuple[Any, list[registry.Report]]]:
-    reports = {report.code: report for report in registry.all_reports()}
+def catalogue(user=None) -> list[tuple[Any, list[registry.Report]]]:
+    """The reports by group; with ``user``, only those they may read."""
+    reports = {report.code: report for report in registry.all_reports() if user is None or user.has_role(*report.roles)}
     groups: list[tuple[Any, list[registry.Report]]] = []
     placed: set[str] = set()
     for label, codes in GROUPS:
@@ -61,9 +84,13 @@ def catalogue() -> list[tuple[Any, list[registry.Report]]]:
     return groups
 
 
-@role_required(*REPORT_ROLES)
+@role_required(*READER_ROLES)
 def report_list(request):
-    return render(request, "reports/list.html", {"groups": catalogue()})
+    return render(
+        request,
+        "reports/list.html",
+        {"groups": catalogue(request.user), "may_schedule": request.user.has_role(*SCHEDULER_ROLES)},
+    )
 
 
 def format_value(value: Any, kind: str) -> str:
@@ -152,26 +179,30 @@ def _report_context(request, report) -> dict[str, Any]:
                 (fmt.upper(), reverse("reports:export", args=[report.code, fmt]) + "?" + urlencode(query))
                 for fmt in EXPORT_FORMATS
             ],
-            "schedule_url": reverse("reports:schedule_new") + "?" + urlencode({"report": report.code, **query}),
+            "schedule_url": (
+                reverse("reports:schedule_new") + "?" + urlencode({"report": report.code, **query})
+                if request.user.has_role(*SCHEDULER_ROLES)
+                else None
+            ),
         }
     )
     return context
 
 
-@role_required(*REPORT_ROLES)
+@role_required(*READER_ROLES)
 def report_page(request, code: str):
-    report = _report_or_404(code)
+    report = _report_or_404(code, request.user)
     return render(request, "reports/report.html", _report_context(request, report))
 
 
 @require_GET
-@role_required(*REPORT_ROLES)
+@role_required(*READER_ROLES)
 def report_export(request, code: str, fmt: str):
     """The report as a file, through the framework's ``render_report`` (the same as a scheduled
     delivery). Bad filters, and an XLSX with more rows than one sheet holds, answer 400 with the
     messages; the PDF renders inline (a week of a
     queue report takes well under the 5 s the issue allows)."""
-    report = _report_or_404(code)
+    report = _report_or_404(code, request.user)
     if fmt not in EXPORT_FORMATS:
         raise Http404(str(_("No such format.")))
     form = ReportFilterForm(request.GET or {}, filters=report.filters)

@@ -14,7 +14,14 @@ from apps.qa.models import Question, Scorecard, Section
 
 def scorecards_current() -> QuerySet[Scorecard]:
     """The current version of every family (drafts and retired ones included), by name."""
-    return Scorecard.objects.filter(is_current=True).annotate(evaluation_count=Count("evaluations")).order_by("name")
+    return (
+        Scorecard.objects.filter(is_current=True)
+        .annotate(
+            evaluation_count=Count("evaluations", distinct=True),
+            question_count=Count("sections__questions", distinct=True),
+        )
+        .order_by("name")
+    )
 
 
 def scorecards_to_score_on() -> QuerySet[Scorecard]:

@@ -97,6 +97,8 @@ ROLE_MATRIX: dict[str, tuple[str, ...]] = {
     "desk/": (G,),
     "notifications/": EVERYONE,
     "notifications/read-all/": EVERYONE,
+    "qa/scorecards/": (A, S, Q),
+    "qa/scorecards/new/": (A,),
     "reports/": (A, S),
     "reports/list/": (A, S),
     "reports/schedules/": (A, S),

@@ -112,11 +112,12 @@ def _bool(value: Any) -> bool:
 
 
 def _list(value: Any) -> list:
-    if value in (None, ""):
+    """A JSON list, a form's list or queryset, or one value alone."""
+    if value is None or value == "":
         return []
-    if isinstance(value, (list, tuple, set)):
-        return list(value)
-    return [value]
+    if isinstance(value, (str, bytes, int, dict)) or not hasattr(value, "__iter__"):
+        return [value]
+    return list(value)
 
 
 def _ids(value: Any, name: str, errors: dict, model: Any, *, extra: Mapping[str, Any] | None = None) -> list:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import Team
@@ -21,6 +21,7 @@ from apps.telephony.selectors.kpis import day_bounds
 OPEN_ASSIGNMENT = (AssignmentStatus.PENDING, AssignmentStatus.IN_PROGRESS)
 PICKER_LIMIT = 50
 RECENT_LIMIT = 10
+PARTIAL_UID_DAYS = 31
 
 
 def assignments_of(user) -> QuerySet[Assignment]:
@@ -80,24 +81,41 @@ def home_figures(user) -> HomeFigures:
 def calls_to_evaluate(
     *, user, uid: str = "", agent: Agent | None = None, day: date | None = None, limit: int = PICKER_LIMIT
 ) -> list[Call]:
-    """Finished answered calls ``user`` may score, newest first, narrowed by part of the call ID, the agent
-    and the (local) day; each with ``evaluation_count`` (regular evaluations submitted or in draft)
-    and the other party set (``with_parties``)."""
+    """Finished answered calls ``user`` may score, newest first, narrowed by the call ID, the agent
+    and the (local) day; each with ``evaluation_count`` (regular evaluations, drafts included) and
+    the other party set (``with_parties``).
+
+    A whole call ID is found whenever the call was; part of one is looked for on the chosen day,
+    or in the last :data:`PARTIAL_UID_DAYS` days (a substring search cannot use an index: bounded
+    by the arrival index it stays quick on millions of calls)."""
     calls = calls_visible_to(user).filter(agent__isnull=False, answered_at__isnull=False, ended_at__isnull=False)
     if not user.has_role(*EVALUATOR_ROLES):
         # A supervisor scores the calls of their teams' members only (services/evaluations.py).
         calls = calls.filter(agent__user__in=Team.objects.filter(supervisors=user).values("members"))
-    if uid:
-        calls = calls.filter(uid__icontains=uid.strip())
     if agent is not None:
         calls = calls.filter(agent=agent)
     if day is not None:
         since, until = day_bounds(day)
         calls = calls.filter(arrived_at__gte=since, arrived_at__lt=until)
-    calls = calls.annotate(
-        evaluation_count=Count("qa_evaluations", filter=Q(qa_evaluations__kind=EvaluationKind.REGULAR))
-    ).order_by("-arrived_at", "-id")
-    return with_parties(calls[:limit])
+    uid = uid.strip()
+    if uid:
+        exact = calls.filter(uid=uid)
+        if exact.exists():
+            calls = exact
+        else:
+            if day is None:
+                calls = calls.filter(arrived_at__gte=timezone.now() - timedelta(days=PARTIAL_UID_DAYS))
+            calls = calls.filter(uid__icontains=uid)
+    rows = with_parties(calls.order_by("-arrived_at", "-id")[:limit])
+    counts = dict(
+        Evaluation.objects.filter(call__in=[c.pk for c in rows], kind=EvaluationKind.REGULAR)
+        .values("call")
+        .annotate(n=Count("id"))
+        .values_list("call", "n")
+    )
+    for call in rows:
+        call.evaluation_count = counts.get(call.pk, 0)  # type: ignore[attr-defined]
+    return rows
 
 
 def assignment_for(*, user, pk: int, call: Call) -> Assignment | None:

@@ -455,6 +455,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.meter_usage",
         "schedule": crontab(minute=25, hour=0),
     },
+    # QA samples of the period (day/week/month) that has just ended in each tenant's own zone;
+    # hourly because tenants' midnights differ, and a rule already sampled is skipped.
+    "qa-sampling-due": {
+        "task": "qa.sampling_due",
+        "schedule": crontab(minute=20),
+    },
 }
 
 # --- uploads (imports) ---------------------------------------------------------------------

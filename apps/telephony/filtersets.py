@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.widgets import DateTimeInput
 from apps.crm.phones import normalize_phone
-from apps.telephony.choices import CallDirection, CallStatus
+from apps.telephony.choices import CallAnalysisFlag, CallDirection, CallStatus
 from apps.telephony.models import Agent, Call, CallbackRequest, Disposition, Queue, Voicemail
+from apps.telephony.selectors.analysis import calls_filter_analysis
 
 _DATETIME = DateTimeInput()
 
@@ -54,10 +55,28 @@ class CallFilterSet(django_filters.FilterSet):
     caller = django_filters.CharFilter(method="filter_caller", label=_("Caller"))
     customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
     campaign = django_filters.NumberFilter(field_name="campaign_id", label=_("Campaign"))
+    # The automatic analysis of the recording (apps/telephony/analysis).
+    flag = django_filters.ChoiceFilter(choices=CallAnalysisFlag.choices, method="filter_flag", label=_("Analysis flag"))
+    flagged = django_filters.BooleanFilter(method="filter_flagged", label=_("Flagged by analysis"), widget=AnyYesNo)
+    dead_air_over = django_filters.NumberFilter(
+        field_name="analysis__longest_silence_seconds",
+        lookup_expr="gt",
+        min_value=0,
+        label=_("Dead air longer than (s)"),
+    )
+    overtalk_at_least = django_filters.NumberFilter(
+        field_name="analysis__overtalk_count", lookup_expr="gte", min_value=0, label=_("Overtalk at least (times)")
+    )
 
     class Meta:
         model = Call
         fields: list[str] = []
+
+    def filter_flag(self, queryset, name, value):
+        return calls_filter_analysis(queryset, flags=[value]) if value else queryset
+
+    def filter_flagged(self, queryset, name, value):
+        return queryset if value is None else calls_filter_analysis(queryset, flagged=value)
 
     def filter_caller(self, queryset, name, value):
         """Part of the caller number, ignoring spaces and dashes."""

@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 
 from apps.telephony.api import (
     agents,
+    analysis,
     calls,
     calls_export,
     campaign_desk,
@@ -80,6 +81,7 @@ call_reads = [
     path("calls", calls.CallListView.as_view(), name="call-list"),
     path("calls/export", calls_export.CallExportView.as_view(), name="call-export"),  # before calls/<uid>
     path("calls/<str:uid>", calls.CallDetailView.as_view(), name="call-detail"),
+    path("calls/<str:uid>/analysis", analysis.CallAnalysisView.as_view(), name="call-analysis"),
     path("recordings/<int:pk>/link", calls.RecordingLinkView.as_view(), name="recording-link"),
     path("voicemails", calls.VoicemailListView.as_view(), name="voicemail-list"),
     path("callbacks", calls.CallbackListView.as_view(), name="callback-list"),

@@ -37,7 +37,9 @@ VOICEMAIL_ROLES = (Role.TENANT_ADMIN, Role.SUPERVISOR)
 
 
 def calls_visible_to(user) -> QuerySet[Call]:
-    calls = Call.objects.select_related("queue", "agent__user", "customer", "disposition", "recording", "campaign")
+    calls = Call.objects.select_related(
+        "queue", "agent__user", "customer", "disposition", "recording", "campaign", "analysis"
+    )
     if not (user and user.is_authenticated):
         return calls.none()
     if user.has_role(*ALL_CALLS_ROLES):

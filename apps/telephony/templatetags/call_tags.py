@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django import template
 
+from apps.telephony.selectors.analysis import analysis_flag_labels as _flag_labels
+from apps.telephony.selectors.analysis import analysis_of
+
 register = template.Library()
 
 
@@ -14,3 +17,14 @@ def whole_seconds(value: float | int | None) -> int:
     if value is None or value == "":
         return 0
     return int(round(float(value)))
+
+
+@register.simple_tag
+def call_analysis(call):
+    """The call's analysis or None (the list selects it with the call: no query per row)."""
+    return analysis_of(call)
+
+
+@register.filter
+def analysis_flag_labels(flags) -> list[tuple[str, str]]:
+    return _flag_labels(flags or [])

@@ -18,6 +18,12 @@ from apps.core.clientip import client_ip
 from apps.core.errors import NotFoundError, PermissionDeniedError
 from apps.core.http import stream_for
 from apps.telephony.filtersets import CallFilterSet, VoicemailFilterSet
+from apps.telephony.selectors.analysis import (
+    analysis_figures,
+    analysis_flag_labels,
+    analysis_of,
+    analysis_shares,
+)
 from apps.telephony.selectors.calls import (
     ALL_CALLS_ROLES,
     CALL_ROLES,
@@ -100,8 +106,21 @@ def call_detail(request, uid: str):
         "recording": recording,
         "play_link": play,
         "download_link": download,
+        **_analysis_context(call),
     }
     return render(request, "telephony/calls/detail.html", context)
+
+
+def _analysis_context(call) -> dict:
+    analysis = analysis_of(call)
+    if analysis is None or analysis.status != "done":
+        return {"analysis": analysis}
+    return {
+        "analysis": analysis,
+        "analysis_figures": analysis_figures(analysis),
+        "analysis_flags": analysis_flag_labels(analysis.flags),
+        "analysis_shares": analysis_shares(analysis),
+    }
 
 
 @role_required(*VOICEMAIL_ROLES)

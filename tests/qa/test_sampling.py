@@ -30,7 +30,7 @@ from apps.qa.services.sampling import (
 )
 from apps.qa.tasks import sampling_due_task
 from apps.telephony.choices import CallAnalysisFlag, CallEndReason
-from apps.telephony.models import Agent, Call, CallAnalysis, CallEvent
+from apps.telephony.models import Agent, Call, CallAnalysis, CallEvent, Recording
 from tests.factories import DispositionFactory, QueueFactory, UserFactory
 from tests.qa.factories import make_evaluation, make_scorecard
 
@@ -72,6 +72,7 @@ def rule(**data) -> SamplingRule:
     data.setdefault("scorecard", make_scorecard().pk)
     data.setdefault("period", "week")
     data.setdefault("seed", 7)
+    data.setdefault("require_recording", False)  # most tests' CDRs have no audio
     return sampling_rule_create(data=data)
 
 
@@ -213,6 +214,19 @@ def test_calls_already_evaluated_or_sampled_elsewhere_are_excluded(tenant):
     assert picked(excluding) == {c.pk for c in made} - {made[0].pk} - picked(taken)
     including = sampling_run(rule=rule(per_agent=10, exclude_evaluated=False), period_start=WEEK, dry_run=True)
     assert picked(including) == {c.pk for c in made}
+
+
+def test_only_recorded_calls_by_default(tenant):
+    person = agent()
+    recorded = calls(person, 2)
+    calls(person, 3)
+    for call in recorded:
+        Recording.objects.create(call=call, file=f"t/{call.uid}.wav", duration_seconds=120)
+    scorecard = make_scorecard()
+    default = sampling_rule_create(data={"name": "Recorded", "scorecard": scorecard.pk, "per_agent": 10})
+    assert default.require_recording is True
+    assert picked(sampling_run(rule=default, period_start=WEEK, dry_run=True)) == {c.pk for c in recorded}
+    assert len(sampling_run(rule=rule(per_agent=10), period_start=WEEK, dry_run=True).picks) == 5
 
 
 # --- always include ------------------------------------------------------------------------------

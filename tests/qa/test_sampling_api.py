@@ -58,6 +58,7 @@ def body(card, people, **extra) -> dict:
         "evaluators": [user.pk for user in people],
         "seed": 3,
         "due_days": 4,
+        "require_recording": False,
     }
     data.update(extra)
     return data

@@ -118,6 +118,12 @@ class SamplingRuleForm(forms.Form):
             "Leaves out calls someone has evaluated, or another rule has sampled, so nobody scores a call twice."
         ),
     )
+    require_recording = forms.BooleanField(
+        label=_("Only calls with a recording"),
+        required=False,
+        initial=True,
+        help_text=_("A call without a recording cannot be scored on the player."),
+    )
     evaluators = PeopleField(
         label=_("Evaluators"),
         queryset=User.objects.none(),
@@ -167,7 +173,7 @@ class SamplingRuleForm(forms.Form):
                 "include_analysis_flags",
             ),
         ),
-        (_("Exclude"), "", ("exclude_evaluated",)),
+        (_("Exclude"), "", ("exclude_evaluated", "require_recording")),
         (
             _("Who evaluates"),
             "",

@@ -41,6 +41,9 @@ class SamplingRule(models.Model):
     include_hold_seconds_over = models.PositiveIntegerField(_("include holds longer than (s)"), null=True, blank=True)
     include_analysis_flags = models.JSONField(_("include analysis flags"), default=list, blank=True)
     exclude_evaluated = models.BooleanField(_("exclude calls already evaluated"), default=True)
+    # A call nobody can listen to cannot be scored on the player (a center records every call;
+    # the demo's history records a few a day).
+    require_recording = models.BooleanField(_("only calls with a recording"), default=True)
     evaluators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("evaluators"), related_name="qa_sampling_rules", blank=True
     )

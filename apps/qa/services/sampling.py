@@ -10,7 +10,8 @@ What is eligible: calls that arrived in the period (local to the tenant) and wer
 agent, with at least ``min_talk_seconds`` of talk ("too short" is excluded, whatever else the
 call matches), in the rule's queues, campaigns and directions when it names some; with
 ``exclude_evaluated``, not a call already evaluated (a regular evaluation, draft or not) nor one
-another rule has sampled and nobody skipped. Always-include tests (low CSAT, the named
+another rule has sampled and nobody skipped; with ``require_recording`` (the default), only calls
+that have a recording. Always-include tests (low CSAT, the named
 dispositions, transfers, long holds, analysis flags) add the eligible calls they match whatever
 the draw, with the first matching test as the sample's reason; the random draw takes its quota
 from the other calls.
@@ -53,7 +54,7 @@ from apps.qa.selectors.sampling import (
 )
 from apps.reports.periods import tenant_zone
 from apps.telephony.choices import CallDirection, CallEndReason
-from apps.telephony.models import Agent, Call, CallEvent, Campaign, Disposition, Queue
+from apps.telephony.models import Agent, Call, CallEvent, Campaign, Disposition, Queue, Recording
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ RULE_FIELDS = (
     "include_hold_seconds_over",
     "include_analysis_flags",
     "exclude_evaluated",
+    "require_recording",
     "evaluators",
     "due_days",
     "seed",
@@ -217,6 +219,7 @@ def rule_clean(data: Mapping[str, Any], *, instance: SamplingRule | None = None)
         [code for code, _label in analysis_flag_choices()],
     )
     out["exclude_evaluated"] = _bool(merged.get("exclude_evaluated", True))
+    out["require_recording"] = _bool(merged.get("require_recording", True))
     out["due_days"] = _int(merged.get("due_days", 5), "due_days", errors, low=0, high=MAX_DUE_DAYS, allow_none=False)
     seed = merged.get("seed")
     out["seed"] = (
@@ -268,6 +271,7 @@ def rule_values(rule: SamplingRule) -> dict[str, Any]:
         "include_hold_seconds_over": rule.include_hold_seconds_over,
         "include_analysis_flags": list(rule.include_analysis_flags or []),
         "exclude_evaluated": rule.exclude_evaluated,
+        "require_recording": rule.require_recording,
         "evaluators": sorted(rule.evaluators.values_list("pk", flat=True)) if rule.pk else [],
         "due_days": rule.due_days,
         "seed": rule.seed,
@@ -400,6 +404,8 @@ def _selection_sql(rule: SamplingRule, *, since: datetime, until: datetime, peri
     if rule.directions:
         where.append("c.direction = ANY(%s)")
         params.append(list(rule.directions))
+    if rule.require_recording:
+        where.append(f"EXISTS (SELECT 1 FROM {_table(Recording)} r WHERE r.call_id = c.id)")  # noqa: S608 - table name
     if rule.exclude_evaluated:
         # NOT IN / IN over small tables: PostgreSQL hashes them once (a hashed subplan), where
         # EXISTS under an OR would be probed per call.

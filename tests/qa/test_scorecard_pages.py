@@ -172,3 +172,27 @@ def test_retire_and_publish_ask_first_and_are_for_designers(acme, people, lead):
     with tenant_context(acme.tenant):
         scorecard.refresh_from_db()
         assert scorecard.status == "published"
+
+
+def test_the_pages_speak_chinese(acme, people, lead):
+    from django.conf import settings
+
+    from tests.pending_po import pending_translations
+
+    with tenant_context(acme.tenant):
+        scorecard = make_scorecard(actor=people["qa_lead"])
+    lead.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    with pending_translations("qa-core", "qa-workspace"):
+        listing = lead.get("/qa/scorecards/").content.decode()
+        detail = lead.get(f"/qa/scorecards/{scorecard.pk}/").content.decode()
+        editor = lead.get(f"/qa/scorecards/{scorecard.pk}/edit/").content.decode()
+        bad = lead.post("/qa/scorecards/new/", _editor_post(**{"s-0-q-1-points": "0"})).content.decode()
+
+    assert "评分表" in listing and "新建评分表" in listing
+    for words in ("分数如何计算", "分项致命项", "整表致命项", "是 / 否", "分值（0 至满分）", "停用"):
+        assert words in detail, words
+    for words in ("添加分项", "添加考核项", "给质检员的评分说明", "允许不适用"):
+        assert words in editor, words
+    assert "请填写 1 到 1000 之间的整数。" in bad
+    for english in ("How the score is computed", "Add question", "Critical to the whole form"):
+        assert english not in detail + editor, english

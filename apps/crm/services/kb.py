@@ -249,7 +249,7 @@ def article_update(
     """Change the fields given. A change that changes something makes version N + 1 (kept with
     who and why); one that changes nothing writes nothing."""
     check_editor(actor)
-    article = Article.objects.select_for_update().select_related("category").get(pk=article.pk)
+    article = Article.objects.select_for_update(of=("self",)).select_related("category").get(pk=article.pk)
     errors = _Errors()
     changes: dict[str, Any] = {}
     if title is not _UNSET:

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.telephony.api.urls")),
     path("", include("apps.crm.api.urls")),
+    path("", include("apps.crm.api.routes_kb")),
     path("", include("apps.calendar.api.urls")),
     path("", include("apps.audit.api.urls")),
     path("", include("apps.retention.api.urls")),

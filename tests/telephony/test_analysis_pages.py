@@ -162,3 +162,21 @@ def test_api_list_filters(world):
     assert bad.status_code == 400 and "dead_air_over" in bad.json().get("fields", bad.json())
     bad = api.get("/api/v1/calls?flag=bogus")
     assert bad.status_code == 400
+
+
+def test_the_card_and_the_list_speak_chinese(world):
+    from django.conf import settings
+
+    from tests.pending_po import pending_translations
+
+    client = web_login(world["tenant"], world["supervisor"].email)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    with pending_translations("telephony-analysis"):
+        card = client.get(f"/calls/{world['flagged'].uid}/").content.decode()
+        listing = client.get("/calls/?flagged=true").content.decode()
+    for words in ("通话分析", "冷场", "最长静默", "抢话", "座席语速（估计）", "含义", "双方同时"):
+        assert words in card, words
+    for words in ("Call analysis", "Longest silence", "What it means"):
+        assert words not in card, words
+    for words in ("冷场（秒）", "分析已标记", "冷场超过（秒）"):
+        assert words in listing, words

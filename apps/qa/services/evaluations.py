@@ -58,6 +58,7 @@ from apps.qa.models import (
     Scorecard,
 )
 from apps.qa.selectors.scorecards import scorecard_sections, scoring_specs
+from apps.qa.services.notices import notify_evaluation_submitted
 
 # Who may score any call; a supervisor scores only their teams' members' calls.
 EVALUATOR_ROLES = (Role.QA, Role.QA_LEAD, Role.TENANT_ADMIN)
@@ -429,6 +430,7 @@ def evaluation_save(  # noqa: PLR0913 -- the workspace, the API, calibration and
             after=_snapshot(evaluation),
             extra={"call": call.uid, "scorecard": scorecard.pk, "kind": evaluation.kind},
         )
+        notify_evaluation_submitted(evaluation)  # the agent, after the commit (never a calibration one)
     elif before is not None:
         after = _snapshot(evaluation)
         if after != before:

@@ -97,6 +97,8 @@ ROLE_MATRIX: dict[str, tuple[str, ...]] = {
     "desk/": (G,),
     "notifications/": EVERYONE,
     "notifications/read-all/": EVERYONE,
+    "qa/": (A, S, Q),
+    "qa/evaluations/preview/": (A, S, Q),
     "qa/scorecards/": (A, S, Q),
     "qa/scorecards/new/": (A,),
     "reports/": (A, S),
@@ -116,6 +118,7 @@ POST_ONLY = {
     "console/campaigns/script-preview/",
     "console/ivr/import/",
     "notifications/read-all/",
+    "qa/evaluations/preview/",
 }
 
 

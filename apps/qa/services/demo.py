@@ -30,7 +30,7 @@ from apps.qa.services.scorecards import scorecard_create
 from apps.reports.periods import tenant_zone
 from apps.telephony.selectors.calls import calls_visible_to
 
-QA_USERS = [
+QA_USERS: list[tuple[str, str, str, list[str]]] = [
     # email, password, name, roles (as ensure_demo's DEMO_USERS)
     ("qa@demo.local", "DemoQa!2026", "陈质检", [Role.QA]),
     ("qalead@demo.local", "DemoQaLead!2026", "周质检组长", [Role.QA_LEAD]),

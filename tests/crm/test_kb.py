@@ -395,3 +395,19 @@ def test_holiday_greetings_are_offered_only_between_their_dates(tenant):
             active_until=datetime.date(2026, 10, 1),
         )
     assert "active_until" in error.value.fields
+
+
+def test_demo_seed_loads_the_samples_once_with_dated_holiday_greetings(tenant):
+    from apps.crm.services.kb_demo import holiday_dates, kb_demo_seed
+
+    created = kb_demo_seed()
+    again = kb_demo_seed()
+
+    assert created == Article.objects.count() >= 100 and again == 0
+    national_day = StandardPhrase.objects.get(text__startswith="国庆节快乐")
+    assert (national_day.active_from.month, national_day.active_from.day) == (10, 1)
+    assert holiday_dates("national_day", datetime.date(2026, 10, 8)) == (
+        datetime.date(2027, 10, 1),
+        datetime.date(2027, 10, 7),
+    )
+    assert _ids("我想申请退款怎么办")[0] == Article.objects.get(title="如何申请退款").pk

@@ -1,4 +1,6 @@
-"""The one place tickets tell people something (due soon, missed, escalated, assigned to you).
+"""The one place tickets tell people something (due soon, missed, escalated, supervised, assigned,
+reopened), through apps.notifications: a row per person in their language, pushed to their open
+pages, and e-mailed for what cannot wait (a missed target, an escalation).
 
 Texts are translatable with ``%(name)s`` placeholders; ``number`` and ``title`` of the ticket are
 always available, and datetimes in ``params`` are written in the ticket's hours' time zone.
@@ -10,15 +12,12 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
 from django.utils.functional import Promise
 
 from apps.accounts.models import User
 from apps.crm.models import Ticket
+from apps.notifications.services import notify
 from apps.telephony.selectors.business_hours import opening_hours
 
 Text = str | Promise
@@ -39,11 +38,6 @@ def _params(ticket: Ticket, params: Mapping[str, Any] | None) -> dict[str, Any]:
     return values
 
 
-def _render(text: Text, values: Mapping[str, Any], language: str) -> str:
-    with translation.override(language):
-        return str(text) % {key: str(value) if isinstance(value, Promise) else value for key, value in values.items()}
-
-
 def ticket_notify(
     *,
     users: Iterable[User],
@@ -54,23 +48,13 @@ def ticket_notify(
     params: Mapping[str, Any] | None = None,
     email: bool = True,
 ) -> None:
-    """Tell ``users`` about ``ticket``. Until apps.notifications is in place: an e-mail, after the
-    commit, in each recipient's language."""
-    values = _params(ticket, params)
-    link = ticket_url(ticket)
-    recipients = {user.pk: user for user in users if user is not None and user.is_active and user.email}
-    if not email or not recipients:
-        return
-    messages = []
-    for user in recipients.values():
-        language = user.language or settings.LANGUAGE_CODE
-        text = _render(body, values, language) if body else ""
-        messages.append((_render(title, values, language), f"{text}\n\n{link}\n", user.email))
-
-    def send() -> None:
-        for subject, message, address in messages:
-            send_mail(
-                subject=subject, message=message, from_email=settings.DEFAULT_FROM_EMAIL, recipient_list=[address]
-            )
-
-    transaction.on_commit(send, robust=True)
+    """Tell ``users`` about ``ticket`` (kind ``ticket.<what>``); inactive people are skipped."""
+    notify(
+        users=list(users),
+        kind=kind,
+        title=title,
+        body=body,
+        url=ticket_url(ticket),
+        params=_params(ticket, params),
+        email=email,
+    )

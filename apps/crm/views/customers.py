@@ -15,13 +15,15 @@ from apps.core.errors import ApplicationError
 from apps.core.forms import apply_error
 from apps.crm.filtersets import CustomerFilterSet
 from apps.crm.models import Customer
-from apps.crm.roles import READ_ROLES, WRITE_ROLES
+from apps.crm.roles import READ_ROLES, TICKET_CREATE_ROLES, WRITE_ROLES
 from apps.crm.selectors import customer_history
+from apps.crm.selectors.tickets import ticket_list
 from apps.crm.services import customer_create, customer_delete, customer_update
 from apps.telephony.selectors.calls import ALL_CALLS_ROLES
 
 PAGE_SIZE = 50
 HISTORY_SIZE = 50
+TICKETS_SHOWN = 10
 
 
 class CustomerForm(forms.Form):
@@ -62,7 +64,13 @@ def customer_detail(request, pk: int):
     sees_all = user.has_role(*ALL_CALLS_ROLES)
     for call in calls:  # link only the calls this user may open
         call.linkable = sees_all or (call.agent is not None and call.agent.user_id == user.pk)
-    context = {"customer": customer, "calls": calls, "can_edit": user.has_role(*WRITE_ROLES)}
+    context = {
+        "customer": customer,
+        "calls": calls,
+        "can_edit": user.has_role(*WRITE_ROLES),
+        "can_create_ticket": user.has_role(*TICKET_CREATE_ROLES),
+        "tickets": list(ticket_list(user=user).filter(customer=customer)[:TICKETS_SHOWN]),
+    }
     return render(request, "crm/detail.html", context)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.crm import views
+from apps.crm.views import customers as views
 
 app_name = "crm"
 

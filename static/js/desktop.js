@@ -168,6 +168,14 @@
     $("pop-number").textContent = call.caller || "";
     $("pop-notes").textContent = (customer && customer.notes) || "";
     $("pop-dial").hidden = !(customer && (agent.state === "ready" || agent.state === "not_ready"));
+    // Departments' links beside the call (apps/telephony/desk_links.py) carry the call's ID.
+    document.querySelectorAll("[data-call-link]").forEach(function (link) {
+      var base = link.getAttribute("data-base") || link.getAttribute("href");
+      var url = new URL(base, window.location.href);
+      url.searchParams.set(link.getAttribute("data-call-link"), call.call_uid);
+      link.setAttribute("data-base", base);
+      link.setAttribute("href", url.pathname + url.search);
+    });
     var body = $("pop-calls");
     body.textContent = "";
     var history = (customer && customer.last_calls) || [];

@@ -16,6 +16,7 @@ from apps.accounts.choices import Role
 from apps.accounts.models import User
 from apps.accounts.views import role_required
 from apps.telephony.choices import AgentState, CallStatus
+from apps.telephony.desk_links import desk_call_links
 from apps.telephony.models import Agent, Disposition, PauseReason, Queue, Seat
 from apps.telephony.selectors.softphone import sip_plane_configured
 
@@ -121,5 +122,6 @@ def desk(request: HttpRequest) -> HttpResponse:
         "labels": labels,
         "config": {"agent_id": agent.pk if agent is not None else None, "ws": "/ws/agent/", "api": "/api/v1/"},
         "softphone_enabled": softphone_available(),
+        "call_links": desk_call_links(request.user),
     }
     return render(request, "telephony/agents/desk.html", context)

@@ -543,3 +543,22 @@ def test_the_pages_speak_chinese(world):
     for words in ("我的质检任务", "我的草稿", "最近提交", "评估通话"):
         assert words in home, words
     assert "My assignments" not in home and "Recently submitted" not in home
+
+
+def test_a_call_still_going_on_says_so_and_is_not_saved(world):
+    from apps.telephony.services import cdr
+
+    acme = world["acme"]
+    with tenant_context(acme.tenant):
+        live = cdr.call_open(
+            uid="qa-live-call", direction="inbound", caller="13900000009", callee="4001", at=timezone.now()
+        )
+    url = f"/qa/evaluate/{live.uid}/?scorecard={world['scorecard'].pk}"
+
+    assert b"This call has not ended yet" in world["client"].get(url).content
+    response = world["client"].post(url, form_answers(world["scorecard"], PERFECT_FORM) | {"action": "draft"})
+
+    assert response.status_code == 400
+    assert b"This call has not ended yet." in response.content
+    with tenant_context(acme.tenant):
+        assert not Evaluation.objects.exists()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("console/campaigns/", include("apps.telephony.urls.campaigns")),
     path("calls/", include("apps.telephony.urls.calls")),
     path("customers/", include("apps.crm.urls")),
+    path("tickets/", include("apps.crm.urls.tickets")),
     path("reports/", include("apps.reports.urls")),
     path("qa/", include("apps.qa.urls")),
     path("notifications/", include("apps.notifications.urls")),

@@ -95,7 +95,9 @@ def analysis_enqueue(call_id: int) -> None:
     """Queue the analysis of a call once the transaction that stored its recording commits."""
     from apps.telephony.tasks import call_analyse_task  # noqa: PLC0415 -- import cycle: tasks imports services
 
-    transaction.on_commit(lambda: call_analyse_task.delay(call_id))
+    # robust: a broker that is down must not break the engine's write batch; analyse_recordings
+    # catches up later.
+    transaction.on_commit(lambda: call_analyse_task.delay(call_id), robust=True)
 
 
 # --- the transcript seam -------------------------------------------------------------------------

@@ -258,6 +258,7 @@ def test_an_analyst_scores_a_call_on_the_player(walk, new_page):
     assert plays == ["play"]
     # The submitted evaluation is listed on the home page.
     expect(page.locator("#qa-submitted")).to_contain_text("75.00")
+    shot(page, "qa-home.png")
 
     assert page.js_errors == []
     assert violations == [], violations

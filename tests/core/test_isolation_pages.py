@@ -110,6 +110,10 @@ ROLE_MATRIX: dict[str, tuple[str, ...]] = {
     "reports/schedules/": (A, S),
     "reports/schedules/new/": (A, S),
     "reports/settings/": (A,),
+    "tickets/": (A, S, G, Q),
+    "tickets/categories/": (A,),
+    "tickets/departments/": (A,),
+    "tickets/new/": (A, S, G),
     "wallboard/": (A, S),
     "wallboard/screens/": (A, S),
     # Nobody with a login: a wall-screen token is its only credential (tests/telephony/test_wallboard.py).

@@ -450,6 +450,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.runs_purge",
         "schedule": crontab(minute=10, hour=4),
     },
+    # Tickets: warn before a missed target, mark it, supervise (督办) and escalate, every tenant.
+    "crm-tickets-sla": {
+        "task": "crm.tickets_sla_sweep",
+        "schedule": 60.0,
+    },
     # After meter-seat-days (00:05): yesterday's final figures and today's so far.
     "billing-meter-usage": {
         "task": "billing.meter_usage",

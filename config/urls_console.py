@@ -3,6 +3,7 @@
 from django.urls import path
 
 from apps.accounts import views as account_views
+from apps.accounts import views_teams as account_team_views
 from apps.accounts import views_two_factor as account_two_factor_views
 from apps.audit import views as audit_views
 from apps.calendar import views as calendar_views
@@ -16,6 +17,8 @@ urlpatterns = [
     path("users/", account_views.users, name="users"),
     path("users/<int:pk>/", account_views.user_edit, name="user_edit"),
     path("tokens/", account_views.tokens, name="tokens"),
+    path("teams/", account_team_views.teams, name="teams"),
+    path("teams/<int:pk>/", account_team_views.team_edit, name="team_edit"),
     path("security/", account_two_factor_views.security, name="security"),
     path("seats/", telephony_views.seats, name="seats"),
     path("seats/<int:pk>/reset-secret/", telephony_views.seat_reset_secret_view, name="seat_reset_secret"),

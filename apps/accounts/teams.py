@@ -53,7 +53,7 @@ def _check(name: str, supervisors: list[User], members: list[User], *, team: Tea
         fields["name"] = [_("This field is required.")]
     elif len(name) > NAME_MAX:
         fields["name"] = [_("At most %(n)d characters.") % {"n": NAME_MAX}]
-    elif Team.objects.filter(name__iexact=name).exclude(pk=team.pk if team else None).exists():
+    elif Team.objects.filter(name__iexact=name).exclude(pk=team.pk if team else 0).exists():
         fields["name"] = [_("A team with this name exists.")]
     if any(not u.has_role(Role.SUPERVISOR) for u in supervisors):
         fields["supervisors"] = [_("A team's supervisors hold the supervisor role.")]

@@ -407,3 +407,19 @@ def test_another_tenant_never_sees_them(world, evaluations, globex):
         globex.api().get(EVALUATIONS, HTTP_AUTHORIZATION=f"Token {world['tenant'].token(world['qa'])}").status_code
         == 401
     )
+
+
+def test_text_postgresql_cannot_store_is_a_400_not_a_500(world):
+    bad_scorecard = _api(world, "qa_lead").post(
+        SCORECARDS, {"name": "a\x00b", "sections": default_sections()}, format="json"
+    )
+    assert bad_scorecard.status_code == 400 and "name" in bad_scorecard.json()["fields"]
+    body = _evaluation_body(world, [True], summary="s\x00", comments=[{"text": "c\x00"}])
+    body["answers"][0]["note"] = "n\x00"
+    before = _count(world)
+    response = _api(world, "qa").post(EVALUATIONS, body, format="json")
+    assert response.status_code == 400
+    assert {"summary", "comments.0.text", "answers.0.note"} <= set(response.json()["fields"])
+    assert _count(world) == before
+    no_call = _api(world, "qa").post(EVALUATIONS, {**body, "call": "x\x00"}, format="json")
+    assert no_call.status_code == 400 and "call" in no_call.json()["fields"]

@@ -183,7 +183,8 @@ class EvaluationListView(APIView):
         evaluation. Without ``submit`` it is a draft (answers may be partial)."""
         body = _body(request)
         uid = body.get("call")
-        call = calls_visible_to(request.user).filter(uid=uid).first() if isinstance(uid, str) and uid else None
+        readable = isinstance(uid, str) and uid and "\x00" not in uid
+        call = calls_visible_to(request.user).filter(uid=uid).first() if readable else None
         if call is None:
             message = _("No such call.")
             raise ApplicationError("invalid", message, fields={"call": [message]})

@@ -156,6 +156,17 @@ def _earned(errors: _Errors, name: str, question: Question, value: Any) -> Decim
     return number.quantize(TWO_PLACES)
 
 
+def _text_problem(value: Any, limit: int) -> str | None:
+    """Why ``value`` cannot be stored as text of at most ``limit`` characters, or None."""
+    if not isinstance(value, str):
+        return _("Give text.")
+    if "\x00" in value:  # PostgreSQL text cannot hold it
+        return _("Remove the NUL character.")
+    if len(value) > limit:
+        return _("At most %(n)d characters.") % {"n": limit}
+    return None
+
+
 class CleanAnswer:
     __slots__ = ("earned", "na", "note", "question")
 
@@ -193,8 +204,8 @@ def clean_answers(
             errors.add(f"{prefix}.question", _("This question is answered twice."))
             continue
         note = item.get("note") or ""
-        if not isinstance(note, str) or len(note) > NOTE_MAX:
-            errors.add(f"{prefix}.note", _("At most %(n)d characters.") % {"n": NOTE_MAX})
+        if problem := _text_problem(note, NOTE_MAX):
+            errors.add(f"{prefix}.note", problem)
             note = ""
         na = item.get("na", False)
         if na not in (True, False):
@@ -252,8 +263,8 @@ def _clean_comments(errors: _Errors, comments: Any) -> list[tuple[float | None, 
         if not isinstance(text, str) or not text.strip():
             errors.add(f"{prefix}.text", _("This field is required."))
             continue
-        if len(text) > COMMENT_MAX:
-            errors.add(f"{prefix}.text", _("At most %(n)d characters.") % {"n": COMMENT_MAX})
+        if problem := _text_problem(text, COMMENT_MAX):
+            errors.add(f"{prefix}.text", problem)
             continue
         at = item.get("at_seconds")
         if at is not None and (
@@ -347,6 +358,7 @@ def evaluation_save(  # noqa: PLR0913 -- the workspace, the API, calibration and
     a submitted evaluation, which needs every question answered or N/A. ``reason`` is kept on the
     revision when a submitted evaluation changes (a dispute accepted, a lead's correction)."""
     errors = _Errors()
+    reason = str(reason or "")[:500].replace("\x00", "")
     if evaluation is None:
         if not may_evaluate(actor, call):
             raise PermissionDeniedError("forbidden", _("You may not evaluate this call."))
@@ -365,8 +377,8 @@ def evaluation_save(  # noqa: PLR0913 -- the workspace, the API, calibration and
     if answers is not None:
         clean = clean_answers(questions=questions, answers=_listed(answers), errors=errors)
     clean_comments = None if comments is None else _clean_comments(errors, _listed(comments))
-    if summary is not None and (not isinstance(summary, str) or len(summary) > SUMMARY_MAX):
-        errors.add("summary", _("At most %(n)d characters.") % {"n": SUMMARY_MAX})
+    if summary is not None and (problem := _text_problem(summary, SUMMARY_MAX)):
+        errors.add("summary", problem)
     errors.raise_if_any()
 
     if clean is None:  # keep the stored answers
@@ -435,7 +447,7 @@ def evaluation_save(  # noqa: PLR0913 -- the workspace, the API, calibration and
         after = _snapshot(evaluation)
         if after != before:
             EvaluationRevision.objects.create(
-                evaluation=evaluation, changed_by=actor, changed_at=now, reason=reason[:500], before=before, after=after
+                evaluation=evaluation, changed_by=actor, changed_at=now, reason=reason, before=before, after=after
             )
             audit_record(
                 action=AuditAction.EVALUATION_CHANGED,
@@ -443,7 +455,7 @@ def evaluation_save(  # noqa: PLR0913 -- the workspace, the API, calibration and
                 target=evaluation,
                 before=before,
                 after=after,
-                extra={"call": call.uid, "reason": reason[:500]},
+                extra={"call": call.uid, "reason": reason},
             )
     return evaluation
 

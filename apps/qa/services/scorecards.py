@@ -62,6 +62,9 @@ def _text(errors: _Errors, name: str, value: Any, *, limit: int, required: bool)
         errors.add(name, _("Give text."))
         return ""
     value = value.strip()
+    if "\x00" in value:  # PostgreSQL text cannot hold it
+        errors.add(name, _("Remove the NUL character."))
+        return ""
     if required and not value:
         errors.add(name, _("This field is required."))
     elif len(value) > limit:

@@ -89,6 +89,7 @@ ROLE_MATRIX: dict[str, tuple[str, ...]] = {
     "console/seats/": (A,),
     "console/security/": (A,),
     "console/skills/": (A, S),
+    "console/teams/": (A,),
     "console/telephony/": (A, S),
     "console/tokens/": EVERYONE,
     "console/users/": (A,),

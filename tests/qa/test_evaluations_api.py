@@ -423,3 +423,24 @@ def test_text_postgresql_cannot_store_is_a_400_not_a_500(world):
     assert _count(world) == before
     no_call = _api(world, "qa").post(EVALUATIONS, {**body, "call": "x\x00"}, format="json")
     assert no_call.status_code == 400 and "call" in no_call.json()["fields"]
+
+
+def test_the_list_reads_a_scorecard_once_per_page_not_once_per_row(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        api = _api(world, "qa")
+        api.get(EVALUATIONS)  # warm: the token's user, the tenant
+        with tenant_context(world["tenant"].tenant), CaptureQueriesContext(connection) as captured:
+            assert api.get(EVALUATIONS).status_code == 200
+        return len(captured)
+
+    with tenant_context(world["tenant"].tenant):
+        for _ in range(2):
+            make_evaluation(make_agent_call(world["bob"]), world["scorecard"], world["qa"])
+    few = queries()
+    with tenant_context(world["tenant"].tenant):
+        for _ in range(4):
+            make_evaluation(make_agent_call(world["bob"]), world["scorecard"], world["qa"])
+    assert queries() == few

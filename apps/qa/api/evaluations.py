@@ -52,10 +52,12 @@ def _moment(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def evaluation_data(evaluation: Evaluation, *, detail: bool = False) -> dict:
-    """An evaluation as the API gives it; ``detail`` adds answers, comments and section titles."""
+def evaluation_data(evaluation: Evaluation, *, detail: bool = False, sections: list | None = None) -> dict:
+    """An evaluation as the API gives it; ``detail`` adds answers and comments. ``sections``: the
+    scorecard's (:func:`scorecard_sections`), when the caller already has them."""
     stored = evaluation.section_scores or {}
-    sections = scorecard_sections(evaluation.scorecard)
+    if sections is None:
+        sections = scorecard_sections(evaluation.scorecard)
     data: dict = {
         "id": evaluation.pk,
         "call": evaluation.call.uid,
@@ -171,8 +173,12 @@ class EvaluationListView(APIView):
         params.is_valid(raise_exception=True)
         evaluations = evaluation_list(user=request.user, **params.validated_data)
         paginator = Pagination()
-        page = paginator.paginate_queryset(evaluations, request, view=self)
-        return paginator.get_paginated_response([evaluation_data(e) for e in page or []])
+        page = paginator.paginate_queryset(evaluations, request, view=self) or []
+        forms: dict[int, list] = {}  # one read of each scorecard's sections per page
+        for evaluation in page:
+            if evaluation.scorecard_id not in forms:
+                forms[evaluation.scorecard_id] = scorecard_sections(evaluation.scorecard)
+        return paginator.get_paginated_response([evaluation_data(e, sections=forms[e.scorecard_id]) for e in page])
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):

@@ -25,6 +25,8 @@ from apps.qa.selectors.calibration import (
 )
 from apps.qa.selectors.evaluations import evaluations_visible_to
 from apps.qa.services.calibration import calibration_close, calibration_create
+from tests.accounts.helpers import web_login
+from tests.pending_po import pending_translations
 from tests.qa.factories import make_agent_call, make_evaluation, make_scorecard, qa_user, question_ids
 
 D = Decimal
@@ -404,3 +406,85 @@ def test_another_tenant_never_sees_a_session(world, globex):
         their_lead = qa_user(Role.QA_LEAD)
     response = globex.api(their_lead).get(f"/api/v1/qa/calibrations/{created['id']}")
     assert response.status_code == 404
+
+
+# --- the pages ---------------------------------------------------------------------------------
+
+
+def test_pages_open_score_and_close_a_session(world):
+    acme = world["acme"]
+    first, second = world["analysts"][:2]
+    lead = web_login(acme, world["lead"].email)
+    assert lead.get("/qa/calibration/new/").status_code == 200
+    bad = lead.post("/qa/calibration/new/", {"title": "x", "call": "nope", "scorecard": world["scorecard"].pk})
+    assert bad.status_code == 400
+    response = lead.post(
+        "/qa/calibration/new/",
+        {
+            "title": "Page calibration",
+            "call": world["call"].uid,
+            "scorecard": world["scorecard"].pk,
+            "participants": [first.pk, second.pk],
+            "benchmark_mode": "lead",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    session = CalibrationSession.objects.get(title="Page calibration")
+    detail_url = f"/qa/calibration/{session.pk}/"
+    assert response["Location"] == detail_url
+
+    analyst = web_login(acme, first.email)
+    page = analyst.get(detail_url).content.decode()
+    assert workspace_url(session).replace("&", "&amp;") in page and "Score this call" in page
+    assert "Close and compare" not in page
+    assert "Page calibration" in analyst.get("/qa/calibration/").content.decode()
+
+    _score(world, session, world["lead"], [True, True, True, 5, 10, True])
+    _score(world, session, first, [True, "na", True, 4, 10, True])
+    assert analyst.post(f"{detail_url}close/").status_code == 403
+    closed = lead.post(f"{detail_url}close/", {"benchmark_evaluation": ""})
+    assert closed.status_code == 302
+    page = lead.get(detail_url).content.decode()
+    assert 'id="qa-calibration-results"' in page and "80.00%" in page
+    assert 'class="num cal-bad"' in page  # "gave their name": N/A against yes
+    assert 'class="num cal-warn"' in page  # 80 % overall, below 90
+    assert 'id="report-chart-data"' in page
+    assert "Score this call" not in page
+
+
+def test_closing_too_early_on_the_page_says_why(world):
+    session = _session(world)
+    lead = web_login(world["acme"], world["lead"].email)
+    response = lead.post(f"/qa/calibration/{session.pk}/close/", {})
+    assert response.status_code == 400
+    assert "The lead has not submitted their evaluation of this call yet." in response.content.decode()
+    session.refresh_from_db()
+    assert session.status == CalibrationStatus.OPEN
+
+
+def test_pages_refuse_agents_supervisors_and_outsiders(world):
+    acme = world["acme"]
+    session = _session(world)
+    supervisor = qa_user(Role.SUPERVISOR)
+    for user in (world["agent"], supervisor):
+        client = web_login(acme, user.email)
+        assert client.get("/qa/calibration/").status_code == 403
+        assert client.get(f"/qa/calibration/{session.pk}/").status_code == 403
+    outsider = web_login(acme, world["analysts"][2].email)
+    assert outsider.get(f"/qa/calibration/{session.pk}/").status_code == 404
+    assert outsider.get("/qa/calibration/new/").status_code == 403
+
+
+def test_the_session_page_speaks_chinese(world):
+    session = _session(world)
+    _score(world, session, world["lead"], [True, True, True, 5, 10, True])
+    _score(world, session, world["analysts"][0], [True, "na", True, 4, 10, True])
+    calibration_close(actor=world["lead"], session=session)
+    client = web_login(world["acme"], world["lead"].email)
+    client.cookies["django_language"] = "zh-hans"
+    with pending_translations("qa-calibration", "qa-core", "qa-workspace"):
+        page = client.get(f"/qa/calibration/{session.pk}/").content.decode()
+        listing = client.get("/qa/calibration/").content.decode()
+    assert "评分进度" in page and "一致率（按考核项权重加权）" in page and "已关闭" in page
+    assert "不适用" in page  # the N/A answer of the analyst
+    assert "新建校准会" in listing and "80.00%" in listing

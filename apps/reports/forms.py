@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.widgets import DateInput
 from apps.reports.models import KpiSettings
@@ -19,7 +20,11 @@ from apps.telephony.models import Agent, Campaign, Queue
 # A report over more than this many days is an export job, not a page.
 MAX_DAYS = 400
 INTERVALS = ((15, _("15 minutes")), (30, _("30 minutes")), (60, _("60 minutes")))
-GRAINS = (("day", _("Day")), ("week", _("Week")), ("month", _("Month")))
+GRAINS = (
+    ("day", pgettext_lazy("period", "Day")),
+    ("week", pgettext_lazy("period", "Week")),
+    ("month", pgettext_lazy("period", "Month")),
+)
 
 
 def default_days() -> tuple[date, date]:

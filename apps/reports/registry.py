@@ -28,7 +28,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from apps.accounts.choices import Role
 from apps.core import exports
@@ -311,7 +311,11 @@ class ReportParams:
             elif shown is not None and name in shown:
                 lines.append((str(id_filter.label), gettext("All")))
         if shown is not None and "grain" in shown:
-            grain_words = {"day": gettext("Day"), "week": gettext("Week"), "month": gettext("Month")}
+            grain_words = {
+                "day": pgettext("period", "Day"),
+                "week": pgettext("period", "Week"),
+                "month": pgettext("period", "Month"),
+            }
             lines.append((gettext("Grouped by"), grain_words[self.grain]))
         if shown is None or "interval" in shown or "interval_minutes" in shown:
             lines.append(

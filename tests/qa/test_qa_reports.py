@@ -31,6 +31,7 @@ from apps.reports import registry
 from apps.reports.registry import ReportParams, render_report
 from tests.accounts.helpers import web_login
 from tests.factories import QueueFactory
+from tests.pending_po import pending_translations
 from tests.qa.factories import PERFECT, make_agent_call, make_evaluation, make_scorecard, make_team, qa_user
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -361,3 +362,13 @@ def test_runs_api_takes_qa_reports_and_refuses_a_report_the_requester_may_not_re
     finally:
         registry.unregister(LeadsOnly.code)
     assert refused.status_code == 400 and "report" in refused.json()["fields"]
+
+
+def test_a_qa_report_page_speaks_chinese(world):
+    analyst = web_login(world["acme"], world["people"]["eve"].email)
+    analyst.cookies["django_language"] = "zh-hans"
+    with pending_translations("qa-calibration", "qa-core", "qa-workspace"):
+        page = analyst.get("/reports/r/qa_disputes/?since=2025-03-01&until=2025-03-31&grain=week").content.decode()
+        listing = analyst.get("/reports/list/").content.decode()
+    assert "<h1>质检申诉率</h1>" in page and "申诉成立率" in page and "汇总周期" in page and "班组" in page
+    assert "座席质检得分" in listing and "质检" in listing

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.qa.choices import Critical
 from apps.qa.reports.common import QaReport, period_column, with_period
@@ -126,7 +127,10 @@ class QaDisputes(QaReport):
         ),
         (_("Disputed evaluations"), _("Evaluations with at least one dispute.")),
         (_("Dispute rate"), _("Disputes ÷ evaluations × 100.")),
-        (_("Accepted / Rejected / Open"), _("The disputes by the QA lead's decision; an open one awaits it.")),
+        (
+            pgettext_lazy("disputes", "Accepted / Rejected / Open"),
+            _("The disputes by the QA lead's decision; an open one awaits it."),
+        ),
         (_("Accepted share"), _("Accepted ÷ (accepted + rejected) × 100: open disputes are not counted.")),
     ]
 
@@ -137,9 +141,9 @@ class QaDisputes(QaReport):
             Column("disputes", _("Disputes"), "count"),
             Column("disputed", _("Disputed evaluations"), "count"),
             Column("dispute_rate", _("Dispute rate"), "percent"),
-            Column("accepted", _("Accepted"), "count"),
-            Column("rejected", _("Rejected"), "count"),
-            Column("open", _("Open"), "count"),
+            Column("accepted", pgettext_lazy("disputes", "Accepted"), "count"),
+            Column("rejected", pgettext_lazy("disputes", "Rejected"), "count"),
+            Column("open", pgettext_lazy("disputes", "Open"), "count"),
             Column("accepted_percent", _("Accepted share"), "percent"),
         ]
 

@@ -26,6 +26,7 @@ from apps.qa.models import Dispute, Evaluation, EvaluationRevision, QaSettings
 from apps.qa.services.disputes import dispute_raise
 from config.asgi import application
 from tests.accounts.helpers import web_login
+from tests.pending_po import pending_translations
 from tests.qa.factories import answers_for, make_agent_call, make_evaluation, make_scorecard, make_team, question_ids
 
 EVALUATIONS = "/api/v1/qa/evaluations"
@@ -579,3 +580,23 @@ def test_the_lead_who_scored_sees_why_they_cannot_decide(world):
         == 302
     )
     assert _reload(world, Dispute, dispute.pk).status == "open"
+
+
+def test_each_person_is_told_in_their_own_language(world, django_capture_on_commit_callbacks):
+    """The agent reads Chinese, the lead English: the same dispute, each copy in its reader's language."""
+    with tenant_context(world["w"].tenant):
+        world["ann"].language = "zh-hans"
+        world["ann"].save(update_fields=["language"])
+        world["lead"].language = "en"
+        world["lead"].save(update_fields=["language"])
+    with pending_translations("qa-disputes"):
+        with django_capture_on_commit_callbacks(execute=True):
+            raised = _raise(world, 3)
+        with django_capture_on_commit_callbacks(execute=True):
+            _api(world, "lead").post(f"{DISPUTES}/{raised['id']}/reject", {"note": "Stands."}, format="json")
+    [lead_copy] = _notified(world, "lead", "qa.dispute_raised")
+    assert lead_copy.title.endswith("disputes an evaluation") and "(questions: 1)" in lead_copy.body
+    [agent_copy] = _notified(world, "ann", "qa.dispute_decided")
+    assert agent_copy.title == "您的申诉被驳回：得分维持 85.71"
+    [email] = [m for m in mail.outbox if m.to == [world["ann"].email]]
+    assert email.subject == "您的申诉被驳回：得分维持 85.71" and "点此查看" in email.body

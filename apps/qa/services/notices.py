@@ -83,8 +83,8 @@ def notify_dispute_raised(dispute: Dispute) -> None:
     notify(
         users=arbitrators_for(evaluation),
         kind=KIND_DISPUTE_RAISED,
-        title=_("%(agent)s disputes an evaluation (%(n)s questions)"),
-        body=_("The evaluation of the call of %(when)s (score %(score)s) is disputed: %(reason)s"),
+        title=_("%(agent)s disputes an evaluation"),
+        body=_("The evaluation of the call of %(when)s (score %(score)s) is disputed (questions: %(n)s): %(reason)s"),
         params={
             "agent": evaluation.agent.get_full_name() if evaluation.agent else "—",
             "n": dispute.items.count(),

@@ -36,8 +36,9 @@ QUESTIONS = [
     if "|" in line and not line.startswith("#")
 ]
 
-# Measured when the method was chosen: 0.924 overall, 0.947 Chinese, 0.893 English (0025).
-FLOOR = {"all": 0.88, "zh": 0.9, "en": 0.85}
+# Measured when the method was chosen: 0.924 overall, 0.974 Chinese, 0.857 English (0025); one
+# question of a language more or less moves its figure by 0.026 (zh) or 0.036 (en).
+FLOOR = {"all": 0.9, "zh": 0.94, "en": 0.82}
 
 
 def test_the_question_set_is_big_enough_and_every_answer_exists():
@@ -69,7 +70,7 @@ def corpus(acme) -> dict[int, str]:
         yield ids
 
 
-def _score(top3) -> dict[str, float]:
+def _score(top3, missed: list | None = None) -> dict[str, float]:
     """precision@3 overall and per language; ``top3(question)`` gives three sample keys."""
     found: Counter = Counter()
     asked: Counter = Counter()
@@ -77,9 +78,12 @@ def _score(top3) -> dict[str, float]:
         language = key.split("-")[0]
         asked[language] += 1
         asked["all"] += 1
-        if key in top3(question):
+        got = top3(question)
+        if key in got:
             found[language] += 1
             found["all"] += 1
+        elif missed is not None:
+            missed.append((question, key, got))
     return {name: round(found[name] / asked[name], 3) for name in ("all", "zh", "en")}
 
 
@@ -146,12 +150,16 @@ def test_precision_at_3_of_the_shipped_search_and_the_alternatives(acme, corpus)
             _terms, hits = article_search(q=question, limit=3)
             return [corpus[hit.article.pk] for hit in hits]
 
-        chosen = _score(shipped)
+        missed: list = []
+        chosen = _score(shipped, missed)
         others = _alternatives(corpus)
 
     print("\nprecision@3 (share of questions whose best answer is in the top 3)")
     for name, figures in [*others.items(), ("shipped: zh bigrams + English stems", chosen)]:
         print(f"  {name:42} all {figures['all']:.3f}  zh {figures['zh']:.3f}  en {figures['en']:.3f}")
+    print("  not in the shipped search's top 3:")
+    for question, key, got in missed:
+        print(f"    {question} → wanted {key}, got {', '.join(got) or 'nothing'}")
     assert chosen["all"] >= FLOOR["all"]
     assert chosen["zh"] >= FLOOR["zh"]
     assert chosen["en"] >= FLOOR["en"]

@@ -68,7 +68,7 @@ _ZH_FUNCTION_WORDS = (
     "我 我们 你 你们 您 他 她 它 想 要 想要 请问 请 怎么 怎么办 怎样 怎么样 如何 什么 为什么 为啥 吗 呢 吧 啊 呀 的 地 得 了 着 过 "
     "是 在 有 和 与 及 或 能 能否 可以 可不可以 一下 这个 那个 这 那 哪 哪里 哪儿 哪个 多少 几 会 就 都 也 还 又 没有 "
     "给 把 被 让 帮 帮忙 一个 如果 时候 需要 应该 到底 现在 已经 所以 因为 但是 然后 自己 还是 就是 一直 问 问一下 下 "
-    "个 该 么 嘛 哦 喔 呃 对 上 中 从 将 向 为"
+    "个 该 么 嘛 哦 喔 呃 对 上 中 从 将 向 为 不 没 不能 能不能 可能 不是 一点 一些 这样 那样"
 )
 ZH_STOPWORDS = frozenset(_ZH_FUNCTION_WORDS.split())
 # PostgreSQL's 'english' configuration drops these too; dropping them here keeps them out of the
@@ -163,6 +163,8 @@ class QueryTerms:
     chinese: list[str] = field(default_factory=list)
     english: list[str] = field(default_factory=list)
     prefixes: list[str] = field(default_factory=list)
+    # The bigrams of each Chinese content word (信用卡 → 信用, 用卡): a word is all of them.
+    words: list[list[str]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.chinese or self.english or self.prefixes)
@@ -193,13 +195,20 @@ def query_terms(question: str, *, limit: int = 40) -> QueryTerms:
     words = query_words(question)
     grams: list[str] = []
     prefixes: list[str] = []
+    groups: list[list[str]] = []
     for word in words.chinese:
         if len(word) == 1:
             if word not in prefixes:
                 prefixes.append(word)
             continue
-        grams.extend(g for g in cjk_bigrams(word) if g not in grams)
-    return QueryTerms(grams[:limit], words.english, prefixes[:8])
+        pieces = cjk_bigrams(word)
+        # jieba's search mode also gives the words inside a long one (信用 in 信用卡): as a word of
+        # its own it would make every 信用卡 article hold "two" of the question's words.
+        inside_another = any(word != other and word in other for other in words.chinese)
+        if not inside_another and len(grams) < limit:
+            groups.append(pieces)
+        grams.extend(g for g in pieces if g not in grams)
+    return QueryTerms(grams[:limit], words.english, prefixes[:8], groups)
 
 
 def ngram_text(text: str) -> str:

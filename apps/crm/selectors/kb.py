@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -21,11 +21,13 @@ from django.utils.safestring import SafeString
 from apps.crm.kb.choices import ArticleStatus, UsageKind
 from apps.crm.kb.highlight import highlight, snippet
 from apps.crm.kb.markup import plain
-from apps.crm.kb.query import tsquery_sql
+from apps.crm.kb.query import narrow_sql, tsquery_sql
 from apps.crm.kb.text import QueryTerms, is_cjk, query_terms
 from apps.crm.models import Article, ArticleVersion, KbUsage, StandardPhrase
 
 SEARCH_LIMIT_MAX = 50
+# When no article shares two words with the question, how many sharing one are ranked at most.
+FALLBACK_CANDIDATES = 1000
 # ts_rank_cd's normalisation 1: divide by 1 + log(length), so a long article does not win by size.
 _RANK = "ts_rank_cd(a.search_vector, q.query, 1)"  # weights: A (title, tags) 1.0, B (body) 0.4
 
@@ -72,8 +74,9 @@ def article_search(
     terms = query_terms(q or "")
     if not terms:
         return terms, []
+    limit = max(1, min(limit, SEARCH_LIMIT_MAX))
     query_sql, params = tsquery_sql(terms)
-    where = ["a.search_vector @@ q.query", "a.status = ANY(%s)"]
+    where = ["a.status = ANY(%s)"]
     filters: list[Any] = [list(statuses)]
     if language:
         where.append("a.language = %s")
@@ -82,14 +85,33 @@ def article_search(
         where.append("a.category_id = %s")
         filters.append(category_id)
     table = connection.ops.quote_name(Article._meta.db_table)
-    # Only fixed SQL fragments are formatted in; every value is a parameter.
-    sql = (
-        f"SELECT a.id, {_RANK} AS score FROM {table} a, (SELECT {query_sql} AS query) q "  # noqa: S608
-        f"WHERE {' AND '.join(where)} ORDER BY score DESC, a.id DESC LIMIT %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *filters, max(1, min(limit, SEARCH_LIMIT_MAX))])
-        ranked = cursor.fetchall()
+    ranked: list[tuple[int, float]] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The planner prices the GIN index high for a question's many OR-ed pairs and scans the
+        # table instead, testing every article against the whole query: 2–4 times slower at
+        # 10,000 articles (docs/decisions/0025). Off for this transaction's statements, then back.
+        cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
+        seqscan = cursor.fetchone()[0]
+        narrow = narrow_sql(terms)
+        if narrow is not None:
+            # Only fixed SQL fragments are formatted in; every value is a parameter.
+            cursor.execute(
+                f"SELECT a.id, {_RANK} AS score FROM {table} a, (SELECT {query_sql} AS query, {narrow[0]} AS pairs) q "  # noqa: S608
+                f"WHERE a.search_vector @@ q.pairs AND {' AND '.join(where)} ORDER BY score DESC, a.id DESC LIMIT %s",
+                [*params, *narrow[1], *filters, limit],
+            )
+            ranked = cursor.fetchall()
+        if len(ranked) < limit:
+            # Too few share two words: any one will do. Ranked among a bounded set of candidates,
+            # so that one common word cannot make the search rank half the knowledge base.
+            cursor.execute(
+                f"SELECT a.id, {_RANK} AS score FROM (SELECT * FROM {table} a, (SELECT {query_sql} AS query) q "  # noqa: S608
+                f"WHERE a.search_vector @@ q.query AND {' AND '.join(where)} AND NOT (a.id = ANY(%s)) LIMIT %s) a, "
+                f"(SELECT {query_sql} AS query) q ORDER BY score DESC, a.id DESC LIMIT %s",
+                [*params, *filters, [pk for pk, _score in ranked], FALLBACK_CANDIDATES, *params, limit - len(ranked)],
+            )
+            ranked += cursor.fetchall()
+        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [seqscan])
     found = Article.objects.select_related("category").in_bulk([pk for pk, _score in ranked])
     return terms, search_hits([(found[pk], score) for pk, score in ranked if pk in found], terms)
 

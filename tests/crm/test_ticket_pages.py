@@ -25,7 +25,7 @@ def page(acme):
         supervisor = acme.user("supervisor")
         team = Team.objects.create(name="Field team")
         team.members.add(agent)
-        category = ticket_category_create(actor=None, name="Repair")
+        category = ticket_category_create(actor=None, name="Meter repair")
         department = department_create(actor=None, name="Field service", team=team.pk)
     return {"acme": acme, "agent": agent, "supervisor": supervisor, "category": category, "department": department}
 
@@ -158,7 +158,7 @@ def test_the_customer_page_has_new_ticket(page):
 def test_administrators_set_categories_and_targets_on_their_page(page):
     acme = page["acme"]
     admin = web_login(acme, acme.admin_email)
-    values = {"name": "Complaint", "active": "on", "business_hours": ""}
+    values = {"name": "Complaints desk", "active": "on", "business_hours": ""}
     for priority, first, resolution in (
         ("low", 480, 2700),
         ("normal", 240, 1620),
@@ -169,7 +169,7 @@ def test_administrators_set_categories_and_targets_on_their_page(page):
         values[f"resolution_{priority}"] = resolution
     assert admin.post("/tickets/categories/", values).status_code == 302
     with tenant_context(acme.tenant):
-        complaint = TicketCategory.objects.get(name="Complaint")
+        complaint = TicketCategory.objects.get(name="Complaints desk")
         assert complaint.targets.get(priority="urgent").resolution_minutes == 240
     refused = admin.post("/tickets/categories/", {**values, "name": "Other", "resolution_high": 10})
     assert refused.status_code == 400

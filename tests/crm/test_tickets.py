@@ -14,7 +14,16 @@ from django_tenants.utils import tenant_context
 from apps.accounts.models import Team, User
 from apps.audit.models import AuditEntry
 from apps.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from apps.crm.models import Customer, Ticket, TicketAttachment, TicketEvent, TicketNote, TicketVisit
+from apps.crm.models import (
+    Customer,
+    SlaTarget,
+    Ticket,
+    TicketAttachment,
+    TicketCategory,
+    TicketEvent,
+    TicketNote,
+    TicketVisit,
+)
 from apps.crm.selectors.tickets import access_ticket, actions_for, tickets_visible_to
 from apps.crm.services import (
     department_create,
@@ -32,7 +41,10 @@ from apps.crm.services import (
     ticket_visit,
     tickets_sla_sweep,
 )
+from apps.crm.services.ticket_config import seed_ticket_defaults
+from apps.crm.tasks import tickets_sla_sweep_task
 from apps.notifications.models import Notification
+from tests.pending_po import pending_translations
 from tests.telephony.call_factories import make_agent, stored_call
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -58,7 +70,7 @@ class World:
         self.department = department_create(actor=None, name="Repairs", team=team.pk)
         self.category = ticket_category_create(
             actor=None,
-            name="Repair",
+            name="Heater repair",
             targets=[{"priority": "normal", "first_response_minutes": 60, "resolution_minutes": 540}],
         )
 
@@ -498,3 +510,26 @@ def test_inactive_people_are_not_told(world):
     escalated = ticket.events.get(kind="escalated")
     assert world.lead.pk not in escalated.data["to"]
     assert escalated.data["to"]  # the company's supervisors instead
+
+
+def test_a_new_company_gets_the_usual_categories_in_its_language(world):
+    TicketCategory.objects.all().delete()
+    tenant = world.acme.tenant
+    tenant.default_language = "zh-hans"
+    with pending_translations("crm-tickets"):
+        seed_ticket_defaults(tenant)
+        seed_ticket_defaults(tenant)  # again: nothing more
+    names = set(TicketCategory.objects.values_list("name", flat=True))
+    assert names == {"咨询", "投诉", "报修", "建议"}
+    assert SlaTarget.objects.count() == 16
+    assert SlaTarget.objects.filter(priority="urgent").first().first_response_minutes == 30
+
+
+def test_the_beat_task_sweeps_every_company_and_only_its_own_tickets(world, globex):
+    ticket = world.ticket()
+    totals = tickets_sla_sweep_task()
+    assert totals["tenants"] >= 2 and totals["breached"] >= 2  # first response and resolution, long past
+    ticket.refresh_from_db()
+    assert (ticket.breached, ticket.escalation_level) == (True, 2)
+    with tenant_context(globex.tenant):
+        assert not Ticket.objects.exists()

@@ -245,7 +245,7 @@ def test_administrators_set_categories_and_targets(setup):
     created = admin.post(
         "/api/v1/ticket-categories",
         {
-            "name": "Complaint",
+            "name": "Complaints desk",
             "targets": [{"priority": "high", "first_response_minutes": 20, "resolution_minutes": 200}],
         },
         format="json",

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.accounts.choices import Role
 from apps.accounts.models import Team
@@ -217,3 +219,23 @@ def department_update(*, department: Department, actor, **changes: Any) -> Depar
             action=AuditAction.TICKET_DEPARTMENT_CHANGED, actor=actor, target=department, before=before, after=after
         )
     return department
+
+
+DEFAULT_CATEGORIES = (
+    gettext_noop("Enquiry"),
+    gettext_noop("Complaint"),
+    gettext_noop("Repair"),
+    gettext_noop("Suggestion"),
+)
+
+
+def seed_ticket_defaults(tenant) -> None:
+    """A new company's ticket categories (咨询, 投诉, 报修, 建议) with the default targets, named in
+    its language (settings.TENANT_SEEDERS; also safe to run again on an existing company: it adds
+    only what is missing, and nothing once any category exists)."""
+    if TicketCategory.objects.exists():
+        return
+    with translation.override(getattr(tenant, "default_language", "") or "zh-hans"):
+        for name in DEFAULT_CATEGORIES:
+            category = TicketCategory.objects.create(name=_(name))
+            _write_targets(category, dict(DEFAULT_TARGETS))

@@ -15,6 +15,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django_tenants.utils import tenant_context
 
 from apps.accounts.choices import Role
@@ -22,6 +23,7 @@ from apps.core.errors import ApplicationError
 from apps.qa import sampling as rules
 from apps.qa.models import Assignment, SamplingRule
 from apps.qa.services.sampling import (
+    _selection_sql,
     assignment_reassign,
     sampling_rule_create,
     sampling_rule_update,
@@ -129,6 +131,32 @@ def test_the_sql_draw_is_the_python_definition(tenant):
     assert picked(sampled) == set(expected)
     # max(2, ceil(30 % of n)) per agent and stratum: 7, 8, 9 calls in q1 → 3, 3, 3; 4 in q2 → 2.
     assert len(sampled.picks) == 3 * 3 + 3 * 2
+
+
+def test_large_groups_rank_only_their_candidates_and_still_match_the_definition(tenant):
+    """With n much larger than the quota, only the calls whose key starts low enough are ranked
+    (services/sampling.py, ``limits``); the result is still exactly the draw's, and the same as
+    ranking every call (the fallback the service takes when a group falls short)."""
+    people = [agent() for _ in range(2)]
+    made = calls(people[0], 400) + calls(people[1], 250, direction="outbound")
+    spec = {"per_agent": 2, "percent": Decimal("1.5"), "strata": ["direction"], "seed": 3}
+    sampler = rule(**spec)
+    sampled = sampling_run(rule=sampler, period_start=WEEK, dry_run=True)
+    expected = rules.draw(
+        [rules.Candidate(id=c.pk, uid=c.uid, agent=c.agent_id, direction=c.direction) for c in made],
+        seed=3,
+        period_start=WEEK,
+        per_agent=2,
+        percent=Decimal("1.5"),
+        strata=["direction"],
+    )
+    assert picked(sampled) == set(expected)
+    assert len(sampled.picks) == 6 + 4  # ceil(1.5 % of 400), ceil(1.5 % of 250)
+    since, until = rules.period_bounds("week", WEEK, ZONE)
+    with connection.cursor() as cursor:
+        sql, params = _selection_sql(sampler, since=since, until=until, period_start=WEEK, exact=True)
+        cursor.execute(sql, params)
+        assert {row[0] for row in cursor.fetchall()} == set(expected)
 
 
 def test_per_agent_takes_n_of_each_agent_and_all_of_a_small_one(tenant):

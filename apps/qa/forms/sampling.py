@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.accounts.models import User
 from apps.core.widgets import DateInput
@@ -38,7 +39,7 @@ class SamplingRuleForm(forms.Form):
         help_text=_("The form the sampled calls are scored on (its current published version)."),
     )
     period = forms.ChoiceField(
-        label=_("Period"),
+        label=pgettext_lazy("sampling rule", "Period"),
         choices=SamplingPeriod.choices,
         initial=SamplingPeriod.WEEK,
         help_text=_("Samples are drawn once a period has ended: a day, a week from Monday, or a calendar month."),

@@ -380,7 +380,9 @@ def _period_start(rule: SamplingRule, period_start: date | None, today: date) ->
     return start
 
 
-def _selection_sql(rule: SamplingRule, *, since: datetime, until: datetime, period_start: date) -> tuple[str, list]:
+def _selection_sql(
+    rule: SamplingRule, *, since: datetime, until: datetime, period_start: date, exact: bool = False
+) -> tuple[str, list]:
     """The statement returning the rule's picks for ``[since, until)``: call id, uid, agent,
     the agent's user, arrival, reason, draw key, and the number of eligible calls."""
     calls, agents = _table(Call), _table(Agent)
@@ -443,45 +445,87 @@ def _selection_sql(rule: SamplingRule, *, since: datetime, until: datetime, peri
     reason_sql = f"CASE {' '.join(reasons)} END" if reasons else "NULL::text"
 
     keys = rules.partition_keys(per_agent=bool(rule.per_agent), strata=rule.strata or [])
-    columns = {"agent": "agent_id", "queue": "queue_id", "campaign": "campaign_id", "direction": "direction"}
-    partition = f"PARTITION BY {', '.join(columns[key] for key in keys)}" if keys else ""
+    # Group keys never NULL (a call without a queue or campaign is its own group, 0), so that the
+    # groups join back to their calls by hash.
+    exprs = {
+        "agent": "c.agent_id",
+        "queue": "COALESCE(c.queue_id, 0)",
+        "campaign": "COALESCE(c.campaign_id, 0)",
+        "direction": "c.direction",
+    }
+    group_columns = [f"g_{key}" for key in keys]
+    group_select = "".join(f", {exprs[key]} AS g_{key}" for key in keys)
+    group_by = ", ".join(group_columns) if group_columns else "()"
+    listed = "".join(f"{column}, " for column in group_columns)
+    join_on = " AND ".join(f"l.{column} = b.{column}" for column in group_columns) or "TRUE"
+    partition = f"PARTITION BY {', '.join(f'b.{column}' for column in group_columns)}" if group_columns else ""
+    carried = "".join(f", b.{column}" for column in group_columns)
     per_agent = rule.per_agent or 0
     percent = rule.percent or Decimal(0)
-    random_pool = "FALSE"
-    if rule.per_agent or rule.percent:
-        random_pool = "reason IS NULL"
 
     # Only table names, column names and fixed fragments are formatted in; values are parameters.
     sql = f"""
 WITH base AS MATERIALIZED (
-    SELECT c.id, c.agent_id, c.queue_id, c.campaign_id, c.direction,
+    SELECT c.id, c.agent_id{group_select},
            md5(c.uid || %s) COLLATE "C" AS k,
            {reason_sql} AS reason
     FROM {calls} c
     WHERE {" AND ".join(where)}
 ),
+groups AS (
+    SELECT {listed}count(*) AS n_all, count(*) FILTER (WHERE reason IS NULL) AS n
+    FROM base GROUP BY {group_by}
+),
+limits AS (
+    -- A group's quota q of its n calls; the draw only needs the calls whose key starts below
+    -- (3q + 10) / n of the key space (about 3q + 10 of them), the rest can never be among the
+    -- first q: PostgreSQL ranks a few per cent of the calls instead of sorting them all.
+    SELECT {listed}q, CASE WHEN %s OR 3 * q + 10 >= n THEN 'g'
+                   ELSE lpad(to_hex(floor((3 * q + 10)::numeric / n * 4294967296)::bigint), 8, '0') END
+                   COLLATE "C" AS below
+    FROM (SELECT {listed}n, LEAST(n, GREATEST(%s, CEIL(n * %s / 100.0)))::bigint AS q FROM groups) quotas
+    WHERE q > 0
+),
 ranked AS (
-    SELECT id, k,
-           row_number() OVER ({partition} ORDER BY k, id) AS rn,
-           count(*) OVER ({partition}) AS n
-    FROM base
-    WHERE {random_pool}
+    SELECT b.id, b.agent_id, b.k, l.q{carried},
+           row_number() OVER ({partition} ORDER BY b.k, b.id) AS rn,
+           count(*) OVER ({partition}) AS candidates
+    FROM base b JOIN limits l ON {join_on}
+    WHERE b.reason IS NULL AND b.k < l.below
 ),
 picked AS (
-    SELECT id, reason, k FROM base WHERE reason IS NOT NULL
+    SELECT id, agent_id, reason, k FROM base WHERE reason IS NOT NULL
     UNION ALL
-    SELECT id, %s, k FROM ranked WHERE rn <= LEAST(n, GREATEST(%s, CEIL(n * %s / 100.0)))
+    SELECT id, agent_id, %s, k FROM ranked WHERE rn <= q
 )
--- One row at least: the count of eligible calls comes back even when nothing is picked.
-SELECT p.id, c.uid, c.agent_id, ag.user_id, c.arrived_at, p.reason, p.k, total.n
-FROM (SELECT count(*) AS n FROM base) total
+-- One row at least: the eligible calls and the groups whose candidates fell short of the quota
+-- (then the caller draws again without the shortcut) come back even when nothing is picked. The
+-- picks' uid and arrival are read by primary key (LIMIT 1 keeps it a lookup per pick, never a
+-- second scan of the calls), and whether this rule assigned the call already.
+SELECT p.id, c.uid, p.agent_id, ag.user_id, c.arrived_at, p.reason, p.k, total.eligible, total.short,
+       ex.id IS NOT NULL, ex.assignee_id
+FROM (
+    SELECT (SELECT COALESCE(sum(n_all), 0) FROM groups) AS eligible,
+           (SELECT count(*) FROM (SELECT 1 FROM ranked GROUP BY {group_by} HAVING max(candidates) < max(q)) s) AS short
+) total
 LEFT JOIN picked p ON TRUE
-LEFT JOIN {calls} c ON c.id = p.id
-LEFT JOIN {agents} ag ON ag.id = c.agent_id
+LEFT JOIN LATERAL (SELECT uid, arrived_at FROM {calls} WHERE id = p.id LIMIT 1) c ON TRUE
+LEFT JOIN {agents} ag ON ag.id = p.agent_id
+LEFT JOIN {_table(Assignment)} ex ON ex.rule_id = %s AND ex.call_id = p.id
 ORDER BY p.k, p.id
 """  # noqa: S608
-    # The salt is the first placeholder (in base's select list), then base's WHERE, then the reasons.
-    ordered = [params[0], *reason_params, *params[1:], SampleReason.RANDOM, per_agent, percent]
+    # The salt is the first placeholder (in base's select list), then the reasons, base's WHERE,
+    # then the limits (the no-shortcut switch, the quota), the random reason and the rule.
+    ordered = [
+        params[0],
+        *reason_params,
+        *params[1:],
+        exact,
+        per_agent,
+        percent,
+        SampleReason.RANDOM,
+        rule.pk,
+    ]
     return sql, ordered
 
 
@@ -516,9 +560,21 @@ def sampling_run(
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_CLASS, rule.pk])
             cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+            # A crash right after the commit could lose these assignments, never corrupt them; the
+            # next run (the beat's, or the same button) draws the same calls and makes them again.
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            # The CTEs' row counts are guesses; a merge join would sort every call of the period
+            # to meet the groups' limits, which a hash join does not.
+            cursor.execute("SET LOCAL enable_mergejoin = off")
             sql, params = _selection_sql(rule, since=since, until=until, period_start=start)
             cursor.execute(sql, params)
             rows = cursor.fetchall()
+            if rows and rows[0][8]:
+                # Some group had fewer candidates than its quota (about one draw in a million):
+                # rank every call of the period instead.
+                sql, params = _selection_sql(rule, since=since, until=until, period_start=start, exact=True)
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
         result.eligible = int(rows[0][7]) if rows else 0
         result.picks = [
             Pick(
@@ -529,19 +585,12 @@ def sampling_run(
                 arrived_at=row[4],
                 reason=row[5],
                 key=row[6],
+                existing=row[9],
+                assignee_id=row[10],
             )
             for row in rows
             if row[0] is not None
         ]
-        existing = dict(
-            Assignment.objects.filter(rule=rule, call_id__in=[pick.call_id for pick in result.picks]).values_list(
-                "call_id", "assignee_id"
-            )
-        )
-        for pick in result.picks:
-            if pick.call_id in existing:
-                pick.existing = True
-                pick.assignee_id = existing[pick.call_id]
         new = result.new
         evaluators = list(rule.evaluators.filter(is_active=True).values_list("pk", flat=True))
         chosen = rules.balance(

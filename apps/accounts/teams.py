@@ -51,6 +51,8 @@ def _check(name: str, supervisors: list[User], members: list[User], *, team: Tea
     name = (name or "").strip()
     if not name:
         fields["name"] = [_("This field is required.")]
+    elif "\x00" in name:  # PostgreSQL text cannot hold it
+        fields["name"] = [_("Remove the NUL character.")]
     elif len(name) > NAME_MAX:
         fields["name"] = [_("At most %(n)d characters.") % {"n": NAME_MAX}]
     elif Team.objects.filter(name__iexact=name).exclude(pk=team.pk if team else 0).exists():

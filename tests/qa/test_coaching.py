@@ -94,6 +94,9 @@ def test_a_supervisor_coaches_their_team_only(world):
     [
         ({"topic": ""}, "topic"),
         ({"topic": "x" * 201}, "topic"),
+        ({"topic": "a\x00b"}, "topic"),
+        ({"notes": "\x00"}, "notes"),
+        ({"agent": 2**70}, "agent"),
         ({"follow_up_on": "next week"}, "follow_up_on"),
         ({"follow_up_on": "2001-01-01"}, "follow_up_on"),
         ({"agent": 999999}, "agent"),

@@ -261,6 +261,8 @@ def test_the_window_ends_exactly_n_days_after_the_submission(world):
             "items.1.question",
         ),
         ({"reason": "x" * 2001, "items": [{"question": "Q3", "reason": "x"}]}, "reason"),
+        ({"reason": "a\x00b", "items": [{"question": "Q3", "reason": "x"}]}, "reason"),
+        ({"reason": "x", "items": [{"question": "Q3", "reason": "\x00"}]}, "items.0.reason"),
     ],
 )
 def test_a_bad_dispute_is_400_with_the_field_and_changes_nothing(world, body, field):

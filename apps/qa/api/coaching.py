@@ -61,7 +61,8 @@ def _id_row(model, body: dict, name: str, message: str):
     raw = body.get(name)
     if raw is None:
         return None
-    row = model.objects.filter(pk=raw).first() if isinstance(raw, int) and not isinstance(raw, bool) else None
+    valid = isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw < 2**63
+    row = model.objects.filter(pk=raw).first() if valid else None
     if row is None:
         raise ApplicationError("invalid", message, fields={name: [message]})
     return row

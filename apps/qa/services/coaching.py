@@ -74,6 +74,9 @@ def _text(errors: _Fields, name: str, value: Any, limit: int, *, required: bool 
         errors.add(name, _("Give a text."))
         return ""
     value = value.strip()
+    if "\x00" in value:  # PostgreSQL text cannot hold it
+        errors.add(name, _("Remove the NUL character."))
+        return ""
     if required and not value:
         errors.add(name, _("This field is required."))
     elif len(value) > limit:

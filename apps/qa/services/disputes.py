@@ -146,6 +146,9 @@ def _text(fields: dict[str, list[str]], name: str, value: Any, limit: int, *, re
         fields.setdefault(name, []).append(_("Give a text."))
         return ""
     value = value.strip()
+    if "\x00" in value:  # PostgreSQL text cannot hold it
+        fields.setdefault(name, []).append(_("Remove the NUL character."))
+        return ""
     if required and not value:
         fields.setdefault(name, []).append(_("This field is required."))
     elif len(value) > limit:

@@ -310,13 +310,12 @@ def test_api_create_list_detail_close(world):
     assert closed.status_code == 200, closed.content
     results = closed.json()["results"]
     assert closed.json()["status"] == "closed"
-    assert results["alignment_percent"] == "80.00"
-    assert results["benchmark_score"] == "100.00"
-    assert [(e["id"], e["alignment_percent"]) for e in results["evaluators"]] == [(world["analysts"][0].pk, "80.00")]
-    assert [q["alignment_percent"] for q in results["questions"]] == [
-        "100.00", "0.00", "100.00", "80.00", "100.00", "100.00"
-    ]  # fmt: skip
-    assert results["questions"][0]["benchmark"] == {"value": "1"}
+    assert results["alignment_percent"] == 80.0
+    assert results["benchmark_score"] == 100.0
+    assert [(e["id"], e["alignment_percent"]) for e in results["evaluators"]] == [(world["analysts"][0].pk, 80.0)]
+    assert [q["alignment_percent"] for q in results["questions"]] == [100.0, 0.0, 100.0, 80.0, 100.0, 100.0]
+    assert results["questions"][0]["benchmark"] == {"value": 1.0}
+    assert results["questions"][3]["weight"] == 2.0
     assert lead_api.get("/api/v1/qa/calibrations?status=open").json()["results"] == []
 
 

@@ -44,9 +44,9 @@ from apps.qa.services.calibration import calibration_close, calibration_create
 ManagersWriteEvaluatorsRead = HasRole.of(*MANAGE_ROLES, read=VIEW_ROLES)
 
 
-def _number(value: Any) -> str | None:
-    """Decimals as strings with 2 places (as the evaluations API gives scores)."""
-    return None if value is None else str(value)
+def _number(value: Any) -> float | None:
+    """A 2-decimal figure as a JSON number (as the evaluations API gives scores)."""
+    return None if value is None else float(value)
 
 
 def _user(user) -> dict[str, Any] | None:
@@ -104,8 +104,8 @@ def results_data(results: CalibrationResults | None) -> dict[str, Any] | None:
                 "text": row.question.text,
                 "section": row.question.section.title,
                 "points": row.question.points,
-                "weight": str(row.question.weight),
-                "benchmark": {"na": True} if row.benchmark is None else {"value": str(row.benchmark.normalize())},
+                "weight": float(row.question.weight),
+                "benchmark": {"na": True} if row.benchmark is None else {"value": float(row.benchmark)},
                 "alignment_percent": _number(figures.percent(row.alignment)),
             }
             for row in results.questions

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Prefetch, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from apps.accounts.choices import Role
@@ -271,15 +271,9 @@ def calibration_scoring_error(*, actor, session: CalibrationSession) -> str | No
     return None
 
 
-# The evaluation workspace's route (apps/qa/urls/evaluations.py): /qa/evaluate/<call uid>/.
-WORKSPACE_URL_NAME = "qa:evaluate"
-
-
 def workspace_url(session: CalibrationSession) -> str:
-    """Where a participant scores the session's call: the evaluation workspace with the session's
-    scorecard and ``calibration=<id>`` (the evaluation is then saved as a calibration one)."""
-    try:
-        path = reverse(WORKSPACE_URL_NAME, args=[session.call.uid])
-    except NoReverseMatch:  # the workspace route not installed (yet): its documented path
-        path = f"/qa/evaluate/{session.call.uid}/"
+    """Where a participant scores the session's call: the evaluation workspace
+    (apps/qa/urls/evaluations.py) with the session's scorecard and ``calibration=<id>``, which
+    saves the evaluation as a calibration one."""
+    path = reverse("qa:evaluate", args=[session.call.uid])
     return f"{path}?{urlencode({'scorecard': session.scorecard_id, 'calibration': session.pk})}"

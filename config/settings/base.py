@@ -200,6 +200,7 @@ RESERVED_SLUGS = env.list(
 TENANT_SEEDERS = [
     "apps.telephony.services.defaults.seed_tenant_defaults",
     "apps.telephony.services.defaults.seed_default_ivr",
+    "apps.crm.services.ticket_config.seed_ticket_defaults",
 ]
 # Tenant schemas built ahead of time so that sign-up only renames one (0: build at sign-up).
 TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=5)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("calls/", include("apps.telephony.urls.calls")),
     path("customers/", include("apps.crm.urls")),
     path("tickets/", include("apps.crm.urls.tickets")),
+    path("kb/", include("apps.crm.urls.kb")),
     path("reports/", include("apps.reports.urls")),
     path("qa/", include("apps.qa.urls")),
     path("notifications/", include("apps.notifications.urls")),

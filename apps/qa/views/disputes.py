@@ -20,7 +20,7 @@ from apps.qa.forms.disputes import DisputeFilterForm, accept_body
 from apps.qa.models import Dispute, Question
 from apps.qa.selectors.disputes import dispute_for, dispute_list, disputed_questions, evaluation_sheet
 from apps.qa.services.disputes import dispute_accept, dispute_reject, may_arbitrate
-from apps.qa.views.mine import recording_player
+from apps.qa.views.mine import PLAYER_CSP, recording_player
 
 DISPUTE_PAGE_ROLES = (Role.QA_LEAD, Role.TENANT_ADMIN, Role.QA, Role.SUPERVISOR)
 PAGE_SIZE = 50
@@ -82,6 +82,7 @@ def _page(request, dispute: Dispute, *, errors=None, data=None, status: int = 20
     return render(request, "qa/dispute.html", context, status=status)
 
 
+@PLAYER_CSP
 @role_required(*DISPUTE_PAGE_ROLES)
 def dispute_detail(request, pk: int):
     return _page(request, _dispute(request, pk))
@@ -92,6 +93,7 @@ def _disputed(dispute: Dispute) -> list[Question]:
     return [q for q in Question.objects.filter(pk__in=ids).order_by("section__position", "position", "id")]
 
 
+@PLAYER_CSP
 @role_required(Role.QA_LEAD, Role.TENANT_ADMIN)
 @require_POST
 def dispute_accept_view(request, pk: int):
@@ -115,6 +117,7 @@ def dispute_accept_view(request, pk: int):
     return redirect("qa:dispute", pk=pk)
 
 
+@PLAYER_CSP
 @role_required(Role.QA_LEAD, Role.TENANT_ADMIN)
 @require_POST
 def dispute_reject_view(request, pk: int):

@@ -4,6 +4,11 @@ from there), the recording itself, and Acknowledge / Dispute (apps/qa/services/d
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, cast
+
+from csp.constants import NONCE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -23,6 +28,9 @@ from apps.telephony.selectors.calls import recording_of
 from apps.telephony.services.recordings import recording_link, recording_may_access
 
 PAGE_SIZE = 50
+# The workspace's waveform (wavesurfer.js) styles its shadow root with this page's nonce, as on
+# the workspace (apps/qa/views/workspace.py): every page that shows the player allows it.
+PLAYER_CSP = cast(Callable[[Callable[..., Any]], Callable[..., Any]], csp_update({"style-src": [NONCE]}))
 
 
 @role_required(Role.AGENT)
@@ -99,6 +107,7 @@ def _page(request, evaluation: Evaluation, *, dispute_errors=None, dispute_data=
     return render(request, "qa/my_evaluation.html", context, status=status)
 
 
+@PLAYER_CSP
 @role_required(Role.AGENT)
 def my_evaluation_detail(request, pk: int):
     return _page(request, _own(request, pk))
@@ -117,6 +126,7 @@ def my_evaluation_acknowledge(request, pk: int):
     return redirect("qa:my_evaluation", pk=pk)
 
 
+@PLAYER_CSP
 @role_required(Role.AGENT)
 @require_POST
 def my_evaluation_dispute(request, pk: int):

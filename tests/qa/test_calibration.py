@@ -13,7 +13,7 @@ from django_tenants.utils import tenant_context
 
 from apps.accounts.choices import Role
 from apps.audit.models import AuditEntry
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.qa import calibration as figures
 from apps.qa.choices import CalibrationStatus, EvaluationKind
 from apps.qa.models import CalibrationSession
@@ -25,9 +25,10 @@ from apps.qa.selectors.calibration import (
 )
 from apps.qa.selectors.evaluations import evaluations_visible_to
 from apps.qa.services.calibration import calibration_close, calibration_create
+from apps.qa.services.evaluations import evaluation_save, may_change
 from tests.accounts.helpers import web_login
 from tests.pending_po import pending_translations
-from tests.qa.factories import make_agent_call, make_evaluation, make_scorecard, qa_user, question_ids
+from tests.qa.factories import answers_for, make_agent_call, make_evaluation, make_scorecard, qa_user, question_ids
 
 D = Decimal
 Q = figures.QuestionSpec
@@ -236,6 +237,26 @@ def test_a_closed_session_takes_no_more_scoring_and_is_audited(world):
     assert caught.value.code == "calibration_closed"
     actions = list(AuditEntry.objects.filter(target_id=str(session.pk)).values_list("action", flat=True))
     assert {"calibration.created", "calibration.closed"} <= set(actions)
+
+
+def test_a_closed_sessions_evaluations_are_final(world):
+    session = _session(world)
+    _score(world, session, world["lead"], [True, True, True, 5, 10, True])
+    mine = _score(world, session, world["analysts"][0], [True, True, True, 5, 10, True])
+    calibration_close(actor=world["lead"], session=session)
+    before = mine.score
+    for who in (world["analysts"][0], world["lead"]):
+        assert not may_change(who, mine)
+        with pytest.raises(PermissionDeniedError):
+            evaluation_save(
+                actor=who,
+                call=world["call"],
+                scorecard=world["scorecard"],
+                evaluation=mine,
+                answers=answers_for(world["scorecard"], [False, True, True, 5, 10, True]),
+            )
+    mine.refresh_from_db()
+    assert mine.score == before
 
 
 def test_only_participants_and_the_lead_may_score_an_open_session(world):

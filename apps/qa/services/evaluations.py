@@ -98,9 +98,15 @@ def may_evaluate(user, call) -> bool:
 
 def may_change(user, evaluation: Evaluation) -> bool:
     """Whether ``user`` may change ``evaluation`` now (a draft: its evaluator; submitted: its
-    evaluator until the agent acknowledges or disputes it; a QA lead or administrator: always)."""
+    evaluator until the agent acknowledges or disputes it; a QA lead or administrator: always; a
+    calibration evaluation: nobody once its session is closed)."""
     if user is None or not user.is_authenticated:
         return False
+    if (
+        evaluation.calibration_id is not None
+        and not CalibrationSession.objects.filter(pk=evaluation.calibration_id, status=CalibrationStatus.OPEN).exists()
+    ):
+        return False  # a closed session's results are final: changing an answer would change them
     if user.has_role(*REVISER_ROLES):
         return True
     if evaluation.evaluator_id != user.pk:

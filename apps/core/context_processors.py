@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connection
 
-from apps.core.navigation import navigation_for
+from apps.core.navigation import menus_for
 
 
 def shell(request):
@@ -15,7 +15,7 @@ def shell(request):
     is_public = schema == "public"
     nav = []
     if not is_public and user is not None and user.is_authenticated:
-        nav = navigation_for(user)
+        nav = menus_for(user)
     return {
         "current_tenant": None if is_public else tenant,
         "is_public_host": is_public,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.choices import Role
 from apps.core.api.permissions import has_role
 
-A, S, G, Q, T, H, B = (
+A, S, G, Q, T, H, B, L = (
     Role.TENANT_ADMIN,
     Role.SUPERVISOR,
     Role.AGENT,
@@ -25,8 +25,18 @@ A, S, G, Q, T, H, B = (
     Role.TRAINER,
     Role.HR,
     Role.BILLING,
+    Role.QA_LEAD,
 )
-EVERYONE = (A, S, G, Q, T, H, B)
+EVERYONE = (A, S, G, Q, T, H, B, L)
+
+
+# The menus of the top bar, in order. An entry's group is a menu; a menu that holds one entry for
+# a user is drawn as a plain link (an agent sees "Quality ▾" only when it has more than one page).
+OPERATIONS = _("Operations")
+QUALITY = _("Quality")
+CUSTOMERS = _("Customers")
+REPORTS = _("Reports")
+ADMINISTRATION = _("Administration")
 
 
 @dataclass(frozen=True)
@@ -36,61 +46,119 @@ class NavItem:
     roles: tuple[str, ...]
     # Shown on the plain home of roles whose own department is not built yet.
     description: str | Promise = ""
+    group: str | Promise | None = None  # None: a link of its own in the top bar
 
 
 TENANT_NAVIGATION: list[NavItem] = [
-    NavItem(_("Home"), "home", (A, Q, T, H, B)),
+    NavItem(_("Home"), "home", (A, T, H, B)),
     NavItem(_("Desk"), "agents:desk", (G,)),
     NavItem(_("Wallboard"), "agents:wallboard", (S, A)),
-    NavItem(_("Users"), "console:users", (A,)),
-    NavItem(_("Security"), "console:security", (A,)),
-    NavItem(_("Seats"), "console:seats", (A,)),
-    NavItem(_("Trunks & numbers"), "console:telephony", (A, S)),
-    NavItem(_("Dialling policy"), "console:dialling", (A,)),
-    NavItem(_("Queues & skills"), "agents:queues", (A, S)),
-    NavItem(_("IVR"), "ivr:flows", (A,)),
-    NavItem(_("Prompts"), "ivr:prompts", (A,)),
-    NavItem(_("Campaigns"), "campaigns:list", (A, S)),
     NavItem(
         _("Calls"),
         "calls:list",
-        (A, S, Q, G),
+        (A, S, Q, G, L),
         _("Find calls by date, queue or agent, read their timeline and listen to the recordings."),
+        group=OPERATIONS,
+    ),
+    NavItem(_("Campaigns"), "campaigns:list", (A, S), group=OPERATIONS),
+    NavItem(_("Queues & skills"), "agents:queues", (A, S), group=OPERATIONS),
+    NavItem(_("IVR"), "ivr:flows", (A,), group=OPERATIONS),
+    NavItem(_("Prompts"), "ivr:prompts", (A,), group=OPERATIONS),
+    NavItem(_("Trunks & numbers"), "console:telephony", (A, S), group=OPERATIONS),
+    NavItem(_("Dialling policy"), "console:dialling", (A,), group=OPERATIONS),
+    NavItem(_("Seats"), "console:seats", (A,), group=OPERATIONS),
+    NavItem(
+        _("QA workspace"),
+        "qa:home",
+        (A, S, Q, L),
+        _("Your assigned calls to score, your drafts, and any call to evaluate on its recording."),
+        group=QUALITY,
+    ),
+    NavItem(
+        _("My evaluations"),
+        "qa:mine",
+        (G,),
+        _("How your calls were scored; acknowledge an evaluation or dispute a question."),
+        group=QUALITY,
+    ),
+    NavItem(_("Scorecards"), "qa:scorecards", (A, S, Q, L), group=QUALITY),
+    NavItem(_("Sampling"), "qa:sampling_rules", (A, L), group=QUALITY),
+    NavItem(_("Calibration"), "qa:calibration_list", (A, Q, L), group=QUALITY),
+    NavItem(_("Disputes"), "qa:disputes", (A, S, Q, L), group=QUALITY),
+    NavItem(
+        _("Coaching"),
+        "qa:coaching",
+        (A, S, G, Q, L),
+        _("Coaching sessions planned after an evaluation, with their notes and follow-up dates."),
+        group=QUALITY,
+    ),
+    NavItem(
+        _("Customers"),
+        "crm:list",
+        EVERYONE,
+        _("Look up a customer and the history of their calls."),
+        group=CUSTOMERS,
+    ),
+    NavItem(
+        _("Tickets"),
+        "tickets:list",
+        (A, S, G, Q),
+        _("Work orders from received to visited: who has them, what is due and what breached."),
+        group=CUSTOMERS,
+    ),
+    NavItem(
+        _("Knowledge base"),
+        "kb:search",
+        EVERYONE,
+        _("Search the answers and standard phrases agents use on calls, in Chinese or English."),
+        group=CUSTOMERS,
     ),
     NavItem(
         _("Dashboard"),
         "reports:dashboard",
         (A, S),
         _("Today's service level, abandons and handle time against your targets, and the last 30 days."),
+        group=REPORTS,
     ),
     NavItem(
         _("Reports"),
         "reports:list",
-        (A, S),
-        _("Queue, interval, agent, abandon, campaign, IVR and satisfaction reports, with charts and exports."),
+        (A, S, Q, L),
+        _("Queue, interval, agent, abandon, campaign, IVR, satisfaction and quality reports, with exports."),
+        group=REPORTS,
     ),
-    NavItem(_("Holiday calendar"), "console:calendar", (A,)),
-    NavItem(
-        _("Customers"),
-        "crm:list",
-        EVERYONE,
-        _("Look up a customer and the history of their calls."),
-    ),
-    NavItem(_("Audit log"), "console:audit", (A,)),
-    NavItem(_("Data retention"), "console:retention", (A,)),
     NavItem(
         _("Billing"),
         "billing:usage",
         (A, B),
         _("This month's usage and charges so far, and the company's invoices to download."),
+        group=REPORTS,
     ),
+    NavItem(_("Users"), "console:users", (A,), group=ADMINISTRATION),
+    NavItem(_("Teams"), "console:teams", (A,), group=ADMINISTRATION),
+    NavItem(_("Security"), "console:security", (A,), group=ADMINISTRATION),
+    NavItem(_("Holiday calendar"), "console:calendar", (A,), group=ADMINISTRATION),
+    NavItem(_("Audit log"), "console:audit", (A,), group=ADMINISTRATION),
+    NavItem(_("Data retention"), "console:retention", (A,), group=ADMINISTRATION),
 ]
+
+
+@dataclass(frozen=True)
+class NavMenu:
+    """One place in the top bar: a link (``label`` and ``url_name``) or a menu of ``items``."""
+
+    label: str | Promise
+    url_name: str = ""
+    items: tuple[tuple[str | Promise, str], ...] = ()
+
 
 # The page a role lands on, most senior role first: a user holding several gets the first that applies.
 ROLE_HOMES: list[tuple[str, str]] = [
     (A, "home"),
     (S, "agents:wallboard"),
     (G, "agents:desk"),
+    (L, "qa:home"),
+    (Q, "qa:home"),
 ]
 
 
@@ -99,6 +167,35 @@ def navigation_for(user) -> list[tuple[str | Promise, str]]:
     if user is None or not user.is_authenticated:
         return []
     return [(item.label, item.url_name) for item in TENANT_NAVIGATION if has_role(user, *item.roles)]
+
+
+def menus_for(user) -> list[NavMenu]:
+    """The top bar for ``user``: the entries they may open, grouped into menus in the table's order;
+    a menu with a single entry for them becomes that entry's plain link."""
+    menus: list[NavMenu] = []
+    grouped: dict[str, list[tuple[str | Promise, str]]] = {}
+    order: list[tuple[str | Promise | None, NavItem]] = []
+    for item in TENANT_NAVIGATION:
+        if not (user is not None and user.is_authenticated and has_role(user, *item.roles)):
+            continue
+        if item.group is None:
+            order.append((None, item))
+            continue
+        key = str(item.group)
+        if key not in grouped:
+            grouped[key] = []
+            order.append((item.group, item))
+        grouped[key].append((item.label, item.url_name))
+    for group, item in order:
+        if group is None:
+            menus.append(NavMenu(label=item.label, url_name=item.url_name))
+            continue
+        entries = grouped[str(group)]
+        if len(entries) == 1:
+            menus.append(NavMenu(label=entries[0][0], url_name=entries[0][1]))
+        else:
+            menus.append(NavMenu(label=group, items=tuple(entries)))
+    return menus
 
 
 def home_url_name(user) -> str:

@@ -345,6 +345,24 @@
     if (calendar && event.key === "Escape") { event.preventDefault(); closeCalendar(true); }
   });
 
+  // Top-bar menus (<details class="navmenu">): one open at a time, closed by a click elsewhere or Escape.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.navmenu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.removeAttribute("open");
+    });
+  });
+  document.addEventListener("toggle", function (event) {
+    var menu = event.target;
+    if (!(menu instanceof HTMLDetailsElement) || !menu.classList.contains("navmenu") || !menu.open) return;
+    document.querySelectorAll("details.navmenu[open]").forEach(function (other) {
+      if (other !== menu) other.removeAttribute("open");
+    });
+  }, true);
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.navmenu[open]").forEach(function (menu) { menu.removeAttribute("open"); });
+  });
+
   window.ui = window.ui || {};
   window.ui.toast = toast;
   window.ui.confirm = ask;

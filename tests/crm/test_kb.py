@@ -411,3 +411,13 @@ def test_demo_seed_loads_the_samples_once_with_dated_holiday_greetings(tenant):
         datetime.date(2027, 10, 7),
     )
     assert _ids("我想申请退款怎么办")[0] == Article.objects.get(title="如何申请退款").pk
+
+
+def test_api_list_filters_refuse_nonsense_and_ids_too_big_find_nothing(acme):
+    api = acme.api(acme.admin())
+
+    assert api.get("/api/v1/kb/articles", {"category": "0.5"}).status_code == 400
+    assert api.get("/api/v1/kb/articles", {"status": "gone"}).status_code == 400
+    assert api.get("/api/v1/kb/articles", {"category": str(2**70)}).json()["results"] == []
+    assert api.get(f"/api/v1/kb/articles/{2**70}").status_code == 404
+    assert api.get("/api/v1/kb/search", {"q": "退款", "category": str(2**70)}).json()["results"] == []

@@ -38,6 +38,7 @@ from apps.crm.services.kb import (
     phrase_used,
 )
 
+ID_MAX = 2**63 - 1
 ARTICLE_FIELDS = ("title", "body", "tags", "language", "category", "status", "review_date", "note")
 
 
@@ -90,6 +91,8 @@ def _is_editor(user) -> bool:
 
 def _article(request, pk: int) -> Article:
     """The article if this user may read it: editors any, everyone else published ones (404 else)."""
+    if pk > ID_MAX:  # a path id PostgreSQL's bigint cannot hold names no article
+        raise NotFoundError("not_found", _("No such article."))
     articles = Article.objects.select_related("category", "owner")
     if not _is_editor(request.user):
         articles = articles.filter(status=ArticleStatus.PUBLISHED)
@@ -127,6 +130,17 @@ class ArticleListView(APIView):
         """Articles, most recently changed first (paginated, without their bodies)."""
         params = request.query_params
         filters = {name: params.get(name) for name in ("status", "language", "category", "tag", "due")}
+        if filters["status"] and filters["status"] not in ArticleStatus.values:
+            raise _invalid("status", _("Choose one of: %(values)s.") % {"values": ", ".join(ArticleStatus.values)})
+        _language_param(request)
+        if filters["category"]:
+            try:
+                filters["category"] = int(filters["category"])
+            except ValueError as error:
+                raise _invalid("category", _("Give a whole number.")) from error
+            if not 0 < filters["category"] <= ID_MAX:
+                filters["category"] = -1  # no such category: an empty list
+        filters["due"] = (filters["due"] or "").lower() in ("1", "true", "on", "yes")
         if not _is_editor(request.user):
             filters["status"] = ArticleStatus.PUBLISHED
         paginator = Pagination()
@@ -235,9 +249,14 @@ class SearchView(APIView):
         language = _language_param(request)
         try:
             limit = int(request.query_params.get("limit") or 10)
-            category = int(request.query_params["category"]) if request.query_params.get("category") else None
         except ValueError as error:
             raise _invalid("limit", _("Give a whole number.")) from error
+        try:
+            category = int(request.query_params["category"]) if request.query_params.get("category") else None
+        except ValueError as error:
+            raise _invalid("category", _("Give a whole number.")) from error
+        if category is not None and not 0 < category <= ID_MAX:
+            category = -1  # no such category: nothing found
         if not 1 <= limit <= SEARCH_LIMIT_MAX:
             raise _invalid("limit", _("Give a number from 1 to %(n)d.") % {"n": SEARCH_LIMIT_MAX})
         _terms, hits = article_search(q=q, language=language, category_id=category, limit=limit)
@@ -312,7 +331,7 @@ class PhraseListView(APIView):
 
 
 def _phrase(pk: int) -> StandardPhrase:
-    phrase = StandardPhrase.objects.filter(pk=pk).first()
+    phrase = StandardPhrase.objects.filter(pk=pk).first() if pk <= ID_MAX else None
     if phrase is None:
         raise NotFoundError("not_found", _("No such phrase."))
     return phrase

@@ -54,7 +54,18 @@ PAGE_SIZE = 50
 PANEL_RESULTS = 5
 
 
+ID_MAX = 2**63 - 1
+
+
+def _id(pk: int) -> int:
+    """A path id PostgreSQL's bigint can hold (a larger one names nothing: 404, not 500)."""
+    if pk > ID_MAX:
+        raise Http404
+    return pk
+
+
 def _readable(request, pk: int) -> Article:
+    _id(pk)
     articles = Article.objects.select_related("category", "owner", "updated_by")
     if not request.user.has_role(*KB_EDITOR_ROLES):
         articles = articles.filter(status=ArticleStatus.PUBLISHED)
@@ -138,7 +149,7 @@ def kb_article_new(request):
 
 @role_required(*KB_EDITOR_ROLES)
 def kb_article_edit(request, pk: int):
-    article = get_object_or_404(Article.objects.select_related("category"), pk=pk)
+    article = get_object_or_404(Article.objects.select_related("category"), pk=_id(pk))
     initial = {
         "title": article.title,
         "body": article.body,
@@ -162,14 +173,14 @@ def kb_article_edit(request, pk: int):
 
 @role_required(*KB_EDITOR_ROLES)
 def kb_article_versions(request, pk: int):
-    article = get_object_or_404(Article, pk=pk)
+    article = get_object_or_404(Article, pk=_id(pk))
     return render(request, "crm/kb/versions.html", {"article": article, "versions": article_versions(article)})
 
 
 @require_POST
 @role_required(*KB_EDITOR_ROLES)
 def kb_article_restore(request, pk: int, version: int):
-    article = get_object_or_404(Article, pk=pk)
+    article = get_object_or_404(Article, pk=_id(pk))
     try:
         article = article_restore(actor=request.user, article=article, version=version)
     except ApplicationError as error:
@@ -216,7 +227,7 @@ def kb_phrases(request):
 
 @role_required(*KB_EDITOR_ROLES)
 def kb_phrase_edit(request, pk: int):
-    phrase = get_object_or_404(StandardPhrase, pk=pk)
+    phrase = get_object_or_404(StandardPhrase, pk=_id(pk))
     fields = ("category", "text", "language", "active", "active_from", "active_until", "position")
     form = PhraseForm(request.POST or None, initial={name: getattr(phrase, name) for name in fields})
     if request.method == "POST" and form.is_valid():
@@ -234,7 +245,7 @@ def kb_phrase_edit(request, pk: int):
 @role_required(*READ_ROLES)
 def kb_phrase_use(request, pk: int):
     """The desk's one-click insert: count it (the text itself is put in the notes by kb.js)."""
-    phrase = get_object_or_404(StandardPhrase, pk=pk)
+    phrase = get_object_or_404(StandardPhrase, pk=_id(pk))
     try:
         phrase = phrase_used(user=request.user, phrase=phrase, call_uid=request.POST.get("call", ""))
     except ApplicationError as error:

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
 from apps.accounts.models import Team
+from apps.crm import paging
 from apps.crm.models import Ticket
 from apps.crm.services import department_create, ticket_category_create, tickets_sla_sweep
 
@@ -286,3 +287,16 @@ def test_another_tenant_never_sees_a_ticket(setup, globex):
     foreign = globex.api()
     foreign.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert foreign.get("/api/v1/tickets").status_code in (401, 403)
+
+
+def test_long_lists_count_exactly_up_to_the_limit_then_estimate(setup, monkeypatch):
+    api = setup["acme"].api(setup["supervisor"])
+    for _ in range(5):
+        create(api, setup["category"])
+    exact = api.get("/api/v1/tickets").json()
+    assert (exact["count"], exact["count_is_estimate"]) == (5, False)
+    monkeypatch.setattr(paging, "EXACT_COUNT_LIMIT", 3)
+    estimated = api.get("/api/v1/tickets?page_size=2").json()
+    assert estimated["count_is_estimate"] is True
+    assert estimated["count"] >= 4  # at least what was counted; PostgreSQL's estimate beyond
+    assert len(estimated["results"]) == 2

@@ -10,6 +10,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from apps.core.api.permissions import HasRole
+from apps.crm.api.tickets import body
 from apps.crm.choices import TicketPriority
 from apps.crm.models import Department, TicketCategory
 from apps.crm.roles import TICKET_ADMIN_ROLES, TICKET_READ_ROLES
@@ -60,6 +61,7 @@ CATEGORY_FIELDS = ("name", "active", "business_hours", "targets")
 class TicketCategoryViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
+    lookup_value_regex = r"\d+"
     permission_classes = [HasRole.of(*TICKET_ADMIN_ROLES, read=TICKET_READ_ROLES)]
     serializer_class = TicketCategorySerializer
     pagination_class = None
@@ -75,14 +77,14 @@ class TicketCategoryViewSet(
     @extend_schema(request=CATEGORY_IN, responses={201: TicketCategorySerializer})
     def create(self, request, *args, **kwargs):
         """A category; priorities without a target get the defaults (docs/tickets.md)."""
-        values = {name: request.data[name] for name in CATEGORY_FIELDS if name in request.data}
+        values = {name: body(request)[name] for name in CATEGORY_FIELDS if name in body(request)}
         category = ticket_category_create(actor=request.user, **values)
         return self._answer(category, status.HTTP_201_CREATED)
 
     @extend_schema(request=CATEGORY_IN, responses={200: TicketCategorySerializer})
     def partial_update(self, request, *args, **kwargs):
         """Change what is given; targets are replaced per priority given."""
-        values = {name: request.data[name] for name in CATEGORY_FIELDS if name in request.data}
+        values = {name: body(request)[name] for name in CATEGORY_FIELDS if name in body(request)}
         category = ticket_category_update(category=self.get_object(), actor=request.user, **values)
         return self._answer(category)
 
@@ -110,6 +112,7 @@ DEPARTMENT_FIELDS = ("name", "team", "active")
 class DepartmentViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
+    lookup_value_regex = r"\d+"
     permission_classes = [HasRole.of(*TICKET_ADMIN_ROLES, read=TICKET_READ_ROLES)]
     serializer_class = DepartmentSerializer
     pagination_class = None
@@ -121,12 +124,12 @@ class DepartmentViewSet(
 
     @extend_schema(request=DEPARTMENT_IN, responses={201: DepartmentSerializer})
     def create(self, request, *args, **kwargs):
-        values = {name: request.data[name] for name in DEPARTMENT_FIELDS if name in request.data}
+        values = {name: body(request)[name] for name in DEPARTMENT_FIELDS if name in body(request)}
         department = department_create(actor=request.user, **values)
         return Response(DepartmentSerializer(department).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DEPARTMENT_IN, responses={200: DepartmentSerializer})
     def partial_update(self, request, *args, **kwargs):
-        values = {name: request.data[name] for name in DEPARTMENT_FIELDS if name in request.data}
+        values = {name: body(request)[name] for name in DEPARTMENT_FIELDS if name in body(request)}
         department = department_update(department=self.get_object(), actor=request.user, **values)
         return Response(DepartmentSerializer(department).data)

@@ -4,6 +4,9 @@ ones they created; 404 for the others); each step's right is checked by the serv
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -13,11 +16,13 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from apps.core.api.pagination import Pagination
 from apps.core.api.permissions import HasRole
 from apps.core.errors import ApplicationError
 from apps.crm.choices import TicketPriority, VisitAttitude
 from apps.crm.filtersets import TicketFilterSet
 from apps.crm.models import Ticket, TicketAttachment, TicketNote
+from apps.crm.paging import EstimatedCountPaginator
 from apps.crm.roles import TICKET_CREATE_ROLES, TICKET_READ_ROLES
 from apps.crm.selectors.tickets import access_ticket, actions_for, ticket_list, ticket_timeline
 from apps.crm.services import (
@@ -174,8 +179,17 @@ class VisitSerializer(serializers.Serializer):
     suggestion = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+def body(request) -> Mapping[str, Any]:
+    """The request's fields; a body that is not an object (a list, a number) is refused."""
+    data = request.data
+    if not isinstance(data, Mapping):
+        message = _("Send a JSON object.")
+        raise ApplicationError("invalid", message, fields={"non_field_errors": [message]})
+    return data
+
+
 def _text(request, name: str):
-    value = request.data.get(name, "")
+    value = body(request).get(name, "")
     return "" if value is None else value
 
 
@@ -188,7 +202,26 @@ def _flag(value) -> bool:
 TEXT_BODY: dict[str, serializers.Field] = {"note": serializers.CharField(required=False)}
 
 
+class TicketPagination(Pagination):
+    """The house pagination, with a count that is exact up to 10,000 tickets and PostgreSQL's
+    estimate beyond (apps/crm/paging.py); ``count_is_estimate`` says which."""
+
+    django_paginator_class = EstimatedCountPaginator
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_is_estimate"] = self.page.paginator.count_is_estimate
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        answer = super().get_paginated_response_schema(schema)
+        answer["properties"]["count_is_estimate"] = {"type": "boolean"}
+        return answer
+
+
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = r"\d+"
+    pagination_class = TicketPagination
     permission_classes = [HasRole.of(*TICKET_CREATE_ROLES, read=TICKET_READ_ROLES)]
     filterset_class = TicketFilterSet
     serializer_class = TicketSerializer
@@ -248,8 +281,8 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         ticket = ticket_assign(
             ticket=self._ticket(pk),
             actor=request.user,
-            assignee=request.data.get("assignee"),
-            department=request.data.get("department"),
+            assignee=body(request).get("assignee"),
+            department=body(request).get("department"),
             note=_text(request, "note"),
         )
         return self._answer(ticket)
@@ -274,7 +307,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             ticket=ticket,
             actor=request.user,
             body=_text(request, "body"),
-            public=_flag(request.data.get("public", False)),
+            public=_flag(body(request).get("public", False)),
         )
         return self._answer(ticket)
 

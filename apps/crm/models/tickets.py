@@ -198,7 +198,8 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status", "-received_at"], name="ticket_assignee_idx"),
             models.Index(fields=["department", "status", "-received_at"], name="ticket_department_idx"),
             models.Index(fields=["created_by", "-received_at"], name="ticket_creator_idx"),
-            models.Index(fields=["category", "-received_at"], name="ticket_category_idx"),
+            models.Index(fields=["category", "priority", "-received_at"], name="ticket_category_idx"),
+            models.Index(fields=["priority", "-received_at"], name="ticket_priority_idx"),
             models.Index(fields=["customer", "-received_at"], name="ticket_customer_idx"),
             models.Index(fields=["-received_at", "-id"], condition=Q(breached=True), name="ticket_breached_idx"),
             # What the SLA sweep looks for, among open tickets only.

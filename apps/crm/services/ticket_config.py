@@ -58,7 +58,7 @@ def _targets(fields: dict[str, list[str]], targets: Any) -> dict[str, tuple[int,
             fields.setdefault(prefix, []).append(_("Give priority, first_response_minutes and resolution_minutes."))
             continue
         priority = row.get("priority")
-        if priority not in TicketPriority.values:
+        if not isinstance(priority, str) or priority not in TicketPriority.values:
             fields.setdefault(f"{prefix}.priority", []).append(
                 _("Choose one of: %(choices)s.") % {"choices": ", ".join(TicketPriority.values)}
             )
@@ -113,7 +113,7 @@ def _write_targets(category: TicketCategory, targets: dict[str, tuple[int, int]]
 
 @transaction.atomic
 def ticket_category_create(
-    *, actor, name: Any, active: bool = True, business_hours: Any = None, targets: Any = None
+    *, actor, name: Any = None, active: bool = True, business_hours: Any = None, targets: Any = None
 ) -> TicketCategory:
     """A category; priorities without a target given get the defaults, so every ticket has one."""
     _check_admin(actor)
@@ -177,7 +177,7 @@ def _team(fields: dict[str, list[str]], value: Any) -> Team | None:
 
 
 @transaction.atomic
-def department_create(*, actor, name: Any, team: Any = None, active: bool = True) -> Department:
+def department_create(*, actor, name: Any = None, team: Any = None, active: bool = True) -> Department:
     """A department whose people are ``team``'s (members work its tickets, supervisors hear first)."""
     _check_admin(actor)
     fields: dict[str, list[str]] = {}

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,6 +30,7 @@ from apps.crm.forms.tickets import (
     VisitForm,
 )
 from apps.crm.models import Customer, TicketAttachment
+from apps.crm.paging import EstimatedCountPaginator
 from apps.crm.roles import TICKET_CREATE_ROLES, TICKET_READ_ROLES
 from apps.crm.selectors.customers import customer_by_phone
 from apps.crm.selectors.tickets import (
@@ -63,7 +63,7 @@ PAGE_SIZE = 50
 @role_required(*TICKET_READ_ROLES)
 def ticket_list_view(request):
     filterset = TicketFilterSet(request.GET or None, queryset=ticket_list(user=request.user), request=request)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = EstimatedCountPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     for ticket in page:
         ticket.badge = due_badge(ticket, now)

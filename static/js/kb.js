@@ -5,7 +5,8 @@
  * fetched again for that call (the server adds the IVR path and disposition from the call). A
  * disposition picked in the wrap-up form refreshes it too. A standard phrase clicked goes into the
  * wrap-up notes when the form is open, else to the clipboard, and its use is counted. */
-(function () {
+/* exported startKbPanel */
+function startKbPanel() {
   "use strict";
   var root = document.getElementById("desk-kb");
   var Live = window.Live;
@@ -102,4 +103,8 @@
 
   var config = Live && Live.readJson("desk-config");
   if (config && config.ws) Live.connect(config.ws, onMessage, function () {});
-})();
+}
+
+// htmx is loaded with ``defer`` (base.html): it exists once the document has been parsed.
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startKbPanel);
+else startKbPanel();

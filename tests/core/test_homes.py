@@ -55,6 +55,8 @@ NAVIGATION = {
         "/console/users/",
         "/console/teams/",
         "/console/security/",
+        "/tickets/categories/",
+        "/tickets/departments/",
         "/console/calendar/",
         "/console/audit/",
         "/console/retention/",

@@ -20,7 +20,10 @@ from django.core.management.base import CommandError
 from django.db.models import Count, Sum
 from django_tenants.utils import tenant_context
 
-from apps.accounts.models import User
+from apps.accounts.choices import Role
+from apps.accounts.models import Team, User
+from apps.crm.models import Article, Department, TicketCategory
+from apps.qa.models import Scorecard
 from apps.telephony import kpis
 from apps.telephony.models import (
     Agent,
@@ -423,3 +426,15 @@ def test_ensure_demo_gives_the_demo_tenant_its_past_once(monkeypatch):
     assert "demo history:" in output and calls > 0
     again, calls_again = run("--history")  # the history is the marker: not twice
     assert "demo history" not in again and calls_again == calls
+    # The departments' demo data comes with it: the team and its ticket department, the ticket
+    # categories, the knowledge base, the QA analyst and lead with the history's calls sampled.
+    with tenant_context(Tenant.objects.get(slug="demo")):
+        team = Team.objects.get(name=ensure_demo.DEMO_TEAM)
+        assert team.supervisors.filter(email="supervisor@demo.local").exists()
+        assert team.members.filter(email="agent@demo.local").exists()
+        assert Department.objects.filter(team=team).exists()
+        assert TicketCategory.objects.exists() and Article.objects.exists()
+        assert User.objects.filter(email="qa@demo.local", roles__contains=[Role.QA]).exists()
+        # One day of history is no finished week to sample (tests/qa/test_sampling_demo.py samples 30).
+        assert Scorecard.objects.filter(is_current=True).exists()
+    assert "qalead@demo.local" in again

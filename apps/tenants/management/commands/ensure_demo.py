@@ -12,7 +12,11 @@ from django.core.management.base import BaseCommand
 from django_tenants.utils import schema_context, tenant_context
 
 from apps.accounts.choices import Role
-from apps.accounts.models import User
+from apps.accounts.models import Team, User
+from apps.crm.models import Department
+from apps.crm.services.kb_demo import kb_demo_seed
+from apps.crm.services.ticket_config import seed_ticket_defaults
+from apps.qa.services.demo import QA_USERS, qa_demo_ensure
 from apps.telephony.services.demo import demo_traffic_setup
 from apps.telephony.services.history import demo_history_ensure
 from apps.tenants.models import Domain, Tenant
@@ -75,12 +79,21 @@ class Command(BaseCommand):
                 if not User.objects.filter(email=email).exists():
                     User.objects.create_user(email, password, name=name, roles=roles)
             demo_traffic_setup(tenant)
+            _demo_team()
+            seed_ticket_defaults(tenant)
+            kb_demo_seed()
         if history_wanted(options.get("history")):
             result = demo_history_ensure(tenant)
             if result is not None:
                 self.stdout.write(
                     f"demo history: {result.calls} calls over {result.days} days in {result.wall_seconds:.1f} s"
                 )
+        # After the history: the QA department samples its calls (users and scorecard either way).
+        made = qa_demo_ensure(tenant)
+        if made.get("assignments"):
+            self.stdout.write(
+                f"demo QA: {made['assignments']} sampled calls assigned, {made['evaluations']} evaluations"
+            )
         built = spare_schemas_fill()
         if built:
             self.stdout.write(f"built {built} spare tenant schema(s) for instant sign-ups")
@@ -102,8 +115,20 @@ class Command(BaseCommand):
             f"  platform console      http://{domain}{port}/platform/   {PLATFORM_ADMIN[0]} / {PLATFORM_ADMIN[1]}",
             f"  demo contact center   http://{tenant.slug}.{domain}{port}/",
         ]
-        for email, password, _name, roles in DEMO_USERS:
+        for email, password, _name, roles in [*DEMO_USERS, *QA_USERS]:
             lines.append(f"      {', '.join(roles):<28} {email} / {password}")
         lines.append(f"  API docs              http://{tenant.slug}.{domain}{port}/api/docs/")
         lines.append("")
         self.stdout.write("\n".join(lines))
+
+
+DEMO_TEAM = "客服一组"
+
+
+def _demo_team() -> None:
+    """The demo's one team (the supervisor and every agent) and its ticket department, so that team
+    views (a supervisor's evaluations, escalations, reports by team) have something to show."""
+    team, _created = Team.objects.get_or_create(name=DEMO_TEAM)
+    team.supervisors.add(*User.objects.filter(email="supervisor@demo.local"))
+    team.members.add(*User.objects.filter(roles__contains=[Role.AGENT]))
+    Department.objects.get_or_create(name="客户服务部", defaults={"team": team})

@@ -113,6 +113,15 @@ TENANT_NAVIGATION: list[NavItem] = [
         _("Search the answers and standard phrases agents use on calls, in Chinese or English."),
         group=CUSTOMERS,
     ),
+    NavItem(_("Manage articles"), "kb:manage", (A, S, T), group=CUSTOMERS),
+    NavItem(_("Standard phrases"), "kb:phrases", (A, S, T), group=CUSTOMERS),
+    NavItem(
+        _("What agents look up"),
+        "kb:insights",
+        (A, S, T, L),
+        _("The articles and phrases agents open and insert, and the searches that found nothing."),
+        group=CUSTOMERS,
+    ),
     NavItem(
         _("Dashboard"),
         "reports:dashboard",

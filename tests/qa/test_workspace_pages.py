@@ -224,6 +224,9 @@ def test_a_submit_through_the_page_stores_the_evaluation(world):
             (0.25, "Greeting by the script"),
             (1.5, "Did not verify the caller"),
         ]
+    # The submitted evaluation offers to plan coaching from it (the draft did not).
+    page = world["client"].get(f"/qa/evaluations/{evaluation.pk}/edit/").content.decode()
+    assert f"/qa/coaching/new/?evaluation={evaluation.pk}" in page
 
 
 def test_a_draft_then_a_submit(world):

@@ -175,7 +175,7 @@ def test_no_template_or_form_asks_the_browser_for_its_own_date_or_file_input():
         *ROOT.glob("apps/**/templates/**/*.html"),
     ]:
         where = path.relative_to(ROOT)
-        if (path.name == "widgets.py" and path.parent.name == "core"):
+        if path.name == "widgets.py" and path.parent.name == "core":
             continue
         text = path.read_text(encoding="utf-8")
         for match in NATIVE.finditer(text):

@@ -25,7 +25,7 @@ from apps.tenants.services.spares import spare_schemas_fill
 
 PLATFORM_ADMIN = ("admin@platform.local", "Platform!2026")
 DEMO_SLUG = "demo"
-DEMO_USERS = [
+DEMO_USERS: list[tuple[str, str, str, list[str]]] = [
     # email, password, name, roles
     ("admin@demo.local", "DemoAdmin!2026", "演示管理员", [Role.TENANT_ADMIN, Role.SUPERVISOR]),
     ("supervisor@demo.local", "DemoSuper!2026", "王主管", [Role.SUPERVISOR]),

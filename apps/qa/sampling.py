@@ -12,6 +12,9 @@ second) with the very same definitions, and the tests check the SQL against thes
   depends on the others (a call added late does not reshuffle the rest).
 - **The quota** of a group of ``n`` calls is ``per_agent`` (the group being one agent's calls,
   per stratum) or ``ceil(percent × n / 100)``; with both set, the larger; never more than ``n``.
+  The first ``quota`` calls in key order are picked, passing over those without a recording
+  when the rule asks for one (the quota still counts them: every call is recorded in a working
+  center, and a call nobody can hear cannot be scored).
 - **Workload balance**: each new sample goes to the evaluator with the fewest open assignments
   (to do or in progress, counting the ones just given), ties to the lowest user id; an
   evaluator is never given a call they handled themselves.
@@ -109,6 +112,7 @@ class Candidate:
     queue: int | None = None
     campaign: int | None = None
     direction: str = "inbound"
+    recorded: bool = True
 
 
 def draw(
@@ -123,14 +127,15 @@ def draw(
     """The random sample's call ids, in draw order within each group (the SQL's definition, in
     Python: tests compare the two, and a reader can follow the rule here)."""
     keys = partition_keys(per_agent=bool(per_agent), strata=strata)
-    groups: dict[tuple, list[tuple[str, int]]] = {}
+    groups: dict[tuple, list[tuple[str, int, bool]]] = {}
     for call in calls:
         group = tuple(getattr(call, key) for key in keys)
-        groups.setdefault(group, []).append((draw_key(call.uid, seed, period_start), call.id))
+        groups.setdefault(group, []).append((draw_key(call.uid, seed, period_start), call.id, call.recorded))
     picked: list[int] = []
     for members in groups.values():
         members.sort()
-        picked.extend(call_id for _key, call_id in members[: quota(len(members), per_agent=per_agent, percent=percent)])
+        wanted = quota(len(members), per_agent=per_agent, percent=percent)
+        picked.extend([call_id for _key, call_id, recorded in members if recorded][:wanted])
     return picked
 
 

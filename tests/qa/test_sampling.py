@@ -15,15 +15,15 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 from django_tenants.utils import tenant_context
 
 from apps.accounts.choices import Role
 from apps.core.errors import ApplicationError
 from apps.qa import sampling as rules
 from apps.qa.models import Assignment, SamplingRule
+from apps.qa.selectors import sampling_draw
+from apps.qa.selectors.sampling_draw import draw
 from apps.qa.services.sampling import (
-    _selection_sql,
     assignment_reassign,
     sampling_rule_create,
     sampling_rule_update,
@@ -153,10 +153,62 @@ def test_large_groups_rank_only_their_candidates_and_still_match_the_definition(
     assert picked(sampled) == set(expected)
     assert len(sampled.picks) == 6 + 4  # ceil(1.5 % of 400), ceil(1.5 % of 250)
     since, until = rules.period_bounds("week", WEEK, ZONE)
-    with connection.cursor() as cursor:
-        sql, params = _selection_sql(sampler, since=since, until=until, period_start=WEEK, exact=True)
-        cursor.execute(sql, params)
-        assert {row[0] for row in cursor.fetchall()} == set(expected)
+    eligible, every = draw(sampler, since=since, until=until, period_start=WEEK, exact=True)
+    assert eligible == 650
+    assert [p.call_id for p in every] == [p.call_id for p in sampled.picks]
+
+
+def test_a_large_group_is_drawn_from_the_first_scan_alone(tenant):
+    """(3q + 10) / n below 1/16: statement 1's collected calls hold the whole draw."""
+    made = calls(agent(), 260)
+    result = sampling_run(rule=rule(per_agent=1, seed=21), period_start=WEEK, dry_run=True)
+    expected = rules.draw(
+        [rules.Candidate(id=c.pk, uid=c.uid, agent=c.agent_id) for c in made],
+        seed=21,
+        period_start=WEEK,
+        per_agent=1,
+        percent=None,
+    )
+    assert [p.call_id for p in result.picks] == expected
+
+
+def test_calls_without_a_recording_are_passed_over_and_still_counted(tenant):
+    """The quota counts every call of the group; the picks are its first recorded calls."""
+    made = calls(agent(), 240)
+    recorded = made[::3]
+    for call in recorded:
+        Recording.objects.create(call=call, file=f"t/{call.uid}.wav", duration_seconds=60)
+    sampler = rule(percent="5", seed=4, require_recording=True)
+    result = sampling_run(rule=sampler, period_start=WEEK, dry_run=True)
+    expected = rules.draw(
+        [rules.Candidate(id=c.pk, uid=c.uid, agent=c.agent_id, recorded=c in recorded) for c in made],
+        seed=4,
+        period_start=WEEK,
+        per_agent=None,
+        percent=Decimal("5"),
+    )
+    assert len(expected) == 12  # 5 % of all 240 calls, all of them recorded ones
+    assert [p.call_id for p in result.picks] == expected
+    assert result.eligible == 240
+
+
+def test_a_group_short_of_candidates_is_drawn_again_in_full(tenant, monkeypatch):
+    """The fallback: limits so low that no group finds its quota among its candidates."""
+    made = calls(agent(), 300)
+    sampler = rule(per_agent=4, seed=8)
+    expected = rules.draw(
+        [rules.Candidate(id=c.pk, uid=c.uid, agent=c.agent_id) for c in made],
+        seed=8,
+        period_start=WEEK,
+        per_agent=4,
+        percent=None,
+    )
+    real = sampling_draw._limit
+    monkeypatch.setattr(sampling_draw, "_limit", lambda n, q, exact: real(n, q, exact) if exact else "0000")
+    result = sampling_run(rule=sampler, period_start=WEEK, dry_run=True)
+    assert [p.call_id for p in result.picks] == sorted(
+        expected, key=lambda pk: rules.draw_key(next(c.uid for c in made if c.pk == pk), 8, WEEK)
+    )
 
 
 def test_per_agent_takes_n_of_each_agent_and_all_of_a_small_one(tenant):

@@ -101,7 +101,7 @@ def run_data(result: SamplingResult) -> dict:
         "picks": [
             {
                 "call": pick.uid,
-                "arrived_at": pick.arrived_at.isoformat(),
+                "arrived_at": pick.arrived_at.isoformat() if pick.arrived_at else None,
                 "agent_user": pick.agent_user_id,
                 "reason": pick.reason,
                 "assignee": pick.assignee_id,

@@ -1,10 +1,10 @@
 """Sampling: run one rule over one period, and hand the samples to the QA analysts.
 
-Why one SQL statement: a large center has a million calls in a month; pulling them into Python
-to draw would take a minute. The draw (apps/qa/sampling.py states it in Python) runs in
-PostgreSQL: each eligible call gets the key ``md5(uid || "|seed|period")``, a window numbers the
-calls of each group (agent and/or strata) in key order and counts them, and the first
-``quota(n)`` of each group are the random sample. Only the picks (a few per cent) come back.
+Why in SQL: a large center has a million calls in a month; pulling them into Python to draw
+would take a minute. The draw (apps/qa/sampling.py states it in Python) runs in PostgreSQL
+(apps/qa/selectors/sampling_draw.py): each eligible call has the key ``md5(uid || "|seed|period")``,
+and the first ``quota(n)`` calls of each group (agent and/or strata) in key order are the random
+sample. Only the picks (a few per cent) come back.
 
 What is eligible: calls that arrived in the period (local to the tenant) and were handled by an
 agent, with at least ``min_talk_seconds`` of talk ("too short" is excluded, whatever else the
@@ -43,18 +43,18 @@ from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError
 from apps.qa import sampling as rules
-from apps.qa.choices import AssignmentStatus, EvaluationKind, SampleReason, SamplingPeriod, ScorecardStatus
-from apps.qa.models import Assignment, Evaluation, SamplingRule, Scorecard
+from apps.qa.choices import AssignmentStatus, SamplingPeriod, ScorecardStatus
+from apps.qa.models import Assignment, SamplingRule, Scorecard
 from apps.qa.selectors.sampling import (
     EVALUATOR_ROLES,
     OPEN_STATUSES,
     analysis_flag_choices,
-    analysis_flagged_call_ids,
     open_assignment_counts,
 )
+from apps.qa.selectors.sampling_draw import Drawn, draw
 from apps.reports.periods import tenant_zone
-from apps.telephony.choices import CallDirection, CallEndReason
-from apps.telephony.models import Agent, Call, CallEvent, Campaign, Disposition, Queue, Recording
+from apps.telephony.choices import CallDirection
+from apps.telephony.models import Agent, Campaign, Disposition, Queue
 
 logger = logging.getLogger(__name__)
 
@@ -328,17 +328,7 @@ def sampling_rule_delete(*, rule: SamplingRule, actor: User | None = None) -> No
 # --- running a rule ------------------------------------------------------------------------------
 
 
-@dataclass
-class Pick:
-    call_id: int
-    uid: str
-    agent_id: int | None
-    agent_user_id: int | None
-    arrived_at: datetime
-    reason: str
-    key: str
-    existing: bool = False
-    assignee_id: int | None = None
+Pick = Drawn  # one picked call (apps/qa/selectors/sampling_draw.py)
 
 
 @dataclass
@@ -380,155 +370,6 @@ def _period_start(rule: SamplingRule, period_start: date | None, today: date) ->
     return start
 
 
-def _selection_sql(
-    rule: SamplingRule, *, since: datetime, until: datetime, period_start: date, exact: bool = False
-) -> tuple[str, list]:
-    """The statement returning the rule's picks for ``[since, until)``: call id, uid, agent,
-    the agent's user, arrival, reason, draw key, and the number of eligible calls."""
-    calls, agents = _table(Call), _table(Agent)
-    params: list[Any] = [rules.draw_salt(rule.seed, period_start)]
-    where = [
-        "c.arrived_at >= %s",
-        "c.arrived_at < %s",
-        "c.agent_id IS NOT NULL",
-        "c.answered_at IS NOT NULL",
-        "c.talk_seconds >= %s",
-    ]
-    params += [since, until, rule.min_talk_seconds]
-    queue_ids = list(rule.queues.values_list("pk", flat=True))
-    if queue_ids:
-        where.append("c.queue_id = ANY(%s)")
-        params.append(queue_ids)
-    campaign_ids = list(rule.campaigns.values_list("pk", flat=True))
-    if campaign_ids:
-        where.append("c.campaign_id = ANY(%s)")
-        params.append(campaign_ids)
-    if rule.directions:
-        where.append("c.direction = ANY(%s)")
-        params.append(list(rule.directions))
-    if rule.require_recording:
-        where.append(f"EXISTS (SELECT 1 FROM {_table(Recording)} r WHERE r.call_id = c.id)")  # noqa: S608 - table name
-    if rule.exclude_evaluated:
-        # NOT IN / IN over small tables: PostgreSQL hashes them once (a hashed subplan), where
-        # EXISTS under an OR would be probed per call.
-        where.append(
-            f"(c.id NOT IN (SELECT e.call_id FROM {_table(Evaluation)} e WHERE e.kind = %s"  # noqa: S608 - table names only
-            f" UNION ALL SELECT a.call_id FROM {_table(Assignment)} a"
-            f" WHERE a.rule_id IS DISTINCT FROM %s AND a.status <> %s)"
-            f" OR c.id IN (SELECT a.call_id FROM {_table(Assignment)} a WHERE a.rule_id = %s))"
-        )
-        params += [EvaluationKind.REGULAR, rule.pk, AssignmentStatus.SKIPPED, rule.pk]
-
-    reasons: list[str] = []
-    reason_params: list[Any] = []
-    if rule.include_csat_at_most is not None:
-        reasons.append("WHEN c.survey_score <= %s THEN %s")
-        reason_params += [rule.include_csat_at_most, SampleReason.LOW_CSAT]
-    disposition_ids = list(rule.include_dispositions.values_list("pk", flat=True))
-    if disposition_ids:
-        reasons.append("WHEN c.disposition_id = ANY(%s) THEN %s")
-        reason_params += [disposition_ids, SampleReason.COMPLAINT]
-    if rule.include_transfers:
-        # An agent's transfer is a timeline event; a transfer out ends the call with that reason.
-        reasons.append(
-            f"WHEN c.end_reason = %s OR c.id IN (SELECT t.call_id FROM {_table(CallEvent)} t"  # noqa: S608 - table names
-            " WHERE t.kind = 'transferred' AND t.at >= %s AND t.at < %s) THEN %s"
-        )
-        reason_params += [CallEndReason.TRANSFERRED, since, until + timedelta(days=1), SampleReason.TRANSFER]
-    if rule.include_hold_seconds_over is not None:
-        reasons.append("WHEN c.hold_seconds > %s THEN %s")
-        reason_params += [rule.include_hold_seconds_over, SampleReason.LONG_HOLD]
-    if rule.include_analysis_flags:
-        flagged_sql, flagged_params = analysis_flagged_call_ids(rule.include_analysis_flags, since, until)
-        reasons.append(f"WHEN c.id IN ({flagged_sql}) THEN %s")
-        reason_params += [*flagged_params, SampleReason.ANALYSIS]
-    reason_sql = f"CASE {' '.join(reasons)} END" if reasons else "NULL::text"
-
-    keys = rules.partition_keys(per_agent=bool(rule.per_agent), strata=rule.strata or [])
-    # Group keys never NULL (a call without a queue or campaign is its own group, 0), so that the
-    # groups join back to their calls by hash.
-    exprs = {
-        "agent": "c.agent_id",
-        "queue": "COALESCE(c.queue_id, 0)",
-        "campaign": "COALESCE(c.campaign_id, 0)",
-        "direction": "c.direction",
-    }
-    group_columns = [f"g_{key}" for key in keys]
-    group_select = "".join(f", {exprs[key]} AS g_{key}" for key in keys)
-    group_by = ", ".join(group_columns) if group_columns else "()"
-    listed = "".join(f"{column}, " for column in group_columns)
-    join_on = " AND ".join(f"l.{column} = b.{column}" for column in group_columns) or "TRUE"
-    partition = f"PARTITION BY {', '.join(f'b.{column}' for column in group_columns)}" if group_columns else ""
-    carried = "".join(f", b.{column}" for column in group_columns)
-    per_agent = rule.per_agent or 0
-    percent = rule.percent or Decimal(0)
-
-    # Only table names, column names and fixed fragments are formatted in; values are parameters.
-    sql = f"""
-WITH base AS MATERIALIZED (
-    SELECT c.id, c.agent_id{group_select},
-           md5(c.uid || %s) COLLATE "C" AS k,
-           {reason_sql} AS reason
-    FROM {calls} c
-    WHERE {" AND ".join(where)}
-),
-groups AS (
-    SELECT {listed}count(*) AS n_all, count(*) FILTER (WHERE reason IS NULL) AS n
-    FROM base GROUP BY {group_by}
-),
-limits AS (
-    -- A group's quota q of its n calls; the draw only needs the calls whose key starts below
-    -- (3q + 10) / n of the key space (about 3q + 10 of them), the rest can never be among the
-    -- first q: PostgreSQL ranks a few per cent of the calls instead of sorting them all.
-    SELECT {listed}q, CASE WHEN %s OR 3 * q + 10 >= n THEN 'g'
-                   ELSE lpad(to_hex(floor((3 * q + 10)::numeric / n * 4294967296)::bigint), 8, '0') END
-                   COLLATE "C" AS below
-    FROM (SELECT {listed}n, LEAST(n, GREATEST(%s, CEIL(n * %s / 100.0)))::bigint AS q FROM groups) quotas
-    WHERE q > 0
-),
-ranked AS (
-    SELECT b.id, b.agent_id, b.k, l.q{carried},
-           row_number() OVER ({partition} ORDER BY b.k, b.id) AS rn,
-           count(*) OVER ({partition}) AS candidates
-    FROM base b JOIN limits l ON {join_on}
-    WHERE b.reason IS NULL AND b.k < l.below
-),
-picked AS (
-    SELECT id, agent_id, reason, k FROM base WHERE reason IS NOT NULL
-    UNION ALL
-    SELECT id, agent_id, %s, k FROM ranked WHERE rn <= q
-)
--- One row at least: the eligible calls and the groups whose candidates fell short of the quota
--- (then the caller draws again without the shortcut) come back even when nothing is picked. The
--- picks' uid and arrival are read by primary key (LIMIT 1 keeps it a lookup per pick, never a
--- second scan of the calls), and whether this rule assigned the call already.
-SELECT p.id, c.uid, p.agent_id, ag.user_id, c.arrived_at, p.reason, p.k, total.eligible, total.short,
-       ex.id IS NOT NULL, ex.assignee_id
-FROM (
-    SELECT (SELECT COALESCE(sum(n_all), 0) FROM groups) AS eligible,
-           (SELECT count(*) FROM (SELECT 1 FROM ranked GROUP BY {group_by} HAVING max(candidates) < max(q)) s) AS short
-) total
-LEFT JOIN picked p ON TRUE
-LEFT JOIN LATERAL (SELECT uid, arrived_at FROM {calls} WHERE id = p.id LIMIT 1) c ON TRUE
-LEFT JOIN {agents} ag ON ag.id = p.agent_id
-LEFT JOIN {_table(Assignment)} ex ON ex.rule_id = %s AND ex.call_id = p.id
-ORDER BY p.k, p.id
-"""  # noqa: S608
-    # The salt is the first placeholder (in base's select list), then the reasons, base's WHERE,
-    # then the limits (the no-shortcut switch, the quota), the random reason and the rule.
-    ordered = [
-        params[0],
-        *reason_params,
-        *params[1:],
-        exact,
-        per_agent,
-        percent,
-        SampleReason.RANDOM,
-        rule.pk,
-    ]
-    return sql, ordered
-
-
 def _due_at(rule: SamplingRule, until: datetime) -> datetime:
     zone = tenant_zone()
     end = until.astimezone(zone).date() + timedelta(days=rule.due_days)
@@ -563,34 +404,10 @@ def sampling_run(
             # A crash right after the commit could lose these assignments, never corrupt them; the
             # next run (the beat's, or the same button) draws the same calls and makes them again.
             cursor.execute("SET LOCAL synchronous_commit = off")
-            # The CTEs' row counts are guesses; a merge join would sort every call of the period
-            # to meet the groups' limits, which a hash join does not.
+            # Row counts of filtered calls are guesses; a merge join would sort every call of the
+            # period to meet the groups' limits, which a hash join does not.
             cursor.execute("SET LOCAL enable_mergejoin = off")
-            sql, params = _selection_sql(rule, since=since, until=until, period_start=start)
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-            if rows and rows[0][8]:
-                # Some group had fewer candidates than its quota (about one draw in a million):
-                # rank every call of the period instead.
-                sql, params = _selection_sql(rule, since=since, until=until, period_start=start, exact=True)
-                cursor.execute(sql, params)
-                rows = cursor.fetchall()
-        result.eligible = int(rows[0][7]) if rows else 0
-        result.picks = [
-            Pick(
-                call_id=row[0],
-                uid=row[1],
-                agent_id=row[2],
-                agent_user_id=row[3],
-                arrived_at=row[4],
-                reason=row[5],
-                key=row[6],
-                existing=row[9],
-                assignee_id=row[10],
-            )
-            for row in rows
-            if row[0] is not None
-        ]
+            result.eligible, result.picks = draw(rule, since=since, until=until, period_start=start)
         new = result.new
         evaluators = list(rule.evaluators.filter(is_active=True).values_list("pk", flat=True))
         chosen = rules.balance(

@@ -10,11 +10,11 @@ What is eligible: calls that arrived in the period (local to the tenant) and wer
 agent, with at least ``min_talk_seconds`` of talk ("too short" is excluded, whatever else the
 call matches), in the rule's queues, campaigns and directions when it names some; with
 ``exclude_evaluated``, not a call already evaluated (a regular evaluation, draft or not) nor one
-another rule has sampled and nobody skipped; with ``require_recording`` (the default), only calls
-that have a recording. Always-include tests (low CSAT, the named
+another rule has sampled and nobody skipped. Always-include tests (low CSAT, the named
 dispositions, transfers, long holds, analysis flags) add the eligible calls they match whatever
 the draw, with the first matching test as the sample's reason; the random draw takes its quota
-from the other calls.
+from the other calls. With ``require_recording`` (the default) a call without a recording is
+never picked — the draw passes over it to the next call — though the quota still counts it.
 
 Idempotent: the picks are recomputed from the same data, and calls this rule already sampled stay
 eligible (its own assignments are not "evaluated elsewhere"), so a second run finds the same

@@ -18,9 +18,9 @@ calls; it reads them once or twice:
 2. **Candidates** of the other groups (small ones, or short of recorded candidates) — a second
    scan, each call looking its group's limit up in a JSON object (no join whose plan a wrong row
    estimate could spoil); a group still short is drawn over all its calls.
-3. **Recordings and details** by primary key: which picks have a recording (when the rule asks
-   for one, a call without one is passed over, the quota still counting it), uid, arrival, and
-   whether this rule has assigned the call already.
+3. **Recordings and details** by key: which picks have a recording (when the rule asks for one,
+   a call without one is passed over, the quota still counting it), uid, arrival, and whether
+   this rule has assigned the call already.
 
 The filtered calls sit behind ``OFFSET 0``, so the always-include tests are evaluated once per
 call rather than once per use of their result; the sets are tested as subqueries, which
@@ -275,7 +275,7 @@ def _first(rows: list[tuple], q: int, limit: str, usable: set[int]) -> list[Draw
         if len(drawn) == q or key >= limit:
             break
         if call_id in usable:
-            drawn.append(Drawn(call_id=call_id, agent_id=agent_id, reason=SampleReason.RANDOM, key=key))
+            drawn.append(Drawn(call_id=call_id, agent_id=agent_id, reason=SampleReason.RANDOM.value, key=key))
     return drawn
 
 
@@ -379,26 +379,29 @@ def _recorded(cursor, rule: SamplingRule, call_ids: list[int]) -> set[int]:
 
 
 def _details(cursor, rule: SamplingRule, picks: list[Drawn]) -> None:
-    """Statement 3: the picks' uid, arrival and this rule's assignment (by primary key), and
-    their agents' users."""
+    """Statement 3: the picks' uid and arrival, this rule's assignments of them, their agents'
+    users — each a lookup by key (``= ANY`` in a WHERE: an index or one hashed scan, whatever
+    the table's statistics say; right after a run inserted thousands of assignments they say
+    the table is empty)."""
     if not picks:
         return
+    ids = _ids(pick.call_id for pick in picks)
     cursor.execute(
-        f"""
-SELECT p.id, c.uid, extract(epoch FROM c.arrived_at)::float8, ex.id IS NOT NULL, ex.assignee_id
-FROM unnest({IDS}) AS p(id)
-CROSS JOIN LATERAL (SELECT uid, arrived_at FROM {_table(Call)} WHERE id = p.id LIMIT 1) c
-LEFT JOIN LATERAL (
-    SELECT id, assignee_id FROM {_table(Assignment)} WHERE rule_id = %s AND call_id = p.id LIMIT 1
-) ex ON TRUE
-""",  # noqa: S608 - table names only
-        [_ids(pick.call_id for pick in picks), rule.pk],
+        f"SELECT id, uid, extract(epoch FROM arrived_at)::float8 FROM {_table(Call)} WHERE id = ANY({IDS})",  # noqa: S608
+        [ids],
     )
-    details = {row[0]: row[1:] for row in cursor.fetchall()}
+    calls = {row[0]: row[1:] for row in cursor.fetchall()}
+    cursor.execute(
+        f"SELECT call_id, assignee_id FROM {_table(Assignment)} WHERE rule_id = %s AND call_id = ANY({IDS})",  # noqa: S608
+        [rule.pk, ids],
+    )
+    assigned = dict(cursor.fetchall())
     users = dict(
         Agent.objects.filter(pk__in={pick.agent_id for pick in picks if pick.agent_id}).values_list("pk", "user_id")
     )
     for pick in picks:
-        pick.uid, arrived, pick.existing, pick.assignee_id = details[pick.call_id]
+        pick.uid, arrived = calls[pick.call_id]
         pick.arrived_at = datetime.fromtimestamp(arrived, tz=UTC)
+        pick.existing = pick.call_id in assigned
+        pick.assignee_id = assigned.get(pick.call_id)
         pick.agent_user_id = users.get(pick.agent_id) if pick.agent_id else None

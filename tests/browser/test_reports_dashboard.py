@@ -139,6 +139,9 @@ def _walk_the_reports(page, visitor, walk) -> None:
     assert page.locator("#today .stat-card").count() >= 5
     visitor.check("reports-dashboard")
 
+    # The top bar's Reports menu opens, then its link (apps/core/navigation.py groups).
+    menu = page.locator("nav.mainnav details.navmenu", has=page.locator("a[href='/reports/list/']"))
+    menu.locator("summary").click()
     page.locator("nav.mainnav a[href='/reports/list/']").click()
     page.wait_for_url(lambda url: url.endswith("/reports/list/"))
     visitor.check("reports-list")

@@ -63,6 +63,8 @@ class SamplingRule(models.Model):
 class Assignment(models.Model):
     """One sampled call for one evaluator, with a due date."""
 
+    # No index of their own for ``rule`` and ``assignee``: the unique (rule, call) and the
+    # (assignee, status) indexes begin with them, and a sampling run inserts thousands of rows.
     rule = models.ForeignKey(
         SamplingRule,
         verbose_name=_("rule"),
@@ -70,6 +72,7 @@ class Assignment(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assignments",
+        db_index=False,
     )
     call = models.ForeignKey("telephony.Call", verbose_name=_("call"), on_delete=models.CASCADE, related_name="+")
     scorecard = models.ForeignKey(
@@ -82,6 +85,7 @@ class Assignment(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="qa_assignments",
+        db_index=False,
     )
     period_start = models.DateField(_("period start"))
     reason = models.CharField(_("reason"), max_length=16, choices=SampleReason.choices, default=SampleReason.RANDOM)

@@ -262,7 +262,7 @@ def _lead_evaluations(lead: User, scorecard: Scorecard, *, before) -> int:
             {"at_seconds": round(rng.uniform(3, length - 3), 1), "text": text}
             for text in rng.sample(COMMENTS, k=rng.choice([1, 2]))
         ]
-        evaluation_save(
+        evaluation = evaluation_save(
             actor=lead,
             call=call,
             scorecard=scorecard,
@@ -271,6 +271,11 @@ def _lead_evaluations(lead: User, scorecard: Scorecard, *, before) -> int:
             submit=True,
             summary="整体表现良好，注意按规范告知处理时限。" if rng.random() < 0.5 else "",
         )
+        if call.agent is not None and call.agent.user.email != DEMO_AGENT_EMAIL:
+            # Scored the day after the call, so the QA reports' trends span the month; the demo
+            # agent's stay today's, inside the dispute window the demo walk-through needs.
+            when = call.arrived_at + timedelta(days=1, hours=rng.uniform(0, 6))
+            Evaluation.objects.filter(pk=evaluation.pk).update(created_at=when, updated_at=when, submitted_at=when)
         made += 1
     return made
 

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class QuestionKind(models.TextChoices):
@@ -58,9 +59,9 @@ class CoachingStatus(models.TextChoices):
 
 
 class SamplingPeriod(models.TextChoices):
-    DAY = "day", _("Day")
-    WEEK = "week", _("Week")
-    MONTH = "month", _("Month")
+    DAY = "day", pgettext_lazy("period", "Day")
+    WEEK = "week", pgettext_lazy("period", "Week")
+    MONTH = "month", pgettext_lazy("period", "Month")
 
 
 class AssignmentStatus(models.TextChoices):

@@ -2,6 +2,7 @@
 
 from .customers import Customer
 from .kb import Article, ArticleCategory, ArticleVersion, KbUsage, StandardPhrase
+from .surveys import SurveyResponse, VisitTask
 from .tickets import (
     OPEN_STATUSES,
     Department,
@@ -25,6 +26,7 @@ __all__: list[str] = [
     "KbUsage",
     "SlaTarget",
     "StandardPhrase",
+    "SurveyResponse",
     "Ticket",
     "TicketAttachment",
     "TicketCategory",
@@ -32,4 +34,5 @@ __all__: list[str] = [
     "TicketEvent",
     "TicketNote",
     "TicketVisit",
+    "VisitTask",
 ]

@@ -201,6 +201,7 @@ TENANT_SEEDERS = [
     "apps.telephony.services.defaults.seed_tenant_defaults",
     "apps.telephony.services.defaults.seed_default_ivr",
     "apps.crm.services.ticket_config.seed_ticket_defaults",
+    "apps.workforce.services.policy.seed_workforce_defaults",
 ]
 # Tenant schemas built ahead of time so that sign-up only renames one (0: build at sign-up).
 TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=5)

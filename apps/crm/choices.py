@@ -1,4 +1,4 @@
-"""Every choice field of the CRM app (tickets; customers have none yet)."""
+"""Every choice field of the CRM app (customers, tickets)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -60,3 +60,32 @@ class SlaClock(models.TextChoices):
 
     FIRST_RESPONSE = "first_response", _("First response")
     RESOLUTION = "resolution", _("Resolution")
+
+
+# --- customers ---------------------------------------------------------------------------------------
+
+VIP_LEVEL_MAX = 5  # 0: not a VIP; 1 (highest) … 5
+
+
+class CustomFieldType(models.TextChoices):
+    """What a custom field holds; apps/crm/custom_fields.py validates each."""
+
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice")
+    MULTI_CHOICE = "multi_choice", _("Multiple choice")
+    PHONE = "phone", _("Phone number")
+    EMAIL = "email", _("E-mail address")
+
+
+class CustomerImportStatus(models.TextChoices):
+    """The same life cycle as a contact-list import (apps/telephony/services/campaigns/import_jobs.py)."""
+
+    UPLOADED = "uploaded", _("Uploaded: waiting for the column mapping")
+    QUEUED = "queued", _("Queued")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    STALLED = "stalled", _("Stalled: its worker stopped")
+    CANCELLED = "cancelled", _("Cancelled")

@@ -1,6 +1,7 @@
 """The CRM app's tables, one module per aggregate; each adds its names to ``__all__`` (kept sorted)."""
 
-from .customers import Customer
+from .customer_imports import CustomerImport, CustomerImportRowError
+from .customers import CustomField, Customer, CustomerNote
 from .kb import Article, ArticleCategory, ArticleVersion, KbUsage, StandardPhrase
 from .surveys import SurveyResponse, VisitTask
 from .tickets import (
@@ -21,7 +22,11 @@ __all__: list[str] = [
     "Article",
     "ArticleCategory",
     "ArticleVersion",
+    "CustomField",
     "Customer",
+    "CustomerImport",
+    "CustomerImportRowError",
+    "CustomerNote",
     "Department",
     "KbUsage",
     "SlaTarget",

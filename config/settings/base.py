@@ -457,6 +457,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.tickets_sla_sweep",
         "schedule": 60.0,
     },
+    # Survey responses from surveyed calls, low-score follow-ups, callback-visit outcomes, every tenant.
+    "crm-surveys-sync": {
+        "task": "crm.surveys_sync",
+        "schedule": 60.0,
+    },
     # After meter-seat-days (00:05): yesterday's final figures and today's so far.
     "billing-meter-usage": {
         "task": "billing.meter_usage",

@@ -15,18 +15,13 @@ from django.db import transaction
 from apps.audit.services import audit_record
 from apps.core.errors import ApplicationError
 from apps.workforce.models import WorkforcePolicy
+from apps.workforce.selectors.policy import policy_on
 
 
 def seed_workforce_defaults(tenant) -> None:
     """settings.TENANT_SEEDERS: the handbook's default policy (DOMAIN.md §4). Safe to run again."""
     if not WorkforcePolicy.objects.exists():
         WorkforcePolicy.objects.create(effective_from=WorkforcePolicy.DEFAULT_EFFECTIVE_FROM)
-
-
-def policy_on(day: dt.date) -> WorkforcePolicy:
-    """The version in effect on ``day``; the defaults (unsaved) for a tenant that has none."""
-    policy = WorkforcePolicy.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
-    return policy or WorkforcePolicy(effective_from=WorkforcePolicy.DEFAULT_EFFECTIVE_FROM)
 
 
 def parse_allowlist(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

@@ -3,7 +3,7 @@ namespace "agents"."""
 
 from django.urls import path
 
-from apps.telephony.views import desk, routing, wallboard
+from apps.telephony.views import desk, routing, wallboard, whatif
 from apps.telephony.views.plant import seat_mode_view
 
 app_name = "agents"
@@ -13,6 +13,7 @@ urlpatterns = [
     path("wallboard/", wallboard.wallboard, name="wallboard"),
     path("wallboard/tv/", wallboard.wallboard_tv, name="wallboard_tv"),
     path("wallboard/screens/", wallboard.wallboard_screens, name="wallboard_screens"),
+    path("wallboard/what-if/", whatif.whatif, name="whatif"),
     path("console/queues/", routing.queues, name="queues"),
     path("console/queues/<int:pk>/", routing.queue_edit, name="queues_edit"),
     path("console/queues/<int:pk>/delete/", routing.queue_delete, name="queues_delete"),

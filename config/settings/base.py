@@ -143,7 +143,6 @@ TENANT_APPS = [
     "apps.audit",
     "apps.retention",
     "apps.notifications",
-    "apps.webhooks",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -412,7 +411,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 # Task modules besides the apps' tasks.py (autodiscovered): report runs and scheduled delivery.
-CELERY_IMPORTS = ("apps.reports.tasks_delivery", "apps.crm.tasks_customers")
+CELERY_IMPORTS = ("apps.reports.tasks_delivery",)
 CELERY_BEAT_SCHEDULE = {
     # Workforce: flag people who reached a discipline threshold (apps/workforce/services/discipline.py).
     "workforce-discipline-due": {
@@ -463,11 +462,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.tickets_sla_sweep",
         "schedule": 60.0,
     },
-    # Customer imports whose worker is gone are marked stalled (Retry / Cancel), every tenant.
-    "crm-customer-imports-stalled": {
-        "task": "crm.customer_imports_mark_stalled",
-        "schedule": 60.0,
-    },
     # Survey responses from surveyed calls, low-score follow-ups, callback-visit outcomes, every tenant.
     "crm-surveys-sync": {
         "task": "crm.surveys_sync",
@@ -483,11 +477,6 @@ CELERY_BEAT_SCHEDULE = {
     "qa-sampling-due": {
         "task": "qa.sampling_due",
         "schedule": crontab(minute=20),
-    },
-    # Webhook deliveries whose retry is due (apps/webhooks/services/deliveries.py), every tenant.
-    "webhooks-deliveries-due": {
-        "task": "webhooks.deliveries_due",
-        "schedule": 60.0,
     },
 }
 
@@ -605,15 +594,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
-
-# --- outgoing webhooks (apps/webhooks, docs/webhooks.md) ---------------------------------------
-# Never to loopback, private or link-local addresses unless this is on (dev.py turns it on).
-WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
-# Key material for the signing secrets at rest (empty: SECRET_KEY); keep it when SECRET_KEY rotates.
-WEBHOOK_SECRET_KEY = env("WEBHOOK_SECRET_KEY", default="")
-WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
-WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
-WEBHOOK_BACKOFF_BASE_SECONDS = env.int("WEBHOOK_BACKOFF_BASE_SECONDS", default=60)
-WEBHOOK_BACKOFF_MAX_SECONDS = env.int("WEBHOOK_BACKOFF_MAX_SECONDS", default=6 * 3600)
-WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=5)
-WEBHOOK_MAX_SUBSCRIPTIONS = env.int("WEBHOOK_MAX_SUBSCRIPTIONS", default=20)

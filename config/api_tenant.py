@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("apps.retention.api.urls")),
     path("", include("apps.reports.api.urls")),
     path("", include("apps.qa.api.urls")),
+    path("", include("apps.training.api.urls")),
     path("", include("apps.notifications.api.urls")),
     path("", include("apps.billing.api.urls_tenant")),
     path("", include("apps.workforce.api.urls")),

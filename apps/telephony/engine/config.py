@@ -31,6 +31,7 @@ from apps.telephony.models import (
     QueueSkill,
     Trunk,
 )
+from apps.telephony.skill_gates import effective_skills
 
 VIP_PRIORITY = 10  # same bump as apps.telephony.services.cdr.VIP_PRIORITY
 
@@ -196,6 +197,8 @@ def load_tenant_config(tenant, *, customers: bool = True) -> TenantConfig:
     for agent_id, skill_id, level in AgentSkill.objects.values_list("agent_id", "skill_id", "level"):
         skills.setdefault(agent_id, {})[skill_id] = level
     now = timezone.now()
+    # Only the skills the departments' gates allow (a certified skill routes while its certificate is valid).
+    skills = effective_skills(skills, now=now)
     for agent in Agent.objects.select_related("user", "reason"):
         idle_since = agent.idle_since or agent.state_since
         config.agents[agent.pk] = AgentSettings(

@@ -1,9 +1,9 @@
 """Typing tests (the hiring bar: 30 characters a minute at 90% accuracy) and their attempts.
 
-How characters are counted (apps/training/typing.py): every Unicode character the taker typed
+How characters are counted (apps/training/typing_speed.py): every Unicode character the taker typed
 counts as one, a CJK ideograph exactly like a Latin letter, so a Chinese and an English result
-compare on one scale (the hiring bar is quoted in characters, 字/分钟); whitespace runs count as one
-character. Accuracy compares the typed text with the passage character by character.
+compare on one scale (the hiring bar is quoted in characters, 字/分钟); a run of whitespace counts as
+one character. Accuracy compares the typed text with the passage by edit distance, character by character.
 """
 
 from __future__ import annotations

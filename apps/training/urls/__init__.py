@@ -1,0 +1,10 @@
+"""Training pages under /training/ (config/urls_tenant.py). Each concern keeps its own routes in a
+module of this package (the same concern name as its views, services and selectors)."""
+
+from apps.training.urls import certifications, exams
+
+app_name = "training"
+urlpatterns: list = [
+    *exams.urlpatterns,
+    *certifications.urlpatterns,
+]

@@ -74,9 +74,16 @@ class Assignment(models.Model):
         related_name="assignments",
         db_index=False,
     )
-    call = models.ForeignKey("telephony.Call", verbose_name=_("call"), on_delete=models.CASCADE, related_name="+")
+    # No database constraint on ``call`` (decision 0027): a sampling run inserts thousands of
+    # assignments for calls it has just read, and the constraint's check locked every one of those
+    # call rows at commit — most of a run's write time. Django still cascades a deleted call
+    # (retention deletes calls through the ORM), and the draw only ever picks existing calls.
+    call = models.ForeignKey(
+        "telephony.Call", verbose_name=_("call"), on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    # No index: every assignment of a rule has the rule's scorecard; nothing looks them up by it.
     scorecard = models.ForeignKey(
-        "qa.Scorecard", verbose_name=_("scorecard"), on_delete=models.PROTECT, related_name="+"
+        "qa.Scorecard", verbose_name=_("scorecard"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -6,6 +6,7 @@ from .certifications import Certificate, Certification
 from .courses import Course, CourseAssignment, Lesson, LessonCompletion
 from .exams import Exam, ExamDraw, ExamQuestion, Question, QuestionBank
 from .programmes import MilestoneSignoff, Programme, ProgrammeAssignment, ProgrammeStep
+from .qa_rules import QaTrainingRule
 from .typing import TypingAttempt, TypingTest
 
 __all__: list[str] = [
@@ -25,6 +26,7 @@ __all__: list[str] = [
     "Programme",
     "ProgrammeAssignment",
     "ProgrammeStep",
+    "QaTrainingRule",
     "Question",
     "QuestionBank",
     "TypingAttempt",

@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("apps.notifications.api.urls")),
     path("", include("apps.billing.api.urls_tenant")),
     path("", include("apps.workforce.api.urls")),
+    path("", include("apps.webhooks.api.urls")),
 ]

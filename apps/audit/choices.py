@@ -139,6 +139,13 @@ class AuditAction(models.TextChoices):
     WORKFORCE_WARNING_ISSUED = "workforce.warning_issued", _("Warning letter issued")
     WORKFORCE_REVIEW_FLAGGED = "workforce.review_flagged", _("Flagged for dismissal review")
     WORKFORCE_REVIEW_DECIDED = "workforce.review_decided", _("Dismissal review decided")
+    # outgoing webhooks (apps/webhooks)
+    WEBHOOK_CREATED = "webhook.created", _("Webhook created")
+    WEBHOOK_CHANGED = "webhook.changed", _("Webhook changed")
+    WEBHOOK_DELETED = "webhook.deleted", _("Webhook deleted")
+    WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated", _("Webhook secret renewed")
+    WEBHOOK_DISABLED = "webhook.disabled", _("Webhook disabled after failures")
+    WEBHOOK_DELIVERY_REPLAYED = "webhook.delivery_replayed", _("Webhook delivery sent again")
     # the platform operator acting on this tenant
     PLATFORM_TENANT_SUSPENDED = "platform.tenant_suspended", _("Suspended by the platform")
     PLATFORM_TENANT_RESUMED = "platform.tenant_resumed", _("Resumed by the platform")

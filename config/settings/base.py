@@ -143,6 +143,7 @@ TENANT_APPS = [
     "apps.audit",
     "apps.retention",
     "apps.notifications",
+    "apps.webhooks",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -488,6 +489,16 @@ CELERY_BEAT_SCHEDULE = {
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
 IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=200)
+    # Training: certificate renewal warnings and expiries, overdue exam attempts, every tenant.
+    "training-certificates-due": {
+        "task": "training.certificates_due",
+        "schedule": 300.0,
+    },
+    # Webhook deliveries whose retry is due (apps/webhooks/services/deliveries.py), every tenant.
+    "webhooks-deliveries-due": {
+        "task": "webhooks.deliveries_due",
+        "schedule": 60.0,
+    },
 IMPORT_MAX_LINE_CHARS = env.int("IMPORT_MAX_LINE_CHARS", default=1024 * 1024)
 IMPORT_MAX_DECOMPRESSED_BYTES = env.int("IMPORT_MAX_DECOMPRESSED_BYTES", default=256 * 1024 * 1024)
 IMPORT_MAX_SHARED_STRINGS = env.int("IMPORT_MAX_SHARED_STRINGS", default=1_000_000)
@@ -594,3 +605,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
+
+# --- outgoing webhooks (apps/webhooks, docs/webhooks.md) ---------------------------------------
+# Never to loopback, private or link-local addresses unless this is on (dev.py turns it on).
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=False)
+# Key material for the signing secrets at rest (empty: SECRET_KEY); keep it when SECRET_KEY rotates.
+WEBHOOK_SECRET_KEY = env("WEBHOOK_SECRET_KEY", default="")
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_BACKOFF_BASE_SECONDS = env.int("WEBHOOK_BACKOFF_BASE_SECONDS", default=60)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.int("WEBHOOK_BACKOFF_MAX_SECONDS", default=6 * 3600)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=5)
+WEBHOOK_MAX_SUBSCRIPTIONS = env.int("WEBHOOK_MAX_SUBSCRIPTIONS", default=20)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
+from apps.core.domain_events import domain_event
 from apps.crm.choices import TicketEventKind
 from apps.crm.models import Ticket, TicketEvent
 from apps.crm.selectors.tickets import workers_of
@@ -53,6 +54,7 @@ def record(
     )
     if audit:
         audit_record(action=audit, actor=actor, target=ticket, before=before, after=snapshot(ticket), extra=data)
+    domain_event("ticket.changed", ticket, change=kind)
     return event
 
 

@@ -37,6 +37,7 @@ from apps.accounts.choices import Role
 from apps.accounts.models import Team
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
+from apps.core.domain_events import domain_event
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.qa import scoring
 from apps.qa.choices import (
@@ -449,6 +450,7 @@ def evaluation_save(  # noqa: PLR0913 -- the workspace, the API, calibration and
             extra={"call": call.uid, "scorecard": scorecard.pk, "kind": evaluation.kind},
         )
         notify_evaluation_submitted(evaluation)  # the agent, after the commit (never a calibration one)
+        domain_event("evaluation.submitted", evaluation)
     elif before is not None:
         after = _snapshot(evaluation)
         if after != before:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 
 from apps.accounts.choices import Role
 from apps.accounts.models import User
+from apps.core.domain_events import domain_event
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.core.events import publish_on_commit
 from apps.telephony import agent_states
@@ -225,6 +226,7 @@ def agent_state_publish(*, agent: Agent, source: str = agent_states.ENGINE) -> N
     publish_on_commit(agent_group_topic(agent.pk), message)
     # The engine also hears its own changes; ``source`` lets it skip those.
     publish_on_commit("engine", {**message, "source": source})
+    domain_event("agent.state", agent)
 
 
 @transaction.atomic

@@ -32,6 +32,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core.domain_events import domain_event
 from apps.core.errors import ApplicationError
 from apps.crm.models import Customer
 from apps.crm.selectors import customer_by_phone
@@ -162,6 +163,7 @@ def call_open(
     )
     call.save(force_insert=True)
     call_event(call, "arrived", at=at, caller=call.caller, callee=call.callee, customer_id=call.customer_id)
+    domain_event("call.started", call)
     return call
 
 
@@ -244,7 +246,9 @@ def call_answered(call: Call, *, agent: Any, at: datetime) -> Call:
     if call.answered_at is not None or call.ended_at is not None:
         raise ApplicationError("invalid_call_state", _("The call was already answered or has ended."), status=409)
     fields = {"agent": agent, "status": CallStatus.TALKING, "answered_at": _aware(at)}
-    return _transition(call, "answered", at=at, fields=fields)
+    call = _transition(call, "answered", at=at, fields=fields)
+    domain_event("call.answered", call)
+    return call
 
 
 # --- hold -----------------------------------------------------------------------------------
@@ -376,6 +380,7 @@ def call_close(
     with transaction.atomic():
         call.save(update_fields=fields)
         call_event(call, "ended", at=at, agent=call.agent_id, **data)
+        domain_event("call.ended", call)
     return call
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.choices import Role
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
+from apps.core.domain_events import domain_event
 from apps.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from apps.core.tenancy import current_schema
 from apps.telephony.audio import synthesize_call_wav
@@ -100,6 +101,7 @@ def _store(call: Call, data: bytes, *, duration_seconds: float, analyse: bool = 
         raise
     if analyse:
         analysis_enqueue(call.pk)
+    domain_event("recording.ready", recording)
     return recording
 
 

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from apps.audit.choices import AuditAction
 from apps.audit.services import audit_record
+from apps.core.domain_events import domain_event
 from apps.core.errors import ApplicationError, NotFoundError
 from apps.core.events import publish_on_commit
 from apps.core.tenancy import current_schema, current_tenant
@@ -487,7 +488,17 @@ def campaign_transition(*, campaign: Campaign, action: str, user: Any = None) ->
     campaign.updated_at = now
     campaign.save(update_fields=["status", "started_at", "paused_at", "resumed_at", "finished_at", "updated_at"])
     _engine_changed(campaign.pk)
+    domain_event(_EVENTS[action], campaign)
     return campaign
+
+
+# The business event each transition announces (apps/core/domain_events.py; webhooks listen).
+_EVENTS = {
+    "start": "campaign.started",
+    "pause": "campaign.paused",
+    "resume": "campaign.resumed",
+    "stop": "campaign.completed",
+}
 
 
 def _refusal(action: str) -> str:

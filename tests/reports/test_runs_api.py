@@ -104,6 +104,22 @@ def test_roles(acme, django_capture_on_commit_callbacks):
     assert acme.api().post(RUNS, {}, format="json").status_code in (401, 403)
 
 
+def test_department_roles_run_only_the_reports_they_may_read(acme, django_capture_on_commit_callbacks):
+    """The framework report is for supervisors and administrators: HR, trainers and QA analysts
+    pass the API's role check but their request names a report they may not read."""
+    for role in ("hr", "trainer", "qa"):
+        response = _request(acme.api(acme.user(role)), django_capture_on_commit_callbacks)
+        assert response.status_code == 400, (role, response.content)
+        assert "report" in response.json()["fields"]
+    with tenant_context(acme.tenant):
+        assert not ReportRun.objects.exists()
+    framework_report.FrameworkTestReport.roles = ("hr", "supervisor", "tenant_admin")
+    try:
+        assert _request(acme.api(acme.user("hr")), django_capture_on_commit_callbacks).status_code == 202
+    finally:
+        del framework_report.FrameworkTestReport.roles
+
+
 def test_only_the_requester_or_an_admin_reads_a_run(acme, django_capture_on_commit_callbacks):
     requester = acme.user("supervisor")
     run_id = _request(acme.api(requester), django_capture_on_commit_callbacks).json()["id"]

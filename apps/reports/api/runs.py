@@ -2,7 +2,7 @@
 
 Thin: apps/reports/services/runs.py validates (bad input is ``400 invalid`` with field messages
 and creates nothing), queues the Celery task and signs the link. Supervisors and administrators
-request runs; a run is read only by its requester or a tenant administrator (others get 404,
+request runs (QA staff, HR and trainers those of their department's reports); a run is read only by its requester or a tenant administrator (others get 404,
 as for a run that does not exist). The download is authorised by its signed link alone.
 """
 
@@ -24,7 +24,10 @@ from apps.core.api.permissions import HasRole
 from apps.reports.models.runs import ReportRun, RunStatus
 from apps.reports.services.runs import DOWNLOAD_MAX_AGE, can_read, download_path, run_for_download, run_request
 
-RUN_ROLES = (Role.TENANT_ADMIN, Role.SUPERVISOR)
+# Everyone but agents may ask for runs; which reports each may run is the report's own
+# ``roles`` (the service refuses another, as a report that does not exist): QA staff run the QA
+# reports, HR the attendance ones, trainers the training ones.
+RUN_ROLES = tuple(role for role in Role.values if role != Role.AGENT)
 
 
 def run_data(run: ReportRun, request) -> dict:

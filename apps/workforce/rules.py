@@ -201,7 +201,7 @@ def judge_shift(
 
 
 def band_share(bands: Sequence[tuple[int, int | None, float]], n: int) -> float:
-    """The value of the band holding ``n`` (0.0 when none does)."""
+    """The value of the band holding ``n``, both ends included (0.0 when none does)."""
     for first, last, value in bands:
         if n >= first and (last is None or n <= last):
             return value
@@ -242,7 +242,11 @@ def years_of_service(service_from: dt.date | None, on: dt.date) -> int:
 def annual_leave_entitlement(service_from: dt.date | None, on: dt.date, *, policy: Policy) -> float:
     """Paid annual leave days a year for the total years of service on ``on`` (1–10 years 5,
     10–20 10, 20 or more 15 by default; under one year none)."""
-    return band_share(policy.annual_leave_bands, years_of_service(service_from, on))
+    years = years_of_service(service_from, on)
+    for first, last, days in policy.annual_leave_bands:  # "10–20 years": 10 included, 20 not
+        if years >= first and (last is None or years < last):
+            return days
+    return 0.0
 
 
 # --- overtime ------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ urlpatterns = [
     path("kb/", include("apps.crm.urls.kb")),
     path("reports/", include("apps.reports.urls")),
     path("qa/", include("apps.qa.urls")),
+    path("workforce/", include("apps.workforce.urls")),
     path("training/", include("apps.training.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("billing/", include("apps.billing.urls_tenant")),

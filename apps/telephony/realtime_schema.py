@@ -271,6 +271,25 @@ WALLBOARD: dict[str, Schema] = {
         },
     ),
     "seats.changed": message("seats.changed", {"seats": INTEGER}),
+    # Workforce: live schedule adherence of the agents on a published shift (every 5 s).
+    "adherence.update": message(
+        "adherence.update",
+        {
+            "agents": {
+                "type": "array",
+                "items": record(
+                    {
+                        "agent_id": INTEGER,
+                        "user_id": INTEGER,
+                        "scheduled": nullable(one_of("on_queue", "break", "meal", "training", "meeting")),
+                        "actual": one_of("on_queue", "break", "meal", "training", "meeting", "other"),
+                        "out_of_adherence": BOOLEAN,
+                        "since": nullable(TIMESTAMP),
+                    }
+                ),
+            }
+        },
+    ),
     "campaign.stats": message(
         "campaign.stats",
         {

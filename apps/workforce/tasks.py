@@ -29,3 +29,19 @@ def discipline_due_task() -> dict[str, int]:
 def discipline_tenant_task() -> dict[str, int]:
     """Flag the current tenant's people who reached a discipline threshold."""
     return {"flags": discipline_check_all()}
+
+
+# --- live adherence on the wallboard (beat ``workforce-adherence-live``, every 5 s) --------------
+
+
+@shared_task(name="workforce.adherence_live")
+def adherence_live_task() -> dict[str, int]:
+    """Each active tenant's live adherence to its wallboard, in this task (one small query set per
+    tenant; a fan-out would only add queueing delay to a 5-second promise)."""
+    from apps.workforce.services.adherence import adherence_publish_live  # noqa: PLC0415 -- keeps this block separable
+
+    agents = 0
+    for tenant in Tenant.objects.exclude(schema_name="public").filter(status=TenantStatus.ACTIVE).order_by("pk"):
+        with tenant_context(tenant):
+            agents += adherence_publish_live()
+    return {"agents": agents}

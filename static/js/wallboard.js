@@ -14,6 +14,7 @@
   };
 
   var agents = {}; // agent_id -> {agent_id, name, extension, state, reason, since}
+  var adherence = {}; // agent_id -> {scheduled, actual, out_of_adherence, since} (adherence.update)
   var queues = {}; // queue_id -> {queue_id, name, waiting, longest_wait_seconds, …kpis, longest_at}
   var calls = {}; // call_uid -> {call_uid, status, caller, queue_id, agent_id, since}
   var monitoring = {}; // call_uid -> {mode, text, kind}: what the supervisor's listen request came to
@@ -200,6 +201,15 @@
     }
     list.forEach(function (agent) {
       var tr = Live.element("tr", { dataset: { agent: agent.agent_id } });
+      var adherent = adherence[agent.agent_id];
+      if (adherent && adherent.out_of_adherence) {
+        // Workforce's live adherence: the row is highlighted and says what the schedule wants.
+        tr.classList.add("wb-out-of-adherence");
+        tr.title = labels.out_of_adherence.replace(
+          "%(scheduled)s",
+          (labels.activities && labels.activities[adherent.scheduled]) || adherent.scheduled
+        );
+      }
       tr.appendChild(Live.element("td", {}, agent.name));
       tr.appendChild(Live.element("td", {}, agent.extension || labels.none));
       var state = Live.element("td");
@@ -430,6 +440,13 @@
           calls[message.call_uid] = call;
         }
         drawCalls();
+        break;
+      case "adherence.update":
+        adherence = {};
+        (message.agents || []).forEach(function (row) {
+          adherence[row.agent_id] = row;
+        });
+        drawAgents();
         break;
       case "seats.changed":
         if ($("wb-seats")) $("wb-seats").textContent = message.seats;

@@ -65,6 +65,15 @@ def _board_labels() -> dict[str, Any]:
         # The header's counts (selectors/wallboard.py STATE_GROUPS).
         "groups": {group: str(STATE_LABELS[states[0]]) for group, states in STATE_GROUPS.items()},
         "no_reason": _("no reason"),
+        # Workforce's live adherence (message adherence.update, docs/realtime.md).
+        "out_of_adherence": _("Out of adherence: scheduled %(scheduled)s"),
+        "activities": {
+            "on_queue": _("On queue"),
+            "break": _("Break"),
+            "meal": _("Meal"),
+            "training": _("Training"),
+            "meeting": _("Meeting"),
+        },
         "sl_below": _("Service level below the target of %(target)s%%"),
         "wait_over": _("A caller has waited longer than %(seconds)s s"),
         # Monitoring feedback (API POST calls/<uid>/monitor answers with ``notice``).

@@ -12,3 +12,10 @@ class TrainingConfig(AppConfig):
         from apps.training.gating import certified_skill_gate  # noqa: PLC0415 -- imports models
 
         register_skill_gate(certified_skill_gate)
+
+        # Courses, programmes and effectiveness (issue 16 items 1, 4, 5, 7): QA's coaching seam
+        # (apps/qa/hooks.py), the training reports (apps/reports/registry.py) and the hourly tasks.
+        from apps.training import reports, tasks_courses  # noqa: F401, PLC0415 -- registering needs the models
+        from apps.training.services.qa_link import register as register_course_assigner  # noqa: PLC0415 -- imports models
+
+        register_course_assigner()

@@ -419,11 +419,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workforce.discipline_due",
         "schedule": crontab(minute=45, hour=1),
     },
-    # Workforce: live schedule adherence to each wallboard (apps/workforce/services/adherence.py).
-    "workforce-adherence-live": {
-        "task": "workforce.adherence_live",
-        "schedule": 5.0,
-    },
     "import-jobs-stalled": {
         "task": "apps.telephony.tasks.import_jobs_mark_stalled_task",
         "schedule": 60.0,
@@ -498,6 +493,11 @@ IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=200)
     "training-certificates-due": {
         "task": "training.certificates_due",
         "schedule": 300.0,
+    },
+    # Training: QA rules that assign courses, and programmes finished by a passed exam, every tenant.
+    "training-courses-hourly": {
+        "task": "training.courses_hourly",
+        "schedule": crontab(minute=35),
     },
     # Webhook deliveries whose retry is due (apps/webhooks/services/deliveries.py), every tenant.
     "webhooks-deliveries-due": {

@@ -419,6 +419,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workforce.discipline_due",
         "schedule": crontab(minute=45, hour=1),
     },
+    # Workforce: live schedule adherence to each wallboard (apps/workforce/services/adherence.py).
+    "workforce-adherence-live": {
+        "task": "workforce.adherence_live",
+        "schedule": 5.0,
+    },
     "import-jobs-stalled": {
         "task": "apps.telephony.tasks.import_jobs_mark_stalled_task",
         "schedule": 60.0,

@@ -412,7 +412,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 # Task modules besides the apps' tasks.py (autodiscovered): report runs and scheduled delivery.
-CELERY_IMPORTS = ("apps.reports.tasks_delivery",)
+CELERY_IMPORTS = ("apps.reports.tasks_delivery", "apps.crm.tasks_customers")
 CELERY_BEAT_SCHEDULE = {
     # Workforce: flag people who reached a discipline threshold (apps/workforce/services/discipline.py).
     "workforce-discipline-due": {
@@ -468,6 +468,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.tickets_sla_sweep",
         "schedule": 60.0,
     },
+    # Customer imports whose worker is gone are marked stalled (Retry / Cancel), every tenant.
+    "crm-customer-imports-stalled": {
+        "task": "crm.customer_imports_mark_stalled",
+        "schedule": 60.0,
+    },
     # Survey responses from surveyed calls, low-score follow-ups, callback-visit outcomes, every tenant.
     "crm-surveys-sync": {
         "task": "crm.surveys_sync",
@@ -484,16 +489,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qa.sampling_due",
         "schedule": crontab(minute=20),
     },
-}
-
-# --- uploads (imports) ---------------------------------------------------------------------
-# What a real contact or do-not-call list needs: 200,000 rows fit in ~10 MB of CSV. The web
-# request reads only a prefix (the header and a few rows); the worker parses the file with the
-# hard caps below (apps/core/imports.py), so a zip bomb or a file with no newline is refused
-# without taking the worker's memory.
-IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
-IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
-IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=200)
     # Training: certificate renewal warnings and expiries, overdue exam attempts, every tenant.
     "training-certificates-due": {
         "task": "training.certificates_due",
@@ -509,6 +504,16 @@ IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=200)
         "task": "webhooks.deliveries_due",
         "schedule": 60.0,
     },
+}
+
+# --- uploads (imports) ---------------------------------------------------------------------
+# What a real contact or do-not-call list needs: 200,000 rows fit in ~10 MB of CSV. The web
+# request reads only a prefix (the header and a few rows); the worker parses the file with the
+# hard caps below (apps/core/imports.py), so a zip bomb or a file with no newline is refused
+# without taking the worker's memory.
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=200)
 IMPORT_MAX_LINE_CHARS = env.int("IMPORT_MAX_LINE_CHARS", default=1024 * 1024)
 IMPORT_MAX_DECOMPRESSED_BYTES = env.int("IMPORT_MAX_DECOMPRESSED_BYTES", default=256 * 1024 * 1024)
 IMPORT_MAX_SHARED_STRINGS = env.int("IMPORT_MAX_SHARED_STRINGS", default=1_000_000)

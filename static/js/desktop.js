@@ -167,6 +167,7 @@
     $("pop-vip").hidden = !(customer && customer.is_vip);
     $("pop-number").textContent = call.caller || "";
     $("pop-notes").textContent = (customer && customer.notes) || "";
+    renderPopFields(customer);
     $("pop-dial").hidden = !(customer && (agent.state === "ready" || agent.state === "not_ready"));
     // Departments' links beside the call (apps/telephony/desk_links.py) carry the call's ID.
     document.querySelectorAll("[data-call-link]").forEach(function (link) {
@@ -194,6 +195,30 @@
       tr.appendChild(Live.element("td", {}, row.disposition || labels.none));
       body.appendChild(tr);
     });
+  }
+
+  // The customer's custom fields (masked ones arrive masked: the server decides per role) and
+  // open tickets (those this agent may see), from the screen pop.
+  function renderPopFields(customer) {
+    var fields = (customer && customer.custom_fields) || [];
+    var list = $("pop-fields");
+    list.textContent = "";
+    fields.forEach(function (field) {
+      list.appendChild(Live.element("dt", {}, field.label));
+      list.appendChild(Live.element("dd", field.masked ? { class: "masked" } : {}, String(field.value)));
+    });
+    list.hidden = !fields.length;
+    var tickets = (customer && customer.open_tickets) || [];
+    var items = $("pop-tickets");
+    items.textContent = "";
+    tickets.forEach(function (ticket) {
+      var li = Live.element("li");
+      var link = Live.element("a", { href: "/tickets/" + ticket.id + "/", target: "_blank", rel: "noopener" }, ticket.number);
+      li.appendChild(link);
+      li.appendChild(document.createTextNode(" " + ticket.title + " · " + ticket.status_label));
+      items.appendChild(li);
+    });
+    $("pop-tickets-box").hidden = !tickets.length;
   }
 
   function tick() {

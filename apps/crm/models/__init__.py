@@ -1,7 +1,7 @@
 """The CRM app's tables, one module per aggregate; each adds its names to ``__all__`` (kept sorted)."""
 
 from .customer_imports import CustomerImport, CustomerImportRowError
-from .customers import CustomField, Customer, CustomerNote
+from .customers import Customer, CustomerNote, CustomField
 from .kb import Article, ArticleCategory, ArticleVersion, KbUsage, StandardPhrase
 from .surveys import SurveyResponse, VisitTask
 from .tickets import (

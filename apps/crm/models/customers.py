@@ -63,9 +63,7 @@ class Customer(models.Model):
             GinIndex(fields=["custom"], name="customer_custom_gin"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(vip_level__lte=VIP_LEVEL_MAX), name="customer_vip_level_range"
-            ),
+            models.CheckConstraint(condition=models.Q(vip_level__lte=VIP_LEVEL_MAX), name="customer_vip_level_range"),
             models.CheckConstraint(
                 condition=models.Q(owner_user__isnull=True) | models.Q(owner_team__isnull=True),
                 name="customer_one_owner",
@@ -120,7 +118,9 @@ class CustomField(models.Model):
 class CustomerNote(models.Model):
     """A note on the customer's timeline (what the agent learnt on a call, a visit, a letter)."""
 
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="notes_set")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="notes_set"
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("author"),

@@ -4,6 +4,7 @@ from .customers import (
     customer_list,
     customers_by_phones,
     screen_pop,
+    screen_pop_for_agent,
 )
 
 __all__ = [
@@ -12,4 +13,5 @@ __all__ = [
     "customer_list",
     "customers_by_phones",
     "screen_pop",
+    "screen_pop_for_agent",
 ]

@@ -1,17 +1,37 @@
-"""Reads about customers: lookup by caller number (ANI), screen pop, interaction history."""
+"""Reads about customers: lookup by caller number (ANI), search, screen pop, interaction history.
+
+Custom values leave through :func:`custom_values_for` only, which applies the fields' role rules
+(apps/crm/custom_fields.py): the list, the page, the API, the export and the screen pop show the
+same masked ``1101**********1234`` to a role without permission."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db.models import CharField, F, Func, Q, QuerySet, Value
 
-from apps.crm.models import Customer
+from apps.accounts.models import User
+from apps.crm.custom_fields import visible_values
+from apps.crm.models import OPEN_STATUSES, Customer, CustomField
 from apps.crm.phones import normalize_phone, phone_variants
+from apps.crm.selectors.tickets import tickets_visible_to
 from apps.telephony.models import Call
 
 SCREEN_POP_LAST_CALLS = 5
+SCREEN_POP_OPEN_TICKETS = 5
+
+
+def custom_field_list() -> list[CustomField]:
+    return list(CustomField.objects.order_by("position", "id"))
+
+
+def custom_values_for(
+    customer: Customer, roles: Sequence[str], fields: list[CustomField] | None = None
+) -> list[dict[str, Any]]:
+    """The customer's custom values as ``roles`` may see them (fields they may not see left out,
+    sensitive values masked unless a role may see them whole)."""
+    return visible_values(custom_field_list() if fields is None else fields, customer.custom, roles)
 
 
 def customer_list(*, search: str = "") -> QuerySet[Customer]:
@@ -19,7 +39,9 @@ def customer_list(*, search: str = "") -> QuerySet[Customer]:
     qs = Customer.objects.all()
     search = (search or "").strip()
     if search:
-        condition = Q(name__icontains=search)
+        condition = Q(name__icontains=search) | Q(tags__contains=[search])
+        if "@" in search:
+            condition |= Q(emails__contains=[search.lower()])
         digits = normalize_phone(search).lstrip("+")
         if digits.isdigit():  # part of a number: "8000" finds "+86 138 0013 8000"
             qs = qs.annotate(
@@ -70,15 +92,19 @@ def customer_history(*, customer: Customer) -> QuerySet:
     )
 
 
-def screen_pop(caller: str, *, exclude_uid: str | None = None) -> dict[str, Any] | None:
+def screen_pop(caller: str, *, exclude_uid: str | None = None, user: User | None = None) -> dict[str, Any] | None:
     """What the agent desktop shows when a call is offered (contract in the issue 3 plan).
 
     ``last_calls`` are the customer's finished calls, newest first, at most five; the call being
-    offered (``exclude_uid``) is left out.
+    offered (``exclude_uid``) is left out. ``custom_fields`` and ``open_tickets`` are what the
+    viewer may see: ``user`` is the agent's user (their roles and tickets); without one, the pop is
+    the least a role sees — fields shown to every role, sensitive values masked, no tickets.
     """
     customer = customer_by_phone(normalize_phone(caller))
     if customer is None:
         return None
+    roles: list[str] = list(getattr(user, "roles", None) or [])
+    tickets = tickets_visible_to(user).filter(customer=customer, status__in=OPEN_STATUSES) if user is not None else None
     calls = customer_history(customer=customer).filter(ended_at__isnull=False)
     if exclude_uid:
         calls = calls.exclude(uid=exclude_uid)
@@ -86,7 +112,27 @@ def screen_pop(caller: str, *, exclude_uid: str | None = None) -> dict[str, Any]
         "customer_id": customer.pk,
         "name": customer.name,
         "is_vip": customer.is_vip,
+        "vip_level": customer.vip_level,
+        "tags": list(customer.tags),
         "notes": customer.notes,
+        "custom_fields": [
+            {"key": item["key"], "label": item["label"], "value": item["display"], "masked": item["masked"]}
+            for item in custom_values_for(customer, roles)
+            if item["value"] is not None
+        ],
+        "open_tickets": [
+            {
+                "id": ticket.pk,
+                "number": ticket.number,
+                "title": ticket.title,
+                "status": ticket.status,
+                "status_label": str(ticket.get_status_display()),
+                "resolution_due": ticket.resolution_due.isoformat(),
+            }
+            for ticket in (
+                tickets.order_by("-received_at", "-id")[:SCREEN_POP_OPEN_TICKETS] if tickets is not None else []
+            )
+        ],
         "last_calls": [
             {
                 "uid": call.uid,
@@ -99,3 +145,10 @@ def screen_pop(caller: str, *, exclude_uid: str | None = None) -> dict[str, Any]
             for call in calls[:SCREEN_POP_LAST_CALLS]
         ],
     }
+
+
+def screen_pop_for_agent(caller: str, *, agent_id: int, exclude_uid: str | None = None) -> dict[str, Any] | None:
+    """:func:`screen_pop` as the agent ``agent_id``'s user may see it (the engine pushes one pop
+    per agent offered the call)."""
+    user = User.objects.filter(agent__pk=agent_id).first() if agent_id else None
+    return screen_pop(caller, exclude_uid=exclude_uid, user=user)

@@ -118,8 +118,8 @@ def wallboard_snapshot(tenant, now: datetime | None = None) -> dict[str, Any]:
     }
 
 
-def _screen_pop(caller: str, call_uid: str) -> dict[str, Any] | None:
-    return screen_pop(caller, exclude_uid=call_uid) if caller else None
+def _screen_pop(caller: str, call_uid: str, user=None) -> dict[str, Any] | None:
+    return screen_pop(caller, exclude_uid=call_uid, user=user) if caller else None
 
 
 def agent_desktop_snapshot(agent: Agent) -> dict[str, Any]:
@@ -128,7 +128,7 @@ def agent_desktop_snapshot(agent: Agent) -> dict[str, Any]:
     call = agent.current_call
     current = None
     if call is not None and (call.status != CallStatus.ENDED or agent.state == AgentState.WRAP_UP):
-        current = {**call_summary(call), "customer": _screen_pop(call.caller, call.uid)}
+        current = {**call_summary(call), "customer": _screen_pop(call.caller, call.uid, agent.user)}
         if agent.state == AgentState.RESERVED and call.queue is not None:
             current["ring_timeout_seconds"] = call.queue.ring_timeout_seconds
         if call.status != CallStatus.ENDED:

@@ -13,7 +13,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 
 from apps.core.errors import ApplicationError
-from apps.crm.selectors import screen_pop
+from apps.crm.selectors.customers import screen_pop_for_agent
 from apps.telephony.audio import synthesize_wav
 from apps.telephony.engine.dbstore.agents import _reserve
 from apps.telephony.engine.dbstore.core import _Batch
@@ -159,8 +159,8 @@ class CallWrites(RealtimeMessages):
                 continue
             call_offered(row, agent=agent_id, at=at)
         if humans:
-            customer = screen_pop(caller, exclude_uid=uid) if caller else None
-            for agent_id in humans:
+            for agent_id in humans:  # one pop per agent: what it shows depends on their roles
+                customer = screen_pop_for_agent(caller, agent_id=agent_id, exclude_uid=uid) if caller else None
                 batch.publish(f"agent.{agent_id}", {**offer, "customer": customer})
         batch.publish("wallboard", state)
 
@@ -354,7 +354,7 @@ class CallWrites(RealtimeMessages):
             batch.lost.append((uid, target_id))
             return
         if human:
-            customer = screen_pop(caller, exclude_uid=uid) if caller else None
+            customer = screen_pop_for_agent(caller, agent_id=target_id, exclude_uid=uid) if caller else None
             batch.publish(f"agent.{target_id}", {**offer, "customer": customer})
         consulting = {"type": "agent.consult", "call_uid": uid, "agent_id": target_id, "from_agent_id": from_id}
         batch.publish("wallboard", {**consulting, "phase": "ringing"})

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("apps.telephony.api.urls")),
     path("", include("apps.crm.api.urls")),
     path("", include("apps.crm.api.routes_kb")),
+    path("", include("apps.crm.api.routes_surveys")),
     path("", include("apps.calendar.api.urls")),
     path("", include("apps.audit.api.urls")),
     path("", include("apps.retention.api.urls")),

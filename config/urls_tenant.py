@@ -17,6 +17,7 @@ urlpatterns = [
     path("customers/", include("apps.crm.urls")),
     path("tickets/", include("apps.crm.urls.tickets")),
     path("kb/", include("apps.crm.urls.kb")),
+    path("surveys/", include("apps.crm.urls.surveys")),
     path("reports/", include("apps.reports.urls")),
     path("qa/", include("apps.qa.urls")),
     path("workforce/", include("apps.workforce.urls")),

@@ -15,3 +15,5 @@ class CrmConfig(AppConfig):
         register_desk_call_link(
             DeskCallLink(label=_("New ticket"), url_name="tickets:new", param="call", roles=TICKET_CREATE_ROLES)
         )
+        # The survey and ticket reports register with the report framework (apps/crm/reports).
+        from apps.crm import reports  # noqa: F401, PLC0415 -- registers on import; models must be ready

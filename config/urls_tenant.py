@@ -24,6 +24,7 @@ urlpatterns = [
     path("training/", include("apps.training.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("billing/", include("apps.billing.urls_tenant")),
+    path("webhooks/", include("apps.webhooks.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api_tenant")),
     path("api/schema/", SpectacularAPIView.as_view(urlconf="config.urls_tenant"), name="schema"),

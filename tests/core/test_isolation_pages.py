@@ -47,7 +47,7 @@ def _walk(resolver: URLResolver, prefix: str = ""):
 PAGES = sorted({path for path, _entry in _walk(get_resolver(TENANT_URLCONF))} - PUBLIC_PAGES - API_PAGES)
 REFUSED = {302, 401, 403, 404, 405}
 
-A, S, G, Q, T, H, B = (
+A, S, G, Q, T, H, B, L = (
     Role.TENANT_ADMIN,
     Role.SUPERVISOR,
     Role.AGENT,
@@ -55,14 +55,15 @@ A, S, G, Q, T, H, B = (
     Role.TRAINER,
     Role.HR,
     Role.BILLING,
+    Role.QA_LEAD,
 )
-EVERYONE = (A, S, G, Q, T, H, B)
+EVERYONE = (A, S, G, Q, T, H, B, L)
 # Who may open each page (GET; POST for the pages that only take POST). Anyone else: 403.
 ROLE_MATRIX: dict[str, tuple[str, ...]] = {
     "": EVERYONE,
     "accounts/two-factor/setup/": EVERYONE,
     "billing/": (A, B),
-    "calls/": (A, S, G, Q),
+    "calls/": (A, S, G, Q, L),
     "calls/voicemails/": (A, S),
     "console/agents/": (A, S),
     "console/audit/": (A,),
@@ -97,7 +98,7 @@ ROLE_MATRIX: dict[str, tuple[str, ...]] = {
     "customers/new/": (A, S),
     "desk/": (G,),
     "kb/": EVERYONE,
-    "kb/insights/": (A, S, T),
+    "kb/insights/": (A, S, T, L),
     "kb/manage/": (A, S, T),
     "kb/manage/categories/": (A, S, T),
     "kb/manage/new/": (A, S, T),
@@ -105,25 +106,25 @@ ROLE_MATRIX: dict[str, tuple[str, ...]] = {
     "kb/phrases/": (A, S, T),
     "notifications/": EVERYONE,
     "notifications/read-all/": EVERYONE,
-    "qa/": (A, S, Q),
-    "qa/assignments/": (A,),
-    "qa/calibration/": (A, Q),
-    "qa/calibration/new/": (A,),
-    "qa/coaching/": (A, S, G, Q),
-    "qa/coaching/new/": (A, S, Q),
-    "qa/disputes/": (A, S, Q),
+    "qa/": (A, S, Q, L),
+    "qa/assignments/": (A, L),
+    "qa/calibration/": (A, Q, L),
+    "qa/calibration/new/": (A, L),
+    "qa/coaching/": (A, S, G, Q, L),
+    "qa/coaching/new/": (A, S, Q, L),
+    "qa/disputes/": (A, S, Q, L),
     "qa/mine/": (G,),
-    "qa/evaluations/preview/": (A, S, Q),
-    "qa/scorecards/": (A, S, Q),
-    "qa/scorecards/new/": (A,),
-    "qa/sampling/": (A,),
-    "qa/sampling/new/": (A,),
+    "qa/evaluations/preview/": (A, S, Q, L),
+    "qa/scorecards/": (A, S, Q, L),
+    "qa/scorecards/new/": (A, L),
+    "qa/sampling/": (A, L),
+    "qa/sampling/new/": (A, L),
     "reports/": (A, S),
-    "reports/list/": (A, S, Q),
+    "reports/list/": (A, S, Q, L),
     "reports/schedules/": (A, S),
     "reports/schedules/new/": (A, S),
     "reports/settings/": (A,),
-    "tickets/": (A, S, G, Q),
+    "tickets/": (A, S, G, Q, L),
     "tickets/categories/": (A,),
     "tickets/departments/": (A,),
     "tickets/new/": (A, S, G),
@@ -161,9 +162,6 @@ def test_strangers_are_refused_on_every_page(acme, globex, path):
             elif response.status_code == 302:
                 assert response["Location"].startswith("/accounts/login/"), (who, method, response["Location"])
     assert let_through == {}
-
-
-PARAMETERLESS = [path for path in PAGES if "/1/" not in f"/{path}" and not path.endswith("/1")]
 
 
 PARAMETERLESS = [path for path in PAGES if "/1/" not in f"/{path}" and not path.endswith("/1")]

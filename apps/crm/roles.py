@@ -14,6 +14,12 @@ TICKET_READ_ROLES = (*TICKET_ALL_READ_ROLES, Role.AGENT)
 TICKET_CREATE_ROLES = (*TICKET_MANAGER_ROLES, Role.AGENT)
 TICKET_ADMIN_ROLES = (Role.TENANT_ADMIN,)  # categories, SLA targets, departments
 
+# Customers (docs/customers.md "Who may do what"): every role reads customers (custom fields as
+# their definitions allow); administrators and supervisors change, import, export and merge them;
+# administrators define the custom fields.
+CUSTOMER_WRITE_ROLES = WRITE_ROLES
+CUSTOMER_FIELD_ADMIN_ROLES = (Role.TENANT_ADMIN,)
+
 # Satisfaction surveys (docs/surveys.md "Who may do what"): managers and QA read every response,
 # an agent reads the answers about their own calls; managers close follow-ups and send visits.
 SURVEY_ALL_READ_ROLES = (*TICKET_MANAGER_ROLES, Role.QA, Role.QA_LEAD)

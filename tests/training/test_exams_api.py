@@ -13,6 +13,7 @@ from django_tenants.utils import tenant_context
 from apps.audit.models import AuditEntry
 from apps.training.choices import AttemptStatus
 from apps.training.models import Attempt, AttemptAnswer, Exam
+from tests.accounts.helpers import web_login
 from tests.training.helpers import CONTRACT_EXAM, EXAMS, create_exam, right_answers
 
 
@@ -88,8 +89,7 @@ def test_starting_an_attempt_returns_questions_and_a_deadline_without_answers(wo
 def test_the_taking_page_has_no_answers_in_its_html(world):
     exam = create_exam(world["w"], world["trainer"])
     attempt = world["w"].api(world["ann"]).post(f"{EXAMS}/{exam['id']}/attempts").json()
-    client = world["w"].client()
-    client.force_login(world["ann"])
+    client = web_login(world["w"], world["ann"].email)
     html = client.get(f"/training/attempts/{attempt['id']}/").content.decode()
     assert "Which plan has no roaming?" in html
     assert 'data-remaining="' in html and "training-correct" not in html and "✓" not in html

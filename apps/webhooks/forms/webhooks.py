@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -23,4 +23,5 @@ class WebhookForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["events"].choices = event_choices()
+        # The choices are read per form, so the labels come in the request's language.
+        cast(forms.MultipleChoiceField, self.fields["events"]).choices = event_choices()

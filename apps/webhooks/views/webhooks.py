@@ -36,11 +36,11 @@ from apps.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 
 admins = role_required(Role.TENANT_ADMIN)
 LOG_ROWS = 50
-BADGES = {
-    DeliveryStatus.DELIVERED: "good",
-    DeliveryStatus.PENDING: "warn",
-    DeliveryStatus.FAILED: "bad",
-    DeliveryStatus.CANCELLED: "neutral",
+BADGES: dict[str, str] = {
+    DeliveryStatus.DELIVERED.value: "good",
+    DeliveryStatus.PENDING.value: "warn",
+    DeliveryStatus.FAILED.value: "bad",
+    DeliveryStatus.CANCELLED.value: "neutral",
 }
 
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("surveys/", include("apps.crm.urls.surveys")),
     path("reports/", include("apps.reports.urls")),
     path("qa/", include("apps.qa.urls")),
+    path("workforce/staffing/", include("apps.workforce.urls.staffing")),
     path("workforce/", include("apps.workforce.urls")),
     path("training/", include("apps.training.urls")),
     path("notifications/", include("apps.notifications.urls")),

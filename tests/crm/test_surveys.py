@@ -14,6 +14,7 @@ from apps.accounts.models import Team
 from apps.audit.models import AuditEntry
 from apps.crm.models import SurveyResponse
 from apps.crm.services.surveys import survey_follow_up_done, survey_responses_sync
+from apps.crm.services.surveys_demo import crm_surveys_demo_ensure
 from apps.notifications.models import Notification
 from tests.accounts.helpers import web_login
 from tests.factories import AgentFactory, CallFactory, QueueFactory
@@ -236,3 +237,14 @@ def test_the_page_lists_responses_and_closes_a_follow_up(world):
 def test_the_page_refuses_roles_without_surveys(world):
     client = web_login(world["acme"], world["acme"].user("trainer").email)
     assert client.get("/surveys/").status_code == 403
+
+
+def test_the_demo_function_is_idempotent(world):
+    with tenant_context(world["acme"].tenant):
+        surveyed(world, 5)
+        surveyed(world, 1)
+    first = crm_surveys_demo_ensure(world["acme"].tenant.schema_name)
+    again = crm_surveys_demo_ensure(world["acme"].tenant.schema_name)
+    assert first["responses"] == 2
+    assert first["follow_ups"] == 1
+    assert again == {"responses": 0, "follow_ups": 0, "visits": 0}

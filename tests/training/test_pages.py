@@ -163,3 +163,23 @@ def test_someone_elses_attempt_page_is_not_found(world, globex):
     other = web_login(globex, outsider.email)
     assert other.get(f"/training/attempts/{attempt.pk}/").status_code == 404
     assert not re.search("Billing basics", other.get("/training/exams/").content.decode())
+
+
+def test_the_taking_page_and_certificates_speak_chinese(world):
+    from django.conf import settings
+
+    from tests.pending_po import pending_translations
+
+    exam = create_exam(world["w"], world["trainer"])
+    client = _client(world, "ann")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    with pending_translations("training-core"):
+        client.post(f"/training/exams/{exam['id']}/start/")
+        with tenant_context(world["w"].tenant):
+            attempt = Attempt.objects.get(user=world["ann"])
+        page = client.get(f"/training/attempts/{attempt.pk}/").content.decode()
+        mine = client.get("/training/certificates/").content.decode()
+    for words in ("交卷截止", "剩余时间", "以服务器时间为准", "交卷"):
+        assert words in page, words
+    assert "Hand in by" not in page
+    assert "我的证书" in mine and "还没有证书。" in mine

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from apps.accounts.models import User
 from apps.workforce.models import ShiftType
+from apps.workforce.selectors.policy import tenant_zone
 from apps.workforce.services.roster import roster_publish, shift_assign, shift_type_create
 from tests.accounts.helpers import web_login
 from tests.conftest import TenantWorld
@@ -46,3 +48,18 @@ def rostered(world: TenantWorld, user: User, shift_type: ShiftType, day: dt.date
             roster_publish(since=day, until=day, actor=None)
             shift.refresh_from_db()
         return shift
+
+
+def started_type(world: TenantWorld, *, minutes_ago: int = 30, hours: int = 8, code: str = "NOW") -> tuple:
+    """A shift type that started ``minutes_ago`` (local time) and the date it started on."""
+    with tenant_context(world.tenant):
+        begins = (
+            (timezone.now() - dt.timedelta(minutes=minutes_ago))
+            .astimezone(tenant_zone())
+            .replace(second=0, microsecond=0)
+        )
+        ends = begins + dt.timedelta(hours=hours)
+        kind = shift_type_create(
+            code=code, name=f"Shift {code}", start=begins.time(), end=ends.time(), break_minutes=30
+        )
+        return kind, begins.date()

@@ -12,8 +12,10 @@ listener writes its delivery rows *in the same transaction*, so a rolled-back ch
 nothing and a committed one is never lost, then queues the sending after the commit.
 
 A listener is called as ``listener(schema_name=…, event_type=…, subject=…, extra={…})``. It must
-be cheap when nobody is subscribed (it is on the engine's write path) and it must not break the
-caller: each listener runs in a savepoint, and an error is logged, never raised.
+be cheap when nobody is subscribed (it is on the engine's write path: the seam itself adds no
+query, not even a savepoint) and it must not break the caller: a listener that reads or writes
+the database does so inside a savepoint of its own (``transaction.atomic()``), so its failure is
+rolled back alone; the seam logs the error and never raises it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 
 from apps.core.tenancy import current_schema
 
@@ -58,8 +60,7 @@ def domain_event(event_type: str, subject: Any, **extra: Any) -> None:
         return
     for listener in list(_listeners):
         try:
-            with transaction.atomic():
-                listener(schema_name=schema, event_type=event_type, subject=subject, extra=extra)
+            listener(schema_name=schema, event_type=event_type, subject=subject, extra=extra)
         except (DatabaseError, LookupError, ValueError, TypeError, AttributeError):
             # The business change stands; its outside notice is lost, and said so.
             logger.exception("domain event %s: a listener failed", event_type)

@@ -11,14 +11,17 @@ from django_tenants.utils import tenant_context
 from jsonschema import Draft202012Validator
 
 from apps.accounts.choices import Role
+from apps.core.domain_events import domain_event
 from apps.crm.services.ticket_config import ticket_category_create
 from apps.crm.services.tickets import ticket_create, ticket_note, ticket_resolve
-from apps.telephony.models import Agent
+from apps.telephony.models import Agent, Call
 from apps.telephony.services.agent_state import agent_set_state
 from apps.telephony.services.campaigns.lifecycle import campaign_pause, campaign_stop
 from apps.webhooks.catalog import EVENT_TYPES, TEST_EVENT, envelope_schema
 from apps.webhooks.models import WebhookDelivery
+from apps.webhooks.services import events
 from apps.webhooks.services.deliveries import webhook_send_test
+from apps.webhooks.services.events import subscribed_types, subscriptions_changed
 from tests.qa.factories import make_agent_call, make_evaluation, make_scorecard
 from tests.telephony.campaign_factories import make_campaign
 from tests.webhooks.conftest import subscribe
@@ -156,3 +159,26 @@ def test_every_type_has_a_schema_with_the_envelope():
         schema = envelope_schema(event_type)
         Draft202012Validator.check_schema(schema)
         assert schema["required"] == ["id", "type", "created_at", "data"]
+
+
+def test_nobody_subscribed_costs_no_query_on_the_write_path(acme, django_assert_num_queries):
+    with tenant_context(acme.tenant):
+        call = make_agent_call(recording_seconds=None)
+        subscriptions_changed(acme.tenant.schema_name)  # forget earlier tests' (rolled back) subscriptions
+        assert subscribed_types(acme.tenant.schema_name) == frozenset()  # cached: nobody listens
+        with django_assert_num_queries(0):
+            domain_event("call.ended", call)
+
+
+def test_a_failing_listener_never_undoes_the_change(acme, receiver, monkeypatch, caplog):
+    subscribe(acme, receiver.url, ["call.started", "call.ended"])
+
+    def broken(*args, **kwargs):
+        raise LookupError("a bug in a payload")
+
+    monkeypatch.setattr(events, "event_data", broken)
+    with tenant_context(acme.tenant):
+        call = make_agent_call(recording_seconds=None)
+        assert Call.objects.filter(pk=call.pk, ended_at__isnull=False).exists()
+        assert not WebhookDelivery.objects.exists()
+    assert "a listener failed" in caplog.text

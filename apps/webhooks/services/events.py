@@ -28,12 +28,19 @@ TYPES_CACHE_SECONDS = 5.0
 _types_cache: dict[str, tuple[float, frozenset[str]]] = {}
 
 
+def _cached_types(schema_name: str) -> frozenset[str] | None:
+    cached = _types_cache.get(schema_name)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    return None
+
+
 def subscribed_types(schema_name: str) -> frozenset[str]:
     """The event types some active subscription of ``schema_name`` wants (cached briefly)."""
+    cached = _cached_types(schema_name)
+    if cached is not None:
+        return cached
     now = time.monotonic()
-    cached = _types_cache.get(schema_name)
-    if cached is not None and cached[0] > now:
-        return cached[1]
     types: set[str] = set()
     for events in WebhookSubscription.objects.filter(is_active=True).values_list("events", flat=True):
         types.update(events)
@@ -48,16 +55,21 @@ def subscriptions_changed(schema_name: str) -> None:
 
 
 def webhook_event_listener(*, schema_name: str, event_type: str, subject: Any, extra: dict[str, Any]) -> None:
-    """The domain-event listener registered by ``WebhooksConfig.ready()``."""
-    wanted = subscribed_types(schema_name)
-    if not wanted:
+    """The domain-event listener registered by ``WebhooksConfig.ready()``.
+
+    Nobody subscribed (the cached answer): no query at all. Otherwise the reads and writes run in
+    a savepoint, so a failure here is rolled back alone and the caller's change stands."""
+    cached = _cached_types(schema_name)
+    if cached is not None and not cached:
         return
-    event_type = public_type(event_type, subject, extra) or ""
-    if event_type not in wanted:
-        return
-    subscriptions = list(WebhookSubscription.objects.filter(is_active=True, events__contains=[event_type]))
-    if subscriptions:
-        event_enqueue(event_type=event_type, data=event_data(event_type, subject, extra), subscriptions=subscriptions)
+    with transaction.atomic():
+        wanted = subscribed_types(schema_name)
+        public = public_type(event_type, subject, extra)
+        if public is None or public not in wanted:
+            return
+        subscriptions = list(WebhookSubscription.objects.filter(is_active=True, events__contains=[public]))
+        if subscriptions:
+            event_enqueue(event_type=public, data=event_data(public, subject, extra), subscriptions=subscriptions)
 
 
 def deliveries_send_on_commit(ids: list[int]) -> None:

@@ -12,6 +12,7 @@ from apps.crm.custom_fields import InvalidValue, clean_value, mask_text, present
 from apps.crm.models import Customer, CustomField
 from apps.crm.services import customer_create, customer_update
 from apps.crm.services.custom_fields import custom_field_create, custom_field_delete, custom_field_update
+from apps.crm.services.customers_demo import crm_customers_demo_ensure
 
 
 @pytest.fixture
@@ -281,3 +282,18 @@ def test_admin_changes_and_deletes_a_field_over_the_api(acme):
     assert changed.json()["label"] == "会员等级"
     assert refused.status_code == 400
     assert client.delete(f"/api/v1/customer-fields/{pk}").status_code == 204
+
+
+# --- the demo --------------------------------------------------------------------------------------------------
+
+
+def test_demo_seeding_adds_fields_and_values_once(tenant):
+    key_account = customer_create(name="上海启航贸易有限公司", phones=["13801380001"])
+
+    assert crm_customers_demo_ensure(tenant.tenant.schema_name) == 1
+    assert crm_customers_demo_ensure(tenant.tenant.schema_name) == 0
+
+    key_account.refresh_from_db()
+    assert key_account.custom == {"member_level": "金卡", "id_number": "310101198001011234"}
+    assert key_account.vip_level == 1
+    assert CustomField.objects.get(key="id_number").sensitive is True

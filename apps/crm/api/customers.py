@@ -136,7 +136,7 @@ class CustomerViewSet(viewsets.ModelViewSet):
         customers: QuerySet[Customer] = self.filter_queryset(self.get_queryset())
         count = customers.count()
         if file_format == "xlsx" and count > XLSX_MAX_ROWS:
-            raise ApplicationError("too_many_rows", _("Too many rows for XLSX: export CSV."))
+            raise ApplicationError("too_large", _("Too many rows for XLSX: export CSV."))
         filters = {key: value for key, value in request.query_params.items() if key != "file_format"}
         customers_export_audit(user=request.user, file_format=file_format, filters=filters, count=count)
         rows = customer_export_rows(customers, roles=request.user.roles)

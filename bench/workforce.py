@@ -21,8 +21,8 @@ What it does:
    DRF CSV renderer), timed from the request to the last byte; then JSON and XLSX, and the
    selector alone (``attendance_selector_seconds``).
 4. **Staffing** (``staffing_seconds``, target ≤ 2): ``bench/workforce_staffing.py`` (the forecast and
-   staffing helper's module) run as its own process against the ``make run`` database; its JSON
-   line is merged in (skipped with ``--no-staffing``).
+   staffing helper's module) run as its own process on the same bench database and tenant (it
+   rolls back what it writes); its JSON line is merged in (skipped with ``--no-staffing``).
 
 Ends with one JSON line.
 """
@@ -45,7 +45,6 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 BENCH_DATABASE = "contactcenter_bench_wf"
-DEV_DATABASE_URL = os.environ.get("DATABASE_URL")  # the staffing module runs against make run's
 
 
 def _bench_database() -> None:
@@ -255,12 +254,15 @@ def staffing() -> dict:
     script = ROOT / "bench" / "workforce_staffing.py"
     if not script.exists():
         return {"staffing_seconds": None, "staffing_error": "bench/workforce_staffing.py is missing"}
-    env = dict(os.environ)
-    env.pop("DATABASE_URL", None)
-    if DEV_DATABASE_URL:
-        env["DATABASE_URL"] = DEV_DATABASE_URL
+    # The bench database and tenant (DATABASE_URL points at it now): the module rolls back what it writes.
     done = subprocess.run(  # noqa: S603 -- our own script, fixed arguments
-        [sys.executable, str(script)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=1800, check=False
+        [sys.executable, str(script), "--tenant", SLUG],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        cwd=ROOT,
+        timeout=1800,
+        check=False,
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
 
 from apps.workforce import rules
@@ -118,22 +119,28 @@ def attendance_people(
     def scoped(queryset):
         return queryset if id_filter is None else queryset.filter(user_id__in=id_filter)
 
-    shift_rows = list(
-        scoped(Shift.objects.filter(status=ShiftStatus.PUBLISHED, date__range=(since, until)))
-        .order_by("user_id", "start")
-        .values_list("id", "user_id", "date", "start", "end", "break_minutes")
+    ids_sql, ids_params = ("", []) if id_filter is None else (" AND user_id = ANY(%s)", [sorted(id_filter)])
+    shift_rows = _fetch(  # table names from the models, values as parameters
+        f"""SELECT id, user_id, date, (EXTRACT(EPOCH FROM start) * 1000000)::int8, (EXTRACT(EPOCH FROM "end") * 1000000)::int8,
+                   break_minutes
+              FROM {Shift._meta.db_table}
+             WHERE status = %s AND date BETWEEN %s AND %s{ids_sql}
+             ORDER BY user_id, start""",  # noqa: S608
+        [ShiftStatus.PUBLISHED, since, until, *ids_params],
     )
     window_start = dt.datetime.combine(since, dt.time.min, tzinfo=zone) - rules.CLOCK_IN_WINDOW
     window_end = dt.datetime.combine(until + dt.timedelta(days=2), dt.time.min, tzinfo=zone) + rules.CLOCK_OUT_WINDOW
     ins: dict[int, list[dt.datetime]] = defaultdict(list)
     outs: dict[int, list[dt.datetime]] = defaultdict(list)
-    clock_rows = (
-        scoped(ClockEvent.objects.filter(voided_at__isnull=True, at__gte=window_start, at__lt=window_end))
-        .order_by("at")
-        .values_list("user_id", "kind", "at")
+    clock_rows = _fetch(
+        f"""SELECT user_id, kind, (EXTRACT(EPOCH FROM at) * 1000000)::int8
+              FROM {ClockEvent._meta.db_table}
+             WHERE voided_at IS NULL AND at >= %s AND at < %s{ids_sql}
+             ORDER BY at""",  # noqa: S608
+        [window_start, window_end, *ids_params],
     )
-    for user_id, kind, at in clock_rows.iterator(chunk_size=5000):
-        (ins if kind == ClockKind.IN else outs)[user_id].append(at)
+    for user_id, kind, epoch in clock_rows:
+        (ins if kind == ClockKind.IN else outs)[user_id].append(_instant(epoch))
 
     lookback = since - dt.timedelta(days=SICK_LOOKBACK_DAYS)
     leaves: dict[int, list[tuple[str, dt.date, dt.date]]] = defaultdict(list)
@@ -152,14 +159,14 @@ def attendance_people(
 
     by_user: dict[int, list[rules.ShiftSlot]] = defaultdict(list)
     for shift_id, user_id, day, start, end, break_minutes in shift_rows:
-        by_user[user_id].append(rules.ShiftSlot(shift_id, day, start, end, break_minutes))
+        by_user[user_id].append(rules.ShiftSlot(shift_id, day, _instant(start), _instant(end), break_minutes))
 
     for user_id, slots in by_user.items():
         pairs = rules.match_clock_events(slots, ins.get(user_id, []), outs.get(user_id, []))
         user_leaves = leaves.get(user_id, [])
         target = person(user_id)
         for slot, pair in zip(slots, pairs, strict=True):
-            leave_kind = _leave_on(user_leaves, slot.date)
+            leave_kind = _leave_on(user_leaves, slot.date) if user_leaves else ""
             judgement = rules.judge_shift(
                 slot, pair, policy=timeline.rules_on(slot.date), now=now, on_leave=bool(leave_kind)
             )
@@ -189,6 +196,23 @@ def attendance_people(
     for pk, name, email in users:
         people[pk].name, people[pk].email = name, email
     return people
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    """Rows of one raw query. The month's 40,000 shifts and 80,000 clock records are read with
+    their instants as epoch microseconds: parsing 170,000 timestamps as text took most of the export's
+    time (bench/workforce.py); ``_instant`` turns them back into aware datetimes ~10× faster."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _instant(microseconds: int) -> dt.datetime:
+    """Exact to the microsecond (a float would put 08:50:00 a microsecond late)."""
+    return _EPOCH + dt.timedelta(microseconds=microseconds)
 
 
 def _leave_on(user_leaves: list[tuple[str, dt.date, dt.date]], day: dt.date) -> str:

@@ -29,9 +29,13 @@ class PolicyTimeline:
         self._dates = [row.effective_from for row in rows]
         self._rules = [Policy.of(row) for row in rows]
         self._rows = rows
+        self._by_day: dict[dt.date, Policy] = {}
 
     def rules_on(self, day: dt.date) -> Policy:
-        return self._rules[max(0, bisect.bisect_right(self._dates, day) - 1)]
+        found = self._by_day.get(day)
+        if found is None:
+            found = self._by_day[day] = self._rules[max(0, bisect.bisect_right(self._dates, day) - 1)]
+        return found
 
     def row_on(self, day: dt.date) -> WorkforcePolicy:
         return self._rows[max(0, bisect.bisect_right(self._dates, day) - 1)]

@@ -26,6 +26,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 HOLIDAY = "holiday"
 WORKDAY = "workday"  # a make-up workday (调休): forecast like an ordinary Monday–Friday
@@ -35,9 +36,9 @@ MAX_TREND = 0.5  # the trend may move a forecast by at most ±50%
 RECENT_WEIGHT = 0.85  # weight of a same-class day one occurrence older than the next one
 
 
-@dataclass(frozen=True)
-class IntervalHistory:
-    """One past interval of one queue: calls offered, calls handled and their handle seconds."""
+class IntervalHistory(NamedTuple):
+    """One past interval of one queue: calls offered, calls handled and their handle seconds.
+    (A tuple: a forecast reads hundreds of thousands of them.)"""
 
     day: dt.date
     slot: int  # index of the interval within its local day
@@ -127,6 +128,7 @@ class Forecaster:
         slots: int = 48,
         weeks: int = 8,
         default_aht: float = DEFAULT_AHT_SECONDS,
+        daily: dict[dt.date, float] | None = None,
     ) -> None:
         self.slots = slots
         self.weeks = weeks
@@ -148,9 +150,11 @@ class Forecaster:
         self._offered = offered
         self._handled = handled
         self._handle_seconds = handle_seconds
-        self._classes = {day: classify(day) for day in offered}
+        # ``daily``: each day's total when the intervals of only some days were read (the
+        # selector reads intervals just for the days a forecast uses: see :meth:`days_needed`).
+        self._daily = dict(daily) if daily is not None else {day: sum(values) for day, values in offered.items()}
+        self._classes = {day: classify(day) for day in self._daily}
         self._by_class = _history_classes(self._classes)
-        self._daily = {day: sum(values) for day, values in offered.items()}
         all_handled = sum(sum(values) for values in handled.values())
         all_seconds = sum(sum(values) for values in handle_seconds.values())
         self._overall_aht = all_seconds / all_handled if all_handled else default_aht
@@ -174,6 +178,10 @@ class Forecaster:
                 return days[:limit]
         return []
 
+    def days_needed(self, target: dt.date) -> list[dt.date]:
+        """The past days whose intervals the forecast of ``target`` reads."""
+        return self._days_for(self.classify(target), target)
+
     def day(self, target: dt.date) -> list[IntervalForecast]:
         """``slots`` forecasts for ``target``: offered calls (a real number) and AHT seconds."""
         klass = self.classify(target)
@@ -187,6 +195,8 @@ class Forecaster:
         handled = [0.0] * self.slots
         seconds = [0.0] * self.slots
         for day in days:
+            if day not in self._offered:
+                continue
             for slot in range(self.slots):
                 totals[slot] += self._offered[day][slot]
                 handled[slot] += self._handled[day][slot]

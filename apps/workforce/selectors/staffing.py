@@ -77,11 +77,50 @@ def classifier():
     return classify
 
 
+def _local(column: str) -> str:
+    return f"({column} AT TIME ZONE %(tz)s)"
+
+
+def daily_history(
+    *, since: dt.date, until: dt.date, queue_ids: list[int] | None = None
+) -> dict[int, dict[dt.date, float]]:
+    """``{queue_id: {day: calls offered}}`` for local days ``since`` ≤ day < ``until``."""
+    zone = tenant_zone()
+    params: dict[str, Any] = {
+        "tz": str(zone),
+        "since": dt.datetime.combine(since, dt.time.min, tzinfo=zone),
+        "until": dt.datetime.combine(until, dt.time.min, tzinfo=zone),
+    }
+    queue_filter = ""
+    if queue_ids is not None:
+        queue_filter = "AND queue_id = ANY(%(queue_ids)s)"
+        params["queue_ids"] = list(queue_ids)
+    sql = f"""
+        SELECT queue_id, {_local("bucket_start")}::date AS day, SUM(offered)::float8
+        FROM {CallRollup._meta.db_table}
+        WHERE grain = 'q15' AND bucket_start >= %(since)s AND bucket_start < %(until)s
+          AND queue_id IS NOT NULL {queue_filter}
+        GROUP BY 1, 2
+    """  # noqa: S608 — the table name is the model's own; every value is a parameter
+    result: dict[int, dict[dt.date, float]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for queue_id, day, offered in cursor.fetchall():
+            result.setdefault(queue_id, {})[day] = offered
+    return result
+
+
 def interval_history(
-    *, since: dt.date, until: dt.date, interval_minutes: int = 30, queue_ids: list[int] | None = None
+    *,
+    since: dt.date,
+    until: dt.date,
+    interval_minutes: int = 30,
+    queue_ids: list[int] | None = None,
+    days: list[dt.date] | None = None,
 ) -> dict[int, list[IntervalHistory]]:
-    """``{queue_id: [IntervalHistory]}`` for local days ``since`` ≤ day < ``until`` from the
-    rollups: offered, handled and handle seconds summed per local interval."""
+    """``{queue_id: [IntervalHistory]}`` for local days ``since`` ≤ day < ``until`` (only
+    ``days`` of them when given) from the rollups: offered, handled and handle seconds summed
+    per local interval."""
     zone = tenant_zone()
     params: dict[str, Any] = {
         "tz": str(zone),
@@ -93,12 +132,15 @@ def interval_history(
     if queue_ids is not None:
         queue_filter = "AND queue_id = ANY(%(queue_ids)s)"
         params["queue_ids"] = list(queue_ids)
+    if days is not None:
+        queue_filter += f" AND {_local('bucket_start')}::date = ANY(%(days)s)"
+        params["days"] = list(days)
     sql = f"""
         SELECT queue_id,
                (bucket_start AT TIME ZONE %(tz)s)::date AS day,
                ((EXTRACT(HOUR FROM bucket_start AT TIME ZONE %(tz)s) * 60
                  + EXTRACT(MINUTE FROM bucket_start AT TIME ZONE %(tz)s))::int / %(minutes)s) AS slot,
-               SUM(offered), SUM(handled), SUM(handle_sum)
+               SUM(offered)::float8, SUM(handled)::float8, SUM(handle_sum)::float8
         FROM {CallRollup._meta.db_table}
         WHERE grain = 'q15' AND bucket_start >= %(since)s AND bucket_start < %(until)s
           AND queue_id IS NOT NULL {queue_filter}
@@ -108,9 +150,7 @@ def interval_history(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for queue_id, day, slot, offered, handled, handle_seconds in cursor.fetchall():
-            result.setdefault(queue_id, []).append(
-                IntervalHistory(day, int(slot), float(offered or 0), float(handled or 0), float(handle_seconds or 0))
-            )
+            result.setdefault(queue_id, []).append(IntervalHistory(day, slot, offered, handled, handle_seconds))
     return result
 
 
@@ -127,23 +167,31 @@ class QueuePlan:
 
 
 def forecasters(
-    *, before: dt.date, interval_minutes: int = 30, queue_ids: list[int] | None = None
+    *, before: dt.date, days: list[dt.date], interval_minutes: int = 30, queue_ids: list[int] | None = None
 ) -> dict[int, Forecaster]:
-    """One forecaster per staffed queue from the history up to (not including) ``before``."""
+    """One forecaster per staffed queue, able to forecast ``days``, from the history up to (not
+    including) ``before``. Two reads: every day's total (volume and trend), then the intervals
+    of only the days those forecasts use (their profile and AHT) — a fraction of the history."""
     config = staffing_settings()
     weeks = int(config["history_weeks"])
-    targets = staffed_queues(queue_ids)
-    history = interval_history(
-        since=before - dt.timedelta(weeks=weeks),
-        until=before,
-        interval_minutes=interval_minutes,
-        queue_ids=[target.queue_id for target in targets],
-    )
+    targets = [target.queue_id for target in staffed_queues(queue_ids)]
+    since = before - dt.timedelta(weeks=weeks)
+    daily = daily_history(since=since, until=before, queue_ids=targets)
     classify = classifier()
     slots = slots_per_day(interval_minutes)
+    needed: set[dt.date] = set()
+    for queue_id in targets:
+        sketch = Forecaster([], classify=classify, slots=slots, weeks=weeks, daily=daily.get(queue_id, {}))
+        for day in days:
+            needed.update(sketch.days_needed(day))
+    history = interval_history(
+        since=since, until=before, interval_minutes=interval_minutes, queue_ids=targets, days=sorted(needed)
+    )
     return {
-        target.queue_id: Forecaster(history.get(target.queue_id, []), classify=classify, slots=slots, weeks=weeks)
-        for target in targets
+        queue_id: Forecaster(
+            history.get(queue_id, []), classify=classify, slots=slots, weeks=weeks, daily=daily.get(queue_id, {})
+        )
+        for queue_id in targets
     }
 
 
@@ -162,7 +210,7 @@ def staffing_plan(
     before = min(day, today or dt.datetime.now(tenant_zone()).date())
     targets = {target.queue_id: target for target in staffed_queues(queue_ids)}
     names = dict(Queue.objects.filter(pk__in=list(targets)).values_list("id", "name"))
-    by_queue = forecasters(before=before, interval_minutes=minutes, queue_ids=list(targets))
+    by_queue = forecasters(before=before, days=[day], interval_minutes=minutes, queue_ids=list(targets))
     plans = []
     for queue_id, forecaster in by_queue.items():
         target = targets[queue_id]

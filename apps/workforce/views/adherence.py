@@ -9,11 +9,13 @@ everyone. The same figures are the ``workforce_adherence`` report (CSV/XLSX/PDF)
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from apps.accounts.models import User
 from apps.accounts.views import role_required
 from apps.workforce.forms.staffing import AdherenceFilterForm
 from apps.workforce.selectors.adherence import adherence_by_agent, adherence_by_team, live_adherence
@@ -24,6 +26,7 @@ from apps.workforce.views.staffing import STAFFING_ROLES
 
 @role_required(*STAFFING_ROLES)
 def adherence(request: HttpRequest) -> HttpResponse:
+    viewer = cast(User, request.user)  # role_required let only a logged-in user through
     today = dt.datetime.now(tenant_zone()).date()
     asked = "since" in request.GET or "until" in request.GET
     form = AdherenceFilterForm(request.GET if asked else {"since": today.isoformat(), "until": today.isoformat()})
@@ -34,9 +37,9 @@ def adherence(request: HttpRequest) -> HttpResponse:
     if data.get("team"):
         user_ids = set(data["team"].members.values_list("pk", flat=True))
     entries = adherence_by_agent(
-        since=data["since"], until=data["until"] + dt.timedelta(days=1), user_ids=user_ids, viewer=request.user
+        since=data["since"], until=data["until"] + dt.timedelta(days=1), user_ids=user_ids, viewer=viewer
     )
-    scope = scope_user_ids(request.user)
+    scope = scope_user_ids(viewer)
     live = [row for row in live_adherence() if scope is None or row["user_id"] in scope]
     names = dict(get_user_model().objects.filter(pk__in=[row["user_id"] for row in live]).values_list("pk", "name"))
     context = {

@@ -51,7 +51,7 @@ def staffing_day_context(day: dt.date) -> dict[str, Any]:
     required = rules.total_by_slot((plan.requirement for plan in plans), len(scheduled))
     gaps = {gap.slot: gap for gap in rules.coverage_gaps(required, scheduled)}
     start = day_start(day)
-    intervals = []
+    intervals: list[dict[str, Any]] = []
     for slot in range(len(scheduled)):
         calls = sum(plan.forecast[slot].offered for plan in plans)
         handle = sum(plan.forecast[slot].offered * plan.forecast[slot].aht_seconds for plan in plans)

@@ -102,7 +102,7 @@ TENANT_NAVIGATION: list[NavItem] = [
     NavItem(
         _("Tickets"),
         "tickets:list",
-        (A, S, G, Q),
+        (A, S, G, Q, L),
         _("Work orders from received to visited: who has them, what is due and what breached."),
         group=CUSTOMERS,
     ),

@@ -14,9 +14,11 @@ from typing import cast
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.accounts.views import role_required
+from apps.workforce.choices import ActivityKind
 from apps.workforce.forms.staffing import AdherenceFilterForm
 from apps.workforce.selectors.adherence import adherence_by_agent, adherence_by_team, live_adherence
 from apps.workforce.selectors.people import scope_user_ids
@@ -42,10 +44,19 @@ def adherence(request: HttpRequest) -> HttpResponse:
     scope = scope_user_ids(viewer)
     live = [row for row in live_adherence() if scope is None or row["user_id"] in scope]
     names = dict(get_user_model().objects.filter(pk__in=[row["user_id"] for row in live]).values_list("pk", "name"))
+    labels = {**{str(value): str(label) for value, label in ActivityKind.choices}, "other": _("Other")}
     context = {
         "form": form,
         "people": [entry.row() for entry in entries],
         "teams": adherence_by_team(entries),
-        "live": [{**row, "name": names.get(row["user_id"], "")} for row in live],
+        "live": [
+            {
+                **row,
+                "name": names.get(row["user_id"], ""),
+                "scheduled_label": labels.get(row["scheduled"], row["scheduled"]),
+                "actual_label": labels.get(row["actual"], row["actual"]),
+            }
+            for row in live
+        ],
     }
     return render(request, "workforce/staffing/adherence.html", context)

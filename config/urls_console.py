@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from apps.accounts import views as account_views
-from apps.accounts import views_teams as account_team_views
-from apps.accounts import views_two_factor as account_two_factor_views
+from apps.accounts.views import teams as account_team_views
+from apps.accounts.views import two_factor as account_two_factor_views
+from apps.accounts.views import users as account_views
 from apps.audit import views as audit_views
 from apps.calendar import views as calendar_views
 from apps.retention import views as retention_views

@@ -1,6 +1,6 @@
 """Teams (班组): a name, the supervisors who lead it and its members. Departments read them to
 decide what a supervisor may see (their teams' evaluations, coaching, later rosters) and to
-report by team; administrators keep them on the Teams page (apps/accounts/views_teams.py).
+report by team; administrators keep them on the Teams page (apps/accounts/views/teams.py).
 
 A supervisor of a team holds the supervisor role; a member the agent role (a person may be in
 several teams). Changes are audited (``team.created`` / ``team.changed`` / ``team.deleted``).

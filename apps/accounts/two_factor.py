@@ -4,7 +4,7 @@ Who needs it: every platform staff account (users of the public schema), and a c
 administrators once the company turns ``SecurityPolicy.require_admin_two_factor`` on. Anyone
 else may enrol voluntarily; once enrolled, every password login asks for a code too.
 
-How the login works (apps/accounts/views_two_factor.py): the password step never creates an
+How the login works (apps/accounts/views/two_factor.py): the password step never creates an
 authenticated session for such a user. It parks the user id in the session ("pending") and
 the second step logs in only after a valid code, so no page, API call or websocket ever sees
 a half-logged-in session. ``POST /api/v1/auth/token`` asks for the code in the same request.

@@ -4,8 +4,8 @@ and on tenant hosts."""
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from apps.accounts import views_two_factor
 from apps.accounts.forms import PasswordSetForm
+from apps.accounts.views import two_factor as views_two_factor
 
 app_name = "accounts"
 

@@ -1,4 +1,4 @@
-"""The Teams page's form (apps/accounts/views_teams.py)."""
+"""The Teams page's form (apps/accounts/views/teams.py)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from apps.accounts.choices import Role
-from apps.accounts.forms_teams import TeamForm
+from apps.accounts.forms.teams import TeamForm
 from apps.accounts.models import Team
 from apps.accounts.teams import team_delete, team_save, teams_list
 from apps.accounts.views import role_required

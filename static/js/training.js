@@ -14,3 +14,14 @@
   }
   show();
 })();
+
+// The typing test's box refuses pasting: the passage is to be typed. (The server measures speed
+// and accuracy from what arrives; this only keeps an honest taker from pasting by habit.)
+(function () {
+  "use strict";
+  var boxes = document.querySelectorAll("textarea[data-no-paste]");
+  Array.prototype.forEach.call(boxes, function (box) {
+    box.addEventListener("paste", function (event) { event.preventDefault(); });
+    box.addEventListener("drop", function (event) { event.preventDefault(); });
+  });
+})();

@@ -183,3 +183,34 @@ def test_the_taking_page_and_certificates_speak_chinese(world):
         assert words in page, words
     assert "Hand in by" not in page
     assert "我的证书" in mine and "还没有证书。" in mine
+
+
+def test_an_agent_takes_a_typing_test_on_its_page(world):
+    trainer, ann = _client(world, "trainer"), _client(world, "ann")
+    created = trainer.post(
+        "/training/typing/",
+        {
+            "title": "English entry",
+            "language": "en",
+            "passage": "Thank you for calling.",
+            "duration_seconds": 60,
+            "pass_cpm": 30,
+            "pass_accuracy": 90,
+        },
+    )
+    assert created.status_code == 302
+    assert ann.post("/training/typing/", {"title": "x"}).status_code == 404
+    from apps.training.models import TypingAttempt, TypingTest
+
+    with tenant_context(world["w"].tenant):
+        test = TypingTest.objects.get(title="English entry")
+    started = ann.post(f"/training/typing/{test.pk}/start/")
+    page = ann.get(started["Location"]).content.decode()
+    assert "Thank you for calling." in page and "data-no-paste" in page and 'data-remaining="' in page
+    with tenant_context(world["w"].tenant):
+        attempt = TypingAttempt.objects.get(user=world["ann"])
+        TypingAttempt.objects.filter(pk=attempt.pk).update(started_at=timezone.now() - timedelta(seconds=30))
+    ann.post(f"/training/typing/attempts/{attempt.pk}/submit/", {"typed": "Thank you for calling."})
+    result = ann.get(f"/training/typing/attempts/{attempt.pk}/").content.decode()
+    assert "training-typing-result" in result and "100.00" in result and "Passed" in result
+    assert _client(world, "trainer").get(f"/training/typing/attempts/{attempt.pk}/").status_code == 404

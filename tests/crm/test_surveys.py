@@ -248,3 +248,11 @@ def test_the_demo_function_is_idempotent(world):
     assert first["responses"] == 2
     assert first["follow_ups"] == 1
     assert again == {"responses": 0, "follow_ups": 0, "visits": 0}
+
+
+def test_the_sync_walks_the_calls_in_batches(world):
+    with tenant_context(world["acme"].tenant):
+        for minutes in range(5):
+            surveyed(world, 4, ago=dt.timedelta(minutes=10 + minutes))
+        assert survey_responses_sync(batch=2)["created"] == 5
+        assert SurveyResponse.objects.count() == 5

@@ -21,7 +21,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,18 +58,20 @@ def survey_responses_sync(*, now: dt.datetime | None = None, batch: int = SYNC_B
     follow_up_from = now - FOLLOW_UP_WINDOW
     since = _scan_start()
     created = 0
-    last_id = 0
+    after: Q = Q()
     while True:
         calls = (
             surveyed_calls(since=since)
-            .filter(pk__gt=last_id)
+            .filter(after)
             .exclude(Exists(SurveyResponse.objects.filter(call_id=OuterRef("pk"))))
-            .order_by("pk")[:batch]
+            .order_by("arrived_at", "id")[:batch]
         )
         rows = surveyed_call_rows(calls)
         if not rows:
             break
-        last_id = rows[-1]["id"]
+        # Keyset on the indexed arrival time: each batch starts where the last one ended.
+        last = rows[-1]
+        after = Q(arrived_at__gt=last["arrived_at"]) | Q(arrived_at=last["arrived_at"], id__gt=last["id"])
         responses = []
         for row in rows:
             answered_at = row["ended_at"] or row["arrived_at"]

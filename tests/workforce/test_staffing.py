@@ -21,6 +21,7 @@ from apps.workforce import staffing
 from apps.workforce.choices import ActivityKind, ShiftStatus
 from apps.workforce.models import Shift, ShiftActivity, ShiftType
 from apps.workforce.selectors import staffing as staffing_selectors
+from apps.workforce.services.staffing_demo import staffing_demo_ensure
 from tests.factories import QueueFactory, UserFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -228,3 +229,24 @@ def test_another_tenants_history_and_roster_are_not_counted(acme, globex, early)
     with tenant_context(globex.tenant):
         assert staffing_selectors.scheduled_staff(day) == [0] * 48
         assert staffing_selectors.required_staff(day) == [0] * 48
+
+
+def test_the_demo_gives_published_shifts_a_meal_and_a_break_once(acme, early):
+    now = at(dt.date(2025, 3, 3), 7)
+    with tenant_context(acme.tenant):
+        shift = _shift(
+            UserFactory(roles=[Role.AGENT]),
+            now.date(),
+            at(now.date(), 8),
+            at(now.date(), 16),
+            shift_type=early,
+            break_minutes=60,
+        )
+    assert staffing_demo_ensure(acme.tenant.schema_name, now=now) == {"activities": 2}
+    assert staffing_demo_ensure(acme.tenant, now=now) == {"activities": 0}
+    with tenant_context(acme.tenant):
+        kinds = list(shift.activities.order_by("start").values_list("kind", "start", "end"))
+    assert kinds == [
+        (ActivityKind.BREAK, at(now.date(), 10), at(now.date(), 10, 15)),
+        (ActivityKind.MEAL, at(now.date(), 11, 30), at(now.date(), 12, 30)),
+    ]

@@ -64,20 +64,20 @@ class CourseCompletionReport(TrainingReport):
         grouped = (
             rows.values("course__title")
             .annotate(
-                assigned=Count("id"),
-                completed=Count("id", filter=Q(completed_at__isnull=False)),
-                overdue=Count("id", filter=Q(completed_at__isnull=True, due_date__lt=today)),
+                n_assigned=Count("id"),
+                n_completed=Count("id", filter=Q(completed_at__isnull=False)),
+                n_overdue=Count("id", filter=Q(completed_at__isnull=True, due_date__lt=today)),
             )
             .order_by("course__title")
         )
         return [
             {
                 "course": row["course__title"],
-                "assigned": row["assigned"],
-                "completed": row["completed"],
-                "open": row["assigned"] - row["completed"],
-                "overdue": row["overdue"],
-                "completion_rate": _percent(row["completed"], row["assigned"]),
+                "assigned": row["n_assigned"],
+                "completed": row["n_completed"],
+                "open": row["n_assigned"] - row["n_completed"],
+                "overdue": row["n_overdue"],
+                "completion_rate": _percent(row["n_completed"], row["n_assigned"]),
             }
             for row in grouped
         ]
@@ -119,11 +119,11 @@ class ExamPassRateReport(TrainingReport):
         grouped = (
             rows.values("exam__title")
             .annotate(
-                attempts=Count("id"),
-                people=Count("user", distinct=True),
-                passed=Count("id", filter=Q(passed=True)),
-                graded=Count("id", filter=Q(passed__isnull=False)),
-                awaiting=Count("id", filter=Q(status=AttemptStatus.AWAITING_GRADING)),
+                n_attempts=Count("id"),
+                n_people=Count("user", distinct=True),
+                n_passed=Count("id", filter=Q(passed=True)),
+                n_graded=Count("id", filter=Q(passed__isnull=False)),
+                n_awaiting=Count("id", filter=Q(status=AttemptStatus.AWAITING_GRADING)),
                 mean=Avg("score_percent", filter=Q(passed__isnull=False)),
             )
             .order_by("exam__title")
@@ -131,11 +131,11 @@ class ExamPassRateReport(TrainingReport):
         return [
             {
                 "exam": row["exam__title"],
-                "attempts": row["attempts"],
-                "people": row["people"],
-                "passed": row["passed"],
-                "awaiting": row["awaiting"],
-                "pass_rate": _percent(row["passed"], row["graded"]),
+                "attempts": row["n_attempts"],
+                "people": row["n_people"],
+                "passed": row["n_passed"],
+                "awaiting": row["n_awaiting"],
+                "pass_rate": _percent(row["n_passed"], row["n_graded"]),
                 "mean_score": round(float(row["mean"]), 2) if row["mean"] is not None else None,
             }
             for row in grouped

@@ -201,3 +201,23 @@ def test_the_ticket_page_sends_the_visit_to_a_campaign(world):
     page = client.get(f"/tickets/{world['ticket'].pk}/").content.decode()
     assert "ticket-visit-task-form" not in page
     assert client.get("/surveys/visits/").status_code == 200
+
+
+def test_the_responses_page_sends_a_low_score_to_the_campaign(world):
+    with tenant_context(world["acme"].tenant):
+        ended = timezone.now() - dt.timedelta(minutes=5)
+        CallFactory(caller="13600136000", survey_score=2, arrived_at=ended, ended_at=ended)
+        survey_responses_sync()
+        response = SurveyResponse.objects.get()
+    client = web_login(world["acme"], world["supervisor"].email)
+    page = client.get("/surveys/").content.decode()
+    assert f'<option value="{world["campaign"].pk}">回访</option>' in page
+    assert f'<option value="{world["sales"].pk}">' not in page
+    sent = client.post(f"/surveys/{response.pk}/visit/", {"visit-campaign": world["campaign"].pk})
+    assert sent.status_code == 302
+    refused = client.post(f"/surveys/{response.pk}/visit/", {"visit-campaign": world["campaign"].pk})
+    assert refused.status_code == 400  # one visit waits for the dialer already
+    with tenant_context(world["acme"].tenant):
+        assert VisitTask.objects.filter(survey_response=response).count() == 1
+    agent = web_login(world["acme"], world["agent"].email)
+    assert agent.post(f"/surveys/{response.pk}/visit/", {"visit-campaign": world["campaign"].pk}).status_code == 403

@@ -20,6 +20,7 @@ from apps.workforce.reports.staffing import forecast_accuracy_rows
 from apps.workforce.views.staffing import staffing_day_context
 from tests.accounts.helpers import web_login
 from tests.factories import QueueFactory, UserFactory
+from tests.pending_po import pending_translations
 from tests.workforce.test_adherence import ann_world  # noqa: F401 -- the fixture
 from tests.workforce.test_staffing import _history, at
 
@@ -202,3 +203,15 @@ def test_another_tenants_roster_and_history_stay_out_of_the_page(acme, globex, s
     assert page.status_code == 200
     assert "Hotline" not in page.content.decode()
     assert all(row["required"] == 0 and row["scheduled"] == 0 for row in page.context["intervals"])
+
+
+def test_the_staffing_pages_speak_chinese(acme, staffed):
+    client = _client(acme, Role.SUPERVISOR)
+    client.cookies["django_language"] = "zh-hans"
+    with pending_translations("workforce-core", "workforce-staffing"):
+        day = client.get(f"/workforce/staffing/?day={TARGET}", HTTP_HOST=acme.host).content.decode()
+        calculator = client.get("/workforce/staffing/calculator/", HTTP_HOST=acme.host).content.decode()
+        report = client.get("/reports/list/", HTTP_HOST=acme.host).content.decode()
+    assert "人力配置" in day and "需求人数" in day and "人手不足的半小时数" in day
+    assert "每座席人数" in calculator and "按 Erlang C 计算单个时段" in calculator
+    assert "排班遵守率" in report and "预测准确度" in report

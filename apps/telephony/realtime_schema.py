@@ -73,7 +73,29 @@ SCREEN_POP: Schema = record(
         "customer_id": INTEGER,
         "name": STRING,
         "is_vip": BOOLEAN,
+        "vip_level": INTEGER,
+        "tags": {"type": "array", "items": STRING},
         "notes": STRING,
+        # The customer's custom fields as the agent's roles may see them (apps/crm): the value as
+        # text, a sensitive one masked ("1101**********1234") unless the roles may see it whole.
+        "custom_fields": {
+            "type": "array",
+            "items": record({"key": STRING, "label": STRING, "value": STRING, "masked": BOOLEAN}),
+        },
+        "open_tickets": {
+            "type": "array",
+            "maxItems": 5,
+            "items": record(
+                {
+                    "id": INTEGER,
+                    "number": STRING,
+                    "title": STRING,
+                    "status": STRING,
+                    "status_label": STRING,
+                    "resolution_due": ISO_DATETIME,
+                }
+            ),
+        },
         "last_calls": {
             "type": "array",
             "maxItems": 5,

@@ -4,6 +4,7 @@ from django.urls import path
 
 from apps.workforce.api import attendance, clocking, discipline, roster
 from apps.workforce.api import requests as requests_api
+from apps.workforce.api import staffing as staffing_api
 
 P = "workforce/"
 
@@ -62,3 +63,10 @@ for action in ("accept", "decline", "approve", "reject", "cancel"):
             name=f"workforce-swap-{action}",
         )
     )
+
+# Staffing and adherence (read only; apps/workforce/api/staffing.py).
+urlpatterns += [
+    path(f"{P}staffing", staffing_api.StaffingView.as_view(), name="workforce-staffing"),
+    path(f"{P}adherence", staffing_api.AdherenceView.as_view(), name="workforce-adherence"),
+    path(f"{P}adherence/live", staffing_api.AdherenceLiveView.as_view(), name="workforce-adherence-live"),
+]

@@ -13,8 +13,10 @@ so the ACD only ever sees effective skills; with no gate registered nothing chan
 A department that changes what its gate answers (a certificate issued, revoked or expired) calls
 :func:`gates_changed`, which asks the engine to reload its agent settings on commit — the same
 ``config.changed`` path an administrator's skill edit takes. The engine also reloads its
-configuration every ``CONFIG_RELOAD_SECONDS`` (60 s), so an expiry that nobody announces takes
-effect within a minute of the certificate's expiry time.
+configuration every ``CONFIG_RELOAD_SECONDS`` (60 s); and a gate that knows when its answer will
+change by itself (the next certificate to expire) registers ``next_change``: the configuration load
+records that instant (``TenantConfig.reload_at``) and the engine's periodic tick reloads as soon as it
+has passed, so an expiry takes effect within a tick of the certificate's expiry time.
 """
 
 from __future__ import annotations
@@ -28,19 +30,36 @@ from apps.core.events import publish_on_commit
 
 SkillMap = dict[int, dict[int, int]]
 SkillGate = Callable[..., SkillMap]
+NextChange = Callable[..., datetime | None]
 
 _gates: list[SkillGate] = []
+_next_changes: list[NextChange] = []
 
 
-def register_skill_gate(gate: SkillGate) -> None:
-    """Add ``gate`` (once: registering the same callable again is a no-op, as ``ready()`` may run twice)."""
+def register_skill_gate(gate: SkillGate, *, next_change: NextChange | None = None) -> None:
+    """Add ``gate`` (once: registering the same callable again is a no-op, as ``ready()`` may run twice).
+
+    ``next_change(now=...)``, when given, returns the next instant after ``now`` at which the gate's
+    answer changes by itself (a certificate's expiry), or None; the engine reloads then.
+    """
     if gate not in _gates:
         _gates.append(gate)
+    if next_change is not None and next_change not in _next_changes:
+        _next_changes.append(next_change)
 
 
-def unregister_skill_gate(gate: SkillGate) -> None:
+def unregister_skill_gate(gate: SkillGate, *, next_change: NextChange | None = None) -> None:
     if gate in _gates:
         _gates.remove(gate)
+    if next_change in _next_changes:
+        _next_changes.remove(next_change)
+
+
+def next_gate_change(*, now: datetime | None = None) -> datetime | None:
+    """The earliest instant after ``now`` at which a gate's answer changes by itself (None: none known)."""
+    moment = now or timezone.now()
+    instants = [instant for change in _next_changes if (instant := change(now=moment)) is not None]
+    return min(instants, default=None)
 
 
 def effective_skills(skills: SkillMap, *, now: datetime | None = None) -> SkillMap:

@@ -9,9 +9,9 @@ class TrainingConfig(AppConfig):
     def ready(self) -> None:
         # The certificate gate on routing skills (ARCHITECTURE §10: telephony defines the seam, training fills it).
         from apps.telephony.skill_gates import register_skill_gate  # noqa: PLC0415 -- the app registry is ready only here
-        from apps.training.gating import certified_skill_gate  # noqa: PLC0415 -- imports models
+        from apps.training.gating import certified_skill_gate, certified_skill_next_change  # noqa: PLC0415 -- imports models
 
-        register_skill_gate(certified_skill_gate)
+        register_skill_gate(certified_skill_gate, next_change=certified_skill_next_change)
 
         # Courses, programmes and effectiveness (issue 16 items 1, 4, 5, 7): QA's coaching seam
         # (apps/qa/hooks.py), the training reports (apps/reports/registry.py) and the hourly tasks.

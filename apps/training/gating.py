@@ -41,3 +41,20 @@ def certified_skill_gate(skills: dict[int, dict[int, int]], *, now: datetime) ->
         }
         for agent_id, levels in skills.items()
     }
+
+
+def certified_skill_next_change(*, now: datetime) -> datetime | None:
+    """When the gate's answer next changes by itself: the earliest expiry, after ``now``, of a valid
+    certificate that grants a skill (the engine reloads its agents' settings at that moment)."""
+    return (
+        Certificate.objects.filter(
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            issued_at__lte=now,
+            certification__is_active=True,
+            certification__skill__isnull=False,
+        )
+        .order_by("expires_at")
+        .values_list("expires_at", flat=True)
+        .first()
+    )

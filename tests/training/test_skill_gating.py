@@ -10,6 +10,8 @@ the agent's other skill still routes.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import timedelta
 
 import pytest
@@ -21,7 +23,7 @@ from apps.telephony.engine import state as engine_state
 from apps.telephony.engine.clock import VirtualClock
 from apps.telephony.engine.config import load_tenant_config
 from apps.telephony.engine.drivers.sim import CallerBehaviour, Duration, SimDriver, SimNumber, VirtualAgentBehaviour
-from apps.telephony.engine.runner import _load
+from apps.telephony.engine.runner import TenantEngine, _load
 from apps.telephony.models import AgentSkill
 from apps.training.models import Certificate
 from apps.training.services.certifications import (
@@ -192,3 +194,31 @@ def test_without_the_gate_nothing_changes_for_skills_no_certification_grants(pla
         Certificate.objects.filter(pk=plant["certificate"].pk).update(revoked_at=timezone.now())
         config = load_tenant_config(plant["w"].tenant, customers=False)
     assert config.agents[plant["agent"].pk].skills == {plant["skills"]["sales"].pk: 5}
+
+
+def test_the_configuration_says_when_the_next_certificate_expires_and_the_engine_reloads_then(plant):
+    with tenant_context(plant["w"].tenant):
+        config = load_tenant_config(plant["w"].tenant, customers=False)
+        assert config.reload_at == Certificate.objects.get(pk=plant["certificate"].pk).expires_at
+        Certificate.objects.filter(pk=plant["certificate"].pk).update(revoked_at=timezone.now())
+        assert load_tenant_config(plant["w"].tenant, customers=False).reload_at is None
+
+    # The runner's periodic tick reloads once that instant has passed (not only every 60 s).
+    engine = TenantEngine.__new__(TenantEngine)  # only the tick's own state: no switch, no store
+    reloads: list[bool] = []
+
+    async def nothing() -> None:
+        return None
+
+    async def reload_soon() -> None:
+        reloads.append(True)
+
+    engine.subscribe = nothing
+    engine.reload_soon = reload_soon
+    engine._last_load = time.monotonic()
+    engine._reload_at = timezone.now() + timedelta(hours=1)
+    asyncio.run(engine.tick())
+    assert reloads == []
+    engine._reload_at = timezone.now() - timedelta(seconds=1)
+    asyncio.run(engine.tick())
+    assert reloads == [True]

@@ -8,7 +8,7 @@ these dataclasses once, and again whenever the configuration changes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Max
@@ -31,7 +31,7 @@ from apps.telephony.models import (
     QueueSkill,
     Trunk,
 )
-from apps.telephony.skill_gates import effective_skills
+from apps.telephony.skill_gates import effective_skills, next_gate_change
 
 VIP_PRIORITY = 10  # same bump as apps.telephony.services.cdr.VIP_PRIORITY
 
@@ -147,6 +147,8 @@ class CustomerInfo:
 class TenantConfig:
     schema: str = ""
     time_zone: str = "Asia/Shanghai"
+    # When a skill gate's answer next changes by itself (a certificate expires): reload then.
+    reload_at: datetime | None = None
     queues: dict[int, QueueSettings] = field(default_factory=dict)
     numbers: dict[int | None, NumberSettings] = field(default_factory=dict)
     agents: dict[int, AgentSettings] = field(default_factory=dict)
@@ -199,6 +201,7 @@ def load_tenant_config(tenant, *, customers: bool = True) -> TenantConfig:
     now = timezone.now()
     # Only the skills the departments' gates allow (a certified skill routes while its certificate is valid).
     skills = effective_skills(skills, now=now)
+    config.reload_at = next_gate_change(now=now)
     for agent in Agent.objects.select_related("user", "reason"):
         idle_since = agent.idle_since or agent.state_since
         config.agents[agent.pk] = AgentSettings(

@@ -39,6 +39,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -232,6 +233,7 @@ class TenantEngine:
         self.campaign_sources: dict[int, DeferredContactSource] = {}
         self._reloading: asyncio.Task | None = None
         self._last_load = 0.0
+        self._reload_at: datetime | None = None  # a skill gate changes then (apps/telephony/skill_gates.py)
         self._stopping = False
 
     async def start(self) -> None:
@@ -308,6 +310,7 @@ class TenantEngine:
     def _apply(self, config: TenantConfig) -> None:
         """Hand a configuration to the controller and the simulated switch."""
         self._last_load = time.monotonic()
+        self._reload_at = config.reload_at
         driver = self.driver
         self.started.apply_config(config)
         if self.sip_stack is not None:
@@ -428,7 +431,8 @@ class TenantEngine:
     async def tick(self) -> None:
         """Periodic upkeep from the service loop."""
         await self.subscribe()  # group membership expires in the channel layer; renew it
-        if time.monotonic() - self._last_load > CONFIG_RELOAD_SECONDS:
+        gate_due = self._reload_at is not None and timezone.now() >= self._reload_at
+        if gate_due or time.monotonic() - self._last_load > CONFIG_RELOAD_SECONDS:
             await self.reload_soon()
 
     async def abandon(self) -> None:

@@ -157,9 +157,8 @@ def attempt_submit(request, pk: int):
     try:
         attempt_services.attempt_submit(attempt=row, answers=_posted_answers(request, row))
     except ApplicationError as error:
+        # Late: the attempt is expired and its page shows so; invalid: the taking page again.
         messages.error(request, str(error.message))
-        if error.code == "invalid":
-            return redirect("training:attempt", row.pk)
     return redirect("training:attempt", row.pk)
 
 

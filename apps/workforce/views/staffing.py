@@ -42,6 +42,10 @@ def _percent(value: float | None) -> float | None:
     return None if value is None else round(value * 100, 1)
 
 
+def _percent_text(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
 def staffing_day_context(day: dt.date) -> dict[str, Any]:
     """Everything the staffing page shows for ``day`` (also used by its tests)."""
     plans = staffing_plan(day, interval_minutes=INTERVAL_MINUTES)
@@ -221,6 +225,8 @@ def whatif(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "service_level": _percent(result["service_level"]),
             "erlang_service_level": _percent(result["erlang_service_level"]),
+            "service_level_text": _percent_text(result["service_level"]),
+            "erlang_service_level_text": _percent_text(result["erlang_service_level"]),
         },
         chart={
             "type": "line",

@@ -192,3 +192,14 @@ def test_the_roster_get_writes_nothing(acme, world):
     browser.get("/workforce/roster/", {"start": MONDAY.isoformat(), "view": "month"})
     with tenant_context(acme.tenant):
         assert not Shift.objects.exists() and not RotationPattern.objects.exists()
+
+
+def test_the_coverage_of_a_day_as_json(acme, world):
+    rostered(acme, world["ann"], world["types"]["D"], MONDAY, publish=False)
+    browser = login(acme, person(acme, Role.SUPERVISOR))
+    answer = browser.get("/workforce/roster/coverage/", {"date": MONDAY.isoformat()})
+    body = answer.json()["coverage"]
+    assert answer.status_code == 200 and body["date"] == MONDAY.isoformat() and len(body["intervals"]) == 48
+    assert body["intervals"][22]["scheduled"] == 1  # 11:00, the draft counts while editing
+    assert browser.get("/workforce/roster/coverage/", {"date": "tomorrow"}).status_code == 400
+    assert login(acme, world["ann"]).get("/workforce/roster/coverage/").status_code == 403

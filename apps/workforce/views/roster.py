@@ -148,10 +148,11 @@ def roster_cell(request):
 @role_required(*VIEW_ROLES)
 @require_GET
 def roster_coverage(request):
-    form = CopyWeekForm({"week": request.GET.get("date", "")})
+    form = CopyWeekForm({"week": request.GET.get("date") or timezone.localdate().isoformat()})
     if not form.is_valid():
         return JsonResponse(
-            {"code": "invalid", "message": _("Give a date."), "fields": {"date": [_("Required.")]}}, 400
+            {"code": "invalid", "message": _("Give a date."), "fields": {"date": [_("Expected YYYY-MM-DD.")]}},
+            status=400,
         )
     return JsonResponse({"coverage": coverage_day(form.cleaned_data["week"]).as_json()})
 

@@ -128,3 +128,54 @@ def test_the_trainer_orders_and_deletes_lessons(world):
     with tenant_context(world["w"].tenant):
         assert [lesson.title for lesson in lessons_of(world["course"])] == ["Script"]
     assert client.get(f"/training/lessons/{world['golden'].pk}/delete/").status_code == 405
+
+
+def test_every_course_and_programme_page_renders_for_the_trainer_and_the_supervisor(world):
+    from apps.training.services.programmes import programme_assign, programme_save
+
+    with tenant_context(world["w"].tenant):
+        programme = programme_save(
+            actor=world["trainer"],
+            data={"name": "Onboarding", "steps": [{"kind": "course", "course": world["course"].pk, "due_days": 2}]},
+        )
+        [run] = programme_assign(actor=world["trainer"], programme=programme, users=[world["ann"]])
+    trainer = web_login(world["w"], world["trainer"].email)
+    for path in (
+        "/training/",
+        "/training/courses/",
+        f"/training/courses/{world['course'].pk}/",
+        f"/training/courses/{world['course'].pk}/edit/",
+        f"/training/courses/{world['course'].pk}/assign/",
+        f"/training/courses/{world['course'].pk}/lessons/new/?kind=golden_call",
+        f"/training/lessons/{world['golden'].pk}/edit/",
+        "/training/effectiveness/",
+        "/training/qa-rules/",
+        "/training/programmes/",
+        f"/training/programmes/{programme.pk}/",
+        f"/training/programmes/{programme.pk}/assign/",
+        f"/training/programme-runs/{run.pk}/",
+        "/training/careers/",
+        "/training/people/",
+        f"/training/people/{world['ann'].pk}/",
+    ):
+        assert trainer.get(path).status_code == 200, path
+    supervisor = web_login(world["w"], world["w"].user("supervisor").email)
+    assert supervisor.get(f"/training/courses/{world['course'].pk}/assign/").status_code == 200
+    assert supervisor.get("/training/effectiveness/").status_code == 403
+    rule = trainer.post(
+        "/training/qa-rules/",
+        {
+            "name": "R1",
+            "question_text": "Greeted",
+            "misses": 3,
+            "course": world["course"].pk,
+            "due_days": 7,
+            "is_active": "on",
+        },
+    )
+    assert rule.status_code == 302
+    step = trainer.post(
+        f"/training/programmes/{programme.pk}/",
+        {"form": "step", "s-kind": "milestone", "s-title": "x", "s-due_days": 3},
+    )
+    assert step.status_code == 400  # the programme is followed: its steps are locked

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.forms import InstantFilter
 from apps.core.widgets import DateTimeInput
 from apps.crm.phones import normalize_phone
 from apps.telephony.choices import CallAnalysisFlag, CallDirection, CallStatus
@@ -38,12 +39,8 @@ class AgentFilter(django_filters.ModelChoiceFilter):
 
 
 class CallFilterSet(django_filters.FilterSet):
-    since = django_filters.DateTimeFilter(
-        field_name="arrived_at", lookup_expr="gte", label=_("Arrived from"), widget=_DATETIME
-    )
-    until = django_filters.DateTimeFilter(
-        field_name="arrived_at", lookup_expr="lt", label=_("Arrived before"), widget=_DATETIME
-    )
+    since = InstantFilter(field_name="arrived_at", lookup_expr="gte", label=_("Arrived from"), widget=_DATETIME)
+    until = InstantFilter(field_name="arrived_at", lookup_expr="lt", label=_("Arrived before"), widget=_DATETIME)
     queue = django_filters.ModelChoiceFilter(queryset=Queue.objects.all(), label=_("Queue"))
     agent = AgentFilter(queryset=Agent.objects.select_related("user").order_by("user__name", "id"), label=_("Agent"))
     direction = django_filters.ChoiceFilter(choices=CallDirection.choices, label=_("Direction"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.forms import InstantFilter
 from apps.core.widgets import DateTimeInput
 from apps.crm.models import SurveyResponse
 from apps.crm.surveys.choices import FollowUpStatus, SurveyChannel
@@ -17,12 +18,8 @@ _DATETIME = DateTimeInput()
 
 
 class SurveyResponseFilterSet(django_filters.FilterSet):
-    since = django_filters.DateTimeFilter(
-        field_name="answered_at", lookup_expr="gte", label=_("Answered from"), widget=_DATETIME
-    )
-    until = django_filters.DateTimeFilter(
-        field_name="answered_at", lookup_expr="lt", label=_("Answered before"), widget=_DATETIME
-    )
+    since = InstantFilter(field_name="answered_at", lookup_expr="gte", label=_("Answered from"), widget=_DATETIME)
+    until = InstantFilter(field_name="answered_at", lookup_expr="lt", label=_("Answered before"), widget=_DATETIME)
     score = django_filters.ChoiceFilter(
         label=_("Score"),
         choices=[(LOW, _("Low (1–%(max)s)") % {"max": LOW_SCORE_MAX})]

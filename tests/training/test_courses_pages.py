@@ -159,6 +159,13 @@ def test_every_course_and_programme_page_renders_for_the_trainer_and_the_supervi
         f"/training/people/{world['ann'].pk}/",
     ):
         assert trainer.get(path).status_code == 200, path
+    # A trainer cannot browse calls: the new-lesson page lists recent recorded calls to pick from.
+    with tenant_context(world["w"].tenant):
+        uid = Lesson.objects.get(pk=world["golden"].pk).call_uid
+    picker = trainer.get(f"/training/courses/{world['course'].pk}/lessons/new/").content.decode()
+    assert 'id="training-recent-calls"' in picker and f"call={uid}" in picker
+    chosen = trainer.get(f"/training/courses/{world['course'].pk}/lessons/new/?kind=golden_call&call={uid}")
+    assert f'value="{uid}"' in chosen.content.decode()
     supervisor = web_login(world["w"], world["w"].user("supervisor").email)
     assert supervisor.get(f"/training/courses/{world['course'].pk}/assign/").status_code == 200
     assert supervisor.get("/training/effectiveness/").status_code == 403

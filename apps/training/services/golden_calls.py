@@ -45,6 +45,12 @@ def lesson_recording(lesson: Lesson) -> Recording | None:
     return recording_of(call) if call is not None else None
 
 
+def recent_recorded_calls(limit: int = 20) -> list[Recording]:
+    """The latest recorded calls, for a trainer choosing a golden call (trainers cannot browse the
+    call list: it is for managers and QA staff)."""
+    return list(Recording.objects.select_related("call__agent__user", "call__queue").order_by("-created_at")[:limit])
+
+
 def lesson_recording_link(*, lesson: Lesson, user: User) -> RecordingLink:
     payload = {"s": current_schema(), "l": lesson.pk, "u": user.pk}
     token = signing.TimestampSigner(salt=_SALT).sign_object(payload)

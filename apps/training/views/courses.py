@@ -42,7 +42,12 @@ from apps.training.selectors.courses import (
 )
 from apps.training.selectors.effectiveness import trainee_effectiveness
 from apps.training.services import courses as course_services
-from apps.training.services.golden_calls import lesson_recording, lesson_recording_link, lesson_recording_open
+from apps.training.services.golden_calls import (
+    lesson_recording,
+    lesson_recording_link,
+    lesson_recording_open,
+    recent_recorded_calls,
+)
 
 ASSIGN_ROLES = (*AUTHOR_ROLES, Role.SUPERVISOR)
 # The golden call's waveform styles its shadow root with the page's nonce (decision 0022).
@@ -141,7 +146,7 @@ def lesson_new(request, pk: int):
         else:
             messages.success(request, _("Lesson added."))
             return redirect("training:lesson", lesson.pk)
-    context = {"form": form, "course": course, "lesson": None}
+    context = {"form": form, "course": course, "lesson": None, "recent_calls": recent_recorded_calls()}
     return render(request, "training/courses/lesson_form.html", context, status=400 if form.errors else 200)
 
 
@@ -163,7 +168,7 @@ def lesson_edit(request, pk: int):
         else:
             messages.success(request, _("Lesson saved."))
             return redirect("training:lesson", lesson.pk)
-    context = {"form": form, "course": lesson.course, "lesson": lesson}
+    context = {"form": form, "course": lesson.course, "lesson": lesson, "recent_calls": recent_recorded_calls()}
     return render(request, "training/courses/lesson_form.html", context, status=400 if form.errors else 200)
 
 

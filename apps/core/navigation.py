@@ -35,6 +35,8 @@ EVERYONE = (A, S, G, Q, T, H, B, L)
 OPERATIONS = _("Operations")
 QUALITY = _("Quality")
 CUSTOMERS = _("Customers")
+WORKFORCE = _("Workforce")
+TRAINING = _("Training")
 REPORTS = _("Reports")
 ADMINISTRATION = _("Administration")
 
@@ -62,6 +64,7 @@ TENANT_NAVIGATION: list[NavItem] = [
     ),
     NavItem(_("Campaigns"), "campaigns:list", (A, S), group=OPERATIONS),
     NavItem(_("Queues & skills"), "agents:queues", (A, S), group=OPERATIONS),
+    NavItem(_("What-if simulation"), "agents:whatif", (A, S), group=OPERATIONS),
     NavItem(_("IVR"), "ivr:flows", (A,), group=OPERATIONS),
     NavItem(_("Prompts"), "ivr:prompts", (A,), group=OPERATIONS),
     NavItem(_("Trunks & numbers"), "console:telephony", (A, S), group=OPERATIONS),
@@ -123,6 +126,60 @@ TENANT_NAVIGATION: list[NavItem] = [
         group=CUSTOMERS,
     ),
     NavItem(
+        _("Survey responses"),
+        "surveys:list",
+        (A, S, G, Q, L),
+        _("What callers scored after their calls, and the low scores to follow up."),
+        group=CUSTOMERS,
+    ),
+    NavItem(_("Callback visits"), "surveys:visits", (A, S, G, Q, L), group=CUSTOMERS),
+    NavItem(_("Import customers"), "crm:imports", (A, S), group=CUSTOMERS),
+    NavItem(
+        _("Workforce"),
+        "workforce:home",
+        EVERYONE,
+        _("Your shifts, clocking in and out, handovers, and leave, swap and overtime requests."),
+        group=WORKFORCE,
+    ),
+    NavItem(_("My schedule"), "workforce:schedule", EVERYONE, group=WORKFORCE),
+    NavItem(_("Clock in/out"), "workforce:clock", EVERYONE, group=WORKFORCE),
+    NavItem(_("Handover"), "workforce:handover", EVERYONE, group=WORKFORCE),
+    NavItem(_("My requests"), "workforce:requests", EVERYONE, group=WORKFORCE),
+    NavItem(
+        _("Roster"),
+        "workforce:roster",
+        (A, S, H),
+        _("Plan shifts by week or month against the staff each half-hour needs, then publish them."),
+        group=WORKFORCE,
+    ),
+    NavItem(_("Approvals"), "workforce:approvals", (A, S, H), group=WORKFORCE),
+    NavItem(_("Clock corrections"), "workforce:corrections", (A, S, H), group=WORKFORCE),
+    NavItem(_("Shift types"), "workforce:shift_types", (A, H), group=WORKFORCE),
+    NavItem(_("Discipline"), "workforce:discipline", (A, H), group=WORKFORCE),
+    NavItem(_("Staffing"), "workforce_staffing:day", (A, S, H), group=WORKFORCE),
+    NavItem(_("Adherence"), "workforce_staffing:adherence", (A, S, H), group=WORKFORCE),
+    NavItem(_("Staffing calculator"), "workforce_staffing:calculator", (A, S, H), group=WORKFORCE),
+    NavItem(_("Roster what-if"), "workforce_staffing:whatif", (A, S, H), group=WORKFORCE),
+    NavItem(
+        _("My training"),
+        "training:my_training",
+        EVERYONE,
+        _("Your courses, exams, certificates and the next step of your career path."),
+        group=TRAINING,
+    ),
+    NavItem(_("Courses"), "training:courses", EVERYONE, group=TRAINING),
+    NavItem(_("Exams"), "training:exams", EVERYONE, group=TRAINING),
+    NavItem(_("Typing tests"), "training:typing_tests", EVERYONE, group=TRAINING),
+    NavItem(_("My certificates"), "training:my_certificates", EVERYONE, group=TRAINING),
+    NavItem(_("Certifications"), "training:certifications", EVERYONE, group=TRAINING),
+    NavItem(_("Career paths"), "training:careers", EVERYONE, group=TRAINING),
+    NavItem(_("Programmes"), "training:programmes", (A, S, T), group=TRAINING),
+    NavItem(_("Trainees"), "training:people", (A, S, T, H), group=TRAINING),
+    NavItem(_("Question banks"), "training:banks", (A, T), group=TRAINING),
+    NavItem(_("Grading"), "training:grading", (A, T), group=TRAINING),
+    NavItem(_("Effectiveness"), "training:effectiveness", (A, T), group=TRAINING),
+    NavItem(_("QA → training rules"), "training:qa_rules", (A, T), group=TRAINING),
+    NavItem(
         _("Dashboard"),
         "reports:dashboard",
         (A, S),
@@ -132,8 +189,11 @@ TENANT_NAVIGATION: list[NavItem] = [
     NavItem(
         _("Reports"),
         "reports:list",
-        (A, S, Q, L),
-        _("Queue, interval, agent, abandon, campaign, IVR, satisfaction and quality reports, with exports."),
+        (A, S, Q, L, T, H),
+        _(
+            "Queue, interval, agent, abandon, campaign, IVR, satisfaction, quality, attendance and training"
+            " reports, with exports."
+        ),
         group=REPORTS,
     ),
     NavItem(
@@ -145,6 +205,8 @@ TENANT_NAVIGATION: list[NavItem] = [
     ),
     NavItem(_("Users"), "console:users", (A,), group=ADMINISTRATION),
     NavItem(_("Teams"), "console:teams", (A,), group=ADMINISTRATION),
+    NavItem(_("Customer fields"), "crm:fields", (A,), group=ADMINISTRATION),
+    NavItem(_("Webhooks"), "webhooks:list", (A,), group=ADMINISTRATION),
     NavItem(_("Security"), "console:security", (A,), group=ADMINISTRATION),
     NavItem(_("Ticket categories & SLAs"), "tickets:categories", (A,), group=ADMINISTRATION),
     NavItem(_("Departments"), "tickets:departments", (A,), group=ADMINISTRATION),

@@ -120,7 +120,7 @@ ROLE_MATRIX: dict[str, tuple[str, ...]] = {
     "qa/sampling/": (A, L),
     "qa/sampling/new/": (A, L),
     "reports/": (A, S),
-    "reports/list/": (A, S, Q, L),
+    "reports/list/": (A, S, Q, L, T, H),
     "reports/schedules/": (A, S),
     "reports/schedules/new/": (A, S),
     "reports/settings/": (A,),
@@ -130,6 +130,58 @@ ROLE_MATRIX: dict[str, tuple[str, ...]] = {
     "tickets/new/": (A, S, G),
     "wallboard/": (A, S),
     "wallboard/screens/": (A, S),
+    "customers/export.csv": (A, S),
+    "customers/export.xlsx": (A, S),
+    "customers/fields/": (A,),
+    "customers/fields/new/": (A,),
+    "customers/imports/": (A, S),
+    "surveys/": (A, S, G, Q, L),
+    "surveys/visits/": (A, S, G, Q, L),
+    "training/": EVERYONE,
+    "training/banks/": (A, T),
+    "training/careers/": EVERYONE,
+    "training/certificates/": EVERYONE,
+    "training/certifications/": EVERYONE,
+    "training/courses/": EVERYONE,
+    "training/courses/new/": (A, T),
+    "training/effectiveness/": (A, T),
+    "training/exams/": EVERYONE,
+    "training/exams/new/": (A, T),
+    "training/grading/": (A, T),
+    "training/people/": (A, S, T, H),
+    "training/programmes/": (A, S, T),
+    "training/qa-rules/": (A, T),
+    "training/typing/": EVERYONE,
+    "wallboard/what-if/": (A, S),
+    "webhooks/": (A,),
+    "webhooks/new/": (A,),
+    "workforce/": EVERYONE,
+    "workforce/approvals/": (A, S, H),
+    "workforce/clock/": EVERYONE,
+    "workforce/clock/corrections/": (A, S, H),
+    "workforce/clock/corrections/add/": (A, S, H),
+    "workforce/clock/record/": EVERYONE,
+    "workforce/discipline/": (A, H),
+    "workforce/discipline/warnings/new/": (A, H),
+    "workforce/handover/": EVERYONE,
+    "workforce/handover/write/": EVERYONE,
+    "workforce/requests/": EVERYONE,
+    "workforce/requests/leave/new/": EVERYONE,
+    "workforce/requests/overtime/new/": EVERYONE,
+    "workforce/requests/swap/new/": EVERYONE,
+    "workforce/roster/": (A, S, H),
+    "workforce/roster/cell/": (A, H),
+    "workforce/roster/copy-week/": (A, H),
+    "workforce/roster/coverage/": (A, S, H),
+    "workforce/roster/patterns/": (A, H),
+    "workforce/roster/publish/": (A, H),
+    "workforce/roster/rotation/": (A, H),
+    "workforce/schedule/": EVERYONE,
+    "workforce/shift-types/": (A, H),
+    "workforce/staffing/": (A, S, H),
+    "workforce/staffing/adherence/": (A, S, H),
+    "workforce/staffing/calculator/": (A, S, H),
+    "workforce/staffing/what-if/": (A, S, H),
     # Nobody with a login: a wall-screen token is its only credential (tests/telephony/test_wallboard.py).
     "wallboard/tv/": (),
 }
@@ -141,6 +193,15 @@ POST_ONLY = {
     "console/ivr/import/",
     "notifications/read-all/",
     "qa/evaluations/preview/",
+    "workforce/clock/corrections/add/",
+    "workforce/clock/record/",
+    "workforce/discipline/warnings/new/",
+    "workforce/handover/write/",
+    "workforce/roster/cell/",
+    "workforce/roster/copy-week/",
+    "workforce/roster/patterns/",
+    "workforce/roster/publish/",
+    "workforce/roster/rotation/",
 }
 
 
@@ -164,7 +225,11 @@ def test_strangers_are_refused_on_every_page(acme, globex, path):
     assert let_through == {}
 
 
-PARAMETERLESS = [path for path in PAGES if "/1/" not in f"/{path}" and not path.endswith("/1")]
+# A path with a parameter (``/1/``, ``…/1``, the iCal feed's ``<token>.ics``) is walked by the
+# strangers' test only.
+PARAMETERLESS = [
+    path for path in PAGES if "/1/" not in f"/{path}" and not path.endswith("/1") and "/1." not in f"/{path}"
+]
 
 
 def test_every_page_without_a_parameter_is_in_the_matrix():

@@ -43,9 +43,19 @@ def training():
     def assigner(*, agent, course_key, actor, coaching):
         assigned.append({"agent": agent.pk, "course": course_key, "actor": actor.pk, "coaching": coaching.pk})
 
+    saved = (hooks._registry.assigner, hooks._registry.courses)
     hooks.register_course_assigner(assigner, courses=lambda: [("empathy-101", "Empathy on the phone")])
     yield assigned
+    hooks._registry.assigner, hooks._registry.courses = saved  # apps/training's own registration
+
+
+@pytest.fixture
+def no_training():
+    """The seam as it is without apps/training (which registers itself when the app is loaded)."""
+    saved = (hooks._registry.assigner, hooks._registry.courses)
     hooks.unregister_course_assigner()
+    yield
+    hooks._registry.assigner, hooks._registry.courses = saved
 
 
 def _api(world, who):
@@ -186,7 +196,7 @@ def test_with_training_registered_the_course_is_assigned_through_the_seam(world,
     assert unknown.status_code == 400 and "course_key" in unknown.json()["fields"]
 
 
-def test_without_training_the_seam_assigns_nothing():
+def test_without_training_the_seam_assigns_nothing(no_training):
     assert hooks.training_available() is False
     assert hooks.course_choices() == []
     assert hooks.assign_course(agent=None, course_key="x", actor=None, coaching=None) is False
@@ -195,7 +205,7 @@ def test_without_training_the_seam_assigns_nothing():
 # --- the pages -------------------------------------------------------------------------------------
 
 
-def test_the_form_from_an_evaluation_is_prefilled_and_says_training_is_not_available(world):
+def test_the_form_from_an_evaluation_is_prefilled_and_says_training_is_not_available(world, no_training):
     client = web_login(world["w"], world["qa"].email)
     page = client.get(f"/qa/coaching/new/?evaluation={world['evaluation'].pk}").content.decode()
     assert 'id="qa-coaching-from"' in page and 'id="qa-training-unavailable"' in page

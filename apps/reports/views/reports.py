@@ -29,8 +29,9 @@ from apps.reports.forms import ReportFilterForm
 
 REPORT_ROLES = (Role.SUPERVISOR, Role.TENANT_ADMIN)
 # The catalogue and a report page let in anyone who reads some report; each report then checks
-# its own ``roles`` (the QA reports are for the QA roles too, apps/qa/reports/).
-READER_ROLES = (*REPORT_ROLES, Role.QA, Role.QA_LEAD)
+# its own ``roles`` (the QA reports are for the QA roles too, apps/qa/reports/; HR reads the
+# workforce reports, trainers the training ones).
+READER_ROLES = (*REPORT_ROLES, Role.QA, Role.QA_LEAD, Role.TRAINER, Role.HR)
 SCHEDULER_ROLES = REPORT_ROLES  # apps/reports/views/schedules.py SCHEDULE_ROLES
 EXPORT_FORMATS = ("csv", "xlsx", "pdf")
 # The page shows this many rows at most; the files carry them all.

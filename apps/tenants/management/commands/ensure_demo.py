@@ -14,7 +14,9 @@ from django_tenants.utils import schema_context, tenant_context
 from apps.accounts.choices import Role
 from apps.accounts.models import Team, User
 from apps.crm.models import Department
+from apps.crm.services.customers_demo import crm_customers_demo_ensure
 from apps.crm.services.kb_demo import kb_demo_seed
+from apps.crm.services.surveys_demo import crm_surveys_demo_ensure
 from apps.crm.services.ticket_config import seed_ticket_defaults
 from apps.qa.services.demo import QA_USERS, qa_demo_ensure
 from apps.telephony.services.demo import demo_traffic_setup
@@ -22,6 +24,11 @@ from apps.telephony.services.history import demo_history_ensure
 from apps.tenants.models import Domain, Tenant
 from apps.tenants.services.provisioning import tenant_provision
 from apps.tenants.services.spares import spare_schemas_fill
+from apps.training.services.demo import TRAINER_PASSWORD, training_demo_ensure
+from apps.training.services.demo_courses import training_courses_demo_ensure
+from apps.webhooks.services.demo import webhooks_demo_ensure
+from apps.workforce.services.demo import HR_USER, workforce_demo_ensure
+from apps.workforce.services.staffing_demo import staffing_demo_ensure
 
 PLATFORM_ADMIN = ("admin@platform.local", "Platform!2026")
 DEMO_SLUG = "demo"
@@ -94,6 +101,16 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"demo QA: {made['assignments']} sampled calls assigned, {made['evaluations']} evaluations"
             )
+        # The departments' demo data (each idempotent): customers' custom fields, survey responses
+        # from the history's surveyed calls, the roster and clock records, the exam and the course
+        # with its golden call (a recording of the history), a (disabled) webhook.
+        crm_customers_demo_ensure(tenant.schema_name)
+        crm_surveys_demo_ensure(tenant.schema_name)
+        workforce_demo_ensure(tenant)
+        staffing_demo_ensure(tenant)
+        training_demo_ensure(tenant.schema_name)
+        training_courses_demo_ensure(tenant.schema_name)
+        webhooks_demo_ensure(tenant.schema_name)
         built = spare_schemas_fill()
         if built:
             self.stdout.write(f"built {built} spare tenant schema(s) for instant sign-ups")
@@ -115,7 +132,11 @@ class Command(BaseCommand):
             f"  platform console      http://{domain}{port}/platform/   {PLATFORM_ADMIN[0]} / {PLATFORM_ADMIN[1]}",
             f"  demo contact center   http://{tenant.slug}.{domain}{port}/",
         ]
-        for email, password, _name, roles in [*DEMO_USERS, *QA_USERS]:
+        departments: list[tuple[str, str, str, list[str]]] = [
+            (str(HR_USER[0]), str(HR_USER[1]), str(HR_USER[2]), [Role.HR]),
+            ("trainer@demo.local", TRAINER_PASSWORD, "", [Role.TRAINER]),
+        ]
+        for email, password, _name, roles in [*DEMO_USERS, *QA_USERS, *departments]:
             lines.append(f"      {', '.join(roles):<28} {email} / {password}")
         lines.append(f"  API docs              http://{tenant.slug}.{domain}{port}/api/docs/")
         lines.append("")

@@ -95,7 +95,7 @@ class WhatIfForm(forms.Form):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         rate, hours = data.get("arrivals_per_hour"), data.get("hours")
         if rate is not None and hours is not None and rate * hours > MAX_CALLS:
             self.add_error(

@@ -1,7 +1,7 @@
 """Workforce pages under /workforce/ (config/urls_tenant.py). Each concern keeps its routes in a
 module of this package, with the same name as its views and forms."""
 
-from apps.workforce.urls import clocking, discipline, handovers, requests, roster, schedule, shift_types
+from apps.workforce.urls import clocking, discipline, handovers, policy, requests, roster, schedule, shift_types
 
 app_name = "workforce"
 urlpatterns: list = [
@@ -12,4 +12,5 @@ urlpatterns: list = [
     *clocking.urlpatterns,
     *handovers.urlpatterns,
     *requests.urlpatterns,
+    *policy.urlpatterns,
 ]

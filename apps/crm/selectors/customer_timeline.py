@@ -1,8 +1,10 @@
-"""The customer's timeline: calls, tickets, survey answers and notes, newest first.
+"""The customer's timeline: calls, tickets, survey answers, notes and campaign attempts, newest first.
 
 Each source reads what the viewer may see through its own rule (calls: all of them to managers and
 QA, the agent's own otherwise, as the calls list does; tickets: ``tickets_visible_to``; survey
-answers: ``responses_visible_to``), takes its newest ``limit`` rows, and the sources are merged by
+answers: ``responses_visible_to``; campaign attempts: the telephony ``attempts_visible_to`` —
+administrators and supervisors see all, an agent the attempts they took — matched by the
+customer's numbers, since a campaign contact has no customer link), takes its newest ``limit`` rows, and the sources are merged by
 time — so a page of the timeline costs one indexed query per source, whatever the history's size.
 """
 
@@ -22,13 +24,14 @@ from apps.crm.selectors.customers import customer_history
 from apps.crm.selectors.surveys import responses_visible_to
 from apps.crm.selectors.tickets import tickets_visible_to
 from apps.telephony.selectors.calls import ALL_CALLS_ROLES
+from apps.telephony.selectors.campaigns.attempts import attempts_to_numbers, sees_campaign_pages
 
 TIMELINE_SIZE = 50
 
 
 @dataclass(frozen=True)
 class TimelineItem:
-    kind: str  # call | ticket | survey | note
+    kind: str  # call | ticket | survey | note | attempt
     at: datetime.datetime
     title: str
     detail: str
@@ -124,7 +127,42 @@ def _notes(customer: Customer, user: Any, limit: int) -> list[TimelineItem]:
     ]
 
 
-SOURCES = (_calls, _tickets, _surveys, _notes)
+def _attempts(customer: Customer, user: Any, limit: int) -> list[TimelineItem]:
+    numbers = sorted({v for phone in customer.phones for v in phone_variants(phone)})
+    linked = sees_campaign_pages(user)
+    items = []
+    for attempt in attempts_to_numbers(user, numbers, limit=limit):
+        outcome = attempt.get_outcome_display() if attempt.outcome else _("dialling")
+        detail = " · ".join(
+            part
+            for part in (
+                str(outcome),
+                attempt.disposition.name if attempt.disposition else "",
+                attempt.agent.user.get_full_name() if attempt.agent else "",
+            )
+            if part
+        )
+        items.append(
+            TimelineItem(
+                kind="attempt",
+                at=attempt.started_at,
+                title=_("Campaign %(campaign)s: attempt %(number)d")
+                % {"campaign": attempt.campaign.name, "number": attempt.attempt_no},
+                detail=detail,
+                url=reverse("campaigns:detail", args=[attempt.campaign_id]) if linked else None,
+                data={
+                    "attempt_id": attempt.pk,
+                    "campaign_id": attempt.campaign_id,
+                    "campaign": attempt.campaign.name,
+                    "outcome": attempt.outcome,
+                    "disposition": attempt.disposition.name if attempt.disposition else None,
+                },
+            )
+        )
+    return items
+
+
+SOURCES = (_calls, _tickets, _surveys, _notes, _attempts)
 
 
 def customer_timeline(*, customer: Customer, user: Any, limit: int = TIMELINE_SIZE) -> list[TimelineItem]:

@@ -156,6 +156,7 @@ TENANT_NAVIGATION: list[NavItem] = [
     NavItem(_("Clock corrections"), "workforce:corrections", (A, S, H), group=WORKFORCE),
     NavItem(_("Shift types"), "workforce:shift_types", (A, H), group=WORKFORCE),
     NavItem(_("Discipline"), "workforce:discipline", (A, H), group=WORKFORCE),
+    NavItem(_("Attendance policy"), "workforce:policy", (A, H), group=WORKFORCE),
     NavItem(_("Staffing"), "workforce_staffing:day", (A, S, H), group=WORKFORCE),
     NavItem(_("Adherence"), "workforce_staffing:adherence", (A, S, H), group=WORKFORCE),
     NavItem(_("Staffing calculator"), "workforce_staffing:calculator", (A, S, H), group=WORKFORCE),

@@ -163,6 +163,7 @@ ROLE_MATRIX: dict[str, tuple[str, ...]] = {
     "workforce/clock/record/": EVERYONE,
     "workforce/discipline/": (A, H),
     "workforce/discipline/warnings/new/": (A, H),
+    "workforce/policy/": (A, H),
     "workforce/handover/": EVERYONE,
     "workforce/handover/write/": EVERYONE,
     "workforce/requests/": EVERYONE,

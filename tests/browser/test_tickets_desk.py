@@ -1,5 +1,6 @@
-"""Tickets in a real browser: the agent takes a call and opens a ticket from it in two clicks (the
-desk's New ticket, then Create ticket); the ticket misses its first-response target, is supervised
+"""Tickets in a real browser (issue 17 item 6): the agent takes a call, looks the customer's
+question up in the desk's knowledge-base card in Chinese and opens the answer beside the call,
+then opens a ticket from the call in two clicks (the desk's New ticket, then Create ticket); the ticket misses its first-response target, is supervised
 and escalated, and the supervisor sees it on the list (red) and on its page, and is notified."""
 
 from __future__ import annotations
@@ -8,13 +9,24 @@ import datetime as dt
 
 from playwright.sync_api import expect
 
-from apps.crm.models import Ticket
+from apps.crm.models import KbUsage, Ticket
 from apps.crm.services import tickets_sla_sweep
+from apps.crm.services.kb import article_create
 from apps.notifications.models import Notification
 from tests.browser.conftest import VIP_NAME, VIP_NUMBER, log_in, wait_until
 
 
 def test_a_ticket_from_the_call_misses_its_target_and_reaches_the_supervisor(walk, engine, new_page):
+    invoice = walk.read(
+        lambda: (
+            article_create(
+                actor=None,
+                title="电子发票怎么开具",
+                body="在“我的订单”中选择订单，点击“开具发票”，电子发票24小时内发送到邮箱。",
+                language="zh-hans",
+            ).pk
+        )
+    )
     status, body = walk.api("POST", "agents/me/state", token=walk.token(walk.agent_email), body={"state": "offline"})
     assert status == 200, body
     desk = new_page()
@@ -27,6 +39,20 @@ def test_a_ticket_from_the_call_misses_its_target_and_reaches_the_supervisor(wal
     uid = engine.inject(VIP_NUMBER)
     desk.get_by_role("button", name="Answer").click()
     expect(desk.locator("#panel-call")).to_be_visible()
+
+    # The customer asks for an invoice: the agent searches the KB card in Chinese, beside the call.
+    desk.locator("#kb-panel-q").fill("我要开发票")
+    desk.locator(".kb-panel-search").get_by_role("button", name="Search").click()
+    answer = desk.locator(f'#kb-panel-results a[href^="/kb/panel/articles/{invoice}/"]')
+    expect(answer).to_be_visible()
+    expect(answer.locator("mark").first).to_be_visible()  # the matched words are highlighted
+    answer.click()
+    expect(desk.locator("#kb-panel-article")).to_contain_text("电子发票24小时内发送到邮箱")
+    wait_until(
+        lambda: walk.read(lambda: KbUsage.objects.filter(article_id=invoice, kind="view", call_uid=uid).exists()),
+        "the answer opened during the call counted with it",
+    )
+
     link = desk.locator("#panel-pop [data-call-link]")
     expect(link).to_have_text("New ticket")
     expect(link).to_have_attribute("href", f"/tickets/new/?call={uid}")

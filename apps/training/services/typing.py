@@ -88,8 +88,9 @@ def typing_submit(*, attempt: TypingAttempt, typed: Any, now: datetime | None = 
     with transaction.atomic():
         locked = TypingAttempt.objects.select_for_update().select_related("test").get(pk=attempt.pk)
         if locked.status != AttemptStatus.IN_PROGRESS:
-            code = "attempt_expired" if locked.status == AttemptStatus.EXPIRED else "attempt_closed"
-            raise ApplicationError(code, _("This attempt is over."))
+            if locked.status == AttemptStatus.EXPIRED:
+                raise ApplicationError("attempt_expired", _("This attempt is over."))
+            raise ApplicationError("attempt_closed", _("This attempt is over."))
         late = moment > locked.deadline + timedelta(seconds=GRACE_SECONDS)
         if late:
             locked.status = AttemptStatus.EXPIRED

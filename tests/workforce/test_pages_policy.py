@@ -61,6 +61,7 @@ def test_hr_saves_a_version_from_a_date(acme):
     assert page.status_code == 200
     assert 'data-date-input="date"' in text and 'type="date"' not in text
     assert "1-3: 50%" in text and "10-20: 10" in text  # pre-filled from the version in effect
+    assert '<li aria-current="page">Attendance policy</li>' in text  # the title ends the breadcrumbs
     before = len(versions(acme))
 
     saved = hr.post(URL, form_data())

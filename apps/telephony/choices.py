@@ -36,6 +36,7 @@ class RoutingStrategy(models.TextChoices):
     ROUND_ROBIN = "round_robin", _("Round robin")
     RING_ALL = "ring_all", _("Ring all")
     STICKY = "sticky", _("Sticky (last agent)")
+    BULLSEYE = "bullseye", _("Bullseye (rings by skill level)")
 
 
 class CallDirection(models.TextChoices):

@@ -149,6 +149,16 @@ class Queue(models.Model):
     expand_step = models.PositiveSmallIntegerField(_("expand by levels"), default=1)
     sticky_days = models.PositiveSmallIntegerField(_("sticky: last agent within (days)"), default=7)
     sticky_wait_seconds = models.PositiveIntegerField(_("sticky: wait for that agent (s)"), default=20)
+    # Bullseye strategy: [{"min_level": 9, "after_seconds": 0}, {"min_level": 6, "after_seconds": 20}, ...]
+    # (apps/telephony/acd/router.py; checked by services/routing.py: ascending times, descending levels).
+    bullseye_rings = models.JSONField(_("bullseye rings"), default=list, blank=True)
+    # Shown on the agent desk for an inbound call from this queue, placeholders filled in
+    # (apps/telephony/queue_scripts.py: {{customer.name}}, {{ivr.<variable>}}, {{call.caller}}...).
+    script = models.TextField(
+        _("agent script"),
+        blank=True,
+        help_text=_("Shown to the agent on an inbound call; {{customer.name}}, {{ivr.variable}} are filled in."),
+    )
     is_scratch = models.BooleanField(_("scratch (simulation) queue"), default=False)
     skills = models.ManyToManyField(
         Skill, through="QueueSkill", related_name="queues", verbose_name=_("required skills")

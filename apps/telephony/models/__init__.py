@@ -1,5 +1,14 @@
 from .analysis import CallAnalysis, Transcript
-from .calls import AgentStateEvent, Call, CallbackRequest, CallEvent, Recording, RecordingAccess, Voicemail
+from .calls import (
+    AgentStateEvent,
+    Call,
+    CallbackRequest,
+    CallEvent,
+    Recording,
+    RecordingAccess,
+    Voicemail,
+    VoicemailAccess,
+)
 from .campaigns import (
     Campaign,
     CampaignExport,
@@ -59,5 +68,6 @@ __all__ = [
     "Transcript",
     "Trunk",
     "Voicemail",
+    "VoicemailAccess",
     "WallboardToken",
 ]

@@ -244,6 +244,10 @@ class AgentStateEvent(models.Model):
 
 
 class Voicemail(models.Model):
+    """A caller's message. Its audio is kept like a recording (tenant storage, short-lived signed
+    links, every play logged: :mod:`apps.telephony.services.voicemail`); the inbox assigns it to
+    someone and remembers who heard it first, and when."""
+
     call = models.OneToOneField(Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="voicemail")
     queue = models.ForeignKey(
         "telephony.Queue", verbose_name=_("queue"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -261,6 +265,17 @@ class Voicemail(models.Model):
         related_name="+",
     )
     heard_at = models.DateTimeField(_("heard at"), null=True, blank=True)
+    size_bytes = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    content_type = models.CharField(_("content type"), max_length=50, default="audio/wav")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -269,6 +284,28 @@ class Voicemail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class VoicemailAccess(models.Model):
+    """The audit log of voicemail plays and downloads (as :class:`RecordingAccess` for calls)."""
+
+    voicemail = models.ForeignKey(
+        Voicemail, verbose_name=_("voicemail"), on_delete=models.CASCADE, related_name="accesses"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=16)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("voicemail access")
+        verbose_name_plural = _("voicemail accesses")
+
+    def __str__(self) -> str:
+        return f"{self.voicemail_id} {self.action}"
 
 
 class CallbackRequest(models.Model):

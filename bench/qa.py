@@ -90,6 +90,11 @@ from django.conf import settings  # noqa: E402
 
 settings.DEBUG = False  # no query log for a million rows
 settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the agents' e-mails stay in memory
+# Tasks the bench triggers (notification e-mails) run here, eagerly: queued into the development
+# broker they would reach `make run`'s worker, which knows nothing of the bench database's tenants.
+from config.celery import app as celery_app  # noqa: E402
+
+celery_app.conf.task_always_eager = True
 logging.getLogger("apps").setLevel(logging.WARNING)
 
 from django.db import connection, transaction  # noqa: E402

@@ -586,8 +586,15 @@ SIP_WS_PORT = env.int("SIP_WS_PORT", default=8088)
 # The desk's browser softphone needs the SIP plane (Kamailio's WebSocket); `make run` with the
 # simulated switch (Procfile) turns it off so the desk does not keep dialling a server that is not there.
 SOFTPHONE_ENABLED = env.bool("SOFTPHONE_ENABLED", default=True)
-# The WebSocket URL browsers dial (wss://… in production, behind a TLS proxy); empty: ws://address:port.
-SIP_WS_PUBLIC_URL = env("SIP_WS_PUBLIC_URL", default="") or f"ws://{SIP_WS_ADDRESS}:{SIP_WS_PORT}"
+# Secure WebSocket (WSS) terminated by Kamailio's tls module (docs/sip.md "Remote seats"): set both
+# files (PEM) to listen on SIP_WSS_PORT as well; the softphone then dials wss://.
+SIP_TLS_CERT_FILE = env("SIP_TLS_CERT_FILE", default="")
+SIP_TLS_KEY_FILE = env("SIP_TLS_KEY_FILE", default="")
+SIP_WSS_PORT = env.int("SIP_WSS_PORT", default=8443)
+# The WebSocket URL browsers dial; empty: wss://address:SIP_WSS_PORT with a certificate, else ws://address:port.
+SIP_WS_PUBLIC_URL = env("SIP_WS_PUBLIC_URL", default="") or (
+    f"wss://{SIP_WS_ADDRESS}:{SIP_WSS_PORT}" if SIP_TLS_CERT_FILE else f"ws://{SIP_WS_ADDRESS}:{SIP_WS_PORT}"
+)
 # The internal HTTP endpoint Kamailio asks where an inbound call goes (its own loopback listener).
 SIP_ROUTING_ADDRESS = env("SIP_ROUTING_ADDRESS", default="127.0.0.1")
 SIP_ROUTING_PORT = env.int("SIP_ROUTING_PORT", default=8070)
@@ -611,6 +618,30 @@ SIP_KAMAILIO_BIN = env("SIP_KAMAILIO_BIN", default="kamailio")
 SIP_RTPENGINE_BIN = env("SIP_RTPENGINE_BIN", default="rtpengine")
 SIP_KAMAILIO_CHILDREN = env.int("SIP_KAMAILIO_CHILDREN", default=4)
 SIP_KAMAILIO_ASYNC_WORKERS = env.int("SIP_KAMAILIO_ASYNC_WORKERS", default=4)
+# TURN for remote seats (coturn, `manage.py sip_run turn`; docs/sip.md "Remote seats"): browsers
+# behind strict NATs relay their media through it. Credentials are the TURN REST API's
+# time-limited ones (username "<expiry>:<tenant>:<user>", HMAC-SHA1 of TURN_SECRET), handed to
+# the agent's softphone with its SIP credential (decision 0036).
+TURN_ENABLED = env.bool("TURN_ENABLED", default=True)
+TURN_ADDRESS = env("TURN_ADDRESS", default=SIP_ADDRESS)  # coturn's listener (UDP and TCP)
+TURN_PORT = env.int("TURN_PORT", default=3478)
+TURN_TLS_PORT = env.int("TURN_TLS_PORT", default=5349)  # turns: (TLS), only with SIP_TLS_CERT_FILE
+TURN_PUBLIC_HOST = env("TURN_PUBLIC_HOST", default="")  # the host browsers dial; empty: TURN_ADDRESS
+TURN_EXTERNAL_ADDRESS = env("TURN_EXTERNAL_ADDRESS", default="")  # coturn's public address behind NAT
+TURN_RELAY_PORT_MIN = env.int("TURN_RELAY_PORT_MIN", default=49160)
+TURN_RELAY_PORT_MAX = env.int("TURN_RELAY_PORT_MAX", default=49999)
+TURN_REALM = env("TURN_REALM", default="")  # empty: PLATFORM_DOMAIN
+TURN_SECRET = env("TURN_SECRET", default="")  # empty: derived from SECRET_KEY
+TURN_CREDENTIAL_TTL_SECONDS = env.int("TURN_CREDENTIAL_TTL_SECONDS", default=600)
+# Relaying to loopback lets coturn reach an rtpengine on 127.0.0.1 (one-machine dev and tests);
+# never in production, where it would open the host's own services to anyone with a credential.
+TURN_ALLOW_LOOPBACK_PEERS = env.bool("TURN_ALLOW_LOOPBACK_PEERS", default=False)
+# coturn logs every session (user, allocation, permissions, bytes relayed at the end): "verbose".
+TURN_LOG_SESSIONS = env.bool("TURN_LOG_SESSIONS", default=True)
+SIP_TURN_BIN = env("SIP_TURN_BIN", default="turnserver")
+# Every browser softphone sends its media through TURN only (iceTransportPolicy "relay"); agents
+# can also ask for it on their own desk (the softphone's "Relay media" option).
+SOFTPHONE_FORCE_RELAY = env.bool("SOFTPHONE_FORCE_RELAY", default=False)
 
 LOGGING = {
     "version": 1,

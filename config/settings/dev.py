@@ -8,3 +8,5 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-0
 SIGNUP_RATE_LIMIT = env("SIGNUP_RATE_LIMIT", default="")
 # Webhooks may go to a receiver on this machine or the local network (never in production).
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", default=True)
+# coturn may relay to rtpengine on 127.0.0.1: the whole SIP plane runs on this machine (never in production).
+TURN_ALLOW_LOOPBACK_PEERS = env.bool("TURN_ALLOW_LOOPBACK_PEERS", default=True)

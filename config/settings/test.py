@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, redis_db_url
+from .base import REDIS_URL, env, redis_db_url
 
 SECRET_KEY = "test-only-key-0123456789abcdef0123456789abcdef"  # noqa: S105
 DEBUG = False
@@ -37,3 +37,8 @@ WHITENOISE_AUTOREFRESH = True  # skip the start-up scan of every static file for
 TENANT_SPARE_SCHEMAS = 0
 # Tests read English messages; tests of the Chinese UI switch language explicitly.
 LANGUAGE_CODE = "en"
+# tests/sip give rtpengine media ports anywhere in 20000-49999 (harness.free_port_range): coturn's
+# relay range stays above them, so rendering a plane never trips the overlap check (the test that
+# starts coturn, tests/sip/test_remote_seat.py, picks its own free range).
+TURN_RELAY_PORT_MIN = env.int("TURN_RELAY_PORT_MIN", default=50100)
+TURN_RELAY_PORT_MAX = env.int("TURN_RELAY_PORT_MAX", default=50199)

@@ -5,7 +5,11 @@
  * Kamailio's WebSocket listener with SIP.js (node_modules, served as static/sipjs/, loaded as an
  * ES module on demand, so the desk works without it). Incoming calls ring here (Answer/Decline),
  * then Hang up and Mute; audio plays through the hidden <audio>. The media is DTLS-SRTP to
- * rtpengine, which bridges it to the plain RTP of desk phones and carriers (docs/sip.md). */
+ * rtpengine, which bridges it to the plain RTP of desk phones and carriers (docs/sip.md).
+ * Remote seats: the same answer carries the TURN server and a short-lived credential for it
+ * (ice_servers, ice_expires_at), fetched again every half lifetime while registered; media goes
+ * through the relay only when the platform says so (ice_transport_policy) or the agent ticks
+ * "relay only" on this browser (kept in localStorage). */
 (function () {
   "use strict";
   var Live = window.Live;
@@ -26,6 +30,12 @@
   var ringer = null;
   var wanted = null; // the seat the agent is logged into, or null
   var holding = false; // the desk is logging the agent out: register nothing until that is settled
+  // The RTCConfiguration SIP.js copies into every new call's RTCPeerConnection: changed in place
+  // (fresh TURN credentials, the relay option), it applies from the next call on.
+  var iceConfiguration = { iceServers: [], iceTransportPolicy: "all" };
+  var platformRelay = false;
+  var iceTimer = null;
+  var RELAY_KEY = "softphone.relayOnly";
 
   function format(template, values) {
     return String(template || "").replace(/\{(\w+)\}/g, function (match, key) {
@@ -156,6 +166,50 @@
     renderCall();
   }
 
+  // --- ICE: TURN servers and the relay-only option ---
+  function relayWanted() {
+    if (platformRelay) return true;
+    try {
+      return window.localStorage.getItem(RELAY_KEY) === "1";
+    } catch (error) {
+      return false;
+    }
+  }
+
+  function applyIce(credentials) {
+    var servers = credentials.ice_servers || [];
+    platformRelay = credentials.ice_transport_policy === "relay";
+    iceConfiguration.iceServers = servers;
+    // Relay only without a relay would leave no path at all: "all" then.
+    iceConfiguration.iceTransportPolicy = servers.length && relayWanted() ? "relay" : "all";
+    var option = $("softphone-relay");
+    $("softphone-relay-option").hidden = !servers.length;
+    option.checked = relayWanted();
+    option.disabled = platformRelay;
+  }
+
+  function scheduleIceRefresh(extension, expiresAt) {
+    window.clearTimeout(iceTimer);
+    iceTimer = null;
+    if (!expiresAt) return;
+    // Half the credential's remaining life, at least 30 s: a fresh one is always at hand for the next call.
+    var delay = Math.max(30000, (Date.parse(expiresAt) - Date.now()) / 2);
+    iceTimer = window.setTimeout(function () {
+      if (registeredAs !== extension) return;
+      Live.api(data.api, "GET", "agents/me/sip").then(
+        function (credentials) {
+          if (registeredAs !== extension) return;
+          applyIce(credentials);
+          scheduleIceRefresh(extension, credentials.ice_expires_at);
+        },
+        function () {
+          // Logged out meanwhile (404) or the server is away: try again later while still registered.
+          scheduleIceRefresh(extension, new Date(Date.now() + 60000).toISOString());
+        }
+      );
+    }, delay);
+  }
+
   // --- registration ---
   function loadLibrary() {
     if (SIP) return Promise.resolve(SIP);
@@ -167,6 +221,8 @@
 
   function stop() {
     registeredAs = null;
+    window.clearTimeout(iceTimer);
+    iceTimer = null;
     var agent = userAgent;
     var current = registerer;
     userAgent = null;
@@ -194,12 +250,14 @@
       )
       .then(function (credentials) {
         if (registeredAs !== extension) return null;
+        applyIce(credentials);
+        scheduleIceRefresh(extension, credentials.ice_expires_at);
         userAgent = new SIP.UserAgent({
           uri: SIP.UserAgent.makeURI(credentials.uri),
           authorizationUsername: credentials.authorization_user,
           authorizationHa1: credentials.ha1,
           transportOptions: { server: credentials.ws_url, traceSip: false },
-          sessionDescriptionHandlerFactoryOptions: { peerConnectionConfiguration: { iceServers: [] } },
+          sessionDescriptionHandlerFactoryOptions: { peerConnectionConfiguration: iceConfiguration },
           userAgentString: "contact-center-desk",
           logLevel: "warn",
           delegate: {
@@ -277,6 +335,14 @@
   $("softphone-hangup").addEventListener("click", hangUp);
   $("softphone-mute").addEventListener("click", function () {
     setMuted(!muted);
+  });
+  $("softphone-relay").addEventListener("change", function (event) {
+    try {
+      window.localStorage.setItem(RELAY_KEY, event.target.checked ? "1" : "0");
+    } catch (error) {
+      /* private mode: the option lasts for this page only */
+    }
+    if (!platformRelay) iceConfiguration.iceTransportPolicy = event.target.checked && iceConfiguration.iceServers.length ? "relay" : "all";
   });
   window.addEventListener("pagehide", function () {
     stop();

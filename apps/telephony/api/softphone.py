@@ -33,6 +33,19 @@ class SoftphoneCredentialsSerializer(serializers.Serializer):
         help_text="The digest HA1 of this login: issued when the agent logged into the seat, void once they leave it."
     )
     ws_url = serializers.CharField(help_text="Kamailio's WebSocket listener (SIP_WS_PUBLIC_URL).")
+    ice_servers = serializers.ListField(
+        child=serializers.DictField(),
+        help_text=(
+            "RTCIceServer entries: the TURN server (turn:/turns: URLs) with a time-limited credential,"
+            " username '<expiry>:<tenant>:<user>'; empty when TURN is off."
+        ),
+    )
+    ice_expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the TURN credential expires: fetch this again before then."
+    )
+    ice_transport_policy = serializers.ChoiceField(
+        choices=["all", "relay"], help_text="'relay': the platform sends every softphone's media through TURN."
+    )
 
 
 @extend_schema(request=None, responses={200: SoftphoneCredentialsSerializer})
@@ -41,7 +54,10 @@ class SoftphoneCredentialsSerializer(serializers.Serializer):
 def me_sip(request):
     """The current login's SIP credential for the browser softphone (404 when not logged into a browser seat)."""
     agent = Agent.objects.select_related("seat").filter(user=request.user).first()
-    credentials = softphone_credentials(connection.tenant, agent)
+    session = getattr(request, "session", None)
+    # The TURN credential never outlives the agent's web session (a session-less API client: the TTL alone).
+    not_after = session.get_expiry_date() if session is not None and session.session_key else None
+    credentials = softphone_credentials(connection.tenant, agent, not_after=not_after)
     if credentials is None:
         logged_in = agent is not None and agent.seat_id is not None and agent.state != agent_states.OFFLINE
         if logged_in and agent.seat.registration_mode == SeatRegistrationMode.DESK_PHONE:

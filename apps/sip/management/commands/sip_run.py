@@ -1,7 +1,7 @@
 """Start one SIP-plane process in the foreground with its rendered configuration (Procfile.sip).
 
 The command replaces itself with the process (exec), so the supervisor's Ctrl-C and SIGTERM
-reach Kamailio, rtpengine or the routing endpoint directly and they stop together.
+reach Kamailio, rtpengine, coturn or the routing endpoint directly and they stop together.
 """
 
 from __future__ import annotations
@@ -19,14 +19,15 @@ from apps.sip.plane import (
     plane_from_settings,
     render,
     rtpengine_command,
+    turn_command,
 )
 
 
 class Command(BaseCommand):
-    help = "Run kamailio, rtpengine or the routing endpoint in the foreground (used by make run SWITCH=sip)."
+    help = "Run kamailio, rtpengine, coturn (turn) or the routing endpoint in the foreground (used by make run SWITCH=sip)."
 
     def add_arguments(self, parser):
-        parser.add_argument("process", choices=["kamailio", "rtpengine", "routing"])
+        parser.add_argument("process", choices=["kamailio", "rtpengine", "routing", "turn"])
 
     def handle(self, *args, process: str, **options):
         try:
@@ -37,6 +38,9 @@ class Command(BaseCommand):
                 environment = kamailio_environment(plane, dict(os.environ))
             elif process == "rtpengine":
                 command = rtpengine_command(plane)
+                environment = dict(os.environ)
+            elif process == "turn":
+                command = turn_command(plane)
                 environment = dict(os.environ)
             else:
                 daphne = os.path.join(os.path.dirname(sys.executable), "daphne")

@@ -178,6 +178,7 @@ AGENT: dict[str, Schema] = {
                     {**CALL_SUMMARY, "customer": nullable(SCREEN_POP)},
                     {
                         "ring_timeout_seconds": NUMBER,
+                        "script": STRING,
                         "consult": nullable(
                             record({"role": one_of("first", "target"), "name": STRING, "answered": BOOLEAN})
                         ),
@@ -189,7 +190,7 @@ AGENT: dict[str, Schema] = {
     "pong": message("pong", {}),
     "agent.state": message("agent.state", AGENT_STATE),
     "agent.seat": message("agent.seat", SEAT),
-    "call.offer": message("call.offer", OFFER, CAMPAIGN_PART),
+    "call.offer": message("call.offer", OFFER, {**CAMPAIGN_PART, "ring": INTEGER}),
     "call.answered": message("call.answered", CALL_UID),
     "call.held": message("call.held", CALL_UID),
     "call.resumed": message("call.resumed", CALL_UID),

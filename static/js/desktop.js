@@ -76,6 +76,9 @@
     if (!call || call.call_uid !== message.call_uid) {
       call = { call_uid: message.call_uid, customer: null };
     }
+    // ``script``: an inbound queue's agent script, already filled in by the server (plain text,
+    // shown with textContent); a campaign offer's script is desk_outbound.js's.
+    if (message.script !== undefined && !message.campaign_id) call.inbound_script = message.script;
     ["caller", "direction", "queue_id", "queue_name", "customer", "ring_timeout_seconds", "consult"].forEach(
       function (key) {
         if (message[key] !== undefined) call[key] = message[key];
@@ -155,6 +158,9 @@
     var monitored = call && call.monitor && labels.monitor[call.monitor];
     $("call-monitor").textContent = monitored || "";
     show("call-monitor", Boolean(monitored));
+    var script = call && call.inbound_script;
+    show("panel-script", Boolean(script) && ["reserved", "talking", "hold", "wrap_up"].indexOf(state) >= 0);
+    $("call-script").textContent = script || "";
     renderPop();
     tick();
   }

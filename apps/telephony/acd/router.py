@@ -14,7 +14,10 @@ Rules (what the engine can rely on):
 * **Qualifying**: an agent qualifies for a call when, for every skill the queue requires,
   the agent's level is at least the call's effective minimum
   ``max(1, required - expand_step * floor(wait / expand_after_seconds))`` (no expansion when
-  ``expand_after_seconds`` is 0), where ``wait = now - call.arrived``.
+  ``expand_after_seconds`` is 0), where ``wait = now - call.arrived``. In a ``bullseye`` queue
+  the minimum is instead the level of the call's current ring — ring ``k`` (from 0) once
+  ``wait >= rings[k].after_seconds`` — for every required skill (a bullseye queue with no
+  required skill routes like longest idle).
 * **An agent taking a call** (agent-driven match) serves the highest-priority queue it
   qualifies for that has a call it may take, then the first such call in queue order; with
   equal queue priorities the call first in (priority, arrival) order wins. A call held for
@@ -69,6 +72,7 @@ from dataclasses import replace
 from .model import AgentProfile, Assignment, QueueConfig, WaitingCall
 from .state import (
     AVAILABLE,
+    BULLSEYE,
     NO_HOLD,
     RESERVED,
     UNAVAILABLE,
@@ -76,8 +80,10 @@ from .state import (
     CallEntry,
     IdleIndex,
     QueueEntry,
+    bullseye_rings,
     effective_levels,
     expansion_stage,
+    next_stage_at,
     stages_needed,
 )
 
@@ -86,7 +92,7 @@ MOST_SKILLED = "most_skilled"
 ROUND_ROBIN = "round_robin"
 RING_ALL = "ring_all"
 STICKY = "sticky"
-STRATEGIES = (LONGEST_IDLE, MOST_SKILLED, ROUND_ROBIN, RING_ALL, STICKY)
+STRATEGIES = (LONGEST_IDLE, MOST_SKILLED, ROUND_ROBIN, RING_ALL, STICKY, BULLSEYE)
 
 # How many assigned calls' sequence numbers are remembered for a requeue to keep exact ties.
 REMEMBERED_SEQUENCES = 100_000
@@ -553,11 +559,18 @@ class Acd:
             agent.status = RESERVED
         if queue.config.strategy == ROUND_ROBIN:
             queue.round_robin_last = agent_ids[0]
+        ring = None
+        if bullseye_rings(queue.config):
+            ring = expansion_stage(queue.config, call.arrived, now) + 1
         self._remembered_seq[call.call_id] = entry.seq
         if len(self._remembered_seq) > REMEMBERED_SEQUENCES:
             del self._remembered_seq[next(iter(self._remembered_seq))]
         return Assignment(
-            call_id=call.call_id, queue_id=call.queue_id, agent_ids=agent_ids, waited=max(0.0, now - call.arrived)
+            call_id=call.call_id,
+            queue_id=call.queue_id,
+            agent_ids=agent_ids,
+            waited=max(0.0, now - call.arrived),
+            ring=ring,
         )
 
     def _forget_links(self, entry: CallEntry) -> None:
@@ -586,10 +599,8 @@ class Acd:
         when = math.inf
         if config.strategy == STICKY and entry.hold_until > now:
             when = entry.hold_until
-        if config.expand_after_seconds > 0 and config.expand_step > 0 and config.required:
-            stage = expansion_stage(config, entry.call.arrived, now)
-            if max(config.required.values()) - config.expand_step * stage > 1:
-                next_stage = entry.call.arrived + (stage + 1) * config.expand_after_seconds
-                when = min(when, next_stage if next_stage > now else math.nextafter(now, math.inf))
+        next_stage = next_stage_at(config, entry.call.arrived, expansion_stage(config, entry.call.arrived, now))
+        if next_stage is not None:
+            when = min(when, next_stage if next_stage > now else math.nextafter(now, math.inf))
         if when != math.inf:
             heapq.heappush(self._events, (when, next(self._event_numbers), entry.call.call_id, entry.event_version))

@@ -139,15 +139,39 @@ class QueueEntry:
         return min(heads) if heads else None
 
 
+BULLSEYE = "bullseye"
+
+
+def bullseye_rings(config: QueueConfig) -> tuple[tuple[int, float], ...]:
+    """The queue's rings when it routes by bullseye (and requires a skill), else ``()``."""
+    if config.strategy == BULLSEYE and config.required:
+        return config.rings
+    return ()
+
+
 def expansion_stage(config: QueueConfig, arrived: float, now: float) -> int:
-    """How many expansion steps a call that entered the queue at ``arrived`` has earned."""
+    """How many expansion steps a call that entered the queue at ``arrived`` has earned (for a
+    bullseye queue: the index of its ring, 0 for the innermost)."""
+    rings = bullseye_rings(config)
+    if rings:
+        wait = now - arrived
+        stage = 0
+        for index, (_level, after) in enumerate(rings):
+            if index and wait >= after:
+                stage = index
+        return stage
     if config.expand_after_seconds <= 0 or config.expand_step <= 0 or now <= arrived:
         return 0
     return math.floor((now - arrived) / config.expand_after_seconds)
 
 
 def effective_levels(config: QueueConfig, stage: int) -> dict[int, int]:
-    """The minimum levels a call at ``stage`` requires: never below 1."""
+    """The minimum levels a call at ``stage`` requires: never below 1. A bullseye ring's level
+    applies to every skill the queue requires."""
+    rings = bullseye_rings(config)
+    if rings:
+        level = max(1, rings[min(max(stage, 0), len(rings) - 1)][0])
+        return dict.fromkeys(config.required, level)
     if stage <= 0:
         return config.required
     drop = config.expand_step * stage
@@ -155,7 +179,15 @@ def effective_levels(config: QueueConfig, stage: int) -> dict[int, int]:
 
 
 def stages_needed(config: QueueConfig, skills: dict[int, int]) -> int | None:
-    """The expansion stage from which an agent with ``skills`` qualifies; None if never."""
+    """The expansion stage from which an agent with ``skills`` qualifies; None if never (for a
+    bullseye queue: the index of the innermost ring the agent is in)."""
+    rings = bullseye_rings(config)
+    if rings:
+        lowest = min((skills.get(skill, 0) for skill in config.required), default=0)
+        for index, (level, _after) in enumerate(rings):
+            if lowest >= max(1, level):
+                return index
+        return None
     needed = 0
     for skill, required in config.required.items():
         level = skills.get(skill, 0)
@@ -165,3 +197,14 @@ def stages_needed(config: QueueConfig, skills: dict[int, int]) -> int | None:
             return None
         needed = max(needed, -(-(required - level) // config.expand_step))
     return needed
+
+
+def next_stage_at(config: QueueConfig, arrived: float, stage: int) -> float | None:
+    """When a call that entered at ``arrived`` and is at ``stage`` reaches the next one (None: never)."""
+    rings = bullseye_rings(config)
+    if rings:
+        return arrived + rings[stage + 1][1] if stage + 1 < len(rings) else None
+    expands = config.expand_after_seconds > 0 and config.expand_step > 0 and bool(config.required)
+    if expands and max(config.required.values()) - config.expand_step * stage > 1:
+        return arrived + (stage + 1) * config.expand_after_seconds
+    return None

@@ -143,11 +143,23 @@ QUEUE_SETTINGS = [
     "expand_step",
     "sticky_days",
     "sticky_wait_seconds",
+    "bullseye_rings",
+    "script",
 ]
+
+
+class BullseyeRingSerializer(serializers.Serializer):
+    min_level = serializers.IntegerField(help_text="1-10: agents at this level or more in every required skill.")
+    after_seconds = serializers.IntegerField(help_text="From this many seconds of a call's wait (the first ring: 0).")
 
 
 class QueueSerializer(serializers.ModelSerializer):
     skills = QueueSkillSerializer(source="queue_skills", many=True, required=False)
+    bullseye_rings = BullseyeRingSerializer(
+        many=True,
+        required=False,
+        help_text="Strategy bullseye: at most 6 rings, times ascending, levels descending.",
+    )
     overflow_queue = serializers.IntegerField(source="overflow_queue_id", required=False, allow_null=True)
 
     class Meta:

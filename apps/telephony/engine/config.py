@@ -60,6 +60,8 @@ class QueueSettings:
     expand_step: int = 1
     sticky_days: int = 7
     sticky_wait_seconds: float = 20
+    bullseye_rings: tuple[tuple[int, float], ...] = ()  # ((min level, after seconds), ...), ring 1 first
+    script: str = ""  # the agent script of an inbound call (apps/telephony/queue_scripts.py)
 
     @property
     def announces(self) -> bool:
@@ -67,8 +69,13 @@ class QueueSettings:
 
     @property
     def needs_tick(self) -> bool:
-        """Expanding skills and sticky holds change matches as time passes, without any event."""
-        return (self.expand_after_seconds > 0 and bool(self.required)) or self.strategy == "sticky"
+        """Expanding skills, widening bullseye rings and sticky holds change matches as time
+        passes, without any event."""
+        return (
+            (self.expand_after_seconds > 0 and bool(self.required))
+            or self.strategy == "sticky"
+            or (self.strategy == "bullseye" and len(self.bullseye_rings) > 1 and bool(self.required))
+        )
 
     def acd_config(self) -> QueueConfig:
         return QueueConfig(
@@ -80,6 +87,7 @@ class QueueSettings:
             expand_step=self.expand_step,
             sticky_wait_seconds=self.sticky_wait_seconds,
             max_wait_seconds=self.max_wait_seconds,
+            rings=tuple(self.bullseye_rings) if self.strategy == "bullseye" else (),
         )
 
     @classmethod
@@ -107,7 +115,21 @@ class QueueSettings:
             expand_step=queue.expand_step,
             sticky_days=queue.sticky_days,
             sticky_wait_seconds=queue.sticky_wait_seconds,
+            bullseye_rings=rings_from_json(queue.bullseye_rings),
+            script=queue.script,
         )
+
+
+def rings_from_json(raw: Any) -> tuple[tuple[int, float], ...]:
+    """``Queue.bullseye_rings`` (``[{"min_level", "after_seconds"}, ...]``, checked when saved) as
+    the ACD's pairs; anything malformed is left out rather than stop the engine."""
+    rings: list[tuple[int, float]] = []
+    for ring in raw if isinstance(raw, list) else ():
+        try:
+            rings.append((int(ring["min_level"]), float(ring["after_seconds"])))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return tuple(rings)
 
 
 @dataclass

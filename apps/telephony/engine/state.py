@@ -61,6 +61,7 @@ class CallState:
     """One call as the controller sees it. Times are engine-clock floats (``None``: not yet)."""
 
     __slots__ = (
+        "acd_ring",
         "after_call",
         "agent_id",
         "agents_served",
@@ -157,6 +158,7 @@ class CallState:
         self.offered: float | None = None
         self.offer_count = 0
         self.offer_seq = 0
+        self.acd_ring: int | None = None  # bullseye: the ring (1 = innermost) of the current offer
         self.ringing: tuple[int, ...] = ()
         self.answered: float | None = None
         self.agent_id: int | None = None

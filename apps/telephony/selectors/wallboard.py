@@ -20,6 +20,7 @@ from apps.telephony import agent_states
 from apps.telephony.choices import AgentState, CallStatus
 from apps.telephony.models import Agent, Call, CallEvent, Queue, Seat
 from apps.telephony.selectors.kpis import queue_kpis
+from apps.telephony.selectors.queue_scripts import call_script
 from apps.telephony.selectors.softphone import sip_plane_configured
 from apps.telephony.services.agent_state import agent_state_payload, iso_ms
 
@@ -129,6 +130,9 @@ def agent_desktop_snapshot(agent: Agent) -> dict[str, Any]:
     current = None
     if call is not None and (call.status != CallStatus.ENDED or agent.state == AgentState.WRAP_UP):
         current = {**call_summary(call), "customer": _screen_pop(call.caller, call.uid, agent.user)}
+        script = call_script(call, current["customer"])
+        if script is not None:
+            current["script"] = script
         if agent.state == AgentState.RESERVED and call.queue is not None:
             current["ring_timeout_seconds"] = call.queue.ring_timeout_seconds
         if call.status != CallStatus.ENDED:

@@ -229,16 +229,17 @@ def call_queued(call: Call, *, queue: Any, at: datetime, priority: int | None = 
     return _transition(call, "queued", at=at, fields=fields, queue_id=queue_id)
 
 
-def call_offered(call: Call, *, agent: Any, at: datetime) -> Call:
+def call_offered(call: Call, *, agent: Any, at: datetime, ring: int | None = None) -> Call:
     """Offered to ``agent`` (ringing): ``offered_at`` keeps the first offer, ``offer_count`` counts all.
 
-    The call's ``agent`` stays empty until it is answered; the event names the agent offered."""
+    The call's ``agent`` stays empty until it is answered; the event names the agent offered (and,
+    in a bullseye queue, the ``ring`` the call had reached: 1 is the innermost)."""
     fields: dict[str, Any] = {"status": CallStatus.OFFERED, "offer_count": call.offer_count + 1}
     if call.offered_at is None:
         fields["offered_at"] = _aware(at)
     with transaction.atomic():
         call_update(call, **fields)
-        call_event(call, "offered", at=at, agent=agent)
+        call_event(call, "offered", at=at, agent=agent, **({"ring": ring} if ring is not None else {}))
     return call
 
 

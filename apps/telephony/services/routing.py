@@ -26,6 +26,7 @@ from apps.telephony.models import (
     QueueSkill,
     Skill,
 )
+from apps.telephony.queue_scripts import script_errors as script_errors
 from apps.telephony.services.dialling import transfer_number_check
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -49,6 +50,8 @@ QUEUE_NUMBERS: dict[str, tuple[int, int]] = {
     "sticky_wait_seconds": (0, 600),
 }
 QUEUE_FLAGS = ("announce_position", "announce_expected_wait", "callback_offer")
+MAX_RINGS = 6
+RING_AFTER_MAX_SECONDS = 3600
 
 
 def _invalid(fields: dict[str, list[str]]) -> ApplicationError:
@@ -186,6 +189,14 @@ def _apply_queue_settings(queue: Queue, values: Mapping[str, Any], errors: dict[
                 errors["strategy"] = [_("Unknown routing strategy.")]
             else:
                 queue.strategy = value
+        elif field == "bullseye_rings":
+            queue.bullseye_rings = check_rings(value, errors)
+        elif field == "script":
+            script = str(value or "").replace("\r\n", "\n")
+            problems = script_errors(script)
+            if problems:
+                errors[field] = problems
+            queue.script = script
         elif field == "overflow_number":
             overflow = str(value or "").strip()
             if overflow and not NUMBER_RE.match(overflow):
@@ -204,6 +215,55 @@ def _apply_queue_settings(queue: Queue, values: Mapping[str, Any], errors: dict[
                 queue.overflow_queue = found
         else:
             errors[field] = [_("Unknown setting.")]
+
+
+def check_rings(raw: Any, errors: dict[str, list[str]]) -> list[dict[str, int]]:
+    """Bullseye rings ``[{"min_level", "after_seconds"}, ...]`` (or ``(level, seconds)`` pairs):
+    at most six, the first from 0 s, times strictly ascending, levels 1–10 strictly descending."""
+    field = "bullseye_rings"
+    if raw in (None, ""):
+        return []
+    if not isinstance(raw, (list, tuple)):
+        errors[field] = [_("A list of rings: minimum level and seconds of wait.")]
+        return []
+    rings: list[dict[str, int]] = []
+    for item in raw:
+        pair: Any = (item.get("min_level"), item.get("after_seconds")) if isinstance(item, Mapping) else item
+        try:
+            level, after = (int(part) for part in pair)
+        except (TypeError, ValueError):
+            errors[field] = [_("Each ring is a minimum level and a number of seconds (whole numbers).")]
+            return []
+        rings.append({"min_level": level, "after_seconds": after})
+    problems = []
+    if len(rings) > MAX_RINGS:
+        problems.append(_("At most %(n)d rings.") % {"n": MAX_RINGS})
+    if any(ring["min_level"] not in LEVELS for ring in rings):
+        problems.append(_("Levels go from 1 to 10."))
+    if any(not 0 <= ring["after_seconds"] <= RING_AFTER_MAX_SECONDS for ring in rings):
+        problems.append(_("Seconds of wait go from 0 to %(n)d.") % {"n": RING_AFTER_MAX_SECONDS})
+    if rings and rings[0]["after_seconds"] != 0:
+        problems.append(_("The first ring starts at once (0 seconds)."))
+    pairs = list(zip(rings, rings[1:], strict=False))
+    if any(inner["after_seconds"] >= outer["after_seconds"] for inner, outer in pairs):
+        problems.append(_("Each ring starts later than the one before (times ascending)."))
+    if any(inner["min_level"] <= outer["min_level"] for inner, outer in pairs):
+        problems.append(_("Each ring takes a lower level than the one before (levels descending)."))
+    if problems:
+        errors[field] = problems
+    return rings
+
+
+def _check_bullseye(queue: Queue, levels: dict[int, int], errors: dict[str, list[str]]) -> None:
+    """A bullseye queue needs its rings and at least one required skill (the rings' levels apply to them)."""
+    if queue.strategy != RoutingStrategy.BULLSEYE:
+        return
+    if not queue.bullseye_rings and "bullseye_rings" not in errors:
+        errors["bullseye_rings"] = [_("A bullseye queue needs its rings, e.g. 9:0, 6:20, 3:45.")]
+    if not levels:
+        errors.setdefault("strategy", []).append(
+            _("A bullseye queue needs at least one required skill: the rings' levels apply to it.")
+        )
 
 
 def _set_queue_skills(queue: Queue, levels: dict[int, int]) -> None:
@@ -232,6 +292,8 @@ def queue_create(
         levels = _check_levels(skills, "skills")
     except ApplicationError as error:
         errors.update(error.fields)
+    if "skills" not in errors:
+        _check_bullseye(queue, levels, errors)
     if errors:
         raise _invalid(errors)
     if queue.overflow_number:
@@ -257,6 +319,9 @@ def queue_update(
             levels = _check_levels(skills, "skills")
         except ApplicationError as error:
             errors.update(error.fields)
+    if "skills" not in errors:
+        current = levels if levels is not None else dict(queue.queue_skills.values_list("skill_id", "min_level"))
+        _check_bullseye(queue, current, errors)
     if errors:
         raise _invalid(errors)
     if "overflow_number" in settings and queue.overflow_number:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("console/queues/", routing.queues, name="queues"),
     path("console/queues/<int:pk>/", routing.queue_edit, name="queues_edit"),
     path("console/queues/<int:pk>/delete/", routing.queue_delete, name="queues_delete"),
+    path("console/queues/<int:pk>/script/", routing.queue_script, name="queues_script"),
     path("console/skills/", routing.skills, name="skills"),
     path("console/skills/<int:pk>/", routing.skill_edit, name="skills_edit"),
     path("console/skills/<int:pk>/delete/", routing.skill_delete, name="skills_delete"),

@@ -31,8 +31,10 @@ from apps.telephony.forms.routing import (
     NoUniqueSkillForm,
     PauseReasonForm,
     QueueForm,
+    QueueScriptForm,
 )
 from apps.telephony.models import Agent, AgentSkill, Disposition, PauseReason, Queue, QueueSkill, Seat, Skill
+from apps.telephony.selectors.queue_scripts import script_preview
 from apps.telephony.services import routing
 from apps.telephony.services.agent_state import agent_ensure
 from apps.telephony.services.seat_credentials import agent_allowed_seats_set
@@ -222,7 +224,9 @@ def _list_page(request, key: str):
         "rows": rows,
         "form": form,
     }
-    return render(request, "telephony/agents/console_list.html", context)
+    # A refused form comes back with its field messages, as a 400 (nothing was changed).
+    status = 400 if request.method == "POST" else 200
+    return render(request, "telephony/agents/console_list.html", context, status=status)
 
 
 def _edit_page(request, key: str, pk: int):
@@ -239,7 +243,10 @@ def _edit_page(request, key: str, pk: int):
         "form": form,
         "delete_url": reverse(f"agents:{key}_delete", args=[obj.pk]) if section.delete else None,
     }
-    return render(request, "telephony/agents/console_edit.html", context)
+    if key == "queues":
+        context["script_url"] = reverse("agents:queues_script", args=[obj.pk])
+    status = 400 if request.method == "POST" else 200
+    return render(request, "telephony/agents/console_edit.html", context, status=status)
 
 
 def _delete(request, key: str, pk: int):
@@ -284,6 +291,52 @@ queues, queue_edit, queue_delete = _console_views("queues", ROUTING_MANAGERS)
 skills, skill_edit, skill_delete = _console_views("skills", ROUTING_MANAGERS)
 pause_reasons, pause_reason_edit, pause_reason_delete = _console_views("pause-reasons")
 dispositions, disposition_edit, disposition_delete = _console_views("dispositions")
+
+
+@role_required(*ROUTING_MANAGERS)
+def queue_script(request: HttpRequest, pk: int) -> HttpResponse:
+    """A queue's agent script (shown on the desk for its inbound calls) with a preview: "Preview"
+    renders the text in the box without saving it, "Save" stores it (services/routing.py)."""
+    queue = get_object_or_404(Queue, pk=pk, is_scratch=False)
+    initial = {"script": queue.script}
+    form = QueueScriptForm(request.POST or None, initial=initial)
+    if request.method != "POST":
+        return _script_page(request, queue, form, script_preview(queue, queue.script))
+    valid = form.is_valid()
+    if valid:
+        for problem in routing.script_errors(form.cleaned_data["script"]):
+            form.add_error("script", problem)
+            valid = False
+    if valid and request.POST.get("action") == "save":
+        try:
+            routing.queue_update(queue=queue, script=form.cleaned_data["script"])
+        except ApplicationError as error:
+            apply_error(form, error)
+            valid = False
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("agents:queues_script", pk=queue.pk)
+    preview: dict[str, Any] | None = None
+    if valid:
+        data = form.cleaned_data
+        preview = script_preview(
+            queue, data["script"], phone=data["preview_phone"], variables=data["preview_variables"]
+        )
+    # A refused script comes back with its field messages, as a 400 (nothing was saved).
+    return _script_page(request, queue, form, preview, status=200 if valid else 400)
+
+
+def _script_page(
+    request, queue: Queue, form: QueueScriptForm, preview: dict[str, Any] | None, *, status: int = 200
+) -> HttpResponse:
+    context = {
+        "tabs": _tabs_for(request.user),
+        "active_tab": "queues",
+        "subject": queue,
+        "form": form,
+        "preview": preview,
+    }
+    return render(request, "telephony/agents/console_queue_script.html", context, status=status)
 
 
 AGENT_PAGES = {"skills": "agents:agents_edit", "seats": "agents:agents_seats"}

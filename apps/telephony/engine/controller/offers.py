@@ -71,6 +71,7 @@ class Offers:
         if call.offered is None:
             call.offered = now
         call.ringing = assignment.agent_ids
+        call.acd_ring = assignment.ring
         for agent in agents:
             agent.call = call
             self.ctl.agent_states.change(agent, A_RESERVED, call=call)

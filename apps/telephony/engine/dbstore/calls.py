@@ -24,6 +24,7 @@ from apps.telephony.engine.state import (
     CallState,
 )
 from apps.telephony.models import Call, CallbackRequest, Voicemail
+from apps.telephony.queue_scripts import ivr_variables, queue_script_render
 from apps.telephony.services.cdr import (
     call_answered,
     call_close,
@@ -146,9 +147,28 @@ class CallWrites(RealtimeMessages):
             agent_ids=[agent.agent_id for agent in agents],
             offer=offer,
             state=self._call_state_message(call, "offered"),
+            ring=call.acd_ring,
+            # An inbound queue's agent script, filled in per agent below (apps/telephony/queue_scripts.py).
+            script=getattr(queue, "script", "") if inbound and not call.campaign_offer else "",
+            variables=ivr_variables(call),
         )
 
-    def _op_call_offered(self, batch: _Batch, *, uid, at, inbound, caller, humans, agent_ids, offer, state) -> None:
+    def _op_call_offered(
+        self,
+        batch: _Batch,
+        *,
+        uid,
+        at,
+        inbound,
+        caller,
+        humans,
+        agent_ids,
+        offer,
+        state,
+        ring=None,
+        script="",
+        variables=None,
+    ) -> None:
         row = self._row(uid)
         if row is None:
             return
@@ -157,11 +177,22 @@ class CallWrites(RealtimeMessages):
             if not _reserve(agent_id, row, at=at, compare_and_set=compare_and_set):
                 batch.lost.append((uid, agent_id))
                 continue
-            call_offered(row, agent=agent_id, at=at)
+            call_offered(row, agent=agent_id, at=at, ring=ring)
+        if ring is not None:
+            offer = {**offer, "ring": ring}
         if humans:
             for agent_id in humans:  # one pop per agent: what it shows depends on their roles
                 customer = screen_pop_for_agent(caller, agent_id=agent_id, exclude_uid=uid) if caller else None
-                batch.publish(f"agent.{agent_id}", {**offer, "customer": customer})
+                message = {**offer, "customer": customer}
+                if script:
+                    message["script"] = queue_script_render(
+                        script,
+                        customer=customer,
+                        variables=variables,
+                        caller=caller,
+                        queue_name=offer.get("queue_name"),
+                    )
+                batch.publish(f"agent.{agent_id}", message)
         batch.publish("wallboard", state)
 
     def call_offer_ended(self, call: CallState, agent_id: int, reason: str) -> None:

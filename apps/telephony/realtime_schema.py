@@ -167,6 +167,11 @@ MONITOR: dict[str, Schema] = {
     "mode": MONITOR_MODE,
 }
 SEAT: dict[str, Schema] = {"agent_id": INTEGER, "seat": STRING}
+# A three-way conference's agents (the caller is implied), host first.
+PARTIES: Schema = {
+    "type": "array",
+    "items": record({"agent_id": INTEGER, "name": STRING, "role": one_of("host", "member")}),
+}
 
 AGENT: dict[str, Schema] = {
     "snapshot": message(
@@ -182,6 +187,7 @@ AGENT: dict[str, Schema] = {
                         "consult": nullable(
                             record({"role": one_of("first", "target"), "name": STRING, "answered": BOOLEAN})
                         ),
+                        "conference": nullable(record({"role": one_of("host", "member"), "parties": PARTIES})),
                     },
                 )
             ),
@@ -222,6 +228,14 @@ AGENT: dict[str, Schema] = {
     ),
     "call.consult_failed": message("call.consult_failed", {**CALL_UID, "reason": STRING}, {"agent_id": INTEGER}),
     "call.consult_ended": message("call.consult_ended", {**CALL_UID, "reason": STRING}, {"agent_id": INTEGER}),
+    "call.conference_started": message(
+        "call.conference_started", {**CALL_UID, "role": one_of("host", "member"), "parties": PARTIES}
+    ),
+    "call.conference_failed": message("call.conference_failed", {**CALL_UID, "reason": STRING}),
+    "call.conference_ended": message(
+        "call.conference_ended",
+        {**CALL_UID, "reason": STRING, "role": one_of("host", "member", "agent", "left")},
+    ),
     "call.consult_completed": message(
         "call.consult_completed",
         {**CALL_UID, "role": one_of("first", "target")},
@@ -356,6 +370,10 @@ ENGINE: dict[str, Schema] = {
     ),
     "call.consult_complete": message("call.consult_complete", COMMAND),
     "call.consult_cancel": message("call.consult_cancel", COMMAND),
+    "call.conference": message("call.conference", COMMAND),
+    "call.conference_leave": message("call.conference_leave", COMMAND),
+    "call.conference_drop": message("call.conference_drop", COMMAND),
+    "call.conference_end": message("call.conference_end", COMMAND),
     "call.wrapup": message("call.wrapup", {**COMMAND, "disposition": nullable(STRING), "notes": STRING}),
     "call.dial": message("call.dial", {"agent_id": INTEGER, "number": STRING, "customer_id": nullable(INTEGER)}),
     "call.monitor": message("call.monitor", {"supervisor_user_id": INTEGER, "call_uid": STRING, "mode": MONITOR_MODE}),

@@ -370,6 +370,30 @@ def call_consult_cancel(request, uid: str):
     return Response(message, status=status.HTTP_202_ACCEPTED)
 
 
+def _conference_action(name: str, summary: str):
+    action = getattr(call_control, f"call_{name}")
+
+    @extend_schema(request=None, responses={202: AcceptedSerializer})
+    @api_view(["POST"])
+    @permission_classes([IsAgent])
+    def view(request, uid: str):
+        message = action(agent=agent_ensure(user=request.user), call_uid=uid)
+        return Response(message, status=status.HTTP_202_ACCEPTED)
+
+    view.__doc__ = summary
+    return view
+
+
+call_conference = _conference_action(
+    "conference", "Three-way conference: join the held caller and the colleague you are consulting (answered)."
+)
+call_conference_leave = _conference_action(
+    "conference_leave", "Leave the conference (the host leaving hands the caller to the colleague)."
+)
+call_conference_drop = _conference_action("conference_drop", "The host drops the colleague from the conference.")
+call_conference_end = _conference_action("conference_end", "The host ends the conference for everyone.")
+
+
 @extend_schema(request=WrapupRequestSerializer, responses={202: AcceptedSerializer})
 @api_view(["POST"])
 @permission_classes([IsAgent])
@@ -579,6 +603,10 @@ __all__ = [
     "QueueViewSet",
     "SkillViewSet",
     "call_answer",
+    "call_conference",
+    "call_conference_drop",
+    "call_conference_end",
+    "call_conference_leave",
     "call_consult",
     "call_consult_cancel",
     "call_consult_complete",

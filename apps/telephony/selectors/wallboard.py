@@ -137,6 +137,7 @@ def agent_desktop_snapshot(agent: Agent) -> dict[str, Any]:
             current["ring_timeout_seconds"] = call.queue.ring_timeout_seconds
         if call.status != CallStatus.ENDED:
             current["consult"] = _consult_in_progress(call, agent)
+            current["conference"] = conference_in_progress(call, agent)
     return {
         "agent": {**agent_state_payload(agent), "name": agent.user.get_full_name()},
         "call": current,
@@ -152,7 +153,7 @@ def _consult_in_progress(call, agent: Agent) -> dict[str, Any] | None:
     call's timeline, so a desk reloaded mid-consultation finds its panel again. The engine keeps
     the live state; the timeline is written as it changes."""
     events = list(
-        CallEvent.objects.filter(call=call, kind__in=(*CONSULT_KINDS, "transferred"))
+        CallEvent.objects.filter(call=call, kind__in=(*CONSULT_KINDS, "transferred", "conference_started"))
         .order_by("-at", "-id")
         .values("kind", "agent_id", "data")[:2]
     )
@@ -174,6 +175,33 @@ def _consult_in_progress(call, agent: Agent) -> dict[str, Any] | None:
         found = Agent.objects.select_related("user").filter(pk=other).first()
         name = found.user.get_full_name() if found is not None else ""
     return {"role": role, "name": name, "answered": answered}
+
+
+def conference_in_progress(call, agent: Agent) -> dict[str, Any] | None:
+    """A three-way conference under way on ``call`` with ``agent`` in it (``role``: ``host`` or
+    ``member``; ``parties``: both agents), read back from the timeline like a consultation."""
+    event = (
+        CallEvent.objects.filter(call=call, kind__in=("conference_started", "conference_ended"))
+        .order_by("-at", "-id")
+        .values("kind", "agent_id", "data")
+        .first()
+    )
+    if event is None or event["kind"] != "conference_started":
+        return None
+    host_id, member_id = event["agent_id"], (event["data"] or {}).get("target_agent_id")
+    if agent.pk not in (host_id, member_id):
+        return None
+    names = {
+        found.pk: found.user.get_full_name()
+        for found in Agent.objects.select_related("user").filter(pk__in=(host_id, member_id))
+    }
+    return {
+        "role": "host" if agent.pk == host_id else "member",
+        "parties": [
+            {"agent_id": host_id, "name": names.get(host_id, ""), "role": "host"},
+            {"agent_id": member_id, "name": names.get(member_id, ""), "role": "member"},
+        ],
+    }
 
 
 # --- the room's view: counts by state, thresholds, monitor feedback ---------------------------------

@@ -225,6 +225,58 @@ def call_consult_cancel(*, agent: Agent, call_uid: str) -> dict[str, Any]:
     return _send({"type": "call.consult_cancel", "agent_id": agent.pk, "call_uid": call.uid})
 
 
+def _in_conference(agent: Agent, call_uid: str, *, host: bool) -> tuple[Agent, Call]:
+    """The agent's call with a three-way conference in progress that they are in (``host``: as its host)."""
+    from apps.telephony.selectors.wallboard import conference_in_progress  # noqa: PLC0415 -- selectors import services
+
+    agent, call = _agent_with_call(agent, call_uid, (agent_states.TALKING,))
+    conference = conference_in_progress(call, agent)
+    if conference is None or (host and conference["role"] != "host"):
+        message = _("Only the agent who started the conference can do this.") if conference else None
+        raise ApplicationError("no_conference", message or _("There is no conference on this call."))
+    return agent, call
+
+
+@transaction.atomic
+def call_conference(*, agent: Agent, call_uid: str) -> dict[str, Any]:
+    """Three-way conference: join the caller (on hold) and the colleague you are consulting. It needs
+    an answered consultation: consult a colleague first, and wait until they pick up."""
+    try:
+        agent, call = _consulted(agent, call_uid)
+    except ApplicationError as error:
+        if error.code != "no_consultation":
+            raise
+        raise ApplicationError(
+            "no_consultation", _("There is no consultation on this call: consult a colleague first.")
+        ) from None
+    answered = Agent.objects.filter(current_call=call, state=agent_states.TALKING).exclude(pk=agent.pk).exists()
+    if not answered:
+        raise ApplicationError("not_answered", _("Your colleague has not answered yet."))
+    return _send({"type": "call.conference", "agent_id": agent.pk, "call_uid": call.uid})
+
+
+@transaction.atomic
+def call_conference_leave(*, agent: Agent, call_uid: str) -> dict[str, Any]:
+    """Leave the conference. The colleague leaving returns the call to two parties; the host leaving
+    hands the caller to the colleague (the host goes to wrap-up)."""
+    agent, call = _in_conference(agent, call_uid, host=False)
+    return _send({"type": "call.conference_leave", "agent_id": agent.pk, "call_uid": call.uid})
+
+
+@transaction.atomic
+def call_conference_drop(*, agent: Agent, call_uid: str) -> dict[str, Any]:
+    """The host drops the colleague: back to a call with the caller alone."""
+    agent, call = _in_conference(agent, call_uid, host=True)
+    return _send({"type": "call.conference_drop", "agent_id": agent.pk, "call_uid": call.uid})
+
+
+@transaction.atomic
+def call_conference_end(*, agent: Agent, call_uid: str) -> dict[str, Any]:
+    """The host ends the conference: the colleague and the caller are hung up."""
+    agent, call = _in_conference(agent, call_uid, host=True)
+    return _send({"type": "call.conference_end", "agent_id": agent.pk, "call_uid": call.uid})
+
+
 @transaction.atomic
 def call_wrapup(*, agent: Agent, call_uid: str, disposition: str | None = None, notes: str = "") -> dict[str, Any]:
     """Store the disposition and notes on the CDR and tell the engine to end wrap-up."""

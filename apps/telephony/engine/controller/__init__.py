@@ -42,6 +42,7 @@ tables and hands each driver event to the part that owns it)::
     callbacks.py      callback requests and their dials, click-to-dial
     campaigns.py      CampaignCalls: campaign dials, AMD, live answers, abandons, previews
     consultations.py  Consultations: attended transfers
+    conferences.py    Conferences: three-way conferences grown from a consultation
     agents.py         agent state changes (the engine's and people's), desk notifications
     inbox.py          messages from the web and API processes (docs/realtime.md), blind transfer
     common.py         shared numbers (timeouts, priorities, outcomes)

@@ -131,6 +131,8 @@ class Consultations:
             return refuse("invalid_state")
         if call.uid in self.consults:
             return refuse("already_consulting")
+        if call.uid in self.ctl.conferences.conferences:
+            return refuse("in_conference")
         now = self.ctl.clock.now()
         if target_agent_id is not None:
             target = self.ctl.agents.get(target_agent_id)

@@ -37,6 +37,7 @@ from apps.telephony.engine.controller.common import (
     OUTCOME_ABANDONED,
     cancel_timer,
 )
+from apps.telephony.engine.controller.conferences import Conferences
 from apps.telephony.engine.controller.consultations import Consult, Consultations
 from apps.telephony.engine.controller.inbox import Inbox
 from apps.telephony.engine.controller.ivr import IvrSteps
@@ -124,6 +125,7 @@ class CallController(DriverListener):
         self.campaign_calls = CampaignCalls(self)
         self.consultations = Consultations(self)
         self.agent_states = AgentStates(self)
+        self.conferences = Conferences(self)
         self.inbox = Inbox(self)
         driver.set_listener(self)
         if config is not None:
@@ -356,6 +358,8 @@ class CallController(DriverListener):
         if status in LIVE and by == BY_AGENT and self.consultations.first_agent_hung_up(call):
             return  # the first agent hung up during a consultation: the transfer goes on
         if status in LIVE:
+        if status in LIVE and by == BY_AGENT and self.conferences.host_hung_up(call):
+            return  # the host left a conference: the colleague keeps the caller
             self.wrapup.end_talk(call, by)
         elif status == QUEUED:
             self.acd.remove_call(uid)
@@ -406,6 +410,9 @@ class CallController(DriverListener):
     # =============================================================================
     # the public face: the runner, the dialer's campaign runtimes, supervisors, tests
     # =============================================================================
+    def on_conference_left(self, uid: str, agent_id: int, by: str) -> None:
+        self.conferences.left(uid, agent_id, by)
+
     @property
     def campaigns(self) -> dict[int, CampaignRuntime]:
         """Campaign id -> its running :class:`~apps.telephony.dialer.campaign.CampaignRuntime`."""
@@ -462,6 +469,13 @@ class CallController(DriverListener):
 
     def add_campaign(self, runtime: CampaignRuntime) -> None:
         self.campaign_calls.add(runtime)
+
+    def conference(self, call: CallState, agent: AgentRuntime) -> bool:
+        """Join the agent's answered consultation and the held caller (controller/conferences.py)."""
+        return self.conferences.start(call, agent)
+
+    def conference_leave(self, call: CallState, agent_id: int) -> bool:
+        return self.conferences.leave(call, agent_id)
 
     def remove_campaign(self, campaign_id: int) -> None:
         self.campaign_calls.remove(campaign_id)

@@ -37,6 +37,7 @@ from apps.telephony.engine.state import (
 )
 
 if TYPE_CHECKING:
+    from apps.telephony.engine.controller.conferences import Conference
     from apps.telephony.engine.controller.core import CallController
 
 logger = logging.getLogger(__name__)
@@ -113,6 +114,10 @@ class Inbox:
             self.ctl.offers.declined(found[1], found[0].agent_id, "rejected", release=True)
 
     def msg_hangup(self, message: dict) -> None:
+        conference = self.conference_of(message)
+        if conference is not None:  # either agent hanging up leaves the conference
+            self.ctl.conferences.leave(self.ctl.calls[conference.call_uid], int(message["agent_id"]))
+            return
         consult = self.ctl.consultations.of(message, target=True)
         if consult is not None:  # the consulted agent leaves the consultation
             self.ctl.consultations.cancel(self.ctl.calls[consult.call_uid], "target_hung_up")
@@ -129,6 +134,8 @@ class Inbox:
 
     def msg_hold(self, message: dict) -> None:
         found = self.agent_call(message, TALKING)
+        if found and found[1].uid in self.ctl.conferences.conferences:
+            return  # nobody is put on hold in a conference: drop or leave first
         if found and found[1].agent_id == found[0].agent_id:
             self.ctl.driver.hold(found[1].uid)
 
@@ -152,7 +159,7 @@ class Inbox:
         if not found or found[1].agent_id != found[0].agent_id:
             return
         agent, call = found
-        if call.uid in self.ctl.consults:
+        if call.uid in self.ctl.consults or call.uid in self.ctl.conferences.conferences:
             self.ctl.agent_states.notify(
                 agent, {"type": "call.transfer_failed", "call_uid": call.uid, "reason": "consulting"}
             )
@@ -244,6 +251,45 @@ class Inbox:
         if consult is not None:
             self.ctl.consultations.cancel(self.ctl.calls[consult.call_uid], "cancelled")
 
+    # --- three-way conference (controller/conferences.py) --------------------------------------
+    def conference_of(self, message: dict) -> Conference | None:
+        """The conference ``message``'s agent is in (host or colleague), on ``message``'s call."""
+        uid = message.get("call_uid")
+        conference = self.ctl.conferences.conferences.get(uid) if isinstance(uid, str) else None
+        if conference is None or uid not in self.ctl.calls:
+            return None
+        agent_id = int(message["agent_id"])
+        return conference if agent_id in (conference.host_id, conference.member_id) else None
+
+    def msg_conference(self, message: dict) -> None:
+        agent = self.ctl.agents.get(int(message["agent_id"]))
+        call = self.ctl.calls.get(message["call_uid"])
+        if agent is None:
+            return
+        if call is None or call.status not in LIVE:
+            self.ctl.agent_states.notify(
+                agent, {"type": "call.conference_failed", "call_uid": message["call_uid"], "reason": "no_consultation"}
+            )
+            return
+        self.ctl.conferences.start(call, agent)
+
+    def msg_conference_leave(self, message: dict) -> None:
+        conference = self.conference_of(message)
+        if conference is not None:
+            self.ctl.conferences.leave(self.ctl.calls[conference.call_uid], int(message["agent_id"]))
+
+    def msg_conference_drop(self, message: dict) -> None:
+        agent = self.ctl.agents.get(int(message["agent_id"]))
+        call = self.ctl.calls.get(message["call_uid"])
+        if agent is not None and call is not None:
+            self.ctl.conferences.drop(call, agent)
+
+    def msg_conference_end(self, message: dict) -> None:
+        agent = self.ctl.agents.get(int(message["agent_id"]))
+        call = self.ctl.calls.get(message["call_uid"])
+        if agent is not None and call is not None:
+            self.ctl.conferences.end(call, agent)
+
     def msg_dial(self, message: dict) -> None:
         customer_id = message.get("customer_id")
         self.ctl.callbacks.agent_dial(
@@ -299,6 +345,10 @@ class Inbox:
         "call.consult": msg_consult,
         "call.consult_complete": msg_consult_complete,
         "call.consult_cancel": msg_consult_cancel,
+        "call.conference": msg_conference,
+        "call.conference_leave": msg_conference_leave,
+        "call.conference_drop": msg_conference_drop,
+        "call.conference_end": msg_conference_end,
         "call.dial": msg_dial,
         "call.monitor": msg_monitor,
         "call.release": msg_release,

@@ -49,6 +49,7 @@ class Wrapup:
     def end_talk(self, call: CallState, by: str, reason: str = END_COMPLETED) -> None:
         now = self.ctl.clock.now()
         self.ctl.consultations.call_ending(call, by)
+        self.ctl.conferences.call_ending(call, by)
         self.close_hold(call)
         call.ended = now
         call.ended_by = by

@@ -135,6 +135,14 @@ class DriverListener(ABC):
     def on_machine_detected(self, uid: str, result: str, actual: str | None = None) -> None:
         """Answering-machine detection on an originated call (``human`` | ``machine``).
 
+    # --- three-way conference: optional, see SwitchDriver.conference ---------------------------
+    def on_conference_left(self, uid: str, agent_id: int, by: str) -> None:  # noqa: B027 (optional)
+        """The conference's added party ``agent_id`` (the consulted colleague) left without the
+        controller asking: ``by="agent"`` hung up on the phone, ``by="system"`` the switch lost the
+        leg. The switch has already put the call back to two parties (the caller and the call's
+        agent, talking). Not sent after :meth:`SwitchDriver.conference_drop`; the call's own agent
+        hanging up is ``on_hung_up(uid, "agent")`` as on any call."""
+
         ``actual`` is who really answered, which only a simulated switch knows; a real one
         leaves it ``None``. It serves to count AMD false positives as abandoned calls in the
         figures, never to pace."""
@@ -277,4 +285,28 @@ class SwitchDriver(ABC):
         hung up (the consulted agent's seat stops ringing), the first agent is back with the
         caller, who STAYS ON HOLD until the controller sends :meth:`unhold`. No event follows
         (no ``on_consult_ended``). Returns False if there was no consultation on this call."""
+        return False
+
+    # --- three-way conference: optional commands ----------------------------------------------
+    def conference(self, uid: str) -> bool:
+        """Join an answered consultation (:meth:`consult`) and its held caller into one
+        conversation: the caller leaves hold (hold music stops, no ``on_resumed``), and the caller,
+        the call's agent and the consulted agent all hear one another. The call's recording goes
+        on and holds all three voices. No event confirms it: the controller does the bookkeeping
+        when this returns True. False: no answered consultation on this call (nothing changed).
+
+        Afterwards the call's agent hanging up is ``on_hung_up(uid, "agent")`` as usual (the
+        caller and the colleague stay connected until the controller decides, normally with
+        :meth:`conference_drop` of that agent); the colleague hanging up is
+        :meth:`DriverListener.on_conference_left`; the caller hanging up ends everything
+        (``on_hung_up(uid, "caller")``, every leg with it)."""
+        return False
+
+    def conference_drop(self, uid: str, agent_id: int) -> bool:
+        """One agent leaves the conference and the call is two parties again: the colleague
+        (dropped, or leaving from the desk) is hung up and the caller talks with the call's agent;
+        or the call's agent leaves (their leg is hung up if it is not already) and the colleague
+        becomes the call's agent, talking with the caller — from then on their hang-up is
+        ``on_hung_up(uid, "agent")``. No event follows. False: ``agent_id`` is not in a conference
+        on this call."""
         return False

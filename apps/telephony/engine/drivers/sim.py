@@ -15,6 +15,10 @@
   ``miss_probability``), a human one through the desktop's Answer; seats listed in
   ``unreachable_seats`` fail at once. After ``consult_complete`` the consulted agent talks with
   the caller like any agent who answered.
+* **Conference** (``conference``): an answered consultation and its held caller become one
+  conversation; ``conference_drop`` takes an agent out again (the call's agent leaving hands the
+  caller to the colleague, who then talks like any agent who answered); ``hang_up_conference`` is
+  the colleague hanging up on their phone (a world event for tests and the demo).
 * **Campaign dials** (``dial``): each number dialled is answered by a person, by an answering
   machine, is busy, fails, or rings out, with the rates of :class:`OutboundBehaviour`; the
   answering-machine detector takes a moment and calls a configurable share of live people
@@ -192,6 +196,7 @@ class SimDriver(SwitchDriver):
         self.monitors: list[tuple[str, int, str]] = []
         self.consults: dict[str, _SimConsult] = {}  # call uid -> its consultation
         self.unreachable_seats: set[int] = set()  # agents whose phone is not registered: a consult fails at once
+        self.conferences: dict[str, int] = {}  # call uid -> the colleague in its conference
         self._arrival_timers: dict[int | None, TimerHandle] = {}
         self._seq = 0
         self._running = False
@@ -334,6 +339,7 @@ class SimDriver(SwitchDriver):
         self.calls.pop(call.uid, None)
         self._drop_consult(call.uid)  # the consult leg ends with the call, silently
         trunk = self.trunks.get(call.trunk_id)
+        self.conferences.pop(call.uid, None)  # and so does a conference's colleague
         if trunk and trunk.busy:
             trunk.busy -= 1
 
@@ -710,3 +716,39 @@ class SimDriver(SwitchDriver):
             return False
         self._consult_cancel_timers(consult)
         return True
+
+    # --- three-way conference ----------------------------------------------------------------
+    def conference(self, uid: str) -> bool:
+        call = self.calls.get(uid)
+        consult = self.consults.get(uid)
+        if call is None or consult is None or not consult.answered or uid in self.conferences:
+            return False
+        self._drop_consult(uid)
+        self.conferences[uid] = consult.agent_id
+        call.held = False  # the caller leaves hold music for the conversation of three
+        return True
+
+    def conference_drop(self, uid: str, agent_id: int) -> bool:
+        call = self.calls.get(uid)
+        member = self.conferences.get(uid)
+        if call is None or member is None:
+            return False
+        if agent_id == member:
+            del self.conferences[uid]
+            return True
+        if call.agent_id not in (agent_id, None):
+            return False
+        # The call's agent leaves: the colleague talks on with the caller (their own course).
+        del self.conferences[uid]
+        for timer in call.timers:
+            timer.cancel()
+        call.timers.clear()
+        call.agent_id = member
+        self._talk(call, member)
+        return True
+
+    def hang_up_conference(self, uid: str) -> None:
+        """The conference's colleague hangs up on their phone (a world event, for tests and the demo)."""
+        member = self.conferences.pop(uid, None)
+        if member is not None:
+            self._deliver("on_conference_left", (uid, member, BY_AGENT))

@@ -26,6 +26,10 @@ PROMPT_CALLBACK_OFFER = "queue.callback_offer"
 PROMPT_VOICEMAIL = "voicemail.greeting"
 PROMPT_SURVEY = "survey"
 PROMPT_ABANDON = "campaign.abandon"  # the identification message of an abandoned outbound call (DOMAIN §6)
+# A spoken value (an IVR say node): ``play(uid, PROMPT_SAY, {"words": [prompt names], "text": …})``
+# plays the word prompts one after another (apps/telephony/speech/). The queue's position
+# announcement (PROMPT_POSITION) carries the same "words" and "text" in its data.
+PROMPT_SAY = "say"
 
 MONITOR_MODES = ("listen", "whisper", "barge")
 
@@ -131,10 +135,6 @@ class DriverListener(ABC):
         stays held with the first agent. Not sent after ``consult_cancel``, nor when the whole call
         ends (``on_hung_up`` with ``caller``/``system``: the consult leg ends with it)."""
 
-    @abstractmethod
-    def on_machine_detected(self, uid: str, result: str, actual: str | None = None) -> None:
-        """Answering-machine detection on an originated call (``human`` | ``machine``).
-
     # --- three-way conference: optional, see SwitchDriver.conference ---------------------------
     def on_conference_left(self, uid: str, agent_id: int, by: str) -> None:  # noqa: B027 (optional)
         """The conference's added party ``agent_id`` (the consulted colleague) left without the
@@ -142,6 +142,10 @@ class DriverListener(ABC):
         leg. The switch has already put the call back to two parties (the caller and the call's
         agent, talking). Not sent after :meth:`SwitchDriver.conference_drop`; the call's own agent
         hanging up is ``on_hung_up(uid, "agent")`` as on any call."""
+
+    @abstractmethod
+    def on_machine_detected(self, uid: str, result: str, actual: str | None = None) -> None:
+        """Answering-machine detection on an originated call (``human`` | ``machine``).
 
         ``actual`` is who really answered, which only a simulated switch knows; a real one
         leaves it ``None``. It serves to count AMD false positives as abandoned calls in the

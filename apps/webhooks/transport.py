@@ -158,11 +158,14 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self.tls_context.wrap_socket(sock, server_hostname=self.host)
 
 
-def post(destination: Destination, body: bytes, headers: dict[str, str], *, timeout: float) -> Response:
+def post(
+    destination: Destination, body: bytes, headers: dict[str, str], *, timeout: float, keep: int = RESPONSE_KEEP
+) -> Response:
     """POST ``body`` to the checked destination (its first address that accepts a connection).
 
     Raises ``OSError`` (refused, reset, time-out, TLS) or ``http.client.HTTPException`` (a
-    response that is not HTTP); the caller records either as a failed attempt."""
+    response that is not HTTP); the caller records either as a failed attempt. At most ``keep``
+    characters of the answer's body are read (the IVR's http node reads more than the log keeps)."""
     started = time.monotonic()
     last_error: OSError | None = None
     for address in destination.addresses:
@@ -171,7 +174,7 @@ def post(destination: Destination, body: bytes, headers: dict[str, str], *, time
         try:
             connection.request("POST", destination.target, body=body, headers=headers)
             reply = connection.getresponse()
-            text = reply.read(RESPONSE_KEEP * 4).decode("utf-8", "replace")[:RESPONSE_KEEP]
+            text = reply.read(keep * 4).decode("utf-8", "replace")[:keep]
             return Response(status=reply.status, body=text, duration_ms=int((time.monotonic() - started) * 1000))
         except ConnectionRefusedError as error:  # the next address may be listening
             last_error = error

@@ -40,6 +40,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -78,6 +79,7 @@ from apps.telephony.services.cdr import call_close, call_wrapup_end
 from apps.telephony.services.prompts import publish_all_prompts  # tenants' uploaded prompt audio
 from apps.tenants.choices import TenantStatus
 from apps.tenants.models import Tenant
+from apps.webhooks.services.integration import integration_secret
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +196,14 @@ def _load(tenant) -> TenantConfig:
         return config
 
 
+def _integration_secret(tenant) -> str:
+    try:
+        with tenant_context(tenant):
+            return integration_secret()
+    finally:
+        connections.close_all()  # this worker thread's own connection; read again in a minute
+
+
 def active_tenants() -> list:
     with schema_context("public"):
         return list(Tenant.objects.exclude(schema_name="public").filter(status=TenantStatus.ACTIVE))
@@ -279,6 +289,10 @@ class TenantEngine:
             clock=self.clock, driver=self.driver, acd=Acd(), store=self.store, uid_prefix=f"eng{token}-"
         )
         self.store.reservation_lost = controller.reservation_lost
+        # IVR http nodes sign with the tenant's integration secret (read in the request's worker
+        # thread); say nodes and queue announcements speak the tenant's language.
+        controller.ivr.http.secret_loader = partial(_integration_secret, self.tenant)
+        controller.ivr.language = getattr(self.tenant, "default_language", "") or "zh-Hans"
 
         self.contact_source = DbContactSource(self.clock.wall)
         self._apply(config)

@@ -28,12 +28,15 @@ at run time ends the call with ``Hangup(reason="error")`` rather than raising.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from apps.telephony.ivr import schema
 from apps.telephony.ivr.hours import HoursSpec, HoursState, hours_state
+from apps.telephony.speech import words as speech
 
 # Moving from node to node without waiting for the caller more often than this means a loop.
 MAX_AUTOMATIC_STEPS = 100
@@ -59,7 +62,19 @@ class NoInput:
     """The caller pressed nothing before the timeout."""
 
 
-Input = PlayDone | Digits | NoInput
+@dataclass(frozen=True)
+class HttpResult:
+    """The outcome of an ``HttpRequest``: ``ok`` with the answer's JSON object (``data``), or not
+    (``error``: ``timeout``, ``status``, ``not_json``, ``too_large``, ``refused``, ``unsafe_url``,
+    ``connection`` …; ``status`` is the HTTP status when there was one)."""
+
+    ok: bool
+    status: int | None = None
+    data: dict | None = None
+    error: str = ""
+
+
+Input = PlayDone | Digits | NoInput | HttpResult
 
 
 # --- actions ------------------------------------------------------------------------------------
@@ -133,7 +148,32 @@ class Hangup:
     kind: str = "hangup"
 
 
-Action = Play | Gather | Survey | ToQueue | Voicemail | Callback | Transfer | Hangup
+@dataclass(frozen=True)
+class Say:
+    """Read out a value: play ``audio`` (when given) then the word prompts ``words`` in order;
+    ``text`` is what they say (the simulator's transcript). Feed ``PlayDone()``."""
+
+    node: str
+    words: tuple[str, ...]
+    text: str
+    prompt: str = ""
+    audio: str = ""
+    kind: str = "say"
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """Call the customer's endpoint (the engine signs it and adds the call's numbers); feed
+    ``HttpResult`` within ``timeout_ms`` — the engine feeds a time-out itself."""
+
+    node: str
+    url: str
+    timeout_ms: int
+    variables: dict[str, str] = field(default_factory=dict)
+    kind: str = "http"
+
+
+Action = Play | Gather | Survey | Say | HttpRequest | ToQueue | Voicemail | Callback | Transfer | Hangup
 TERMINAL_ACTIONS = (ToQueue, Voicemail, Callback, Transfer, Hangup)
 
 # Hang-up reasons the session gives.
@@ -152,6 +192,67 @@ def action_dict(action: Action) -> dict[str, Any]:
 def _audio(node: dict, name: str = "audio") -> str:
     raw = node.get(name)
     return raw if isinstance(raw, str) else ""
+
+
+_TEMPLATE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]{0,31})\}")
+_FIELD_NAME = re.compile(r"^[A-Za-z0-9_]{1,32}$")
+
+
+def render(template: str, variables: dict[str, str]) -> str:
+    """``"{order_id}-x"`` with each ``{name}`` replaced by the variable (unknown: empty)."""
+    return _TEMPLATE.sub(lambda match: variables.get(match[1], ""), template)[: schema.MAX_VALUE_LENGTH]
+
+
+def _number(raw) -> Decimal | None:
+    try:
+        found = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return found if found.is_finite() else None
+
+
+def condition_matches(condition: dict, current: str) -> bool:
+    """One branch condition against the variable's value (text)."""
+    op = condition.get("op")
+    wanted = condition.get("value")
+    if op == "empty":
+        return current == ""
+    if op == "equals":
+        return current == _text(wanted)
+    if op == "in":
+        return isinstance(wanted, list) and current in [_text(item) for item in wanted]
+    if op in ("less", "greater"):
+        left, right = _number(current), _number(wanted)
+        if left is None or right is None:
+            return False
+        return left < right if op == "less" else left > right
+    return False
+
+
+def _text(raw) -> str:
+    """A JSON scalar as a variable's text: true/false, numbers as written, null → ""."""
+    if raw is None:
+        return ""
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    return str(raw)
+
+
+def response_variables(prefix: str, data: dict) -> dict[str, str]:
+    """The endpoint's answer → variables ``<prefix>_<field>``: scalar fields only (objects and
+    lists are skipped), names that fit a variable name, at most ``HTTP_MAX_FIELDS``, values cut
+    to ``MAX_VALUE_LENGTH`` characters."""
+    found: dict[str, str] = {}
+    for key, raw in data.items():
+        if len(found) >= schema.HTTP_MAX_FIELDS:
+            break
+        if isinstance(raw, dict | list) or not isinstance(key, str) or not _FIELD_NAME.match(key):
+            continue
+        name = f"{prefix}_{key}"
+        if not schema.VARIABLE_RE.match(name):
+            continue
+        found[name] = _text(raw)[: schema.MAX_VALUE_LENGTH]
+    return found
 
 
 HoursLookup = Callable[[int], HoursSpec | None]
@@ -179,12 +280,14 @@ class IvrSession:
         now_local: dt.datetime,
         hours_lookup: HoursLookup,
         queue_lookup: QueueLookup | None = None,
+        language: str = "zh-Hans",
     ) -> None:
         self.graph = graph
         self.nodes: dict[str, dict] = graph.get("nodes") or {}
         self.now_local = now_local
         self.hours_lookup = hours_lookup
         self.queue_lookup = queue_lookup
+        self.language = language  # say nodes without their own language
         self.path: list[dict[str, Any]] = []
         self.variables: dict[str, str] = {}
         self.survey_score: int | None = None
@@ -205,7 +308,9 @@ class IvrSession:
         if action is None or isinstance(action, TERMINAL_ACTIONS):
             raise IvrSessionError("no action is waiting for input")
         node = self.nodes[action.node]
-        if isinstance(action, Play):
+        if isinstance(action, HttpRequest):
+            return self._http_answer(action.node, node, received)
+        if isinstance(action, Play | Say):
             # Keys pressed during a prompt do not skip ahead; the prompt counts as heard.
             return self._enter(node["next"])
         if isinstance(action, Survey):
@@ -244,8 +349,24 @@ class IvrSession:
                 self.path.append({"node": node_id, "type": node_type, "outcome": outcome})
                 node_id = node.get(outcome) or node.get("closed")
                 continue
+            if node_type == schema.SET:
+                self.variables[node["variable"]] = render(str(node.get("value") or ""), self.variables)
+                self.path.append({"node": node_id, "type": node_type, "outcome": "stored"})
+                node_id = node.get("next")
+                continue
+            if node_type == schema.BRANCH:
+                outcome, target = self._branch(node)
+                self.path.append({"node": node_id, "type": node_type, "outcome": outcome})
+                node_id = target
+                continue
             self.path.append({"node": node_id, "type": node_type})
             self._attempts = 0
+            if node_type == schema.SAY:
+                said = self._say(node_id, node)
+                if said is None:
+                    node_id = node.get("next")
+                    continue
+                return said
             return self._act(node_id, node)
 
     def _act(self, node_id: str, node: dict) -> Action:
@@ -264,6 +385,8 @@ class IvrSession:
                     audio=_audio(node),
                 )
             )
+        if node_type == schema.HTTP:
+            return self._wait(HttpRequest(node_id, node["url"], schema.value(node, "timeout_ms"), dict(self.variables)))
         if node_type == schema.SURVEY:
             return self._wait(Survey(node_id, node["prompt"], schema.value(node, "timeout"), _audio(node)))
         if node_type == schema.QUEUE:
@@ -305,7 +428,40 @@ class IvrSession:
             return HoursState.CLOSED.value
         return state.value
 
+    def _branch(self, node: dict) -> tuple[str, str | None]:
+        current = self.variables.get(node["variable"], "")
+        for index, condition in enumerate(node.get("conditions") or ()):
+            if isinstance(condition, dict) and condition_matches(condition, current):
+                return f"conditions.{index}", condition.get("next")
+        return "default", node.get("default")
+
+    def _say(self, node_id: str, node: dict) -> Action | None:
+        language = node.get("language") or self.language
+        raw = self.variables.get(node["variable"], "")
+        try:
+            names = speech.say(node["kind"], raw, language, currency=schema.value(node, "currency"))
+        except speech.SpeechError:
+            # Nothing sensible to say (an empty or malformed value): carry on without it.
+            self.path[-1].update(outcome="unspeakable", value=raw[: schema.MAX_VALUE_LENGTH])
+            return None
+        self.path[-1].update(outcome="said", value=raw[: schema.MAX_VALUE_LENGTH])
+        return self._wait(Say(node_id, tuple(names), speech.text(names), str(node.get("prompt") or ""), _audio(node)))
+
     # --- answers ------------------------------------------------------------------------------
+
+    def _http_answer(self, node_id: str, node: dict, received: Input) -> Action:
+        entry = self.path[-1]
+        if isinstance(received, HttpResult) and received.ok and isinstance(received.data, dict):
+            prefix = schema.value(node, "variable_prefix")
+            stored = response_variables(prefix, received.data)
+            self.variables.update(stored)
+            entry.update(outcome="ok", status=received.status, stored=sorted(stored))
+            return self._enter(node["next"])
+        if isinstance(received, HttpResult):
+            entry.update(outcome="fallback", status=received.status, error=received.error or "failed")
+        else:
+            entry.update(outcome="fallback", error="no_result")
+        return self._enter(node["fallback"])
 
     def _menu_prompt(self, node_id: str, node: dict, prompt: str, audio: str = "") -> Gather:
         options = sorted((node.get("options") or {}).keys())
@@ -359,12 +515,15 @@ __all__ = [
     "Digits",
     "Gather",
     "Hangup",
+    "HttpRequest",
+    "HttpResult",
     "Input",
     "IvrSession",
     "IvrSessionError",
     "NoInput",
     "Play",
     "PlayDone",
+    "Say",
     "Survey",
     "ToQueue",
     "Transfer",

@@ -26,6 +26,10 @@ class FieldKind(StrEnum):
     NUMBER = "number"  # a dialable phone number
     VARIABLE = "variable"  # a variable name for gathered digits
     AUDIO = "audio"  # the name of an uploaded prompt (apps/telephony/models/prompts.py)
+    URL = "url"  # the customer's endpoint an http node calls (https; http where private addresses are allowed)
+    CHOICE = "choice"  # one of FieldSpec.choices
+    VALUE = "value"  # text up to 200 characters; "{name}" is replaced by the variable's value
+    CONDITIONS = "conditions"  # a branch node's [{"op", "value", "next"}]
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class FieldSpec:
     default: Any = None
     minimum: int | None = None
     maximum: int | None = None
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,24 @@ CALLBACK = "callback"
 TRANSFER = "transfer"
 SURVEY = "survey"
 HANGUP = "hangup"
+HTTP = "http"
+SET = "set"
+BRANCH = "branch"
+SAY = "say"
+
+# What a say node reads out, in which language and currency (apps/telephony/speech/words.py).
+SAY_KINDS = ("number", "digits", "amount", "date", "time", "ordinal")
+SAY_LANGUAGES = ("zh-Hans", "en")
+SAY_CURRENCIES = ("CNY", "USD")
+# A branch node's comparisons: equals (as text), in (a list of texts), less/greater (as numbers;
+# a value that is not a number never matches), empty (unset or "").
+BRANCH_OPS = ("equals", "in", "less", "greater", "empty")
+MAX_CONDITIONS = 20
+MAX_VALUE_LENGTH = 200
+# The http node's response: at most this many scalar fields become variables, each value cut to
+# MAX_VALUE_LENGTH characters; a body over HTTP_MAX_BODY bytes is a failure (the fallback).
+HTTP_MAX_FIELDS = 20
+HTTP_MAX_BODY = 16 * 1024
 
 _TIMEOUT = FieldSpec("timeout", FieldKind.INT, default=5, minimum=1, maximum=60)
 # The uploaded prompt played instead of the text (the text stays: the test call and logs show it).
@@ -125,6 +148,47 @@ NODE_SPECS: dict[str, NodeSpec] = {
             takes_input=True,
         ),
         NodeSpec(HANGUP, (), terminal=True),
+        # Calls the customer's endpoint (signed like webhooks); the answer's scalar fields become
+        # variables "<variable_prefix>_<field>". Time-out, error or non-2xx: "fallback".
+        NodeSpec(
+            HTTP,
+            (
+                FieldSpec("url", FieldKind.URL, required=True),
+                FieldSpec("timeout_ms", FieldKind.INT, default=2000, minimum=500, maximum=5000),
+                FieldSpec("variable_prefix", FieldKind.VARIABLE, default="http"),
+                FieldSpec("next", FieldKind.NODE, required=True),
+                FieldSpec("fallback", FieldKind.NODE, required=True),
+            ),
+        ),
+        NodeSpec(
+            SET,
+            (
+                FieldSpec("variable", FieldKind.VARIABLE, required=True),
+                FieldSpec("value", FieldKind.VALUE),
+                FieldSpec("next", FieldKind.NODE, required=True),
+            ),
+        ),
+        NodeSpec(
+            BRANCH,
+            (
+                FieldSpec("variable", FieldKind.VARIABLE, required=True),
+                FieldSpec("conditions", FieldKind.CONDITIONS, default=()),
+                FieldSpec("default", FieldKind.NODE, required=True),
+            ),
+        ),
+        # Reads a variable out from word prompts; "audio" (an uploaded prompt) is played first.
+        NodeSpec(
+            SAY,
+            (
+                FieldSpec("kind", FieldKind.CHOICE, required=True, choices=SAY_KINDS),
+                FieldSpec("variable", FieldKind.VARIABLE, required=True),
+                FieldSpec("language", FieldKind.CHOICE, choices=SAY_LANGUAGES),
+                FieldSpec("currency", FieldKind.CHOICE, default="CNY", choices=SAY_CURRENCIES),
+                FieldSpec("prompt", FieldKind.TEXT),
+                _AUDIO,
+                FieldSpec("next", FieldKind.NODE, required=True),
+            ),
+        ),
     )
 }
 
@@ -162,6 +226,12 @@ def edges(node: dict) -> list[tuple[str, str]]:
             found.append((field.name, raw))
         elif field.kind == FieldKind.OPTIONS and isinstance(raw, dict):
             found.extend((f"options.{digit}", target) for digit, target in raw.items() if isinstance(target, str))
+        elif field.kind == FieldKind.CONDITIONS and isinstance(raw, list):
+            found.extend(
+                (f"conditions.{index}", condition["next"])
+                for index, condition in enumerate(raw)
+                if isinstance(condition, dict) and isinstance(condition.get("next"), str) and condition["next"]
+            )
     return found
 
 

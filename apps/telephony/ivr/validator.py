@@ -24,6 +24,7 @@ node nobody reaches cannot misroute a call. The editor shows them so they can be
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -31,14 +32,19 @@ from django.utils.translation import gettext as _
 
 from apps.telephony.ivr.schema import (
     AUDIO_NAME_RE,
+    BRANCH,
+    BRANCH_OPS,
     COMMON_FIELDS,
     DIGIT_RE,
     HOURS,
+    MAX_CONDITIONS,
+    MAX_VALUE_LENGTH,
     MENU,
     NODE_ID_RE,
     NODE_SPECS,
     NODE_TYPES,
     NUMBER_RE,
+    SET,
     SURVEY,
     TRANSFER,
     VARIABLE_RE,
@@ -46,6 +52,7 @@ from apps.telephony.ivr.schema import (
     FieldSpec,
     edges,
 )
+from apps.webhooks.transport import UnsafeDestination, address_allowed, private_allowed, url_parts
 
 Lookup = Callable[[int], bool]
 AudioLookup = Callable[[str], bool]
@@ -93,6 +100,22 @@ def _by_key(problems: Iterable[Problem]) -> dict[str, list[str]]:
 
 def _is_int(raw) -> bool:
     return isinstance(raw, int) and not isinstance(raw, bool)
+
+
+def _is_scalar(raw) -> bool:
+    return isinstance(raw, str | int | float) and not isinstance(raw, bool)
+
+
+def _is_number(raw) -> bool:
+    if isinstance(raw, bool):
+        return False
+    if isinstance(raw, int | float):
+        return True
+    try:
+        float(str(raw))
+    except ValueError:
+        return False
+    return isinstance(raw, str) and bool(raw.strip())
 
 
 class _Checker:
@@ -250,6 +273,23 @@ class _Checker:
                     node=node_id,
                     field=name,
                 )
+        elif kind == FieldKind.URL:
+            self.check_url(node_id, name, raw)
+        elif kind == FieldKind.CHOICE:
+            if raw not in spec.choices:
+                self.error(
+                    "bad_value",
+                    _("Choose one of: %(choices)s.") % {"choices": ", ".join(spec.choices)},
+                    node=node_id,
+                    field=name,
+                )
+        elif kind == FieldKind.VALUE:
+            if not isinstance(raw, str):
+                self.error("bad_value", _("Enter some text."), node=node_id, field=name)
+            elif len(raw) > MAX_VALUE_LENGTH:
+                self.error("bad_value", _("At most 200 characters."), node=node_id, field=name)
+        elif kind == FieldKind.CONDITIONS:
+            self.check_conditions(node_id, raw, nodes)
         elif kind == FieldKind.VARIABLE and (not isinstance(raw, str) or not VARIABLE_RE.match(raw)):
             self.error(
                 "bad_value",
@@ -257,6 +297,77 @@ class _Checker:
                 node=node_id,
                 field=name,
             )
+
+    def check_url(self, node_id: str, name: str, raw) -> None:
+        if not isinstance(raw, str) or len(raw) > 500:
+            self.error("bad_value", _("Enter the endpoint's URL (at most 500 characters)."), node=node_id, field=name)
+            return
+        try:
+            scheme, host, _port, _target = url_parts(raw)
+        except UnsafeDestination:
+            self.error(
+                "bad_value",
+                _("Enter an https:// URL with a host name and no user name or password."),
+                node=node_id,
+                field=name,
+            )
+            return
+        allow_private = private_allowed()
+        if scheme != "https" and not allow_private:
+            self.error("insecure_url", _("The endpoint must use https://."), node=node_id, field=name)
+            return
+        try:
+            literal = ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            return  # a host name: resolved and checked on every call
+        if not address_allowed(str(literal), allow_private=allow_private):
+            self.error(
+                "private_address",
+                _("The endpoint must be on the internet, not a private or loopback address."),
+                node=node_id,
+                field=name,
+            )
+
+    def check_conditions(self, node_id: str, raw, nodes: dict) -> None:
+        if not isinstance(raw, list):
+            self.error("bad_value", _("A list of conditions."), node=node_id, field="conditions")
+            return
+        if len(raw) > MAX_CONDITIONS:
+            self.error("bad_value", _("At most 20 conditions."), node=node_id, field="conditions")
+        for index, condition in enumerate(raw):
+            key = f"conditions.{index}"
+            if not isinstance(condition, dict) or set(condition) - {"op", "value", "next"}:
+                self.error(
+                    "bad_value",
+                    _("A condition is an object with “op”, “value” and “next”."),
+                    node=node_id,
+                    field=key,
+                )
+                continue
+            op = condition.get("op")
+            value = condition.get("value")
+            if op not in BRANCH_OPS:
+                self.error(
+                    "bad_value",
+                    _("Compare with one of: %(ops)s.") % {"ops": ", ".join(BRANCH_OPS)},
+                    node=node_id,
+                    field=key,
+                )
+            elif op == "in":
+                if not isinstance(value, list) or not value or not all(_is_scalar(item) for item in value):
+                    self.error("bad_value", _("“in” needs a list of values."), node=node_id, field=key)
+            elif op in ("less", "greater"):
+                if not _is_number(value):
+                    self.error("bad_value", _("Compare with a number."), node=node_id, field=key)
+            elif op == "equals" and not _is_scalar(value):
+                self.error("bad_value", _("Compare with a text or a number."), node=node_id, field=key)
+            target = condition.get("next")
+            if not isinstance(target, str) or not target:
+                self.error("required", _("Name the node this condition goes to."), node=node_id, field=key)
+            elif target not in nodes:
+                self.error(
+                    "dangling_edge", _("Node “%(id)s” does not exist.") % {"id": target}, node=node_id, field=key
+                )
 
     def check_reference(self, node_id: str, name: str, raw, exists: Lookup | None, message: str) -> None:
         if not _is_int(raw) or raw < 1:
@@ -325,8 +436,22 @@ class _Checker:
             for node_id, node in nodes.items()
             if node.get("type") == HOURS
         }
-        for node_id in _on_cycles(hours_only):
+        on_hours_loop = _on_cycles(hours_only)
+        for node_id in on_hours_loop:
             self.error("hours_loop", _("Hours nodes branch back to each other in a loop."), node=node_id)
+        # Set and branch nodes move on by themselves too: a loop of them alone would spin.
+        automatic = (HOURS, SET, BRANCH)
+        automatic_only = {
+            node_id: [t for t in successors[node_id] if nodes[t].get("type") in automatic]
+            for node_id, node in nodes.items()
+            if node.get("type") in automatic
+        }
+        for node_id in sorted(_on_cycles(automatic_only) - on_hours_loop):
+            self.error(
+                "automatic_loop",
+                _("Set, branch and hours nodes lead back here without waiting for the caller: a loop."),
+                node=node_id,
+            )
 
 
 def _can_end_here(node: dict) -> bool:

@@ -1,3 +1,3 @@
-from apps.webhooks.models.webhooks import WebhookDelivery, WebhookSubscription
+from apps.webhooks.models.webhooks import IntegrationSecret, WebhookDelivery, WebhookSubscription
 
-__all__ = ["WebhookDelivery", "WebhookSubscription"]
+__all__ = ["IntegrationSecret", "WebhookDelivery", "WebhookSubscription"]

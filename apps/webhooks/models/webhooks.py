@@ -99,3 +99,21 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} → {self.subscription_id}"
+
+
+class IntegrationSecret(models.Model):
+    """The tenant's secret for requests the product itself makes to the customer's systems (the
+    IVR's http node, docs/ivr.md): one row, made on first use, encrypted like subscription
+    secrets; rotating it replaces the row's secret."""
+
+    secret_encrypted = models.TextField(_("secret (encrypted)"))
+    secret_hint = models.CharField(_("secret ends with"), max_length=8)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    rotated_at = models.DateTimeField(_("rotated"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("integration secret")
+        verbose_name_plural = _("integration secrets")
+
+    def __str__(self) -> str:
+        return f"…{self.secret_hint}"

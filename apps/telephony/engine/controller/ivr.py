@@ -15,7 +15,9 @@ from apps.telephony.engine.config import NumberSettings
 from apps.telephony.engine.controller.common import (
     GATHER_IVR,
 )
+from apps.telephony.engine.controller.ivr_http import IvrHttp
 from apps.telephony.engine.drivers.base import (
+    PROMPT_SAY,
     PROMPT_VOICEMAIL,
 )
 from apps.telephony.engine.state import (
@@ -37,6 +39,9 @@ class IvrSteps:
 
     def __init__(self, ctl: CallController) -> None:
         self.ctl = ctl
+        # The tenant's language: say nodes without their own, and the queue announcements.
+        self.language = "zh-Hans"
+        self.http = IvrHttp(ctl, self.http_result)
 
     def local_now(self) -> datetime:
         return self.ctl.clock.wall().astimezone(self.ctl.time_zone)
@@ -48,6 +53,7 @@ class IvrSteps:
             now_local=self.local_now(),
             hours_lookup=self.ctl.hours.get,
             queue_lookup=self.ctl.queues.__contains__,
+            language=self.language,
         )
         self.do(call, call.ivr.start())
 
@@ -64,12 +70,35 @@ class IvrSteps:
             self.ctl.store.survey_scored(call, session.survey_score)
         self.do(call, action)
 
+    def http_result(self, call: CallState, seq: int, result: ivr_runner.HttpResult) -> None:
+        """The outcome of an http node's request (or its time-out), back on the engine's loop."""
+        session = call.ivr
+        if session is None or call.ended is not None or not isinstance(session.current, ivr_runner.HttpRequest):
+            return
+        self.ctl.store.call_event(
+            call,
+            "ivr_http_result",
+            node=session.current.node,
+            ok=result.ok,
+            status=result.status,
+            error=result.error,
+        )
+        self.feed(call, result)
+
     def do(self, call: CallState, action: Any) -> None:
         kind = action.kind
         uid = call.uid
         if kind == "play":
             call.pending_gather = GATHER_IVR
             self.ctl.driver.play(uid, action.audio or action.prompt)
+        elif kind == "say":
+            # The word prompts one after another (the sip driver joins them into one file).
+            call.pending_gather = GATHER_IVR
+            words = ([action.audio] if action.audio else []) + list(action.words)
+            self.ctl.driver.play(uid, PROMPT_SAY, {"words": words, "text": action.text, "node": action.node})
+        elif kind == "http":
+            call.pending_gather = None
+            self.http.request(call, action)
         elif kind == "gather":
             call.pending_gather = GATHER_IVR
             self.ctl.driver.gather(

@@ -29,6 +29,7 @@ from apps.telephony.engine.state import (
     QUEUED,
     CallState,
 )
+from apps.telephony.speech import words as speech
 
 if TYPE_CHECKING:
     from apps.telephony.engine.controller.core import CallController
@@ -118,7 +119,13 @@ class Queueing:
         if queue.announce_expected_wait:
             gap = self.ctl.answer_gap.get(queue.queue_id)
             data["expected_wait_seconds"] = round(gap * (position or 1)) if gap is not None else None
-        self.ctl.driver.play(call.uid, PROMPT_POSITION, data)
+        # Spoken from word prompts over SIP ("You are number 3 in the queue…", in the tenant's
+        # language); the event keeps the estimate, checked against the realised wait by the
+        # announced-wait report (apps/telephony/reports/announced_wait.py).
+        words = speech.position_announcement(
+            data.get("position"), data.get("expected_wait_seconds"), self.ctl.ivr.language
+        )
+        self.ctl.driver.play(call.uid, PROMPT_POSITION, {**data, "words": words, "text": speech.text(words)})
         self.ctl.store.call_event(call, "announcement", **data)
         call.announce_timer = self.ctl.clock.call_later(queue.announce_interval_seconds, self.announce, call)
 

@@ -192,11 +192,12 @@ class SimDriver(SwitchDriver):
         self.numbers: dict[int | None, SimNumber] = {}
         self.virtual_agents: dict[int, VirtualAgentBehaviour] = {}
         self.calls: dict[str, _SimCall] = {}
+        self.transcript: list[tuple[str, str, str]] = []  # (uid, prompt, text) of spoken values
         self.recording: set[str] = set()
         self.monitors: list[tuple[str, int, str]] = []
         self.consults: dict[str, _SimConsult] = {}  # call uid -> its consultation
-        self.unreachable_seats: set[int] = set()  # agents whose phone is not registered: a consult fails at once
         self.conferences: dict[str, int] = {}  # call uid -> the colleague in its conference
+        self.unreachable_seats: set[int] = set()  # agents whose phone is not registered: a consult fails at once
         self._arrival_timers: dict[int | None, TimerHandle] = {}
         self._seq = 0
         self._running = False
@@ -338,8 +339,8 @@ class SimDriver(SwitchDriver):
         self.recording.discard(call.uid)
         self.calls.pop(call.uid, None)
         self._drop_consult(call.uid)  # the consult leg ends with the call, silently
-        trunk = self.trunks.get(call.trunk_id)
         self.conferences.pop(call.uid, None)  # and so does a conference's colleague
+        trunk = self.trunks.get(call.trunk_id)
         if trunk and trunk.busy:
             trunk.busy -= 1
 
@@ -433,6 +434,8 @@ class SimDriver(SwitchDriver):
                 call.patience = self.clock.call_later(wait, self._end, uid, BY_CALLER)
             return
         seconds = (data or {}).get("seconds", self.caller.prompt_seconds)
+        if (data or {}).get("text"):  # a spoken value: the simulated switch logs what it says
+            self.transcript.append((uid, prompt, str((data or {})["text"])))
         self._call_emit(call, seconds, "on_play_done", uid)
 
     def gather(

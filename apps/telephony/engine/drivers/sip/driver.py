@@ -29,11 +29,12 @@ from apps.telephony.engine.drivers.base import (
     FAILED_ERROR,
     FAILED_NO_ANSWER,
     PROMPT_HOLD_MUSIC,
+    PROMPT_POSITION,
     InboundCall,
 )
 from apps.telephony.engine.drivers.sip import consult as consulting
 from apps.telephony.engine.drivers.sip import monitor as monitoring
-from apps.telephony.engine.drivers.sip import recording
+from apps.telephony.engine.drivers.sip import recording, spoken
 from apps.telephony.engine.drivers.sip.calls import OUTSIDE, Leg, SipCall
 from apps.telephony.engine.drivers.sip.dialogs import ANSWERED, PROVISIONAL, REFUSED
 from apps.telephony.engine.drivers.sip.lifecycle import CallLifecycle
@@ -264,6 +265,9 @@ class SipDriver(CallLifecycle):
 
     def handle_digit(self, call: SipCall, digit: str) -> None:
         gather = call.gather
+        if gather is None and digit == "#" and call.recording and not call.bridged and not call.ended:
+            self.emit("on_digits", call.uid, digit)  # ends a voicemail message
+            return
         if gather is None or call.ended or not digit:
             return
         if not call.digits:
@@ -307,7 +311,11 @@ class SipDriver(CallLifecycle):
             if prompt == PROMPT_HOLD_MUSIC:
                 await self.play_prompt(call, prompt, repeat=HOLD_REPEAT)
                 return
-            seconds = await self.play_prompt(call, prompt)
+            words = (data or {}).get("words")
+            if words:  # a spoken value or the position announcement: the word prompts in a row
+                seconds = await spoken.play_words(self, call, words, resume_hold=prompt == PROMPT_POSITION)
+            else:
+                seconds = await self.play_prompt(call, prompt)
             self.later(call, seconds, self._play_done, call)
 
         self.run(call, work)

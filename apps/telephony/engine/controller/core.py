@@ -124,8 +124,8 @@ class CallController(DriverListener):
         self.callbacks = Callbacks(self)
         self.campaign_calls = CampaignCalls(self)
         self.consultations = Consultations(self)
-        self.agent_states = AgentStates(self)
         self.conferences = Conferences(self)
+        self.agent_states = AgentStates(self)
         self.inbox = Inbox(self)
         driver.set_listener(self)
         if config is not None:
@@ -355,11 +355,11 @@ class CallController(DriverListener):
         if call is None:
             return
         status = call.status
+        if status in LIVE and by == BY_AGENT and self.conferences.host_hung_up(call):
+            return  # the host left a conference: the colleague keeps the caller
         if status in LIVE and by == BY_AGENT and self.consultations.first_agent_hung_up(call):
             return  # the first agent hung up during a consultation: the transfer goes on
         if status in LIVE:
-        if status in LIVE and by == BY_AGENT and self.conferences.host_hung_up(call):
-            return  # the host left a conference: the colleague keeps the caller
             self.wrapup.end_talk(call, by)
         elif status == QUEUED:
             self.acd.remove_call(uid)
@@ -407,12 +407,12 @@ class CallController(DriverListener):
     def on_consult_ended(self, uid: str, agent_id: int, by: str) -> None:
         self.consultations.ended(uid, agent_id, by)
 
-    # =============================================================================
-    # the public face: the runner, the dialer's campaign runtimes, supervisors, tests
-    # =============================================================================
     def on_conference_left(self, uid: str, agent_id: int, by: str) -> None:
         self.conferences.left(uid, agent_id, by)
 
+    # =============================================================================
+    # the public face: the runner, the dialer's campaign runtimes, supervisors, tests
+    # =============================================================================
     @property
     def campaigns(self) -> dict[int, CampaignRuntime]:
         """Campaign id -> its running :class:`~apps.telephony.dialer.campaign.CampaignRuntime`."""
@@ -467,15 +467,15 @@ class CallController(DriverListener):
     def consult_complete(self, call: CallState) -> bool:
         return self.consultations.complete(call)
 
-    def add_campaign(self, runtime: CampaignRuntime) -> None:
-        self.campaign_calls.add(runtime)
-
     def conference(self, call: CallState, agent: AgentRuntime) -> bool:
         """Join the agent's answered consultation and the held caller (controller/conferences.py)."""
         return self.conferences.start(call, agent)
 
     def conference_leave(self, call: CallState, agent_id: int) -> bool:
         return self.conferences.leave(call, agent_id)
+
+    def add_campaign(self, runtime: CampaignRuntime) -> None:
+        self.campaign_calls.add(runtime)
 
     def remove_campaign(self, campaign_id: int) -> None:
         self.campaign_calls.remove(campaign_id)

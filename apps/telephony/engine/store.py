@@ -181,6 +181,9 @@ class MemoryStore(Store):
         self.campaign = CampaignTotals()
         self._agent_since: dict[int, tuple[str, float]] = {}
         self.thresholds: dict[int, tuple[float, float]] = {}  # queue id -> (SL threshold, short abandon)
+        # Answered inbound calls by the agent who took them, and by bullseye ring (simulations with skills).
+        self.answered_by_agent: dict[int, int] = {}
+        self.answered_by_ring: dict[int, int] = {}
 
     def set_queue_thresholds(self, queue_id: int, sl_threshold: float, short_abandon: float) -> None:
         self.thresholds[queue_id] = (sl_threshold, short_abandon)
@@ -228,6 +231,10 @@ class MemoryStore(Store):
                 totals.answered_within_threshold += 1
             totals.handled += 1
             totals.handle_sum += call.talk_seconds + call.hold_seconds + call.wrapup_seconds
+            if call.agent_id is not None:
+                self.answered_by_agent[call.agent_id] = self.answered_by_agent.get(call.agent_id, 0) + 1
+            if call.acd_ring is not None:
+                self.answered_by_ring[call.acd_ring] = self.answered_by_ring.get(call.acd_ring, 0) + 1
             if len(self.kept) < self.keep_calls:
                 self.kept.append(call)
         elif call.end_reason == END_ABANDONED:

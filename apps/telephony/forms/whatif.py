@@ -8,11 +8,14 @@ states the caps; a request beyond them is refused with the field's message, neve
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from apps.telephony.services.routing import check_rings
 
 MAX_AGENTS = 500
 MAX_ARRIVALS_PER_HOUR = 5000
@@ -21,6 +24,7 @@ MAX_CALLS = 20_000  # arrivals per hour × hours
 MAX_AHT_SECONDS = 3600
 MAX_PATIENCE_SECONDS = 3600
 MAX_SL_THRESHOLD_SECONDS = 600
+PAIR_RE = re.compile(r"^(\d{1,4})[:：](\d{1,5})$")
 
 
 class WhatIfForm(forms.Form):
@@ -79,6 +83,27 @@ class WhatIfForm(forms.Form):
         help_text=gettext_lazy("The same seed and inputs give the same run."),
     )
 
+    strategy = forms.ChoiceField(
+        label=gettext_lazy("Routing"),
+        required=False,
+        choices=[("", gettext_lazy("Longest idle")), ("bullseye", gettext_lazy("Bullseye (rings by skill level)"))],
+        help_text=gettext_lazy("Bullseye needs the agents' levels and the rings."),
+    )
+    agent_levels = forms.CharField(
+        label=gettext_lazy("Agents' skill levels"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("Optional: level:count, e.g. 10:4, 6:6, 3:4 (the counts add up to the agents)."),
+    )
+    rings = forms.CharField(
+        label=gettext_lazy("Bullseye rings"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy(
+            "level:seconds, e.g. 9:0, 5:15, 1:30: level 9+ at once, 5+ after 15 s, anyone after 30 s."
+        ),
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Texts with the caps in them are written per request (a lazy text formatted at import
@@ -94,8 +119,39 @@ class WhatIfForm(forms.Form):
             "calls": f"{MAX_CALLS:,}",
         }
 
+    def clean_agent_levels(self) -> tuple[int, ...]:
+        levels: list[int] = []
+        for level, count in _pairs(
+            self.cleaned_data.get("agent_levels") or "", _("Write level:count, e.g. 10:4, 6:6.")
+        ):
+            if not 1 <= level <= 10 or count > MAX_AGENTS:
+                raise forms.ValidationError(_("Levels go from 1 to 10."))
+            levels += [level] * count
+        return tuple(levels)
+
+    def clean_rings(self) -> tuple[tuple[int, float], ...]:
+        pairs = _pairs(self.cleaned_data.get("rings") or "", _("Write level:seconds, e.g. 9:0, 5:15, 1:30."))
+        errors: dict[str, list[str]] = {}
+        check_rings(pairs, errors)
+        if errors:
+            raise forms.ValidationError(errors["bullseye_rings"])
+        return tuple((level, float(after)) for level, after in pairs)
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        levels, agents = data.get("agent_levels"), data.get("agents")
+        if levels and agents is not None and len(levels) != agents:
+            self.add_error(
+                "agent_levels",
+                _("These levels name %(n)d agents, not %(agents)d.") % {"n": len(levels), "agents": agents},
+            )
+        if data.get("strategy") == "bullseye":
+            if "agent_levels" in data and not levels:
+                self.add_error("agent_levels", _("Bullseye routes by skill level: give the agents' levels."))
+            if "rings" in data and not data["rings"]:
+                self.add_error("rings", _("Give the rings, e.g. 9:0, 5:15, 1:30."))
+        elif data.get("rings"):
+            self.add_error("rings", _("Rings are for the bullseye routing."))
         rate, hours = data.get("arrivals_per_hour"), data.get("hours")
         if rate is not None and hours is not None and rate * hours > MAX_CALLS:
             self.add_error(
@@ -104,3 +160,15 @@ class WhatIfForm(forms.Form):
                 % {"calls": f"{MAX_CALLS:,}", "asked": f"{round(rate * hours):,}"},
             )
         return data
+
+
+def _pairs(text: str, message: str) -> list[tuple[int, int]]:
+    """``10:4, 6:6`` (commas, semicolons or spaces between pairs) as [(10, 4), (6, 6)]."""
+    pairs = []
+    for part in re.split(r"[,，;；\s]+", text.strip()):
+        match = PAIR_RE.match(part)
+        if part and match is None:
+            raise forms.ValidationError(message)
+        if match is not None:
+            pairs.append((int(match.group(1)), int(match.group(2))))
+    return pairs

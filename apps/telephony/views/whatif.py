@@ -61,6 +61,9 @@ def whatif_compare(data: dict[str, Any]) -> dict[str, Any]:
             sl_threshold_seconds=threshold,
             hours=hours,
             seed=data.get("seed") or 0,
+            agent_levels=data.get("agent_levels") or (),
+            strategy=data.get("strategy") or None,
+            rings=data.get("rings") or (),
         )
     )
     store = run.store
@@ -86,6 +89,10 @@ def whatif_compare(data: dict[str, Any]) -> dict[str, Any]:
             "abandon_rate": _percent(store.abandon_rate),
             "occupancy": _percent(store.occupancy),
             "wall_seconds": round(run.wall_seconds, 3),
+            # With skill levels: who answered (apps/telephony/engine/simulation/inbound.py routing_figures).
+            "top_level_share": _percent(run.figures.get("top_level_share")),
+            "answered_by_level": run.figures.get("answered_by_level"),
+            "answered_by_ring": run.figures.get("answered_by_ring"),
         },
         "erlang": {
             "service_level": _percent(erlang.service_level(agents, traffic, aht, threshold)),

@@ -6,6 +6,11 @@ database: a :class:`~apps.telephony.engine.store.MemoryStore` counts.
 
 Position announcements and callback offers are switched off: they cost events and change
 nothing the figures measure.
+
+Skill levels (``agent_levels``, one per agent, in one simulated skill the queue requires) make
+the routing strategy matter: with them the figures add ``answered_by_level`` (answered calls by
+the level of the agent who took them), ``top_level_share`` (the share taken by the highest
+level present) and, for a bullseye queue, ``answered_by_ring`` (by the ring the call had reached).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from apps.telephony.engine.store import MemoryStore
 SIM_QUEUE_ID = 1
 SIM_NUMBER_ID = 1
 SIM_TRUNK_ID = 1
+SIM_SKILL_ID = 1
 
 
 @dataclass
@@ -51,6 +57,15 @@ class SimulationOptions:
     queue: QueueSettings | None = None  # the scratch queue (its id and routing settings)
     keep_calls: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    # Routing: one skill level (1-10) per agent in the queue's one simulated skill (empty: no skills),
+    # the queue's strategy (None: the queue's own) and, for "bullseye", its rings ((level, after s), ...).
+    agent_levels: tuple[int, ...] = ()
+    strategy: str | None = None
+    rings: tuple[tuple[int, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.agent_levels and len(self.agent_levels) != self.agents:
+            raise ValueError(f"agent_levels names {len(self.agent_levels)} agents, not {self.agents}")
 
 
 @dataclass
@@ -90,6 +105,12 @@ def build_simulation(options: SimulationOptions) -> tuple[VirtualClock, SimDrive
     queue.short_abandon_seconds = options.short_abandon_seconds
     queue.ring_timeout_seconds = options.ring_timeout_seconds
     queue.announce_position = queue.announce_expected_wait = queue.callback_offer = False
+    if options.strategy is not None:
+        queue.strategy = options.strategy
+    if options.rings:
+        queue.bullseye_rings = tuple(options.rings)
+    if options.agent_levels:
+        queue.required = {SIM_SKILL_ID: 1}  # everyone qualifies; the strategy decides who answers
     controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store, use_ivr=False)
     controller.set_queue(queue)
     controller.numbers[SIM_NUMBER_ID] = NumberSettings(
@@ -101,7 +122,10 @@ def build_simulation(options: SimulationOptions) -> tuple[VirtualClock, SimDrive
     )
     for agent_id in range(1, options.agents + 1):
         driver.set_virtual_agent(agent_id, behaviour)
-        controller.set_agent(AgentSettings(agent_id=agent_id, name=f"virtual {agent_id}", is_virtual=True), ready=True)
+        skills = {SIM_SKILL_ID: options.agent_levels[agent_id - 1]} if options.agent_levels else {}
+        controller.set_agent(
+            AgentSettings(agent_id=agent_id, name=f"virtual {agent_id}", skills=skills, is_virtual=True), ready=True
+        )
     driver.set_number(
         SimNumber(
             number_id=SIM_NUMBER_ID,
@@ -121,10 +145,29 @@ def run_simulation(options: SimulationOptions) -> SimulationResult:
     store.finish()
     wall = time.perf_counter() - started
     return SimulationResult(
-        figures=store.figures(),
+        figures={**store.figures(), **routing_figures(options, store)},
         wall_seconds=wall,
         store=store,
         controller=controller,
         driver=driver,
         clock=clock,
     )
+
+
+def routing_figures(options: SimulationOptions, store: MemoryStore) -> dict[str, Any]:
+    """Who answered, when agents have skill levels: by level, the top level's share, by bullseye ring."""
+    if not options.agent_levels:
+        return {}
+    by_level: dict[int, int] = {}
+    for agent_id, count in store.answered_by_agent.items():
+        level = options.agent_levels[agent_id - 1]
+        by_level[level] = by_level.get(level, 0) + count
+    top = max(options.agent_levels)
+    answered = sum(by_level.values())
+    figures: dict[str, Any] = {
+        "answered_by_level": {str(level): by_level.get(level, 0) for level in sorted(set(options.agent_levels))},
+        "top_level_share": round(by_level.get(top, 0) / answered, 4) if answered else None,
+    }
+    if store.answered_by_ring:
+        figures["answered_by_ring"] = {str(ring): count for ring, count in sorted(store.answered_by_ring.items())}
+    return figures

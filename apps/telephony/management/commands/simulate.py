@@ -8,6 +8,11 @@ prints one JSON object (the contract of issue 3, documented in docs/simulation.m
 wall_seconds`` — ``service_level`` is a fraction from 0 to 1 (apps/telephony/kpis.py computes it, as
 it does for the wallboard and the API; percentages only in the table).
 
+Routing: ``--agent-levels 10:4,6:4,3:4`` gives the agents skill levels (level:count, counts adding
+up to ``--agents``) in one skill the queue requires, ``--strategy`` picks the queue's strategy and
+``--rings 9:0,5:10,1:20`` the bullseye rings (level:seconds); the JSON then adds
+``answered_by_level``, ``top_level_share`` and, for bullseye, ``answered_by_ring``.
+
 The run happens in the tenant's scratch queue (``Queue.is_scratch``, created on first use and
 reused; wallboards and reports leave it out) and writes nothing else to the database, unless
 ``--record-sample N`` asks for N sample CDRs with recordings.
@@ -26,6 +31,7 @@ from apps.telephony import kpis
 from apps.telephony.engine.config import QueueSettings
 from apps.telephony.engine.drivers.sim import TALK_DISTRIBUTIONS
 from apps.telephony.engine.simulation.inbound import SimulationOptions, run_simulation
+from apps.telephony.services.routing import check_rings
 from apps.telephony.services.simulation_results import scratch_queue, simulation_samples_write
 from apps.tenants.models import Tenant
 
@@ -52,6 +58,24 @@ def _number(*, minimum: float = 0.0, strict: bool = False, integer: bool = False
     return parse
 
 
+def _pairs(raw) -> list[tuple[int, int]]:
+    """``10:4,6:4`` as [(10, 4), (6, 4)] (pairs given already parsed stay as they are)."""
+    if isinstance(raw, (list, tuple)):
+        return [tuple(pair) for pair in raw]
+    pairs = []
+    for part in str(raw).split(","):
+        if not part.strip():
+            continue
+        left, sep, right = part.partition(":")
+        try:
+            if not sep:
+                raise ValueError
+            pairs.append((int(left), int(right)))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be number:number pairs separated by commas, not {raw!r}") from None
+    return pairs
+
+
 def _patience(raw) -> float | None:
     if raw is None or str(raw).strip().lower() == "none":
         return None
@@ -72,7 +96,10 @@ OPTIONS = {
     "channels": ("--channels", _number(integer=True)),
     "answer_delay": ("--answer-delay", _number()),
     "record_sample": ("--record-sample", _number(integer=True)),
+    "agent_levels": ("--agent-levels", _pairs),
+    "rings": ("--rings", _pairs),
 }
+STRATEGIES = ("longest_idle", "most_skilled", "round_robin", "ring_all", "bullseye")
 
 
 class Command(BaseCommand):
@@ -99,6 +126,9 @@ class Command(BaseCommand):
         option("channels", default=None, help_text="trunk channels; calls beyond are blocked (default: no cap)")
         option("answer_delay", default=0.0, help_text="seconds a virtual agent takes to answer (default 0)")
         option("record_sample", default=0, help_text="write this many answered calls as CDRs with recordings")
+        parser.add_argument("--strategy", default=None, choices=STRATEGIES, help="the queue's routing strategy")
+        option("agent_levels", default=None, help_text="skill levels, level:count,... (counts add up to --agents)")
+        option("rings", default=None, help_text="bullseye rings, level:seconds,... (e.g. 9:0,5:10,1:20)")
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args, **options):
@@ -120,6 +150,7 @@ class Command(BaseCommand):
             raise CommandError(f"--arrivals-per-hour × --hours must be at most {MAX_CALLS:,} calls.")
         if options["record_sample"] > MAX_RECORD_SAMPLE:
             raise CommandError(f"--record-sample must be at most {MAX_RECORD_SAMPLE}.")
+        levels, rings = self._routing(options)
         with schema_context("public"):
             tenant = Tenant.objects.exclude(schema_name="public").filter(slug=options["tenant"]).first()
         if tenant is None:
@@ -144,6 +175,9 @@ class Command(BaseCommand):
                 answer_delay_seconds=options["answer_delay"],
                 queue=QueueSettings.from_model(queue, {}),
                 keep_calls=options["record_sample"],
+                agent_levels=levels,
+                strategy=options.get("strategy"),
+                rings=tuple((level, float(after)) for level, after in rings),
             )
         )
         result = run.as_dict()
@@ -154,6 +188,32 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result))
             return
         self.stdout.write(self._table(result))
+
+    @staticmethod
+    def _routing(options) -> tuple[tuple[int, ...], list[tuple[int, int]]]:
+        """The agents' levels (one per agent) and the bullseye rings, checked as the console checks them."""
+        strategy = options.get("strategy")
+        if strategy is not None and strategy not in STRATEGIES:
+            raise CommandError(f"--strategy must be one of {', '.join(STRATEGIES)}.")
+        levels: list[int] = []
+        for level, count in options.get("agent_levels") or ():
+            if not 1 <= level <= 10 or count < 0:
+                raise CommandError("--agent-levels: levels go from 1 to 10, counts from 0.")
+            levels += [level] * count
+        if levels and len(levels) != options["agents"]:
+            raise CommandError(f"--agent-levels name {len(levels)} agents; --agents says {options['agents']}.")
+        rings = options.get("rings") or []
+        if strategy == "bullseye":
+            if not levels:
+                raise CommandError("--strategy bullseye needs --agent-levels (the rings go by skill level).")
+            errors: dict[str, list[str]] = {}
+            check_rings(rings, errors)
+            if not rings or errors:
+                problems = errors.get("bullseye_rings") or ["give them, e.g. 9:0,5:10,1:20"]
+                raise CommandError("--rings: " + " ".join(str(problem) for problem in problems))
+        elif rings:
+            raise CommandError("--rings needs --strategy bullseye.")
+        return tuple(levels), rings
 
     @staticmethod
     def _table(result: dict) -> str:
@@ -171,4 +231,11 @@ class Command(BaseCommand):
             f"occupancy      {show(kpis.as_percent(result['occupancy'], 1), '.1f')} %",
             f"wall time      {result['wall_seconds']:.2f} s",
         ]
+        if "answered_by_level" in result:
+            by_level = ", ".join(f"L{level}: {count}" for level, count in result["answered_by_level"].items())
+            lines.insert(-1, f"by level       {by_level}")
+            lines.insert(-1, f"top level      {show(kpis.as_percent(result['top_level_share'], 1), '.1f')} %")
+        if "answered_by_ring" in result:
+            by_ring = ", ".join(f"ring {ring}: {count}" for ring, count in result["answered_by_ring"].items())
+            lines.insert(-1, f"by ring        {by_ring}")
         return "\n".join(lines)

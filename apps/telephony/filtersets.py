@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.forms import InstantFilter
-from apps.core.widgets import DateTimeInput
+from apps.core.widgets import DateInput, DateTimeInput
 from apps.crm.phones import normalize_phone
 from apps.telephony.choices import CallAnalysisFlag, CallDirection, CallStatus
 from apps.telephony.models import Agent, Call, CallbackRequest, Disposition, Queue, Voicemail
@@ -88,15 +88,31 @@ class VoicemailFilterSet(django_filters.FilterSet):
     heard = django_filters.BooleanFilter(
         field_name="heard_at", lookup_expr="isnull", exclude=True, label=_("Heard"), widget=AnyYesNo
     )
+    mine = django_filters.BooleanFilter(method="filter_mine", label=_("Assigned to me"), widget=AnyYesNo)
+    assigned = django_filters.BooleanFilter(
+        field_name="assigned_to", lookup_expr="isnull", exclude=True, label=_("Assigned"), widget=AnyYesNo
+    )
 
     class Meta:
         model = Voicemail
         fields: list[str] = []
 
+    def filter_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if value is None or not (user and user.is_authenticated):
+            return queryset
+        return queryset.filter(assigned_to=user) if value else queryset.exclude(assigned_to=user)
+
 
 class CallbackFilterSet(django_filters.FilterSet):
     queue = django_filters.ModelChoiceFilter(queryset=Queue.objects.all(), label=_("Queue"))
     status = django_filters.ChoiceFilter(choices=CallbackRequest._meta.get_field("status").choices, label=_("Status"))
+    since = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label=_("Requested from"), widget=DateInput()
+    )
+    until = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label=_("Requested until"), widget=DateInput()
+    )
 
     class Meta:
         model = CallbackRequest

@@ -24,6 +24,7 @@ from apps.telephony.services.campaigns.dnc_import import dnc_import_run
 from apps.telephony.services.campaigns.import_jobs import import_jobs_mark_stalled
 from apps.telephony.services.prompts import prompt_convert_pending
 from apps.telephony.services.recordings import recording_store_file
+from apps.telephony.services.voicemail import is_voicemail_call, voicemail_store_file
 from apps.tenants.choices import TenantStatus
 from apps.tenants.models import Tenant
 
@@ -92,6 +93,9 @@ def _recording_store(call_uid: str, path: str) -> int | None:
     call = Call.objects.filter(uid=call_uid).first()
     if call is None:
         return None
+    if is_voicemail_call(call):
+        # The caller's message (recorded from the greeting's tone on): the Voicemail row's audio.
+        return voicemail_store_file(call=call, path=path)
     return recording_store_file(call=call, path=path).pk
 
 

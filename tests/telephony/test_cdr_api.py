@@ -239,9 +239,27 @@ def test_supervisor_lists_callbacks(world, left_messages, supervisor_api):
     assert mine[0]["status"] == "pending"
 
 
+def _sales_needs_a_skill_the_agent_lacks(world):
+    from apps.telephony.models import QueueSkill, Skill
+
+    with tenant_context(world["tenant"].tenant):
+        QueueSkill.objects.create(queue=world["sales"], skill=Skill.objects.create(code="h8-french", name="French"))
+
+
+def test_agents_list_the_voicemail_and_callbacks_of_their_queues_only(world, left_messages):
+    api = world["tenant"].api(world["me"])
+    assert len(api.get("/api/v1/voicemails").json()["results"]) == 1  # sales: no skills needed
+    assert len(api.get("/api/v1/callbacks").json()["results"]) == 1  # support
+
+    _sales_needs_a_skill_the_agent_lacks(world)
+
+    assert api.get("/api/v1/voicemails").json()["results"] == []
+    assert len(api.get("/api/v1/callbacks").json()["results"]) == 1
+
+
 @pytest.mark.parametrize("path", ["/api/v1/voicemails", "/api/v1/callbacks"])
-def test_agents_do_not_list_voicemail_or_callbacks(world, path):
-    assert world["tenant"].api(world["me"]).get(path).status_code == 403
+def test_qa_does_not_list_voicemail_or_callbacks(world, path):
+    assert world["tenant"].api(world["tenant"].user("qa")).get(path).status_code == 403
 
 
 # --- pages --------------------------------------------------------------------------------
@@ -283,12 +301,16 @@ def test_call_detail_page_of_another_agents_call_is_404(world):
     assert client.get(f"/calls/{world['calls']['theirs'].uid}/").status_code == 404
 
 
-def test_voicemail_page_is_for_supervisors(world, left_messages):
+def test_voicemail_page_is_for_supervisors_and_the_queues_agents(world, left_messages):
     supervisor = web_login(world["tenant"], world["tenant"].user("supervisor").email)
     agent = web_login(world["tenant"], world["me"].email)
+    qa = web_login(world["tenant"], world["tenant"].user("qa").email)
 
     assert "13700000007" in supervisor.get("/calls/voicemails/").content.decode()
-    assert agent.get("/calls/voicemails/").status_code == 403
+    assert "13700000007" in agent.get("/calls/voicemails/").content.decode()
+    assert qa.get("/calls/voicemails/").status_code == 403
+    _sales_needs_a_skill_the_agent_lacks(world)
+    assert "13700000007" not in agent.get("/calls/voicemails/").content.decode()
 
 
 def test_calls_filter_by_campaign(acme):

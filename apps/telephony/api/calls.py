@@ -13,22 +13,18 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.models import User
 from apps.core.api.permissions import HasRole
 from apps.core.errors import ApplicationError, NotFoundError
-from apps.telephony.filtersets import CallbackFilterSet, CallFilterSet, VoicemailFilterSet
-from apps.telephony.models import Call, CallbackRequest, CallEvent, Disposition, Recording, Voicemail
+from apps.telephony.filtersets import CallFilterSet
+from apps.telephony.models import Call, CallEvent, Disposition, Recording
 from apps.telephony.selectors.calls import (
     ALL_CALLS_ROLES,
     CALL_ROLES,
-    VOICEMAIL_ROLES,
     access_call,
     call_list,
     call_timeline,
-    callback_list,
     calls_visible_to,
     recording_of,
-    voicemail_list,
 )
 from apps.telephony.selectors.kpis import day_bounds, queue_kpis
 from apps.telephony.services.recordings import ACTIONS, recording_link, recording_may_access
@@ -223,65 +219,6 @@ class RecordingLinkView(APIView):
                 "expires_at": serializers.DateTimeField().to_representation(link.expires_at),
             }
         )
-
-
-class VoicemailSerializer(serializers.ModelSerializer):
-    call: serializers.SlugRelatedField[Call] = serializers.SlugRelatedField(slug_field="uid", read_only=True)
-    queue = serializers.SerializerMethodField()
-    heard_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="email", read_only=True)
-
-    class Meta:
-        model = Voicemail
-        fields = ["id", "call", "queue", "caller", "duration_seconds", "created_at", "heard_by", "heard_at"]
-        read_only_fields = fields
-
-    @extend_schema_field(_Named(allow_null=True))
-    def get_queue(self, voicemail) -> dict | None:
-        return _named(voicemail.queue, voicemail.queue.name if voicemail.queue else None)
-
-
-class VoicemailListView(generics.ListAPIView):
-    permission_classes = [HasRole.of(*VOICEMAIL_ROLES)]
-    serializer_class = VoicemailSerializer
-    filterset_class = VoicemailFilterSet
-
-    def get_queryset(self):
-        return voicemail_list()
-
-
-class CallbackSerializer(serializers.ModelSerializer):
-    call: serializers.SlugRelatedField[Call] = serializers.SlugRelatedField(slug_field="uid", read_only=True)
-    callback_call: serializers.SlugRelatedField[Call] = serializers.SlugRelatedField(slug_field="uid", read_only=True)
-    queue = serializers.SerializerMethodField()
-
-    class Meta:
-        model = CallbackRequest
-        fields = [
-            "id",
-            "call",
-            "queue",
-            "number",
-            "status",
-            "original_queued_at",
-            "created_at",
-            "completed_at",
-            "callback_call",
-            "attempts",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(_Named())
-    def get_queue(self, callback) -> dict:
-        return _named(callback.queue, callback.queue.name)
-
-
-class CallbackListView(generics.ListAPIView):
-    permission_classes = [HasRole.of(*VOICEMAIL_ROLES)]
-    serializer_class = CallbackSerializer
-    filterset_class = CallbackFilterSet
-
-    def get_queryset(self):
-        return callback_list()
 
 
 def _moment(request, name: str, default):

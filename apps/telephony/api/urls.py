@@ -21,6 +21,7 @@ from apps.telephony.api import (
     plant,
     prompts,
     softphone,
+    voicemail,
 )
 
 router = SimpleRouter(trailing_slash=False)
@@ -87,8 +88,12 @@ call_reads = [
     path("calls/<str:uid>", calls.CallDetailView.as_view(), name="call-detail"),
     path("calls/<str:uid>/analysis", analysis.CallAnalysisView.as_view(), name="call-analysis"),
     path("recordings/<int:pk>/link", calls.RecordingLinkView.as_view(), name="recording-link"),
-    path("voicemails", calls.VoicemailListView.as_view(), name="voicemail-list"),
-    path("callbacks", calls.CallbackListView.as_view(), name="callback-list"),
+    path("voicemails", voicemail.VoicemailListView.as_view(), name="voicemail-list"),
+    path("voicemails/<int:pk>", voicemail.VoicemailDetailView.as_view(), name="voicemail-detail"),
+    path("voicemails/<int:pk>/link", voicemail.VoicemailLinkView.as_view(), name="voicemail-link"),
+    path("voicemails/<int:pk>/heard", voicemail.VoicemailHeardView.as_view(), name="voicemail-heard"),
+    path("voicemails/<int:pk>/assign", voicemail.VoicemailAssignView.as_view(), name="voicemail-assign"),
+    path("callbacks", voicemail.CallbackListView.as_view(), name="callback-list"),
     path("kpis/queues", calls.QueueKpiView.as_view(), name="kpi-queues"),
 ]
 

@@ -1,5 +1,5 @@
-"""Web pages for calls: the CDR list with filters, a call's timeline and recording player, the
-voicemail list, and the signed-link endpoint that streams recordings."""
+"""Web pages for calls: the CDR list with filters, a call's timeline and recording player, and
+the signed-link endpoint that streams recordings (the voicemail inbox: views/voicemail.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from apps.accounts.views import role_required
 from apps.core.clientip import client_ip
 from apps.core.errors import NotFoundError, PermissionDeniedError
 from apps.core.http import stream_for
-from apps.telephony.filtersets import CallFilterSet, VoicemailFilterSet
+from apps.telephony.filtersets import CallFilterSet
 from apps.telephony.selectors.analysis import (
     analysis_figures,
     analysis_flag_labels,
@@ -27,16 +27,15 @@ from apps.telephony.selectors.analysis import (
 from apps.telephony.selectors.calls import (
     ALL_CALLS_ROLES,
     CALL_ROLES,
-    VOICEMAIL_ROLES,
     access_call,
     call_timeline_entries,
     calls_visible_to,
     ivr_steps,
     recording_of,
-    voicemail_list,
     with_parties,
 )
 from apps.telephony.selectors.kpis import day_bounds, queue_kpis
+from apps.telephony.selectors.voicemail import INBOX_ROLES
 from apps.telephony.services.recordings import recording_link, recording_may_access, recording_open
 
 PAGE_SIZE = 50
@@ -64,7 +63,7 @@ def call_list(request):
         "page": page,
         "query": _query_without_page(request),
         "kpis": None,
-        "can_see_voicemail": request.user.has_role(*VOICEMAIL_ROLES),
+        "can_see_voicemail": request.user.has_role(*INBOX_ROLES),
     }
     if request.user.has_role(*ALL_CALLS_ROLES):
         since, until = day_bounds()
@@ -121,13 +120,6 @@ def _analysis_context(call) -> dict:
         "analysis_flags": analysis_flag_labels(analysis.flags),
         "analysis_shares": analysis_shares(analysis),
     }
-
-
-@role_required(*VOICEMAIL_ROLES)
-def voicemails(request):
-    filterset = VoicemailFilterSet(request.GET or None, queryset=voicemail_list())
-    context = {"filter": filterset, "page": _page(request, filterset.qs), "query": _query_without_page(request)}
-    return render(request, "telephony/calls/voicemails.html", context)
 
 
 def _requesting_user(request):

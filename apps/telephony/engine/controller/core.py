@@ -43,6 +43,7 @@ from apps.telephony.engine.controller.inbox import Inbox
 from apps.telephony.engine.controller.ivr import IvrSteps
 from apps.telephony.engine.controller.offers import Offers
 from apps.telephony.engine.controller.queueing import Queueing
+from apps.telephony.engine.controller.voicemail import VoicemailSteps
 from apps.telephony.engine.controller.wrapup import Wrapup
 from apps.telephony.engine.drivers.base import (
     BY_AGENT,
@@ -127,6 +128,7 @@ class CallController(DriverListener):
         self.conferences = Conferences(self)
         self.agent_states = AgentStates(self)
         self.inbox = Inbox(self)
+        self.voicemail = VoicemailSteps(self)
         driver.set_listener(self)
         if config is not None:
             self.apply_config(config)
@@ -300,8 +302,7 @@ class CallController(DriverListener):
             self.calls.pop(uid, None)
             self.driver.hangup(uid)
         elif call.status == VOICEMAIL:
-            call.queue_entered = self.clock.now()  # the message starts now
-            self.driver.start_recording(uid)
+            self.voicemail.record(call)  # the message starts now
         elif call.ivr is not None and call.pending_gather == GATHER_IVR:
             call.pending_gather = None
             self.ivr.feed(call, ivr_runner.PlayDone())
@@ -309,6 +310,8 @@ class CallController(DriverListener):
     def on_digits(self, uid: str, digits: str) -> None:
         call = self.calls.get(uid)
         if call is None:
+            return
+        if call.status == VOICEMAIL and self.voicemail.digits(call, digits):
             return
         pending, call.pending_gather = call.pending_gather, None
         if pending == GATHER_IVR and call.ivr is not None:

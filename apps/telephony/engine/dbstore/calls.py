@@ -10,11 +10,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.files.base import ContentFile
-
 from apps.core.errors import ApplicationError
 from apps.crm.selectors.customers import screen_pop_for_agent
 from apps.telephony.audio import synthesize_wav
+from apps.telephony.choices import CallbackStatus
 from apps.telephony.engine.dbstore.agents import _reserve
 from apps.telephony.engine.dbstore.core import _Batch
 from apps.telephony.engine.dbstore.realtime import RealtimeMessages
@@ -23,7 +22,7 @@ from apps.telephony.engine.state import (
     AgentRuntime,
     CallState,
 )
-from apps.telephony.models import Call, CallbackRequest, Voicemail
+from apps.telephony.models import Call, CallbackRequest
 from apps.telephony.queue_scripts import ivr_variables, queue_script_render
 from apps.telephony.services.cdr import (
     call_answered,
@@ -38,6 +37,7 @@ from apps.telephony.services.cdr import (
     call_wrapup_end,
 )
 from apps.telephony.services.recordings import recording_create
+from apps.telephony.services.voicemail import voicemail_left
 
 logger = logging.getLogger(__name__)
 
@@ -53,18 +53,29 @@ class CallWrites(RealtimeMessages):
             if call.campaign_id is not None and call.contact is not None
             else None
         )
+        # A callback's dial: its request is "dialing" now, with the attempt's number.
+        callback = (
+            {"request_uid": call.callback_for, "attempts": call.callback_attempts}
+            if call.is_callback and call.callback_for
+            else None
+        )
         self._durable(
             "call_arrived",
             values=self._call_values(call, self._at(call.arrived), self.simulated),
             ivr_version_id=call.ivr_version_id,
             campaign=campaign,
             state=self._call_state_message(call),
+            callback=callback,
         )
 
-    def _op_call_arrived(self, batch: _Batch, *, values: dict, ivr_version_id, campaign, state) -> None:
+    def _op_call_arrived(self, batch: _Batch, *, values: dict, ivr_version_id, campaign, state, callback=None) -> None:
         if Call.objects.filter(uid=values["uid"]).exists():
             return  # written by an earlier run of this operation (an outbox replayed without its cursor)
         row = call_open(**values)
+        if callback is not None:
+            CallbackRequest.objects.filter(
+                call__uid=callback["request_uid"], status__in=(CallbackStatus.PENDING, CallbackStatus.DIALING)
+            ).update(status=CallbackStatus.DIALING, attempts=callback["attempts"], callback_call=row)
         if ivr_version_id:
             call_update(row, ivr_version=ivr_version_id)
         if campaign is not None:
@@ -487,12 +498,8 @@ class CallWrites(RealtimeMessages):
         row = self._row(uid)
         if row is None:
             return
-        voicemail = Voicemail(call=row, queue_id=queue_id, caller=caller, duration_seconds=seconds, created_at=at)
-        if record and seconds > 0:
-            voicemail.file.save(
-                f"{row.uid}-voicemail.wav", ContentFile(synthesize_wav(seconds, seed=row.pk)), save=False
-            )
-        voicemail.save()
+        audio = synthesize_wav(seconds, seed=row.pk) if record and seconds > 0 else None
+        voicemail_left(call=row, queue_id=queue_id, caller=caller, seconds=seconds, at=at, audio=audio)
 
     def survey_scored(self, call: CallState, score: int) -> None:
         fields: dict[str, Any] = {"survey_score": score}

@@ -34,6 +34,7 @@ import json
 import logging
 import os
 import socket
+import subprocess  # noqa: S404 -- only for its exception types (espeak-ng runs in apps/telephony/speech)
 import threading
 import time
 from collections.abc import Callable
@@ -77,6 +78,7 @@ from apps.telephony.services.agent_state import agent_set_state
 from apps.telephony.services.campaigns.source import DbContactSource
 from apps.telephony.services.cdr import call_close, call_wrapup_end
 from apps.telephony.services.prompts import publish_all_prompts  # tenants' uploaded prompt audio
+from apps.telephony.speech.generate import SpeechUnavailable, generate_speech_prompts
 from apps.tenants.choices import TenantStatus
 from apps.tenants.models import Tenant
 from apps.webhooks.services.integration import integration_secret
@@ -202,6 +204,14 @@ def _integration_secret(tenant) -> str:
             return integration_secret()
     finally:
         connections.close_all()  # this worker thread's own connection; read again in a minute
+
+
+def _speech_prompts(directory) -> None:
+    """The spoken-value word prompts (numbers, amounts, dates, queue position), written once."""
+    try:
+        generate_speech_prompts(directory)
+    except (SpeechUnavailable, OSError, subprocess.SubprocessError) as error:
+        logger.error("speech prompts not generated (%s): spoken values play the default tone", error)
 
 
 def active_tenants() -> list:
@@ -689,6 +699,7 @@ class EngineService:
             self.sip_stack = stack_from_settings()
 
             await sync_to_async(publish_all_prompts)(directory=self.sip_stack.prompts_dir)
+            await asyncio.to_thread(_speech_prompts, self.sip_stack.prompts_dir)
             await self.sip_stack.start()
         try:
             next_scan = 0.0

@@ -7,8 +7,8 @@ default tone. The joined file is cached under ``<prompts>/spoken/`` by the words
 change times, so a repeated announcement costs one ``stat`` per word. The joining runs in a
 worker thread: file I/O never blocks the engine's loop.
 
-``driver.spoken`` (kept here, per driver) lists what was played: ``(uid, words, path)`` — the
-tests and the logs read it.
+``driver.spoken`` (kept here, per driver) lists what was played: ``(uid, words, path, seconds)``
+(seconds: the length rtpengine reported for the file) — the tests and the logs read it.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ async def play_words(driver: SipDriver, call: SipCall, words: list[str], *, resu
     duration = reply.get("duration")
     seconds = duration / 1000.0 if isinstance(duration, int) and duration > 0 else media.wav_seconds(path)
     log = driver.__dict__.setdefault("spoken", [])
-    log.append((call.uid, list(words), path))
+    log.append((call.uid, list(words), path, seconds))
     del log[:-200]
     if resume_hold:
 

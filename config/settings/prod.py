@@ -64,3 +64,11 @@ EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=EMAIL_PORT == 465)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are mutually exclusive")
+# Remote seats (docs/sip.md): coturn relaying to loopback would open this host's own services to
+# anyone holding a TURN credential; that is for a one-machine dev plane only.
+if env.bool("TURN_ALLOW_LOOPBACK_PEERS", default=False):
+    raise ImproperlyConfigured(
+        "TURN_ALLOW_LOOPBACK_PEERS must not be on in production: coturn would relay to this host's own"
+        " services; give rtpengine a routable SIP_RTP_ADDRESS instead"
+    )
+TURN_ALLOW_LOOPBACK_PEERS = False

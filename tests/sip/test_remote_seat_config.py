@@ -61,6 +61,7 @@ def test_without_a_certificate_coturn_serves_udp_and_tcp_and_kamailio_has_no_wss
         "use-auth-secret",
         f"static-auth-secret={SECRET}",
         "no-cli",
+        "no-tcp-relay",
         "no-tls",
         "no-dtls",
         # Only rtpengine may be a peer: everything else denied.
@@ -191,3 +192,12 @@ def test_the_development_certificate_command_writes_a_pem_pair(tmp_path, capsys)
     assert "PRIVATE KEY" in (tmp_path / "key.pem").read_text()
     assert (tmp_path / "key.pem").stat().st_mode & 0o077 == 0
     assert "SIP_TLS_CERT_FILE=" in capsys.readouterr().out
+
+
+def test_production_refuses_loopback_peers_for_coturn():
+    from tests.core.test_settings_prod import _import_prod
+
+    result = _import_prod(TURN_ALLOW_LOOPBACK_PEERS="true")
+    assert result.returncode != 0
+    assert "TURN_ALLOW_LOOPBACK_PEERS must not be on in production" in result.stderr
+    assert _import_prod().returncode == 0

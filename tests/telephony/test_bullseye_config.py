@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from apps.telephony.engine.config import load_tenant_config
@@ -160,3 +163,62 @@ def test_supervisor_may_edit_rings_an_agent_may_not(acme):
     assert agent.post(url, _form(queue, general, strategy="bullseye", bullseye_rings="9:0")).status_code == 403
     supervisor = web_login(acme, acme.user("supervisor").email)
     assert supervisor.post(url, _form(queue, general, strategy="bullseye", bullseye_rings="9:0")).status_code == 302
+
+
+# --- the engine on a bullseye queue: the ring on the offer, the timeline and the queue page ---------------
+
+
+def test_engine_offers_in_the_ring_reached_and_the_queue_page_counts_it(acme, django_capture_on_commit_callbacks):
+    from apps.telephony import agent_states
+    from apps.telephony.engine.clock import VirtualClock
+    from apps.telephony.engine.config import AgentSettings, NumberSettings, QueueSettings
+    from apps.telephony.engine.dbstore import DbStore
+    from apps.telephony.engine.drivers.sim import CallerBehaviour, Duration, SimDriver, SimNumber
+    from apps.telephony.models import Call, CallEvent, PhoneNumber, Trunk
+    from apps.telephony.selectors.bullseye import answered_by_ring
+    from tests.telephony.agent_helpers import make_agent
+    from tests.telephony.harness import make_controller
+
+    general = _general(acme)
+    with tenant_context(acme.tenant):
+        trunk = Trunk.objects.create(name="bullseye test", channels=10)
+        queue = Queue.objects.create(code="bull", name="Bullseye", strategy="bullseye", bullseye_rings=RINGS[:2])
+        queue.queue_skills.create(skill=general, min_level=1)
+        number = PhoneNumber.objects.create(number="4009990011", trunk=trunk, queue=queue)
+    expert, junior = make_agent(acme, state="ready").agent, make_agent(acme, state="ready").agent
+    with tenant_context(acme.tenant), django_capture_on_commit_callbacks(execute=True):
+        clock = VirtualClock(epoch=timezone.now() - timedelta(hours=1))  # within the page's 7 days
+        driver = SimDriver(clock, seed=1, caller=CallerBehaviour(talk_with_human=Duration(600, "fixed")))
+        driver.set_trunk(trunk.pk, trunk.channels)
+        store = DbStore(acme.tenant, clock)
+        settings = QueueSettings.from_model(queue, {general.pk: 1})
+        controller = make_controller(
+            clock=clock,
+            driver=driver,
+            store=store,
+            queues=[settings],
+            numbers=[NumberSettings(number_id=number.pk, number=number.number, trunk_id=trunk.pk, queue_id=queue.pk)],
+        )
+        controller.set_agent(AgentSettings(agent_id=expert.pk, name="Expert", skills={general.pk: 10}))  # offline
+        controller.set_agent(
+            AgentSettings(agent_id=junior.pk, name="Junior", skills={general.pk: 7}, state=agent_states.READY)
+        )
+        uid = driver.inject(
+            SimNumber(number_id=number.pk, number=number.number, trunk_id=trunk.pk), caller="13800000099"
+        )
+        clock.run_until(19)
+        assert not [m for _t, m in store.published if m["type"] == "call.offer"]  # ring 1 only: nobody at 9+
+        clock.run_until(22)
+        [offer] = [m for _t, m in store.published if m["type"] == "call.offer"]
+        assert offer["ring"] == 2
+        controller.handle_message({"type": "call.answer", "agent_id": junior.pk, "call_uid": uid})
+        clock.run_until(25)
+        call = Call.objects.get(uid=uid)
+        assert call.agent_id == junior.pk and 20 <= (call.answered_at - call.queued_at).total_seconds() < 25
+        event = CallEvent.objects.get(call=call, kind="offered")
+        assert (event.agent_id, event.data["ring"]) == (junior.pk, 2)
+        assert answered_by_ring(queue) == [{"ring": 2, "answered": 1}]
+    admin = web_login(acme, acme.admin().email)
+    page = admin.get(f"/console/queues/{queue.pk}/").content.decode()
+    assert 'id="bullseye-rings"' in page
+    assert '<td class="num">2</td><td class="num">1</td>' in page

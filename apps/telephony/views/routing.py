@@ -24,6 +24,7 @@ from apps.accounts.views import role_required
 from apps.core.api.permissions import has_role
 from apps.core.errors import ApplicationError
 from apps.core.forms import apply_error
+from apps.telephony.choices import RoutingStrategy
 from apps.telephony.forms.routing import (
     AgentSeatsForm,
     AgentSkillsForm,
@@ -34,6 +35,7 @@ from apps.telephony.forms.routing import (
     QueueScriptForm,
 )
 from apps.telephony.models import Agent, AgentSkill, Disposition, PauseReason, Queue, QueueSkill, Seat, Skill
+from apps.telephony.selectors.bullseye import answered_by_ring
 from apps.telephony.selectors.queue_scripts import script_preview
 from apps.telephony.services import routing
 from apps.telephony.services.agent_state import agent_ensure
@@ -245,6 +247,8 @@ def _edit_page(request, key: str, pk: int):
     }
     if key == "queues":
         context["script_url"] = reverse("agents:queues_script", args=[obj.pk])
+        context["show_rings"] = obj.strategy == RoutingStrategy.BULLSEYE
+        context["rings_answered"] = answered_by_ring(obj) if context["show_rings"] else []
     status = 400 if request.method == "POST" else 200
     return render(request, "telephony/agents/console_edit.html", context, status=status)
 

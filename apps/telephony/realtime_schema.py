@@ -196,7 +196,7 @@ AGENT: dict[str, Schema] = {
     "pong": message("pong", {}),
     "agent.state": message("agent.state", AGENT_STATE),
     "agent.seat": message("agent.seat", SEAT),
-    "call.offer": message("call.offer", OFFER, {**CAMPAIGN_PART, "ring": INTEGER}),
+    "call.offer": message("call.offer", OFFER, {**CAMPAIGN_PART, "ring": INTEGER, "ivr_variables": {"type": "object"}}),
     "call.answered": message("call.answered", CALL_UID),
     "call.held": message("call.held", CALL_UID),
     "call.resumed": message("call.resumed", CALL_UID),

@@ -79,7 +79,8 @@
     // ``script``: an inbound queue's agent script, already filled in by the server (plain text,
     // shown with textContent); a campaign offer's script is desk_outbound.js's.
     if (message.script !== undefined && !message.campaign_id) call.inbound_script = message.script;
-    ["caller", "direction", "queue_id", "queue_name", "customer", "ring_timeout_seconds", "consult"].forEach(
+    // ``ivr_variables``: what the caller gave the IVR (gathered digits, looked-up values), shown in the pop.
+    ["caller", "direction", "queue_id", "queue_name", "customer", "ring_timeout_seconds", "consult", "ivr_variables"].forEach(
       function (key) {
         if (message[key] !== undefined) call[key] = message[key];
       }
@@ -174,6 +175,7 @@
     $("pop-number").textContent = call.caller || "";
     $("pop-notes").textContent = (customer && customer.notes) || "";
     renderPopFields(customer);
+    renderIvrVariables(call.ivr_variables);
     $("pop-dial").hidden = !(customer && (agent.state === "ready" || agent.state === "not_ready"));
     // Departments' links beside the call (apps/telephony/desk_links.py) carry the call's ID.
     document.querySelectorAll("[data-call-link]").forEach(function (link) {
@@ -225,6 +227,19 @@
       items.appendChild(li);
     });
     $("pop-tickets-box").hidden = !tickets.length;
+  }
+
+  // The call's IVR variables (name → value), as text.
+  function renderIvrVariables(variables) {
+    var list = $("pop-ivr");
+    if (!list) return;
+    list.textContent = "";
+    var names = Object.keys(variables || {}).sort();
+    names.forEach(function (name) {
+      list.appendChild(Live.element("dt", {}, name));
+      list.appendChild(Live.element("dd", {}, String(variables[name])));
+    });
+    $("pop-ivr-box").hidden = !names.length;
   }
 
   function tick() {

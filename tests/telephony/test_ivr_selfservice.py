@@ -12,7 +12,7 @@ import pytest
 
 from apps.telephony.engine.clock import RealClock
 from apps.telephony.engine.config import NumberSettings, QueueSettings
-from apps.telephony.engine.controller.ivr_http import perform
+from apps.telephony.ivr.http import perform
 from apps.telephony.engine.drivers.sim import CallerBehaviour, SimDriver, SimNumber
 from apps.telephony.engine.state import QUEUED
 from apps.telephony.ivr.runner import Digits, HttpRequest, HttpResult, IvrSession, PlayDone, Say, ToQueue

@@ -5,6 +5,7 @@ from apps.reports.catalog import (  # noqa: F401
     abandons,
     agent_performance,
     agent_states,
+    announced_wait,
     campaigns,
     csat,
     dispositions,

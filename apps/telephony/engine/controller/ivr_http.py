@@ -16,17 +16,14 @@ loopback addresses are refused unless ``WEBHOOKS_ALLOW_PRIVATE_ADDRESSES`` is on
 from __future__ import annotations
 
 import asyncio
-import http.client
-import json
 import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from apps.telephony.ivr import schema
+from apps.telephony.ivr.http import perform, request_body, signed_headers
 from apps.telephony.ivr.runner import HttpRequest, HttpResult
-from apps.webhooks import signing, transport
 
 if TYPE_CHECKING:
     from apps.telephony.engine.controller.core import CallController
@@ -34,36 +31,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-EVENT_TYPE = "ivr.http"
-USER_AGENT = "contactcenter-ivr/1"
-
 Done = Callable[[HttpResult], None]
-
-
-def perform(url: str, body: bytes, headers: dict[str, str], timeout: float) -> HttpResult:
-    """The blocking part: check the destination, POST, read a JSON object. Never raises."""
-    try:
-        destination = transport.destination_check(url)
-    except transport.UnsafeDestination as error:
-        return HttpResult(False, error="unsafe_url" if error.code == "bad_url" else error.code)
-    try:
-        reply = transport.post(destination, body, headers, timeout=timeout, keep=schema.HTTP_MAX_BODY + 1)
-    except TimeoutError:
-        return HttpResult(False, error="timeout")
-    except (OSError, http.client.HTTPException) as error:
-        logger.info("ivr http %s: %s", url, error)
-        return HttpResult(False, error="connection")
-    if not 200 <= reply.status < 300:
-        return HttpResult(False, status=reply.status, error="status")
-    if len(reply.body) > schema.HTTP_MAX_BODY:
-        return HttpResult(False, status=reply.status, error="too_large")
-    try:
-        data = json.loads(reply.body) if reply.body.strip() else {}
-    except ValueError:
-        return HttpResult(False, status=reply.status, error="not_json")
-    if not isinstance(data, dict):
-        return HttpResult(False, status=reply.status, error="not_json")
-    return HttpResult(True, status=reply.status, data=data)
 
 
 class IvrHttp:
@@ -95,16 +63,7 @@ class IvrHttp:
     def request(self, call: CallState, action: HttpRequest) -> None:
         self.sequence += 1
         seq = self.sequence
-        payload = {
-            "call_uid": call.uid,
-            "caller": call.caller,
-            "callee": call.callee,
-            "number": call.callee,
-            "node": action.node,
-            "digits": {name: value for name, value in action.variables.items() if value.isdigit()},
-            "variables": action.variables,
-        }
-        body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+        body = request_body(action, call_uid=call.uid, caller=call.caller, callee=call.callee)
         seconds = action.timeout_ms / 1000.0
         timer = self.ctl.clock.call_later(seconds, self._finish, call.uid, seq, HttpResult(False, error="timeout"))
         self.pending[call.uid] = (seq, timer)
@@ -116,15 +75,7 @@ class IvrHttp:
             except Exception:  # the database is away: the request cannot be signed
                 logger.exception("ivr http: the integration secret could not be read")
                 return HttpResult(False, error="no_secret")
-            timestamp = str(int(time.time()))
-            headers = {
-                "Content-Type": "application/json",
-                "User-Agent": USER_AGENT,
-                signing.TIMESTAMP_HEADER: timestamp,
-                signing.SIGNATURE_HEADER: signing.signature(secret, timestamp, body),
-                signing.EVENT_HEADER: EVENT_TYPE,
-            }
-            return self.perform(action.url, body, headers, seconds)
+            return self.perform(action.url, body, signed_headers(secret, body), seconds)
 
         try:
             loop = asyncio.get_running_loop()
@@ -171,3 +122,6 @@ class IvrHttp:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+__all__ = ["IvrHttp", "perform"]

@@ -195,6 +195,9 @@ class CallWrites(RealtimeMessages):
             for agent_id in humans:  # one pop per agent: what it shows depends on their roles
                 customer = screen_pop_for_agent(caller, agent_id=agent_id, exclude_uid=uid) if caller else None
                 message = {**offer, "customer": customer}
+                if variables:
+                    # What the caller gave the IVR (gathered digits, looked-up values): the screen pop shows them.
+                    message["ivr_variables"] = dict(variables)
                 if script:
                     message["script"] = queue_script_render(
                         script,

@@ -16,7 +16,9 @@ What is asserted: the desk registered over WSS (Kamailio's location row says ``w
 selected ICE candidate pair is ``relay`` on the browser's side (``RTCPeerConnection.getStats()``
 from the page) and every local candidate is a relay one; coturn logged the allocation for this
 agent's credential ("<expiry>:<tenant>:<user>") and a peer permission for rtpengine's address;
-and rtpengine counted packets from both parties (the method of test_webrtc.py).
+and rtpengine counted packets from both parties (the method of test_webrtc.py). The credential
+lives 60 s: once the first has expired, a second call relays with the fresh one the desk fetched
+meanwhile.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ import re
 import secrets
 import socket
 import struct
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +62,7 @@ from tests.sip.test_webrtc import (
 )
 
 TURN_SECRET = "remote-seat-test-" + "x" * 16
+ME_SIP = "/api/v1/agents/me/sip"
 
 # Every RTCPeerConnection the page makes, kept for getStats() (SIP.js keeps its own private).
 RECORD_PEER_CONNECTIONS = """
@@ -71,6 +76,14 @@ RECORD_PEER_CONNECTIONS = """
     }
   };
 })();
+"""
+
+# The TURN username the newest RTCPeerConnection was configured with (the credential of that call).
+LAST_ICE_USERNAME = """
+() => {
+  const pc = window.__peerConnections[window.__peerConnections.length - 1];
+  return pc.getConfiguration().iceServers[0].username;
+}
 """
 
 # The call's selected candidate pair, both candidates and every local candidate's type.
@@ -212,6 +225,9 @@ def remote_desk(sip_world, remote_plane, django_db_blocker) -> Iterator[Desk]:
         TURN_PORT=str(plane.turn_port),
         TURN_TLS_PORT=str(plane.turn_tls_port),
         TURN_SECRET=TURN_SECRET,
+        # The shortest lifetime: the desk fetches a fresh credential every 30 s, and the test
+        # outlasts the first one.
+        TURN_CREDENTIAL_TTL_SECONDS="60",
         SOFTPHONE_FORCE_RELAY="false",  # the agent's own option on the desk does it
         PYTHONPATH=str(ROOT),
     )
@@ -287,7 +303,13 @@ def test_a_relay_only_browser_agent_talks_to_a_sipp_caller_through_turn_over_wss
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    popen = None
+    responses = []
+    page.on("response", lambda response: responses.append(response) if response.url.endswith(ME_SIP) else None)
+
+    def fetched_credentials() -> list[dict]:
+        return [response.json() for response in responses if response.status == 200]
+
+    calls: list[subprocess.Popen] = []
     try:
         page.goto("/desk/")
         page.wait_for_url(lambda url: "/accounts/login/" in url)
@@ -320,68 +342,91 @@ def test_a_relay_only_browser_agent_talks_to_a_sipp_caller_through_turn_over_wss
         (contact,) = wait_for_value(wss_contacts, "the browser's registration over WSS")
         assert contact.user_agent == "contact-center-desk"
 
-        popen, name = _sipp_call(under_test, desk, sip_world, name="remote_caller", scenario=_caller_scenario())
-        expect(page.locator("#softphone-peer")).to_have_text(f"Incoming call from {desk.caller_extension}")
-        page.locator("#softphone-answer").click()
-        expect(page.locator("#softphone-peer")).to_have_text(f"In call with {desk.caller_extension}")
+        def relayed_call(name: str) -> dict:
+            """sipp dials the agent, who answers; the call's media goes through coturn. Its candidate pair."""
+            popen, _ = _sipp_call(under_test, desk, sip_world, name=name, scenario=_caller_scenario())
+            calls.append(popen)
+            expect(page.locator("#softphone-peer")).to_have_text(f"Incoming call from {desk.caller_extension}")
+            page.locator("#softphone-answer").click()
+            expect(page.locator("#softphone-peer")).to_have_text(f"In call with {desk.caller_extension}")
 
-        def messages() -> str:
-            return under_test.received(name)
+            def messages() -> str:
+                return under_test.received(name)
 
-        wait_for_value(lambda: "SIP/2.0 200 OK" in messages() and "ACK sip:" in messages(), "200 and ACK at sipp")
-        call_id = re.search(r"^Call-ID: *(\S+)", messages(), re.MULTILINE).group(1)
+            wait_for_value(lambda: "SIP/2.0 200 OK" in messages() and "ACK sip:" in messages(), "200 and ACK at sipp")
+            found = re.search(r"^Call-ID: *(\S+)", messages(), re.MULTILINE)
+            assert found, messages()
+            call_id = found.group(1)
 
-        # The browser's only path: a relay candidate of coturn, paired with rtpengine's candidate.
-        pair = wait_for_value(lambda: page.evaluate(SELECTED_PAIR), "a selected ICE candidate pair", seconds=60)
-        print(f"selected candidate pair: {pair}")
-        assert pair["policy"] == "relay"
-        assert pair["localType"] == "relay", pair
-        assert set(pair["localTypes"]) == {"relay"}, pair
-        assert pair["remoteAddress"] == plane.rtp_address, pair
-        assert plane.rtp_port_min <= pair["remotePort"] <= plane.rtp_port_max, pair
-        assert any(f":{plane.turn_port}?" in url for urls in pair["iceServers"] for url in urls), pair
+            # The browser's only path: a relay candidate of coturn, paired with rtpengine's candidate.
+            pair = wait_for_value(lambda: page.evaluate(SELECTED_PAIR), "a selected ICE candidate pair", seconds=60)
+            print(f"{name}: selected candidate pair: {pair}")
+            assert pair["policy"] == "relay"
+            assert pair["localType"] == "relay", pair
+            assert set(pair["localTypes"]) == {"relay"}, pair
+            assert pair["remoteAddress"] == plane.rtp_address, pair
+            assert plane.rtp_port_min <= pair["remotePort"] <= plane.rtp_port_max, pair
+            assert any(f":{plane.turn_port}?" in url for urls in pair["iceServers"] for url in urls), pair
 
-        # Media both ways: rtpengine counts the browser's packets (arriving from coturn's relay)
-        # and sipp's echo; the browser received bytes over the relayed pair.
-        ng_port = under_test.ng_port
+            # Media both ways: rtpengine counts the browser's packets (arriving from coturn's relay)
+            # and sipp's echo; the browser received bytes over the relayed pair.
+            ng_port = under_test.ng_port
 
-        def both_parties_sent() -> list[int] | None:
-            legs = packets_per_leg(rtpengine_query(ng_port, call_id))
-            return legs if len(legs) == 2 and min(legs) > 20 else None
+            def both_parties_sent() -> list[int] | None:
+                legs = packets_per_leg(rtpengine_query(ng_port, call_id))
+                return legs if len(legs) == 2 and min(legs) > 20 else None
 
-        legs = wait_for_value(both_parties_sent, "RTP from both parties at rtpengine", seconds=60)
-        print(f"rtpengine packets received per party: {legs}")
-        wait_for_value(
-            lambda: (page.evaluate(SELECTED_PAIR) or {}).get("bytesReceived", 0) > 2000, "audio back over the relay"
-        )
-        # The media at rtpengine came from coturn's relay ports, never from the browser itself.
-        answer = rtpengine_query(ng_port, call_id)
-        endpoints = [
-            stream.get("endpoint", {})
-            for monologue in (answer.get("tags") or {}).values()
-            for media in monologue.get("medias", [])
-            for stream in media.get("streams", [])
-        ]
-        relay_ports = [
-            endpoint.get("port")
-            for endpoint in endpoints
-            if endpoint.get("port") and plane.turn_relay_port_min <= endpoint["port"] <= plane.turn_relay_port_max
-        ]
-        assert relay_ports, f"no stream of the call comes from coturn's relay ports: {endpoints}"
+            legs = wait_for_value(both_parties_sent, "RTP from both parties at rtpengine", seconds=60)
+            print(f"{name}: rtpengine packets received per party: {legs}")
+            wait_for_value(
+                lambda: (page.evaluate(SELECTED_PAIR) or {}).get("bytesReceived", 0) > 2000,
+                "audio back over the relay",
+            )
+            # The media at rtpengine came from coturn's relay ports, never from the browser itself.
+            answer = rtpengine_query(ng_port, call_id)
+            endpoints = [
+                stream.get("endpoint", {})
+                for monologue in (answer.get("tags") or {}).values()
+                for media in monologue.get("medias", [])
+                for stream in media.get("streams", [])
+            ]
+            relay_ports = [
+                endpoint.get("port")
+                for endpoint in endpoints
+                if endpoint.get("port") and plane.turn_relay_port_min <= endpoint["port"] <= plane.turn_relay_port_max
+            ]
+            assert relay_ports, f"no stream of the call comes from coturn's relay ports: {endpoints}"
+            pair["username"] = page.evaluate(LAST_ICE_USERNAME)
+
+            page.locator("#softphone-hangup").click()
+            expect(page.locator("#softphone-call")).to_be_hidden()
+            returncode, output = _finish(calls.pop())
+            assert returncode == 0, f"sipp exited {returncode}\n{output[-2000:]}\n{under_test.logs()}"
+            return pair
+
+        first = relayed_call("remote_caller")
 
         # coturn authenticated this agent's time-limited credential and allocated a relay for it.
         log = remote_plane.turn.log.read_text(errors="replace")
         slug = sip_world.a.slug
-        assert re.search(rf"user <\d+:{slug}:\d+>.*ALLOCATE processed, success", log), log[-3000:]
+        assert re.fullmatch(rf"\d+:{slug}:\d+", first["username"]), first
+        assert re.search(rf"user <{first['username']}>.*ALLOCATE processed, success", log), log[-3000:]
         assert re.search(r"CREATE_PERMISSION processed, success", log), log[-3000:]
 
-        page.locator("#softphone-hangup").click()
-        expect(page.locator("#softphone-call")).to_be_hidden()
-        returncode, output = _finish(popen)
-        popen = None
-        assert returncode == 0, f"sipp exited {returncode}\n{output[-2000:]}\n{under_test.logs()}"
+        # The credential lives 60 s here; the desk fetched a fresh one every half lifetime. Once
+        # the first has expired (coturn would refuse it), the next call relays with a fresh one.
+        first_expiry = int(first["username"].split(":")[0])
+        while time.time() <= first_expiry + 1:
+            page.wait_for_timeout(500)
+        second = relayed_call("remote_caller_again")
+        second_expiry = int(second["username"].split(":")[0])
+        assert second_expiry > first_expiry, (first, second)
+        assert second["username"] in [body["ice_servers"][0]["username"] for body in fetched_credentials()]
+        assert re.search(
+            rf"user <{second['username']}>.*ALLOCATE processed, success", remote_plane.turn.log.read_text()
+        )
         assert errors == []
     finally:
-        if popen is not None:
+        for popen in calls:
             _finish(popen, timeout=1)
         context.close()

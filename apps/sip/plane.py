@@ -300,8 +300,13 @@ def _validate_turn(plane: SipPlane) -> None:
     if not TURN_SECRET_RE.match(plane.turn_secret):
         raise PlaneError("TURN_SECRET must be 16-128 letters, digits, '-' or '_'.")
     for name, address in (("TURN_ADDRESS", plane.turn_address), ("TURN_EXTERNAL_ADDRESS", plane.turn_external_address)):
-        if address and not _is_ip(address):
+        if (address or name == "TURN_ADDRESS") and not _is_ip(address):
             raise PlaneError(f"{name} must be an IP address (coturn binds and advertises addresses), not {address!r}.")
+    if ipaddress.ip_address(plane.turn_address).is_unspecified:
+        raise PlaneError(
+            f"TURN_ADDRESS must be the address coturn relays from, not {plane.turn_address}"
+            " (it defaults to SIP_ADDRESS: set it on its own)."
+        )
 
 
 def _is_ip(text: str) -> bool:

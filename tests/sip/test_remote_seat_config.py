@@ -149,6 +149,9 @@ def test_with_a_certificate_kamailio_listens_for_wss_and_coturn_for_turns(tmp_pa
         ({"turn_secret": "too short"}, "TURN_SECRET must be 16-128"),
         ({"turn_realm": "Bad Realm"}, "TURN_REALM 'Bad Realm' is not a plain host name"),
         ({"turn_address": "turn.example.com"}, "TURN_ADDRESS must be an IP address"),
+        ({"turn_address": ""}, "TURN_ADDRESS must be an IP address"),
+        ({"turn_external_address": "turn.example.com"}, "TURN_EXTERNAL_ADDRESS must be an IP address"),
+        ({"turn_address": "0.0.0.0"}, "TURN_ADDRESS must be the address coturn relays from"),  # noqa: S104
         ({"tls_cert_file": "CERT", "tls_key_file": "KEY", "turn_tls_port": 13478}, "TURN_TLS_PORT must differ"),
     ],
 )

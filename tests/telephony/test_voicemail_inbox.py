@@ -18,6 +18,7 @@ from apps.accounts.models import Team, User
 from apps.core.errors import ApplicationError, PermissionDeniedError
 from apps.notifications.models import Notification
 from apps.telephony import tasks
+from apps.telephony.audio import synthesize_wav
 from apps.telephony.choices import CallbackStatus, CallEndReason
 from apps.telephony.models import CallbackRequest, QueueSkill, Recording, Skill, Voicemail, VoicemailAccess
 from apps.telephony.services import cdr
@@ -167,6 +168,18 @@ def test_a_new_message_is_mailed_to_the_supervisors_of_the_queues_team(inbox, dj
     sent = [message for message in mail.outbox if "13744444444" in message.subject]
     assert [message.to for message in sent] == [[inbox["lead"].email]]
     assert "French" in sent[0].subject and "8 s" in sent[0].body
+
+
+def test_the_simulated_switchs_messages_notify_without_e_mail(inbox, django_capture_on_commit_callbacks):
+    mail.outbox = []
+    with _in(inbox), django_capture_on_commit_callbacks(execute=True):
+        call = _voicemail_call(inbox["french_q"], caller="13766666666", start=650)
+        voicemail_left(
+            call=call, queue_id=inbox["french_q"].pk, caller=call.caller, seconds=2, at=at(660), audio=synthesize_wav(2)
+        )
+    with _in(inbox):
+        assert Notification.objects.filter(title__contains="13766666666", user=inbox["lead"]).exists()
+    assert not [message for message in mail.outbox if "13766666666" in message.subject]
 
 
 def test_without_a_team_every_supervisor_hears_of_it(inbox):

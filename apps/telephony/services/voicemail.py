@@ -145,7 +145,8 @@ def voicemail_left(*, call: Call, queue_id: int | None, caller: str, seconds: fl
             voicemail_store_audio(voicemail=voicemail, data=audio, duration_seconds=seconds)
     try:
         with transaction.atomic():
-            voicemail_announce(voicemail)
+            # Synthesised audio is the simulated switch's (the demo): the console's bell, no e-mail.
+            voicemail_announce(voicemail, email=audio is None)
     except Exception:  # a notification must not hold up the engine's writes
         logger.exception("voicemail %s: the announcement failed", voicemail.pk)
     return voicemail
@@ -175,7 +176,7 @@ def voicemail_link(*, voicemail: Voicemail, user, action: str = "play") -> Voice
     if action not in ACTIONS:
         raise ApplicationError("invalid", _("Unknown action."), fields={"action": [_("Choose play or download.")]})
     if not voicemail.file.name:
-        raise NotFoundError("no_audio", _("This message has no audio."))
+        raise NotFoundError("not_found", _("This message has no audio."))
     if not voicemail_may_access(user=user, voicemail=voicemail, action=action):
         raise PermissionDeniedError("forbidden", _("You may not open this message."))
     payload = {"s": current_schema(), "v": voicemail.pk, "u": user.pk, "a": action}
@@ -306,7 +307,7 @@ def inbox_url(voicemail: Voicemail) -> str:
     return f"{reverse('calls:voicemails')}?voicemail={voicemail.pk}"
 
 
-def _notify(users: list[User], voicemail: Voicemail, *, assigned: bool) -> None:
+def _notify(users: list[User], voicemail: Voicemail, *, assigned: bool, email: bool = True) -> None:
     from apps.notifications.services import notify  # noqa: PLC0415 -- the engine's writer imports this module
 
     queue = voicemail.queue.name if voicemail.queue_id and voicemail.queue else "—"
@@ -323,15 +324,15 @@ def _notify(users: list[User], voicemail: Voicemail, *, assigned: bool) -> None:
         body=body,
         url=inbox_url(voicemail),
         params={"caller": voicemail.caller, "queue": queue, "seconds": round(voicemail.duration_seconds)},
-        email=True,
+        email=email,
     )
 
 
-def voicemail_announce(voicemail: Voicemail) -> None:
+def voicemail_announce(voicemail: Voicemail, *, email: bool = True) -> None:
     """Tell the queue's supervisors (and the assignee, if any) that a message is waiting: in the
     console's bell and by e-mail (apps/notifications; the e-mail leaves after the commit)."""
     people = queue_supervisors(voicemail.queue if voicemail.queue_id else None)
     assignee = voicemail.assigned_to
     if assignee is not None and assignee not in people:
         people.append(assignee)
-    _notify(people, voicemail, assigned=False)
+    _notify(people, voicemail, assigned=False, email=email)

@@ -222,3 +222,23 @@ def test_engine_offers_in_the_ring_reached_and_the_queue_page_counts_it(acme, dj
     page = admin.get(f"/console/queues/{queue.pk}/").content.decode()
     assert 'id="bullseye-rings"' in page
     assert '<td class="num">2</td><td class="num">1</td>' in page
+
+
+def test_routing_demo_is_idempotent_and_keeps_edits(acme):
+    from apps.telephony.services.demo import _queues, _skills
+    from apps.telephony.services.routing_demo import BILLING_RINGS, SCRIPTS, routing_demo_ensure
+
+    with tenant_context(acme.tenant):
+        _queues(_skills())
+    assert routing_demo_ensure(acme.tenant.schema_name) == 2
+    with tenant_context(acme.tenant):
+        billing = Queue.objects.get(code="billing")
+        assert (billing.strategy, billing.bullseye_rings, billing.script) == (
+            "bullseye",
+            BILLING_RINGS,
+            SCRIPTS["billing"],
+        )
+        Queue.objects.filter(code="general").update(script="Our own words")
+    assert routing_demo_ensure(acme.tenant.schema_name) == 0
+    with tenant_context(acme.tenant):
+        assert Queue.objects.get(code="general").script == "Our own words"

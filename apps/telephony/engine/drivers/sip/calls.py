@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from apps.telephony.engine.drivers.sip.message import SipMessage
 
@@ -89,3 +90,4 @@ class SipCall:
     transferred: bool = False  # handed to an outside number: the controller no longer knows it
     held: bool = False  # hold music is playing to the caller
     consult: Consult | None = None  # while an attended transfer is being prepared
+    conference: Any = None  # a three-way conference (conference.Conference), once joined

@@ -32,6 +32,7 @@ from apps.telephony.engine.drivers.base import (
     PROMPT_POSITION,
     InboundCall,
 )
+from apps.telephony.engine.drivers.sip import conference as conferencing
 from apps.telephony.engine.drivers.sip import consult as consulting
 from apps.telephony.engine.drivers.sip import monitor as monitoring
 from apps.telephony.engine.drivers.sip import recording, spoken
@@ -232,7 +233,7 @@ class SipDriver(CallLifecycle):
         self.run(call, bridge)
 
     def _agent_request(self, call: SipCall, agent_id: int, leg: Leg, request: SipMessage, addr: tuple) -> None:
-        if consulting.request(self, call, leg, request, addr):
+        if consulting.request(self, call, leg, request, addr) or conferencing.request(self, call, leg, request, addr):
             return
         method = request.method
         if method == "BYE":
@@ -625,6 +626,13 @@ class SipDriver(CallLifecycle):
 
     def consult_cancel(self, uid: str) -> bool:
         return consulting.cancel(self, uid)
+
+    def conference(self, uid: str) -> bool:
+        """Three-way conference from an answered consultation (drivers/sip/conference.py)."""
+        return conferencing.conference(self, uid)
+
+    def conference_drop(self, uid: str, agent_id: int) -> bool:
+        return conferencing.drop(self, uid, agent_id)
 
     def monitor(self, uid: str, supervisor_id: int, mode: str) -> None:
         """A supervisor's seat joins the call: listen, whisper or barge (drivers/sip/monitor.py)."""

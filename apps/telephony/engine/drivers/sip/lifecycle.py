@@ -15,6 +15,7 @@ import logging
 from urllib.parse import quote
 
 from apps.telephony.engine.drivers.base import BY_CALLER, BY_SYSTEM
+from apps.telephony.engine.drivers.sip import conference as conferencing
 from apps.telephony.engine.drivers.sip import consult as consulting
 from apps.telephony.engine.drivers.sip import media, recording
 from apps.telephony.engine.drivers.sip import monitor as monitoring
@@ -107,6 +108,7 @@ class CallLifecycle(SipDialogs):
             call.retransmit.cancel()
             call.retransmit = None
         consulting.call_ended(self, call)
+        conferencing.call_ended(self, call)  # the conference's mixer (its legs are in call.agents)
         for agent_id in list(call.agents):
             self.end_agent_leg(call, agent_id)
         monitoring.call_ended(self, call)  # supervisors' monitor legs

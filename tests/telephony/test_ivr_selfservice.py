@@ -9,15 +9,17 @@ import datetime as dt
 import time
 
 import pytest
+from django_tenants.utils import tenant_context
 
 from apps.telephony.engine.clock import RealClock
 from apps.telephony.engine.config import NumberSettings, QueueSettings
-from apps.telephony.ivr.http import perform
 from apps.telephony.engine.drivers.sim import CallerBehaviour, SimDriver, SimNumber
 from apps.telephony.engine.state import QUEUED
+from apps.telephony.ivr.http import perform
 from apps.telephony.ivr.runner import Digits, HttpRequest, HttpResult, IvrSession, PlayDone, Say, ToQueue
 from apps.telephony.ivr.validator import validate_graph
 from apps.webhooks import signing
+from tests.accounts.helpers import web_login
 from tests.recording_store import RecordingStore
 from tests.telephony.harness import make_controller
 from tests.telephony.ivr_endpoint import IvrEndpoint
@@ -339,3 +341,94 @@ def test_a_wrong_secret_is_refused_by_the_endpoint(settings):
     assert endpoint.requests[0][3] is False
     lookup = next(step for step in call.ivr.path if step["node"] == "lookup")
     assert lookup["outcome"] == "fallback" and lookup["status"] == 401
+
+
+# --- the test call (API and console) --------------------------------------------------------------
+
+
+@pytest.fixture
+def self_service(acme):
+    from apps.telephony.models import Queue
+
+    with tenant_context(acme.tenant):
+        queue = Queue.objects.create(code="orders", name="Orders")
+    return acme, queue
+
+
+def _graph_for(queue_id: int, url: str) -> dict:
+    found = graph(url)
+    found["nodes"]["agent"]["queue"] = queue_id
+    return found
+
+
+def test_the_test_call_calls_the_endpoint_for_real_signed_with_the_tenants_secret(self_service, settings):
+    from apps.webhooks.services.integration import integration_secret
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
+    acme, queue = self_service
+    with tenant_context(acme.tenant):
+        secret = integration_secret()
+    api = acme.api(acme.admin())
+    with IvrEndpoint(secret) as endpoint:
+        flow = api.post(
+            "/api/v1/ivr-flows",
+            {"name": "Orders", "graph": _graph_for(queue.pk, f"{endpoint.url}/order")},
+            format="json",
+        ).json()
+        response = api.post(f"/api/v1/ivr-flows/{flow['id']}/test-call", {"digits": ["12345"]}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert endpoint.requests[0][3] is True  # signed with the tenant's integration secret
+    assert body["variables"]["order_status"] == "shipped"
+    said = [action["text"] for action in body["actions"] if action["type"] == "say"]
+    assert said == [
+        "december tenth twenty twenty six",
+        "one hundred twenty eight yuan and fifty fen",
+    ]  # acme speaks English
+    assert body["result"]["type"] == "queue"
+
+
+def test_the_test_call_takes_typed_answers_and_refuses_bad_ones(self_service):
+    acme, queue = self_service
+    api = acme.api(acme.admin())
+    flow = api.post(
+        "/api/v1/ivr-flows",
+        {"name": "Orders", "graph": _graph_for(queue.pk, "https://crm.example.com/o")},
+        format="json",
+    ).json()
+    url = f"/api/v1/ivr-flows/{flow['id']}/test-call"
+    typed = {"lookup": {"status": "shipped", "delivery": "2027-01-02", "amount": "3"}}
+    body = api.post(url, {"digits": ["1"], "http_responses": typed}, format="json").json()
+    assert [a["text"] for a in body["actions"] if a["type"] == "say"] == [
+        "january second twenty twenty seven",
+        "three yuan",
+    ]
+    failed = api.post(url, {"digits": ["1"], "http_responses": {"lookup": "timeout"}}, format="json").json()
+    assert failed["variables"]["lookup_failed"] == "order 1"
+    assert failed["path"][1]["error"] == "timeout"
+    bad = api.post(url, {"http_responses": {"lookup": 5}}, format="json")
+    assert bad.status_code == 400 and "http_responses" in bad.json()["fields"]
+
+
+def test_the_console_test_call_shows_what_is_said(self_service):
+    acme, queue = self_service
+    admin = web_login(acme, acme.admin_email)
+    api = acme.api(acme.admin())
+    flow = api.post(
+        "/api/v1/ivr-flows",
+        {"name": "Orders", "graph": _graph_for(queue.pk, "https://crm.example.com/o")},
+        format="json",
+    ).json()
+    typed = '{"lookup": {"status": "shipped", "delivery": "2027-01-02", "amount": "3"}}'
+    response = admin.post(
+        f"/console/ivr/flows/{flow['id']}/test-call/",
+        {"test-digits": "1", "test-version": "1", "test-http_responses": typed},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "january second twenty twenty seven" in page and "three yuan" in page
+    response = admin.post(
+        f"/console/ivr/flows/{flow['id']}/test-call/",
+        {"test-digits": "1", "test-version": "1", "test-http_responses": "[1]"},
+    )
+    assert response.status_code == 400

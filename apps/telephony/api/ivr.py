@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from apps.accounts.choices import Role
 from apps.core.api.permissions import HasRole
 from apps.core.errors import ApplicationError
 from apps.telephony.choices import IvrFlowStatus
+from apps.telephony.forms.ivr import check_http_responses
 from apps.telephony.ivr import schema
 from apps.telephony.ivr.hours import HoursSpec, day_plan, hours_state, zone
 from apps.telephony.models import BusinessHours, HolidayOverride, IvrFlow, IvrFlowVersion, PhoneNumber, Queue
@@ -110,6 +112,18 @@ class TestCallRequestSerializer(serializers.Serializer):
     )
     at = serializers.DateTimeField(required=False, help_text="When the call happens (default: now).")
     version = serializers.IntegerField(required=False, help_text="Version number (default: the draft, else published).")
+    http_responses = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text='Per http node: its endpoint\'s answer (a JSON object), "timeout" or "error". '
+        "A node not listed calls its endpoint for real.",
+    )
+
+    def validate_http_responses(self, value):
+        try:
+            return check_http_responses(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
 
     def validate_digits(self, value):
         for entry in value:
@@ -392,7 +406,9 @@ class IvrFlowViewSet(
         else:
             version = ivr_services.flow_draft(flow) or flow.published or ivr_services.flow_latest(flow)
         at = data.get("at") or timezone.now()
-        result = ivr_services.flow_test_call(version=version, digits=data["digits"], at=at)
+        result = ivr_services.flow_test_call(
+            version=version, digits=data["digits"], at=at, http_responses=data.get("http_responses") or {}
+        )
         return Response({"version": version.number, "at": at, **result.as_dict()})
 
 

@@ -41,6 +41,10 @@ NODE_TYPE_LABELS = {
     schema.TRANSFER: gettext_lazy("Transfer"),
     schema.SURVEY: gettext_lazy("Survey (1–5)"),
     schema.HANGUP: gettext_lazy("Hang up"),
+    schema.HTTP: gettext_lazy("Look up (HTTP)"),
+    schema.SET: gettext_lazy("Set a variable"),
+    schema.BRANCH: gettext_lazy("Branch on a variable"),
+    schema.SAY: gettext_lazy("Say a value"),
 }
 FIELD_LABELS = {
     "prompt": gettext_lazy("Prompt"),
@@ -62,6 +66,16 @@ FIELD_LABELS = {
     "queue": gettext_lazy("Queue"),
     "after_call": gettext_lazy("After the agent leaves (e.g. a survey)"),
     "number": gettext_lazy("Number"),
+    "url": gettext_lazy("Endpoint URL"),
+    "timeout_ms": gettext_lazy("Time-out (ms, 500–5000)"),
+    "variable_prefix": gettext_lazy("Store the answer's fields as <prefix>_<field>"),
+    "fallback": gettext_lazy("On time-out or error"),
+    "value": gettext_lazy("Value ({name} inserts a variable)"),
+    "conditions": gettext_lazy("Conditions (JSON)"),
+    "default": gettext_lazy("Otherwise"),
+    "kind": gettext_lazy("Read it as"),
+    "language": gettext_lazy("Language (default: the company's)"),
+    "currency": gettext_lazy("Currency"),
 }
 
 
@@ -147,6 +161,25 @@ class TestCallForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
     )
     version = forms.TypedChoiceField(label=gettext_lazy("Version"), coerce=int)
+    http_responses = forms.CharField(
+        label=gettext_lazy("Answers of http nodes (JSON)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            'Optional, per node: {"lookup": {"status": "shipped"}} answers for the endpoint, '
+            '"timeout" or "error" for a failure. A node not listed calls its endpoint for real.'
+        ),
+    )
+
+    def clean_http_responses(self):
+        raw = (self.cleaned_data["http_responses"] or "").strip()
+        if not raw:
+            return {}
+        try:
+            value = json.loads(raw)
+        except ValueError as error:
+            raise forms.ValidationError(_("Enter a JSON object: node id → answer.")) from error
+        return check_http_responses(value)
 
     def clean_digits(self):
         entries = []
@@ -158,6 +191,37 @@ class TestCallForm(forms.Form):
             else:
                 raise forms.ValidationError(_("Keys are 0–9, * and #; “-” for silence."))
         return entries
+
+
+class JsonListField(forms.CharField):
+    """A JSON list typed as text (a branch node's conditions); the validator checks its items."""
+
+    def prepare_value(self, value):
+        return json.dumps(value, ensure_ascii=False) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        raw = super().to_python(value)
+        if not raw:
+            return []
+        try:
+            found = json.loads(raw)
+        except ValueError as error:
+            raise forms.ValidationError(_("Enter a JSON list.")) from error
+        if not isinstance(found, list):
+            raise forms.ValidationError(_("Enter a JSON list."))
+        return found
+
+
+def check_http_responses(value) -> dict:
+    """The test call's typed answers: ``{node id: {JSON object} | "timeout" | "error"}``."""
+    if not isinstance(value, dict):
+        raise forms.ValidationError(_("Enter a JSON object: node id → answer."))
+    for node_id, answer in value.items():
+        if not isinstance(node_id, str) or not (isinstance(answer, dict) or answer in ("timeout", "error")):
+            raise forms.ValidationError(
+                _("Each answer is a JSON object, “timeout” or “error” (node “%(node)s”).") % {"node": node_id}
+            )
+    return value
 
 
 def node_form_class(node_type: str, node_ids: list[str]):
@@ -222,6 +286,24 @@ def node_form_class(node_type: str, node_ids: list[str]):
             )
         elif field.kind in (schema.FieldKind.NUMBER, schema.FieldKind.VARIABLE):
             fields[field.name] = forms.CharField(label=label, required=required, max_length=32)
+        elif field.kind == schema.FieldKind.URL:
+            fields[field.name] = forms.CharField(label=label, required=required, max_length=500)
+        elif field.kind == schema.FieldKind.VALUE:
+            fields[field.name] = forms.CharField(label=label, required=required, max_length=schema.MAX_VALUE_LENGTH)
+        elif field.kind == schema.FieldKind.CHOICE:
+            picks: list[tuple[str, str]] = [] if required else [("", "—")]
+            picks += [(choice, choice) for choice in field.choices]
+            fields[field.name] = forms.ChoiceField(label=label, required=required, choices=picks)
+        elif field.kind == schema.FieldKind.CONDITIONS:
+            fields[field.name] = JsonListField(
+                label=label,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text=_(
+                    'For example [{"op": "equals", "value": "shipped", "next": "say_date"}]; '
+                    "op: equals, in (a list), less, greater, empty."
+                ),
+            )
     return type(f"{node_type.title()}NodeForm", (forms.Form,), fields)
 
 

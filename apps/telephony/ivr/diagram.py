@@ -50,6 +50,10 @@ ICONS = {
     schema.TRANSFER: "⇄",
     schema.SURVEY: "★",
     schema.HANGUP: "✕",
+    schema.HTTP: "⇅",
+    schema.SET: "=",
+    schema.BRANCH: "◇",
+    schema.SAY: "♪",
 }
 
 
@@ -145,6 +149,14 @@ def summary(node: Mapping[str, Any], queue_names: Mapping[int, str] | None = Non
     node_type = node.get("type")
     if node_type in (schema.PLAY, schema.SURVEY, schema.GATHER, schema.MENU):
         return str(node.get("prompt") or "")
+    if node_type == schema.HTTP:
+        return str(node.get("url") or "")
+    if node_type == schema.SET:
+        return f"{node.get('variable') or ''} = {node.get('value') or ''}"
+    if node_type == schema.BRANCH:
+        return str(node.get("variable") or "")
+    if node_type == schema.SAY:
+        return f"{node.get('kind') or ''}: {node.get('variable') or ''}"
     if node_type == schema.TRANSFER and node.get("number"):
         return str(node.get("number"))
     queue = node.get("queue")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,16 +26,20 @@ from apps.telephony.choices import IvrFlowStatus
 from apps.telephony.ivr import editing, schema
 from apps.telephony.ivr.editing import GraphEditError
 from apps.telephony.ivr.hours import HoursSpec
+from apps.telephony.ivr.http import perform, request_body, signed_headers
 from apps.telephony.ivr.runner import (
     Action,
     Digits,
     Gather,
     HoursLookup,
+    HttpRequest,
+    HttpResult,
     IvrSession,
     NoInput,
     Play,
     PlayDone,
     QueueLookup,
+    Say,
     Survey,
     ToQueue,
     action_dict,
@@ -43,6 +47,7 @@ from apps.telephony.ivr.runner import (
 from apps.telephony.ivr.validator import ValidationResult, validate_graph
 from apps.telephony.models import BusinessHours, IvrFlow, IvrFlowVersion, PhoneNumber, Prompt, Queue
 from apps.telephony.services.dialling import transfer_number_check
+from apps.webhooks.services.integration import integration_secret
 
 EXPORT_FORMAT = "contactcenter.ivr-flow"
 EXPORT_FORMAT_VERSION = 1
@@ -526,13 +531,35 @@ class TestCallResult:
         return dict(self.__dict__)
 
 
+def _test_http(action: HttpRequest, mocks: dict[str, Any], caller: str) -> HttpResult:
+    """An http node in a test call: the answer typed for the node (a JSON object as the
+    endpoint's answer, or ``"timeout"`` / ``"error"``), else a real signed request to the
+    endpoint, as the engine makes it (same body, secret, SSRF guard and time-out)."""
+    if action.node in mocks:
+        mock = mocks[action.node]
+        if isinstance(mock, dict):
+            return HttpResult(True, 200, mock)
+        if mock == "timeout":
+            return HttpResult(False, error="timeout")
+        return HttpResult(False, 500, error="status")
+    body = request_body(action, call_uid="test-call", caller=caller, callee="")
+    return perform(action.url, body, signed_headers(integration_secret(), body), action.timeout_ms / 1000.0)
+
+
 def flow_test_call(
-    *, version: IvrFlowVersion, digits: list[str | None], at: dt.datetime | None = None
+    *,
+    version: IvrFlowVersion,
+    digits: list[str | None],
+    at: dt.datetime | None = None,
+    http_responses: dict[str, Any] | None = None,
+    caller: str = "10000000000",
 ) -> TestCallResult:
     """Walk ``version`` as a caller pressing ``digits`` in order, at ``at`` (default now).
 
     Each prompt that waits for keys takes the next entry (``None`` or ``""``: the caller
-    stays silent); when the list runs out the caller stays silent. If the call reaches a
+    stays silent); when the list runs out the caller stays silent. An http node takes the answer
+    given for it in ``http_responses`` (``{node id: {JSON answer} | "timeout" | "error"}``), else
+    calls the endpoint for real (signed, as the engine does). Say nodes show what they speak. If the call reaches a
     queue with a post-call step and entries remain, the walk continues there as if the
     agent had finished. Draft versions are validated first (errors raise ``invalid_flow``).
     """
@@ -544,7 +571,9 @@ def flow_test_call(
         now_local=at or timezone.now(),
         hours_lookup=hours_lookup_db(),
         queue_lookup=queue_lookup_db(),
+        language=getattr(getattr(connection, "tenant", None), "default_language", "") or "zh-Hans",
     )
+    mocks = dict(http_responses or {})
     remaining: list[str | None] = list(digits)
     actions: list[Action] = [session.start()]
     for _step in range(TEST_CALL_MAX_STEPS):
@@ -554,8 +583,10 @@ def flow_test_call(
                 actions.append(session.after_call())
                 continue
             break
-        if isinstance(action, Play):
+        if isinstance(action, Play | Say):
             actions.append(session.feed(PlayDone()))
+        elif isinstance(action, HttpRequest):
+            actions.append(session.feed(_test_http(action, mocks, caller)))
         elif isinstance(action, Gather | Survey):
             entry = remaining.pop(0) if remaining else None
             actions.append(session.feed(Digits(entry) if entry else NoInput()))

@@ -87,7 +87,22 @@ EDGE_LABELS = {
     "invalid": pgettext_lazy("ivr branch", "no match"),
     "no_input": pgettext_lazy("ivr branch", "timeout"),
     "after_call": pgettext_lazy("ivr branch", "after call"),
+    "fallback": pgettext_lazy("ivr branch", "failed"),
+    "default": pgettext_lazy("ivr branch", "otherwise"),
 }
+CONDITION_SIGNS = {"equals": "=", "in": "∈", "less": "<", "greater": ">", "empty": "∅"}
+
+
+def _condition_text(graph: dict, node_id: str, index: str) -> str:
+    """A branch edge's words: the comparison (``= shipped``, ``< 10``, ``∅``), cut short."""
+    try:
+        condition = graph["nodes"][node_id]["conditions"][int(index)]
+        sign = CONDITION_SIGNS.get(condition.get("op"), "?")
+        value = condition.get("value")
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        return index
+    shown = "" if value is None else ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    return diagram.clip(f"{sign} {shown}".strip(), 12)
 
 
 def _summary(node: dict, queue_names: dict[int, str] | None = None) -> str:
@@ -105,6 +120,9 @@ def _diagram(graph: dict, problems: dict, warnings: dict, queue_names: dict[int,
     for node in laid.nodes:
         node.type_label = str(NODE_TYPE_LABELS.get(node.type, node.type))
     for edge in laid.edges:
+        if edge.field == "conditions":
+            edge.text = _condition_text(graph, edge.source, edge.key)
+            continue
         edge.text = edge.key if edge.field == "options" else str(EDGE_LABELS.get(edge.field, edge.field))
     return laid
 
@@ -257,8 +275,15 @@ def _test_view(result: Any, queue_names: dict[int, str]) -> dict[str, Any] | Non
     """The test call's path and ending as people read them: node types and queues by name."""
     if result is None:
         return None
+    # What each say node spoke (its action's text), shown on its step.
+    spoken = iter([action.get("text", "") for action in result.actions if action.get("type") == "say"])
     path = [
-        {**step, "type_label": NODE_TYPE_LABELS.get(str(step.get("type")), step.get("type"))} for step in result.path
+        {
+            **step,
+            "type_label": NODE_TYPE_LABELS.get(str(step.get("type")), step.get("type")),
+            "says": next(spoken, "") if step.get("type") == "say" and step.get("outcome") == "said" else "",
+        }
+        for step in result.path
     ]
     ending = result.result or {}
     queue_id = ending.get("queue_id")
@@ -546,7 +571,12 @@ def flow_test_call_view(request, pk: int):
         if at is not None and timezone.is_naive(at):
             at = timezone.make_aware(at, timezone.get_current_timezone())
         try:
-            result = ivr_services.flow_test_call(version=version, digits=form.cleaned_data["digits"], at=at)
+            result = ivr_services.flow_test_call(
+                version=version,
+                digits=form.cleaned_data["digits"],
+                at=at,
+                http_responses=form.cleaned_data["http_responses"],
+            )
         except ApplicationError as error:
             messages.error(request, str(error.message))
             status = 400

@@ -378,6 +378,7 @@ ENGINE: dict[str, Schema] = {
     "call.dial": message("call.dial", {"agent_id": INTEGER, "number": STRING, "customer_id": nullable(INTEGER)}),
     "call.monitor": message("call.monitor", {"supervisor_user_id": INTEGER, "call_uid": STRING, "mode": MONITOR_MODE}),
     "call.release": message("call.release", {"supervisor_user_id": INTEGER, "call_uid": STRING}),
+    "callback.cancel": message("callback.cancel", {"supervisor_user_id": INTEGER, "request_uid": STRING}),
     "config.changed": message(
         "config.changed",
         {

@@ -84,6 +84,7 @@ PAGES = [
     ("/console/ivr/hours/{hours}/", None),
     ("/console/ivr/flows/{flow}/versions/{version}/", None),
     ("/calls/voicemails/", "Voicemail"),
+    ("/calls/callbacks/", "Callback requests"),
     ("/customers/new/", "New customer"),
     ("/customers/{customer}/", "Han Meimei"),
     ("/customers/{customer}/edit/", "Edit customer"),
@@ -111,7 +112,13 @@ def test_page_has_a_header_with_breadcrumbs_and_no_bare_heading(admin, objects, 
 
 
 def test_lists_are_sortable_with_empty_states(admin, objects):
-    for path in ("/console/campaigns/dnc/", "/console/campaigns/consents/", "/console/campaigns/callbacks/"):
+    for path in (
+        "/console/campaigns/dnc/",
+        "/console/campaigns/consents/",
+        "/console/campaigns/callbacks/",
+        "/calls/voicemails/",
+        "/calls/callbacks/",
+    ):
         main = _main(admin.get(path).content.decode())
         assert "data-sortable" in main and 'class="empty-state"' in main, path
         assert 'class="filter-bar"' in main, path

@@ -12,7 +12,7 @@ from apps.telephony.engine.state import CallState
 from apps.telephony.models import CallbackRequest
 from apps.telephony.services import cdr
 from tests.telephony.call_factories import at, make_queue, uid
-from tests.telephony.test_engine import GRAPH, build, call_in, ivr_caller
+from tests.telephony.test_engine import GRAPH, build, call_in, human, ivr_caller, virtual
 
 
 def _message_events(store, call_uid):
@@ -93,3 +93,33 @@ def test_a_callbacks_dial_marks_its_request_dialing_with_the_attempt(acme):
         store.callback_finished(request_call.uid, dial, "done")
         request.refresh_from_db()
         assert request.status == CallbackStatus.DONE and request.completed_at is not None
+
+
+def _attempts(store, request_uid):
+    return sorted(uid_ for uid_ in store.finished if uid_.startswith(f"{request_uid}-cb"))
+
+
+def test_a_cancelled_request_leaves_the_queue_and_is_never_dialled():
+    clock, driver, controller, store = build(graph=GRAPH, caller=ivr_caller(menu="3"))
+    human(controller, 21, ready=False)
+    waiting = call_in(driver, caller="13800000001")
+    clock.run_until(30)
+    assert f"{waiting}-cb1" in controller.calls
+    controller.handle_message({"type": "callback.cancel", "supervisor_user_id": 5, "request_uid": waiting})
+    assert f"{waiting}-cb1" not in controller.calls
+    virtual(driver, controller, 31, talk=20, answer=0)
+    clock.run()
+    assert _attempts(store, waiting) == []
+
+
+def test_a_request_cancelled_between_attempts_is_not_retried():
+    caller = ivr_caller(menu="3")
+    caller.originate_answer_probability = 0.0
+    clock, driver, controller, store = build(graph=GRAPH, caller=caller)
+    virtual(driver, controller, 31, talk=20, answer=0)
+    waiting = call_in(driver, caller="13800000001")
+    while not _attempts(store, waiting):
+        clock.run_until(clock.now() + 10)
+    controller.handle_message({"type": "callback.cancel", "supervisor_user_id": 5, "request_uid": waiting})
+    clock.run()
+    assert _attempts(store, waiting) == [f"{waiting}-cb1"]

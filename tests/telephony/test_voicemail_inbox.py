@@ -497,3 +497,43 @@ def test_demo_seed_is_idempotent_and_playable(inbox):
             CallbackRequest.objects.filter(call__uid__startswith="demo-vm-").values_list("status", flat=True)
         )
         assert statuses == {"pending", "dialing", "done", "failed"}
+
+
+def test_a_supervisor_cancels_a_waiting_request_and_the_engine_is_told(
+    inbox, requests_, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    client = web_login(inbox["tenant"], inbox["lead"].email)
+    pending = requests_[CallbackStatus.PENDING]
+    page = client.get("/calls/callbacks/").content.decode()
+    assert f'action="/calls/callbacks/{pending.pk}/cancel/"' in page
+    assert f'action="/calls/callbacks/{requests_[CallbackStatus.DONE].pk}/cancel/"' not in page
+    with mock.patch("apps.telephony.services.callback_requests.publish_on_commit") as publish:
+        assert client.post(f"/calls/callbacks/{pending.pk}/cancel/").status_code == 302
+    publish.assert_called_once_with(
+        "engine", {"type": "callback.cancel", "supervisor_user_id": inbox["lead"].pk, "request_uid": pending.call.uid}
+    )
+    with _in(inbox):
+        pending.refresh_from_db()
+        assert pending.status == CallbackStatus.CANCELLED and pending.completed_at is not None
+
+
+def test_cancelling_a_finished_request_or_as_an_agent_is_refused(inbox, requests_):
+    api = inbox["tenant"].api(inbox["lead"])
+    done = requests_[CallbackStatus.DONE]
+    refused = api.post(f"/api/v1/callbacks/{done.pk}/cancel", {}, format="json")
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_state"
+    agent = inbox["tenant"].api(inbox["plain"])
+    assert agent.post(f"/api/v1/callbacks/{requests_[CallbackStatus.PENDING].pk}/cancel").status_code == 403
+    assert (
+        web_login(inbox["tenant"], inbox["plain"].email)
+        .post(f"/calls/callbacks/{requests_[CallbackStatus.PENDING].pk}/cancel/")
+        .status_code
+        == 403
+    )
+    ok = api.post(f"/api/v1/callbacks/{requests_[CallbackStatus.DIALING].pk}/cancel")
+    assert ok.status_code == 200 and ok.json()["status"] == "cancelled"
+    with _in(inbox):
+        assert CallbackRequest.objects.get(pk=done.pk).status == CallbackStatus.DONE
+        assert CallbackRequest.objects.get(pk=requests_[CallbackStatus.PENDING].pk).status == CallbackStatus.PENDING

@@ -94,6 +94,7 @@ call_reads = [
     path("voicemails/<int:pk>/heard", voicemail.VoicemailHeardView.as_view(), name="voicemail-heard"),
     path("voicemails/<int:pk>/assign", voicemail.VoicemailAssignView.as_view(), name="voicemail-assign"),
     path("callbacks", voicemail.CallbackListView.as_view(), name="callback-list"),
+    path("callbacks/<int:pk>/cancel", voicemail.CallbackCancelView.as_view(), name="callback-cancel"),
     path("kpis/queues", calls.QueueKpiView.as_view(), name="kpi-queues"),
 ]
 

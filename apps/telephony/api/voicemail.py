@@ -23,6 +23,7 @@ from apps.telephony.api.calls import _Named, _named
 from apps.telephony.filtersets import CallbackFilterSet, VoicemailFilterSet
 from apps.telephony.models import Call, CallbackRequest, Voicemail
 from apps.telephony.selectors.voicemail import INBOX_ROLES, callbacks_visible_to, voicemails_visible_to
+from apps.telephony.services.callback_requests import callback_request_cancel
 from apps.telephony.services.voicemail import ACTIONS, voicemail_assign, voicemail_link, voicemail_mark_heard
 
 
@@ -200,3 +201,15 @@ class CallbackListView(generics.ListAPIView):
 
     def get_queryset(self):
         return callbacks_visible_to(self.request.user)
+
+
+class CallbackCancelView(APIView):
+    permission_classes = [HasRole.of(*INBOX_ROLES)]
+
+    @extend_schema(request=None, responses={200: CallbackSerializer})
+    def post(self, request, pk: int):
+        """Cancel a waiting request (managers; 400 ``invalid_state`` unless pending or dialing)."""
+        callback = callbacks_visible_to(request.user).filter(pk=pk).first()
+        if callback is None:
+            raise NotFoundError("not_found", _("No such callback request."))
+        return Response(CallbackSerializer(callback_request_cancel(request=callback, actor=request.user)).data)

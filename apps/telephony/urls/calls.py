@@ -12,6 +12,7 @@ urlpatterns = [
     path("voicemails/<int:pk>/heard/", views_voicemail.voicemail_heard, name="voicemail_heard"),
     path("voicemails/<int:pk>/assign/", views_voicemail.voicemail_assign_view, name="voicemail_assign"),
     path("callbacks/", views_voicemail.callbacks, name="callbacks"),
+    path("callbacks/<int:pk>/cancel/", views_voicemail.callback_cancel, name="callback_cancel"),
     path("recordings/<int:pk>/file", views_calls.recording_file, name="recording_file"),
     path("<str:uid>/", views_calls.call_detail, name="detail"),
 ]

@@ -28,6 +28,7 @@ from apps.telephony.selectors.voicemail import (
     is_manager,
     voicemails_visible_to,
 )
+from apps.telephony.services.callback_requests import callback_request_cancel
 from apps.telephony.services.voicemail import (
     voicemail_assign,
     voicemail_link,
@@ -149,5 +150,28 @@ def callbacks(request):
     page = Paginator(filterset.qs if status == 200 else filterset.queryset.none(), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    context = {"filter": filterset, "page": page, "query": _query_without_page(request)}
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": _query_without_page(request),
+        "manager": is_manager(request.user),
+        "cancellable": ("pending", "dialing"),
+    }
     return render(request, "telephony/calls/callbacks.html", context, status=status)
+
+
+@require_POST
+@role_required(*INBOX_ROLES)
+def callback_cancel(request, pk: int):
+    callback = callbacks_visible_to(request.user).filter(pk=pk).first()
+    if callback is None:
+        raise Http404(_("No such callback request."))
+    try:
+        callback_request_cancel(request=callback, actor=request.user)
+    except PermissionDeniedError as error:
+        raise PermissionDenied(str(error.message)) from error
+    except ApplicationError as error:
+        messages.error(request, str(error.message))
+        return redirect("calls:callbacks")
+    messages.success(request, _("Callback request cancelled."))
+    return redirect("calls:callbacks")

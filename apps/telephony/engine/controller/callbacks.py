@@ -43,6 +43,21 @@ class Callbacks:
 
     def __init__(self, ctl: CallController) -> None:
         self.ctl = ctl
+        self.cancelled: set[str] = set()  # requests cancelled while no callback of theirs waited
+
+    def cancel(self, request_uid: str) -> bool:
+        """A supervisor cancelled a request (its row says so already): a callback waiting in the
+        queue leaves it; one waiting to be retried is not; one being dialled goes on (False)."""
+        for uid, call in list(self.ctl.calls.items()):
+            if call.is_callback and call.callback_for == request_uid:
+                if call.status != CALLBACK_WAITING:
+                    return False
+                self.ctl.acd.remove_call(uid)
+                self.ctl.calls.pop(uid, None)
+                self.ctl.queueing.changed(call.queue_id)
+                return True
+        self.cancelled.add(request_uid)
+        return True
 
     def request(self, call: CallState, queue_id: int | None, *, original: float) -> None:
         """The caller asked to be called back: they hang up, and a callback keeps their place."""
@@ -73,6 +88,9 @@ class Callbacks:
         self.enqueue(call.uid, call, queue_id, original, attempts=0)
 
     def enqueue(self, request_uid: str, origin: CallState, queue_id: int, original: float, *, attempts: int) -> None:
+        if request_uid in self.cancelled:
+            self.cancelled.discard(request_uid)
+            return
         number = self.ctl.numbers.get(origin.number_id)
         callback = CallState(
             f"{request_uid}-cb{attempts + 1}",

@@ -332,6 +332,9 @@ class Inbox:
             self.ctl.wrapup.finish(call, END_FORCE_RELEASED)
         self.ctl.driver.hangup(call.uid)
 
+    def msg_callback_cancel(self, message: dict) -> None:
+        self.ctl.callbacks.cancel(str(message["request_uid"]))
+
     # The message types of docs/realtime.md ("engine inbox"), each with its handler.
     _handlers: ClassVar[dict[str, Callable[[Inbox, dict[str, Any]], bool | None]]] = {
         "agent.state": msg_agent_state,
@@ -352,6 +355,7 @@ class Inbox:
         "call.dial": msg_dial,
         "call.monitor": msg_monitor,
         "call.release": msg_release,
+        "callback.cancel": msg_callback_cancel,
         "campaign.preview_dial": msg_preview_dial,
         "campaign.preview_skip": msg_preview_skip,
     }

@@ -50,6 +50,35 @@
     return String(template || "").replace("%(name)s", name || "");
   }
 
+  function conferenceReason(code) {
+    return (labels.conference_reasons && labels.conference_reasons[code]) || code || "";
+  }
+
+  // The other agent in a conference ({role, parties: [{agent_id, name, role}]}), by name.
+  function conferenceOther(conference) {
+    var other = (conference.parties || []).filter(function (party) {
+      return party.role !== conference.role;
+    })[0];
+    return other ? other.name : "";
+  }
+
+  function renderConference(conference) {
+    show("conference-panel", Boolean(conference));
+    if (!conference) return;
+    var host = conference.role === "host";
+    $("call-conference").textContent = named(host ? labels.conference_host : labels.conference_member, conferenceOther(conference));
+    var list = $("conference-parties");
+    list.textContent = "";
+    [{ name: labels.conference_caller }].concat(conference.parties || []).forEach(function (party) {
+      var item = document.createElement("li");
+      item.textContent = party.name;
+      list.appendChild(item);
+    });
+    // Dropping the colleague and ending for everyone are the host's; either agent may leave.
+    show("btn-conference-drop", host);
+    show("btn-conference-end", host);
+  }
+
   function consultReason(code) {
     return (labels.consult_reasons && labels.consult_reasons[code]) || code || "";
   }
@@ -80,7 +109,7 @@
     // shown with textContent); a campaign offer's script is desk_outbound.js's.
     if (message.script !== undefined && !message.campaign_id) call.inbound_script = message.script;
     // ``ivr_variables``: what the caller gave the IVR (gathered digits, looked-up values), shown in the pop.
-    ["caller", "direction", "queue_id", "queue_name", "customer", "ring_timeout_seconds", "consult", "ivr_variables"].forEach(
+    ["caller", "direction", "queue_id", "queue_name", "customer", "ring_timeout_seconds", "consult", "conference", "ivr_variables"].forEach(
       function (key) {
         if (message[key] !== undefined) call[key] = message[key];
       }
@@ -128,14 +157,18 @@
     show("panel-wrapup", state === "wrap_up");
     $("btn-ready").disabled = state === "ready";
     var consult = call && call.consult;
+    var conference = call && call.conference;
     // During a consultation the caller stays held: no resume, no second transfer; the consulted
-    // agent only talks and hangs up (which ends the consultation, not the call).
-    $("btn-hold").hidden = state === "hold" || Boolean(consult);
+    // agent only talks and hangs up (which ends the consultation, not the call). In a conference
+    // nobody holds or transfers: leave, drop or end it first (Hang up is Leave).
+    $("btn-hold").hidden = state === "hold" || Boolean(consult) || Boolean(conference);
     $("btn-resume").hidden = state !== "hold" || Boolean(consult);
-    show("transfer-form", !consult);
-    show("consult-form", !consult);
+    show("transfer-form", !consult && !conference);
+    show("consult-form", !consult && !conference);
     show("consult-actions", Boolean(consult && consult.role === "first"));
     $("btn-consult-complete").disabled = !(consult && consult.answered);
+    $("btn-conference").disabled = !(consult && consult.answered);
+    renderConference(conference);
     var offerTitle = isOutbound() ? labels.outbound : labels.offer;
     $("offer-title").textContent = consult && consult.role === "target" ? named(labels.consult_from, consult.name) : offerTitle;
     var consultText = "";
@@ -344,6 +377,33 @@
         log(message.role === "target" ? labels.consult_yours : labels.consult_done);
         render();
         break;
+      case "call.conference_started":
+        if (call && call.call_uid === message.call_uid) {
+          call.consult = null;
+          call.conference = { role: message.role, parties: message.parties };
+        }
+        log(labels.conference_started);
+        render();
+        break;
+      case "call.conference_failed":
+        showError(labels.conference_failed + " (" + conferenceReason(message.reason) + ")");
+        log(labels.conference_failed);
+        render();
+        break;
+      case "call.conference_ended":
+        if (call && call.call_uid === message.call_uid) {
+          call.conference = null;
+          // The colleague keeps the caller when the first agent leaves: their call starts now.
+          if (message.role === "agent") call.since = new Date(Live.serverNow()).toISOString();
+        }
+        log(
+          (message.role === "agent" ? labels.conference_yours : labels.conference_ended) +
+            " (" +
+            conferenceReason(message.reason) +
+            ")"
+        );
+        render();
+        break;
       case "call.monitor":
         if (call && call.call_uid === message.call_uid) call.monitor = message.mode;
         if (labels.monitor[message.mode]) log(labels.monitor[message.mode]);
@@ -453,6 +513,18 @@
   });
   $("btn-consult-cancel").addEventListener("click", function () {
     callAction("consult/cancel");
+  });
+  $("btn-conference").addEventListener("click", function () {
+    callAction("conference");
+  });
+  $("btn-conference-leave").addEventListener("click", function () {
+    callAction("conference/leave");
+  });
+  $("btn-conference-drop").addEventListener("click", function () {
+    callAction("conference/drop");
+  });
+  $("btn-conference-end").addEventListener("click", function () {
+    callAction("conference/end");
   });
   $("wrapup-form").addEventListener("submit", function (event) {
     event.preventDefault();

@@ -363,3 +363,23 @@ def test_a_reloaded_desk_finds_the_conference_again(plant):  # noqa: F811 -- the
     assert snap_b["conference"]["role"] == "member"
     assert [p["agent_id"] for p in snap_a["conference"]["parties"]] == [a, b]
     assert after_a["conference"] is None
+
+
+def test_the_call_page_timeline_shows_the_conference_in_words(acme, plant):  # noqa: F811 -- the fixture
+    from tests.accounts.helpers import web_login
+
+    with tenant_context(plant["tenant"]):
+        clock, driver, controller, store, uid, a, b = _db_conference(plant)
+        controller.handle_message({"type": "call.conference_drop", "agent_id": a, "call_uid": uid})
+        clock.run_until(45)
+        bob = Agent.objects.select_related("user").get(pk=b).user.get_full_name()
+    with tenant_context(acme.tenant):
+        supervisor = acme.user("supervisor")
+    client = web_login(acme, supervisor.email)
+    page = client.get(f"/calls/{uid}/").content.decode()
+    timeline = page[page.index('class="timeline"') :]
+    assert "Conference started" in timeline
+    assert f"with the caller and {bob}" in timeline
+    assert "Joined the conference" in timeline and "Left the conference" in timeline
+    assert "Conference ended" in timeline and "dropped by the first agent" in timeline
+    assert ">conference_" not in timeline and "target_agent_id" not in timeline  # words, not codes

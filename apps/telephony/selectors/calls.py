@@ -291,6 +291,11 @@ def _detail(  # noqa: PLR0911, PLR0912, C901 -- one branch per kind of event rea
             or str(data.get("number") or "")
         )
         return _("to %(target)s") % {"target": target} if target else ""
+    if kind == "conference_started":
+        colleague = agents.get(_int(data.get("target_agent_id")) or 0)
+        return _("with the caller and %(agent)s") % {"agent": colleague} if colleague else ""
+    if kind in ("conference_party_left", "conference_ended") and data.get("reason"):
+        return str(_CONFERENCE_REASONS.get(str(data["reason"]), ""))
     if kind in ("consult_started",):
         target = agents.get(_int(data.get("target_agent_id")) or 0) or _queue(queues, data.get("queue_id"))
         return _("with %(target)s") % {"target": target} if target else ""
@@ -313,6 +318,15 @@ def _detail(  # noqa: PLR0911, PLR0912, C901 -- one branch per kind of event rea
         return dispositions.get(code, "") if isinstance(code, str) else ""
     return ""
 
+
+_CONFERENCE_REASONS = {
+    "left": pgettext_lazy("conference", "left from the desk"),
+    "hung_up": pgettext_lazy("conference", "hung up"),
+    "dropped": pgettext_lazy("conference", "dropped by the first agent"),
+    "ended": pgettext_lazy("conference", "ended for everyone"),
+    "caller_hung_up": pgettext_lazy("conference", "the caller hung up"),
+    "host_left": pgettext_lazy("conference", "the first agent left; the colleague has the caller"),
+}
 
 _OFFER_REASONS = {
     "rejected": pgettext_lazy("offer ended", "declined"),

@@ -189,7 +189,7 @@ def conference_in_progress(call, agent: Agent) -> dict[str, Any] | None:
     if event is None or event["kind"] != "conference_started":
         return None
     host_id, member_id = event["agent_id"], (event["data"] or {}).get("target_agent_id")
-    if agent.pk not in (host_id, member_id):
+    if not isinstance(member_id, int) or host_id is None or agent.pk not in (host_id, member_id):
         return None
     names = {
         found.pk: found.user.get_full_name()

@@ -242,3 +242,35 @@ def test_routing_demo_is_idempotent_and_keeps_edits(acme):
     assert routing_demo_ensure(acme.tenant.schema_name) == 0
     with tenant_context(acme.tenant):
         assert Queue.objects.get(code="general").script == "Our own words"
+
+
+@pytest.mark.parametrize(
+    "rings",
+    ["9:0", [{"min_level": "nine", "after_seconds": 0}], [{"min_level": 9}], [[9, 0]]],
+)
+def test_api_refuses_malformed_rings_with_field_errors(acme, rings):
+    general = _general(acme)
+    response = _create(acme, bullseye_rings=rings, skills=[{"skill": general.pk, "min_level": 1}])
+    assert response.status_code == 400, response.content
+    assert "bullseye_rings" in response.json()["fields"]
+    with tenant_context(acme.tenant):
+        assert not Queue.objects.filter(code="bull").exists()
+
+
+def test_queue_list_shows_a_bullseye_queues_rings(acme):
+    general = _general(acme)
+    assert _create(acme, bullseye_rings=RINGS, skills=[{"skill": general.pk, "min_level": 1}]).status_code == 201
+    admin = web_login(acme, acme.admin().email)
+    assert "Bullseye (rings by skill level): 9:0, 6:20, 3:45" in admin.get("/console/queues/").content.decode()
+
+
+def test_another_tenants_admin_cannot_touch_the_queue(acme, globex):
+    general = _general(acme)
+    created = _create(acme, bullseye_rings=RINGS, skills=[{"skill": general.pk, "min_level": 1}]).json()
+    token = globex.token(globex.admin())
+    api = acme.api()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    response = api.patch(f"/api/v1/queues/{created['id']}", {"bullseye_rings": RINGS[:1]}, format="json")
+    assert response.status_code in (401, 403)
+    with tenant_context(acme.tenant):
+        assert Queue.objects.get(pk=created["id"]).bullseye_rings == RINGS

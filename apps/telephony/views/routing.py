@@ -33,6 +33,7 @@ from apps.telephony.forms.routing import (
     PauseReasonForm,
     QueueForm,
     QueueScriptForm,
+    rings_text,
 )
 from apps.telephony.models import Agent, AgentSkill, Disposition, PauseReason, Queue, QueueSkill, Seat, Skill
 from apps.telephony.selectors.bullseye import answered_by_ring
@@ -70,6 +71,14 @@ def _queue_skills(queue: Queue) -> str:
     return ", ".join(f"{link.skill.name} ≥{link.min_level}" for link in queue.queue_skills.all()) or "—"
 
 
+def _queue_strategy(queue: Queue) -> str:
+    """The strategy's name; a bullseye queue's rings after it (``9:0, 6:20, 3:45``)."""
+    name = str(queue.get_strategy_display())
+    if queue.strategy == RoutingStrategy.BULLSEYE and queue.bullseye_rings:
+        return f"{name}: {rings_text(queue.bullseye_rings)}"
+    return name
+
+
 def _create_queue(form: QueueForm) -> Queue:
     data, skills = form.settings()
     return routing.queue_create(skills=skills, **data)
@@ -90,7 +99,7 @@ def _sections() -> dict[str, Section]:
             columns=[
                 (gettext_lazy("Code"), lambda q: q.code),
                 (gettext_lazy("Name"), lambda q: q.name),
-                (gettext_lazy("Strategy"), lambda q: q.get_strategy_display()),
+                (gettext_lazy("Strategy"), _queue_strategy),
                 (gettext_lazy("Priority"), lambda q: q.priority),
                 (gettext_lazy("SL threshold (s)"), lambda q: q.sl_threshold_seconds),
                 (gettext_lazy("Wrap-up (s)"), lambda q: q.wrapup_seconds),

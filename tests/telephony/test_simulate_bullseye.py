@@ -151,3 +151,13 @@ def test_whatif_page_refuses_bad_routing_inputs_with_400(planner, changes, field
     block = html.split(f'data-field="{field}"', 1)[1].split('<div class="field', 1)[0]
     assert message in block.replace("&#x27;", "'")
     assert 'id="whatif-result"' not in html
+
+
+def test_simulate_table_shows_who_answered(acme):
+    out = StringIO()
+    call_command(
+        "simulate", "--tenant", "acme", *BASE, "--agent-levels", "10:4,6:4,3:4", "--strategy", "bullseye",
+        "--rings", "9:0,5:15,1:30", stdout=out,
+    )  # fmt: skip
+    table = out.getvalue()
+    assert "by level       L3: " in table and "top level" in table and "by ring        ring 1: " in table

@@ -9,6 +9,7 @@ app_name = "webhooks"
 urlpatterns = [
     path("", webhooks.webhooks, name="list"),
     path("new/", webhooks.webhook_new, name="new"),
+    path("integration-secret/", webhooks.integration_rotate, name="integration_rotate"),
     path("<int:pk>/", webhooks.webhook_detail, name="detail"),
     path("<int:pk>/test/", webhooks.webhook_test, name="test"),
     path("<int:pk>/toggle/", webhooks.webhook_toggle, name="toggle"),

@@ -26,6 +26,7 @@ from apps.webhooks.forms.webhooks import WebhookForm
 from apps.webhooks.models import WebhookDelivery, WebhookSubscription
 from apps.webhooks.selectors.webhooks import delivery_get, delivery_list, subscription_get, subscription_list
 from apps.webhooks.services.deliveries import delivery_replay, webhook_send_test
+from apps.webhooks.services.integration import integration_secret_hint, integration_secret_rotate
 from apps.webhooks.services.subscriptions import (
     subscription_create,
     subscription_delete,
@@ -55,9 +56,28 @@ def _subscription(pk: int) -> WebhookSubscription:
     return subscription
 
 
+INTEGRATION_SECRET_KEY = "webhooks.integration_secret"  # noqa: S105 -- a session key, not a secret
+
+
 @admins
 def webhooks(request: HttpRequest) -> HttpResponse:
-    return render(request, "webhooks/list.html", {"webhooks": list(subscription_list()), "labels": EVENT_TYPES})
+    context = {
+        "webhooks": list(subscription_list()),
+        "labels": EVENT_TYPES,
+        # The IVR http node's signing secret (docs/ivr.md): its last characters, or in full once
+        # right after it was made.
+        "integration_hint": integration_secret_hint(),
+        "integration_secret": request.session.pop(INTEGRATION_SECRET_KEY, None),
+    }
+    return render(request, "webhooks/list.html", context)
+
+
+@admins
+@require_POST
+def integration_rotate(request: HttpRequest) -> HttpResponse:
+    request.session[INTEGRATION_SECRET_KEY] = integration_secret_rotate()
+    messages.success(request, _("New secret made. Copy it now: it is shown only once."))
+    return redirect("webhooks:list")
 
 
 @admins

@@ -28,7 +28,7 @@ from tests.accounts.helpers import web_login
 from tests.conftest import PASSWORD, TenantWorld
 from tests.sip import scenarios
 from tests.sip.conftest import TRUNK_ADDRESS, running_plane
-from tests.sip.driver_scenarios import _CARRIER_START, _RECEIVE_BYE, DTMF_PCAP_DIR
+from tests.sip.driver_scenarios import _CARRIER_BYE, _CARRIER_START, _RECEIVE_BYE, DTMF_PCAP_DIR
 from tests.sip.test_driver import _finish, _sipp, _wait
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -90,17 +90,13 @@ def _rms(frames: bytes) -> float:
     return math.sqrt(sum(sample * sample for sample in samples) / max(1, len(samples)))
 
 
-def test_a_voicemail_left_over_sip_is_stored_announced_and_plays_in_the_inbox(
-    engine_plane, sip_world, voicemail_number, settings
-):
+def _leave_message(engine_plane, world, queue, settings, scenario: str, caller: str, name: str):
+    """Run the engine service and one sipp caller; the stored Voicemail (with the switch's audio)."""
     from asgiref.sync import sync_to_async
 
-    from apps.notifications.models import Notification
     from apps.telephony.engine.runner import EngineService
-    from apps.telephony.models import Call, CallEvent, Voicemail, VoicemailAccess
+    from apps.telephony.models import Voicemail
 
-    queue, supervisor = voicemail_number
-    world = sip_world
     settings.SIP_ENGINE_ADDRESS = "127.0.0.1"
     settings.SIP_ENGINE_PORT = engine_plane.engine_port
     settings.SIP_ADDRESS = "127.0.0.1"
@@ -108,24 +104,23 @@ def test_a_voicemail_left_over_sip_is_stored_announced_and_plays_in_the_inbox(
     settings.SIP_RTPENGINE_NG_PORT = engine_plane.ng_port
     settings.SIP_RUNTIME_DIR = engine_plane.directory
     settings.PLATFORM_DOMAIN = world.a.domain.split(".", 1)[1]
-    mail.outbox = []
 
     def stored():
         # The engine's row (queue, caller) with the switch's audio attached.
         with tenant_context(world.a.tenant):
-            return list(Voicemail.objects.filter(caller=CALLER, queue=queue).exclude(file="").select_related("call"))
+            return list(Voicemail.objects.filter(caller=caller, queue=queue).exclude(file="").select_related("call"))
 
-    async def scenario():
+    async def run():
         service = EngineService(tenants=lambda: [world.a.tenant], layer=None, driver="sip", rescan_seconds=60)
         running = asyncio.create_task(service.run())
         try:
             await _wait(lambda: world.a.tenant.schema_name in service.engines, "the tenant's engine", 30)
             carrier = _sipp(
                 engine_plane,
-                "voicemail-carrier",
-                _caller_leaves_a_message(),
+                name,
+                scenario,
                 source=TRUNK_ADDRESS,
-                keys={"did": world.a.number, "caller": CALLER},
+                keys={"did": world.a.number, "caller": caller},
                 timeout=60,
             )
             engine_plane.processes[carrier.name] = carrier
@@ -142,20 +137,17 @@ def test_a_voicemail_left_over_sip_is_stored_announced_and_plays_in_the_inbox(
             await sync_to_async(connections.close_all)()
 
     try:
-        carrier_rc, carrier, rows = asyncio.run(scenario())
+        carrier_rc, carrier, rows = asyncio.run(run())
     finally:
         connection.set_schema_to_public()
     assert carrier_rc == 0, f"{engine_plane.received(carrier.name)[-3000:]}\n{carrier.tail()}\n{engine_plane.logs()}"
     assert len(rows) == 1, engine_plane.logs()
-    voicemail = rows[0]
+    return rows[0]
 
+
+def _stored_audio(world, voicemail) -> tuple[bytes, bytes, float]:
+    """The stored WAV, its frames and length, after checking it is kept like a recording."""
     with tenant_context(world.a.tenant):
-        call = Call.objects.get(pk=voicemail.call_id)
-        assert call.end_reason == "voicemail" and call.caller == CALLER
-        # The caller's "#" ended the message (not the hang-up or the maximum length).
-        ended = CallEvent.objects.get(call=call, kind="voicemail_ended")
-        assert ended.data["reason"] == "key"
-        # Stored like a recording: the tenant's recordings storage, a mono 8 kHz WAV.
         assert voicemail.file.name.startswith(f"tenants/{world.a.tenant.schema_name}/recordings/")
         with default_storage.open(voicemail.file.name, "rb") as handle:
             data = handle.read()
@@ -164,14 +156,42 @@ def test_a_voicemail_left_over_sip_is_stored_announced_and_plays_in_the_inbox(
         assert (audio.getnchannels(), audio.getsampwidth(), audio.getframerate()) == (1, 2, 8000)
         frames = audio.readframes(audio.getnframes())
         seconds = audio.getnframes() / audio.getframerate()
-    # From after the tone to the "#": the caller's 7 s of speech, not the whole call.
+    return data, frames, seconds
+
+
+def _is_the_callers_speech(frames: bytes, seconds: float) -> None:
+    # From after the tone to the end of the message: the caller's 7 s of speech, not the whole call.
     assert 5.0 <= seconds <= 9.0, seconds
-    assert voicemail.duration_seconds == pytest.approx(seconds, abs=0.01)
     assert _rms(frames) > 500  # not silence
-    # The caller's own samples, as they sent them (a packet from the middle of the speech).
+    # The caller's own samples, as they sent them (packets from the middle of the speech).
     packets = _speech_packets()
     found = sum(1 for packet in packets[100:140] if _rms(packet) > 300 and packet in frames)
     assert found >= 10, found
+
+
+def test_a_voicemail_left_over_sip_is_stored_announced_and_plays_in_the_inbox(
+    engine_plane, sip_world, voicemail_number, settings
+):
+    from apps.notifications.models import Notification
+    from apps.telephony.models import Call, CallEvent, VoicemailAccess
+
+    queue, supervisor = voicemail_number
+    world = sip_world
+    mail.outbox = []
+    voicemail = _leave_message(
+        engine_plane, world, queue, settings, _caller_leaves_a_message(), CALLER, "voicemail-carrier"
+    )
+
+    with tenant_context(world.a.tenant):
+        call = Call.objects.get(pk=voicemail.call_id)
+        assert call.end_reason == "voicemail" and call.caller == CALLER
+        # The caller's "#" ended the message (not the hang-up or the maximum length).
+        ended = CallEvent.objects.get(call=call, kind="voicemail_ended")
+        assert ended.data["reason"] == "key"
+    # Stored like a recording: the tenant's recordings storage, a mono 8 kHz WAV of the caller.
+    data, frames, seconds = _stored_audio(world, voicemail)
+    _is_the_callers_speech(frames, seconds)
+    assert voicemail.duration_seconds == pytest.approx(seconds, abs=0.01)
     # Nothing left behind in rtpengine's directory.
     assert not list(Path(engine_plane.directory, "recordings", "wav").glob(f"{call.uid}.wav"))
 
@@ -201,3 +221,20 @@ def test_a_voicemail_left_over_sip_is_stored_announced_and_plays_in_the_inbox(
         ]
         voicemail.refresh_from_db()
         assert voicemail.heard_by_id == supervisor.pk and voicemail.heard_at is not None
+
+
+def test_a_caller_who_hangs_up_after_speaking_leaves_the_message(engine_plane, sip_world, voicemail_number, settings):
+    from apps.telephony.models import Call, CallEvent
+
+    queue, _supervisor = voicemail_number
+    body = _CARRIER_START.format(pcap=SPEECH, before_digit_ms=1500, talk="", after_digit_ms=7800) + _CARRIER_BYE
+    scenario = scenarios._scenario("caller leaving a voicemail, then hanging up", body)
+    voicemail = _leave_message(
+        engine_plane, sip_world, queue, settings, scenario, "13900000078", "voicemail-hangup-carrier"
+    )
+    with tenant_context(sip_world.a.tenant):
+        call = Call.objects.get(pk=voicemail.call_id)
+        assert call.end_reason == "voicemail"
+        assert not CallEvent.objects.filter(call=call, kind="voicemail_ended").exists()  # the caller ended it
+    _data, frames, seconds = _stored_audio(sip_world, voicemail)
+    _is_the_callers_speech(frames, seconds)

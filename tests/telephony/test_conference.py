@@ -299,6 +299,7 @@ def test_cdr_timeline_of_a_conference_the_colleague_leaves(plant):  # noqa: F811
         "consult_started",
         "held",
         "consult_answered",
+        "consult_ended",  # the consultation became the conference
         "resumed",
         "conference_started",
         "conference_party_joined",
@@ -312,6 +313,10 @@ def test_cdr_timeline_of_a_conference_the_colleague_leaves(plant):  # noqa: F811
     assert by_kind["conference_started"][1]["target_agent_id"] == b
     assert by_kind["conference_party_joined"][0] == b
     assert by_kind["conference_party_left"] == (b, {"reason": "left"})
+    assert by_kind["consult_ended"] == (b, {"from_agent_id": a, "reason": "conference"})
+    # The wallboard's consult phases end as the conference starts.
+    phases = [m["phase"] for topic, m in store.published if topic == "wallboard" and m["type"] == "agent.consult"]
+    assert phases == ["ringing", "talking", "ended"]
     assert row.agent_id == a
     assert row.hold_seconds == pytest.approx(10.0, abs=0.01)
     assert row.end_reason == CallEndReason.COMPLETED

@@ -16,7 +16,8 @@ keeps the others connected, or *end* for everyone; the initiator may *drop* a pa
 colleague goes straight back to Ready when they leave: the call stays the host's, with its one
 CDR and the host's wrap-up (as a consultation that ends without a transfer).
 
-The timeline (CallEvent) gets ``conference_started`` (host, colleague), ``conference_party_joined``
+The timeline (CallEvent) gets ``consult_ended`` (reason ``conference``), ``conference_started``
+(host, colleague), ``conference_party_joined``
 (the colleague), ``conference_party_left`` (who, why) and ``conference_ended`` (why); a host who
 leaves also leaves a ``transferred`` event (``type: conference``) as the CDR's agent changes.
 """
@@ -100,6 +101,8 @@ class Conferences:
         now = self.ctl.clock.now()
         self.ctl.consultations.cancel_timer(consult)
         del self.ctl.consultations.consults[call.uid]
+        # The consultation is over (the wallboard's consult phase ends): it became the conference.
+        self.ctl.store.consult_ended(call, agent.agent_id, member.agent_id, "consult_ended", "conference")
         conference = self.conferences[call.uid] = Conference(
             call_uid=call.uid, host_id=agent.agent_id, member_id=member.agent_id, started=now
         )

@@ -173,6 +173,8 @@ def ivr_steps(call: Call) -> list[str]:
             text = _("%(step)s: pressed %(keys)s") % {"step": text, "keys": pressed}
         elif step.get("outcome") == "no_input":
             text = _("%(step)s: no key pressed") % {"step": text}
+        elif node_type == "http" and step.get("outcome") == "fallback":
+            text = _("%(step)s: failed (%(error)s)") % {"step": text, "error": step.get("error") or "?"}
         elif node_type == "hours" and step.get("outcome"):
             text = f"{text}: {_HOURS_OUTCOMES.get(str(step['outcome']), str(step['outcome']))!s}"
         steps.append(text)
@@ -191,6 +193,10 @@ IVR_NODE_KINDS = {
     "transfer": pgettext_lazy("IVR node", "Transfer"),
     "survey": pgettext_lazy("IVR node", "Survey"),
     "hangup": pgettext_lazy("IVR node", "Hang up"),
+    "http": pgettext_lazy("IVR node", "Lookup"),
+    "set": pgettext_lazy("IVR node", "Set"),
+    "branch": pgettext_lazy("IVR node", "Branch"),
+    "say": pgettext_lazy("IVR node", "Say"),
 }
 _HOURS_OUTCOMES = {
     "open": pgettext_lazy("opening hours", "open"),

@@ -243,6 +243,25 @@ def test_caller_hanging_up_ends_the_conference():
     assert [data for _u, kind, data in store.events if kind == "conference_ended"] == [{"reason": "caller_hung_up"}]
 
 
+def test_the_switch_losing_the_colleague_returns_to_a_two_party_call():
+    clock, driver, controller, store, uid = conference_of_three()
+    driver.conferences.pop(uid)
+    controller.on_conference_left(uid, B, "system")  # as a switch reports a lost leg
+    assert controller.calls[uid].agent_id == A
+    assert controller.agent(B).state == agent_states.READY
+    assert [d for _u, kind, d in store.events if kind == "conference_party_left"] == [{"reason": "system"}]
+
+
+def test_a_supervisor_releasing_the_call_ends_the_conference():
+    clock, driver, controller, store, uid = conference_of_three()
+    controller.handle_message({"type": "call.release", "supervisor_user_id": 7, "call_uid": uid})
+    clock.run_until(36)
+    assert uid not in controller.calls and uid not in driver.calls
+    assert controller.agent(B).state == agent_states.READY
+    assert controller.agent(A).state == agent_states.WRAP_UP
+    assert controller.conferences.conferences == {} and driver.conferences == {}
+
+
 def test_no_hold_consult_or_transfer_during_a_conference():
     clock, driver, controller, store, uid = conference_of_three()
     controller.handle_message({"type": "call.hold", "agent_id": A, "call_uid": uid})

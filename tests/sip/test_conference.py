@@ -239,12 +239,17 @@ def test_three_parties_hear_one_another_and_the_recording_has_the_colleague(conf
     assert left.count(recording.ALAW[CALLER_FILL]) >= PACKETS * 160
 
 
-def test_the_host_leaves_and_the_colleague_keeps_the_caller(conference_plane, sip_world):
+@pytest.mark.parametrize("how", ["desk", "phone"])
+def test_the_host_leaves_and_the_colleague_keeps_the_caller(conference_plane, sip_world, how):
     async def during_conference(ctx):
         caller, phone_a, phone_b, controller = ctx["caller"], ctx["a"], ctx["b"], ctx["controller"]
         await _more(caller.media[0], _mixed(AGENT_FILL, COLLEAGUE_FILL), what="A and B mixed at the caller")
-        controller.handle_message({"type": "call.conference_leave", "agent_id": A, "call_uid": ctx["uid"]})
-        await _wait(lambda: phone_a.byes, "A's phone to be hung up")
+        if how == "desk":
+            controller.handle_message({"type": "call.conference_leave", "agent_id": A, "call_uid": ctx["uid"]})
+            await _wait(lambda: phone_a.byes, "A's phone to be hung up")
+        else:
+            phone_a.hang_up()  # A's BYE: on_hung_up "agent", the controller drops A from the conference
+            await _wait(phone_a.bye_answered, "the engine to answer A's BYE")
         call = ctx["call"]
         await _wait(lambda: call.conference is None and call.bridged == B, "B alone with the caller")
         assert controller.calls[ctx["uid"]].agent_id == B
@@ -254,7 +259,7 @@ def test_the_host_leaves_and_the_colleague_keeps_the_caller(conference_plane, si
         # B hangs up as the call's agent now: the call ends as any call.
         controller.handle_message({"type": "call.hangup", "agent_id": B, "call_uid": ctx["uid"]})
 
-    ctx = _run(conference_plane, sip_world, "host", during_conference)
+    ctx = _run(conference_plane, sip_world, f"host-{how}", during_conference)
     uid, store = ctx["uid"], ctx["store"]
     assert store.finished[uid].agent_id == B
     assert store.consult_log[-1][:4] == ("transferred", A, B, "conference")

@@ -209,6 +209,8 @@ def conference(driver: SipDialogs, uid: str) -> bool:
             return
         mixer.connect(TRUNK, call.our_sdp)  # rtpengine's side of M for our party
         for party, leg in ((A, host_leg), (B, member_leg)):
+            if joined.ended or call.ended:
+                return  # someone left meanwhile: the queued _two_party puts the call right
             try:
                 leg.sdp = await reinvite(driver, leg, mixer.sdp(party))
             except ReinviteFailed as error:
@@ -219,6 +221,8 @@ def conference(driver: SipDialogs, uid: str) -> bool:
                     driver.emit("on_conference_left", uid, joined.member_id, BY_SYSTEM)
                 return
             mixer.connect(party, leg.sdp)
+        if joined.ended or call.ended:
+            return
         await driver.stop_media(call)  # the hold music
         call.held = False
         trunk_sdp = mixer.sdp(TRUNK)
@@ -300,6 +304,9 @@ async def _two_party(driver: SipDialogs, call: SipCall, joined: Conference, *, s
     try:
         if call.ended or staying is None or staying.ended:
             return
+        if call.held:  # left before the mix was on: the caller still hears hold music
+            await driver.stop_media(call)
+            call.held = False
         try:
             staying.sdp = await reinvite(driver, staying, call.our_sdp)
         except ReinviteFailed as error:

@@ -432,3 +432,56 @@ def test_the_console_test_call_shows_what_is_said(self_service):
         {"test-digits": "1", "test-version": "1", "test-http_responses": "[1]"},
     )
     assert response.status_code == 400
+
+
+def test_the_console_edits_branch_http_and_say_nodes(self_service):
+    acme, queue = self_service
+    admin = web_login(acme, acme.admin_email)
+    api = acme.api(acme.admin())
+    flow = api.post(
+        "/api/v1/ivr-flows",
+        {"name": "Orders", "graph": _graph_for(queue.pk, "https://crm.example.com/o")},
+        format="json",
+    ).json()
+    base = f"/console/ivr/flows/{flow['id']}/nodes"
+    for node_id in ("check", "lookup", "when", "sorry"):
+        page = admin.get(f"{base}/{node_id}/")
+        assert page.status_code == 200, node_id
+    conditions = '[{"op": "greater", "value": 100, "next": "when"}]'
+    saved = admin.post(f"{base}/check/", {"variable": "order_amount", "conditions": conditions, "default": "agent"})
+    assert saved.status_code == 302
+    bad = admin.post(f"{base}/check/", {"variable": "order_amount", "conditions": "{oops", "default": "agent"})
+    assert "Enter a JSON list." in bad.content.decode()  # the form again, with the field's message
+    saved = admin.post(
+        f"{base}/when/",
+        {"kind": "number", "variable": "order_amount", "language": "zh-Hans", "currency": "CNY", "next": "amount"},
+    )
+    assert saved.status_code == 302
+    refused = admin.post(
+        f"{base}/lookup/",
+        {
+            "url": "ftp://crm.example.com",
+            "timeout_ms": "1500",
+            "variable_prefix": "order",
+            "next": "check",
+            "fallback": "sorry",
+        },
+    )
+    assert "Enter an https:// URL" in refused.content.decode()
+    with tenant_context(acme.tenant):
+        from apps.telephony.models import IvrFlow
+        from apps.telephony.services import ivr as ivr_services
+
+        graph = ivr_services.flow_draft(IvrFlow.objects.get(pk=flow["id"])).graph
+    assert graph["nodes"]["check"]["conditions"] == [{"op": "greater", "value": 100, "next": "when"}]
+    assert graph["nodes"]["when"] == {
+        "type": "say",
+        "kind": "number",
+        "variable": "order_amount",
+        "language": "zh-Hans",
+        "currency": "CNY",
+        "next": "amount",
+    }
+    assert graph["nodes"]["lookup"]["url"] == "https://crm.example.com/o"
+    diagram = admin.get(f"/console/ivr/flows/{flow['id']}/").content.decode()
+    assert "&gt; 100" in diagram or "> 100" in diagram

@@ -62,3 +62,21 @@ def test_errors_per_queue_with_bias_and_percentiles(acme):
             "Mean absolute error",
             "Bias",
         }
+
+
+def test_the_report_page_and_its_csv(acme):
+    from apps.accounts.choices import Role
+    from tests.accounts.helpers import web_login
+
+    with tenant_context(acme.tenant):
+        queue = make_queue("aw-page", name="Page queue")
+        _waiting(queue, offset=0, answered_after=100, announcements=[(0, 120)])
+    supervisor = web_login(acme, acme.user(Role.SUPERVISOR).email)
+    query = "since=2025-03-03&until=2025-03-03"
+    page = supervisor.get(f"/reports/r/announced_wait/?{query}")
+    assert page.status_code == 200
+    assert "Page queue" in page.content.decode()
+    csv = supervisor.get(f"/reports/r/announced_wait/export/csv/?{query}")
+    assert csv.status_code == 200 and "Page queue" in b"".join(csv.streaming_content).decode("utf-8-sig")
+    agent = web_login(acme, acme.user(Role.AGENT).email)
+    assert agent.get(f"/reports/r/announced_wait/?{query}").status_code == 403

@@ -192,6 +192,7 @@ class SimDriver(SwitchDriver):
         self.numbers: dict[int | None, SimNumber] = {}
         self.virtual_agents: dict[int, VirtualAgentBehaviour] = {}
         self.calls: dict[str, _SimCall] = {}
+        self.transcript: list[tuple[str, str, str]] = []  # (uid, prompt, text) of spoken values
         self.recording: set[str] = set()
         self.monitors: list[tuple[str, int, str]] = []
         self.consults: dict[str, _SimConsult] = {}  # call uid -> its consultation
@@ -433,6 +434,9 @@ class SimDriver(SwitchDriver):
                 call.patience = self.clock.call_later(wait, self._end, uid, BY_CALLER)
             return
         seconds = (data or {}).get("seconds", self.caller.prompt_seconds)
+        if (data or {}).get("text"):  # a spoken value: the simulated switch logs what it says
+            self.transcript.append((uid, prompt, str((data or {})["text"])))
+            del self.transcript[:-200]  # the last 200: a long-running simulated engine keeps no more
         self._call_emit(call, seconds, "on_play_done", uid)
 
     def gather(

@@ -8,8 +8,7 @@ import threading
 import time
 
 import pytest
-from django.core.management import call_command
-from django.db import connections
+from django.core.management import CommandError, call_command
 from django_tenants.utils import tenant_context
 
 from apps.telephony.ivr.validator import validate_graph
@@ -49,18 +48,18 @@ def _wait_listening(port: int) -> None:
     raise AssertionError("the endpoint did not start")
 
 
-@pytest.mark.django_db(transaction=True)
 def test_the_demo_endpoint_answers_a_signed_lookup_and_the_test_call_speaks_it(acme, settings):
+    from apps.telephony.management.commands.ivr_lookup_demo import serve
+    from apps.webhooks.services.integration import integration_secret
+
     settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
     port = free_port()
-
-    def serve():
-        try:
-            call_command("ivr_lookup_demo", tenant=acme.tenant.schema_name, port=port, count=1)
-        finally:
-            connections.close_all()  # the server thread's own connection
-
-    server = threading.Thread(target=serve, daemon=True)
+    with tenant_context(acme.tenant):
+        secret = integration_secret()  # what the test call signs with (the command reads it per request)
+    lines: list[str] = []
+    server = threading.Thread(
+        target=serve, kwargs={"port": port, "secrets": lambda: [secret], "count": 1, "write": lines.append}, daemon=True
+    )
     server.start()
     _wait_listening(port)
     with tenant_context(acme.tenant):
@@ -69,6 +68,7 @@ def test_the_demo_endpoint_answers_a_signed_lookup_and_the_test_call_speaks_it(a
         version = ivr_services.flow_draft(flow)
         result = ivr_services.flow_test_call(version=version, digits=["1001", "0"])
     server.join(10)
+    assert lines == ["200 order 1001 for 10000000000: shipped"]  # the signature checked
     assert result.variables["order_status"] == "shipped"
     expected = demo_order("1001")
     said = [action["text"] for action in result.actions if action["type"] == "say"]
@@ -78,3 +78,8 @@ def test_the_demo_endpoint_answers_a_signed_lookup_and_the_test_call_speaks_it(a
         speech.text(speech.amount("128.50", language)),
     ]
     assert result.result["type"] == "queue" and result.reached_agent_request
+
+
+def test_the_command_needs_a_known_company(db):
+    with pytest.raises(CommandError):
+        call_command("ivr_lookup_demo", tenant="no-such-company", count=1)

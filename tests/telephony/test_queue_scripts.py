@@ -270,3 +270,28 @@ def test_api_reads_and_writes_the_script(scripted):
     assert "script" in response.json()["fields"]
     with tenant_context(scripted["world"].tenant):
         assert Queue.objects.get(pk=scripted["queue"].pk).script == "Hello {{customer.name}}"
+
+
+def test_api_previews_a_script_as_an_agent_sees_it_and_saves_nothing(scripted):
+    world, queue = scripted["world"], scripted["queue"]
+    path = f"/api/v1/queues/{queue.pk}/script-preview"
+    supervisor = world.api(world.user("supervisor"))
+    response = supervisor.post(path, {"phone": CALLER, "variables": {"order": "55"}}, format="json")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["real"] is True and set(body["custom_fields"]) == {"level", "id_no", "secret_note"}
+    assert body["text"].startswith("您好 <b>李雷</b>（金卡），证件 1101**********1234。\n订单 55，")
+    assert "do not read" not in body["text"]
+    response = supervisor.post(path, {"script": "{{customer.name}}/{{ivr.order}}"}, format="json")
+    assert response.json() == {
+        "text": "‹customer.name›/",
+        "real": False,
+        "custom_fields": ["level", "id_no", "secret_note"],
+    }
+    response = supervisor.post(path, {"script": "{{contact.name}}"}, format="json")
+    assert response.status_code == 400 and "script" in response.json()["fields"]
+    response = supervisor.post(path, {"variables": ["not", "a", "dict"]}, format="json")
+    assert response.status_code == 400 and "variables" in response.json()["fields"]
+    assert world.api(world.user("agent")).post(path, {}, format="json").status_code == 403
+    with tenant_context(world.tenant):
+        assert Queue.objects.get(pk=queue.pk).script == SCRIPT

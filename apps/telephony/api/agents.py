@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
@@ -16,8 +17,11 @@ from rest_framework.response import Response
 
 from apps.accounts.choices import Role
 from apps.core.api.permissions import HasRole
+from apps.core.errors import ApplicationError
 from apps.telephony import agent_states
 from apps.telephony.models import Agent, Disposition, PauseReason, Queue, Seat, Skill
+from apps.telephony.queue_scripts import SCRIPT_MAX
+from apps.telephony.selectors.queue_scripts import script_preview
 from apps.telephony.selectors.wallboard import monitor_feedback
 from apps.telephony.services import call_control, routing
 from apps.telephony.services.agent_state import (
@@ -533,6 +537,27 @@ class SkillViewSet(_ServiceViewSet):
         routing.skill_delete(skill=obj)
 
 
+class ScriptPreviewRequestSerializer(serializers.Serializer):
+    script = serializers.CharField(
+        required=False, allow_blank=True, max_length=SCRIPT_MAX, help_text="Default: the queue's saved script."
+    )
+    phone = serializers.CharField(
+        required=False, allow_blank=True, max_length=32, default="", help_text="Fill in the customer of this number."
+    )
+    variables = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=500),
+        required=False,
+        default=dict,
+        help_text="IVR variables to fill in: {name: value}.",
+    )
+
+
+class ScriptPreviewSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="The script as an agent would see it (plain text; masked fields masked).")
+    real = serializers.BooleanField(help_text="Whether the phone number found a customer (else a sample one).")
+    custom_fields = serializers.ListField(child=serializers.CharField(), help_text="The customer custom field keys.")
+
+
 class QueueViewSet(_ServiceViewSet):
     """Queues with their required skills ``[{"skill": id, "min_level": 1-10}]``."""
 
@@ -560,6 +585,21 @@ class QueueViewSet(_ServiceViewSet):
 
     def delete_object(self, obj):
         routing.queue_delete(queue=obj)
+
+    @extend_schema(request=ScriptPreviewRequestSerializer, responses={200: ScriptPreviewSerializer})
+    @action(detail=True, methods=["post"], url_path="script-preview")
+    def script_preview(self, request, pk=None):
+        """The queue's agent script (or ``script``) filled in as an agent would see it for a call
+        from ``phone`` with IVR ``variables``; nothing is saved. A bad placeholder: 400 on ``script``."""
+        queue = self.get_object()
+        serializer = ScriptPreviewRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        script = data.get("script", queue.script)
+        problems = routing.script_errors(script)
+        if problems:
+            raise ApplicationError("invalid", _("The request has invalid fields."), fields={"script": problems})
+        return Response(script_preview(queue, script, phone=data["phone"], variables=data["variables"]))
 
 
 class PauseReasonViewSet(_ServiceViewSet):

@@ -71,7 +71,7 @@ def script_preview(
     queue: Queue, script: str, *, phone: str = "", variables: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """The script as an agent (role ``agent``) would see it for a call from ``phone``: ``text``
-    (plain), ``real`` (whether ``phone`` found a customer), ``fields`` (the custom field keys)."""
+    (plain), ``real`` (whether ``phone`` found a customer), ``custom_fields`` (their keys)."""
     customer, real = _customer_as(phone, [Role.AGENT])
     text = queue_script_render(
         script,
@@ -80,4 +80,4 @@ def script_preview(
         caller=phone or SAMPLE_CALLER,
         queue_name=queue.name,
     )
-    return {"text": text, "real": real, "fields": [field.key for field in custom_field_list()]}
+    return {"text": text, "real": real, "custom_fields": [field.key for field in custom_field_list()]}

@@ -295,3 +295,23 @@ def test_api_previews_a_script_as_an_agent_sees_it_and_saves_nothing(scripted):
     assert world.api(world.user("agent")).post(path, {}, format="json").status_code == 403
     with tenant_context(world.tenant):
         assert Queue.objects.get(pk=queue.pk).script == SCRIPT
+
+
+def test_script_page_and_the_queue_form_speak_chinese(scripted):
+    from django.conf import settings
+
+    from tests.pending_po import pending_translations
+
+    browser = _page(scripted["world"], "tenant_admin")
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    with pending_translations("bullseye_scripts"):
+        page = browser.get(_url(scripted["queue"])).content.decode()
+        form = browser.get(f"/console/queues/{scripted['queue'].pk}/").content.decode()
+        refused = browser.post(_url(scripted["queue"]), {"script": "{{contact.name}}", "action": "save"})
+    for words in ("坐席脚本", "坐席看到的效果", "用此号码对应的客户预览", "用 IVR 变量预览"):
+        assert words in page, words
+    for words in ("As the agent sees it", "Preview with IVR variables"):
+        assert words not in page, words
+    for words in ("靶心分环", "靶心（按技能等级分环）"):
+        assert words in form, words
+    assert refused.status_code == 400 and "未知占位符 {{contact.name}}" in refused.content.decode()

@@ -170,7 +170,9 @@ SEAT: dict[str, Schema] = {"agent_id": INTEGER, "seat": STRING}
 # A three-way conference's agents (the caller is implied), host first.
 PARTIES: Schema = {
     "type": "array",
-    "items": record({"agent_id": INTEGER, "name": STRING, "role": one_of("host", "member")}),
+    "items": record(
+        {"agent_id": nullable(INTEGER), "name": STRING, "role": one_of("host", "member")}, {"number": STRING}
+    ),
 }
 
 AGENT: dict[str, Schema] = {
@@ -184,6 +186,7 @@ AGENT: dict[str, Schema] = {
                     {
                         "ring_timeout_seconds": NUMBER,
                         "script": STRING,
+                        "ivr_variables": {"type": "object"},
                         "consult": nullable(
                             record({"role": one_of("first", "target"), "name": STRING, "answered": BOOLEAN})
                         ),
@@ -366,7 +369,9 @@ ENGINE: dict[str, Schema] = {
         {"queue_id": nullable(INTEGER), "target_agent_id": nullable(INTEGER), "number": STRING},
     ),
     "call.consult": message(
-        "call.consult", {**COMMAND, "queue_id": nullable(INTEGER), "target_agent_id": nullable(INTEGER)}
+        "call.consult",
+        {**COMMAND, "queue_id": nullable(INTEGER), "target_agent_id": nullable(INTEGER)},
+        {"number": STRING},
     ),
     "call.consult_complete": message("call.consult_complete", COMMAND),
     "call.consult_cancel": message("call.consult_cancel", COMMAND),

@@ -25,6 +25,12 @@ def call_ivr_variables(call: Call) -> dict[str, Any]:
     data = getattr(call, "data", None)
     if isinstance(data, Mapping) and isinstance(data.get("variables"), Mapping):
         return dict(data["variables"])
+    # The engine keeps them on the call's timeline when the caller leaves the IVR
+    # (apps/telephony/engine/controller/ivr.py, event "ivr_variables").
+    if isinstance(call, Call) and call.pk is not None:
+        event = call.events.filter(kind="ivr_variables").order_by("-at", "-id").values_list("data", flat=True).first()
+        if isinstance(event, Mapping) and isinstance(event.get("variables"), Mapping):
+            return dict(event["variables"])
     return {}
 
 

@@ -20,7 +20,7 @@ from apps.telephony import agent_states
 from apps.telephony.choices import AgentState, CallStatus
 from apps.telephony.models import Agent, Call, CallEvent, Queue, Seat
 from apps.telephony.selectors.kpis import queue_kpis
-from apps.telephony.selectors.queue_scripts import call_script
+from apps.telephony.selectors.queue_scripts import call_ivr_variables, call_script
 from apps.telephony.selectors.softphone import sip_plane_configured
 from apps.telephony.services.agent_state import agent_state_payload, iso_ms
 
@@ -133,6 +133,9 @@ def agent_desktop_snapshot(agent: Agent) -> dict[str, Any]:
         script = call_script(call, current["customer"])
         if script is not None:
             current["script"] = script
+        variables = call_ivr_variables(call)
+        if variables:
+            current["ivr_variables"] = variables  # what the caller gave the IVR, as on the offer
         if agent.state == AgentState.RESERVED and call.queue is not None:
             current["ring_timeout_seconds"] = call.queue.ring_timeout_seconds
         if call.status != CallStatus.ENDED:
@@ -160,6 +163,9 @@ def _consult_in_progress(call, agent: Agent) -> dict[str, Any] | None:
     if not events or events[0]["kind"] not in ("consult_started", "consult_answered"):
         return None
     answered = events[0]["kind"] == "consult_answered"
+    number = (events[0]["data"] or {}).get("number")
+    if isinstance(number, str) and number:
+        return {"role": "first", "name": number, "answered": answered} if agent.pk == events[0]["agent_id"] else None
     started = events[1] if answered and len(events) > 1 else events[0]
     if started["kind"] != "consult_started":
         return None
@@ -177,6 +183,22 @@ def _consult_in_progress(call, agent: Agent) -> dict[str, Any] | None:
     return {"role": role, "name": name, "answered": answered}
 
 
+def number_consult_in_progress(call) -> dict[str, Any] | None:
+    """An outside number consulted on ``call`` (``number``, ``answered``, ``agent_id``: the agent
+    consulting), read back from the timeline; None if the last consultation is not one in progress."""
+    events = list(
+        CallEvent.objects.filter(call=call, kind__in=(*CONSULT_KINDS, "transferred", "conference_started"))
+        .order_by("-at", "-id")
+        .values("kind", "agent_id", "data")[:1]
+    )
+    if not events or events[0]["kind"] not in ("consult_started", "consult_answered"):
+        return None
+    number = (events[0]["data"] or {}).get("number")
+    if not isinstance(number, str) or not number:
+        return None
+    return {"number": number, "answered": events[0]["kind"] == "consult_answered", "agent_id": events[0]["agent_id"]}
+
+
 def conference_in_progress(call, agent: Agent) -> dict[str, Any] | None:
     """A three-way conference under way on ``call`` with ``agent`` in it (``role``: ``host`` or
     ``member``; ``parties``: both agents), read back from the timeline like a consultation."""
@@ -189,6 +211,15 @@ def conference_in_progress(call, agent: Agent) -> dict[str, Any] | None:
     if event is None or event["kind"] != "conference_started":
         return None
     host_id, member_id = event["agent_id"], (event["data"] or {}).get("target_agent_id")
+    number = (event["data"] or {}).get("number")
+    if isinstance(number, str) and number and agent.pk == host_id:
+        return {
+            "role": "host",
+            "parties": [
+                {"agent_id": host_id, "name": agent.user.get_full_name(), "role": "host"},
+                {"agent_id": None, "name": number, "role": "member", "number": number},
+            ],
+        }
     if not isinstance(member_id, int) or host_id is None or agent.pk not in (host_id, member_id):
         return None
     names = {

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+IVR_VARIABLES_EVENT = "ivr_variables"
+
 
 class IvrSteps:
     """Feeds the IVR session the caller's input and carries out its actions."""
@@ -157,3 +159,7 @@ class IvrSteps:
         if call.ivr_exited is None:
             call.ivr_exited = self.ctl.clock.now()
             self.ctl.store.call_ivr_exited(call)
+            if call.ivr is not None and call.ivr.variables:
+                # Kept on the call's timeline: the desk's snapshot (a reload mid-call) and the call
+                # page read them back (apps/telephony/selectors/queue_scripts.py call_ivr_variables).
+                self.ctl.store.call_event(call, IVR_VARIABLES_EVENT, variables=dict(call.ivr.variables))

@@ -209,6 +209,13 @@ class TransferRequestSerializer(serializers.Serializer):
 class ConsultRequestSerializer(serializers.Serializer):
     queue_id = serializers.IntegerField(required=False, allow_null=True)
     target_agent_id = serializers.IntegerField(required=False, allow_null=True)
+    number = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=32,
+        help_text="An outside number to consult (dialling policy, as a blind transfer's).",
+    )
 
 
 class WrapupRequestSerializer(serializers.Serializer):
@@ -345,13 +352,15 @@ def call_transfer(request, uid: str):
 @api_view(["POST"])
 @permission_classes([IsAgent])
 def call_consult(request, uid: str):
-    """Attended transfer: hold the caller and consult another agent, or the agent a queue picks now."""
+    """Attended transfer: hold the caller and consult another agent, the agent a queue picks now, or
+    an outside number."""
     data = _valid(ConsultRequestSerializer, request)
     message = call_control.call_consult(
         agent=agent_ensure(user=request.user),
         call_uid=uid,
         queue_id=data.get("queue_id"),
         target_agent_id=data.get("target_agent_id"),
+        number=data.get("number"),
     )
     return Response(message, status=status.HTTP_202_ACCEPTED)
 

@@ -151,20 +151,46 @@ def call_transfer(
 
 @transaction.atomic
 def call_consult(
-    *, agent: Agent, call_uid: str, queue_id: int | None = None, target_agent_id: int | None = None
+    *,
+    agent: Agent,
+    call_uid: str,
+    queue_id: int | None = None,
+    target_agent_id: int | None = None,
+    number: str | None = None,
 ) -> dict[str, Any]:
     """Attended transfer, step 1: hold the caller and ring a Ready colleague (or the agent a queue
-    would pick now) for a consultation. The engine answers with ``call.consult_started`` or
-    ``call.consult_failed`` on the agent's desk."""
-    if (queue_id is None) == (target_agent_id is None):
+    would pick now), or dial an outside number, for a consultation. The engine answers with
+    ``call.consult_started`` or ``call.consult_failed`` on the agent's desk. An outside number
+    follows the dialling policy as a blind transfer's does (prefixes, premium numbers, do-not-call,
+    the agent's rate limit)."""
+    number = (number or "").strip().replace(" ", "").replace("-", "")
+    if sum(target is not None and target != "" for target in (queue_id, target_agent_id, number)) != 1:
         raise ApplicationError(
             "invalid",
-            _("Consult a queue or an agent."),
-            fields={"target": [_("Choose exactly one of a queue or an agent.")]},
+            _("Consult a queue, an agent or a number."),
+            fields={"target": [_("Choose exactly one of a queue, an agent or a number.")]},
         )
     agent, call = _agent_with_call(agent, call_uid, (agent_states.TALKING, agent_states.HOLD))
     if call.agent_id is not None and call.agent_id != agent.pk:
         raise ApplicationError("not_your_call", _("This is not your current call."))
+    if number:
+        if not NUMBER_RE.match(number):
+            raise ApplicationError(
+                "invalid",
+                _("The request has invalid fields."),
+                fields={"number": [_("Digits only (3–20), optionally starting with +.")]},
+            )
+        dial_check(agent=agent, number=number)
+        return _send(
+            {
+                "type": "call.consult",
+                "agent_id": agent.pk,
+                "call_uid": call.uid,
+                "queue_id": None,
+                "target_agent_id": None,
+                "number": number,
+            }
+        )
     if queue_id is not None and not Queue.objects.filter(pk=queue_id).exists():
         raise ApplicationError(
             "invalid", _("The request has invalid fields."), fields={"queue_id": [_("Unknown queue.")]}
@@ -205,7 +231,7 @@ def _consulted(agent: Agent, call_uid: str) -> tuple[Agent, Call]:
         Agent.objects.filter(current_call=call, state__in=(agent_states.RESERVED, agent_states.TALKING))
         .exclude(pk=agent.pk)
         .exists()
-    )
+    ) or _number_consulted(call) is not None
     if call.agent_id != agent.pk or not consulted:
         raise ApplicationError("no_consultation", _("There is no consultation on this call."))
     return agent, call
@@ -223,6 +249,15 @@ def call_consult_cancel(*, agent: Agent, call_uid: str) -> dict[str, Any]:
     """End the consultation: the colleague is free again, the caller stays held with you."""
     agent, call = _consulted(agent, call_uid)
     return _send({"type": "call.consult_cancel", "agent_id": agent.pk, "call_uid": call.uid})
+
+
+def _number_consulted(call: Call) -> bool | None:
+    """An outside number consulted on ``call`` (read back from the timeline): None if there is none,
+    else whether it answered."""
+    from apps.telephony.selectors.wallboard import number_consult_in_progress  # noqa: PLC0415
+
+    found = number_consult_in_progress(call)
+    return None if found is None else found["answered"]
 
 
 def _in_conference(agent: Agent, call_uid: str, *, host: bool) -> tuple[Agent, Call]:
@@ -250,7 +285,9 @@ def call_conference(*, agent: Agent, call_uid: str) -> dict[str, Any]:
             "no_consultation", _("There is no consultation on this call: consult a colleague first.")
         ) from None
     answered = Agent.objects.filter(current_call=call, state=agent_states.TALKING).exclude(pk=agent.pk).exists()
-    if not answered:
+    if not answered and _number_consulted(call) is False:
+        raise ApplicationError("not_answered", _("The number has not answered yet."))
+    if not answered and not _number_consulted(call):
         raise ApplicationError("not_answered", _("Your colleague has not answered yet."))
     return _send({"type": "call.conference", "agent_id": agent.pk, "call_uid": call.uid})
 

@@ -31,6 +31,7 @@ OUTCOME_MACHINE = "machine"
 OUTCOME_FAILED = "failed"
 OUTCOME_BLOCKED = "blocked"
 CONSULT_RING_SECONDS = 20  # a consultation rings this long when the call has no queue setting
+CONSULT_NUMBER_RING_SECONDS = 30  # an outside number consulted rings this long (then: no_answer)
 CONSULT_PROBE = "/consult"  # suffix of the ACD entry that picks a queue's agent for a consultation
 
 

@@ -16,6 +16,12 @@ keeps the others connected, or *end* for everyone; the initiator may *drop* a pa
 colleague goes straight back to Ready when they leave: the call stays the host's, with its one
 CDR and the host's wrap-up (as a consultation that ends without a transfer).
 
+An outside number consulted (``Consult.number``) joins the same way and takes the colleague's place
+(``member_id`` is :data:`OUTSIDE_PARTY`): the host may drop it (the number is hung up), it may hang
+up itself (two parties again); the host *leaving* hands the caller to the number as a blind transfer
+to a number does (the call ends here, ``transferred`` with ``type: conference``); *End for everyone*
+hangs up all three. The events name the number (``number``) where they would name the colleague.
+
 The timeline (CallEvent) gets ``consult_ended`` (reason ``conference``), ``conference_started``
 (host, colleague), ``conference_party_joined``
 (the colleague), ``conference_party_left`` (who, why) and ``conference_ended`` (why); a host who
@@ -28,10 +34,11 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from apps.telephony.engine.drivers.base import BY_AGENT
+from apps.telephony.engine.drivers.base import BY_AGENT, OUTSIDE_PARTY
 from apps.telephony.engine.state import A_TALKING, TALKING, AgentRuntime, CallState
 
 if TYPE_CHECKING:
+    from apps.telephony.engine.controller.consultations import Consult
     from apps.telephony.engine.controller.core import CallController
 
 logger = logging.getLogger(__name__)
@@ -53,6 +60,7 @@ class Conference:
     host_id: int
     member_id: int
     started: float
+    number: str = ""  # an outside number in the colleague's place (member_id is OUTSIDE_PARTY)
 
 
 class Conferences:
@@ -67,7 +75,13 @@ class Conferences:
 
     def parties(self, conference: Conference) -> list[dict]:
         """The agents in the conference, as the desks show them."""
-        parties = []
+        parties: list[dict] = []
+        if conference.number:
+            host = self.ctl.agents.get(conference.host_id)
+            return [
+                {"agent_id": conference.host_id, "name": host.name if host is not None else "", "role": "host"},
+                {"agent_id": None, "name": conference.number, "role": "member", "number": conference.number},
+            ]
         for agent_id, role in ((conference.host_id, "host"), (conference.member_id, "member")):
             agent = self.ctl.agents.get(agent_id)
             parties.append({"agent_id": agent_id, "name": agent.name if agent is not None else "", "role": role})
@@ -93,6 +107,8 @@ class Conferences:
             return refuse("no_consultation")
         if consult.answered is None:
             return refuse("not_answered")
+        if consult.number:
+            return self.start_number(call, agent, consult)
         member = self.ctl.agents.get(consult.agent_id)
         if member is None or member.call is not call:
             return refuse("no_consultation")
@@ -128,6 +144,46 @@ class Conferences:
             self.ctl.agent_states.notify(
                 party, {"type": "call.conference_started", "call_uid": call.uid, "role": role, "parties": parties}
             )
+        return True
+
+    def start_number(self, call: CallState, agent: AgentRuntime, consult: Consult) -> bool:
+        """The host joins the held caller and the outside number they consulted."""
+        if not self.ctl.driver.conference(call.uid):
+            self.ctl.agent_states.notify(
+                agent, {"type": "call.conference_failed", "call_uid": call.uid, "reason": "not_supported"}
+            )
+            return False
+        now = self.ctl.clock.now()
+        self.ctl.consultations.cancel_timer(consult)
+        del self.ctl.consultations.consults[call.uid]
+        number = consult.number
+        self.ctl.store.call_event(call, "consult_ended", agent.agent_id, number=number, reason="conference")
+        conference = self.conferences[call.uid] = Conference(
+            call_uid=call.uid, host_id=agent.agent_id, member_id=OUTSIDE_PARTY, started=now, number=number
+        )
+        if call.hold_started is not None:
+            self.ctl.wrapup.close_hold(call)
+            self.ctl.store.call_resumed(call)
+        call.status = TALKING
+        if agent.state != A_TALKING:
+            self.ctl.agent_states.change(agent, A_TALKING, call=call)
+        self.ctl.store.call_event(
+            call,
+            "conference_started",
+            agent.agent_id,
+            number=number,
+            consult_seconds=round(now - (consult.answered or now), 3),
+        )
+        self.ctl.store.call_event(call, "conference_party_joined", None, number=number, from_agent_id=agent.agent_id)
+        self.ctl.agent_states.notify(
+            agent,
+            {
+                "type": "call.conference_started",
+                "call_uid": call.uid,
+                "role": "host",
+                "parties": self.parties(conference),
+            },
+        )
         return True
 
     # --- leaving -------------------------------------------------------------------------------
@@ -180,7 +236,7 @@ class Conferences:
         """The switch reports the colleague gone (``on_conference_left``)."""
         call = self.ctl.calls.get(uid)
         if call is not None:
-            self.leave(call, agent_id, HUNG_UP if by == BY_AGENT else by, switch=False)
+            self.leave(call, agent_id, HUNG_UP if by == BY_AGENT or agent_id == OUTSIDE_PARTY else by, switch=False)
 
     def call_ending(self, call: CallState, by: str) -> None:
         """The caller left (or the call was released): the conference ends with the call."""
@@ -192,7 +248,10 @@ class Conferences:
     def member_gone(self, call: CallState, conference: Conference, reason: str) -> None:
         """The colleague is out: two parties again (or none), the colleague is Ready."""
         self.conferences.pop(call.uid, None)
-        self.ctl.store.call_event(call, "conference_party_left", conference.member_id, reason=reason)
+        if conference.number:
+            self.ctl.store.call_event(call, "conference_party_left", None, number=conference.number, reason=reason)
+        else:
+            self.ctl.store.call_event(call, "conference_party_left", conference.member_id, reason=reason)
         self.ctl.store.call_event(call, "conference_ended", conference.host_id, reason=reason)
         host = self.ctl.agents.get(conference.host_id)
         if host is not None:
@@ -215,6 +274,23 @@ class Conferences:
         now = self.ctl.clock.now()
         self.conferences.pop(call.uid, None)
         host = self.ctl.agents.get(conference.host_id)
+        if conference.number:
+            # The caller and the number talk on without us: a transfer to the number.
+            self.ctl.store.call_event(call, "conference_party_left", conference.host_id, reason=reason)
+            self.ctl.store.call_event(call, "conference_ended", None, number=conference.number, reason="host_left")
+            if host is not None:
+                self.ctl.agent_states.notify(
+                    host, {"type": "call.conference_ended", "call_uid": call.uid, "reason": reason, "role": "left"}
+                )
+                self.ctl.consultations.number_handover(
+                    call,
+                    host,
+                    conference.number,
+                    type="conference",
+                    how=reason,
+                    conference_seconds=round(now - conference.started, 3),
+                )
+            return
         member = self.ctl.agents.get(conference.member_id)
         self.ctl.store.call_event(call, "conference_party_left", conference.host_id, reason=reason)
         self.ctl.store.call_event(call, "conference_ended", conference.member_id, reason="host_left")

@@ -7,6 +7,14 @@ The first agent (A, the call's agent) consults a colleague (B) while the caller 
       ├► cancel (A), B hangs up or rejects: B is free again, A is back with the held caller
       └► ring timeout (B NotReady "missed", like RONA), B unreachable or gone: A is told it failed
 
+An outside number may be consulted instead (``number``; :data:`OUTSIDE_PARTY` stands for it where
+an agent id would be): the switch dials it on the call's trunk; busy, no answer or a failure is a
+failed consultation (the caller still held). Completing it hands the caller to the number and the
+call leaves us as a blind transfer to a number does (``transferred`` with ``type: attended``, the
+CDR ends ``transferred``); the first agent hanging up during an answered number consultation does
+the same, during its ringing it only hangs the number up (the call ends as any call whose agent
+hung up). The timeline names the number on every ``consult_*`` event.
+
 The caller hanging up ends everything (B free, A wrap-up as usual). A hanging up during an
 answered consultation completes the transfer (what most PBXs do); during the ringing it turns
 into a blind transfer to B (the ringing seat is offered the call).
@@ -21,6 +29,7 @@ from typing import TYPE_CHECKING
 from apps.telephony.acd import Assignment, WaitingCall
 from apps.telephony.engine.clock import TimerHandle
 from apps.telephony.engine.controller.common import (
+    CONSULT_NUMBER_RING_SECONDS,
     CONSULT_PROBE,
     CONSULT_RING_SECONDS,
     LIVE,
@@ -29,6 +38,8 @@ from apps.telephony.engine.controller.common import (
 from apps.telephony.engine.drivers.base import (
     BY_AGENT,
     CONSULT_DECLINED,
+    CONSULT_NO_ANSWER,
+    OUTSIDE_PARTY,
 )
 from apps.telephony.engine.state import (
     A_NOT_READY,
@@ -36,6 +47,7 @@ from apps.telephony.engine.state import (
     A_RESERVED,
     A_TALKING,
     A_WRAP_UP,
+    END_TRANSFERRED,
     QUEUED,
     REASON_MISSED,
     TALKING,
@@ -61,6 +73,7 @@ class Consult:
     started: float
     answered: float | None = None
     ring_timer: TimerHandle | None = None
+    number: str = ""  # an outside number consulted (agent_id is OUTSIDE_PARTY then)
 
 
 class Consultations:
@@ -117,7 +130,13 @@ class Consultations:
         return consult if agent_id == (consult.agent_id if target else consult.from_agent_id) else None
 
     def start(
-        self, call: CallState, agent: AgentRuntime, *, queue_id: int | None = None, target_agent_id: int | None = None
+        self,
+        call: CallState,
+        agent: AgentRuntime,
+        *,
+        queue_id: int | None = None,
+        target_agent_id: int | None = None,
+        number: str = "",
     ) -> bool:
         """Start an attended transfer of ``agent``'s live call: consult a Ready agent, or the agent
         a queue would pick now (its strategy; nobody Ready: it fails at once, it never waits).
@@ -134,6 +153,8 @@ class Consultations:
         if call.uid in self.ctl.conferences.conferences:
             return refuse("in_conference")
         now = self.ctl.clock.now()
+        if number:
+            return self.start_number(call, agent, number, now)
         if target_agent_id is not None:
             target = self.ctl.agents.get(target_agent_id)
             if (
@@ -178,6 +199,37 @@ class Consultations:
         )
         return True
 
+    def start_number(self, call: CallState, agent: AgentRuntime, number: str, now: float) -> bool:
+        """Consult an outside number (checked against the dialling policy by the service)."""
+        if not self.ctl.driver.consult_number(call.uid, number):
+            self.ctl.agent_states.notify(
+                agent, {"type": "call.consult_failed", "call_uid": call.uid, "reason": "not_supported"}
+            )
+            return False
+        consult = self.consults[call.uid] = Consult(
+            call_uid=call.uid,
+            from_agent_id=agent.agent_id,
+            agent_id=OUTSIDE_PARTY,
+            queue_id=None,
+            started=now,
+            number=number,
+        )
+        self.ctl.store.call_event(call, "consult_started", agent.agent_id, number=number)
+        consult.ring_timer = self.ctl.clock.call_later(
+            CONSULT_NUMBER_RING_SECONDS, self.ring_timeout, call.uid, OUTSIDE_PARTY
+        )
+        self.ctl.agent_states.notify(
+            agent,
+            {
+                "type": "call.consult_started",
+                "call_uid": call.uid,
+                "agent_id": None,
+                "agent_name": number,
+                "queue_id": None,
+            },
+        )
+        return True
+
     def pick(self, call: CallState, queue_id: int, now: float) -> AgentRuntime | None:
         """The agent ``queue_id`` would give a call now (the ACD's strategy and skills), reserved."""
         probe = WaitingCall(
@@ -196,6 +248,9 @@ class Consultations:
     def answered(self, uid: str, agent_id: int) -> None:
         consult = self.consults.get(uid)
         call = self.ctl.calls.get(uid)
+        if consult is not None and call is not None and consult.number and agent_id == OUTSIDE_PARTY:
+            self.number_answered(call, consult)
+            return
         target = self.ctl.agents.get(agent_id)
         if consult is None or call is None or target is None or consult.agent_id != agent_id:
             return
@@ -221,6 +276,18 @@ class Consultations:
             },
         )
 
+    def number_answered(self, call: CallState, consult: Consult) -> None:
+        if consult.answered is not None:
+            return
+        self.cancel_timer(consult)
+        consult.answered = self.ctl.clock.now()
+        self.ctl.store.call_event(call, "consult_answered", consult.from_agent_id, number=consult.number)
+        first = self.ctl.agents.get(consult.from_agent_id)
+        if first is not None:
+            self.ctl.agent_states.notify(
+                first, {"type": "call.consult_answered", "call_uid": call.uid, "agent_name": consult.number}
+            )
+
     def failed(self, uid: str, agent_id: int, reason: str) -> None:
         consult = self.consults.get(uid)
         call = self.ctl.calls.get(uid)
@@ -228,7 +295,7 @@ class Consultations:
             return
         # An unreachable or busy seat is a missed offer now (as on_bridge_failed): the ACD must not
         # offer the next caller to it in vain. Declined on the phone: the agent is there, Ready.
-        missed = reason != CONSULT_DECLINED
+        missed = reason != CONSULT_DECLINED and not consult.number
         self.release(
             call, consult, "consult_failed", reason or "error", target_state=A_NOT_READY if missed else A_READY
         )
@@ -240,6 +307,8 @@ class Consultations:
             return
         if consult.answered is None:
             self.release(call, consult, "consult_failed", "declined")
+        elif consult.number:
+            self.release(call, consult, "consult_ended", "number_hung_up")
         else:
             self.release(call, consult, "consult_ended", "target_hung_up" if by == BY_AGENT else by)
 
@@ -250,6 +319,9 @@ class Consultations:
             return
         consult.ring_timer = None
         self.ctl.driver.consult_cancel(uid)
+        if consult.number:
+            self.release(call, consult, "consult_failed", CONSULT_NO_ANSWER)
+            return
         self.release(call, consult, "consult_failed", "rona", target_state=A_NOT_READY)
 
     def cancel(self, call: CallState, reason: str = "cancelled") -> bool:
@@ -274,13 +346,23 @@ class Consultations:
                 first, {"type": "call.consult_failed", "call_uid": call.uid, "reason": "not_answered"}
             )
             return False
-        self.completed(call, consult, first, how="complete")
+        if consult.number:
+            self.handed_to_number(call, consult, first, how="complete")
+        else:
+            self.completed(call, consult, first, how="complete")
         return True
 
     def first_left(self, call: CallState, consult: Consult) -> bool:
         """The first agent hung up during a consultation. True: the call goes on (completed, or
         offered to the consulted agent); False: it ends as any call whose agent hung up."""
         first = self.ctl.agents.get(consult.from_agent_id)
+        if consult.number and first is not None:
+            if consult.answered is not None and self.ctl.driver.consult_complete(call.uid):
+                self.handed_to_number(call, consult, first, how="first_agent_hung_up")
+                return True
+            self.ctl.driver.consult_cancel(call.uid)
+            self.release(call, consult, "consult_ended", "first_agent_left")
+            return False
         target = self.ctl.agents.get(consult.agent_id)
         if first is None or target is None:
             return False
@@ -349,6 +431,38 @@ class Consultations:
         if first.call is call:
             self.first_agent_done(call, first)
 
+    def handed_to_number(self, call: CallState, consult: Consult, first: AgentRuntime, *, how: str) -> None:
+        """The caller and the consulted number talk on (the switch bridges them, as a blind
+        transfer to a number): the call is over here, the first agent goes to wrap-up."""
+        now = self.ctl.clock.now()
+        self.cancel_timer(consult)
+        self.consults.pop(call.uid, None)
+        self.number_handover(
+            call,
+            first,
+            consult.number,
+            type="attended",
+            how=how,
+            consult_seconds=round(now - (consult.answered or now), 3),
+        )
+
+    def number_handover(self, call: CallState, first: AgentRuntime, number: str, **data: object) -> None:
+        """The call leaves for ``number`` (an attended transfer or a conference its host left)."""
+        self.ctl.wrapup.close_hold(call)
+        self.ctl.driver.stop_recording(call.uid)
+        self.ctl.store.call_transferred(call, first.agent_id, number=number, **data)
+        self.ctl.agent_states.notify(first, {"type": "call.consult_completed", "call_uid": call.uid, "role": "first"})
+        wrapup = self.ctl.wrapup.seconds(call)
+        call.agent_id = None
+        if first.call is call:
+            if wrapup > 0:
+                self.ctl.agent_states.change(first, A_WRAP_UP, call=call)
+                call.wrapup_timer = self.ctl.clock.call_later(wrapup, self.ctl.wrapup.timeout, first, call)
+            else:
+                self.ctl.wrapup.after_call(first, call)
+            self.ctl.agent_states.notify(first, {"type": "call.ended", "call_uid": call.uid, "by": "transfer"})
+        self.ctl.wrapup.finish(call, END_TRANSFERRED)
+
     def first_agent_done(self, call: CallState, first: AgentRuntime) -> None:
         """The transferring agent's part is over: wrap-up (its own timer: the call's is the new agent's)."""
         self.ctl.agent_states.notify(first, {"type": "call.ended", "call_uid": call.uid, "by": "transfer"})
@@ -376,6 +490,20 @@ class Consultations:
         NotReady takes ``reason_code``, "missed" by default)."""
         self.cancel_timer(consult)
         self.consults.pop(consult.call_uid, None)
+        if consult.number:
+            self.ctl.store.call_event(call, kind, consult.from_agent_id, number=consult.number, reason=reason)
+            first = self.ctl.agents.get(consult.from_agent_id)
+            if first is not None:
+                failed = consult.answered is None and reason != "cancelled"
+                self.ctl.agent_states.notify(
+                    first,
+                    {
+                        "type": "call.consult_failed" if failed else "call.consult_ended",
+                        "call_uid": call.uid,
+                        "reason": reason,
+                    },
+                )
+            return
         self.ctl.store.consult_ended(call, consult.from_agent_id, consult.agent_id, kind, reason)
         answered = consult.answered is not None
         first = self.ctl.agents.get(consult.from_agent_id)

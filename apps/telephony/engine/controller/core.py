@@ -460,9 +460,15 @@ class CallController(DriverListener):
         self.inbox.force_release(call, supervisor_user_id)
 
     def consult(
-        self, call: CallState, agent: AgentRuntime, *, queue_id: int | None = None, target_agent_id: int | None = None
+        self,
+        call: CallState,
+        agent: AgentRuntime,
+        *,
+        queue_id: int | None = None,
+        target_agent_id: int | None = None,
+        number: str = "",
     ) -> bool:
-        return self.consultations.start(call, agent, queue_id=queue_id, target_agent_id=target_agent_id)
+        return self.consultations.start(call, agent, queue_id=queue_id, target_agent_id=target_agent_id, number=number)
 
     def consult_cancel(self, call: CallState, reason: str = "cancelled") -> bool:
         return self.consultations.cancel(call, reason)

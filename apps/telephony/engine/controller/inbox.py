@@ -239,6 +239,7 @@ class Inbox:
             found[0],
             queue_id=int(queue_id) if queue_id is not None else None,
             target_agent_id=int(target_id) if target_id is not None else None,
+            number=str(message.get("number") or ""),
         )
 
     def msg_consult_complete(self, message: dict) -> None:

@@ -54,6 +54,11 @@ CONSULT_UNREACHABLE = "unreachable"  # the target's seat is not registered / can
 CONSULT_BUSY = "busy"  # the target's device is busy
 CONSULT_DECLINED = "declined"  # declined on the phone
 CONSULT_ERROR = "error"
+CONSULT_NO_ANSWER = "no_answer"  # an outside number rang out (the controller's own timeout says the same)
+
+# The "agent id" of an outside number in a consultation or conference (consult_number): the consult
+# events and conference_drop name it instead of an agent. Database ids start at 1.
+OUTSIDE_PARTY = 0
 
 
 @dataclass(frozen=True)
@@ -271,6 +276,21 @@ class SwitchDriver(ABC):
         stays held): the controller then completes the transfer (:meth:`consult_complete`, when the
         consult leg had answered) or, while it still rings, sends :meth:`consult_cancel` followed by
         :meth:`bridge` of the call to the same agent (an ordinary offer: a blind transfer)."""
+        return False
+
+    def consult_number(self, uid: str, number: str) -> bool:
+        """Start a consultation of the live call ``uid`` with an outside ``number`` (already checked
+        against the dialling policy): as :meth:`consult`, but the consult leg is dialled out on the
+        call's trunk (it counts against the trunk's channels) and the events name
+        :data:`OUTSIDE_PARTY` as the agent: ``on_consult_answered(uid, 0)`` when the number answers,
+        ``on_consult_failed(uid, 0, reason)`` (``busy``, ``no_answer``, ``unreachable``, ``error``,
+        ``blocked``) if it does not, ``on_consult_ended(uid, 0, "caller")`` when it hangs up later.
+        :meth:`consult_cancel` hangs the number up. :meth:`consult_complete` bridges the caller to
+        the number and ends the agent's leg; the call then leaves this switch's bookkeeping as a
+        blind :meth:`transfer` does (the switch carries the two on, no event follows). In a
+        :meth:`conference` the number takes the colleague's place: ``conference_drop(uid, 0)``
+        hangs it up, ``conference_drop(uid, <the agent>)`` leaves the caller with the number (a
+        transfer), its own hang-up is ``on_conference_left(uid, 0, "caller")``."""
         return False
 
     def consult_complete(self, uid: str) -> bool:

@@ -19,6 +19,12 @@
   conversation; ``conference_drop`` takes an agent out again (the call's agent leaving hands the
   caller to the colleague, who then talks like any agent who answered); ``hang_up_conference`` is
   the colleague hanging up on their phone (a world event for tests and the demo).
+* **Consulting an outside number** (``consult_number``): the number's leg takes a channel of the
+  call's trunk (none free: ``blocked`` at once) and answers after ``consult_number_ring`` seconds,
+  unless ``consult_number_outcomes`` says ``busy``/``unreachable`` (fails after that ring) or
+  ``no_answer`` (rings until the controller's timeout). Deterministic, for tests and the demo.
+  Completing it (or its conference's agent leaving) hands the caller to the number: the call
+  leaves the switch as a blind ``transfer`` does.
 * **Campaign dials** (``dial``): each number dialled is answered by a person, by an answering
   machine, is busy, fails, or rings out, with the rates of :class:`OutboundBehaviour`; the
   answering-machine detector takes a moment and calls a configurable share of live people
@@ -42,11 +48,13 @@ from apps.telephony.engine.drivers.base import (
     BY_AGENT,
     BY_CALLER,
     BY_SYSTEM,
+    CONSULT_BUSY,
     CONSULT_UNREACHABLE,
     FAILED_BLOCKED,
     FAILED_BUSY,
     FAILED_ERROR,
     FAILED_NO_ANSWER,
+    OUTSIDE_PARTY,
     PROMPT_HOLD_MUSIC,
     InboundCall,
     SwitchDriver,
@@ -165,6 +173,8 @@ class _SimConsult:
     agent_id: int
     answered: bool = False
     timers: list[TimerHandle] = field(default_factory=list)
+    number: str = ""  # an outside number (agent_id is OUTSIDE_PARTY): its leg holds a trunk channel
+    trunk_id: int | None = None
 
 
 class SimDriver(SwitchDriver):
@@ -198,6 +208,10 @@ class SimDriver(SwitchDriver):
         self.consults: dict[str, _SimConsult] = {}  # call uid -> its consultation
         self.conferences: dict[str, int] = {}  # call uid -> the colleague in its conference
         self.unreachable_seats: set[int] = set()  # agents whose phone is not registered: a consult fails at once
+        self.consult_number_ring = 2.0  # an outside number consulted answers after this long
+        self.consult_number_outcomes: dict[str, str] = {}  # number -> "busy" | "unreachable" | "no_answer"
+        self.consulted_numbers: list[tuple[str, str]] = []  # (uid, number) dialled for a consultation
+        self.number_legs: dict[str, int | None] = {}  # call uid -> the trunk of its outside party's leg
         self._arrival_timers: dict[int | None, TimerHandle] = {}
         self._seq = 0
         self._running = False
@@ -340,6 +354,7 @@ class SimDriver(SwitchDriver):
         self.calls.pop(call.uid, None)
         self._drop_consult(call.uid)  # the consult leg ends with the call, silently
         self.conferences.pop(call.uid, None)  # and so does a conference's colleague
+        self._free_number_leg(call.uid)
         trunk = self.trunks.get(call.trunk_id)
         if trunk and trunk.busy:
             trunk.busy -= 1
@@ -668,11 +683,48 @@ class SimDriver(SwitchDriver):
             consult.timers.append(self.clock.call_later(delay, self._consult_pickup, uid, agent_id))
         return True  # a human agent answers from the desktop (answer), or the controller's timeout ends it
 
+    def consult_number(self, uid: str, number: str) -> bool:
+        call = self.calls.get(uid)
+        if call is None or call.agent_id is None or uid in self.consults:
+            return False
+        consult = self.consults[uid] = _SimConsult(agent_id=OUTSIDE_PARTY, number=number, trunk_id=call.trunk_id)
+        self.consulted_numbers.append((uid, number))
+        if not call.held:
+            call.held = True
+            self._call_emit(call, 0, "on_held", uid)
+        trunk = self.trunks.get(call.trunk_id) or self.set_trunk(call.trunk_id, None)
+        trunk.attempts += 1
+        if trunk.channels is not None and trunk.busy >= trunk.channels:
+            trunk.blocked += 1
+            consult.timers.append(self.clock.call_later(0, self._consult_failed, uid, OUTSIDE_PARTY, FAILED_BLOCKED))
+            return True
+        trunk.busy += 1
+        self.number_legs[uid] = call.trunk_id
+        outcome = self.consult_number_outcomes.get(number, "")
+        if outcome in (CONSULT_BUSY, CONSULT_UNREACHABLE):
+            when = self.consult_number_ring
+            consult.timers.append(self.clock.call_later(when, self._consult_failed, uid, OUTSIDE_PARTY, outcome))
+        elif outcome != FAILED_NO_ANSWER:
+            when = self.consult_number_ring
+            consult.timers.append(self.clock.call_later(when, self._consult_pickup, uid, OUTSIDE_PARTY))
+        return True
+
+    def _free_number_leg(self, uid: str) -> None:
+        if uid not in self.number_legs:
+            return
+        trunk = self.trunks.get(self.number_legs.pop(uid))
+        if trunk and trunk.busy:
+            trunk.busy -= 1
+
     def consult_complete(self, uid: str) -> bool:
         call = self.calls.get(uid)
         consult = self.consults.get(uid)
         if call is None or consult is None or not consult.answered:
             return False
+        if consult.number:  # the caller goes on with the number, away from this switch
+            self._drop_consult(uid)
+            self._release(call)
+            return True
         self._drop_consult(uid)
         # The first agent's conversation is over (its timers: the caller's or a virtual agent's
         # hang-up); the caller leaves hold and talks with the consulted agent.
@@ -692,7 +744,7 @@ class SimDriver(SwitchDriver):
         consult = self.consults.get(uid)
         if consult is not None:
             self._drop_consult(uid)
-            self._deliver("on_consult_ended", (uid, consult.agent_id, BY_AGENT))
+            self._deliver("on_consult_ended", (uid, consult.agent_id, BY_CALLER if consult.number else BY_AGENT))
 
     def _consult_pickup(self, uid: str, agent_id: int) -> None:
         consult = self.consults.get(uid)
@@ -719,6 +771,8 @@ class SimDriver(SwitchDriver):
         if consult is None:
             return False
         self._consult_cancel_timers(consult)
+        if consult.number and uid not in self.conferences:
+            self._free_number_leg(uid)
         return True
 
     # --- three-way conference ----------------------------------------------------------------
@@ -727,8 +781,8 @@ class SimDriver(SwitchDriver):
         consult = self.consults.get(uid)
         if call is None or consult is None or not consult.answered or uid in self.conferences:
             return False
+        self.conferences[uid] = consult.agent_id  # before the drop: an outside party keeps its leg
         self._drop_consult(uid)
-        self.conferences[uid] = consult.agent_id
         call.held = False  # the caller leaves hold music for the conversation of three
         return True
 
@@ -739,9 +793,14 @@ class SimDriver(SwitchDriver):
             return False
         if agent_id == member:
             del self.conferences[uid]
+            self._free_number_leg(uid)
             return True
         if call.agent_id not in (agent_id, None):
             return False
+        if member == OUTSIDE_PARTY:  # the caller goes on with the number, away from this switch
+            del self.conferences[uid]
+            self._release(call)
+            return True
         # The call's agent leaves: the colleague talks on with the caller (their own course).
         del self.conferences[uid]
         for timer in call.timers:
@@ -755,4 +814,6 @@ class SimDriver(SwitchDriver):
         """The conference's colleague hangs up on their phone (a world event, for tests and the demo)."""
         member = self.conferences.pop(uid, None)
         if member is not None:
-            self._deliver("on_conference_left", (uid, member, BY_AGENT))
+            if member == OUTSIDE_PARTY:
+                self._free_number_leg(uid)
+            self._deliver("on_conference_left", (uid, member, BY_CALLER if member == OUTSIDE_PARTY else BY_AGENT))

@@ -160,10 +160,13 @@ def test_a_queue_without_a_script_sends_none(scripted, django_capture_on_commit_
 
 def test_a_reloaded_desk_gets_the_script_back(scripted, django_capture_on_commit_callbacks):
     with tenant_context(scripted["world"].tenant), django_capture_on_commit_callbacks(execute=True):
-        _run_call(scripted, ivr=False, answer=True)
+        _run_call(scripted, ivr=True, answer=True)
     with tenant_context(scripted["world"].tenant):
         snapshot = agent_desktop_snapshot(scripted["agent"])
-    assert snapshot["call"]["script"].startswith("您好 <b>李雷</b>（金卡），证件 1101**********1234。")
+    # The IVR's variables come back from the call's timeline (event ivr_variables).
+    assert snapshot["call"]["script"] == (
+        "您好 <b>李雷</b>（金卡），证件 1101**********1234。\n订单 424242，来电 13812345678 / Billing。"
+    )
     assert "do not read" not in snapshot["call"]["script"]
 
 

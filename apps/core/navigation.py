@@ -62,6 +62,8 @@ TENANT_NAVIGATION: list[NavItem] = [
         _("Find calls by date, queue or agent, read their timeline and listen to the recordings."),
         group=OPERATIONS,
     ),
+    NavItem(_("Voicemail"), "calls:voicemails", (A, S, G), group=OPERATIONS),
+    NavItem(_("Callback requests"), "calls:callbacks", (A, S, G), group=OPERATIONS),
     NavItem(_("Campaigns"), "campaigns:list", (A, S), group=OPERATIONS),
     NavItem(_("Queues & skills"), "agents:queues", (A, S), group=OPERATIONS),
     NavItem(_("What-if simulation"), "agents:whatif", (A, S), group=OPERATIONS),

@@ -34,6 +34,8 @@ NAVIGATION = {
         "/",
         "/wallboard/",
         "/calls/",
+        "/calls/voicemails/",
+        "/calls/callbacks/",
         "/console/campaigns/",
         "/console/queues/",
         "/wallboard/what-if/",
@@ -102,6 +104,8 @@ NAVIGATION = {
     Role.SUPERVISOR: [
         "/wallboard/",
         "/calls/",
+        "/calls/voicemails/",
+        "/calls/callbacks/",
         "/console/campaigns/",
         "/console/queues/",
         "/wallboard/what-if/",
@@ -146,6 +150,8 @@ NAVIGATION = {
     Role.AGENT: [
         "/desk/",
         "/calls/",
+        "/calls/voicemails/",
+        "/calls/callbacks/",
         "/qa/mine/",
         "/qa/coaching/",
         "/customers/",

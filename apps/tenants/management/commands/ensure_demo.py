@@ -21,6 +21,7 @@ from apps.crm.services.ticket_config import seed_ticket_defaults
 from apps.qa.services.demo import QA_USERS, qa_demo_ensure
 from apps.telephony.services.demo import demo_traffic_setup
 from apps.telephony.services.history import demo_history_ensure
+from apps.telephony.services.voicemail_demo import voicemail_demo_seed
 from apps.tenants.models import Domain, Tenant
 from apps.tenants.services.provisioning import tenant_provision
 from apps.tenants.services.spares import spare_schemas_fill
@@ -111,6 +112,8 @@ class Command(BaseCommand):
         training_demo_ensure(tenant.schema_name)
         training_courses_demo_ensure(tenant.schema_name)
         webhooks_demo_ensure(tenant.schema_name)
+        with tenant_context(tenant):
+            voicemail_demo_seed()  # messages with audio, callback requests of every outcome
         built = spare_schemas_fill()
         if built:
             self.stdout.write(f"built {built} spare tenant schema(s) for instant sign-ups")

@@ -19,8 +19,10 @@ from apps.crm.services.kb_demo import kb_demo_seed
 from apps.crm.services.surveys_demo import crm_surveys_demo_ensure
 from apps.crm.services.ticket_config import seed_ticket_defaults
 from apps.qa.services.demo import QA_USERS, qa_demo_ensure
+from apps.telephony.ivr_demo import ivr_self_service_demo_ensure
 from apps.telephony.services.demo import demo_traffic_setup
 from apps.telephony.services.history import demo_history_ensure
+from apps.telephony.services.routing_demo import routing_demo_ensure
 from apps.telephony.services.voicemail_demo import voicemail_demo_seed
 from apps.tenants.models import Domain, Tenant
 from apps.tenants.services.provisioning import tenant_provision
@@ -112,6 +114,8 @@ class Command(BaseCommand):
         training_demo_ensure(tenant.schema_name)
         training_courses_demo_ensure(tenant.schema_name)
         webhooks_demo_ensure(tenant.schema_name)
+        routing_demo_ensure(tenant.schema_name)  # a bullseye queue, agent scripts on two queues
+        ivr_self_service_demo_ensure(tenant.schema_name)  # the order-status lookup (manage.py ivr_lookup_demo)
         with tenant_context(tenant):
             voicemail_demo_seed()  # messages with audio, callback requests of every outcome
         built = spare_schemas_fill()

@@ -77,6 +77,11 @@
     // Dropping the colleague and ending for everyone are the host's; either agent may leave.
     show("btn-conference-drop", host);
     show("btn-conference-end", host);
+    // An outside number in the colleague's place: "Drop the number" hangs it up.
+    var outside = (conference.parties || []).some(function (party) {
+      return Boolean(party.number);
+    });
+    $("btn-conference-drop").textContent = outside ? labels.conference_drop_number : labels.conference_drop_colleague;
   }
 
   function consultReason(code) {
@@ -502,8 +507,19 @@
     event.preventDefault();
     var queue = $("consult-queue").value;
     var target = $("consult-agent").value;
-    if (Boolean(queue) === Boolean(target)) {
-      showError(labels.choose_target);
+    // An outside number follows the dialling policy (as a transfer's): a refusal comes back readable.
+    var number = $("consult-number").value.trim();
+    if ([queue, target, number].filter(Boolean).length !== 1) {
+      showError(labels.choose_consult_target);
+      return;
+    }
+    if (number) {
+      callAction("consult", { number: number }).then(
+        function () {
+          $("consult-number").value = "";
+        },
+        function () {} // the refusal is already on the desk (showError)
+      );
       return;
     }
     callAction("consult", queue ? { queue_id: Number(queue) } : { target_agent_id: Number(target) });

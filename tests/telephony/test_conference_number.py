@@ -15,6 +15,7 @@ from apps.telephony.choices import CallEndReason
 from apps.telephony.engine import state as engine_state
 from apps.telephony.engine.drivers.base import OUTSIDE_PARTY
 from apps.telephony.models import Agent, Call
+from apps.telephony.selectors.calls import call_timeline_entries
 from tests.telephony.test_attended_transfer import (
     A,
     build,
@@ -279,6 +280,12 @@ def test_cdr_timeline_names_the_number(plant):  # noqa: F811 -- the fixture
         row = Call.objects.get(uid=uid)
         events = [(e.kind, e.agent_id, e.data) for e in row.events.order_by("at", "id")]
         ann = Agent.objects.get(pk=a)
+        words = {entry.kind: (entry.agent, entry.detail) for entry in call_timeline_entries(call=row)}
+    # The call page's timeline in words names the number.
+    assert words["consult_started"][1] == f"with {NUMBER}"
+    assert words["conference_started"][1] == f"with the caller and {NUMBER}"
+    assert words["conference_party_joined"][0] == NUMBER
+    assert words["transferred"][1] == f"to {NUMBER}"
     names = [kind for kind, _agent, _data in events]
     assert names[4:] == [
         "consult_started",

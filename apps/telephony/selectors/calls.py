@@ -240,6 +240,8 @@ def call_timeline_entries(*, call: Call) -> list[TimelineEntry]:
     for event in events:
         data = event.data or {}
         agent = (event.agent.user.get_full_name() or event.agent.user.email) if event.agent else ""
+        if not agent and event.kind.startswith("conference_party"):
+            agent = str(data.get("number") or "")  # an outside number joined or left the conference
         # An outbound call's first event is the dial, not an arrival.
         outbound_start = event.kind == "arrived" and call.direction == CallDirection.OUTBOUND
         entries.append(
@@ -298,12 +300,16 @@ def _detail(  # noqa: PLR0911, PLR0912, C901 -- one branch per kind of event rea
         )
         return _("to %(target)s") % {"target": target} if target else ""
     if kind == "conference_started":
-        colleague = agents.get(_int(data.get("target_agent_id")) or 0)
+        colleague = agents.get(_int(data.get("target_agent_id")) or 0) or str(data.get("number") or "")
         return _("with the caller and %(agent)s") % {"agent": colleague} if colleague else ""
     if kind in ("conference_party_left", "conference_ended") and data.get("reason"):
         return str(_CONFERENCE_REASONS.get(str(data["reason"]), ""))
     if kind in ("consult_started",):
-        target = agents.get(_int(data.get("target_agent_id")) or 0) or _queue(queues, data.get("queue_id"))
+        target = (
+            agents.get(_int(data.get("target_agent_id")) or 0)
+            or _queue(queues, data.get("queue_id"))
+            or str(data.get("number") or "")
+        )
         return _("with %(target)s") % {"target": target} if target else ""
     if kind.startswith("consult_") and _int(data.get("from_agent_id")):
         return _("from %(agent)s") % {"agent": agents.get(data["from_agent_id"], "")}

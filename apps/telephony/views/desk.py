@@ -77,6 +77,7 @@ def desk(request: HttpRequest) -> HttpResponse:
         "dialing": _("Dialling…"),
         "choose_target": _("Choose a queue or an agent."),
         "choose_transfer_target": _("Choose a queue, an agent or a number."),
+        "choose_consult_target": _("Choose a queue, an agent or a number to consult."),
         "seat": _("Seat"),
         "queue": _("Queue"),
         "minutes": _("min"),
@@ -105,6 +106,10 @@ def desk(request: HttpRequest) -> HttpResponse:
             "target_hung_up": _("the colleague hung up"),
             "caller": _("the caller hung up"),
             "in_conference": _("not during a conference"),
+            "no_answer": _("the number did not answer"),
+            "blocked": _("no free line on the trunk"),
+            "error": _("the call to the number failed"),
+            "number_hung_up": _("the number hung up"),
         },
         # Three-way conference (grown from an answered consultation).
         "conference_host": _("Conference: you, the caller and %(name)s."),
@@ -114,6 +119,8 @@ def desk(request: HttpRequest) -> HttpResponse:
         "conference_ended": _("The conference has ended."),
         "conference_yours": _("The caller is yours now."),
         "conference_caller": _("Caller"),
+        "conference_drop_colleague": _("Drop the colleague"),
+        "conference_drop_number": _("Drop the number"),
         "conference_reasons": {
             "no_consultation": _("consult a colleague first"),
             "not_answered": _("the colleague has not answered yet"),

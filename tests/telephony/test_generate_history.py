@@ -18,13 +18,14 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count, Sum
-from django_tenants.utils import tenant_context
+from django_tenants.utils import schema_context, tenant_context
 
 from apps.accounts.choices import Role
 from apps.accounts.models import Team, User
 from apps.crm.models import Article, Department, TicketCategory
 from apps.qa.models import Scorecard
 from apps.telephony import kpis
+from apps.telephony.ivr_demo import DEMO_FLOW_NAME
 from apps.telephony.models import (
     Agent,
     AgentSkill,
@@ -32,6 +33,7 @@ from apps.telephony.models import (
     Call,
     CallbackRequest,
     CallEvent,
+    PhoneNumber,
     Queue,
     QueueSkill,
     Skill,
@@ -42,7 +44,7 @@ from apps.telephony.services.history import UID_PREFIX, demo_history_ensure, his
 from apps.telephony.signals import history_written
 from apps.tenants.management.commands import ensure_demo
 from apps.tenants.management.commands.ensure_demo import history_wanted
-from apps.tenants.models import Tenant
+from apps.tenants.models import PoolNumber, Tenant
 from tests.telephony.campaign_factories import make_campaign
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -437,4 +439,14 @@ def test_ensure_demo_gives_the_demo_tenant_its_past_once(monkeypatch):
         assert User.objects.filter(email="qa@demo.local", roles__contains=[Role.QA]).exists()
         # One day of history is no finished week to sample (tests/qa/test_sampling_demo.py samples 30).
         assert Scorecard.objects.filter(is_current=True).exists()
+        # The self-service order lookup answers on a second number of the pool (taken once); the
+        # main number keeps its menu; voicemails and callback requests are there to play and follow.
+        routed = PhoneNumber.objects.filter(ivr_flow__name=DEMO_FLOW_NAME)
+        assert routed.count() == 1 and routed.get().sim_arrivals_per_hour > 0
+        self_service_number = routed.get().number
+        assert PhoneNumber.objects.exclude(ivr_flow__name=DEMO_FLOW_NAME).count() >= 1
+        assert Voicemail.objects.exists() and CallbackRequest.objects.exists()
+        assert Queue.objects.filter(strategy="bullseye").exists()
+    with schema_context("public"):
+        assert PoolNumber.objects.filter(number=self_service_number, tenant__slug="demo").exists()
     assert "qalead@demo.local" in again

@@ -96,7 +96,13 @@ STORE_THREADS = 4  # default size of the store pool: one slow tenant holds up at
 # How the demo's simulated callers and virtual agents behave on the real clock.
 DEMO_CALLERS = CallerBehaviour(
     patience=150.0,
-    choices={"menu": {"1": 6, "0": 3, "2": 1}, "survey": {"5": 5, "4": 3, "3": 1, "2": 0.5, "1": 0.5}},
+    # "ask": the demo's self-service order lookup (apps/telephony/ivr_demo.py): the orders its
+    # endpoint knows, and now and then one it does not.
+    choices={
+        "menu": {"1": 6, "0": 3, "2": 1},
+        "survey": {"5": 5, "4": 3, "3": 1, "2": 0.5, "1": 0.5},
+        "ask": {"1001": 4, "1002": 3, "1003": 2, "4711": 1},
+    },
     known_caller_share=0.35,
     talk_with_human=Duration(150, "lognormal"),
 )

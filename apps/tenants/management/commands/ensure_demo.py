@@ -9,6 +9,7 @@ import os
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import transaction
 from django_tenants.utils import schema_context, tenant_context
 
 from apps.accounts.choices import Role
@@ -20,13 +21,16 @@ from apps.crm.services.surveys_demo import crm_surveys_demo_ensure
 from apps.crm.services.ticket_config import seed_ticket_defaults
 from apps.qa.services.demo import QA_USERS, qa_demo_ensure
 from apps.telephony.ivr_demo import ivr_self_service_demo_ensure
+from apps.telephony.models import PhoneNumber
 from apps.telephony.services.demo import demo_traffic_setup
 from apps.telephony.services.history import demo_history_ensure
+from apps.telephony.services.plant import service_number_attach
 from apps.telephony.services.routing_demo import routing_demo_ensure
 from apps.telephony.services.voicemail_demo import voicemail_demo_seed
 from apps.tenants.models import Domain, Tenant
 from apps.tenants.services.provisioning import tenant_provision
 from apps.tenants.services.spares import spare_schemas_fill
+from apps.tenants.services.usage import pool_number_take
 from apps.training.services.demo import TRAINER_PASSWORD, training_demo_ensure
 from apps.training.services.demo_courses import training_courses_demo_ensure
 from apps.webhooks.services.demo import webhooks_demo_ensure
@@ -115,7 +119,7 @@ class Command(BaseCommand):
         training_courses_demo_ensure(tenant.schema_name)
         webhooks_demo_ensure(tenant.schema_name)
         routing_demo_ensure(tenant.schema_name)  # a bullseye queue, agent scripts on two queues
-        ivr_self_service_demo_ensure(tenant.schema_name)  # the order-status lookup (manage.py ivr_lookup_demo)
+        _demo_self_service_number(tenant, ivr_self_service_demo_ensure(tenant.schema_name))
         with tenant_context(tenant):
             voicemail_demo_seed()  # messages with audio, callback requests of every outcome
         built = spare_schemas_fill()
@@ -148,6 +152,35 @@ class Command(BaseCommand):
         lines.append(f"  API docs              http://{tenant.slug}.{domain}{port}/api/docs/")
         lines.append("")
         self.stdout.write("\n".join(lines))
+
+
+# The demo's second service number answers with the self-service order lookup (its endpoint is
+# the ivr-demo process of make run, manage.py ivr_lookup_demo); a few simulated callers an hour
+# key an order number there (apps.telephony.engine.runner.DEMO_CALLERS, gather "ask").
+SELF_SERVICE_NAME = "订单查询 Order status"
+SELF_SERVICE_ARRIVALS_PER_HOUR = 8.0
+
+
+def _demo_self_service_number(tenant: Tenant, flow_id: int | None) -> None:
+    """A pool number routed to the self-service flow, taken once (the tenant's main number keeps
+    its menu). Nothing when the flow could not be made or the pool is empty."""
+    if flow_id is None:
+        return
+    with tenant_context(tenant):
+        if PhoneNumber.objects.filter(ivr_flow_id=flow_id).exists():
+            return
+    with schema_context("public"), transaction.atomic():
+        pooled = pool_number_take(tenant=tenant)
+    if pooled is None:
+        return
+    with tenant_context(tenant):
+        service_number_attach(number=pooled.number)
+        PhoneNumber.objects.filter(number=pooled.number).update(
+            name=SELF_SERVICE_NAME,
+            ivr_flow_id=flow_id,
+            queue=None,
+            sim_arrivals_per_hour=SELF_SERVICE_ARRIVALS_PER_HOUR,
+        )
 
 
 DEMO_TEAM = "客服一组"

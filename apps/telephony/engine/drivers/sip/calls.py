@@ -52,6 +52,7 @@ class Consult:
     answered: bool = False
     cancelled: bool = False
     completed: bool = False
+    number: str = ""  # an outside number consulted (agent_id is OUTSIDE_PARTY, its leg goes to the trunk)
 
 
 @dataclass

@@ -40,10 +40,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from apps.telephony.engine.drivers.base import BY_AGENT, BY_SYSTEM
+from apps.telephony.engine.drivers.base import BY_AGENT, BY_SYSTEM, OUTSIDE_PARTY
 from apps.telephony.engine.drivers.sip import recording
 from apps.telephony.engine.drivers.sip.calls import Leg, SipCall
-from apps.telephony.engine.drivers.sip.consult import FLAGS, ReinviteFailed, reinvite
+from apps.telephony.engine.drivers.sip.consult import FLAGS, ReinviteFailed, hand_to_number, reinvite
 from apps.telephony.engine.drivers.sip.message import SipMessage
 from apps.telephony.engine.drivers.sip.message import response as sip_response
 from apps.telephony.engine.drivers.sip.monitor import PCMA, PCMU, _rtp_audio, decode, encode
@@ -251,6 +251,9 @@ def drop(driver: SipDialogs, uid: str, agent_id: int) -> bool:
 
     async def work() -> None:
         await _two_party(driver, call, joined, stays=stays, leaves=agent_id)
+        staying = joined.legs.get(stays)
+        if stays == OUTSIDE_PARTY and staying is not None and not call.ended and not staying.ended:
+            hand_to_number(call, staying)  # the host left an outside number with the caller: a transfer
 
     driver.run(call, work)
     return True

@@ -8,10 +8,14 @@ and the consulted agent (tag ``b``):
    sink, and the first agent's seat is re-INVITEd with C's SDP: the two agents' media meet in C.
 2. The consulted agent's seat is invited with C's other SDP; its answer completes C
    (``on_consult_answered``).
-3. *Complete*: the consulted agent is re-INVITEd with M's SDP for our side, M's Y side becomes
+   An outside number (``consult_number``) is dialled instead, on the call's trunk (a channel of
+   it, like a blind transfer's B2BUA leg), with the caller's number as caller ID.
+3. *Complete*: the consulted agent (or number) is re-INVITEd with M's SDP for our side, M's Y side becomes
    their media, the hold music stops and the first agent's leg ends (BYE). *Cancel* (or the
    consulted agent hanging up, or refusing): the consult leg ends and the first agent is
-   re-INVITEd back into M; the caller stays on hold until the controller resumes.
+   re-INVITEd back into M; the caller stays on hold until the controller resumes. A completed
+   number consultation leaves the call as a blind transfer to a number does (``transferred``: the
+   number's leg is the ``OUTSIDE`` party, either side's BYE ends it, the controller is not told).
 
 Everything runs under the call's lock (``SipDialogs.run``), so a cancel arriving while the
 first re-INVITE is in flight waits for it. rtpengine keeps its ports for a party across
@@ -31,17 +35,21 @@ from apps.telephony.engine.drivers.base import (
     CONSULT_BUSY,
     CONSULT_DECLINED,
     CONSULT_ERROR,
+    CONSULT_NO_ANSWER,
     CONSULT_UNREACHABLE,
+    FAILED_BLOCKED,
+    OUTSIDE_PARTY,
     PROMPT_HOLD_MUSIC,
 )
 from apps.telephony.engine.drivers.sip import recording
-from apps.telephony.engine.drivers.sip.calls import Consult, Leg, SipCall
+from apps.telephony.engine.drivers.sip.calls import OUTSIDE, Consult, Leg, SipCall
 from apps.telephony.engine.drivers.sip.dialogs import ANSWERED, REFUSED
 from apps.telephony.engine.drivers.sip.message import (
     SipMessage,
     header_uri,
     new_tag,
     uri_host_port,
+    uri_user,
 )
 from apps.telephony.engine.drivers.sip.message import (
     response as sip_response,
@@ -49,7 +57,10 @@ from apps.telephony.engine.drivers.sip.message import (
 from apps.telephony.engine.drivers.sip.ng import NgError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from apps.telephony.engine.drivers.sip.dialogs import SipDialogs
+    from apps.telephony.engine.drivers.sip.driver import SipDriver
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +75,15 @@ REFUSALS = {
     408: CONSULT_UNREACHABLE,
     410: CONSULT_UNREACHABLE,
     480: CONSULT_UNREACHABLE,
+}
+# An outside number's refusal (from the carrier) → the interface's reasons.
+NUMBER_REFUSALS = {
+    **REFUSALS,
+    603: CONSULT_BUSY,
+    484: CONSULT_UNREACHABLE,
+    408: CONSULT_NO_ANSWER,
+    480: CONSULT_NO_ANSWER,
+    487: CONSULT_NO_ANSWER,
 }
 
 
@@ -184,42 +204,106 @@ def consult(driver: SipDialogs, uid: str, agent_id: int) -> bool:
         b_tag=new_tag(),
     )
     call.consult = state
-
-    async def work() -> None:
-        ng = driver.stack.ng
-        if not call.held:
-            await driver.play_prompt(call, PROMPT_HOLD_MUSIC, repeat=10000)
-            call.held = True
-            driver.emit("on_held", uid)
-        sink = driver.sink_sdp()
-        offer = await ng.command("offer", call_id=state.media_id, from_tag=state.a_tag, sdp=sink, **FLAGS)
-        for_b = offer["sdp"]
-        answer = await ng.command(
-            "answer", call_id=state.media_id, from_tag=state.a_tag, to_tag=state.b_tag, sdp=sink, **FLAGS
-        )
-        for_a = answer["sdp"]
-        # The first agent leaves the caller's session (so their phone never gets two streams)
-        # and moves into C.
-        await ng.command("answer", call_id=call.media_id, from_tag=call.x_tag, to_tag=call.y_tag, sdp=sink, **FLAGS)
-        call.y_sdp = sink
-        try:
-            a_sdp = await reinvite(driver, first, for_a)
-        except ReinviteFailed as error:
-            logger.info("sip %s: the first agent's phone refused the consultation (%s)", uid, error)
-            await _back_to_caller(driver, call, first.sdp)
-            call.consult = None
-            await _delete(driver, state)
-            driver.emit("on_consult_failed", uid, agent_id, CONSULT_ERROR)
-            return
-        first.sdp = a_sdp
-        await ng.command("offer", call_id=state.media_id, from_tag=state.a_tag, to_tag=state.b_tag, sdp=a_sdp, **FLAGS)
-        await ng.command("answer", call_id=state.media_id, from_tag=state.a_tag, to_tag=state.b_tag, sdp=sink, **FLAGS)
-        if state.cancelled or call.ended:
-            return
-        _invite_consulted(driver, call, state, extension, for_b)
-
-    driver.run(call, work)
+    driver.run(
+        call, lambda: _start(driver, call, state, lambda sdp: _invite_consulted(driver, call, state, extension, sdp))
+    )
     return True
+
+
+def consult_number(driver: SipDriver, uid: str, number: str) -> bool:
+    """Consult an outside number: dialled on the call's trunk into session C (see the docstring)."""
+    call = driver.calls.get(uid)
+    if call is None or call.ended or call.consult is not None or call.bridged is None or call.bridged < 0:
+        return False
+    first = call.agents.get(call.bridged)
+    digits = "".join(ch for ch in number if ch.isdigit() or ch in "+*#")
+    if first is None or not first.confirmed or first.ended or not digits:
+        return False
+    trunk_id = call.trunk_id if call.trunk_id in driver.gateways else driver.default_trunk_id
+    gateway = driver.gateways.get(trunk_id) if trunk_id is not None else None
+    free = driver.channels_free(trunk_id)
+    state = Consult(
+        agent_id=OUTSIDE_PARTY,
+        first_id=call.bridged,
+        media_id=f"{call.media_id}~consult-{os.urandom(3).hex()}",
+        a_tag=new_tag(),
+        b_tag=new_tag(),
+        number=digits,
+    )
+    call.consult = state
+    if gateway is None or (free is not None and free <= 0):
+        logger.info("sip %s: no channel on trunk %s to consult %s", uid, trunk_id, digits)
+
+        async def blocked() -> None:
+            if call.consult is state:
+                call.consult = None
+            driver.emit("on_consult_failed", uid, OUTSIDE_PARTY, FAILED_BLOCKED)
+
+        driver.run(call, blocked)
+        return True
+    found = gateway
+
+    def invite(sdp: str) -> None:
+        caller = uri_user(call.caller.remote_uri if not call.outbound else call.caller.local_uri)
+        leg = driver._number_leg(caller, digits, found)  # noqa: SLF001 -- the driver's own helper
+        state.leg = leg
+        call.legs[leg.call_id] = (OUTSIDE_PARTY, leg)
+        driver.track(leg.call_id, driver, call)
+        request = driver.new_request(leg, "INVITE", body=sdp, extra=driver._trunk_headers(trunk_id))  # noqa: SLF001
+        leg.invite = request
+        logger.info("sip %s: consulting %s", uid, digits)
+        driver.stack.send(request)
+
+    driver.run(call, lambda: _start(driver, call, state, invite))
+    return True
+
+
+def number_leg_up(call: SipCall) -> bool:
+    """An outside number's leg of a consultation (or of the conference it became) holds a channel."""
+    consult = call.consult
+    if consult is not None and consult.number and consult.leg is not None and not consult.leg.ended:
+        return True
+    joined = call.conference
+    leg = joined.legs.get(OUTSIDE_PARTY) if joined is not None and not joined.ended else None
+    return leg is not None and not leg.ended
+
+
+async def _start(driver: SipDialogs, call: SipCall, state: Consult, invite: Callable[[str], None]) -> None:
+    """Hold the caller, move the first agent into session C, then ``invite`` the other party."""
+    uid = call.uid
+    agent_id = state.agent_id
+    first = call.agents[state.first_id]
+    ng = driver.stack.ng
+    if not call.held:
+        await driver.play_prompt(call, PROMPT_HOLD_MUSIC, repeat=10000)
+        call.held = True
+        driver.emit("on_held", uid)
+    sink = driver.sink_sdp()
+    offer = await ng.command("offer", call_id=state.media_id, from_tag=state.a_tag, sdp=sink, **FLAGS)
+    for_b = offer["sdp"]
+    answer = await ng.command(
+        "answer", call_id=state.media_id, from_tag=state.a_tag, to_tag=state.b_tag, sdp=sink, **FLAGS
+    )
+    for_a = answer["sdp"]
+    # The first agent leaves the caller's session (so their phone never gets two streams)
+    # and moves into C.
+    await ng.command("answer", call_id=call.media_id, from_tag=call.x_tag, to_tag=call.y_tag, sdp=sink, **FLAGS)
+    call.y_sdp = sink
+    try:
+        a_sdp = await reinvite(driver, first, for_a)
+    except ReinviteFailed as error:
+        logger.info("sip %s: the first agent's phone refused the consultation (%s)", uid, error)
+        await _back_to_caller(driver, call, first.sdp)
+        call.consult = None
+        await _delete(driver, state)
+        driver.emit("on_consult_failed", uid, agent_id, CONSULT_ERROR)
+        return
+    first.sdp = a_sdp
+    await ng.command("offer", call_id=state.media_id, from_tag=state.a_tag, to_tag=state.b_tag, sdp=a_sdp, **FLAGS)
+    await ng.command("answer", call_id=state.media_id, from_tag=state.a_tag, to_tag=state.b_tag, sdp=sink, **FLAGS)
+    if state.cancelled or call.ended:
+        return
+    invite(for_b)
 
 
 def complete(driver: SipDialogs, uid: str) -> bool:
@@ -238,6 +322,9 @@ def complete(driver: SipDialogs, uid: str) -> bool:
             call.consult = None
             driver.hang_up_leg(leg)
             await _delete(driver, state)
+            if state.number:  # the controller let the call go: it ends here
+                driver.hangup(uid)
+                return
             driver.emit("on_hung_up", uid, BY_AGENT)  # the call's new agent is not there
             return
         await driver.stop_media(call)
@@ -251,8 +338,11 @@ def complete(driver: SipDialogs, uid: str) -> bool:
             call.agent_media.append(address)
         if state.first_id in call.agents:
             driver.end_agent_leg(call, state.first_id)
-        call.agents[state.agent_id] = leg
-        call.bridged = state.agent_id
+        if state.number:
+            hand_to_number(call, leg)
+        else:
+            call.agents[state.agent_id] = leg
+            call.bridged = state.agent_id
         call.consult = None
         await _delete(driver, state)
 
@@ -276,6 +366,15 @@ def cancel(driver: SipDialogs, uid: str) -> bool:
     return True
 
 
+def hand_to_number(call: SipCall, leg: Leg) -> None:
+    """The caller talks with the outside number from now on, as after a blind transfer to it."""
+    call.transferred = True
+    call.agents.pop(OUTSIDE_PARTY, None)
+    call.agents[OUTSIDE] = leg
+    call.legs[leg.call_id] = (OUTSIDE, leg)
+    call.bridged = OUTSIDE
+
+
 # --- helpers -----------------------------------------------------------------------------------
 def _invite_consulted(driver: SipDialogs, call: SipCall, state: Consult, extension: str, sdp: str) -> None:
     leg = driver.seat_leg(call, extension)
@@ -297,7 +396,7 @@ def _consult_response(driver: SipDialogs, call: SipCall, state: Consult, reply: 
         if state.cancelled or call.ended:
             return
         state.cancelled = True
-        reason = REFUSALS.get(status, CONSULT_ERROR)
+        reason = (NUMBER_REFUSALS if state.number else REFUSALS).get(status, CONSULT_ERROR)
         logger.info("sip %s: the consulted seat answered %s (%s)", call.uid, status, reason)
 
         async def refused() -> None:

@@ -421,7 +421,7 @@ class SipDriver(CallLifecycle):
         busy = 0
         for call in self.calls.values():
             if call.trunk_id == trunk_id:
-                busy += 1 + (OUTSIDE in call.agents)
+                busy += 1 + (OUTSIDE in call.agents) + consulting.number_leg_up(call)
         return busy
 
     # --- outbound calls --------------------------------------------------------------------
@@ -620,6 +620,10 @@ class SipDriver(CallLifecycle):
     def consult(self, uid: str, agent_id: int) -> bool:
         """Attended transfer, step 1 (drivers/sip/consult.py): caller on hold, the two agents talk."""
         return consulting.consult(self, uid, agent_id)
+
+    def consult_number(self, uid: str, number: str) -> bool:
+        """Attended transfer to an outside number, dialled on the call's trunk (drivers/sip/consult.py)."""
+        return consulting.consult_number(self, uid, number)
 
     def consult_complete(self, uid: str) -> bool:
         return consulting.complete(self, uid)

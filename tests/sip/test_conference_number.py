@@ -19,12 +19,14 @@ from django_tenants.utils import tenant_context
 
 from apps.telephony import agent_states
 from apps.telephony.acd import Acd
+from apps.telephony.engine import state as engine_state
 from apps.telephony.engine.clock import RealClock
 from apps.telephony.engine.config import AgentSettings, NumberSettings, QueueSettings
 from apps.telephony.engine.controller import CallController
 from apps.telephony.engine.drivers.base import OUTSIDE_PARTY
 from apps.telephony.engine.drivers.sip import OUTSIDE, SipDriver, SipStack, recording
 from tests.recording_store import RecordingStore
+from tests.sip import driver_scenarios
 from tests.sip.conference_scenarios import MovingStandIn
 from tests.sip.conftest import TRUNK_ADDRESS, running_plane
 from tests.sip.harness import free_port
@@ -40,6 +42,8 @@ from tests.sip.test_conference import (
     _register,
     _wait,
 )
+from tests.sip.test_driver import _finish
+from tests.sip.test_outbound import _party
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -54,7 +58,7 @@ def number_plane(sip_world, tmp_path_factory):
         yield under_test
 
 
-def _run(plane, world, name, while_consulting):
+def _run(plane, world, name, while_consulting, *, gateway_port=None):
     """A carrier call answered by A, A consults NUMBER (answered by the stand-in at the trunk's
     carrier address); ``while_consulting`` runs then; the caller hangs up at the end unless done."""
     from apps.telephony.models import PhoneNumber
@@ -81,7 +85,7 @@ def _run(plane, world, name, while_consulting):
         await stack.start()
         clock = RealClock()
         driver = SipDriver(stack, schema=world.a.tenant.schema_name, slug=world.a.slug)
-        driver.set_gateways({world.a.trunk_id: (TRUNK_ADDRESS, outside.port)})
+        driver.set_gateways({world.a.trunk_id: (TRUNK_ADDRESS, gateway_port or outside.port)})
         store = RecordingStore(clock)
         controller = CallController(clock=clock, driver=driver, acd=Acd(), store=store)
         listening = Listening(controller)
@@ -109,11 +113,12 @@ def _run(plane, world, name, while_consulting):
             controller.handle_message(
                 {"type": "call.consult", "agent_id": A, "call_uid": uid, "queue_id": None, "number": NUMBER}
             )
-            await _wait(lambda: any(n == "on_consult_answered" for n, _ in listening.events), "the number to answer")
-            await _wait(lambda: outside.media and outside.media[0].count(AGENT_FILL) > 5, "A and the number talking")
-            await _more(phone_a.media[0], NUMBER_FILL, what="the number at A")
-            assert outside.invites[0].uri.startswith(f"sip:{NUMBER}@")
             context.update(caller=caller, a=phone_a, outside=outside)
+            if gateway_port is None:
+                await _wait(lambda: any(n == "on_consult_answered" for n, _ in listening.events), "the number")
+                await _wait(lambda: outside.media and outside.media[0].count(AGENT_FILL) > 5, "A and the number")
+                await _more(phone_a.media[0], NUMBER_FILL, what="the number at A")
+                assert outside.invites[0].uri.startswith(f"sip:{NUMBER}@")
             await while_consulting(context)
             if not caller.byes and not caller.bye_answered():
                 caller.hang_up()
@@ -202,3 +207,54 @@ def test_completing_hands_the_caller_to_the_number(number_plane, sip_world):
     uid, store = ctx["uid"], ctx["store"]
     assert store.finished[uid].end_reason == "transferred"
     assert store.transfers[-1][1]["number"] == NUMBER
+
+
+def test_a_busy_number_fails_back_to_the_agent_with_the_caller_held(number_plane, sip_world):
+    busy_port = free_port()
+    busy = _party(number_plane, "busy-number", driver_scenarios.busy_seat(), source=TRUNK_ADDRESS, port=busy_port)
+
+    async def while_consulting(ctx):
+        caller, phone_a, controller, store = ctx["caller"], ctx["a"], ctx["controller"], ctx["store"]
+        call, uid, driver = ctx["call"], ctx["uid"], ctx["driver"]
+        await _wait(lambda: store.sent_to(A, "call.consult_failed"), "the consultation to fail")
+        assert store.sent_to(A, "call.consult_failed")[0]["reason"] == "busy"
+        assert await _finish(busy, 15) == 0, busy.tail()
+        assert controller.consults == {} and call.consult is None
+        assert controller.calls[uid].agent_id == A
+        assert controller.calls[uid].status == engine_state.HOLD  # the caller still held, with A
+        await _wait(lambda: phone_a.reinvites >= 2, "A's phone back in the caller's session")
+        assert driver._trunk_busy(call.trunk_id) == 1
+        controller.handle_message({"type": "call.resume", "agent_id": A, "call_uid": uid})
+        for phone in (caller, phone_a):
+            for media in phone.media:
+                media.reset()
+        await _more(phone_a.media[0], CALLER_FILL, what="the caller at A again")
+        await _more(caller.media[0], AGENT_FILL, what="A at the caller again")
+        caller.hang_up()
+
+    _run(number_plane, sip_world, "busynum", while_consulting, gateway_port=busy_port)
+
+
+def test_the_host_leaving_the_conference_leaves_the_caller_with_the_number(number_plane, sip_world):
+    async def while_consulting(ctx):
+        caller, phone_a, outside, controller = ctx["caller"], ctx["a"], ctx["outside"], ctx["controller"]
+        call, uid = ctx["call"], ctx["uid"]
+        controller.handle_message({"type": "call.conference", "agent_id": A, "call_uid": uid})
+        await _wait(lambda: call.conference is not None and call.conference.ready, "the conference's mix")
+        await _more(caller.media[0], _mixed(AGENT_FILL, NUMBER_FILL), what="A and the number mixed at the caller")
+        controller.handle_message({"type": "call.conference_leave", "agent_id": A, "call_uid": uid})
+        await _wait(lambda: phone_a.byes, "A's phone to be hung up")
+        await _wait(lambda: call.conference is None and call.bridged == OUTSIDE, "the caller with the number")
+        assert call.transferred and uid not in controller.calls
+        for phone in (caller, outside):
+            for media in phone.media:
+                media.reset()
+        await _more(caller.media[0], NUMBER_FILL, what="the number alone at the caller")
+        await _more(outside.media[0], CALLER_FILL, what="the caller alone at the number")
+        outside.hang_up()  # the number hangs up: the caller's leg ends with it
+        await _wait(lambda: caller.byes, "the caller to be hung up")
+
+    ctx = _run(number_plane, sip_world, "leavenum", while_consulting)
+    uid, store = ctx["uid"], ctx["store"]
+    assert store.finished[uid].end_reason == "transferred"
+    assert store.transfers[-1][1]["type"] == "conference"

@@ -258,3 +258,23 @@ def test_the_host_leaving_the_conference_leaves_the_caller_with_the_number(numbe
     uid, store = ctx["uid"], ctx["store"]
     assert store.finished[uid].end_reason == "transferred"
     assert store.transfers[-1][1]["type"] == "conference"
+
+
+def test_a_number_that_rings_out_is_cancelled_and_fails_back_to_the_agent(number_plane, sip_world):
+    silent_port = free_port()
+    silent = _party(
+        number_plane, "silent-number", driver_scenarios.seat(answers=False), source=TRUNK_ADDRESS, port=silent_port
+    )
+
+    async def while_consulting(ctx):
+        controller, store, call, uid = ctx["controller"], ctx["store"], ctx["call"], ctx["uid"]
+        # The controller's ring timeout (30 s) sends consult_cancel: a CANCEL to the number.
+        await _wait(lambda: store.sent_to(A, "call.consult_failed"), "the ring timeout", seconds=60)
+        assert store.sent_to(A, "call.consult_failed")[0]["reason"] == "no_answer"
+        assert await _finish(silent, 15) == 0, silent.tail()
+        assert call.consult is None and controller.calls[uid].agent_id == A
+        assert controller.calls[uid].status == engine_state.HOLD
+        ctx["caller"].hang_up()
+
+    _run(number_plane, sip_world, "silentnum", while_consulting, gateway_port=silent_port)
+    assert "CANCEL sip:" in number_plane.received(silent.name)

@@ -3,9 +3,7 @@ signed lookups, and a test call that looks an order up on it for real and speaks
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -32,22 +30,6 @@ def test_the_demo_flow_is_published_once_and_valid(acme, settings):
     assert demo_order("9999") == {"found": False, "status": "unknown"}
 
 
-def _wait_listening(port: int) -> None:
-    """Until the endpoint has bound its port (probing by binding: a connection would use up its
-    one request)."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        probe = socket.socket()
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return
-        finally:
-            probe.close()
-        time.sleep(0.05)
-    raise AssertionError("the endpoint did not start")
-
-
 def test_the_demo_endpoint_answers_a_signed_lookup_and_the_test_call_speaks_it(acme, settings):
     from apps.telephony.management.commands.ivr_lookup_demo import serve
     from apps.webhooks.services.integration import integration_secret
@@ -57,11 +39,14 @@ def test_the_demo_endpoint_answers_a_signed_lookup_and_the_test_call_speaks_it(a
     with tenant_context(acme.tenant):
         secret = integration_secret()  # what the test call signs with (the command reads it per request)
     lines: list[str] = []
+    bound = threading.Event()
     server = threading.Thread(
-        target=serve, kwargs={"port": port, "secrets": lambda: [secret], "count": 1, "write": lines.append}, daemon=True
+        target=serve,
+        kwargs={"port": port, "secrets": lambda: [secret], "count": 1, "write": lines.append, "ready": bound},
+        daemon=True,
     )
     server.start()
-    _wait_listening(port)
+    assert bound.wait(20), "the endpoint did not start"
     with tenant_context(acme.tenant):
         queue, _made = Queue.objects.get_or_create(code="general", defaults={"name": "General"})
         flow = ivr_services.flow_create(name="Orders", graph=demo_graph(queue.pk, f"http://127.0.0.1:{port}/orders"))

@@ -311,7 +311,7 @@ def test_script_page_and_the_queue_form_speak_chinese(scripted):
         page = browser.get(_url(scripted["queue"])).content.decode()
         form = browser.get(f"/console/queues/{scripted['queue'].pk}/").content.decode()
         refused = browser.post(_url(scripted["queue"]), {"script": "{{contact.name}}", "action": "save"})
-    for words in ("坐席脚本", "坐席看到的效果", "用此号码对应的客户预览", "用 IVR 变量预览"):
+    for words in ("座席话术", "坐席看到的效果", "用此号码对应的客户预览", "用 IVR 变量预览"):
         assert words in page, words
     for words in ("As the agent sees it", "Preview with IVR variables"):
         assert words not in page, words

@@ -11,6 +11,7 @@ stores nothing.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -23,8 +24,16 @@ from apps.webhooks.management.commands.webhook_receiver import verdict
 from apps.webhooks.services.integration import integration_secret
 
 
-def serve(*, port: int, secrets: Callable[[], list[str]], count: int = 0, write: Callable[[str], None] = print) -> None:
-    """Answer order lookups on 127.0.0.1:``port`` (``count`` requests, 0: until interrupted)."""
+def serve(
+    *,
+    port: int,
+    secrets: Callable[[], list[str]],
+    count: int = 0,
+    write: Callable[[str], None] = print,
+    ready: threading.Event | None = None,
+) -> None:
+    """Answer order lookups on 127.0.0.1:``port`` (``count`` requests, 0: until interrupted);
+    ``ready`` is set once the port is bound (a caller in another thread waits for it)."""
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -52,6 +61,8 @@ def serve(*, port: int, secrets: Callable[[], list[str]], count: int = 0, write:
             self.wfile.write(payload)
 
     server = HTTPServer(("127.0.0.1", port), Handler)
+    if ready is not None:
+        ready.set()
     try:
         if count:
             for _ in range(count):

@@ -39,6 +39,23 @@ MAX_DURATION_SECONDS = 4 * 3600
 _SALT = "telephony.recording-link"
 
 
+def signed_link_action(token: str, *, salt: str, key: str, object_id: int, user) -> str:
+    """The action (``play`` or ``download``) of a short-lived signed link to an audio file, once the
+    token is genuine and unexpired, of this tenant (``s``), of this object (``key``) and of this user
+    (``u``): the one check that recording and voicemail links share. Refusals are 403s."""
+    try:
+        payload = signing.TimestampSigner(salt=salt).unsign_object(token or "", max_age=recording_link_seconds())
+    except signing.SignatureExpired as error:
+        raise PermissionDeniedError("link_expired", _("This link has expired.")) from error
+    except signing.BadSignature as error:
+        raise PermissionDeniedError("link_invalid", _("This link is not valid.")) from error
+    if payload.get("s") != current_schema() or payload.get(key) != object_id:
+        raise PermissionDeniedError("link_invalid", _("This link is not valid."))
+    if not (user and user.is_authenticated) or payload.get("u") != user.pk:
+        raise PermissionDeniedError("link_invalid", _("This link was issued to someone else."))
+    return str(payload.get("a"))
+
+
 def recording_link_seconds() -> int:
     return int(getattr(settings, "RECORDING_LINK_SECONDS", 300))
 
@@ -171,17 +188,7 @@ def recording_open(*, recording_id: int, token: str, user, ip_address: str | Non
     Refusals (nothing is logged): a forged, altered or expired token, a token of another tenant,
     recording or user (403), a recording that no longer exists (404), a user who lost the right
     to open it (403)."""
-    try:
-        payload = signing.TimestampSigner(salt=_SALT).unsign_object(token or "", max_age=recording_link_seconds())
-    except signing.SignatureExpired as error:
-        raise PermissionDeniedError("link_expired", _("This link has expired.")) from error
-    except signing.BadSignature as error:
-        raise PermissionDeniedError("link_invalid", _("This link is not valid.")) from error
-    if payload.get("s") != current_schema() or payload.get("r") != recording_id:
-        raise PermissionDeniedError("link_invalid", _("This link is not valid."))
-    if not (user and user.is_authenticated) or payload.get("u") != user.pk:
-        raise PermissionDeniedError("link_invalid", _("This link was issued to someone else."))
-    action = payload.get("a")
+    action = signed_link_action(token, salt=_SALT, key="r", object_id=recording_id, user=user)
     recording = Recording.objects.select_related("call__agent").filter(pk=recording_id).first()
     if recording is None:
         raise NotFoundError("not_found", _("The recording no longer exists."))

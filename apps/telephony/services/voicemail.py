@@ -48,7 +48,7 @@ from apps.telephony.selectors.voicemail import (
     queue_supervisors,
     voicemails_visible_to,
 )
-from apps.telephony.services.recordings import recording_link_seconds
+from apps.telephony.services.recordings import recording_link_seconds, signed_link_action
 
 logger = logging.getLogger(__name__)
 
@@ -201,17 +201,7 @@ def voicemail_open(*, voicemail_id: int, token: str, user, ip_address: str | Non
     open file to stream. Refusals log nothing: a forged, altered or expired token, one of another
     tenant, message or user (403), a message that no longer exists (404), a user who lost the
     right to open it (403)."""
-    try:
-        payload = signing.TimestampSigner(salt=_SALT).unsign_object(token or "", max_age=recording_link_seconds())
-    except signing.SignatureExpired as error:
-        raise PermissionDeniedError("link_expired", _("This link has expired.")) from error
-    except signing.BadSignature as error:
-        raise PermissionDeniedError("link_invalid", _("This link is not valid.")) from error
-    if payload.get("s") != current_schema() or payload.get("v") != voicemail_id:
-        raise PermissionDeniedError("link_invalid", _("This link is not valid."))
-    if not (user and user.is_authenticated) or payload.get("u") != user.pk:
-        raise PermissionDeniedError("link_invalid", _("This link was issued to someone else."))
-    action = payload.get("a")
+    action = signed_link_action(token, salt=_SALT, key="v", object_id=voicemail_id, user=user)
     voicemail = Voicemail.objects.select_related("call").filter(pk=voicemail_id).first()
     if voicemail is None:
         raise NotFoundError("not_found", _("The message no longer exists."))
